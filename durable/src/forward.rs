@@ -1,0 +1,44 @@
+//! The contract between the front Worker and `TenantApp`.
+//!
+//! The front Worker resolves the host to an [`Application`] and passes it in
+//! [`APPLICATION_HEADER`]. Every inbound `x-aero2-*` header is removed first
+//! ([`is_reserved_header`]), so only the Worker itself can set these; a
+//! request carrying [`INTERNAL_HEADER`] therefore comes from our own code.
+
+use aero2_core::application::Application;
+use worker::{Env, ObjectNamespace, Request, Result, Stub};
+
+pub const APPLICATION_HEADER: &str = "x-aero2-application";
+pub const INTERNAL_HEADER: &str = "x-aero2-internal";
+/// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
+/// its cached resolution at once. Stripped before the response leaves.
+pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";
+pub const TENANT_APP_BINDING: &str = "TENANT_APP";
+pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
+/// The one name of the singleton signer.
+pub const JWKS_SIGNER_NAME: &str = "global";
+
+#[must_use]
+pub fn is_reserved_header(name: &str) -> bool {
+    name.len() >= 7 && name.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("x-aero2"))
+}
+
+/// The stub of an application's `TenantApp`. The object name is the
+/// application id; a future shard suffix (`app_id:shard`) slots in here.
+pub fn tenant_stub(env: &Env, app_id: &str) -> Result<Stub> {
+    let ns: ObjectNamespace = env.durable_object(TENANT_APP_BINDING)?;
+    ns.id_from_name(app_id)?.get_stub()
+}
+
+pub fn signer_stub(env: &Env) -> Result<Stub> {
+    let ns: ObjectNamespace = env.durable_object(JWKS_SIGNER_BINDING)?;
+    ns.id_from_name(JWKS_SIGNER_NAME)?.get_stub()
+}
+
+/// The application the front Worker resolved, or `None` if the header is
+/// missing or malformed (a request that did not come through the Worker).
+#[must_use]
+pub fn application_of(req: &Request) -> Option<Application> {
+    let raw = req.headers().get(APPLICATION_HEADER).ok()??;
+    serde_json::from_str(&raw).ok()
+}

@@ -1,0 +1,25 @@
+//! Aero2's Durable Object classes and the I/O shells around the core.
+//!
+//! - [`tenant_app::TenantApp`]: one per application (`id_from_name(app_id)`),
+//!   owning sessions, codes, counters; serves the application's requests.
+//! - [`jwks_signer::JwksSigner`]: the singleton that will hold signing keys.
+//!
+//! Both ship in the same wasm module as the front Worker, which links this
+//! crate. `forward` defines the contract between the front Worker and
+//! `TenantApp`; `db` holds every D1 query, each filtered by `app_id`.
+
+pub mod db;
+pub mod forward;
+pub mod jwks_signer;
+mod management;
+pub mod respond;
+pub mod rng;
+mod schema;
+pub mod tenant_app;
+
+/// The current time as the core takes it.
+#[must_use]
+pub fn now() -> aero2_core::time::UnixMillis {
+    // `Date.now()` is an integral number of milliseconds well inside i64.
+    aero2_core::time::UnixMillis(i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX))
+}

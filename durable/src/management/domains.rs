@@ -1,0 +1,68 @@
+//! `/applications/{id}/domains`: custom domains.
+//!
+//! A domain serves its application only once verified. Locally the operator
+//! marks it verified (`POST …/verify`); in production that call is made when
+//! Cloudflare for SaaS reports the custom hostname active (see README).
+
+use super::{body, Ctx, Outcome};
+use crate::{db, now, respond};
+use aero2_core::application::{parse_new_domain, Application};
+use aero2_core::error::ApiError;
+use aero2_core::host::validate_hostname;
+use serde_json::json;
+use worker::Request;
+
+pub const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
+
+pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let domains = db::list_domains(&ctx.db, &app.id).await?;
+    Ok(Ok(respond::json(200, &json!({ "domains": domains }))?))
+}
+
+pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let platform = ctx.env.var(PLATFORM_DOMAIN_VAR)?.to_string();
+    let hostname = match body::json(req).await?.and_then(|b| parse_new_domain(&b, &platform)) {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Err(e) = db::insert_domain(&ctx.db, &app.id, &hostname, now()).await {
+        if db::is_unique_violation(&e) {
+            return Ok(Err(ApiError::Conflict { field: "hostname", message: "is already registered".into() }));
+        }
+        return Err(e);
+    }
+    match db::domain(&ctx.db, &app.id, &hostname).await? {
+        Some(d) => Ok(Ok(respond::json(201, &d)?)),
+        None => Err(worker::Error::RustError("inserted domain not found".into())),
+    }
+}
+
+pub async fn verify(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
+    let Some(hostname) = known(ctx, app, host).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    if !ctx.caller.is_operator() {
+        return Ok(Err(ApiError::Forbidden("only the operator may mark a domain verified")));
+    }
+    db::verify_domain(&ctx.db, &app.id, &hostname, now()).await?;
+    match db::domain(&ctx.db, &app.id, &hostname).await? {
+        Some(d) => Ok(Ok(respond::json(200, &d)?)),
+        None => Ok(Err(ApiError::NotFound)),
+    }
+}
+
+pub async fn remove(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
+    let Some(hostname) = known(ctx, app, host).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    db::delete_domain(&ctx.db, &app.id, &hostname).await?;
+    Ok(Ok(respond::no_content()?))
+}
+
+/// The canonical hostname if `host` is one of this application's domains.
+async fn known(ctx: &Ctx<'_>, app: &Application, host: &str) -> worker::Result<Option<String>> {
+    let Ok(hostname) = validate_hostname(host) else {
+        return Ok(None);
+    };
+    Ok(db::domain(&ctx.db, &app.id, &hostname).await?.map(|d| d.hostname))
+}

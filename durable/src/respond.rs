@@ -1,0 +1,41 @@
+//! Response encoding shared by the Worker and the objects.
+
+use aero2_core::error::ApiError;
+use serde::Serialize;
+use worker::{Headers, Response, Result};
+
+/// A JSON response with `status`. API responses are never cached: they
+/// carry credentials or per-caller data.
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::from_json(body)?.with_status(status).with_headers(headers))
+}
+
+/// 204 with no body.
+pub fn no_content() -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}
+
+/// The error's status and JSON body. A 401 carries the `WWW-Authenticate`
+/// challenge RFC 9110 §11.6.1 requires.
+pub fn error(e: &ApiError) -> Result<Response> {
+    let mut resp = json(e.status(), &e.body())?;
+    if matches!(e, ApiError::Unauthorized) {
+        resp.headers_mut().set("www-authenticate", "Bearer realm=\"aero2\"")?;
+    }
+    if matches!(e, ApiError::MethodNotAllowed) {
+        resp.headers_mut().set("allow", "GET, POST, PATCH, DELETE")?;
+    }
+    Ok(resp)
+}
+
+/// Logs an internal failure (no secrets are ever in these messages) and
+/// returns the opaque 500 the caller sees.
+pub fn internal(context: &str, e: &worker::Error) -> Result<Response> {
+    worker::console_error!("{context}: {e}");
+    error(&ApiError::Internal)
+}

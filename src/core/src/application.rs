@@ -1,0 +1,265 @@
+//! Applications and the management API's request bodies.
+//!
+//! Request bodies are parsed from `serde_json::Value` by hand rather than by
+//! derive so that every rejection names the offending field.
+
+use crate::api_key::ApiKeyKind;
+use crate::cors::validate_origin;
+use crate::error::ApiError;
+use crate::host::validate_hostname;
+use crate::slug::Slug;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The Dashboard is itself an application (dogfooding), with a fixed id so
+/// its bootstrap is idempotent.
+pub const DASHBOARD_APP_ID: &str = "app_dashboard";
+pub const DASHBOARD_SLUG: &str = "dashboard";
+pub const DASHBOARD_NAME: &str = "Aero2 Dashboard";
+
+const MAX_NAME_CHARS: usize = 100;
+const MAX_ALLOWED_ORIGINS: usize = 50;
+
+/// Per-application settings, stored as JSON in `applications.settings`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationSettings {
+    /// Exact origins allowed to call this application cross-origin.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+/// An application as the API returns it and the front Worker caches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub settings: ApplicationSettings,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Application {
+    #[must_use]
+    pub fn is_dashboard(&self) -> bool {
+        self.id == DASHBOARD_APP_ID
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub slug: Slug,
+    pub name: String,
+    pub settings: ApplicationSettings,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationPatch {
+    pub name: Option<String>,
+    pub settings: Option<ApplicationSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    pub kind: ApiKeyKind,
+    pub name: String,
+}
+
+fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
+    body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))
+}
+
+fn reject_unknown(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::InvalidBody(format!("unknown field '{}'", truncate(k, 64)))),
+        None => Ok(()),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+fn parse_name(field: &'static str, v: Option<&Value>, required: bool) -> Result<Option<String>, ApiError> {
+    let Some(v) = v else {
+        return if required { Err(ApiError::invalid(field, "is required")) } else { Ok(None) };
+    };
+    let s = v.as_str().ok_or_else(|| ApiError::invalid(field, "must be a string"))?.trim();
+    if s.is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if s.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_NAME_CHARS} characters")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, "must not contain control characters"));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
+    let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
+    reject_unknown(obj, &["allowed_origins"])?;
+    let mut settings = ApplicationSettings::default();
+    if let Some(origins) = obj.get("allowed_origins") {
+        let list = origins
+            .as_array()
+            .ok_or_else(|| ApiError::invalid("settings.allowed_origins", "must be an array of origins"))?;
+        if list.len() > MAX_ALLOWED_ORIGINS {
+            return Err(ApiError::invalid(
+                "settings.allowed_origins",
+                format!("may list at most {MAX_ALLOWED_ORIGINS} origins"),
+            ));
+        }
+        for o in list {
+            let s = o
+                .as_str()
+                .ok_or_else(|| ApiError::invalid("settings.allowed_origins", "must contain only strings"))?;
+            let origin = validate_origin(s).map_err(|m| {
+                ApiError::invalid("settings.allowed_origins", format!("entry '{}' {m}", truncate(s, 100)))
+            })?;
+            if !settings.allowed_origins.contains(&origin) {
+                settings.allowed_origins.push(origin);
+            }
+        }
+    }
+    Ok(settings)
+}
+
+impl NewApplication {
+    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
+        let obj = object(body)?;
+        reject_unknown(obj, &["slug", "name", "settings"])?;
+        let slug = obj
+            .get("slug")
+            .ok_or_else(|| ApiError::invalid("slug", "is required"))?
+            .as_str()
+            .ok_or_else(|| ApiError::invalid("slug", "must be a string"))?;
+        let slug = Slug::parse(slug).map_err(|e| ApiError::invalid("slug", e.message()))?;
+        let name = parse_name("name", obj.get("name"), true)?.unwrap_or_default();
+        let settings = obj.get("settings").map(parse_settings).transpose()?.unwrap_or_default();
+        Ok(Self { slug, name, settings })
+    }
+}
+
+impl ApplicationPatch {
+    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
+        let obj = object(body)?;
+        if obj.contains_key("slug") {
+            // The slug is the issuer's host: changing it would orphan every
+            // token, client and redirect URI that names it.
+            return Err(ApiError::invalid("slug", "cannot be changed"));
+        }
+        reject_unknown(obj, &["name", "settings"])?;
+        let patch = Self {
+            name: parse_name("name", obj.get("name"), false)?,
+            settings: obj.get("settings").map(parse_settings).transpose()?,
+        };
+        if patch.name.is_none() && patch.settings.is_none() {
+            return Err(ApiError::InvalidBody("nothing to update: give name or settings".into()));
+        }
+        Ok(patch)
+    }
+}
+
+impl NewApiKey {
+    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
+        let obj = object(body)?;
+        reject_unknown(obj, &["kind", "name"])?;
+        let kind = obj
+            .get("kind")
+            .ok_or_else(|| ApiError::invalid("kind", "is required"))?
+            .as_str()
+            .and_then(ApiKeyKind::parse)
+            .ok_or_else(|| ApiError::invalid("kind", "must be \"pk\" or \"sk\""))?;
+        let name = parse_name("name", obj.get("name"), false)?.unwrap_or_else(|| "default".to_owned());
+        Ok(Self { kind, name })
+    }
+}
+
+/// Parses `{"hostname": …}` for a new custom domain. A name under the
+/// platform domain is refused: those are subdomains, not custom domains.
+pub fn parse_new_domain(body: &Value, platform_domain: &str) -> Result<String, ApiError> {
+    let obj = object(body)?;
+    reject_unknown(obj, &["hostname"])?;
+    let raw = obj
+        .get("hostname")
+        .ok_or_else(|| ApiError::invalid("hostname", "is required"))?
+        .as_str()
+        .ok_or_else(|| ApiError::invalid("hostname", "must be a string"))?;
+    let hostname = validate_hostname(raw).map_err(|e| ApiError::invalid("hostname", e.message()))?;
+    let platform = platform_domain.trim_end_matches('.').to_ascii_lowercase();
+    if hostname == platform || hostname.ends_with(&format!(".{platform}")) {
+        return Err(ApiError::invalid("hostname", "must not be under the platform domain"));
+    }
+    Ok(hostname)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field_of(e: ApiError) -> Option<&'static str> {
+        e.body().field
+    }
+
+    #[test]
+    fn a_valid_application_parses() {
+        let a = NewApplication::from_json(&json!({
+            "slug": "myapp", "name": "  My App ",
+            "settings": {"allowed_origins": ["https://App.example.com", "https://app.example.com"]}
+        }))
+        .unwrap();
+        assert_eq!(a.slug.as_str(), "myapp");
+        assert_eq!(a.name, "My App");
+        assert_eq!(a.settings.allowed_origins, vec!["https://app.example.com".to_owned()]);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases = [
+            (json!({"name": "x"}), Some("slug")),
+            (json!({"slug": 5, "name": "x"}), Some("slug")),
+            (json!({"slug": "dashboard", "name": "x"}), Some("slug")),
+            (json!({"slug": "my app", "name": "x"}), Some("slug")),
+            (json!({"slug": "myapp"}), Some("name")),
+            (json!({"slug": "myapp", "name": ""}), Some("name")),
+            (json!({"slug": "myapp", "name": "a\u{7}b"}), Some("name")),
+            (json!({"slug": "myapp", "name": "x".repeat(101)}), Some("name")),
+            (json!({"slug": "myapp", "name": "x", "settings": []}), Some("settings")),
+            (json!({"slug": "myapp", "name": "x", "settings": {"allowed_origins": ["*"]}}), Some("settings.allowed_origins")),
+            (json!({"slug": "myapp", "name": "x", "extra": 1}), None),
+            (json!([1]), None),
+        ];
+        for (body, field) in cases {
+            let e = NewApplication::from_json(&body).unwrap_err();
+            assert_eq!(e.status(), 400, "{body}");
+            assert_eq!(field_of(e), field, "{body}");
+        }
+    }
+
+    #[test]
+    fn patches_refuse_slug_changes_and_empty_bodies() {
+        assert_eq!(field_of(ApplicationPatch::from_json(&json!({"slug": "other"})).unwrap_err()), Some("slug"));
+        assert!(ApplicationPatch::from_json(&json!({})).is_err());
+        let p = ApplicationPatch::from_json(&json!({"name": "New"})).unwrap();
+        assert_eq!(p.name.as_deref(), Some("New"));
+        assert!(p.settings.is_none());
+    }
+
+    #[test]
+    fn api_key_requests_need_a_kind() {
+        assert_eq!(NewApiKey::from_json(&json!({"kind": "sk"})).unwrap().kind, ApiKeyKind::Secret);
+        assert_eq!(field_of(NewApiKey::from_json(&json!({})).unwrap_err()), Some("kind"));
+        assert_eq!(field_of(NewApiKey::from_json(&json!({"kind": "live"})).unwrap_err()), Some("kind"));
+    }
+
+    #[test]
+    fn custom_domains_must_be_outside_the_platform() {
+        assert_eq!(parse_new_domain(&json!({"hostname": "Auth.Example.com"}), "aero2.dev").unwrap(), "auth.example.com");
+        assert!(parse_new_domain(&json!({"hostname": "x.aero2.dev"}), "aero2.dev").is_err());
+        assert!(parse_new_domain(&json!({"hostname": "not a host"}), "aero2.dev").is_err());
+        assert!(parse_new_domain(&json!({}), "aero2.dev").is_err());
+    }
+}

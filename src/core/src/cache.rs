@@ -1,0 +1,109 @@
+//! A small, bounded time-to-live cache for host → application resolutions in
+//! the front Worker's isolate. Bounded in size (oldest insertion evicted) and
+//! in age (entries expire after `ttl`), so a deleted or changed application
+//! is never served from here for longer than `ttl`.
+
+use crate::time::UnixMillis;
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+
+#[derive(Debug)]
+pub struct TtlCache<K, V> {
+    ttl_ms: i64,
+    capacity: usize,
+    entries: HashMap<K, (UnixMillis, V)>,
+    order: VecDeque<K>,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
+    #[must_use]
+    pub fn new(ttl_ms: i64, capacity: usize) -> Self {
+        Self { ttl_ms, capacity: capacity.max(1), entries: HashMap::new(), order: VecDeque::new() }
+    }
+
+    /// The value for `key` if it was stored less than `ttl` before `now`.
+    pub fn get(&mut self, key: &K, now: UnixMillis) -> Option<V> {
+        match self.entries.get(key) {
+            Some((stored, v)) if now.0.saturating_sub(stored.0) < self.ttl_ms => Some(v.clone()),
+            Some(_) => {
+                self.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn insert(&mut self, key: K, value: V, now: UnixMillis) {
+        if self.entries.insert(key.clone(), (now, value)).is_none() {
+            self.order.push_back(key);
+        }
+        while self.entries.len() > self.capacity {
+            match self.order.pop_front() {
+                Some(oldest) => {
+                    self.entries.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &K) {
+        if self.entries.remove(key).is_some() {
+            self.order.retain(|k| k != key);
+        }
+    }
+
+    /// Drops every entry whose value matches `pred` (an application that was
+    /// deleted, under all the hosts it was cached for).
+    pub fn remove_where(&mut self, pred: impl Fn(&V) -> bool) {
+        self.entries.retain(|_, (_, v)| !pred(v));
+        let entries = &self.entries;
+        self.order.retain(|k| entries.contains_key(k));
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_after_ttl() {
+        let mut c = TtlCache::new(1_000, 10);
+        c.insert("a", 1, UnixMillis(0));
+        assert_eq!(c.get(&"a", UnixMillis(999)), Some(1));
+        assert_eq!(c.get(&"a", UnixMillis(1_000)), None);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn size_is_bounded_oldest_first() {
+        let mut c = TtlCache::new(1_000, 2);
+        c.insert("a", 1, UnixMillis(0));
+        c.insert("b", 2, UnixMillis(0));
+        c.insert("c", 3, UnixMillis(0));
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.get(&"a", UnixMillis(1)), None);
+        assert_eq!(c.get(&"c", UnixMillis(1)), Some(3));
+    }
+
+    #[test]
+    fn remove_where_drops_every_alias() {
+        let mut c = TtlCache::new(1_000, 10);
+        c.insert("myapp.localhost", "app_1", UnixMillis(0));
+        c.insert("auth.example.com", "app_1", UnixMillis(0));
+        c.insert("other.localhost", "app_2", UnixMillis(0));
+        c.remove_where(|v| *v == "app_1");
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get(&"other.localhost", UnixMillis(1)), Some("app_2"));
+    }
+}

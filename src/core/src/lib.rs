@@ -1,0 +1,20 @@
+//! Aero2's protocol and platform core.
+//!
+//! The contract, as in quinn-proto: this crate does no I/O, reads no clock and
+//! draws no randomness of its own. Time arrives as a [`time::UnixMillis`]
+//! parameter and entropy as byte arrays, so every rule here is testable
+//! natively with a fixed clock and fixed bytes. It never depends on `worker`,
+//! `js-sys` or `wasm-bindgen` (CI checks this with `cargo tree`).
+
+pub mod api_key;
+pub mod application;
+pub mod cache;
+pub mod cors;
+pub mod encoding;
+pub mod error;
+pub mod headers;
+pub mod host;
+pub mod ids;
+pub mod secret;
+pub mod slug;
+pub mod time;

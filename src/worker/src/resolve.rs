@@ -1,0 +1,60 @@
+//! Host → application, with a bounded per-isolate cache.
+//!
+//! Entries live at most [`CACHE_TTL_MS`]; a deleted application is dropped
+//! sooner, as soon as its tombstoned object says so. Unknown hosts are not
+//! cached, so a new application answers at once.
+
+use aero2_core::application::Application;
+use aero2_core::cache::TtlCache;
+use aero2_core::host::{resolve_host, HostTarget};
+use aero2_durable::{db, now};
+use std::cell::{Cell, RefCell};
+use worker::{Env, Result};
+
+const CACHE_TTL_MS: i64 = 30_000;
+const CACHE_CAPACITY: usize = 1_024;
+
+thread_local! {
+    static CACHE: RefCell<TtlCache<String, Application>> = RefCell::new(TtlCache::new(CACHE_TTL_MS, CACHE_CAPACITY));
+    static BOOTSTRAPPED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The application served at `host`, if any.
+pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<Application>> {
+    let target = resolve_host(host, platform);
+    let key = match &target {
+        HostTarget::Subdomain(slug) => slug.as_str().to_owned(),
+        HostTarget::Custom(hostname) => hostname.clone(),
+        HostTarget::None => return Ok(None),
+    };
+    let t = now();
+    if let Some(app) = CACHE.with(|c| c.borrow_mut().get(&key, t)) {
+        return Ok(Some(app));
+    }
+    let db = db::database(env)?;
+    bootstrap(&db).await?;
+    let found = match &target {
+        HostTarget::Subdomain(slug) => db::app_by_slug(&db, slug.as_str()).await?,
+        HostTarget::Custom(hostname) => db::app_by_custom_domain(&db, hostname).await?,
+        HostTarget::None => None,
+    };
+    if let Some(app) = &found {
+        CACHE.with(|c| c.borrow_mut().insert(key, app.clone(), t));
+    }
+    Ok(found)
+}
+
+/// Drops every cached host of a deleted application.
+pub fn forget(app_id: &str) {
+    CACHE.with(|c| c.borrow_mut().remove_where(|a| a.id == app_id));
+}
+
+/// The Dashboard application exists from the first request of every
+/// isolate on (idempotent insert).
+async fn bootstrap(db: &worker::D1Database) -> Result<()> {
+    if !BOOTSTRAPPED.with(Cell::get) {
+        db::ensure_dashboard(db, now()).await?;
+        BOOTSTRAPPED.with(|b| b.set(true));
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! What every response leaving Aero2 looks like: security headers, CORS for
+//! an allowed origin only, and no internal headers.
+
+use aero2_core::cors::{origin_allowed, ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE};
+use aero2_core::error::ApiError;
+use aero2_core::headers::security_headers;
+use aero2_durable::{forward, respond};
+use worker::{Headers, Response, ResponseBuilder, Result};
+
+/// Answers a CORS preflight (Fetch standard §3.2.2). A disallowed origin
+/// gets 403 and no CORS headers, so the browser blocks the real request.
+pub fn preflight(origin: Option<&str>, allowed: &[String]) -> Result<Response> {
+    let Some(origin) = origin.filter(|o| origin_allowed(o, allowed)) else {
+        return respond::error(&ApiError::Forbidden("origin not allowed"));
+    };
+    let headers = Headers::new();
+    headers.set("access-control-allow-origin", origin)?;
+    headers.set("access-control-allow-credentials", "true")?;
+    headers.set("access-control-allow-methods", ALLOWED_METHODS)?;
+    headers.set("access-control-allow-headers", ALLOWED_HEADERS)?;
+    headers.set("access-control-max-age", PREFLIGHT_MAX_AGE)?;
+    headers.set("vary", "Origin")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}
+
+/// Rebuilds the response with our headers (responses from a stub have
+/// immutable headers, so they are copied).
+pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String]) -> Result<Response> {
+    let status = resp.status_code();
+    let source: Vec<(String, String)> = resp.headers().entries().collect();
+    let (_, body) = resp.into_parts();
+    let headers = Headers::new();
+    for (name, value) in source {
+        if !forward::is_reserved_header(&name) {
+            headers.append(&name, &value)?;
+        }
+    }
+    for (name, value) in security_headers(local) {
+        headers.set(name, value)?;
+    }
+    if let Some(origin) = origin.filter(|o| origin_allowed(o, allowed)) {
+        headers.set("access-control-allow-origin", origin)?;
+        headers.set("access-control-allow-credentials", "true")?;
+        headers.append("vary", "Origin")?;
+    }
+    Ok(ResponseBuilder::new().with_status(status).with_headers(headers).body(body))
+}
