@@ -15,6 +15,8 @@ pub mod error;
 pub mod headers;
 pub mod host;
 pub mod ids;
+pub mod jose;
+pub mod oauth;
 pub mod secret;
 pub mod slug;
 pub mod time;
