@@ -10,6 +10,9 @@ use worker::{Env, ObjectNamespace, Request, Result, Stub};
 
 pub const APPLICATION_HEADER: &str = "x-aero2-application";
 pub const INTERNAL_HEADER: &str = "x-aero2-internal";
+/// Set when the request came through a custom domain (its hostname), so
+/// the object can check the domain is still one of its own.
+pub const CUSTOM_DOMAIN_HEADER: &str = "x-aero2-custom-domain";
 /// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
 /// its cached resolution at once. Stripped before the response leaves.
 pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";

@@ -7,10 +7,10 @@
 //! (published, not signing)  (signs)   (published until every token it signed expired)
 //! ```
 
-use crate::{now, respond, schema};
+use crate::schema::{self, SchemaGuard};
+use crate::{now, respond};
 use serde::Deserialize;
 use serde_json::json;
-use std::cell::Cell;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue, State};
 
 const MIGRATIONS: &[&[&str]] = &[&[
@@ -28,7 +28,7 @@ pub struct JwksSigner {
     state: State,
     #[allow(dead_code)]
     env: Env,
-    schema_version: Cell<usize>,
+    schema: SchemaGuard,
 }
 
 #[derive(Deserialize)]
@@ -36,14 +36,9 @@ struct Count {
     n: i64,
 }
 
-#[derive(Deserialize)]
-struct NextExpiry {
-    next: Option<i64>,
-}
-
 impl DurableObject for JwksSigner {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema_version: Cell::new(0) }
+        Self { state, env, schema: SchemaGuard::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -56,37 +51,33 @@ impl DurableObject for JwksSigner {
     /// Deletes retired keys once every token they signed has expired, then
     /// re-arms for the next expiry.
     async fn alarm(&self) -> Result<Response> {
-        self.ensure_schema()?;
-        let sql = self.state.storage().sql();
-        sql.exec(
+        self.sql()?.exec(
             "DELETE FROM signing_keys WHERE status = 'retired' AND expires_at <= ?1",
             vec![SqlStorageValue::from(now().0)],
         )?;
-        let next: Vec<NextExpiry> = sql
-            .exec("SELECT MIN(expires_at) AS next FROM signing_keys WHERE status = 'retired'", None)?
-            .to_array()?;
-        if let Some(at) = next.into_iter().next().and_then(|r| r.next) {
-            #[allow(clippy::cast_precision_loss)]
-            let date = worker::js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at as f64));
-            self.state.storage().set_alarm(worker::ScheduledTime::new(date)).await?;
-        }
+        schema::arm_alarm(
+            &self.state.storage(),
+            "SELECT MIN(expires_at) AS next FROM signing_keys WHERE status = 'retired'",
+            vec![],
+        )
+        .await?;
         Response::empty()
     }
 }
 
 impl JwksSigner {
     async fn handle(&self, req: Request) -> Result<Response> {
-        self.ensure_schema()?;
+        let sql = self.sql()?;
         match (req.method(), req.path().as_str()) {
             (Method::Get, "/health") => {
                 let keys: Vec<Count> =
-                    self.state.storage().sql().exec("SELECT COUNT(*) AS n FROM signing_keys", None)?.to_array()?;
+                    sql.exec("SELECT COUNT(*) AS n FROM signing_keys", None)?.to_array()?;
                 respond::json(
                     200,
                     &json!({
                         "class": "JwksSigner",
                         "id": self.state.id().to_string(),
-                        "schema_version": self.schema_version.get(),
+                        "schema_version": self.schema.version(),
                         "keys": keys.into_iter().next().map_or(0, |c| c.n),
                     }),
                 )
@@ -95,10 +86,9 @@ impl JwksSigner {
         }
     }
 
-    fn ensure_schema(&self) -> Result<()> {
-        if self.schema_version.get() == 0 {
-            self.schema_version.set(schema::migrate(&self.state.storage().sql(), MIGRATIONS)?);
-        }
-        Ok(())
+    fn sql(&self) -> Result<worker::SqlStorage> {
+        let sql = self.state.storage().sql();
+        self.schema.ensure(&sql, MIGRATIONS)?;
+        Ok(sql)
     }
 }

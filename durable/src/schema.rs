@@ -6,7 +6,9 @@
 //! commits a migration and its version bump atomically (implicit
 //! transaction of one event turn); a failed statement rolls all of it back.
 
-use worker::{Result, SqlStorage, SqlStorageValue};
+use aero2_core::time::UnixMillis;
+use std::cell::Cell;
+use worker::{Result, SqlStorage, SqlStorageValue, Storage};
 
 pub const META_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -42,4 +44,46 @@ pub fn migrate(sql: &SqlStorage, migrations: &[&[&str]]) -> Result<usize> {
         meta_set(sql, "schema_version", &(i + 1).to_string())?;
     }
     Ok(migrations.len().max(current))
+}
+
+/// The schema version an object instance has brought its storage to; 0
+/// until the first event migrates it.
+#[derive(Default)]
+pub struct SchemaGuard {
+    version: Cell<usize>,
+}
+
+impl SchemaGuard {
+    pub fn ensure(&self, sql: &SqlStorage, migrations: &[&[&str]]) -> Result<()> {
+        if self.version.get() == 0 {
+            self.version.set(migrate(sql, migrations)?);
+        }
+        Ok(())
+    }
+
+    pub fn version(&self) -> usize {
+        self.version.get()
+    }
+
+    /// Forget the version (storage was wiped); the next `ensure` re-creates.
+    pub fn reset(&self) {
+        self.version.set(0);
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextAt {
+    pub next: Option<i64>,
+}
+
+/// Arms the object's alarm for the earliest time `query` (a
+/// `SELECT … AS next`) returns, if any.
+pub async fn arm_alarm(storage: &Storage, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
+    let rows: Vec<NextAt> = storage.sql().exec(query, args)?.to_array()?;
+    if let Some(at) = rows.into_iter().next().and_then(|r| r.next).map(UnixMillis) {
+        #[allow(clippy::cast_precision_loss)]
+        let date = worker::js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at.0 as f64));
+        storage.set_alarm(worker::ScheduledTime::new(date)).await?;
+    }
+    Ok(())
 }

@@ -5,20 +5,26 @@
 //! codes, rate-limit counters (its own SQLite storage). It handles one
 //! request at a time, so those rules need no locks and cannot race.
 //!
-//! Lifecycle: live → tombstoned. Deleting the application tombstones its
-//! object: storage is wiped and every later request answers
-//! `unknown_application`, so the subdomain stops resolving at once even where
-//! a front Worker isolate still caches the old resolution.
+//! ```text
+//! live ──(application deleted)──► tombstoned: storage wiped, every request
+//!                                 answers unknown_application
+//! ```
+//! The object also keeps the application's verified custom domains, synced
+//! by the management API, and refuses a request that came through any other
+//! custom domain. Both make deletions take effect at once, even where a
+//! front Worker isolate still caches an old resolution: the answer carries
+//! `TOMBSTONE_HEADER`, and the Worker drops its cache entries.
 
-use crate::forward::{self, INTERNAL_HEADER};
-use crate::{management, now, respond, schema};
+use crate::forward::{self, CUSTOM_DOMAIN_HEADER, INTERNAL_HEADER, TOMBSTONE_HEADER};
+use crate::schema::{self, SchemaGuard};
+use crate::{management, now, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
-use aero2_core::time::UnixMillis;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::cell::Cell;
-use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue, State};
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorageValue, State,
+};
 
 /// Storage schema, one entry per version. Later versions append; never edit
 /// a shipped one.
@@ -38,21 +44,39 @@ const MIGRATIONS: &[&[&str]] = &[&[
     "CREATE TABLE counters (
         bucket TEXT PRIMARY KEY, count INTEGER NOT NULL, window_start INTEGER NOT NULL,
         expires_at INTEGER NOT NULL)",
+    // Verified custom domains of this application (copy of D1's, synced).
+    "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
 ]];
 
+const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
+    SELECT MIN(MIN(idle_expires_at, absolute_expires_at)) AS t FROM sessions
+    UNION ALL SELECT MIN(expires_at) FROM single_use
+    UNION ALL SELECT MIN(expires_at) FROM counters)";
+
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
-const TOMBSTONE: &str = "tombstone";
+const OP_TOMBSTONE: &str = "tombstone";
+const OP_SYNC_DOMAINS: &str = "sync-domains";
 
 #[durable_object]
 pub struct TenantApp {
     state: State,
     env: Env,
-    schema_version: Cell<usize>,
+    schema: SchemaGuard,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DomainList {
+    verified: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
 }
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema_version: Cell::new(0) }
+        Self { state, env, schema: SchemaGuard::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -62,48 +86,41 @@ impl DurableObject for TenantApp {
         }
     }
 
+    /// Sweeps whatever has expired and re-arms for the next expiry.
     async fn alarm(&self) -> Result<Response> {
-        self.ensure_schema()?;
-        let sql = self.state.storage().sql();
-        let t = now().0;
-        sql.exec(
-            "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
-            vec![SqlStorageValue::from(t)],
-        )?;
-        sql.exec("DELETE FROM single_use WHERE expires_at <= ?1", vec![SqlStorageValue::from(t)])?;
-        sql.exec("DELETE FROM counters WHERE expires_at <= ?1", vec![SqlStorageValue::from(t)])?;
-        if let Some(next) = self.next_expiry()? {
-            self.state.storage().set_alarm(worker::ScheduledTime::new(js_date(next))).await?;
-        }
+        let sql = self.sql()?;
+        let t = vec![SqlStorageValue::from(now().0)];
+        sql.exec("DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1", t.clone())?;
+        sql.exec("DELETE FROM single_use WHERE expires_at <= ?1", t.clone())?;
+        sql.exec("DELETE FROM counters WHERE expires_at <= ?1", t)?;
+        schema::arm_alarm(&self.state.storage(), NEXT_EXPIRY, vec![]).await?;
         Response::empty()
     }
 }
 
-fn js_date(at: UnixMillis) -> worker::js_sys::Date {
-    #[allow(clippy::cast_precision_loss)]
-    worker::js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at.0 as f64))
-}
-
-#[derive(Deserialize)]
-struct NextExpiry {
-    next: Option<i64>,
-}
-
 impl TenantApp {
-    async fn handle(&self, req: Request) -> Result<Response> {
-        self.ensure_schema()?;
-        let sql = self.state.storage().sql();
-        if req.headers().get(INTERNAL_HEADER)?.as_deref() == Some(TOMBSTONE) {
-            return self.tombstone().await;
+    /// Decode, load, dispatch.
+    async fn handle(&self, mut req: Request) -> Result<Response> {
+        let sql = self.sql()?;
+        match req.headers().get(INTERNAL_HEADER)?.as_deref() {
+            Some(OP_TOMBSTONE) => return self.tombstone().await,
+            Some(OP_SYNC_DOMAINS) => return self.sync_domains(req.json().await?),
+            _ => {}
         }
         if schema::meta_get(&sql, "deleted")?.is_some() {
-            let mut resp = respond::error(&ApiError::UnknownApplication)?;
-            resp.headers_mut().set(forward::TOMBSTONE_HEADER, "1")?;
-            return Ok(resp);
+            return gone();
         }
         let Some(app) = forward::application_of(&req) else {
             return respond::error(&ApiError::UnknownApplication);
         };
+        if let Some(host) = req.headers().get(CUSTOM_DOMAIN_HEADER)? {
+            let rows: Vec<Count> = sql
+                .exec("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])?
+                .to_array()?;
+            if rows.first().is_none_or(|c| c.n == 0) {
+                return gone();
+            }
+        }
         match schema::meta_get(&sql, "app_id")? {
             None => schema::meta_set(&sql, "app_id", &app.id)?,
             Some(id) if id == app.id => {}
@@ -122,17 +139,16 @@ impl TenantApp {
         respond::error(&ApiError::NotFound)
     }
 
-    fn ensure_schema(&self) -> Result<()> {
-        if self.schema_version.get() == 0 {
-            self.schema_version.set(schema::migrate(&self.state.storage().sql(), MIGRATIONS)?);
-        }
-        Ok(())
+    fn sql(&self) -> Result<worker::SqlStorage> {
+        let sql = self.state.storage().sql();
+        self.schema.ensure(&sql, MIGRATIONS)?;
+        Ok(sql)
     }
 
     /// Proves the path front Worker → this object → its storage → the
     /// signer: counts the check in storage and reports who answered.
     async fn health(&self, app: &Application) -> Result<Response> {
-        let sql = self.state.storage().sql();
+        let sql = self.sql()?;
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
         let mut signer = forward::signer_stub(&self.env)?.fetch_with_str("https://jwks-signer.internal/health").await?;
@@ -145,7 +161,7 @@ impl TenantApp {
                 "durable_object": {
                     "class": "TenantApp",
                     "id": self.state.id().to_string(),
-                    "schema_version": self.schema_version.get(),
+                    "schema_version": self.schema.version(),
                     "storage": { "reachable": true, "health_checks": checks },
                 },
                 "jwks_signer": signer,
@@ -158,41 +174,49 @@ impl TenantApp {
         let storage = self.state.storage();
         storage.delete_alarm().await?;
         storage.delete_all().await?;
-        self.schema_version.set(0);
-        self.ensure_schema()?;
-        schema::meta_set(&storage.sql(), "deleted", &now().0.to_string())?;
+        self.schema.reset();
+        schema::meta_set(&self.sql()?, "deleted", &now().0.to_string())?;
         respond::no_content()
     }
 
-    fn next_expiry(&self) -> Result<Option<UnixMillis>> {
-        let rows: Vec<NextExpiry> = self
-            .state
-            .storage()
-            .sql()
-            .exec(
-                "SELECT MIN(t) AS next FROM (
-                    SELECT MIN(MIN(idle_expires_at, absolute_expires_at)) AS t FROM sessions
-                    UNION ALL SELECT MIN(expires_at) FROM single_use
-                    UNION ALL SELECT MIN(expires_at) FROM counters)",
-                None,
-            )?
-            .to_array()?;
-        Ok(rows.into_iter().next().and_then(|r| r.next).map(UnixMillis))
+    fn sync_domains(&self, list: DomainList) -> Result<Response> {
+        let sql = self.sql()?;
+        sql.exec("DELETE FROM custom_domains", None)?;
+        for hostname in list.verified {
+            sql.exec("INSERT INTO custom_domains (hostname) VALUES (?1)", vec![hostname.into()])?;
+        }
+        respond::no_content()
+    }
+}
+
+/// The answer of an application that no longer exists (or no longer owns
+/// the custom domain used), marked so the front Worker forgets it.
+fn gone() -> Result<Response> {
+    let mut resp = respond::error(&ApiError::UnknownApplication)?;
+    resp.headers_mut().set(TOMBSTONE_HEADER, "1")?;
+    Ok(resp)
+}
+
+async fn internal_call(env: &Env, app_id: &str, op: &str, body: Option<String>) -> Result<()> {
+    let headers = worker::Headers::new();
+    headers.set(INTERNAL_HEADER, op)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(body.map(Into::into));
+    let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
+    let resp = forward::tenant_stub(env, app_id)?.fetch_with_request(req).await?;
+    match resp.status_code() {
+        204 => Ok(()),
+        s => Err(worker::Error::RustError(format!("internal {op} answered {s}"))),
     }
 }
 
 /// Asks an application's object to tombstone itself (after its D1 rows are
 /// gone). Called by the management API on delete.
 pub async fn tombstone_application(env: &Env, app_id: &str) -> Result<()> {
-    let headers = worker::Headers::new();
-    headers.set(INTERNAL_HEADER, TOMBSTONE)?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers);
-    let req = Request::new_with_init("https://tenant-app.internal/_tombstone", &init)?;
-    let resp = forward::tenant_stub(env, app_id)?.fetch_with_request(req).await?;
-    if resp.status_code() == 204 {
-        Ok(())
-    } else {
-        Err(worker::Error::RustError(format!("tombstone answered {}", resp.status_code())))
-    }
+    internal_call(env, app_id, OP_TOMBSTONE, None).await
+}
+
+/// Gives an application's object the current list of its verified domains.
+pub async fn sync_custom_domains(env: &Env, app_id: &str, verified: Vec<String>) -> Result<()> {
+    internal_call(env, app_id, OP_SYNC_DOMAINS, Some(serde_json::to_string(&DomainList { verified })?)).await
 }

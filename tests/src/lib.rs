@@ -1,1 +1,267 @@
+//! Harness for Aero2's black-box tests: starts the built Worker under
+//! `wrangler dev` (workerd, local D1 and Durable Objects persisted in a
+//! directory of the test's own), waits until it answers, and stops the whole
+//! process group when dropped. Also a small HTTP client that reaches
+//! `<slug>.localhost:<port>` by resolving every name to 127.0.0.1.
 
+use serde_json::Value;
+use std::fs::File;
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Operator credential the test servers are started with.
+pub const OPERATOR: &str = "aero2_op_test_0123456789abcdef0123456789abcdef";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A free loopback port (bound, then released for wrangler to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+/// A name no other test in this run uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+    format!("{prefix}-{:x}{:x}", t % 0xff_ffff, N.fetch_add(1, Ordering::Relaxed))
+}
+
+pub struct Server {
+    child: Option<Child>,
+    pub port: u16,
+    pub state_dir: PathBuf,
+    log: PathBuf,
+}
+
+fn wrangler() -> Command {
+    let root = repo_root();
+    let mut c = Command::new(root.join("node_modules/.bin/wrangler"));
+    let path = format!("{}:{}", root.join("node_modules/.bin").display(), std::env::var("PATH").unwrap_or_default());
+    c.current_dir(&root)
+        .env("PATH", path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_HIDE_BANNER", "true")
+        .env("X_LOCAL_OBSERVABILITY", "false")
+        .env("X_LOCAL_EXPLORER", "false")
+        .env("CI", "true");
+    c
+}
+
+impl Server {
+    /// Applies the D1 migrations to `state_dir` and starts the Worker on a
+    /// free port. Panics (failing the test run) if it is not ready in time.
+    pub fn start(state_dir: &Path) -> Server {
+        std::fs::create_dir_all(state_dir).expect("state dir");
+        let log = state_dir.join("wrangler.log");
+        let status = wrangler()
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(state_dir)
+            .stdout(File::create(state_dir.join("migrations.log")).expect("log"))
+            .stderr(Stdio::inherit())
+            .status()
+            .expect("run wrangler d1 migrations apply");
+        assert!(status.success(), "migrations failed: see {}", state_dir.join("migrations.log").display());
+        Self::spawn(state_dir, free_port(), log)
+    }
+
+    fn spawn(state_dir: &Path, port: u16, log: PathBuf) -> Server {
+        let out = File::options().create(true).append(true).open(&log).expect("log file");
+        let child = wrangler()
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", "0"])
+            .arg("--persist-to")
+            .arg(state_dir)
+            .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
+            .args(["--var", &format!("AERO2_BOOTSTRAP_SECRET:{OPERATOR}")])
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out)
+            // Its own process group, so teardown reaches workerd too.
+            .process_group(0)
+            .spawn()
+            .expect("spawn wrangler dev");
+        let mut server = Server { child: Some(child), port, state_dir: state_dir.to_owned(), log };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&mut self) {
+        let client = self.client();
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("wrangler dev exited ({status}); log:\n{}", self.log_tail());
+                }
+            }
+            if client.get("dashboard", "/.well-known/aero2-health").status == 200 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("wrangler dev not ready after 90 s; log:\n{}", self.log_tail());
+    }
+
+    pub fn log_tail(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = File::open(&self.log) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s.chars().rev().take(4000).collect::<String>().chars().rev().collect()
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(self.port)
+    }
+
+    /// Stops the runtime (whole process group) and starts it again on the
+    /// same port and state directory.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (dir, port, log) = (self.state_dir.clone(), self.port, self.log.clone());
+        *self = Self::spawn(&dir, port, log);
+    }
+
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let pgid = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &pgid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &pgid]).stderr(Stdio::null()).status();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A response, whatever its status.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+
+    /// The `error` member of a JSON error body.
+    pub fn error(&self) -> String {
+        self.json()["error"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Asserts status and `error` code together, showing the body on failure.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!((self.status, self.error().as_str()), (status, code), "body: {}", self.body);
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        self
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    port: u16,
+}
+
+impl Client {
+    pub fn new(port: u16) -> Client {
+        let agent = ureq::AgentBuilder::new()
+            // Every name (myapp.localhost, auth.example.test) goes to loopback.
+            .resolver(move |_: &str| Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))]))
+            .redirects(0)
+            .timeout(Duration::from_secs(30))
+            .build();
+        Client { agent, port }
+    }
+
+    /// `slug` is a subdomain of localhost unless it contains a dot, in which
+    /// case it is used as the whole hostname (custom domains).
+    pub fn url(&self, host: &str, path: &str) -> String {
+        let hostname = if host.contains('.') { host.to_owned() } else { format!("{host}.localhost") };
+        format!("http://{hostname}:{}{path}", self.port)
+    }
+
+    pub fn send(&self, method: &str, host: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
+        let mut req = self.agent.request(method, &self.url(host, path));
+        for (n, v) in headers {
+            req = req.set(n, v);
+        }
+        let result = match body {
+            Some(b) => req.send_string(b),
+            None => req.call(),
+        };
+        let resp = match result {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => return Resp { status: 0, headers: vec![], body: e.to_string() },
+        };
+        let status = resp.status();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .flat_map(|n| resp.all(&n).into_iter().map(|v| (n.clone(), v.to_owned())).collect::<Vec<_>>())
+            .collect();
+        let body = resp.into_string().unwrap_or_default();
+        Resp { status, headers, body }
+    }
+
+    pub fn get(&self, host: &str, path: &str) -> Resp {
+        self.send("GET", host, path, &[], None)
+    }
+
+    /// A management-API call on the dashboard host with a bearer credential.
+    pub fn api(&self, method: &str, path: &str, key: &str, body: Option<&Value>) -> Resp {
+        let auth = format!("Bearer {key}");
+        let text = body.map(Value::to_string);
+        let mut headers = vec![("authorization", auth.as_str())];
+        if text.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        self.send(method, "dashboard", &format!("/api/v1{path}"), &headers, text.as_deref())
+    }
+
+    /// Creates an application as the operator; returns its JSON.
+    pub fn create_app(&self, slug: &str) -> Value {
+        let r = self.api("POST", "/applications", OPERATOR, Some(&serde_json::json!({"slug": slug, "name": slug})));
+        r.assert_status(201);
+        r.json()
+    }
+
+    /// Mints a key of `kind` ("pk" or "sk") for `app_id`; returns its JSON.
+    pub fn create_key(&self, app_id: &str, kind: &str) -> Value {
+        let r = self.api("POST", &format!("/applications/{app_id}/keys"), OPERATOR, Some(&serde_json::json!({"kind": kind})));
+        r.assert_status(201);
+        r.json()
+    }
+}

@@ -5,7 +5,7 @@
 //! Cloudflare for SaaS reports the custom hostname active (see README).
 
 use super::{body, Ctx, Outcome};
-use crate::{db, now, respond};
+use crate::{db, now, respond, tenant_app};
 use aero2_core::application::{parse_new_domain, Application};
 use aero2_core::error::ApiError;
 use aero2_core::host::validate_hostname;
@@ -45,6 +45,7 @@ pub async fn verify(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
         return Ok(Err(ApiError::Forbidden("only the operator may mark a domain verified")));
     }
     db::verify_domain(&ctx.db, &app.id, &hostname, now()).await?;
+    sync(ctx, app).await?;
     match db::domain(&ctx.db, &app.id, &hostname).await? {
         Some(d) => Ok(Ok(respond::json(200, &d)?)),
         None => Ok(Err(ApiError::NotFound)),
@@ -56,7 +57,15 @@ pub async fn remove(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
         return Ok(Err(ApiError::NotFound));
     };
     db::delete_domain(&ctx.db, &app.id, &hostname).await?;
+    sync(ctx, app).await?;
     Ok(Ok(respond::no_content()?))
+}
+
+/// Hands the application's object its verified domains, so a removed one
+/// stops serving at once rather than when front Worker caches expire.
+async fn sync(ctx: &Ctx<'_>, app: &Application) -> worker::Result<()> {
+    let verified = db::list_domains(&ctx.db, &app.id).await?.into_iter().filter(|d| d.verified).map(|d| d.hostname);
+    tenant_app::sync_custom_domains(ctx.env, &app.id, verified.collect()).await
 }
 
 /// The canonical hostname if `host` is one of this application's domains.

@@ -48,7 +48,7 @@ async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
     };
-    let Some(app) = resolve::application(env, &host, platform).await? else {
+    let Some((app, custom_domain)) = resolve::application(env, &host, platform).await? else {
         return Ok((respond::error(&ApiError::UnknownApplication)?, Vec::new()));
     };
     let allowed = app.settings.allowed_origins.clone();
@@ -61,6 +61,9 @@ async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec
         inner.headers_mut()?.delete(&name)?;
     }
     inner.headers_mut()?.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
+    if let Some(hostname) = custom_domain {
+        inner.headers_mut()?.set(forward::CUSTOM_DOMAIN_HEADER, &hostname)?;
+    }
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
         resolve::forget(&app.id);

@@ -19,17 +19,22 @@ thread_local! {
     static BOOTSTRAPPED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The application served at `host`, if any.
-pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<Application>> {
+/// The application served at `host`, if any, and the custom domain it was
+/// reached through (`None` for a platform subdomain).
+pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<(Application, Option<String>)>> {
     let target = resolve_host(host, platform);
     let key = match &target {
         HostTarget::Subdomain(slug) => slug.as_str().to_owned(),
         HostTarget::Custom(hostname) => hostname.clone(),
         HostTarget::None => return Ok(None),
     };
+    let custom = match &target {
+        HostTarget::Custom(hostname) => Some(hostname.clone()),
+        _ => None,
+    };
     let t = now();
     if let Some(app) = CACHE.with(|c| c.borrow_mut().get(&key, t)) {
-        return Ok(Some(app));
+        return Ok(Some((app, custom)));
     }
     let db = db::database(env)?;
     bootstrap(&db).await?;
@@ -41,7 +46,7 @@ pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option
     if let Some(app) = &found {
         CACHE.with(|c| c.borrow_mut().insert(key, app.clone(), t));
     }
-    Ok(found)
+    Ok(found.map(|app| (app, custom)))
 }
 
 /// Drops every cached host of a deleted application.

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: lints, the core's purity check,
+# native unit tests, and the black-box HTTP tests against the built Worker
+# on workerd (wrangler dev, local D1 and Durable Objects).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$AERO2_ROOT"
+
+"$AERO2_ROOT/scripts/setup.sh"
+
+echo "== core purity: aero2-core must not depend on worker, js-sys, wasm-bindgen or web-sys"
+impure=$(cargo tree -p aero2-core -e normal --prefix none | awk '{print $1}' | grep -xE 'worker|worker-sys|js-sys|wasm-bindgen|web-sys' || true)
+if [ -n "$impure" ]; then echo "aero2-core depends on: $impure" >&2; exit 1; fi
+
+echo "== clippy (warnings are errors)"
+cargo clippy -p aero2-core -p aero2-tests --all-targets -- -D warnings
+cargo clippy -p aero2-worker -p aero2-durable --target wasm32-unknown-unknown -- -D warnings
+
+echo "== build the Worker"
+"$AERO2_ROOT/scripts/build.sh"
+
+echo "== tests"
+cargo test

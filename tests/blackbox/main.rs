@@ -1,0 +1,57 @@
+//! Aero2's black-box tests: real HTTP against the Worker on workerd (via
+//! `wrangler dev`) with real local D1 and Durable Objects. One binary, one
+//! module per feature, every test independent of order (unique slugs).
+//!
+//! One shared server serves most tests; tests that restart the runtime
+//! start servers of their own.
+
+mod domains;
+mod management;
+mod persistence;
+mod platform;
+
+use aero2_tests::{Client, Server};
+use libtest_mimic::{Arguments, Trial};
+use std::path::PathBuf;
+
+pub type Test = (&'static str, fn(&Client));
+
+/// A fresh directory for this run's local state.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aero2-tests-{}", std::process::id())).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests: Vec<(&str, Vec<Test>)> = vec![
+        ("platform", platform::tests()),
+        ("management", management::tests()),
+        ("domains", domains::tests()),
+        ("persistence", persistence::tests()),
+    ];
+    let server = if args.list { None } else { Some(Server::start(&scratch_dir("shared"))) };
+    let client = server.as_ref().map(Server::client);
+    let trials = tests
+        .into_iter()
+        .flat_map(|(module, list)| list.into_iter().map(move |(name, f)| (module, name, f)))
+        .map(|(module, name, f)| {
+            let client = client.clone();
+            Trial::test(format!("{module}::{name}"), move || {
+                let client = client.ok_or("no server")?;
+                f(&client);
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.has_failed() {
+        if let Some(s) = &server {
+            eprintln!("--- wrangler dev log (tail) ---\n{}", s.log_tail());
+        }
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("aero2-tests-{}", std::process::id())));
+    conclusion.exit();
+}
