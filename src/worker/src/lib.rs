@@ -21,7 +21,8 @@ use aero2_core::host::is_local_domain;
 use aero2_durable::forward::{self, APPLICATION_HEADER};
 use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::js_sys::Uint8Array;
+use worker::{event, Context, Env, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result};
 
 const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
 
@@ -41,9 +42,26 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins)
 }
 
+/// Request bodies Aero2 accepts: forms and JSON documents, never uploads.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole body, bounded. Reading it here, rather than streaming it on,
+/// means an object that answers early never leaves a stream half-read.
+async fn read_body(req: &mut Request) -> Result<std::result::Result<Vec<u8>, ApiError>> {
+    let declared = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Ok(Err(ApiError::PayloadTooLarge));
+    }
+    if matches!(req.method(), Method::Get | Method::Head) {
+        return Ok(Ok(Vec::new()));
+    }
+    let body = req.bytes().await?;
+    Ok(if body.len() > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge) } else { Ok(body) })
+}
+
 /// The response, and the allowed origins of the application it came from
 /// (empty when none was resolved).
-async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec<String>)> {
+async fn serve(mut req: Request, env: &Env, platform: &str) -> Result<(Response, Vec<String>)> {
     let host = match req.headers().get("host")? {
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
@@ -55,15 +73,26 @@ async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec
     if req.method() == Method::Options && req.headers().has("access-control-request-method")? {
         return Ok((shape::preflight(req.headers().get("origin")?.as_deref(), &allowed)?, allowed));
     }
-    let mut inner = req.clone_mut()?;
-    let names: Vec<String> = inner.headers().keys().filter(|n| forward::is_reserved_header(n)).collect();
-    for name in names {
-        inner.headers_mut()?.delete(&name)?;
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(e) => return Ok((respond::error(&e)?, allowed)),
+    };
+    let headers = Headers::new();
+    for (name, value) in req.headers().entries() {
+        if !forward::is_reserved_header(&name) {
+            headers.append(&name, &value)?;
+        }
     }
-    inner.headers_mut()?.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
+    headers.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
     if let Some(hostname) = custom_domain {
-        inner.headers_mut()?.set(forward::CUSTOM_DOMAIN_HEADER, &hostname)?;
+        headers.set(forward::CUSTOM_DOMAIN_HEADER, &hostname)?;
     }
+    let mut init = RequestInit::new();
+    init.with_method(req.method()).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    if !body.is_empty() {
+        init.with_body(Some(Uint8Array::from(body.as_slice()).into()));
+    }
+    let inner = Request::new_with_init(req.url()?.as_str(), &init)?;
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
         resolve::forget(&app.id);
