@@ -1,2 +1,24 @@
 //! OAuth 2.0 / OpenID Connect request rules (RFC 6749, RFC 7636, RFC 9700,
 //! OpenID Connect Core 1.0). Pure: no I/O, no clock, no randomness.
+//!
+//! | file            | concern                                                 |
+//! |-----------------|---------------------------------------------------------|
+//! | `error`         | [`error::OAuthError`], one variant per RFC error code    |
+//! | `params`        | form/query decoding, repeated parameters, encoding      |
+//! | `scope`         | scope-token sets (RFC 6749 §3.3)                        |
+//! | `pkce`          | S256 challenges and verifiers (RFC 7636, RFC 9700)      |
+//! | `redirect_uri`  | what may be registered, exact matching (RFC 8252)       |
+//! | `client`        | the registered client, its registration, secrets        |
+//! | `client_auth`   | client authentication at the token endpoint (§2.3)      |
+//! | `authorize`     | the authorization request pipeline and login decisions  |
+//! | `token_request` | token request parsing and grant permission              |
+
+pub mod authorize;
+pub mod client;
+pub mod client_auth;
+pub mod error;
+pub mod params;
+pub mod pkce;
+pub mod redirect_uri;
+pub mod scope;
+pub mod token_request;
