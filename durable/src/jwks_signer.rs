@@ -1,16 +1,31 @@
 //! `JwksSigner`: the singleton Durable Object that is the one authority for
-//! signing keys. It holds per-application key sets (private keys encrypted
-//! at rest), and its alarm drives the key lifecycle:
+//! signing keys. It holds each application's key set (RS256 and ES256),
+//! private keys sealed at rest with AES-256-GCM under the Worker secret
+//! `AERO2_KEY_ENCRYPTION_KEY`, and signs tokens through WebCrypto. Private
+//! keys never leave it, sealed or not. The lifecycle (pending → active →
+//! retired → deleted) is the core's `signing_keys::plan`; this object
+//! stores records, runs the plan on use and on its alarm, and signs.
 //!
-//! ```text
-//! pending ──activates_at──► active ──rotation──► retired ──expires_at──► deleted
-//! (published, not signing)  (signs)   (published until every token it signed expired)
-//! ```
+//! Internal API (reached only through `forward::signer_stub`):
+//! `POST /sign {app_id, alg, typ, claims}` → `{token, kid}`;
+//! `GET /jwks?app_id=` → JWKS; `POST /ensure {app_id}`;
+//! `POST /rotate {app_id, activate_after_ms}`; `POST /forget {app_id}`;
+//! `GET /health`.
 
 use crate::schema::{self, SchemaGuard};
-use crate::{now, respond};
-use serde::Deserialize;
-use serde_json::json;
+use crate::webcrypto::{self, CryptoKey};
+use crate::{now, respond, rng};
+use aero2_core::error::ApiError;
+use aero2_core::jose::alg::Alg;
+use aero2_core::jose::jwk::{Jwks, PublicJwk};
+use aero2_core::jose::jws::{self, Header};
+use aero2_core::signing_keys::{self, KeyPolicy, KeyRecord, KeyStatus, Step};
+use aero2_core::time::UnixMillis;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue, State};
 
 const MIGRATIONS: &[&[&str]] = &[&[
@@ -23,22 +38,90 @@ const MIGRATIONS: &[&[&str]] = &[&[
     "CREATE INDEX signing_keys_expiry ON signing_keys (expires_at)",
 ]];
 
+pub const KEY_ENCRYPTION_KEY_VAR: &str = "AERO2_KEY_ENCRYPTION_KEY";
+
+/// Rotation every 90 days; a new key is published an hour before it signs
+/// (JWKS responses are cacheable for 5 minutes); a retired key stays
+/// published two hours, twice the longest token lifetime.
+pub const POLICY: KeyPolicy = KeyPolicy {
+    publish_lead_ms: 3_600_000,
+    rotation_period_ms: 90 * 86_400_000,
+    retire_grace_ms: 7_200_000,
+};
+
 #[durable_object]
 pub struct JwksSigner {
     state: State,
-    #[allow(dead_code)]
     env: Env,
     schema: SchemaGuard,
+    /// Imported private keys by kid; importing costs more than signing.
+    signing: RefCell<HashMap<String, CryptoKey>>,
+    sealing: RefCell<Option<CryptoKey>>,
 }
 
 #[derive(Deserialize)]
-struct Count {
-    n: i64,
+struct Row {
+    kid: String,
+    alg: String,
+    status: String,
+    public_jwk: String,
+    created_at: i64,
+    activates_at: i64,
+    expires_at: Option<i64>,
+}
+
+impl Row {
+    fn record(&self) -> Option<KeyRecord> {
+        let status = match self.status.as_str() {
+            "pending" => KeyStatus::Pending,
+            "active" => KeyStatus::Active,
+            "retired" => KeyStatus::Retired,
+            _ => return None,
+        };
+        Some(KeyRecord {
+            kid: self.kid.clone(),
+            alg: Alg::parse(&self.alg)?,
+            status,
+            created_at: UnixMillis(self.created_at),
+            activates_at: UnixMillis(self.activates_at),
+            expires_at: self.expires_at.map(UnixMillis),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Sealed {
+    private_key_enc: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct AppOnly {
+    app_id: String,
+}
+
+#[derive(Deserialize)]
+struct SignRequest {
+    app_id: String,
+    alg: Alg,
+    typ: Option<String>,
+    claims: Value,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Signed {
+    pub token: String,
+    pub kid: String,
+}
+
+#[derive(Deserialize)]
+struct RotateRequest {
+    app_id: String,
+    activate_after_ms: i64,
 }
 
 impl DurableObject for JwksSigner {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default() }
+        Self { state, env, schema: SchemaGuard::default(), signing: RefCell::default(), sealing: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -48,30 +131,56 @@ impl DurableObject for JwksSigner {
         }
     }
 
-    /// Deletes retired keys once every token they signed has expired, then
-    /// re-arms for the next expiry.
+    /// Brings every application's keys up to date, then re-arms.
     async fn alarm(&self) -> Result<Response> {
-        self.sql()?.exec(
-            "DELETE FROM signing_keys WHERE status = 'retired' AND expires_at <= ?1",
-            vec![SqlStorageValue::from(now().0)],
-        )?;
-        schema::arm_alarm(
-            &self.state.storage(),
-            "SELECT MIN(expires_at) AS next FROM signing_keys WHERE status = 'retired'",
-            vec![],
-        )
-        .await?;
+        let apps: Vec<AppOnly> = self.sql()?.exec("SELECT DISTINCT app_id FROM signing_keys", None)?.to_array()?;
+        for app in apps {
+            self.maintain(&app.app_id).await?;
+        }
+        self.arm().await?;
         Response::empty()
     }
 }
 
 impl JwksSigner {
-    async fn handle(&self, req: Request) -> Result<Response> {
-        let sql = self.sql()?;
+    async fn handle(&self, mut req: Request) -> Result<Response> {
+        self.sql()?;
         match (req.method(), req.path().as_str()) {
+            (Method::Post, "/sign") => {
+                let r: SignRequest = req.json().await?;
+                respond::json(200, &self.sign(&r).await?)
+            }
+            (Method::Get, "/jwks") => {
+                let url = req.url()?;
+                let Some((_, app_id)) = url.query_pairs().find(|(k, _)| k == "app_id") else {
+                    return respond::error(&ApiError::invalid("app_id", "is required"));
+                };
+                respond::json(200, &self.jwks(&app_id).await?)
+            }
+            (Method::Post, "/ensure") => {
+                let r: AppOnly = req.json().await?;
+                self.maintain(&r.app_id).await?;
+                respond::no_content()
+            }
+            (Method::Post, "/rotate") => {
+                let r: RotateRequest = req.json().await?;
+                self.maintain(&r.app_id).await?;
+                let steps = signing_keys::rotate(&self.records(&r.app_id)?, now(), r.activate_after_ms);
+                self.apply(&r.app_id, steps).await?;
+                self.arm().await?;
+                respond::json(200, &self.jwks(&r.app_id).await?)
+            }
+            (Method::Post, "/forget") => {
+                let r: AppOnly = req.json().await?;
+                self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![r.app_id.into()])?;
+                respond::no_content()
+            }
             (Method::Get, "/health") => {
-                let keys: Vec<Count> =
-                    sql.exec("SELECT COUNT(*) AS n FROM signing_keys", None)?.to_array()?;
+                #[derive(Deserialize)]
+                struct Count {
+                    n: i64,
+                }
+                let keys: Vec<Count> = self.sql()?.exec("SELECT COUNT(*) AS n FROM signing_keys", None)?.to_array()?;
                 respond::json(
                     200,
                     &json!({
@@ -82,7 +191,7 @@ impl JwksSigner {
                     }),
                 )
             }
-            _ => respond::error(&aero2_core::error::ApiError::NotFound),
+            _ => respond::error(&ApiError::NotFound),
         }
     }
 
@@ -91,4 +200,147 @@ impl JwksSigner {
         self.schema.ensure(&sql, MIGRATIONS)?;
         Ok(sql)
     }
+
+    fn rows(&self, app_id: &str) -> Result<Vec<Row>> {
+        self.sql()?
+            .exec(
+                "SELECT kid, alg, status, public_jwk, created_at, activates_at, expires_at
+                 FROM signing_keys WHERE app_id = ?1 ORDER BY created_at, kid",
+                vec![app_id.into()],
+            )?
+            .to_array()
+    }
+
+    fn records(&self, app_id: &str) -> Result<Vec<KeyRecord>> {
+        Ok(self.rows(app_id)?.iter().filter_map(Row::record).collect())
+    }
+
+    /// Runs the lifecycle plan for one application at `now`.
+    async fn maintain(&self, app_id: &str) -> Result<()> {
+        let steps = signing_keys::plan(&self.records(app_id)?, now(), &POLICY);
+        if !steps.is_empty() {
+            self.apply(app_id, steps).await?;
+            self.arm().await?;
+        }
+        Ok(())
+    }
+
+    async fn apply(&self, app_id: &str, steps: Vec<Step>) -> Result<()> {
+        let sql = self.sql()?;
+        let t = now();
+        for step in steps {
+            match step {
+                Step::Generate { alg, activates_at } => self.generate(app_id, alg, activates_at, t).await?,
+                Step::Promote { kid } => {
+                    sql.exec(
+                        "UPDATE signing_keys SET status = 'active' WHERE app_id = ?1 AND kid = ?2",
+                        vec![app_id.into(), kid.into()],
+                    )?;
+                }
+                Step::Retire { kid, expires_at } => {
+                    sql.exec(
+                        "UPDATE signing_keys SET status = 'retired', retired_at = ?3, expires_at = ?4 WHERE app_id = ?1 AND kid = ?2",
+                        vec![app_id.into(), kid.into(), SqlStorageValue::from(t.0), SqlStorageValue::from(expires_at.0)],
+                    )?;
+                }
+                Step::Delete { kid } => {
+                    sql.exec("DELETE FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.clone().into()])?;
+                    self.signing.borrow_mut().remove(&kid);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn generate(&self, app_id: &str, alg: Alg, activates_at: UnixMillis, t: UnixMillis) -> Result<()> {
+        let (private, public) = webcrypto::generate_signing_key(alg).await?;
+        let jwk = PublicJwk::from_json(&public).map_err(|e| worker::Error::RustError(format!("exported JWK: {e}")))?;
+        let sealed = webcrypto::seal(&self.sealing_key().await?, rng::bytes()?, aad(app_id, &jwk.kid).as_bytes(), private.to_string().as_bytes()).await?;
+        let status = if activates_at <= t { KeyStatus::Active } else { KeyStatus::Pending };
+        self.sql()?.exec(
+            "INSERT INTO signing_keys (app_id, kid, alg, status, public_jwk, private_key_enc, created_at, activates_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            vec![
+                app_id.into(),
+                jwk.kid.clone().into(),
+                alg.as_str().into(),
+                status.as_str().into(),
+                jwk.to_json().to_string().into(),
+                SqlStorageValue::Blob(sealed),
+                SqlStorageValue::from(t.0),
+                SqlStorageValue::from(activates_at.0),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every published key: pending, active, and retired ones still within
+    /// their grace.
+    async fn jwks(&self, app_id: &str) -> Result<Jwks> {
+        self.maintain(app_id).await?;
+        let keys = self.rows(app_id)?.iter().filter_map(|r| serde_json::from_str::<Value>(&r.public_jwk).ok()).filter_map(|v| PublicJwk::from_json(&v).ok()).collect();
+        Ok(Jwks { keys })
+    }
+
+    async fn sign(&self, r: &SignRequest) -> Result<Signed> {
+        self.maintain(&r.app_id).await?;
+        let records = self.records(&r.app_id)?;
+        let Some(active) = signing_keys::signing_key(&records, r.alg) else {
+            return Err(worker::Error::RustError(format!("no active {} key", r.alg.as_str())));
+        };
+        let key = self.private_key(&r.app_id, &active.kid, r.alg).await?;
+        let input = jws::signing_input(&Header::new(r.alg, &active.kid, r.typ.as_deref()), &r.claims);
+        let signature = webcrypto::sign(r.alg, &key, input.as_bytes()).await?;
+        Ok(Signed { token: jws::assemble(&input, &signature), kid: active.kid.clone() })
+    }
+
+    async fn private_key(&self, app_id: &str, kid: &str, alg: Alg) -> Result<CryptoKey> {
+        if let Some(k) = self.signing.borrow().get(kid) {
+            return Ok(k.clone());
+        }
+        let rows: Vec<Sealed> = self
+            .sql()?
+            .exec("SELECT private_key_enc FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?
+            .to_array()?;
+        let sealed = rows.into_iter().next().ok_or_else(|| worker::Error::RustError("signing key vanished".into()))?;
+        let plain = webcrypto::open(&self.sealing_key().await?, aad(app_id, kid).as_bytes(), &sealed.private_key_enc).await?;
+        let jwk: Value = serde_json::from_slice(&plain)?;
+        let key = webcrypto::import_signing_key(alg, &jwk).await?;
+        self.signing.borrow_mut().insert(kid.to_owned(), key.clone());
+        Ok(key)
+    }
+
+    async fn sealing_key(&self) -> Result<CryptoKey> {
+        if let Some(k) = self.sealing.borrow().as_ref() {
+            return Ok(k.clone());
+        }
+        let secret = self.env.secret(KEY_ENCRYPTION_KEY_VAR).map_err(|_| {
+            worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not configured"))
+        })?;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(secret.to_string().trim())
+            .map_err(|_| worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not base64")))?;
+        let key = webcrypto::import_aes_key(&raw).await?;
+        *self.sealing.borrow_mut() = Some(key.clone());
+        Ok(key)
+    }
+
+    /// Alarm at the earliest lifecycle event of any application.
+    async fn arm(&self) -> Result<()> {
+        let all: Vec<Row> = self
+            .sql()?
+            .exec("SELECT kid, alg, status, public_jwk, created_at, activates_at, expires_at FROM signing_keys", None)?
+            .to_array()?;
+        let records: Vec<KeyRecord> = all.iter().filter_map(Row::record).collect();
+        if let Some(at) = signing_keys::next_event(&records, &POLICY) {
+            schema::set_alarm_at(&self.state.storage(), at).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Binds a sealed key to its application and kid: a ciphertext copied to
+/// another row does not open.
+fn aad(app_id: &str, kid: &str) -> String {
+    format!("aero2:signing-key:{app_id}:{kid}")
 }

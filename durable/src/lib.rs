@@ -16,6 +16,7 @@ pub mod respond;
 pub mod rng;
 mod schema;
 pub mod tenant_app;
+pub mod webcrypto;
 
 /// The current time as the core takes it.
 #[must_use]

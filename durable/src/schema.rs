@@ -81,9 +81,13 @@ pub struct NextAt {
 pub async fn arm_alarm(storage: &Storage, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
     let rows: Vec<NextAt> = storage.sql().exec(query, args)?.to_array()?;
     if let Some(at) = rows.into_iter().next().and_then(|r| r.next).map(UnixMillis) {
-        #[allow(clippy::cast_precision_loss)]
-        let date = worker::js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at.0 as f64));
-        storage.set_alarm(worker::ScheduledTime::new(date)).await?;
+        set_alarm_at(storage, at).await?;
     }
     Ok(())
+}
+
+pub async fn set_alarm_at(storage: &Storage, at: UnixMillis) -> Result<()> {
+    #[allow(clippy::cast_precision_loss)]
+    let date = worker::js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at.0 as f64));
+    storage.set_alarm(worker::ScheduledTime::new(date)).await
 }

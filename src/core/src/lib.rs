@@ -18,5 +18,6 @@ pub mod ids;
 pub mod jose;
 pub mod oauth;
 pub mod secret;
+pub mod signing_keys;
 pub mod slug;
 pub mod time;
