@@ -16,6 +16,10 @@ if [ ! -f .dev.vars ] || ! grep -q '^AERO2_BOOTSTRAP_SECRET=' .dev.vars; then
   umask 077
   echo "AERO2_BOOTSTRAP_SECRET=aero2_op_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >> .dev.vars
 fi
+if ! grep -q '^AERO2_KEY_ENCRYPTION_KEY=' .dev.vars; then
+  umask 077
+  echo "AERO2_KEY_ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)" >> .dev.vars
+fi
 OPERATOR_SECRET="$(grep '^AERO2_BOOTSTRAP_SECRET=' .dev.vars | head -n1 | cut -d= -f2-)"
 
 wrangler d1 migrations apply DB --local --persist-to "$STATE_DIR"

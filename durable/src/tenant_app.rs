@@ -20,8 +20,11 @@ use crate::schema::{self, SchemaGuard};
 use crate::{management, now, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
+use aero2_core::oauth::client::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorageValue, State,
 };
@@ -56,12 +59,16 @@ const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 const OP_TOMBSTONE: &str = "tombstone";
 const OP_SYNC_DOMAINS: &str = "sync-domains";
+const OP_CLIENTS_CHANGED: &str = "clients-changed";
 
 #[durable_object]
 pub struct TenantApp {
     state: State,
     env: Env,
     schema: SchemaGuard,
+    /// OAuth clients read from D1, by client_id; dropped whenever the
+    /// management API changes one (`clients_changed`).
+    clients: RefCell<HashMap<String, Client>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -76,7 +83,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default() }
+        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -105,6 +112,10 @@ impl TenantApp {
         match req.headers().get(INTERNAL_HEADER)?.as_deref() {
             Some(OP_TOMBSTONE) => return self.tombstone().await,
             Some(OP_SYNC_DOMAINS) => return self.sync_domains(req.json().await?),
+            Some(OP_CLIENTS_CHANGED) => {
+                self.clients.borrow_mut().clear();
+                return respond::no_content();
+            }
             _ => {}
         }
         if schema::meta_get(&sql, "deleted")?.is_some() {
@@ -219,4 +230,10 @@ pub async fn tombstone_application(env: &Env, app_id: &str) -> Result<()> {
 /// Gives an application's object the current list of its verified domains.
 pub async fn sync_custom_domains(env: &Env, app_id: &str, verified: Vec<String>) -> Result<()> {
     internal_call(env, app_id, OP_SYNC_DOMAINS, Some(serde_json::to_string(&DomainList { verified })?)).await
+}
+
+/// Tells an application's object that its OAuth clients changed in D1, so
+/// a deleted client or rotated secret is never served from its cache.
+pub async fn clients_changed(env: &Env, app_id: &str) -> Result<()> {
+    internal_call(env, app_id, OP_CLIENTS_CHANGED, None).await
 }

@@ -16,6 +16,24 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Operator credential the test servers are started with.
 pub const OPERATOR: &str = "aero2_op_test_0123456789abcdef0123456789abcdef";
+/// AES-256-GCM key (base64 of 32 bytes) sealing signing keys in tests.
+pub const KEY_ENCRYPTION_KEY: &str = "dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0zMmI=";
+
+/// The wrangler config to run: the repository's, or, when `AERO2_BUILD_DIR`
+/// names another build output, a copy of it pointing there (so several
+/// checkouts or agents can test their own builds side by side).
+fn wrangler_config(state_dir: &Path) -> PathBuf {
+    let root = repo_root().canonicalize().expect("repo root");
+    let config = root.join("wrangler.toml");
+    let Ok(build) = std::env::var("AERO2_BUILD_DIR") else { return config };
+    let text = std::fs::read_to_string(&config).expect("wrangler.toml");
+    let text = text
+        .replace("main = \"build/worker/shim.mjs\"", &format!("main = \"{build}/worker/shim.mjs\""))
+        .replace("migrations_dir = \"migrations\"", &format!("migrations_dir = \"{}\"", root.join("migrations").display()));
+    let copy = state_dir.join("wrangler.toml");
+    std::fs::write(&copy, text).expect("write wrangler config");
+    copy
+}
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -64,8 +82,11 @@ impl Server {
     pub fn start(state_dir: &Path) -> Server {
         std::fs::create_dir_all(state_dir).expect("state dir");
         let log = state_dir.join("wrangler.log");
+        let config = wrangler_config(state_dir);
         let status = wrangler()
-            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .args(["d1", "migrations", "apply", "DB", "--local", "--config"])
+            .arg(&config)
+            .arg("--persist-to")
             .arg(state_dir)
             .stdout(File::create(state_dir.join("migrations.log")).expect("log"))
             .stderr(Stdio::inherit())
@@ -79,10 +100,13 @@ impl Server {
         let out = File::options().create(true).append(true).open(&log).expect("log file");
         let child = wrangler()
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", "0"])
+            .arg("--config")
+            .arg(wrangler_config(state_dir))
             .arg("--persist-to")
             .arg(state_dir)
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .args(["--var", &format!("AERO2_BOOTSTRAP_SECRET:{OPERATOR}")])
+            .args(["--var", &format!("AERO2_KEY_ENCRYPTION_KEY:{KEY_ENCRYPTION_KEY}")])
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
             .stderr(out)
