@@ -1,0 +1,696 @@
+// Aero2 benchmark: the built Worker on workerd (Miniflare's Node API, no
+// wrangler) against panva's oidc-provider, same workloads, interleaved.
+// See bench/README.md. Usage:
+//
+//   node bench/run.mjs [--requests N] [--seconds S] [--warmup N] [--rounds R]
+//                      [--concurrency 1,32] [--only discovery,jwks,...]
+//                      [--build DIR] [--aero2-socket direct|entry] [--out FILE]
+//
+// Every option can also be given as BENCH_<NAME> in the environment
+// (BENCH_REQUESTS=500 …). Writes the table to bench/results/latest.md and the
+// raw figures to bench/results/latest.json.
+import { spawn, execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { FlowError, formFiller, signIn } from "./lib/flows.mjs";
+import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
+import { quantile, runLoad } from "./lib/load.mjs";
+import { clockTicks, cpuMicros } from "./lib/proc.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..");
+const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is read from the Location header
+
+// ---------------------------------------------------------------- options
+
+const WORKLOADS = ["health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo"];
+
+function options() {
+  const args = process.argv.slice(2);
+  const get = (name, def) => {
+    const i = args.indexOf(`--${name}`);
+    if (i >= 0 && i + 1 < args.length) return args[i + 1];
+    const env = process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`];
+    return env !== undefined && env !== "" ? env : def;
+  };
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(0, 11).join("\n"));
+    process.exit(0);
+  }
+  const num = (name, def, min, max) => {
+    const v = Number(get(name, def));
+    if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
+    return v;
+  };
+  const o = {
+    requests: Math.round(num("requests", 3000, 1, 1_000_000)),
+    seconds: num("seconds", 8, 0.1, 600),
+    warmup: Math.round(num("warmup", 200, 0, 100_000)),
+    warmupSeconds: num("warmup-seconds", 2, 0, 60),
+    rounds: Math.round(num("rounds", 2, 1, 20)),
+    concurrency: String(get("concurrency", "1,32")).split(",").map((s) => Math.round(Number(s.trim()))),
+    only: String(get("only", WORKLOADS.join(","))).split(",").map((s) => s.trim()).filter(Boolean),
+    build: path.resolve(get("build", path.join(ROOT, "build"))),
+    aero2Socket: String(get("aero2-socket", "direct")),
+    out: path.resolve(get("out", path.join(HERE, "results", "latest.md"))),
+  };
+  if (!["direct", "entry"].includes(o.aero2Socket)) throw new Error("--aero2-socket: direct or entry");
+  for (const c of o.concurrency) if (!(c >= 1 && c <= 256)) throw new Error("--concurrency: numbers from 1 to 256");
+  for (const w of o.only) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${w} (${WORKLOADS.join(", ")})`);
+  return o;
+}
+
+// ---------------------------------------------------------------- servers
+
+const children = [];
+
+/** Starts `node bench/<script>` and waits for its JSON "ready" line. */
+function startServer(name, script, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(HERE, script), ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    });
+    const entry = { name, child, extraPids: [] };
+    children.push(entry);
+    let stderr = "";
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`${name}: not ready after 90 s\n${stderr.slice(-2000)}`)), 90_000);
+    child.stderr.on("data", (d) => {
+      stderr = (stderr + d).slice(-8000);
+    });
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const nl = stdout.indexOf("\n");
+      if (nl < 0) return;
+      clearTimeout(timer);
+      try {
+        const info = JSON.parse(stdout.slice(0, nl));
+        if (info.workerdPid) entry.extraPids.push(info.workerdPid);
+        resolve({ ...info, helperPid: child.pid, stderr: () => stderr });
+      } catch (e) {
+        reject(new Error(`${name}: bad ready line ${stdout.slice(0, nl)}: ${e}`));
+      }
+    });
+    child.on("exit", (code, sig) => {
+      clearTimeout(timer);
+      entry.exited = true;
+      reject(new Error(`${name} exited (${code ?? sig}) before it was ready\n${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+function alive(pid, comm) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return comm ? stat.includes(`(${comm})`) : true;
+  } catch {
+    return false;
+  }
+}
+
+let stopping;
+/** Stops every server this run started: SIGTERM, then SIGKILL by pid after 5 s. */
+function stopServers() {
+  stopping ??= (async () => {
+    for (const e of children) {
+      if (!e.exited) {
+        try {
+          e.child.kill("SIGTERM");
+        } catch {}
+      }
+    }
+    const until = Date.now() + 5000;
+    while (Date.now() < until && children.some((e) => !e.exited || e.extraPids.some((p) => alive(p, "workerd")))) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    killRemaining();
+  })();
+  return stopping;
+}
+
+function killRemaining() {
+  for (const e of children) {
+    if (!e.exited) {
+      try {
+        e.child.kill("SIGKILL");
+      } catch {}
+    }
+    for (const p of e.extraPids) {
+      if (alive(p, "workerd")) {
+        try {
+          process.kill(p, "SIGKILL");
+        } catch {}
+      }
+    }
+  }
+}
+
+process.on("exit", killRemaining);
+let interrupted = false;
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    interrupted = true;
+    console.error(`\nbench: ${sig}, stopping servers`);
+    stopServers().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------- setup
+
+const NOT_IMPLEMENTED = Symbol("not implemented");
+
+class Unavailable extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind; // NOT_IMPLEMENTED or "failed"
+  }
+}
+
+/** Turns a failed setup step into "not implemented" (404/405/501) or a failure. */
+function unavailable(step, res) {
+  const ni = [404, 405, 501].includes(res.status) && !/unknown_application/.test(res.body);
+  return new Unavailable(ni ? NOT_IMPLEMENTED : "failed", `${step} → ${res.status} ${String(res.body).slice(0, 200)}`);
+}
+
+function fromFlow(e) {
+  if (e instanceof FlowError) return unavailable(e.step, { status: e.status, body: e.message });
+  return new Unavailable("failed", String(e.message || e));
+}
+
+async function setupAero2(info) {
+  const app = target(`bench.localhost:${info.port}`, info.port);
+  const dash = target(`dashboard.localhost:${info.port}`, info.port);
+  const s = {
+    name: "Aero2",
+    tgt: app,
+    pid: info.workerdPid,
+    helperPid: info.helperPid,
+    paths: {
+      health: "/.well-known/aero2-health",
+      discovery: "/.well-known/openid-configuration",
+      jwks: "/.well-known/jwks.json",
+      token: "/oauth2/token",
+      userinfo: "/oauth2/userinfo",
+      authorize: "/oauth2/authorize",
+    },
+    scope: "openid profile email offline_access",
+    ccBody: { grant_type: "client_credentials" },
+    refreshExtra: {},
+    userinfoExtra: {},
+  };
+  const api = async (method, p, body) => {
+    const res = await request(dash, {
+      method,
+      path: `/api/v1${p}`,
+      headers: { authorization: `Bearer ${info.operatorSecret}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status < 200 || res.status >= 300) throw unavailable(`${method} /api/v1${p.replace(/app_[0-9a-f]+/, "{id}")}`, res);
+    return JSON.parse(res.body);
+  };
+  // The platform part exists today: failing here is a real failure.
+  const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark" });
+  s.appId = created.id;
+  // OP provisioning may not exist yet.
+  try {
+    const client = await api("POST", `/applications/${s.appId}/clients`, {
+      name: "bench",
+      token_endpoint_auth_method: "client_secret_basic",
+      redirect_uris: [REDIRECT_URI],
+      post_logout_redirect_uris: [],
+      grant_types: ["authorization_code", "refresh_token", "client_credentials"],
+      scopes: "openid profile email offline_access",
+      first_party: true,
+      require_pkce: true,
+    });
+    if (!client.client_id || !client.client_secret) throw new Unavailable("failed", `client response lacks client_id/client_secret: ${JSON.stringify(client).slice(0, 200)}`);
+    s.client = { id: client.client_id, secret: client.client_secret };
+  } catch (e) {
+    s.clientError = e instanceof Unavailable ? e : new Unavailable("failed", String(e));
+  }
+  const user = { email: "bench@example.com", password: `Bench-${randomBytes(12).toString("base64url")}`, name: "Bench User" };
+  try {
+    await api("POST", `/applications/${s.appId}/users`, user);
+    s.user = user;
+  } catch (e) {
+    s.userError = e instanceof Unavailable ? e : new Unavailable("failed", String(e));
+  }
+  s.jar = new CookieJar();
+  return s;
+}
+
+function setupBaseline(info) {
+  return {
+    name: "oidc-provider",
+    tgt: target(`127.0.0.1:${info.port}`, info.port),
+    pid: info.pid,
+    paths: {
+      discovery: "/.well-known/openid-configuration",
+      jwks: "/jwks",
+      token: "/token",
+      userinfo: "/me",
+      authorize: "/auth",
+    },
+    scope: "openid profile email offline_access",
+    ccBody: { grant_type: "client_credentials" },
+    // Refresh chains are for the JWT resource; UserInfo needs the usual
+    // opaque access token (no resource).
+    // oidc-provider drops offline_access unless prompt=consent is asked for.
+    refreshExtra: { resource: info.resource, prompt: "consent" },
+    userinfoExtra: {},
+    client: { id: info.client_id, secret: info.client_secret },
+    user: { login: info.account, email: "bench@example.com", password: "any" },
+    jar: new CookieJar(),
+  };
+}
+
+/**
+ * Takes endpoint paths from the discovery document when there is one (the
+ * defaults above are the documented ones); we always connect to 127.0.0.1.
+ */
+async function discover(s) {
+  const res = await request(s.tgt, { path: s.paths.discovery });
+  if (res.status !== 200) return;
+  let doc;
+  try {
+    doc = JSON.parse(res.body);
+  } catch {
+    return;
+  }
+  for (const [key, field] of [
+    ["jwks", "jwks_uri"],
+    ["token", "token_endpoint"],
+    ["userinfo", "userinfo_endpoint"],
+    ["authorize", "authorization_endpoint"],
+  ]) {
+    if (typeof doc[field] !== "string") continue;
+    try {
+      s.paths[key] = new URL(doc[field]).pathname;
+    } catch {}
+  }
+}
+
+function needClient(s) {
+  if (s.clientError) throw s.clientError;
+  if (!s.client) throw new Unavailable("failed", "no client");
+}
+function needUser(s) {
+  needClient(s);
+  if (s.userError) throw s.userError;
+}
+
+function signInWith(s, extra) {
+  return signIn({
+    tgt: s.tgt,
+    authorizePath: s.paths.authorize,
+    tokenPath: s.paths.token,
+    clientId: s.client.id,
+    clientSecret: s.client.secret,
+    redirectUri: REDIRECT_URI,
+    scope: s.scope,
+    extra,
+    jar: s.jar,
+    fill: formFiller(s.user),
+  });
+}
+
+/** A GET workload; a probe request first, so a missing route reads "not implemented". */
+async function getWorkload(s, p, headers = {}) {
+  const probe = await request(s.tgt, { path: p, headers });
+  if ([404, 405, 501].includes(probe.status)) throw unavailable(`GET ${p}`, probe);
+  return { probe, make: () => ({ path: p, headers }) };
+}
+
+/** "JWT ES256 (at+jwt)" or "opaque", for the notes: what each side issues. */
+function tokenShape(t) {
+  const parts = t.split(".");
+  if (parts.length !== 3) return `opaque (${t.length} chars)`;
+  try {
+    const h = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8"));
+    return `JWT ${h.alg}${h.typ ? ` (typ ${h.typ})` : ""}`;
+  } catch {
+    return "opaque";
+  }
+}
+
+const WORKLOAD_DEFS = {
+  health: {
+    label: "platform: DO round trip (`GET /.well-known/aero2-health`)",
+    aero2Only: true,
+    prepare: (s) => getWorkload(s, s.paths.health),
+  },
+  discovery: { label: "discovery `GET /.well-known/openid-configuration`", prepare: (s) => getWorkload(s, s.paths.discovery) },
+  jwks: { label: "JWKS `GET` (jwks_uri)", prepare: (s) => getWorkload(s, s.paths.jwks) },
+  client_credentials: {
+    label: "token: `client_credentials`",
+    token: true,
+    async prepare(s) {
+      needClient(s);
+      const spec = {
+        method: "POST",
+        path: s.paths.token,
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(s.client.id, s.client.secret) },
+        body: form(s.ccBody),
+      };
+      const probe = await request(s.tgt, spec);
+      if ([404, 405, 501].includes(probe.status)) throw unavailable(`POST ${s.paths.token}`, probe);
+      const notes = new Set();
+      return {
+        probe,
+        make: () => spec,
+        notes,
+        check: (res) => {
+          const at = res.status === 200 ? JSON.parse(res.body).access_token : undefined;
+          if (typeof at !== "string") return false;
+          if (!notes.size) notes.add(`access_token: ${tokenShape(at)}`);
+          return true;
+        },
+      };
+    },
+  },
+  refresh_token: {
+    label: "token: `refresh_token` (rotated, each used once)",
+    token: true,
+    async prepare(s, cfg) {
+      needUser(s);
+      const chains = [];
+      const n = Math.max(...cfg.concurrency);
+      try {
+        for (let i = 0; i < n; i++) {
+          const t = await signInWith(s, s.refreshExtra);
+          if (!t.refresh_token) throw new Unavailable("failed", `no refresh_token in the authorization_code response: ${JSON.stringify(t).slice(0, 200)}`);
+          chains.push(t.refresh_token);
+        }
+      } catch (e) {
+        throw e instanceof Unavailable ? e : fromFlow(e);
+      }
+      const auth = basicAuth(s.client.id, s.client.secret);
+      const notes = new Set();
+      let shapeNoted = false;
+      return {
+        notes,
+        make: (i) =>
+          chains[i] === undefined
+            ? null
+            : {
+                method: "POST",
+                path: s.paths.token,
+                headers: { "content-type": "application/x-www-form-urlencoded", authorization: auth },
+                body: form({ grant_type: "refresh_token", refresh_token: chains[i] }),
+              },
+        check: (res, i) => {
+          // The token just sent is spent whatever the answer: the chain
+          // continues only with a newly issued refresh token.
+          let body;
+          try {
+            body = JSON.parse(res.body);
+          } catch {}
+          const next = res.status === 200 ? body?.refresh_token : undefined;
+          if (next === undefined) {
+            if (res.status === 200) notes.add("a 200 answer without a new refresh_token ended its chain (no rotation)");
+            else notes.add(`a failed refresh ended its chain (${res.status})`);
+          }
+          chains[i] = next;
+          if (res.status !== 200 || typeof body?.access_token !== "string") return false;
+          if (!shapeNoted) {
+            shapeNoted = true;
+            notes.add(`access_token: ${tokenShape(body.access_token)}${body.id_token ? ", with id_token" : ""}`);
+          }
+          return true;
+        },
+      };
+    },
+  },
+  userinfo: {
+    label: "UserInfo `GET` (bearer access token)",
+    async prepare(s) {
+      needUser(s);
+      let t;
+      try {
+        t = await signInWith(s, s.userinfoExtra);
+      } catch (e) {
+        throw fromFlow(e);
+      }
+      const w = await getWorkload(s, s.paths.userinfo, { authorization: `Bearer ${t.access_token}` });
+      return { ...w, check: (res) => res.status === 200 && typeof JSON.parse(res.body).sub === "string" };
+    },
+  },
+};
+
+// ---------------------------------------------------------------- measuring
+
+function newAgg() {
+  return { requests: 0, ok: 0, errors: 0, elapsedMs: 0, cpuUs: 0, helperCpuUs: 0, clientCpuUs: 0, lat: [], byStatus: {}, firstError: undefined };
+}
+
+async function measure(s, impl, c, maxRequests, maxMs, agg) {
+  const cpu0 = cpuMicros(s.pid);
+  const h0 = s.helperPid ? cpuMicros(s.helperPid) : 0;
+  const c0 = process.cpuUsage();
+  const r = await runLoad({ tgt: s.tgt, concurrency: c, maxRequests, maxMs, make: impl.make, check: impl.check });
+  const cpu1 = cpuMicros(s.pid);
+  const h1 = s.helperPid ? cpuMicros(s.helperPid) : 0;
+  const c1 = process.cpuUsage(c0);
+  if (!agg) return r;
+  agg.clientCpuUs += c1.user + c1.system;
+  agg.requests += r.requests;
+  agg.ok += r.ok;
+  agg.errors += r.errors;
+  agg.elapsedMs += r.elapsedMs;
+  agg.cpuUs += cpu1 - cpu0;
+  agg.helperCpuUs += h1 - h0;
+  agg.lat.push(r.latencies);
+  for (const [k, v] of Object.entries(r.byStatus)) agg.byStatus[k] = (agg.byStatus[k] ?? 0) + v;
+  agg.firstError ??= r.firstError;
+  return r;
+}
+
+function summarize(agg) {
+  const all = new Float64Array(agg.lat.reduce((n, a) => n + a.length, 0));
+  let o = 0;
+  for (const a of agg.lat) {
+    all.set(a, o);
+    o += a.length;
+  }
+  all.sort();
+  return {
+    requests: agg.requests,
+    ok: agg.ok,
+    errors: agg.errors,
+    byStatus: agg.byStatus,
+    firstError: agg.firstError,
+    seconds: agg.elapsedMs / 1000,
+    rps: agg.requests / (agg.elapsedMs / 1000),
+    p50: quantile(all, 0.5),
+    p99: quantile(all, 0.99),
+    cpuUsPerReq: agg.requests ? agg.cpuUs / agg.requests : NaN,
+    helperCpuUsPerReq: agg.requests ? agg.helperCpuUs / agg.requests : NaN,
+    clientCpuUsPerReq: agg.requests ? agg.clientCpuUs / agg.requests : NaN,
+  };
+}
+
+// ---------------------------------------------------------------- report
+
+const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
+const fmtMs = (n) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : "–");
+const fmtRatio = (n) => (Number.isFinite(n) && n > 0 ? `${n < 10 ? n.toFixed(2) : n.toFixed(1)}×` : "–");
+
+function cell(r, f) {
+  if (!r) return "—";
+  if (r.unavailable) return r.unavailable.kind === NOT_IMPLEMENTED ? "not implemented" : "setup failed";
+  return f(r);
+}
+
+function render(cfg, results, meta) {
+  const L = [];
+  L.push(`# Aero2 benchmark — ${meta.date}`);
+  L.push("");
+  L.push(
+    `Aero2: built Worker on workerd ${meta.workerd} via Miniflare ${meta.miniflare} (no wrangler), build ${meta.build}. ` +
+      `Baseline: oidc-provider ${meta.oidcProvider} on Node ${process.versions.node} (storage: in-process Maps). ` +
+      `Machine: ${meta.cpus} CPUs, load average ${meta.loadavg} at start. ` +
+      `Per cell: warm-up ${cfg.warmup} requests (≤ ${cfg.warmupSeconds} s), then ${cfg.requests} requests or ${cfg.seconds} s, whichever first, ` +
+      `in ${cfg.rounds} rounds alternating Aero2 and baseline. CPU = utime+stime of the server process (/proc/<pid>/stat, ${meta.clk} ticks/s) ÷ requests.`,
+  );
+  L.push("");
+  L.push(
+    "| workload | c | Aero2 req/s | base req/s | req/s ratio | Aero2 p50 / p99 ms | base p50 / p99 ms | Aero2 CPU µs/req | base CPU µs/req | CPU ratio | errors Aero2 / base |",
+  );
+  L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  const notes = [];
+  for (const row of results) {
+    const a = row.aero2;
+    const b = row.baseline;
+    const ok = (r) => r && !r.unavailable;
+    const rps = ok(a) && ok(b) ? a.rps / b.rps : NaN;
+    const cpu = ok(a) && ok(b) ? a.cpuUsPerReq / b.cpuUsPerReq : NaN;
+    const errs = (r) =>
+      !r
+        ? "—"
+        : r.unavailable
+          ? "–"
+          : `${r.errors}${r.errors ? ` (${Object.entries(r.byStatus).map(([k, v]) => `${k}:${v}`).join(" ")})` : ""}` +
+            (r.warmup?.errors ? ` +${r.warmup.errors} in warm-up` : "");
+    L.push(
+      `| ${row.label} | ${row.c} | ${cell(a, (r) => fmtInt(r.rps))} | ${cell(b, (r) => fmtInt(r.rps))} | ${fmtRatio(rps)} | ` +
+        `${cell(a, (r) => `${fmtMs(r.p50)} / ${fmtMs(r.p99)}`)} | ${cell(b, (r) => `${fmtMs(r.p50)} / ${fmtMs(r.p99)}`)} | ` +
+        `${cell(a, (r) => fmtInt(r.cpuUsPerReq))} | ${cell(b, (r) => fmtInt(r.cpuUsPerReq))} | ${fmtRatio(cpu)} | ${errs(a)} / ${errs(b)} |`,
+    );
+    for (const [who, r] of [["Aero2", a], ["baseline", b]]) {
+      if (!r) continue;
+      if (r.unavailable) notes.push(`${row.key} ${who}: ${r.unavailable.kind === NOT_IMPLEMENTED ? "not implemented" : "setup failed"}: ${r.unavailable.message}`);
+      else if (r.errors) notes.push(`${row.key} c=${row.c} ${who}: ${r.errors} errors, first: ${r.firstError}`);
+      if (r.warmup?.errors) notes.push(`${row.key} c=${row.c} ${who}: ${r.warmup.errors} errors in warm-up, first: ${r.warmup.firstError}`);
+      if (r.notes?.length) notes.push(`${row.key} ${who}: ${r.notes.join("; ")}`);
+    }
+  }
+  // Targets, for token issuance.
+  L.push("");
+  L.push("Targets (token issuance): Aero2 req/s ≥ 2× baseline, CPU/request ≤ 0.5× baseline, p99 < 10 ms at c=32.");
+  L.push("");
+  for (const key of ["client_credentials", "refresh_token"]) {
+    for (const row of results.filter((r) => r.key === key)) {
+      const a = row.aero2;
+      const b = row.baseline;
+      if (!a || a.unavailable || !b || b.unavailable) {
+        L.push(`- ${key} c=${row.c}: not measured (${a?.unavailable ? (a.unavailable.kind === NOT_IMPLEMENTED ? "Aero2 not implemented" : "Aero2 setup failed") : "baseline unavailable"})`);
+        continue;
+      }
+      const mark = (v) => (v ? "met" : "NOT met");
+      const rps = a.rps / b.rps;
+      const cpu = a.cpuUsPerReq / b.cpuUsPerReq;
+      let line = `- ${key} c=${row.c}: req/s ${fmtRatio(rps)} (${mark(rps >= 2)}), CPU ${fmtRatio(cpu)} (${mark(cpu <= 0.5)})`;
+      if (row.c === 32) line += `, p99 ${fmtMs(a.p99)} ms (${mark(a.p99 < 10)})`;
+      if (a.errors) line += `, ${a.errors} Aero2 errors`;
+      L.push(line);
+    }
+  }
+  const helper = results.filter((r) => r.aero2 && !r.aero2.unavailable).map((r) => r.aero2.helperCpuUsPerReq);
+  if (helper.length) {
+    notes.push(
+      `Miniflare's Node process (not counted above) used at most ${fmtInt(Math.max(...helper))} µs CPU per request in any Aero2 cell: workerd serves the socket itself.`,
+    );
+  }
+  if (notes.length) {
+    L.push("");
+    L.push("Notes:");
+    L.push("");
+    for (const n of new Set(notes)) L.push(`- ${n}`);
+  }
+  L.push("");
+  return L.join("\n");
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+  } catch {
+    return "?";
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const cfg = options();
+  for (const f of ["index.js", "index_bg.wasm"]) {
+    if (!existsSync(path.join(cfg.build, f))) throw new Error(`${path.join(cfg.build, f)} is missing: run scripts/build.sh first`);
+  }
+  const wasm = statSync(path.join(cfg.build, "index_bg.wasm"));
+  let rev = "";
+  try {
+    rev = execFileSync("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {}
+  const meta = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    workerd: versionOf("workerd"),
+    miniflare: versionOf("miniflare"),
+    oidcProvider: versionOf("oidc-provider"),
+    build: `${rev ? `${rev}+worktree, ` : ""}wasm ${(wasm.size / 1024).toFixed(0)} KiB built ${wasm.mtime.toISOString().replace(/\.\d+Z$/, "Z")}`,
+    cpus: os.cpus().length,
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+    clk: clockTicks(),
+  };
+  const log = (...a) => console.error("bench:", ...a);
+
+  log("starting Aero2 (Miniflare/workerd) and oidc-provider");
+  const [aInfo, bInfo] = await Promise.all([
+    startServer("aero2", "serve-aero2.mjs", ["--build", cfg.build, "--socket", cfg.aero2Socket]),
+    startServer("baseline", "serve-baseline.mjs", ["--redirect-uri", REDIRECT_URI]),
+  ]);
+  log(`Aero2 on 127.0.0.1:${aInfo.port} (workerd pid ${aInfo.workerdPid}), oidc-provider on 127.0.0.1:${bInfo.port} (pid ${bInfo.pid})`);
+  const servers = { aero2: await setupAero2(aInfo), baseline: setupBaseline(bInfo) };
+  await discover(servers.aero2);
+  await discover(servers.baseline);
+  if (servers.aero2.clientError) log(`Aero2 client provisioning: ${servers.aero2.clientError.message}`);
+  if (servers.aero2.userError) log(`Aero2 user provisioning: ${servers.aero2.userError.message}`);
+
+  const results = [];
+  let order = 0;
+  for (const key of WORKLOADS.filter((w) => cfg.only.includes(w))) {
+    const def = WORKLOAD_DEFS[key];
+    const impls = {};
+    for (const who of ["aero2", "baseline"]) {
+      if (who === "baseline" && def.aero2Only) continue;
+      try {
+        impls[who] = await def.prepare(servers[who], cfg);
+      } catch (e) {
+        impls[who] = { unavailable: e instanceof Unavailable ? e : new Unavailable("failed", String(e.stack || e)) };
+      }
+    }
+    for (const c of cfg.concurrency) {
+      const row = { key, label: def.label, c };
+      const live = Object.keys(impls).filter((w) => !impls[w].unavailable);
+      for (const w of Object.keys(impls)) if (impls[w].unavailable) row[w] = { unavailable: impls[w].unavailable };
+      const aggs = Object.fromEntries(live.map((w) => [w, newAgg()]));
+      // Warm-up, then rounds alternating which server goes first.
+      const warm = {};
+      for (const w of live) warm[w] = await measure(servers[w], impls[w], c, cfg.warmup, cfg.warmupSeconds * 1000, null);
+      const perRound = Math.max(1, Math.ceil(cfg.requests / cfg.rounds));
+      for (let r = 0; r < cfg.rounds; r++) {
+        const seq = order++ % 2 === 0 ? live : [...live].reverse();
+        for (const w of seq) {
+          const left = cfg.requests - aggs[w].requests;
+          if (left <= 0) continue;
+          await measure(servers[w], impls[w], c, Math.min(perRound, left), (cfg.seconds * 1000) / cfg.rounds, aggs[w]);
+        }
+      }
+      for (const w of live) {
+        row[w] = summarize(aggs[w]);
+        row[w].warmup = { requests: warm[w].requests, errors: warm[w].errors, firstError: warm[w].firstError };
+        if (impls[w].notes?.size) row[w].notes = [...impls[w].notes];
+      }
+      results.push(row);
+      const brief = (r) =>
+        !r ? "—" : r.unavailable ? (r.unavailable.kind === NOT_IMPLEMENTED ? "not implemented" : "setup failed") : `${fmtInt(r.rps)} req/s, p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} ms, ${fmtInt(r.cpuUsPerReq)} µs CPU/req, ${r.errors} errors`;
+      log(`${key} c=${c}: Aero2 ${brief(row.aero2)} | baseline ${brief(row.baseline)}`);
+    }
+  }
+
+  const md = render(cfg, results, meta);
+  mkdirSync(path.dirname(cfg.out), { recursive: true });
+  writeFileSync(cfg.out, md);
+  const json = results.map((r) => ({
+    ...r,
+    aero2: r.aero2?.unavailable ? { unavailable: r.aero2.unavailable.message, kind: String(r.aero2.unavailable.kind.description ?? r.aero2.unavailable.kind) } : r.aero2,
+    baseline: r.baseline?.unavailable ? { unavailable: r.baseline.unavailable.message } : r.baseline,
+  }));
+  writeFileSync(cfg.out.replace(/\.md$/, "") + ".json", JSON.stringify({ meta, config: cfg, results: json }, null, 2));
+  console.log(md);
+  log(`written to ${path.relative(process.cwd(), cfg.out)}`);
+}
+
+try {
+  await main();
+  await stopServers();
+  process.exit(0);
+} catch (e) {
+  if (interrupted) await new Promise(() => {}); // the signal handler exits
+  console.error(`bench: ${e.stack || e}`);
+  await stopServers();
+  process.exit(1);
+}
