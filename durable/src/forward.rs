@@ -8,11 +8,18 @@
 use aero2_core::application::Application;
 use worker::{Env, ObjectNamespace, Request, Result, Stub};
 
+/// The platform's parent domain (`<slug>.<PLATFORM_DOMAIN>`), a Worker var.
+pub const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
 pub const APPLICATION_HEADER: &str = "x-aero2-application";
 pub const INTERNAL_HEADER: &str = "x-aero2-internal";
+/// The issuer identifier for this request's host (`aero2_core::host::issuer_for`).
+pub const ISSUER_HEADER: &str = "x-aero2-issuer";
 /// Set when the request came through a custom domain (its hostname), so
 /// the object can check the domain is still one of its own.
 pub const CUSTOM_DOMAIN_HEADER: &str = "x-aero2-custom-domain";
+/// Set by the OP on a redirect to a client (the client URL): the front
+/// Worker lets `form-action` reach that one origin on that one response.
+pub const FORM_ACTION_HEADER: &str = "x-aero2-form-action";
 /// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
 /// its cached resolution at once. Stripped before the response leaves.
 pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";

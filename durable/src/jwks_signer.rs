@@ -7,7 +7,8 @@
 //! stores records, runs the plan on use and on its alarm, and signs.
 //!
 //! Internal API (reached only through `forward::signer_stub`):
-//! `POST /sign {app_id, alg, typ, claims}` → `{token, kid}`;
+//! `POST /sign {app_id, tokens: [{alg, typ, claims, at_hash_of}]}` →
+//! `{tokens: [{token, kid}]}`;
 //! `GET /jwks?app_id=` → JWKS; `POST /ensure {app_id}`;
 //! `POST /rotate {app_id, activate_after_ms}`; `POST /forget {app_id}`;
 //! `GET /health`.
@@ -17,6 +18,7 @@ use crate::webcrypto::{self, CryptoKey};
 use crate::{now, respond, rng};
 use aero2_core::error::ApiError;
 use aero2_core::jose::alg::Alg;
+use aero2_core::jose::claims::at_hash;
 use aero2_core::jose::jwk::{Jwks, PublicJwk};
 use aero2_core::jose::jws::{self, Header};
 use aero2_core::signing_keys::{self, KeyPolicy, KeyRecord, KeyStatus, Step};
@@ -32,7 +34,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
     "CREATE TABLE signing_keys (
         app_id TEXT NOT NULL, kid TEXT NOT NULL, alg TEXT NOT NULL CHECK (alg IN ('RS256', 'ES256')),
         status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'retired')),
-        public_jwk TEXT NOT NULL, private_key_enc BLOB NOT NULL, created_at INTEGER NOT NULL,
+        public_jwk TEXT NOT NULL, private_key_enc TEXT NOT NULL, created_at INTEGER NOT NULL,
         activates_at INTEGER NOT NULL, retired_at INTEGER, expires_at INTEGER,
         PRIMARY KEY (app_id, kid))",
     "CREATE INDEX signing_keys_expiry ON signing_keys (expires_at)",
@@ -89,9 +91,11 @@ impl Row {
     }
 }
 
+/// The sealed private key, base64 (SQLite hands BLOBs back as byte arrays,
+/// which serde's `Vec<u8>` does not take; text is simpler all round).
 #[derive(Deserialize)]
 struct Sealed {
-    private_key_enc: Vec<u8>,
+    private_key_enc: String,
 }
 
 #[derive(Deserialize)]
@@ -99,18 +103,32 @@ struct AppOnly {
     app_id: String,
 }
 
-#[derive(Deserialize)]
-struct SignRequest {
-    app_id: String,
-    alg: Alg,
-    typ: Option<String>,
-    claims: Value,
+/// One token to sign. `at_hash_of` names an earlier token of the same
+/// batch whose `at_hash` (OIDC Core §3.1.3.6) goes into these claims, so an
+/// access token and its ID token cost one round trip.
+#[derive(Serialize, Deserialize)]
+pub struct ToSign {
+    pub alg: Alg,
+    pub typ: Option<String>,
+    pub claims: Value,
+    pub at_hash_of: Option<usize>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SignRequest {
+    pub app_id: String,
+    pub tokens: Vec<ToSign>,
 }
 
 #[derive(Serialize, Deserialize)]
 pub struct Signed {
     pub token: String,
     pub kid: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SignResponse {
+    pub tokens: Vec<Signed>,
 }
 
 #[derive(Deserialize)]
@@ -148,7 +166,7 @@ impl JwksSigner {
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/sign") => {
                 let r: SignRequest = req.json().await?;
-                respond::json(200, &self.sign(&r).await?)
+                respond::json(200, &self.sign(r).await?)
             }
             (Method::Get, "/jwks") => {
                 let url = req.url()?;
@@ -256,8 +274,31 @@ impl JwksSigner {
         let (private, public) = webcrypto::generate_signing_key(alg).await?;
         let jwk = PublicJwk::from_json(&public).map_err(|e| worker::Error::RustError(format!("exported JWK: {e}")))?;
         let sealed = webcrypto::seal(&self.sealing_key().await?, rng::bytes()?, aad(app_id, &jwk.kid).as_bytes(), private.to_string().as_bytes()).await?;
-        let status = if activates_at <= t { KeyStatus::Active } else { KeyStatus::Pending };
-        self.sql()?.exec(
+        // Key generation awaited WebCrypto, and other requests may have run
+        // meanwhile (only storage awaits hold input gates). Decide the status
+        // and check for a twin with no await between, so each application
+        // has one active and at most one pending key per algorithm. A key
+        // made while another is active always starts pending: the plan
+        // promotes it (retiring the old one) when its time comes.
+        #[derive(Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        let sql = self.sql()?;
+        let count = |status: KeyStatus| -> Result<i64> {
+            let rows: Vec<Count> = sql
+                .exec(
+                    "SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND alg = ?2 AND status = ?3",
+                    vec![app_id.into(), alg.as_str().into(), status.as_str().into()],
+                )?
+                .to_array()?;
+            Ok(rows.first().map_or(0, |c| c.n))
+        };
+        let status = if count(KeyStatus::Active)? > 0 || activates_at > t { KeyStatus::Pending } else { KeyStatus::Active };
+        if count(status)? > 0 {
+            return Ok(());
+        }
+        sql.exec(
             "INSERT INTO signing_keys (app_id, kid, alg, status, public_jwk, private_key_enc, created_at, activates_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             vec![
@@ -266,7 +307,7 @@ impl JwksSigner {
                 alg.as_str().into(),
                 status.as_str().into(),
                 jwk.to_json().to_string().into(),
-                SqlStorageValue::Blob(sealed),
+                base64::engine::general_purpose::STANDARD.encode(sealed).into(),
                 SqlStorageValue::from(t.0),
                 SqlStorageValue::from(activates_at.0),
             ],
@@ -282,16 +323,26 @@ impl JwksSigner {
         Ok(Jwks { keys })
     }
 
-    async fn sign(&self, r: &SignRequest) -> Result<Signed> {
+    async fn sign(&self, r: SignRequest) -> Result<SignResponse> {
         self.maintain(&r.app_id).await?;
         let records = self.records(&r.app_id)?;
-        let Some(active) = signing_keys::signing_key(&records, r.alg) else {
-            return Err(worker::Error::RustError(format!("no active {} key", r.alg.as_str())));
-        };
-        let key = self.private_key(&r.app_id, &active.kid, r.alg).await?;
-        let input = jws::signing_input(&Header::new(r.alg, &active.kid, r.typ.as_deref()), &r.claims);
-        let signature = webcrypto::sign(r.alg, &key, input.as_bytes()).await?;
-        Ok(Signed { token: jws::assemble(&input, &signature), kid: active.kid.clone() })
+        let mut out: Vec<Signed> = Vec::with_capacity(r.tokens.len());
+        for mut t in r.tokens {
+            let Some(active) = signing_keys::signing_key(&records, t.alg) else {
+                return Err(worker::Error::RustError(format!("no active {} key", t.alg.as_str())));
+            };
+            if let Some(i) = t.at_hash_of {
+                let earlier = out.get(i).ok_or_else(|| worker::Error::RustError("at_hash_of out of range".into()))?;
+                if let Some(obj) = t.claims.as_object_mut() {
+                    obj.insert("at_hash".into(), at_hash(t.alg, &earlier.token).into());
+                }
+            }
+            let key = self.private_key(&r.app_id, &active.kid, t.alg).await?;
+            let input = jws::signing_input(&Header::new(t.alg, &active.kid, t.typ.as_deref()), &t.claims);
+            let signature = webcrypto::sign(t.alg, &key, input.as_bytes()).await?;
+            out.push(Signed { token: jws::assemble(&input, &signature), kid: active.kid.clone() });
+        }
+        Ok(SignResponse { tokens: out })
     }
 
     async fn private_key(&self, app_id: &str, kid: &str, alg: Alg) -> Result<CryptoKey> {
@@ -303,7 +354,10 @@ impl JwksSigner {
             .exec("SELECT private_key_enc FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?
             .to_array()?;
         let sealed = rows.into_iter().next().ok_or_else(|| worker::Error::RustError("signing key vanished".into()))?;
-        let plain = webcrypto::open(&self.sealing_key().await?, aad(app_id, kid).as_bytes(), &sealed.private_key_enc).await?;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(sealed.private_key_enc)
+            .map_err(|_| worker::Error::RustError("sealed key is not base64".into()))?;
+        let plain = webcrypto::open(&self.sealing_key().await?, aad(app_id, kid).as_bytes(), &sealed).await?;
         let jwk: Value = serde_json::from_slice(&plain)?;
         let key = webcrypto::import_signing_key(alg, &jwk).await?;
         self.signing.borrow_mut().insert(kid.to_owned(), key.clone());

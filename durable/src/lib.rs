@@ -9,9 +9,13 @@
 //! `TenantApp`; `db` holds every D1 query, each filtered by `app_id`.
 
 pub mod db;
+pub mod directory;
 pub mod forward;
 pub mod jwks_signer;
 mod management;
+pub mod op;
+pub mod pages;
+pub mod password;
 pub mod respond;
 pub mod rng;
 mod schema;

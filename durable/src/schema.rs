@@ -91,3 +91,11 @@ pub async fn set_alarm_at(storage: &Storage, at: UnixMillis) -> Result<()> {
     let date = worker::js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at.0 as f64));
     storage.set_alarm(worker::ScheduledTime::new(date)).await
 }
+
+/// Makes sure the alarm fires no later than `at` (something expires then).
+pub async fn arm_alarm_by(storage: &Storage, at: UnixMillis) -> Result<()> {
+    match storage.get_alarm().await? {
+        Some(current) if current <= at.0 => Ok(()),
+        _ => set_alarm_at(storage, at).await,
+    }
+}

@@ -17,7 +17,7 @@
 
 use crate::forward::{self, CUSTOM_DOMAIN_HEADER, INTERNAL_HEADER, TOMBSTONE_HEADER};
 use crate::schema::{self, SchemaGuard};
-use crate::{management, now, respond};
+use crate::{management, now, op, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::oauth::client::Client;
@@ -49,12 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-]];
-
-const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
-    SELECT MIN(MIN(idle_expires_at, absolute_expires_at)) AS t FROM sessions
-    UNION ALL SELECT MIN(expires_at) FROM single_use
-    UNION ALL SELECT MIN(expires_at) FROM counters)";
+], op::store::MIGRATION_V2];
 
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 const OP_TOMBSTONE: &str = "tombstone";
@@ -69,6 +64,8 @@ pub struct TenantApp {
     /// OAuth clients read from D1, by client_id; dropped whenever the
     /// management API changes one (`clients_changed`).
     clients: RefCell<HashMap<String, Client>>,
+    /// The application's public keys, for verifying our own tokens.
+    keys: RefCell<op::signer::KeyCache>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -83,7 +80,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -96,11 +93,11 @@ impl DurableObject for TenantApp {
     /// Sweeps whatever has expired and re-arms for the next expiry.
     async fn alarm(&self) -> Result<Response> {
         let sql = self.sql()?;
-        let t = vec![SqlStorageValue::from(now().0)];
-        sql.exec("DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1", t.clone())?;
-        sql.exec("DELETE FROM single_use WHERE expires_at <= ?1", t.clone())?;
-        sql.exec("DELETE FROM counters WHERE expires_at <= ?1", t)?;
-        schema::arm_alarm(&self.state.storage(), NEXT_EXPIRY, vec![]).await?;
+        let t = now().0;
+        for sweep in op::store::SWEEPS {
+            sql.exec(sweep, vec![SqlStorageValue::from(t)])?;
+        }
+        schema::arm_alarm(&self.state.storage(), op::store::NEXT_EXPIRY, vec![]).await?;
         Response::empty()
     }
 }
@@ -147,7 +144,25 @@ impl TenantApp {
         if app.is_dashboard() && (path == "/api/v1" || path.starts_with("/api/v1/")) {
             return management::handle(req, &self.env).await;
         }
-        respond::error(&ApiError::NotFound)
+        let Some(issuer) = req.headers().get(forward::ISSUER_HEADER)? else {
+            return respond::error(&ApiError::UnknownApplication);
+        };
+        let platform = self.env.var(forward::PLATFORM_DOMAIN_VAR)?.to_string();
+        let op = op::Op {
+            env: &self.env,
+            sql: self.state.storage().sql(),
+            storage: self.state.storage(),
+            app: &app,
+            issuer,
+            secure_cookies: !aero2_core::host::is_local_domain(&platform),
+            clients: &self.clients,
+            keys: &self.keys,
+            now: now(),
+        };
+        match op::route(req, &op).await? {
+            Some(resp) => Ok(resp),
+            None => respond::error(&ApiError::NotFound),
+        }
     }
 
     fn sql(&self) -> Result<worker::SqlStorage> {

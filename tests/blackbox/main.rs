@@ -5,10 +5,14 @@
 //! One shared server serves most tests; tests that restart the runtime
 //! start servers of their own.
 
+mod clients;
 mod domains;
 mod management;
+mod oidc;
+mod oidc_errors;
 mod persistence;
 mod platform;
+mod users;
 
 use aero2_tests::{Client, Server};
 use libtest_mimic::{Arguments, Trial};
@@ -29,6 +33,10 @@ fn main() {
         ("platform", platform::tests()),
         ("management", management::tests()),
         ("domains", domains::tests()),
+        ("clients", clients::tests()),
+        ("users", users::tests()),
+        ("oidc", oidc::tests()),
+        ("oidc_errors", oidc_errors::tests()),
         ("persistence", persistence::tests()),
     ];
     let server = if args.list { None } else { Some(Server::start(&scratch_dir("shared"))) };

@@ -4,6 +4,8 @@
 //! process group when dropped. Also a small HTTP client that reaches
 //! `<slug>.localhost:<port>` by resolving every name to 127.0.0.1.
 
+pub mod browser;
+
 use serde_json::Value;
 use std::fs::File;
 use std::io::Read;
@@ -238,12 +240,17 @@ impl Client {
     }
 
     pub fn send(&self, method: &str, host: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
-        let mut req = self.agent.request(method, &self.url(host, path));
+        self.send_url(method, &self.url(host, path), headers, body.map(str::as_bytes))
+    }
+
+    /// A request to a full URL (every host still goes to loopback).
+    pub fn send_url(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
+        let mut req = self.agent.request(method, url);
         for (n, v) in headers {
             req = req.set(n, v);
         }
         let result = match body {
-            Some(b) => req.send_string(b),
+            Some(b) => req.send_bytes(b),
             None => req.call(),
         };
         let resp = match result {
@@ -287,5 +294,29 @@ impl Client {
         let r = self.api("POST", &format!("/applications/{app_id}/keys"), OPERATOR, Some(&serde_json::json!({"kind": kind})));
         r.assert_status(201);
         r.json()
+    }
+}
+
+/// An HTTP client for the `openidconnect` crate: every status comes back as
+/// a response (the crate parses OAuth error bodies itself), only transport
+/// failures are errors.
+pub fn oidc_http(c: &Client) -> impl Fn(openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, std::io::Error> + '_ {
+    move |req: openidconnect::HttpRequest| {
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let refs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let body = (req.method() == openidconnect::http::Method::POST).then(|| req.body().as_slice());
+        let r = c.send_url(req.method().as_str(), &req.uri().to_string(), &refs, body);
+        if r.status == 0 {
+            return Err(std::io::Error::other(r.body));
+        }
+        let mut builder = openidconnect::http::Response::builder().status(r.status);
+        for (n, v) in &r.headers {
+            builder = builder.header(n.as_str(), v.as_str());
+        }
+        builder.body(r.body.into_bytes()).map_err(std::io::Error::other)
     }
 }

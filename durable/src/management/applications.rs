@@ -1,6 +1,6 @@
 //! `/applications` and `/applications/{id}`.
 
-use super::{body, Ctx, Outcome};
+use super::{body, signing_keys, Ctx, Outcome};
 use crate::{db, now, respond, rng, tenant_app};
 use aero2_core::application::{Application, ApplicationPatch, NewApplication};
 use aero2_core::error::ApiError;
@@ -37,6 +37,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
         }
         return Err(e);
     }
+    signing_keys::ensure(ctx.env, &app.id).await?;
     Ok(Ok(respond::json(201, &app)?))
 }
 
@@ -68,6 +69,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     }
     db::delete_app(&ctx.db, &app.id).await?;
     tenant_app::tombstone_application(ctx.env, &app.id).await?;
+    signing_keys::forget(ctx.env, &app.id).await?;
     Ok(Ok(respond::no_content()?))
 }
 

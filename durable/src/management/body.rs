@@ -6,7 +6,12 @@ use worker::{Request, Result};
 
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub async fn json(mut req: Request) -> Result<std::result::Result<Value, ApiError>> {
+pub async fn json(req: Request) -> Result<std::result::Result<Value, ApiError>> {
+    Ok(optional_json(req).await?.and_then(|v| v.ok_or_else(|| ApiError::InvalidBody("a JSON body is required".into()))))
+}
+
+/// For endpoints whose body may be left out: an empty body is `None`.
+pub async fn optional_json(mut req: Request) -> Result<std::result::Result<Option<Value>, ApiError>> {
     let declared = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Ok(Err(ApiError::PayloadTooLarge));
@@ -16,7 +21,7 @@ pub async fn json(mut req: Request) -> Result<std::result::Result<Value, ApiErro
         return Ok(Err(ApiError::PayloadTooLarge));
     }
     if bytes.is_empty() {
-        return Ok(Err(ApiError::InvalidBody("a JSON body is required".into())));
+        return Ok(Ok(None));
     }
-    Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into())))
+    Ok(serde_json::from_slice(&bytes).map(Some).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into())))
 }

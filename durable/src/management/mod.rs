@@ -11,6 +11,11 @@
 //! | GET, POST | `/applications/{id}/domains` | same |
 //! | DELETE | `/applications/{id}/domains/{hostname}` | same |
 //! | POST | `/applications/{id}/domains/{hostname}/verify` | operator only |
+//! | GET, POST | `/applications/{id}/clients` | same as keys |
+//! | GET, PATCH, DELETE | `/applications/{id}/clients/{client_id}` | same |
+//! | POST | `/applications/{id}/clients/{client_id}/secret` | same (rotates) |
+//! | GET, POST | `/applications/{id}/users`; GET `/users/{user_id}` | same |
+//! | POST | `/applications/{id}/signing-keys/rotate` | same |
 //!
 //! An application the caller may not act on is answered exactly like one
 //! that does not exist (404), so keys reveal nothing about other tenants.
@@ -18,8 +23,11 @@
 mod applications;
 mod auth;
 mod body;
+mod clients;
 mod domains;
 mod keys;
+mod signing_keys;
+mod users;
 
 use crate::{db, respond};
 use aero2_core::error::ApiError;
@@ -76,9 +84,21 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["domains"], Method::Post) => domains::create(req, ctx, &app).await,
                 (["domains", host], Method::Delete) => domains::remove(ctx, &app, host).await,
                 (["domains", host, "verify"], Method::Post) => domains::verify(ctx, &app, host).await,
-                ([] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"], _) => {
-                    Ok(Err(ApiError::MethodNotAllowed))
-                }
+                (["clients"], Method::Get) => clients::list(ctx, &app).await,
+                (["clients"], Method::Post) => clients::create(req, ctx, &app).await,
+                (["clients", id], Method::Get) => clients::get(ctx, &app, id).await,
+                (["clients", id], Method::Patch) => clients::update(req, ctx, &app, id).await,
+                (["clients", id], Method::Delete) => clients::delete(ctx, &app, id).await,
+                (["clients", id, "secret"], Method::Post) => clients::rotate_secret(ctx, &app, id).await,
+                (["users"], Method::Get) => users::list(ctx, &app).await,
+                (["users"], Method::Post) => users::create(req, ctx, &app).await,
+                (["users", id], Method::Get) => users::get(ctx, &app, id).await,
+                (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
+                (
+                    [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]
+                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["signing-keys", "rotate"],
+                    _,
+                ) => Ok(Err(ApiError::MethodNotAllowed)),
                 _ => Ok(Err(ApiError::NotFound)),
             }
         }

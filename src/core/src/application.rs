@@ -26,6 +26,21 @@ pub struct ApplicationSettings {
     /// Exact origins allowed to call this application cross-origin.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Lifetime of authorization codes, in seconds (default 60; RFC 6749
+    /// §4.1.2 recommends at most 10 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_code_ttl_seconds: Option<u32>,
+}
+
+const CODE_TTL_RANGE: std::ops::RangeInclusive<u64> = 5..=600;
+
+impl ApplicationSettings {
+    /// How long a code issued now stays redeemable.
+    #[must_use]
+    pub fn code_ttl_ms(&self) -> i64 {
+        self.authorization_code_ttl_seconds
+            .map_or(crate::oauth::lifetimes::CODE_TTL_MS, |s| i64::from(s) * 1000)
+    }
 }
 
 /// An application as the API returns it and the front Worker caches it.
@@ -69,6 +84,11 @@ fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
     body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))
 }
 
+/// Refuses a body with members the endpoint does not take, naming one.
+pub fn reject_unknown_fields(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
+    reject_unknown(obj, known)
+}
+
 fn reject_unknown(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
     match obj.keys().find(|k| !known.contains(&k.as_str())) {
         Some(k) => Err(ApiError::InvalidBody(format!("unknown field '{}'", truncate(k, 64)))),
@@ -99,8 +119,16 @@ fn parse_name(field: &'static str, v: Option<&Value>, required: bool) -> Result<
 
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
-    reject_unknown(obj, &["allowed_origins"])?;
+    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds"])?;
     let mut settings = ApplicationSettings::default();
+    if let Some(ttl) = obj.get("authorization_code_ttl_seconds") {
+        let field = "settings.authorization_code_ttl_seconds";
+        let secs = ttl
+            .as_u64()
+            .filter(|s| CODE_TTL_RANGE.contains(s))
+            .ok_or_else(|| ApiError::invalid(field, "must be an integer from 5 to 600"))?;
+        settings.authorization_code_ttl_seconds = u32::try_from(secs).ok();
+    }
     if let Some(origins) = obj.get("allowed_origins") {
         let list = origins
             .as_array()
@@ -236,6 +264,17 @@ mod tests {
             let e = NewApplication::from_json(&body).unwrap_err();
             assert_eq!(e.status(), 400, "{body}");
             assert_eq!(field_of(e), field, "{body}");
+        }
+    }
+
+    #[test]
+    fn code_lifetime_is_bounded() {
+        let ok = |v: serde_json::Value| NewApplication::from_json(&json!({"slug": "myapp", "name": "x", "settings": v}));
+        assert_eq!(ok(json!({"authorization_code_ttl_seconds": 5})).unwrap().settings.code_ttl_ms(), 5_000);
+        assert_eq!(ok(json!({})).unwrap().settings.code_ttl_ms(), 60_000);
+        for bad in [json!(4), json!(601), json!("60"), json!(-1), json!(1.5)] {
+            let e = ok(json!({"authorization_code_ttl_seconds": bad})).unwrap_err();
+            assert_eq!(field_of(e), Some("settings.authorization_code_ttl_seconds"));
         }
     }
 

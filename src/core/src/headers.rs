@@ -9,20 +9,57 @@ form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /// HSTS for two years with subdomains: every application is a subdomain.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
 
+/// The policy, with `form-action` also admitting `redirect_source`: a form
+/// post answered with a redirect to a client (sign-in completing, consent,
+/// logout) is checked against `form-action` by browsers (CSP3 §6.3.1), so
+/// that one response names the one client origin it sends the user to.
+#[must_use]
+pub fn content_security_policy(redirect_source: Option<&str>) -> String {
+    match redirect_source {
+        Some(src) => CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {src}")),
+        None => CONTENT_SECURITY_POLICY.to_owned(),
+    }
+}
+
+/// The CSP source expression (CSP3 §2.3.1) for where `uri` points: its
+/// origin for http(s), its scheme for a native app's private-use scheme.
+/// `None` for anything that is not a plain host (never widen the policy
+/// with something we cannot express exactly).
+#[must_use]
+pub fn csp_source_of(uri: &str) -> Option<String> {
+    let parts = crate::oauth::redirect_uri::split_uri(uri).ok()?;
+    let scheme = parts.scheme.to_ascii_lowercase();
+    if !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.') {
+        return None;
+    }
+    match parts.authority {
+        Some(a) if scheme == "http" || scheme == "https" => {
+            let host_ok = !a.host.is_empty() && a.host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            host_ok.then(|| match a.port {
+                Some(p) => format!("{scheme}://{}:{p}", a.host),
+                None => format!("{scheme}://{}", a.host),
+            })
+        }
+        Some(_) => None,
+        None if scheme != "http" && scheme != "https" => Some(format!("{scheme}:")),
+        None => None,
+    }
+}
+
 /// The headers, in order. HSTS is left out on local hosts: a browser that
 /// pinned `localhost` to HTTPS would break every other local server.
 #[must_use]
-pub fn security_headers(local: bool) -> Vec<(&'static str, &'static str)> {
+pub fn security_headers(local: bool, redirect_source: Option<&str>) -> Vec<(&'static str, String)> {
     let mut h = vec![
-        ("content-security-policy", CONTENT_SECURITY_POLICY),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-        ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+        ("content-security-policy", content_security_policy(redirect_source)),
+        ("x-content-type-options", "nosniff".to_owned()),
+        ("x-frame-options", "DENY".to_owned()),
+        ("referrer-policy", "no-referrer".to_owned()),
+        ("cross-origin-opener-policy", "same-origin".to_owned()),
+        ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()".to_owned()),
     ];
     if !local {
-        h.push(("strict-transport-security", STRICT_TRANSPORT_SECURITY));
+        h.push(("strict-transport-security", STRICT_TRANSPORT_SECURITY.to_owned()));
     }
     h
 }
@@ -32,8 +69,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn form_action_widens_to_exactly_one_client_origin() {
+        assert_eq!(csp_source_of("https://app.example.com/cb?x=1").as_deref(), Some("https://app.example.com"));
+        assert_eq!(csp_source_of("http://127.0.0.1:9/cb").as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(csp_source_of("com.example.app:/oauth").as_deref(), Some("com.example.app:"));
+        assert_eq!(csp_source_of("http://[::1]:8080/cb"), None);
+        assert_eq!(csp_source_of("not a uri"), None);
+        let csp = content_security_policy(Some("https://app.example.com"));
+        assert!(csp.contains("form-action 'self' https://app.example.com;"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(content_security_policy(None), CONTENT_SECURITY_POLICY);
+    }
+
+    #[test]
     fn hsts_only_off_localhost() {
-        let names = |local| security_headers(local).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        let names = |local| security_headers(local, None).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
         assert!(!names(true).contains(&"strict-transport-security"));
         assert!(names(false).contains(&"strict-transport-security"));
         assert!(names(true).contains(&"x-frame-options"));

@@ -116,9 +116,35 @@ pub fn is_local_domain(platform_domain: &str) -> bool {
     d == "localhost" || d.ends_with(".localhost")
 }
 
+/// The issuer identifier for a request that arrived with `host_header`
+/// (already resolved to an application): `https://<host>` in production,
+/// `http://<host>:<port>` on localhost. OIDC Discovery §3 wants the issuer
+/// to be exactly the URL the client used, so each host an application is
+/// served on is its own issuer.
+#[must_use]
+pub fn issuer_for(host_header: &str, platform_domain: &str) -> Option<String> {
+    let hostname = hostname_of(host_header)?;
+    let port = host_header.trim().rsplit_once(':').map(|(_, p)| p).filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let local = is_local_domain(platform_domain);
+    let scheme = if local { "http" } else { "https" };
+    Some(match port {
+        Some(p) if local || p != "443" => format!("{scheme}://{hostname}:{p}"),
+        _ => format!("{scheme}://{hostname}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issuers_are_the_host_the_client_used() {
+        assert_eq!(issuer_for("MyApp.localhost:8787", "localhost").as_deref(), Some("http://myapp.localhost:8787"));
+        assert_eq!(issuer_for("myapp.aero2.dev", "aero2.dev").as_deref(), Some("https://myapp.aero2.dev"));
+        assert_eq!(issuer_for("myapp.aero2.dev:443", "aero2.dev").as_deref(), Some("https://myapp.aero2.dev"));
+        assert_eq!(issuer_for("auth.example.com:8443", "aero2.dev").as_deref(), Some("https://auth.example.com:8443"));
+        assert_eq!(issuer_for("[::1]:80", "localhost"), None);
+    }
 
     fn sub(s: &str) -> HostTarget {
         HostTarget::Subdomain(Slug::parse_label(s).unwrap())

@@ -17,7 +17,7 @@ mod resolve;
 mod shape;
 
 use aero2_core::error::ApiError;
-use aero2_core::host::is_local_domain;
+use aero2_core::host::{is_local_domain, issuer_for};
 use aero2_durable::forward::{self, APPLICATION_HEADER};
 use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
@@ -84,6 +84,9 @@ async fn serve(mut req: Request, env: &Env, platform: &str) -> Result<(Response,
         }
     }
     headers.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
+    if let Some(issuer) = issuer_for(&host, platform) {
+        headers.set(forward::ISSUER_HEADER, &issuer)?;
+    }
     if let Some(hostname) = custom_domain {
         headers.set(forward::CUSTOM_DOMAIN_HEADER, &hostname)?;
     }

@@ -3,7 +3,7 @@
 
 use aero2_core::cors::{origin_allowed, ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE};
 use aero2_core::error::ApiError;
-use aero2_core::headers::security_headers;
+use aero2_core::headers::{csp_source_of, security_headers};
 use aero2_durable::{forward, respond};
 use worker::{Headers, Response, ResponseBuilder, Result};
 
@@ -28,6 +28,12 @@ pub fn preflight(origin: Option<&str>, allowed: &[String]) -> Result<Response> {
 pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String]) -> Result<Response> {
     let status = resp.status_code();
     let source: Vec<(String, String)> = resp.headers().entries().collect();
+    // Only an origin derived from a registered redirect URI, set by our own
+    // object (inbound x-aero2-* headers never reach it).
+    let redirect_source = source
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(forward::FORM_ACTION_HEADER))
+        .and_then(|(_, v)| csp_source_of(v));
     let (_, body) = resp.into_parts();
     let headers = Headers::new();
     for (name, value) in source {
@@ -35,8 +41,8 @@ pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[Stri
             headers.append(&name, &value)?;
         }
     }
-    for (name, value) in security_headers(local) {
-        headers.set(name, value)?;
+    for (name, value) in security_headers(local, redirect_source.as_deref()) {
+        headers.set(name, &value)?;
     }
     if let Some(origin) = origin.filter(|o| origin_allowed(o, allowed)) {
         headers.set("access-control-allow-origin", origin)?;

@@ -12,11 +12,15 @@
 //! | `client_auth`   | client authentication at the token endpoint (§2.3)      |
 //! | `authorize`     | the authorization request pipeline and login decisions  |
 //! | `token_request` | token request parsing and grant permission              |
+//! | `discovery`     | provider metadata (OIDC Discovery §3, RFC 8414)          |
+//! | `lifetimes`     | how long codes, tokens, families and sessions live      |
 
 pub mod authorize;
 pub mod client;
 pub mod client_auth;
+pub mod discovery;
 pub mod error;
+pub mod lifetimes;
 pub mod params;
 pub mod pkce;
 pub mod redirect_uri;

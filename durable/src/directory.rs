@@ -1,0 +1,248 @@
+//! D1 access for an application's OAuth clients and users. Every query is
+//! filtered by `app_id`; values are bound, never formatted into SQL.
+
+use crate::{password, rng};
+use aero2_core::ids::{new_id, IdKind};
+use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
+use aero2_core::password::NewUser;
+use aero2_core::oauth::scope::Scope;
+use aero2_core::time::UnixMillis;
+use serde::{Deserialize, Serialize};
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, Result};
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn int(v: i64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+fn flag(b: bool) -> JsValue {
+    int(i64::from(b))
+}
+
+// -------------------------------------------------------------------- clients
+
+#[derive(Deserialize)]
+struct ClientRow {
+    client_id: String,
+    app_id: String,
+    name: String,
+    client_type: String,
+    token_endpoint_auth_method: String,
+    secret_hash: Option<String>,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    grant_types: String,
+    scopes: String,
+    first_party: i64,
+    require_pkce: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ClientRow {
+    /// A row this code wrote; anything unreadable is treated as no client.
+    fn into_client(self) -> Option<Client> {
+        let grants: Vec<String> = serde_json::from_str(&self.grant_types).ok()?;
+        Some(Client {
+            client_id: self.client_id,
+            app_id: self.app_id,
+            name: self.name,
+            client_type: if self.client_type == "public" { ClientType::Public } else { ClientType::Confidential },
+            token_endpoint_auth_method: TokenEndpointAuthMethod::parse(&self.token_endpoint_auth_method)?,
+            secret_hash: self.secret_hash,
+            redirect_uris: serde_json::from_str(&self.redirect_uris).ok()?,
+            post_logout_redirect_uris: serde_json::from_str(&self.post_logout_redirect_uris).ok()?,
+            grant_types: grants.iter().map(|g| GrantType::parse(g)).collect::<Option<Vec<_>>>()?,
+            scopes: Scope::parse(&self.scopes).ok()?,
+            first_party: self.first_party != 0,
+            require_pkce: self.require_pkce != 0,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+const CLIENT_COLUMNS: &str = "client_id, app_id, name, client_type, token_endpoint_auth_method, secret_hash, \
+    redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, require_pkce, created_at, updated_at";
+
+fn client_args(c: &Client) -> Result<Vec<JsValue>> {
+    let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+    Ok(vec![
+        text(&c.client_id),
+        text(&c.app_id),
+        text(&c.name),
+        text(if c.client_type == ClientType::Public { "public" } else { "confidential" }),
+        text(c.token_endpoint_auth_method.as_str()),
+        c.secret_hash.as_deref().map_or(JsValue::NULL, text),
+        text(&serde_json::to_string(&c.redirect_uris)?),
+        text(&serde_json::to_string(&c.post_logout_redirect_uris)?),
+        text(&serde_json::to_string(&grants)?),
+        text(&c.scopes.to_string()),
+        flag(c.first_party),
+        flag(c.require_pkce),
+        int(c.created_at),
+        int(c.updated_at),
+    ])
+}
+
+pub async fn insert_client(db: &D1Database, c: &Client) -> Result<()> {
+    db.prepare(format!(
+        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ))
+    .bind(&client_args(c)?)?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the mutable fields (never the id, application, type or method).
+pub async fn update_client(db: &D1Database, c: &Client) -> Result<()> {
+    db.prepare(
+        "UPDATE oauth_clients SET name = ?3, redirect_uris = ?7, post_logout_redirect_uris = ?8, grant_types = ?9, \
+         scopes = ?10, first_party = ?11, require_pkce = ?12, updated_at = ?14 WHERE client_id = ?1 AND app_id = ?2",
+    )
+    .bind(&client_args(c)?)?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn client(db: &D1Database, app_id: &str, client_id: &str) -> Result<Option<Client>> {
+    let row: Option<ClientRow> = db
+        .prepare(format!("SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE app_id = ?1 AND client_id = ?2"))
+        .bind(&[text(app_id), text(client_id)])?
+        .first(None)
+        .await?;
+    Ok(row.and_then(ClientRow::into_client))
+}
+
+pub async fn list_clients(db: &D1Database, app_id: &str) -> Result<Vec<Client>> {
+    let rows: Vec<ClientRow> = db
+        .prepare(format!("SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE app_id = ?1 ORDER BY created_at, client_id"))
+        .bind(&[text(app_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().filter_map(ClientRow::into_client).collect())
+}
+
+pub async fn delete_client(db: &D1Database, app_id: &str, client_id: &str) -> Result<()> {
+    db.prepare("DELETE FROM oauth_clients WHERE app_id = ?1 AND client_id = ?2")
+        .bind(&[text(app_id), text(client_id)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn set_client_secret(db: &D1Database, app_id: &str, client_id: &str, secret_hash: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE oauth_clients SET secret_hash = ?3, updated_at = ?4 WHERE app_id = ?1 AND client_id = ?2")
+        .bind(&[text(app_id), text(client_id), text(secret_hash), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------- users
+
+/// A user of one application. The password hash is never serialized.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub app_id: String,
+    pub email: Option<String>,
+    #[serde(with = "int_bool")]
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub picture: Option<String>,
+    #[serde(skip_serializing, default)]
+    pub password_hash: Option<String>,
+    #[serde(with = "int_bool")]
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// D1 returns SQLite's 0/1 as numbers; the API shows booleans.
+mod int_bool {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(*v)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        Ok(i64::deserialize(d)? != 0)
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, app_id, email, email_verified, name, picture, password_hash, disabled, created_at, updated_at";
+
+pub async fn insert_user(db: &D1Database, u: &User) -> Result<()> {
+    db.prepare(format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))
+        .bind(&[
+            text(&u.id),
+            text(&u.app_id),
+            u.email.as_deref().map_or(JsValue::NULL, text),
+            flag(u.email_verified),
+            u.name.as_deref().map_or(JsValue::NULL, text),
+            u.picture.as_deref().map_or(JsValue::NULL, text),
+            u.password_hash.as_deref().map_or(JsValue::NULL, text),
+            flag(u.disabled),
+            int(u.created_at),
+            int(u.updated_at),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn user_by_id(db: &D1Database, app_id: &str, id: &str) -> Result<Option<User>> {
+    db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 AND id = ?2"))
+        .bind(&[text(app_id), text(id)])?
+        .first(None)
+        .await
+}
+
+pub async fn user_by_email(db: &D1Database, app_id: &str, email: &str) -> Result<Option<User>> {
+    db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 AND email = ?2"))
+        .bind(&[text(app_id), text(email)])?
+        .first(None)
+        .await
+}
+
+pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
+    db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 ORDER BY created_at, id"))
+        .bind(&[text(app_id)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// Creates a user with a password; `None` if the email is taken in this
+/// application (the same email in another application is another user).
+/// The password is hashed here (PBKDF2, see `crate::password`), before the
+/// insert that may find the email taken: a duplicate costs the same time as
+/// a success, so sign-up timing does not reveal who has an account.
+pub async fn create_user(db: &D1Database, app_id: &str, new: NewUser, now: UnixMillis) -> Result<Option<User>> {
+    let user = User {
+        id: new_id(IdKind::User, rng::bytes()?),
+        app_id: app_id.to_owned(),
+        email: Some(new.email),
+        email_verified: false,
+        name: new.name,
+        picture: None,
+        password_hash: Some(password::hash_password(new.password.secret()).await?),
+        disabled: false,
+        created_at: now.0,
+        updated_at: now.0,
+    };
+    match insert_user(db, &user).await {
+        Ok(()) => Ok(Some(user)),
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

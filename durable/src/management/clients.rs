@@ -1,0 +1,92 @@
+//! `/applications/{id}/clients`: OAuth client registration (RFC 7591-style
+//! fields). A confidential client's secret is shown once, at creation or
+//! rotation, and stored as SHA-256. Every change tells the application's
+//! `TenantApp` to drop its cached copy.
+
+use super::{body, Ctx, Outcome};
+use crate::{directory, now, respond, rng, tenant_app};
+use aero2_core::application::Application;
+use aero2_core::error::ApiError;
+use aero2_core::oauth::client::{is_client_id, mint_client_secret, new_client_id, Client, ClientPatch, ClientType, NewClient};
+use serde_json::json;
+use worker::Request;
+
+pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let clients = directory::list_clients(&ctx.db, &app.id).await?;
+    Ok(Ok(respond::json(200, &json!({ "clients": clients }))?))
+}
+
+/// The secret of a confidential client is in this response and, until the
+/// next rotation, nowhere else.
+pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let new = match body::json(req).await?.and_then(|b| NewClient::from_json(&b)) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    let minted = match new.client_type {
+        ClientType::Confidential => Some(mint_client_secret(rng::bytes()?)),
+        ClientType::Public => None,
+    };
+    let hash = minted.as_ref().map(|(_, hash)| hash.clone());
+    let client = new.into_client(new_client_id(rng::bytes()?), app.id.clone(), hash, now());
+    directory::insert_client(&ctx.db, &client).await?;
+    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    let mut shown = serde_json::to_value(&client)?;
+    if let (Some(obj), Some((secret, _))) = (shown.as_object_mut(), &minted) {
+        obj.insert("client_secret".into(), secret.secret().into());
+    }
+    Ok(Ok(respond::json(201, &shown)?))
+}
+
+/// The client `client_id` of this application; junk ids never reach D1.
+async fn load(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> worker::Result<Option<Client>> {
+    if !is_client_id(client_id) {
+        return Ok(None);
+    }
+    directory::client(&ctx.db, &app.id, client_id).await
+}
+
+pub async fn get(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
+    match load(ctx, app, client_id).await? {
+        Some(c) => Ok(Ok(respond::json(200, &c)?)),
+        None => Ok(Err(ApiError::NotFound)),
+    }
+}
+
+pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
+    let Some(client) = load(ctx, app, client_id).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    let patched = body::json(req).await?.and_then(|b| ClientPatch::from_json(&b)).and_then(|p| p.apply(&client, now()));
+    let updated = match patched {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    directory::update_client(&ctx.db, &updated).await?;
+    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Ok(Ok(respond::json(200, &updated)?))
+}
+
+pub async fn delete(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
+    if load(ctx, app, client_id).await?.is_none() {
+        return Ok(Err(ApiError::NotFound));
+    }
+    directory::delete_client(&ctx.db, &app.id, client_id).await?;
+    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Ok(Ok(respond::no_content()?))
+}
+
+/// A new secret replaces the old one at once: the old one stops working
+/// with no overlap (rotate for a leak; plan deployments around it).
+pub async fn rotate_secret(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
+    let Some(client) = load(ctx, app, client_id).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    if client.is_public() {
+        return Ok(Err(ApiError::invalid("token_endpoint_auth_method", "is none: a public client has no secret to rotate")));
+    }
+    let (secret, hash) = mint_client_secret(rng::bytes()?);
+    directory::set_client_secret(&ctx.db, &app.id, client_id, &hash, now()).await?;
+    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Ok(Ok(respond::json(200, &json!({ "client_id": client.client_id, "client_secret": secret.secret() }))?))
+}

@@ -1,0 +1,73 @@
+//! `/applications/{id}/signing-keys/rotate`: on-demand key rotation. The
+//! new keys (one per algorithm) are published at once and sign after
+//! `activate_after_seconds`: by default an hour, so relying parties' JWKS
+//! caches hold them before any token does; 0 for an emergency such as a
+//! suspected key compromise (tokens signed by the old key then fail at
+//! relying parties that have not refetched the JWKS).
+//!
+//! Also the calls the application lifecycle makes to the JwksSigner:
+//! `/ensure` on creation (keys generated ahead of need, so the first token
+//! request does not wait ~1 s for RSA key generation) and `/forget` on
+//! deletion.
+
+use super::{body, Ctx, Outcome};
+use crate::{forward, respond};
+use aero2_core::application::Application;
+use aero2_core::error::ApiError;
+use serde_json::{json, Value};
+use worker::{Env, Method, Request, RequestInit, Response};
+
+const FIELD: &str = "activate_after_seconds";
+const DEFAULT_LEAD_SECS: u64 = 3_600;
+/// A week: longer would leave the current key signing well past any
+/// reason to rotate now.
+const MAX_LEAD_SECS: u64 = 7 * 86_400;
+
+pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let lead = match body::optional_json(req).await?.and_then(|b| parse_lead(b.as_ref())) {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
+    let activate_after_ms = lead.saturating_mul(1000);
+    let mut resp = signer_call(ctx.env, "/rotate", &json!({ "app_id": app.id, "activate_after_ms": activate_after_ms })).await?;
+    let jwks: Value = resp.json().await?;
+    Ok(Ok(respond::json(200, &jwks)?))
+}
+
+/// `{"activate_after_seconds"?: 0..=604800}`, or no body at all.
+fn parse_lead(body: Option<&Value>) -> Result<u64, ApiError> {
+    let Some(body) = body else { return Ok(DEFAULT_LEAD_SECS) };
+    let obj = body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))?;
+    if let Some(k) = obj.keys().find(|k| k.as_str() != FIELD) {
+        return Err(ApiError::InvalidBody(format!("unknown field '{}'", k.chars().take(64).collect::<String>())));
+    }
+    match obj.get(FIELD) {
+        None => Ok(DEFAULT_LEAD_SECS),
+        Some(n) => n
+            .as_u64()
+            .filter(|n| *n <= MAX_LEAD_SECS)
+            .ok_or_else(|| ApiError::invalid(FIELD, format!("must be an integer from 0 to {MAX_LEAD_SECS}"))),
+    }
+}
+
+/// Has the JwksSigner generate an application's keys now.
+pub async fn ensure(env: &Env, app_id: &str) -> worker::Result<()> {
+    signer_call(env, "/ensure", &json!({ "app_id": app_id })).await.map(drop)
+}
+
+/// Has the JwksSigner delete every key of a deleted application.
+pub async fn forget(env: &Env, app_id: &str) -> worker::Result<()> {
+    signer_call(env, "/forget", &json!({ "app_id": app_id })).await.map(drop)
+}
+
+/// A POST to the JwksSigner's internal API; anything but success is ours.
+async fn signer_call(env: &Env, path: &str, body: &Value) -> worker::Result<Response> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.to_string().into()));
+    let req = Request::new_with_init(&format!("https://jwks-signer.internal{path}"), &init)?;
+    let resp = forward::signer_stub(env)?.fetch_with_request(req).await?;
+    match resp.status_code() {
+        200 | 204 => Ok(resp),
+        s => Err(worker::Error::RustError(format!("signer {path} answered {s}"))),
+    }
+}

@@ -1,0 +1,30 @@
+//! Checking one of our own access tokens: signature by a published key of
+//! this application, RFC 9068 claims (`typ`, `iss`, `exp`, …), and that
+//! neither the token nor its grant was revoked.
+
+use super::{signer, store, Op};
+use aero2_core::jose::claims::AccessTokenClaims;
+use aero2_core::jose::jws;
+use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
+use aero2_core::oauth::error::OAuthError;
+use worker::Result;
+
+fn invalid() -> OAuthError {
+    OAuthError::InvalidToken("the access token is invalid, expired or revoked".into())
+}
+
+pub async fn verify(op: &Op<'_>, token: &str) -> Result<std::result::Result<AccessTokenClaims, OAuthError>> {
+    let Ok(parsed) = jws::parse(token) else {
+        return Ok(Err(invalid()));
+    };
+    if !signer::verify(op.env, &op.app.id, op.keys, &parsed, op.now).await? {
+        return Ok(Err(invalid()));
+    }
+    let Ok(claims) = validate_access_token(&parsed.claims, &parsed.header, &op.issuer, op.now, DEFAULT_LEEWAY_SECS) else {
+        return Ok(Err(invalid()));
+    };
+    if !store::access_token_live(&op.sql, &claims.jti)? {
+        return Ok(Err(invalid()));
+    }
+    Ok(Ok(claims))
+}

@@ -1,0 +1,118 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2), GET and
+//! POST. Checks run in the core (`validate_authorization_request`): until
+//! the client and its redirect URI are trusted, errors are shown as a page,
+//! never redirected. Then `decide` says what the user still has to do; the
+//! request waits in storage (10 minutes) while they sign in or consent, and
+//! `proceed` picks it up again afterwards.
+
+use super::grant_authorization_code::CodeGrant;
+use super::session::{self, Current};
+use super::{clients, form, query, see_client, see_other, store, Op};
+use crate::{pages, rng, schema};
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::oauth::authorize::{
+    decide, error_location, requested_client_id, success_location, validate_authorization_request, AuthorizationRequest,
+    AuthorizeRejection, Decision, SessionState,
+};
+use aero2_core::oauth::client::Client;
+use aero2_core::oauth::lifetimes::PENDING_REQUEST_TTL_MS;
+use aero2_core::oauth::scope::Scope;
+use worker::{Method, Request, Response, Result};
+
+pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+    let params = if req.method() == Method::Post { form(&mut req).await? } else { query(&req)? };
+    let params = match params {
+        Ok(p) => p,
+        Err(e) => return pages::error_page("Invalid request", e.description(), 400),
+    };
+    let client = match requested_client_id(&params) {
+        Ok(id) => clients::find(op, id).await?,
+        Err(rejection) => return reject(op, &rejection),
+    };
+    match validate_authorization_request(&params, client.as_ref(), op.now) {
+        Ok(request) => match client {
+            Some(client) => proceed(&req, op, &request, &client, session::current(&req, op)?, None).await,
+            None => pages::error_page("Unknown application", "This sign-in link names no registered client.", 400),
+        },
+        Err(rejection) => reject(op, &rejection),
+    }
+}
+
+fn reject(op: &Op<'_>, rejection: &AuthorizeRejection) -> Result<Response> {
+    match rejection.location(&op.issuer) {
+        Some(location) => see_client(&location),
+        None => pages::error_page("Sign-in cannot continue", rejection.error().description(), 400),
+    }
+}
+
+/// Takes a checked request as far as it can go for this browser: to the
+/// login or consent page, or back to the client with a code or an error.
+/// `set_cookie` is a cookie to set on the way (a session just started).
+pub async fn proceed(
+    _req: &Request,
+    op: &Op<'_>,
+    request: &AuthorizationRequest,
+    client: &Client,
+    session: Option<Current>,
+    set_cookie: Option<String>,
+) -> Result<Response> {
+    let info = session.as_ref().map(Current::info);
+    let consent_at = match &session {
+        Some(s) => consent_covering(op, &s.user_id, client, &request.scope)?,
+        None => None,
+    };
+    let state = SessionState { session: info.as_ref(), now: op.now, consent_granted_at_secs: consent_at, first_party: client.first_party };
+    let mut resp = match decide(request, &state) {
+        Decision::NeedLogin => see_other(&format!("/login?request={}", park(op, request).await?))?,
+        Decision::NeedConsent => see_other(&format!("/consent?request={}", park(op, request).await?))?,
+        Decision::Error(e) => see_client(&error_location(&request.redirect_uri, &e, request.state.as_deref(), &op.issuer))?,
+        Decision::Issue => match session {
+            Some(s) => see_client(&success_location(request, &issue_code(op, request, &s).await?, &op.issuer))?,
+            None => pages::error_page("Sign-in cannot continue", "Please sign in again.", 400)?,
+        },
+    };
+    if let Some(cookie) = set_cookie {
+        resp.headers_mut().append("set-cookie", &cookie)?;
+    }
+    Ok(resp)
+}
+
+/// When the user last consented to everything `scope` asks of `client`.
+fn consent_covering(op: &Op<'_>, user_id: &str, client: &Client, scope: &Scope) -> Result<Option<i64>> {
+    Ok(store::consent(&op.sql, user_id, &client.client_id)?.and_then(|c| {
+        let granted = Scope::parse(&c.scope).ok()?;
+        scope.is_subset_of(&granted).then(|| c.granted_at.div_euclid(1000))
+    }))
+}
+
+/// Stores the request while the user is away; returns its id.
+async fn park(op: &Op<'_>, request: &AuthorizationRequest) -> Result<String> {
+    let id = hex(&rng::bytes::<16>()?);
+    let expires = op.now.plus_millis(PENDING_REQUEST_TTL_MS);
+    store::put_pending(&op.sql, &id, &serde_json::to_string(request)?, expires)?;
+    schema::arm_alarm_by(&op.storage, expires).await?;
+    Ok(id)
+}
+
+/// The pending request `id`, if it has not expired.
+pub fn pending(op: &Op<'_>, id: &str) -> Result<Option<AuthorizationRequest>> {
+    Ok(store::pending(&op.sql, id, op.now)?.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+async fn issue_code(op: &Op<'_>, request: &AuthorizationRequest, s: &Current) -> Result<String> {
+    let code = format!("ac_{}", hex(&rng::bytes::<32>()?));
+    let grant = CodeGrant {
+        client_id: request.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scope.clone(),
+        user_id: s.user_id.clone(),
+        auth_time: s.auth_time_secs,
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+        session_id: Some(s.sid()),
+    };
+    let expires = op.now.plus_millis(op.app.settings.code_ttl_ms());
+    store::put_code(&op.sql, &sha256_hex(code.as_bytes()), &serde_json::to_string(&grant)?, expires)?;
+    schema::arm_alarm_by(&op.storage, expires).await?;
+    Ok(code)
+}

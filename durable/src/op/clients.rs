@@ -1,0 +1,39 @@
+//! Finding and authenticating the OAuth client a request names.
+
+use super::Op;
+use crate::{db, directory};
+use aero2_core::oauth::client::Client;
+use aero2_core::oauth::client_auth::{authenticate, client_authentication_failed, extract_client};
+use aero2_core::oauth::error::OAuthError;
+use aero2_core::oauth::params::Params;
+use worker::{Request, Result};
+
+/// The application's client `client_id`, from the object's cache or D1.
+pub async fn find(op: &Op<'_>, client_id: &str) -> Result<Option<Client>> {
+    if let Some(c) = op.clients.borrow().get(client_id) {
+        return Ok(Some(c.clone()));
+    }
+    if !aero2_core::oauth::client::is_client_id(client_id) {
+        return Ok(None);
+    }
+    let found = directory::client(&db::database(op.env)?, &op.app.id, client_id).await?;
+    if let Some(c) = &found {
+        op.clients.borrow_mut().insert(client_id.to_owned(), c.clone());
+    }
+    Ok(found)
+}
+
+/// Authenticates the client of a token, revocation or introspection request
+/// (RFC 6749 §2.3). Every failure, an unknown client included, is the same
+/// `invalid_client`.
+pub async fn authenticated(req: &Request, op: &Op<'_>, body: &Params) -> Result<std::result::Result<Client, OAuthError>> {
+    let authorization = req.headers().get("authorization")?;
+    let presented = match extract_client(authorization.as_deref(), body) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Some(client) = find(op, &presented.client_id).await? else {
+        return Ok(Err(client_authentication_failed()));
+    };
+    Ok(authenticate(&presented, &client).map(|()| client))
+}

@@ -1,0 +1,26 @@
+//! `client_credentials` (RFC 6749 §4.4). Confidential clients only (checked
+//! by `check_grant_allowed`). The token is the client's own: no user, so no
+//! user scopes (`openid`, `offline_access`, `profile`, `email`).
+
+use super::{tokens, Op};
+use aero2_core::oauth::client::Client;
+use aero2_core::oauth::error::OAuthError;
+use aero2_core::oauth::scope::Scope;
+use serde_json::Value;
+use worker::Result;
+
+const USER_SCOPES: [&str; 4] = ["openid", "offline_access", "profile", "email"];
+
+pub async fn exchange(op: &Op<'_>, client: &Client, scope: Option<&Scope>) -> Result<std::result::Result<Value, OAuthError>> {
+    let granted = match scope {
+        None => Scope::from_known(&[]),
+        Some(s) if s.iter().any(|t| USER_SCOPES.contains(&t)) => {
+            return Ok(Err(OAuthError::InvalidScope("user scopes cannot be granted to a client acting for itself".into())));
+        }
+        Some(s) if !s.is_subset_of(&client.scopes) => {
+            return Ok(Err(OAuthError::InvalidScope("scope exceeds what the client may request".into())));
+        }
+        Some(s) => s.clone(),
+    };
+    Ok(Ok(tokens::issue_for_client(op, client, &granted).await?))
+}

@@ -1,0 +1,140 @@
+//! The hosted pages a user meets mid-flow: sign-in, sign-up and consent.
+//! Each form is CSRF-protected (a SameSite=Strict cookie matched against a
+//! hidden field) and names the pending authorization request it continues.
+//! A failed sign-in says only "invalid email or password", and an unknown
+//! email costs the same password-hashing work as a wrong password.
+
+use super::authorize::{self, pending};
+use super::session;
+use super::{clients, form, see_other, store, Op};
+use crate::{db, directory, pages, password};
+use aero2_core::oauth::authorize::AuthorizationRequest;
+use aero2_core::oauth::error::OAuthError;
+use aero2_core::oauth::params::Params;
+use aero2_core::password::{normalize_email, NewUser};
+use worker::{Method, Request, Response, Result};
+
+const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
+
+pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+    let path = req.path();
+    if req.method() == Method::Get {
+        let params = match super::query(&req)? {
+            Ok(p) => p,
+            Err(e) => return pages::error_page("Invalid request", e.description(), 400),
+        };
+        let Some((id, request)) = pending_of(op, &params)? else {
+            return pages::error_page("Sign-in expired", EXPIRED, 400);
+        };
+        return match path.as_str() {
+            "/signup" => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
+            "/consent" => consent_form(&req, op, &id, &request).await,
+            _ => with_csrf(op, |csrf| pages::login_page(&op.app.name, &id, csrf, request.login_hint.as_deref(), None, 200)),
+        };
+    }
+    let params = match form(&mut req).await? {
+        Ok(p) => p,
+        Err(e) => return pages::error_page("Invalid request", e.description(), 400),
+    };
+    let Some((id, request)) = pending_of(op, &params)? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let token = params.get("csrf_token").ok().flatten().unwrap_or_default();
+    if !pages::csrf_ok(&req, token)? {
+        return pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403);
+    }
+    match path.as_str() {
+        "/signup" => sign_up(&req, op, &params, &id, &request).await,
+        "/consent" => consent_decision(&req, op, &params, &id, &request).await,
+        _ => sign_in(&req, op, &params, &id, &request).await,
+    }
+}
+
+fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, AuthorizationRequest)>> {
+    let Some(id) = params.get("request").ok().flatten() else { return Ok(None) };
+    Ok(pending(op, id)?.map(|r| (id.to_owned(), r)))
+}
+
+/// Renders a form with a fresh CSRF token and sets its cookie.
+fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> Result<Response> {
+    let csrf = pages::new_csrf_token()?;
+    let mut resp = render(&csrf)?;
+    resp.headers_mut().append("set-cookie", &pages::csrf_cookie(&csrf, op.secure_cookies))?;
+    Ok(resp)
+}
+
+async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+    let email = params.get("email").ok().flatten().unwrap_or_default();
+    let given = params.get("password").ok().flatten().unwrap_or_default();
+    let user = match normalize_email(email) {
+        Ok(e) => directory::user_by_email(&db::database(op.env)?, &op.app.id, &e).await?,
+        Err(_) => None,
+    };
+    let ok = password::verify_password(given, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
+    match user.filter(|u| ok && !u.disabled) {
+        Some(user) => continue_signed_in(req, op, id, request, &user.id).await,
+        None => with_csrf(op, |csrf| {
+            pages::login_page(&op.app.name, id, csrf, Some(email), Some("Invalid email or password."), 401)
+        }),
+    }
+}
+
+async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+    let email = params.get("email").ok().flatten().unwrap_or_default();
+    let name = params.get("name").ok().flatten().unwrap_or_default();
+    let body = serde_json::json!({
+        "email": email,
+        "password": params.get("password").ok().flatten().unwrap_or_default(),
+        "name": (!name.is_empty()).then_some(name),
+    });
+    let new = match NewUser::from_json(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            let msg = e.body().error_description;
+            return with_csrf(op, |csrf| pages::signup_page(&op.app.name, id, csrf, Some(email), Some(&msg), 400));
+        }
+    };
+    match directory::create_user(&db::database(op.env)?, &op.app.id, new, op.now).await? {
+        Some(user) => continue_signed_in(req, op, id, request, &user.id).await,
+        None => with_csrf(op, |csrf| {
+            pages::signup_page(&op.app.name, id, csrf, Some(email), Some("An account with this email already exists. Sign in instead."), 409)
+        }),
+    }
+}
+
+/// A user just proved who they are: start their session and carry on.
+async fn continue_signed_in(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user_id: &str) -> Result<Response> {
+    let Some(client) = clients::find(op, &request.client_id).await? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let (current, cookie) = session::start(req, op, user_id)?;
+    store::delete_pending(&op.sql, id)?;
+    authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
+}
+
+async fn consent_form(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+    if session::current(req, op)?.is_none() {
+        return see_other(&format!("/login?request={id}"));
+    }
+    let Some(client) = clients::find(op, &request.client_id).await? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    with_csrf(op, |csrf| pages::consent_page(&op.app.name, &client.name, &request.scope, id, csrf))
+}
+
+async fn consent_decision(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+    let Some(current) = session::current(req, op)? else {
+        return see_other(&format!("/login?request={id}"));
+    };
+    let Some(client) = clients::find(op, &request.client_id).await? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    store::delete_pending(&op.sql, id)?;
+    if params.get("decision").ok().flatten() != Some("allow") {
+        let denied = OAuthError::AccessDenied("the user denied the request".into());
+        let location = aero2_core::oauth::authorize::error_location(&request.redirect_uri, &denied, request.state.as_deref(), &op.issuer);
+        return super::see_client(&location);
+    }
+    store::put_consent(&op.sql, &current.user_id, &client.client_id, &request.scope.to_string(), op.now)?;
+    authorize::proceed(req, op, request, &client, Some(current), None).await
+}

@@ -1,0 +1,84 @@
+//! Token introspection (RFC 7662). Only authenticated confidential clients
+//! may ask (§2.1: the endpoint must be protected); a public client is
+//! `invalid_client`. Access tokens of the application are described to any
+//! of its confidential clients (resource servers are clients too); refresh
+//! tokens only to the client they were issued to. Everything else is
+//! `{"active": false}` (§2.2), with nothing else said.
+
+use super::{access, clients, form, oauth_error, oauth_json, store, Op};
+use crate::{db, directory};
+use aero2_core::encoding::sha256_hex;
+use aero2_core::oauth::client::Client;
+use aero2_core::oauth::client_auth::client_authentication_failed;
+use serde_json::{json, Value};
+use worker::{Request, Response, Result};
+
+pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+    let params = match form(&mut req).await? {
+        Ok(p) => p,
+        Err(e) => return oauth_error(op, &e),
+    };
+    let client = match clients::authenticated(&req, op, &params).await? {
+        Ok(c) if !c.is_public() => c,
+        Ok(_) => return oauth_error(op, &client_authentication_failed()),
+        Err(e) => return oauth_error(op, &e),
+    };
+    let token = match params.require("token") {
+        Ok(t) => t.to_owned(),
+        Err(e) => return oauth_error(op, &e),
+    };
+    let answer = match describe_refresh(op, &client, &token)? {
+        Some(v) => v,
+        None => describe_access(op, &token).await?.unwrap_or_else(|| json!({ "active": false })),
+    };
+    oauth_json(200, &answer)
+}
+
+fn describe_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<Option<Value>> {
+    let Some(grant_id) = store::refresh_grant(&op.sql, &sha256_hex(token.as_bytes()), op.now)? else {
+        return Ok(None);
+    };
+    let Some(g) = store::grant(&op.sql, &grant_id)?.filter(|g| g.revoked_at.is_none() && g.client_id == client.client_id) else {
+        return Ok(Some(json!({ "active": false })));
+    };
+    Ok(Some(json!({
+        "active": true,
+        "token_type": "refresh_token",
+        "client_id": g.client_id,
+        "sub": g.user_id,
+        "scope": g.scope,
+        "exp": g.expires_at.div_euclid(1000),
+        "iss": op.issuer,
+    })))
+}
+
+async fn describe_access(op: &Op<'_>, token: &str) -> Result<Option<Value>> {
+    let Ok(claims) = access::verify(op, token).await? else {
+        return Ok(None);
+    };
+    if claims.sub != claims.client_id {
+        let user = directory::user_by_id(&db::database(op.env)?, &op.app.id, &claims.sub).await?;
+        if user.is_none_or(|u| u.disabled) {
+            return Ok(None);
+        }
+    }
+    let mut v = serde_json::Map::new();
+    let described = json!({
+        "active": true,
+        "token_type": "Bearer",
+        "client_id": claims.client_id,
+        "sub": claims.sub,
+        "exp": claims.exp,
+        "iat": claims.iat,
+        "iss": claims.iss,
+        "aud": claims.aud.to_json(),
+        "jti": claims.jti,
+    });
+    if let Value::Object(fields) = described {
+        v.extend(fields);
+    }
+    if let Some(scope) = claims.scope {
+        v.insert("scope".into(), scope.into());
+    }
+    Ok(Some(Value::Object(v)))
+}

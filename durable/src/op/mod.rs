@@ -1,0 +1,152 @@
+//! The OpenID Provider, served by each application's `TenantApp`.
+//!
+//! | path | file |
+//! |---|---|
+//! | `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`, `/.well-known/jwks.json` | `discovery` |
+//! | `/oauth2/authorize` | `authorize` |
+//! | `/login`, `/signup`, `/consent`, `/ui/hosted.css` | `interaction` |
+//! | `/oauth2/token` | `token` (grants in `grant_*`) |
+//! | `/oauth2/userinfo` | `userinfo` |
+//! | `/oauth2/revoke` | `revoke` |
+//! | `/oauth2/introspect` | `introspect` |
+//! | `/oauth2/logout` | `logout` |
+//!
+//! Rules live in `aero2_core::oauth` and `aero2_core::jose`; these files
+//! decode the request, call them, persist through `store`, and encode.
+
+mod access;
+mod authorize;
+mod clients;
+mod discovery;
+mod grant_authorization_code;
+mod grant_client_credentials;
+mod grant_refresh_token;
+mod interaction;
+mod introspect;
+mod logout;
+mod revoke;
+mod session;
+pub mod signer;
+pub mod store;
+mod token;
+mod tokens;
+mod userinfo;
+
+use aero2_core::application::Application;
+use aero2_core::error::ApiError;
+use aero2_core::oauth::client::Client;
+use aero2_core::oauth::discovery as paths;
+use aero2_core::oauth::error::OAuthError;
+use aero2_core::oauth::params::Params;
+use aero2_core::time::UnixMillis;
+use serde_json::Value;
+use signer::KeyCache;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use worker::{Env, Headers, Method, Request, Response, Result, SqlStorage, Storage};
+
+/// Everything an OP handler needs besides the request.
+pub struct Op<'a> {
+    pub env: &'a Env,
+    pub sql: SqlStorage,
+    pub storage: Storage,
+    pub app: &'a Application,
+    pub issuer: String,
+    /// Cookies get `Secure` everywhere but on localhost.
+    pub secure_cookies: bool,
+    pub clients: &'a RefCell<HashMap<String, Client>>,
+    pub keys: &'a RefCell<KeyCache>,
+    pub now: UnixMillis,
+}
+
+/// Serves the request if its path is one of the OP's.
+pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
+    let path = req.path();
+    let method = req.method();
+    let resp = match (path.as_str(), method) {
+        (paths::OPENID_CONFIGURATION_PATH | paths::OAUTH_METADATA_PATH, Method::Get) => discovery::metadata(op)?,
+        (paths::JWKS_PATH, Method::Get) => discovery::jwks(op).await?,
+        (paths::AUTHORIZE_PATH, Method::Get | Method::Post) => authorize::handle(req, op).await?,
+        (paths::TOKEN_PATH, Method::Post) => token::handle(req, op).await?,
+        (paths::USERINFO_PATH, Method::Get | Method::Post) => userinfo::handle(req, op).await?,
+        (paths::REVOKE_PATH, Method::Post) => revoke::handle(req, op).await?,
+        (paths::INTROSPECT_PATH, Method::Post) => introspect::handle(req, op).await?,
+        (paths::LOGOUT_PATH, Method::Get | Method::Post) => logout::handle(req, op).await?,
+        ("/login" | "/signup" | "/consent", Method::Get | Method::Post) => interaction::handle(req, op).await?,
+        ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
+        (
+            paths::OPENID_CONFIGURATION_PATH
+            | paths::OAUTH_METADATA_PATH
+            | paths::JWKS_PATH
+            | paths::AUTHORIZE_PATH
+            | paths::TOKEN_PATH
+            | paths::USERINFO_PATH
+            | paths::REVOKE_PATH
+            | paths::INTROSPECT_PATH
+            | paths::LOGOUT_PATH
+            | "/login"
+            | "/signup"
+            | "/consent",
+            _,
+        ) => crate::respond::error(&ApiError::MethodNotAllowed)?,
+        _ => return Ok(None),
+    };
+    Ok(Some(resp))
+}
+
+/// A JSON answer from a token-type endpoint: never cached (RFC 6749 §5.1).
+pub fn oauth_json(status: u16, body: &Value) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("pragma", "no-cache")?;
+    Ok(Response::from_json(body)?.with_status(status).with_headers(headers))
+}
+
+/// An error from the token, revocation or introspection endpoint (RFC 6749
+/// §5.2). A 401 carries the `WWW-Authenticate` challenge for the client
+/// authentication scheme we accept.
+pub fn oauth_error(op: &Op<'_>, e: &OAuthError) -> Result<Response> {
+    let status = e.token_endpoint_status();
+    let mut resp = oauth_json(status, &e.to_json())?;
+    if status == 401 {
+        let challenge = aero2_core::oauth::client_auth::www_authenticate_basic(&op.issuer);
+        resp.headers_mut().set("www-authenticate", &challenge)?;
+    }
+    Ok(resp)
+}
+
+/// The body of a form POST, decoded per RFC 6749 Appendix B. A body that is
+/// not a valid form is `invalid_request`; so is any other content type.
+pub async fn form(req: &mut Request) -> Result<std::result::Result<Params, OAuthError>> {
+    let ct = req.headers().get("content-type")?.unwrap_or_default();
+    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media != "application/x-www-form-urlencoded" {
+        return Ok(Err(OAuthError::InvalidRequest("content type must be application/x-www-form-urlencoded".into())));
+    }
+    let bytes = req.bytes().await?;
+    Ok(Params::parse(&bytes))
+}
+
+/// The query string of a request as parameters.
+pub fn query(req: &Request) -> Result<std::result::Result<Params, OAuthError>> {
+    let url = req.url()?;
+    Ok(Params::parse(url.query().unwrap_or_default().as_bytes()))
+}
+
+/// A 303 to `location` (RFC 9110 §15.4.4: the browser follows with GET).
+pub fn see_other(location: &str) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("location", location)?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::empty()?.with_status(303).with_headers(headers))
+}
+
+/// A 303 to a client's registered URI. When it answers a form post, the
+/// browser checks the target against CSP `form-action`; the front Worker
+/// admits exactly this target's origin for this response.
+pub fn see_client(location: &str) -> Result<Response> {
+    let mut resp = see_other(location)?;
+    resp.headers_mut().set(crate::forward::FORM_ACTION_HEADER, location)?;
+    Ok(resp)
+}

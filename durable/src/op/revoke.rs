@@ -1,0 +1,58 @@
+//! Token revocation (RFC 7009). The client authenticates; a refresh token
+//! revokes its whole grant (and the access tokens bound to it); an access
+//! token is revoked on its own. Tokens that are invalid, unknown, already
+//! revoked or another client's get the same 200 and change nothing (§2.2),
+//! so the endpoint reveals nothing about tokens the client does not hold.
+
+use super::{clients, form, oauth_error, oauth_json, signer, store, Op};
+use aero2_core::encoding::sha256_hex;
+use aero2_core::jose::jws;
+use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
+use aero2_core::oauth::client::Client;
+use aero2_core::time::UnixMillis;
+use serde_json::json;
+use worker::{Request, Response, Result};
+
+pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+    let params = match form(&mut req).await? {
+        Ok(p) => p,
+        Err(e) => return oauth_error(op, &e),
+    };
+    let client = match clients::authenticated(&req, op, &params).await? {
+        Ok(c) => c,
+        Err(e) => return oauth_error(op, &e),
+    };
+    let token = match params.require("token") {
+        Ok(t) => t.to_owned(),
+        Err(e) => return oauth_error(op, &e),
+    };
+    // token_type_hint is only a hint (§2.1): both kinds are tried.
+    if !revoke_refresh(op, &client, &token)? {
+        revoke_access(op, &client, &token).await?;
+    }
+    oauth_json(200, &json!({}))
+}
+
+fn revoke_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<bool> {
+    let Some(grant_id) = store::refresh_grant(&op.sql, &sha256_hex(token.as_bytes()), op.now)? else {
+        return Ok(false);
+    };
+    if store::grant(&op.sql, &grant_id)?.is_some_and(|g| g.client_id == client.client_id) {
+        store::revoke_grant(&op.sql, &grant_id, op.now)?;
+    }
+    Ok(true)
+}
+
+async fn revoke_access(op: &Op<'_>, client: &Client, token: &str) -> Result<()> {
+    let Ok(parsed) = jws::parse(token) else { return Ok(()) };
+    if !signer::verify(op.env, &op.app.id, op.keys, &parsed, op.now).await? {
+        return Ok(());
+    }
+    let Ok(claims) = validate_access_token(&parsed.claims, &parsed.header, &op.issuer, op.now, DEFAULT_LEEWAY_SECS) else {
+        return Ok(());
+    };
+    if claims.client_id == client.client_id {
+        store::revoke_access_token(&op.sql, &claims.jti, UnixMillis(claims.exp.saturating_mul(1000)))?;
+    }
+    Ok(())
+}

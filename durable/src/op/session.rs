@@ -1,0 +1,57 @@
+//! The browser session at an application's hosted pages: a random cookie
+//! (`aero2_session`, HttpOnly, SameSite=Lax, Secure off localhost) whose
+//! SHA-256 is the session's key in the object's storage, with idle and
+//! absolute expiry (`lifetimes`).
+
+use super::{store, Op};
+use crate::{pages, rng};
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::oauth::authorize::SessionInfo;
+use aero2_core::oauth::lifetimes::{SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
+use worker::{Request, Result};
+
+pub const COOKIE: &str = "aero2_session";
+
+/// A signed-in browser.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub id_hash: String,
+    pub user_id: String,
+    /// When the user signed in (OIDC `auth_time`), in seconds.
+    pub auth_time_secs: i64,
+}
+
+impl Current {
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo { user_id: self.user_id.clone(), auth_time_secs: self.auth_time_secs }
+    }
+
+    /// The `sid` claim: names the session without revealing its key.
+    pub fn sid(&self) -> String {
+        sha256_hex(format!("sid:{}", self.id_hash).as_bytes()).chars().take(32).collect()
+    }
+}
+
+pub fn current(req: &Request, op: &Op<'_>) -> Result<Option<Current>> {
+    let Some(token) = pages::cookie_value(req, COOKIE)? else {
+        return Ok(None);
+    };
+    let id_hash = sha256_hex(token.as_bytes());
+    Ok(store::touch_session(&op.sql, &id_hash, op.now, SESSION_IDLE_MS)?.map(|s| Current {
+        id_hash,
+        user_id: s.user_id,
+        auth_time_secs: s.created_at.div_euclid(1000),
+    }))
+}
+
+/// Starts a session for `user_id`; returns it and its `Set-Cookie` value.
+pub fn start(req: &Request, op: &Op<'_>, user_id: &str) -> Result<(Current, String)> {
+    let token = hex(&rng::bytes::<32>()?);
+    let id_hash = sha256_hex(token.as_bytes());
+    let user_agent = req.headers().get("user-agent")?;
+    let ip = req.headers().get("cf-connecting-ip")?;
+    let new = store::NewSession { id_hash: &id_hash, user_id, user_agent: user_agent.as_deref(), ip: ip.as_deref() };
+    store::create_session(&op.sql, &new, op.now, SESSION_IDLE_MS, SESSION_ABSOLUTE_MS)?;
+    let cookie = pages::session_cookie(&token, op.secure_cookies, SESSION_ABSOLUTE_MS.div_euclid(1000));
+    Ok((Current { id_hash, user_id: user_id.to_owned(), auth_time_secs: op.now.as_secs() }, cookie))
+}

@@ -1,0 +1,75 @@
+//! The OP's side of the JwksSigner: signing batches of tokens, and
+//! verifying our own tokens with the public keys (cached in the object,
+//! refreshed on an unknown `kid` or after a minute).
+
+use crate::forward;
+use crate::jwks_signer::{SignRequest, SignResponse, ToSign};
+use crate::webcrypto::{self, CryptoKey};
+use aero2_core::jose::jwk::Jwks;
+use aero2_core::jose::jws::ParsedJws;
+use aero2_core::time::UnixMillis;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use worker::{Env, Method, Request, RequestInit, Result};
+
+const JWKS_TTL_MS: i64 = 60_000;
+
+/// Verification keys of one application, by kid.
+#[derive(Default)]
+pub struct KeyCache {
+    fetched_at: Option<UnixMillis>,
+    jwks: Jwks,
+    imported: HashMap<String, CryptoKey>,
+}
+
+pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
+    let body = serde_json::to_string(&SignRequest { app_id: app_id.to_owned(), tokens })?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req = Request::new_with_init("https://jwks-signer.internal/sign", &init)?;
+    let mut resp = forward::signer_stub(env)?.fetch_with_request(req).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("signer answered {}", resp.status_code())));
+    }
+    let signed: SignResponse = resp.json().await?;
+    Ok(signed.tokens.into_iter().map(|s| s.token).collect())
+}
+
+/// The application's published keys, straight from the signer.
+pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
+    let url = format!("https://jwks-signer.internal/jwks?app_id={app_id}");
+    let mut resp = forward::signer_stub(env)?.fetch_with_str(&url).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("signer answered {}", resp.status_code())));
+    }
+    resp.json().await
+}
+
+/// Whether `jws` carries a valid signature by one of the application's keys.
+pub async fn verify(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, jws: &ParsedJws, now: UnixMillis) -> Result<bool> {
+    let kid = jws.header.kid.as_str();
+    let stale = cache.borrow().fetched_at.is_none_or(|t| now.0 - t.0 >= JWKS_TTL_MS);
+    if stale || cache.borrow().jwks.find(kid).is_none() {
+        let fresh = jwks(env, app_id).await?;
+        let mut c = cache.borrow_mut();
+        c.imported.retain(|k, _| fresh.find(k).is_some());
+        c.jwks = fresh;
+        c.fetched_at = Some(now);
+    }
+    let Some(jwk) = cache.borrow().jwks.find(kid).cloned() else {
+        return Ok(false);
+    };
+    if jwk.alg() != jws.header.alg {
+        return Ok(false);
+    }
+    let existing = cache.borrow().imported.get(kid).cloned();
+    let key = match existing {
+        Some(k) => k,
+        None => {
+            let k = webcrypto::import_verifying_key(jwk.alg(), &jwk.to_json()).await?;
+            cache.borrow_mut().imported.insert(kid.to_owned(), k.clone());
+            k
+        }
+    };
+    webcrypto::verify(jws.header.alg, &key, &jws.signature, &jws.signing_input).await
+}

@@ -1,0 +1,353 @@
+//! The OP state a `TenantApp` owns, in its SQLite storage: pending
+//! authorization requests, sessions, consents, codes, grants, refresh
+//! tokens and revoked access tokens. Every function is synchronous SQL with
+//! no await inside, so each one is atomic: a code is redeemed once, a
+//! refresh token rotates once, whatever arrives concurrently.
+//!
+//! Secrets (session cookies, codes, refresh tokens) are stored as SHA-256
+//! digests: a copy of this storage reveals no usable credential.
+
+use aero2_core::time::UnixMillis;
+use serde::Deserialize;
+use worker::{Result, SqlStorage, SqlStorageValue as V};
+
+/// Storage schema version 2 (appended to TenantApp's migrations).
+pub const MIGRATION_V2: &[&str] = &[
+    "CREATE TABLE pending_requests (id TEXT PRIMARY KEY, request TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    "CREATE TABLE consents (
+        user_id TEXT NOT NULL, client_id TEXT NOT NULL, scope TEXT NOT NULL, granted_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, client_id))",
+    "CREATE TABLE grants (
+        id TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, scope TEXT NOT NULL,
+        auth_time INTEGER NOT NULL, nonce TEXT, session_id TEXT, created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, revoked_at INTEGER)",
+    "CREATE INDEX grants_user ON grants (user_id)",
+    "CREATE TABLE auth_codes (
+        code_hash TEXT PRIMARY KEY, grant_json TEXT NOT NULL, expires_at INTEGER NOT NULL,
+        redeemed_at INTEGER, grant_id TEXT)",
+    "CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, rotated_at INTEGER)",
+    "CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id)",
+    // Access tokens bound to a grant, so revoking the grant revokes them.
+    "CREATE TABLE access_tokens (jti TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    "CREATE TABLE revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)",
+];
+
+/// Deletes everything past its expiry (run by the alarm).
+pub const SWEEPS: &[&str] = &[
+    "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
+    "DELETE FROM single_use WHERE expires_at <= ?1",
+    "DELETE FROM counters WHERE expires_at <= ?1",
+    "DELETE FROM pending_requests WHERE expires_at <= ?1",
+    "DELETE FROM auth_codes WHERE expires_at <= ?1",
+    "DELETE FROM refresh_tokens WHERE expires_at <= ?1",
+    "DELETE FROM grants WHERE expires_at <= ?1",
+    "DELETE FROM access_tokens WHERE expires_at <= ?1",
+    "DELETE FROM revoked_access_tokens WHERE expires_at <= ?1",
+];
+
+pub const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
+    SELECT MIN(MIN(idle_expires_at, absolute_expires_at)) AS t FROM sessions
+    UNION ALL SELECT MIN(expires_at) FROM single_use
+    UNION ALL SELECT MIN(expires_at) FROM counters
+    UNION ALL SELECT MIN(expires_at) FROM pending_requests
+    UNION ALL SELECT MIN(expires_at) FROM auth_codes
+    UNION ALL SELECT MIN(expires_at) FROM refresh_tokens
+    UNION ALL SELECT MIN(expires_at) FROM grants
+    UNION ALL SELECT MIN(expires_at) FROM access_tokens
+    UNION ALL SELECT MIN(expires_at) FROM revoked_access_tokens)";
+
+fn t(at: UnixMillis) -> V {
+    V::from(at.0)
+}
+
+fn first<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, q: &str, args: Vec<V>) -> Result<Option<T>> {
+    Ok(sql.exec(q, args)?.to_array::<T>()?.into_iter().next())
+}
+
+// ------------------------------------------------------------ pending requests
+
+#[derive(Deserialize)]
+struct Text {
+    value: String,
+}
+
+pub fn put_pending(sql: &SqlStorage, id: &str, request_json: &str, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO pending_requests (id, request, expires_at) VALUES (?1, ?2, ?3)",
+        vec![id.into(), request_json.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+pub fn pending(sql: &SqlStorage, id: &str, now: UnixMillis) -> Result<Option<String>> {
+    Ok(first::<Text>(
+        sql,
+        "SELECT request AS value FROM pending_requests WHERE id = ?1 AND expires_at > ?2",
+        vec![id.into(), t(now)],
+    )?
+    .map(|r| r.value))
+}
+
+pub fn delete_pending(sql: &SqlStorage, id: &str) -> Result<()> {
+    sql.exec("DELETE FROM pending_requests WHERE id = ?1", vec![id.into()])?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------- sessions
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub user_id: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+pub fn create_session(sql: &SqlStorage, s: &NewSession<'_>, now: UnixMillis, idle_ms: i64, absolute_ms: i64) -> Result<()> {
+    sql.exec(
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, user_agent, ip)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
+        vec![
+            s.id_hash.into(),
+            s.user_id.into(),
+            t(now),
+            t(now.plus_millis(idle_ms)),
+            t(now.plus_millis(absolute_ms)),
+            s.user_agent.map(|u| u.chars().take(512).collect::<String>()).into(),
+            s.ip.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The live session with this id digest, its idle expiry pushed forward.
+pub fn touch_session(sql: &SqlStorage, id_hash: &str, now: UnixMillis, idle_ms: i64) -> Result<Option<Session>> {
+    let found: Option<Session> = first(
+        sql,
+        "SELECT id, user_id, created_at FROM sessions
+         WHERE id = ?1 AND idle_expires_at > ?2 AND absolute_expires_at > ?2",
+        vec![id_hash.into(), t(now)],
+    )?;
+    if found.is_some() {
+        sql.exec(
+            "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = MIN(absolute_expires_at, ?3) WHERE id = ?1",
+            vec![id_hash.into(), t(now), t(now.plus_millis(idle_ms))],
+        )?;
+    }
+    Ok(found)
+}
+
+pub fn delete_session(sql: &SqlStorage, id_hash: &str) -> Result<()> {
+    sql.exec("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------- consents
+
+#[derive(Deserialize)]
+pub struct Consent {
+    pub scope: String,
+    pub granted_at: i64,
+}
+
+pub fn consent(sql: &SqlStorage, user_id: &str, client_id: &str) -> Result<Option<Consent>> {
+    first(
+        sql,
+        "SELECT scope, granted_at FROM consents WHERE user_id = ?1 AND client_id = ?2",
+        vec![user_id.into(), client_id.into()],
+    )
+}
+
+pub fn put_consent(sql: &SqlStorage, user_id: &str, client_id: &str, scope: &str, now: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+        vec![user_id.into(), client_id.into(), scope.into(), t(now)],
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------- codes
+
+pub fn put_code(sql: &SqlStorage, code_hash: &str, grant_json: &str, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO auth_codes (code_hash, grant_json, expires_at) VALUES (?1, ?2, ?3)",
+        vec![code_hash.into(), grant_json.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct CodeRow {
+    pub grant_json: String,
+    pub expires_at: i64,
+    pub redeemed_at: Option<i64>,
+    pub grant_id: Option<String>,
+}
+
+pub fn code(sql: &SqlStorage, code_hash: &str) -> Result<Option<CodeRow>> {
+    first(
+        sql,
+        "SELECT grant_json, expires_at, redeemed_at, grant_id FROM auth_codes WHERE code_hash = ?1",
+        vec![code_hash.into()],
+    )
+}
+
+/// Marks a code used, recording the grant it produced. Callers check and
+/// mark with no await in between, so a code is redeemed once.
+pub fn mark_code_redeemed(sql: &SqlStorage, code_hash: &str, grant_id: &str, now: UnixMillis) -> Result<()> {
+    sql.exec(
+        "UPDATE auth_codes SET redeemed_at = ?2, grant_id = ?3 WHERE code_hash = ?1 AND redeemed_at IS NULL",
+        vec![code_hash.into(), t(now), grant_id.into()],
+    )?;
+    Ok(())
+}
+
+// --------------------------------------------------------------------- grants
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Grant {
+    pub id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub nonce: Option<String>,
+    pub session_id: Option<String>,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub fn create_grant(sql: &SqlStorage, g: &Grant, now: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        vec![
+            g.id.as_str().into(),
+            g.client_id.as_str().into(),
+            g.user_id.as_str().into(),
+            g.scope.as_str().into(),
+            V::from(g.auth_time),
+            g.nonce.clone().into(),
+            g.session_id.clone().into(),
+            t(now),
+            V::from(g.expires_at),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<Grant>> {
+    first(
+        sql,
+        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at FROM grants WHERE id = ?1",
+        vec![id.into()],
+    )
+}
+
+/// Revokes a grant and with it every refresh and access token it issued.
+pub fn revoke_grant(sql: &SqlStorage, id: &str, now: UnixMillis) -> Result<()> {
+    sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", vec![id.into(), t(now)])?;
+    sql.exec("DELETE FROM refresh_tokens WHERE grant_id = ?1", vec![id.into()])?;
+    Ok(())
+}
+
+/// Revokes every grant of a user (sign-out of everything, account disabled).
+pub fn revoke_user_grants(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> Result<()> {
+    sql.exec(
+        "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = ?1)",
+        vec![user_id.into()],
+    )?;
+    sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE user_id = ?1", vec![user_id.into(), t(now)])?;
+    Ok(())
+}
+
+// ------------------------------------------------------------- refresh tokens
+
+pub fn put_refresh(sql: &SqlStorage, token_hash: &str, grant_id: &str, now: UnixMillis, expires_at: i64) -> Result<()> {
+    sql.exec(
+        "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        vec![token_hash.into(), grant_id.into(), t(now), V::from(expires_at)],
+    )?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct RefreshRow {
+    pub grant_id: String,
+    pub expires_at: i64,
+    pub rotated_at: Option<i64>,
+}
+
+pub fn refresh(sql: &SqlStorage, token_hash: &str) -> Result<Option<RefreshRow>> {
+    first(
+        sql,
+        "SELECT grant_id, expires_at, rotated_at FROM refresh_tokens WHERE token_hash = ?1",
+        vec![token_hash.into()],
+    )
+}
+
+/// Marks a refresh token used (it was just rotated). Checked and marked
+/// with no await in between, so it rotates once.
+pub fn mark_rotated(sql: &SqlStorage, token_hash: &str, now: UnixMillis) -> Result<()> {
+    sql.exec(
+        "UPDATE refresh_tokens SET rotated_at = ?2 WHERE token_hash = ?1 AND rotated_at IS NULL",
+        vec![token_hash.into(), t(now)],
+    )?;
+    Ok(())
+}
+
+/// The grant a live refresh token belongs to, without consuming it
+/// (revocation and introspection).
+pub fn refresh_grant(sql: &SqlStorage, token_hash: &str, now: UnixMillis) -> Result<Option<String>> {
+    Ok(first::<RefreshRow>(
+        sql,
+        "SELECT grant_id, expires_at, rotated_at FROM refresh_tokens WHERE token_hash = ?1 AND rotated_at IS NULL AND expires_at > ?2",
+        vec![token_hash.into(), t(now)],
+    )?
+    .map(|r| r.grant_id))
+}
+
+// -------------------------------------------------------------- access tokens
+
+pub fn bind_access_token(sql: &SqlStorage, jti: &str, grant_id: &str, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO access_tokens (jti, grant_id, expires_at) VALUES (?1, ?2, ?3)",
+        vec![jti.into(), grant_id.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+pub fn revoke_access_token(sql: &SqlStorage, jti: &str, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?1, ?2)",
+        vec![jti.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
+}
+
+/// Whether an access token still stands: not revoked itself, and its grant
+/// (if any) not revoked.
+pub fn access_token_live(sql: &SqlStorage, jti: &str) -> Result<bool> {
+    let revoked = first::<Count>(
+        sql,
+        "SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?1)
+              + (SELECT COUNT(*) FROM access_tokens a JOIN grants g ON g.id = a.grant_id
+                 WHERE a.jti = ?1 AND g.revoked_at IS NOT NULL) AS n",
+        vec![jti.into()],
+    )?;
+    Ok(revoked.is_none_or(|c| c.n == 0))
+}

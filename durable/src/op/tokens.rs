@@ -1,0 +1,129 @@
+//! Minting the token response: a JWT access token (RFC 9068), an ID token
+//! when `openid` was granted (OIDC Core §3.1.3.3), and a rotated refresh
+//! token when the grant allows one. Signed in one JwksSigner round trip.
+
+use super::{signer, store, Op};
+use crate::directory::User;
+use crate::jwks_signer::ToSign;
+use crate::rng;
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::jose::alg::Alg;
+use aero2_core::jose::claims::{AccessTokenClaims, Audience, IdTokenClaims, ACCESS_TOKEN_TYP};
+use aero2_core::oauth::client::Client;
+use aero2_core::oauth::lifetimes::{ACCESS_TOKEN_TTL_SECS, ID_TOKEN_TTL_SECS};
+use aero2_core::oauth::scope::Scope;
+use serde_json::{Map, Value};
+use worker::Result;
+
+/// Access tokens are ES256 (fast to sign and verify); ID tokens RS256, the
+/// algorithm every OIDC client must accept (OIDC Core §15.1).
+const ACCESS_TOKEN_ALG: Alg = Alg::ES256;
+const ID_TOKEN_ALG: Alg = Alg::RS256;
+
+/// A user-bound issuance (authorization code or refresh).
+pub struct UserIssue<'a> {
+    pub client: &'a Client,
+    pub user: &'a User,
+    pub scope: &'a Scope,
+    pub grant: &'a store::Grant,
+    /// A new refresh token for this grant, if one is to be returned.
+    pub refresh_expires_at: Option<i64>,
+}
+
+fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &str, auth_time: Option<i64>) -> AccessTokenClaims {
+    let iat = op.now.as_secs();
+    AccessTokenClaims {
+        iss: op.issuer.clone(),
+        sub: sub.to_owned(),
+        aud: Audience::One(op.issuer.clone()),
+        exp: iat + ACCESS_TOKEN_TTL_SECS,
+        iat,
+        nbf: None,
+        jti: jti.to_owned(),
+        client_id: client.client_id.clone(),
+        scope: (!scope.is_empty()).then(|| scope.to_string()),
+        auth_time,
+        acr: None,
+        amr: None,
+    }
+}
+
+/// The standard claims a scope releases (OIDC Core §5.4).
+pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
+    let mut m = Map::new();
+    if scope.contains("profile") {
+        if let Some(n) = &user.name {
+            m.insert("name".into(), n.clone().into());
+        }
+        if let Some(p) = &user.picture {
+            m.insert("picture".into(), p.clone().into());
+        }
+        m.insert("updated_at".into(), (user.updated_at.div_euclid(1000)).into());
+    }
+    if scope.contains("email") {
+        if let Some(e) = &user.email {
+            m.insert("email".into(), e.clone().into());
+            m.insert("email_verified".into(), user.email_verified.into());
+        }
+    }
+    m
+}
+
+pub async fn issue_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Value> {
+    let jti = hex(&rng::bytes::<16>()?);
+    let at = access_claims(op, i.client, &i.user.id, i.scope, &jti, Some(i.grant.auth_time));
+    let mut batch = vec![ToSign { alg: ACCESS_TOKEN_ALG, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.to_json(), at_hash_of: None }];
+    if i.scope.contains("openid") {
+        let iat = op.now.as_secs();
+        let id = IdTokenClaims {
+            iss: op.issuer.clone(),
+            sub: i.user.id.clone(),
+            aud: i.client.client_id.clone(),
+            exp: iat + ID_TOKEN_TTL_SECS,
+            iat,
+            auth_time: i.grant.auth_time,
+            nonce: i.grant.nonce.clone(),
+            acr: None,
+            amr: vec!["pwd".into()],
+            azp: Some(i.client.client_id.clone()),
+            at_hash: None,
+            sid: i.grant.session_id.clone(),
+            profile: profile_claims(i.user, i.scope),
+        };
+        batch.push(ToSign { alg: ID_TOKEN_ALG, typ: Some("JWT".into()), claims: id.to_json(), at_hash_of: Some(0) });
+    }
+    let mut signed = signer::sign(op.env, &op.app.id, batch).await?.into_iter();
+    let access_token = signed.next().unwrap_or_default();
+    store::bind_access_token(&op.sql, &jti, &i.grant.id, op.now.plus_secs(ACCESS_TOKEN_TTL_SECS))?;
+    let mut body = Map::new();
+    body.insert("access_token".into(), access_token.into());
+    body.insert("token_type".into(), "Bearer".into());
+    body.insert("expires_in".into(), ACCESS_TOKEN_TTL_SECS.into());
+    body.insert("scope".into(), i.scope.to_string().into());
+    if let Some(id_token) = signed.next() {
+        body.insert("id_token".into(), id_token.into());
+    }
+    if let Some(expires_at) = i.refresh_expires_at {
+        let refresh = format!("rt_{}", hex(&rng::bytes::<32>()?));
+        store::put_refresh(&op.sql, &sha256_hex(refresh.as_bytes()), &i.grant.id, op.now, expires_at)?;
+        body.insert("refresh_token".into(), refresh.into());
+    }
+    Ok(Value::Object(body))
+}
+
+/// client_credentials: the client acts for itself, `sub` is its id
+/// (RFC 9068 §2.2), no ID token, no refresh token (RFC 6749 §4.4.3).
+pub async fn issue_for_client(op: &Op<'_>, client: &Client, scope: &Scope) -> Result<Value> {
+    let jti = hex(&rng::bytes::<16>()?);
+    let at = access_claims(op, client, &client.client_id, scope, &jti, None);
+    let batch = vec![ToSign { alg: ACCESS_TOKEN_ALG, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.to_json(), at_hash_of: None }];
+    let access_token = signer::sign(op.env, &op.app.id, batch).await?.into_iter().next().unwrap_or_default();
+    let mut body = Map::new();
+    body.insert("access_token".into(), access_token.into());
+    body.insert("token_type".into(), "Bearer".into());
+    body.insert("expires_in".into(), ACCESS_TOKEN_TTL_SECS.into());
+    if !scope.is_empty() {
+        body.insert("scope".into(), scope.to_string().into());
+    }
+    Ok(Value::Object(body))
+}

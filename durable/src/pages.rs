@@ -1,0 +1,113 @@
+//! The hosted pages (templates in `ui/`, compiled in), their CSRF tokens
+//! and cookies. Pages are never cached; every value is HTML-escaped.
+
+use crate::rng;
+use aero2_core::encoding::hex;
+use aero2_core::html::{escape, fill};
+use aero2_core::oauth::scope::Scope;
+use aero2_core::secret::constant_time_eq;
+use worker::{Headers, Request, Response, Result};
+
+const LOGIN: &str = include_str!("../../ui/login.html");
+const SIGNUP: &str = include_str!("../../ui/signup.html");
+const CONSENT: &str = include_str!("../../ui/consent.html");
+const ERROR: &str = include_str!("../../ui/error.html");
+const SIGNED_OUT: &str = include_str!("../../ui/signed-out.html");
+const CSS: &str = include_str!("../../ui/hosted.css");
+
+pub const CSRF_COOKIE: &str = "aero2_csrf";
+pub const SESSION_COOKIE: &str = "aero2_session";
+
+fn html(body: String, status: u16) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+fn error_html(error: Option<&str>) -> String {
+    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default()
+}
+
+pub fn login_page(app_name: &str, request: &str, csrf: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf), ("email", email.unwrap_or_default())];
+    html(fill(LOGIN, &values, &[("error_html", &error_html(error))]), status)
+}
+
+pub fn signup_page(app_name: &str, request: &str, csrf: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf), ("email", email.unwrap_or_default())];
+    html(fill(SIGNUP, &values, &[("error_html", &error_html(error))]), status)
+}
+
+/// What each scope means to a person.
+fn scope_words(scope: &str) -> String {
+    match scope {
+        "openid" => "Sign you in".into(),
+        "profile" => "See your name and picture".into(),
+        "email" => "See your email address".into(),
+        "offline_access" => "Stay signed in (refresh tokens)".into(),
+        other => format!("Use the “{other}” permission"),
+    }
+}
+
+pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, request: &str, csrf: &str) -> Result<Response> {
+    let list: String = scopes.iter().map(|s| format!("<li>{}</li>", escape(&scope_words(s)))).collect();
+    let values = [("app_name", app_name), ("client_name", client_name), ("request", request), ("csrf_token", csrf)];
+    html(fill(CONSENT, &values, &[("scopes_html", &list)]), 200)
+}
+
+pub fn error_page(title: &str, message: &str, status: u16) -> Result<Response> {
+    html(fill(ERROR, &[("title", title), ("message", message)], &[]), status)
+}
+
+pub fn signed_out_page(app_name: &str, _return_to: Option<&str>) -> Result<Response> {
+    html(fill(SIGNED_OUT, &[("app_name", app_name)], &[]), 200)
+}
+
+pub fn stylesheet() -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/css; charset=utf-8")?;
+    headers.set("cache-control", "public, max-age=3600")?;
+    Ok(Response::ok(CSS)?.with_headers(headers))
+}
+
+pub fn new_csrf_token() -> Result<String> {
+    Ok(hex(&rng::bytes::<32>()?))
+}
+
+fn secure_attr(secure: bool) -> &'static str {
+    if secure {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The CSRF cookie: readable only by our own pages' form posts.
+pub fn csrf_cookie(token: &str, secure: bool) -> String {
+    format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{}", secure_attr(secure))
+}
+
+/// Lax, so the session survives the top-level redirect back from a client.
+pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}", secure_attr(secure))
+}
+
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure_attr(secure))
+}
+
+/// The value of cookie `name` in the request's `Cookie` header.
+pub fn cookie_value(req: &Request, name: &str) -> Result<Option<String>> {
+    let Some(header) = req.headers().get("cookie")? else { return Ok(None) };
+    Ok(header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    }))
+}
+
+/// Double-submit check: the form's token equals the cookie's.
+pub fn csrf_ok(req: &Request, form_token: &str) -> Result<bool> {
+    let Some(cookie) = cookie_value(req, CSRF_COOKIE)? else { return Ok(false) };
+    Ok(!form_token.is_empty() && constant_time_eq(cookie.as_bytes(), form_token.as_bytes()))
+}
