@@ -5,7 +5,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$AERO2_ROOT"
 
-apt_packages=(pkg-config libssl-dev)
+# chromium: the real browser the hosted-page tests drive (playwright-core).
+apt_packages=(pkg-config libssl-dev chromium)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,6 +12,7 @@ mod oidc;
 mod oidc_errors;
 mod persistence;
 mod platform;
+mod ui;
 mod users;
 
 use aero2_tests::{Client, Server};
@@ -38,6 +39,7 @@ fn main() {
         ("oidc", oidc::tests()),
         ("oidc_errors", oidc_errors::tests()),
         ("persistence", persistence::tests()),
+        ("ui", ui::tests()),
     ];
     let server = if args.list { None } else { Some(Server::start(&scratch_dir("shared"))) };
     let client = server.as_ref().map(Server::client);

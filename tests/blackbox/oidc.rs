@@ -24,8 +24,8 @@ pub fn tests() -> Vec<Test> {
     ]
 }
 
-pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
-pub const POST_LOGOUT: &str = "http://127.0.0.1:9/signed-out";
+pub const REDIRECT: &str = "http://127.0.0.1:47001/callback";
+pub const POST_LOGOUT: &str = "http://127.0.0.1:47001/signed-out";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// An application with a first-party confidential client, a public client
@@ -379,12 +379,13 @@ fn consent_is_asked_once_for_third_party_clients(c: &Client) {
     // Deny: back to the client with access_denied.
     let denied = b.post_form(c, &s.slug, "/consent", &[("request", &request), ("csrf_token", &csrf), ("decision", "deny")]);
     assert_eq!(query_param(denied.header("location").unwrap(), "error").as_deref(), Some("access_denied"));
-    // Browsers check a form post's redirect against form-action: this one
-    // response admits exactly the client's origin; pages stay 'self' only.
-    let csp = denied.header("content-security-policy").unwrap();
-    assert!(csp.contains("form-action 'self' http://127.0.0.1:9;"), "{csp}");
+    // Browsers check where a form's submission ends up against the form
+    // page's form-action: the consent page admits exactly this request's
+    // client origin; other pages stay 'self' only.
     let page_csp = page.header("content-security-policy").unwrap();
-    assert!(page_csp.contains("form-action 'self';"), "{page_csp}");
+    assert!(page_csp.contains("form-action 'self' http://127.0.0.1:47001;"), "{page_csp}");
+    let plain = c.get(&s.slug, "/login?request=nope");
+    assert!(plain.header("content-security-policy").unwrap().contains("form-action 'self';"));
     // Allow once; the next request goes straight back with a code.
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
     let (url, _, _) = client

@@ -134,7 +134,7 @@ fn code_redemption_rejections(c: &Client) {
     assert_token_error(&token(c, &s.slug, auth, &code_form(&code, &wrong)), 400, "invalid_grant");
     let no_verifier = format!("grant_type=authorization_code&code={code}&redirect_uri={}", enc(REDIRECT));
     assert_token_error(&token(c, &s.slug, auth, &no_verifier), 400, "invalid_grant");
-    let other_uri = format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc("http://127.0.0.1:9/other"));
+    let other_uri = format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc("http://127.0.0.1:47001/other"));
     assert_token_error(&token(c, &s.slug, auth, &other_uri), 400, "invalid_grant");
     assert_token_error(&token(c, &s.slug, auth, &code_form("ac_nonsense", VERIFIER)), 400, "invalid_grant");
     // The public client cannot redeem the confidential client's code.

@@ -14,7 +14,8 @@
 //! | GET, POST | `/applications/{id}/clients` | same as keys |
 //! | GET, PATCH, DELETE | `/applications/{id}/clients/{client_id}` | same |
 //! | POST | `/applications/{id}/clients/{client_id}/secret` | same (rotates) |
-//! | GET, POST | `/applications/{id}/users`; GET `/users/{user_id}` | same |
+//! | GET, POST | `/applications/{id}/users` | same |
+//! | GET | `/applications/{id}/users/{user_id}` | same |
 //! | POST | `/applications/{id}/signing-keys/rotate` | same |
 //!
 //! An application the caller may not act on is answered exactly like one
@@ -86,13 +87,13 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["domains", host, "verify"], Method::Post) => domains::verify(ctx, &app, host).await,
                 (["clients"], Method::Get) => clients::list(ctx, &app).await,
                 (["clients"], Method::Post) => clients::create(req, ctx, &app).await,
-                (["clients", id], Method::Get) => clients::get(ctx, &app, id).await,
-                (["clients", id], Method::Patch) => clients::update(req, ctx, &app, id).await,
-                (["clients", id], Method::Delete) => clients::delete(ctx, &app, id).await,
-                (["clients", id, "secret"], Method::Post) => clients::rotate_secret(ctx, &app, id).await,
+                (["clients", client_id], Method::Get) => clients::get(ctx, &app, client_id).await,
+                (["clients", client_id], Method::Patch) => clients::update(req, ctx, &app, client_id).await,
+                (["clients", client_id], Method::Delete) => clients::delete(ctx, &app, client_id).await,
+                (["clients", client_id, "secret"], Method::Post) => clients::rotate_secret(ctx, &app, client_id).await,
                 (["users"], Method::Get) => users::list(ctx, &app).await,
                 (["users"], Method::Post) => users::create(req, ctx, &app).await,
-                (["users", id], Method::Get) => users::get(ctx, &app, id).await,
+                (["users", user_id], Method::Get) => users::get(ctx, &app, user_id).await,
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
                 (
                     [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]

@@ -26,11 +26,12 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
         let Some((id, request)) = pending_of(op, &params)? else {
             return pages::error_page("Sign-in expired", EXPIRED, 400);
         };
-        return match path.as_str() {
+        let page = match path.as_str() {
             "/signup" => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
             "/consent" => consent_form(&req, op, &id, &request).await,
             _ => with_csrf(op, |csrf| pages::login_page(&op.app.name, &id, csrf, request.login_hint.as_deref(), None, 200)),
         };
+        return may_redirect_to_client(page, &request);
     }
     let params = match form(&mut req).await? {
         Ok(p) => p,
@@ -43,11 +44,24 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     if !pages::csrf_ok(&req, token)? {
         return pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403);
     }
-    match path.as_str() {
+    let answer = match path.as_str() {
         "/signup" => sign_up(&req, op, &params, &id, &request).await,
         "/consent" => consent_decision(&req, op, &params, &id, &request).await,
         _ => sign_in(&req, op, &params, &id, &request).await,
+    };
+    may_redirect_to_client(answer, &request)
+}
+
+/// Browsers apply the CSP `form-action` of the page holding a form to every
+/// redirect its submission follows (CSP3 §6.3.1.1), and these forms end in
+/// a redirect to the client. So a form page admits exactly the redirect URI
+/// of the request it continues (set by the front Worker from this header).
+fn may_redirect_to_client(page: Result<Response>, request: &AuthorizationRequest) -> Result<Response> {
+    let mut page = page?;
+    if page.headers().get("content-type")?.is_some_and(|c| c.starts_with("text/html")) {
+        page.headers_mut().set(crate::forward::FORM_ACTION_HEADER, &request.redirect_uri)?;
     }
+    Ok(page)
 }
 
 fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, AuthorizationRequest)>> {

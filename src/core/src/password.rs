@@ -6,11 +6,12 @@
 //! (base64url), so the cost can be raised later and old hashes still verify.
 //! Hashing itself runs in the Worker (WebCrypto); see docs/passwords.md.
 
+use crate::application::reject_unknown_fields;
 use crate::error::ApiError;
 use crate::host::validate_hostname;
 use crate::jose::b64;
 use crate::secret::constant_time_eq;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_BYTES: usize = 256;
@@ -86,13 +87,6 @@ impl PasswordHash {
     #[must_use]
     pub fn matches(&self, derived: &[u8]) -> bool {
         constant_time_eq(&self.hash, derived)
-    }
-}
-
-fn reject_unknown_fields(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
-    match obj.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::InvalidBody(format!("unknown field '{}'", k.chars().take(64).collect::<String>()))),
-        None => Ok(()),
     }
 }
 
