@@ -59,6 +59,16 @@ pub struct JwksSigner {
     /// Imported private keys by kid; importing costs more than signing.
     signing: RefCell<HashMap<String, CryptoKey>>,
     sealing: RefCell<Option<CryptoKey>>,
+    /// Each application's key records as last read, valid until the next
+    /// lifecycle event: signing reads no storage on the hot path.
+    apps: RefCell<HashMap<String, AppKeys>>,
+}
+
+#[derive(Clone)]
+struct AppKeys {
+    records: Vec<KeyRecord>,
+    jwks: Jwks,
+    next_event: Option<UnixMillis>,
 }
 
 #[derive(Deserialize)]
@@ -139,7 +149,14 @@ struct RotateRequest {
 
 impl DurableObject for JwksSigner {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), signing: RefCell::default(), sealing: RefCell::default() }
+        Self {
+            state,
+            env,
+            schema: SchemaGuard::default(),
+            signing: RefCell::default(),
+            sealing: RefCell::default(),
+            apps: RefCell::default(),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -186,11 +203,13 @@ impl JwksSigner {
                 let steps = signing_keys::rotate(&self.records(&r.app_id)?, now(), r.activate_after_ms);
                 self.apply(&r.app_id, steps).await?;
                 self.arm().await?;
+                self.apps.borrow_mut().remove(&r.app_id);
                 respond::json(200, &self.jwks(&r.app_id).await?)
             }
             (Method::Post, "/forget") => {
                 let r: AppOnly = req.json().await?;
-                self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![r.app_id.into()])?;
+                self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![r.app_id.clone().into()])?;
+                self.apps.borrow_mut().remove(&r.app_id);
                 respond::no_content()
             }
             (Method::Get, "/health") => {
@@ -234,13 +253,35 @@ impl JwksSigner {
     }
 
     /// Runs the lifecycle plan for one application at `now`.
-    async fn maintain(&self, app_id: &str) -> Result<()> {
-        let steps = signing_keys::plan(&self.records(app_id)?, now(), &POLICY);
+    /// Runs the lifecycle plan for one application when something is due
+    /// (or nothing is known yet), and returns its current keys.
+    async fn maintain(&self, app_id: &str) -> Result<AppKeys> {
+        let t = now();
+        if let Some(k) = self.apps.borrow().get(app_id) {
+            if k.next_event.is_none_or(|at| t < at) && !k.records.is_empty() {
+                return Ok(k.clone());
+            }
+        }
+        let steps = signing_keys::plan(&self.records(app_id)?, t, &POLICY);
         if !steps.is_empty() {
             self.apply(app_id, steps).await?;
             self.arm().await?;
         }
-        Ok(())
+        self.reload(app_id)
+    }
+
+    /// Reads one application's keys from storage into the cache.
+    fn reload(&self, app_id: &str) -> Result<AppKeys> {
+        let rows = self.rows(app_id)?;
+        let records: Vec<KeyRecord> = rows.iter().filter_map(Row::record).collect();
+        let keys = rows
+            .iter()
+            .filter_map(|r| serde_json::from_str::<Value>(&r.public_jwk).ok())
+            .filter_map(|v| PublicJwk::from_json(&v).ok())
+            .collect();
+        let k = AppKeys { next_event: signing_keys::next_event(&records, &POLICY), records, jwks: Jwks { keys } };
+        self.apps.borrow_mut().insert(app_id.to_owned(), k.clone());
+        Ok(k)
     }
 
     async fn apply(&self, app_id: &str, steps: Vec<Step>) -> Result<()> {
@@ -318,14 +359,11 @@ impl JwksSigner {
     /// Every published key: pending, active, and retired ones still within
     /// their grace.
     async fn jwks(&self, app_id: &str) -> Result<Jwks> {
-        self.maintain(app_id).await?;
-        let keys = self.rows(app_id)?.iter().filter_map(|r| serde_json::from_str::<Value>(&r.public_jwk).ok()).filter_map(|v| PublicJwk::from_json(&v).ok()).collect();
-        Ok(Jwks { keys })
+        Ok(self.maintain(app_id).await?.jwks)
     }
 
     async fn sign(&self, r: SignRequest) -> Result<SignResponse> {
-        self.maintain(&r.app_id).await?;
-        let records = self.records(&r.app_id)?;
+        let records = self.maintain(&r.app_id).await?.records;
         let mut out: Vec<Signed> = Vec::with_capacity(r.tokens.len());
         for mut t in r.tokens {
             let Some(active) = signing_keys::signing_key(&records, t.alg) else {

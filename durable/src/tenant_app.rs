@@ -55,6 +55,7 @@ pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 const OP_TOMBSTONE: &str = "tombstone";
 const OP_SYNC_DOMAINS: &str = "sync-domains";
 const OP_CLIENTS_CHANGED: &str = "clients-changed";
+const OP_KEYS_CHANGED: &str = "keys-changed";
 
 #[durable_object]
 pub struct TenantApp {
@@ -64,8 +65,18 @@ pub struct TenantApp {
     /// OAuth clients read from D1, by client_id; dropped whenever the
     /// management API changes one (`clients_changed`).
     clients: RefCell<HashMap<String, Client>>,
-    /// The application's public keys, for verifying our own tokens.
+    /// The application's public keys, for verifying our own tokens and
+    /// serving the JWKS; dropped when keys rotate (`keys_changed`).
     keys: RefCell<op::signer::KeyCache>,
+    identity: RefCell<Option<Identity>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Identity {
+    /// Never served a request yet.
+    Unbound,
+    Live(String),
+    Deleted,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -80,7 +91,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -113,9 +124,13 @@ impl TenantApp {
                 self.clients.borrow_mut().clear();
                 return respond::no_content();
             }
+            Some(OP_KEYS_CHANGED) => {
+                *self.keys.borrow_mut() = op::signer::KeyCache::default();
+                return respond::no_content();
+            }
             _ => {}
         }
-        if schema::meta_get(&sql, "deleted")?.is_some() {
+        if self.identity(&sql)? == Identity::Deleted {
             return gone();
         }
         let Some(app) = forward::application_of(&req) else {
@@ -129,10 +144,13 @@ impl TenantApp {
                 return gone();
             }
         }
-        match schema::meta_get(&sql, "app_id")? {
-            None => schema::meta_set(&sql, "app_id", &app.id)?,
-            Some(id) if id == app.id => {}
-            Some(_) => return Err(worker::Error::RustError("request routed to another application's object".into())),
+        match self.identity(&sql)? {
+            Identity::Unbound => {
+                schema::meta_set(&sql, "app_id", &app.id)?;
+                *self.identity.borrow_mut() = Some(Identity::Live(app.id.clone()));
+            }
+            Identity::Live(id) if id == app.id => {}
+            _ => return Err(worker::Error::RustError("request routed to another application's object".into())),
         }
         let path = req.path();
         if path == HEALTH_PATH {
@@ -163,6 +181,21 @@ impl TenantApp {
             Some(resp) => Ok(resp),
             None => respond::error(&ApiError::NotFound),
         }
+    }
+
+    /// Who this object is, read from storage once per instance: every
+    /// request checks it, and it changes only through `tombstone`.
+    fn identity(&self, sql: &worker::SqlStorage) -> Result<Identity> {
+        if let Some(known) = self.identity.borrow().clone() {
+            return Ok(known);
+        }
+        let id = if schema::meta_get(sql, "deleted")?.is_some() {
+            Identity::Deleted
+        } else {
+            schema::meta_get(sql, "app_id")?.map_or(Identity::Unbound, Identity::Live)
+        };
+        *self.identity.borrow_mut() = Some(id.clone());
+        Ok(id)
     }
 
     fn sql(&self) -> Result<worker::SqlStorage> {
@@ -202,6 +235,9 @@ impl TenantApp {
         storage.delete_all().await?;
         self.schema.reset();
         schema::meta_set(&self.sql()?, "deleted", &now().0.to_string())?;
+        *self.identity.borrow_mut() = Some(Identity::Deleted);
+        self.clients.borrow_mut().clear();
+        *self.keys.borrow_mut() = op::signer::KeyCache::default();
         respond::no_content()
     }
 
@@ -251,4 +287,10 @@ pub async fn sync_custom_domains(env: &Env, app_id: &str, verified: Vec<String>)
 /// a deleted client or rotated secret is never served from its cache.
 pub async fn clients_changed(env: &Env, app_id: &str) -> Result<()> {
     internal_call(env, app_id, OP_CLIENTS_CHANGED, None).await
+}
+
+/// Tells an application's object its signing keys changed (rotation), so
+/// its JWKS and verification keys are fetched afresh.
+pub async fn keys_changed(env: &Env, app_id: &str) -> Result<()> {
+    internal_call(env, app_id, OP_KEYS_CHANGED, None).await
 }

@@ -30,6 +30,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     };
     let activate_after_ms = lead.saturating_mul(1000);
     let mut resp = signer_call(ctx.env, "/rotate", &json!({ "app_id": app.id, "activate_after_ms": activate_after_ms })).await?;
+    crate::tenant_app::keys_changed(ctx.env, &app.id).await?;
     let jwks: Value = resp.json().await?;
     Ok(Ok(respond::json(200, &jwks)?))
 }

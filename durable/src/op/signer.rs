@@ -45,16 +45,33 @@ pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
     resp.json().await
 }
 
+async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {
+    let fresh = jwks(env, app_id).await?;
+    let mut c = cache.borrow_mut();
+    c.imported.retain(|k, _| fresh.find(k).is_some());
+    c.jwks = fresh;
+    c.fetched_at = Some(now);
+    Ok(())
+}
+
+fn stale(cache: &RefCell<KeyCache>, now: UnixMillis) -> bool {
+    cache.borrow().fetched_at.is_none_or(|t| now.0 - t.0 >= JWKS_TTL_MS)
+}
+
+/// The published keys, from this object's cache (at most a minute old, and
+/// dropped at once when the management API rotates keys).
+pub async fn cached_jwks(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<Jwks> {
+    if stale(cache, now) {
+        refresh(env, app_id, cache, now).await?;
+    }
+    Ok(cache.borrow().jwks.clone())
+}
+
 /// Whether `jws` carries a valid signature by one of the application's keys.
 pub async fn verify(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, jws: &ParsedJws, now: UnixMillis) -> Result<bool> {
     let kid = jws.header.kid.as_str();
-    let stale = cache.borrow().fetched_at.is_none_or(|t| now.0 - t.0 >= JWKS_TTL_MS);
-    if stale || cache.borrow().jwks.find(kid).is_none() {
-        let fresh = jwks(env, app_id).await?;
-        let mut c = cache.borrow_mut();
-        c.imported.retain(|k, _| fresh.find(k).is_some());
-        c.jwks = fresh;
-        c.fetched_at = Some(now);
+    if stale(cache, now) || cache.borrow().jwks.find(kid).is_none() {
+        refresh(env, app_id, cache, now).await?;
     }
     let Some(jwk) = cache.borrow().jwks.find(kid).cloned() else {
         return Ok(false);
