@@ -12,7 +12,8 @@
 
 use super::{body, Ctx, Outcome};
 use crate::{forward, respond};
-use aero2_core::application::{reject_unknown_fields, Application};
+use aero2_core::application::Application;
+use aero2_core::json_body::reject_unknown;
 use aero2_core::error::ApiError;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, RequestInit, Response};
@@ -39,7 +40,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
 fn parse_lead(body: Option<&Value>) -> Result<u64, ApiError> {
     let Some(body) = body else { return Ok(DEFAULT_LEAD_SECS) };
     let obj = body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))?;
-    reject_unknown_fields(obj, &[FIELD])?;
+    reject_unknown(obj, &[FIELD])?;
     match obj.get(FIELD) {
         None => Ok(DEFAULT_LEAD_SECS),
         Some(n) => n

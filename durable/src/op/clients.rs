@@ -37,3 +37,13 @@ pub async fn authenticated(req: &Request, op: &Op<'_>, body: &Params) -> Result<
     };
     Ok(authenticate(&presented, &client).map(|()| client))
 }
+
+/// The form body of a client-authenticated request (token, revocation,
+/// introspection) and the client it authenticates.
+pub async fn authenticated_form(req: &mut Request, op: &Op<'_>) -> Result<std::result::Result<(Params, Client), OAuthError>> {
+    let params = match super::form(req).await? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(authenticated(req, op, &params).await?.map(|client| (params, client)))
+}

@@ -5,7 +5,7 @@
 //! tokens only to the client they were issued to. Everything else is
 //! `{"active": false}` (§2.2), with nothing else said.
 
-use super::{access, clients, form, oauth_error, oauth_json, store, Op};
+use super::{access, clients, oauth_error, oauth_json, store, Op};
 use crate::{db, directory};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
@@ -14,12 +14,8 @@ use serde_json::{json, Value};
 use worker::{Request, Response, Result};
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let params = match form(&mut req).await? {
-        Ok(p) => p,
-        Err(e) => return oauth_error(op, &e),
-    };
-    let client = match clients::authenticated(&req, op, &params).await? {
-        Ok(c) if !c.is_public() => c,
+    let (params, client) = match clients::authenticated_form(&mut req, op).await? {
+        Ok((params, client)) if !client.is_public() => (params, client),
         Ok(_) => return oauth_error(op, &client_authentication_failed()),
         Err(e) => return oauth_error(op, &e),
     };

@@ -4,7 +4,7 @@
 //! revoked or another client's get the same 200 and change nothing (§2.2),
 //! so the endpoint reveals nothing about tokens the client does not hold.
 
-use super::{clients, form, oauth_error, oauth_json, signer, store, Op};
+use super::{clients, oauth_error, oauth_json, signer, store, Op};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
@@ -14,12 +14,8 @@ use serde_json::json;
 use worker::{Request, Response, Result};
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let params = match form(&mut req).await? {
-        Ok(p) => p,
-        Err(e) => return oauth_error(op, &e),
-    };
-    let client = match clients::authenticated(&req, op, &params).await? {
-        Ok(c) => c,
+    let (params, client) = match clients::authenticated_form(&mut req, op).await? {
+        Ok(authenticated) => authenticated,
         Err(e) => return oauth_error(op, &e),
     };
     let token = match params.require("token") {

@@ -1,17 +1,13 @@
 //! The token endpoint (RFC 6749 §3.2): authenticate the client (§2.3),
 //! parse the grant, check the client may use it, run the grant.
 
-use super::{clients, form, grant_authorization_code, grant_client_credentials, grant_refresh_token, oauth_error, oauth_json, Op};
+use super::{clients, grant_authorization_code, grant_client_credentials, grant_refresh_token, oauth_error, oauth_json, Op};
 use aero2_core::oauth::token_request::{check_grant_allowed, TokenRequest};
 use worker::{Request, Response, Result};
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let params = match form(&mut req).await? {
-        Ok(p) => p,
-        Err(e) => return oauth_error(op, &e),
-    };
-    let client = match clients::authenticated(&req, op, &params).await? {
-        Ok(c) => c,
+    let (params, client) = match clients::authenticated_form(&mut req, op).await? {
+        Ok(authenticated) => authenticated,
         Err(e) => return oauth_error(op, &e),
     };
     let request = match TokenRequest::parse(&params).and_then(|r| check_grant_allowed(&client, &r).map(|()| r)) {

@@ -9,7 +9,8 @@ use crate::error::ApiError;
 use crate::host::validate_hostname;
 use crate::slug::Slug;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::json_body::{self, object, reject_unknown, truncate};
+use serde_json::Value;
 
 /// The Dashboard is itself an application (dogfooding), with a fixed id so
 /// its bootstrap is idempotent.
@@ -17,7 +18,6 @@ pub const DASHBOARD_APP_ID: &str = "app_dashboard";
 pub const DASHBOARD_SLUG: &str = "dashboard";
 pub const DASHBOARD_NAME: &str = "Aero2 Dashboard";
 
-const MAX_NAME_CHARS: usize = 100;
 const MAX_ALLOWED_ORIGINS: usize = 50;
 
 /// Per-application settings, stored as JSON in `applications.settings`.
@@ -80,43 +80,6 @@ pub struct NewApiKey {
     pub name: String,
 }
 
-fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))
-}
-
-/// Refuses a body with members the endpoint does not take, naming one.
-pub fn reject_unknown_fields(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
-    reject_unknown(obj, known)
-}
-
-fn reject_unknown(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
-    match obj.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::InvalidBody(format!("unknown field '{}'", truncate(k, 64)))),
-        None => Ok(()),
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
-}
-
-fn parse_name(field: &'static str, v: Option<&Value>, required: bool) -> Result<Option<String>, ApiError> {
-    let Some(v) = v else {
-        return if required { Err(ApiError::invalid(field, "is required")) } else { Ok(None) };
-    };
-    let s = v.as_str().ok_or_else(|| ApiError::invalid(field, "must be a string"))?.trim();
-    if s.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
-    }
-    if s.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::invalid(field, format!("must be at most {MAX_NAME_CHARS} characters")));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(ApiError::invalid(field, "must not contain control characters"));
-    }
-    Ok(Some(s.to_owned()))
-}
-
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
     reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds"])?;
@@ -164,7 +127,7 @@ impl NewApplication {
             .as_str()
             .ok_or_else(|| ApiError::invalid("slug", "must be a string"))?;
         let slug = Slug::parse(slug).map_err(|e| ApiError::invalid("slug", e.message()))?;
-        let name = parse_name("name", obj.get("name"), true)?.unwrap_or_default();
+        let name = json_body::name("name", obj.get("name"), true)?.unwrap_or_default();
         let settings = obj.get("settings").map(parse_settings).transpose()?.unwrap_or_default();
         Ok(Self { slug, name, settings })
     }
@@ -180,7 +143,7 @@ impl ApplicationPatch {
         }
         reject_unknown(obj, &["name", "settings"])?;
         let patch = Self {
-            name: parse_name("name", obj.get("name"), false)?,
+            name: json_body::name("name", obj.get("name"), false)?,
             settings: obj.get("settings").map(parse_settings).transpose()?,
         };
         if patch.name.is_none() && patch.settings.is_none() {
@@ -200,7 +163,7 @@ impl NewApiKey {
             .as_str()
             .and_then(ApiKeyKind::parse)
             .ok_or_else(|| ApiError::invalid("kind", "must be \"pk\" or \"sk\""))?;
-        let name = parse_name("name", obj.get("name"), false)?.unwrap_or_else(|| "default".to_owned());
+        let name = json_body::name("name", obj.get("name"), false)?.unwrap_or_else(|| "default".to_owned());
         Ok(Self { kind, name })
     }
 }

@@ -17,6 +17,7 @@ pub mod host;
 pub mod html;
 pub mod ids;
 pub mod jose;
+pub mod json_body;
 pub mod oauth;
 pub mod password;
 pub mod secret;

@@ -6,7 +6,7 @@
 //! (base64url), so the cost can be raised later and old hashes still verify.
 //! Hashing itself runs in the Worker (WebCrypto); see docs/passwords.md.
 
-use crate::application::reject_unknown_fields;
+use crate::json_body::{self, object, reject_unknown};
 use crate::error::ApiError;
 use crate::host::validate_hostname;
 use crate::jose::b64;
@@ -17,7 +17,6 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_BYTES: usize = 256;
 const MAX_EMAIL_LEN: usize = 254;
 const MAX_LOCAL_LEN: usize = 64;
-const MAX_NAME_CHARS: usize = 100;
 
 /// The length rules of NIST SP 800-63B §5.1.1.2, and nothing else: at least
 /// 8 characters (code points), at most 256 bytes (a bound on hashing work,
@@ -100,8 +99,8 @@ pub struct NewUser {
 
 impl NewUser {
     pub fn from_json(body: &Value) -> Result<Self, ApiError> {
-        let obj = body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))?;
-        reject_unknown_fields(obj, &["email", "password", "name"])?;
+        let obj = object(body)?;
+        reject_unknown(obj, &["email", "password", "name"])?;
         let email = obj
             .get("email")
             .ok_or_else(|| ApiError::invalid("email", "is required"))?
@@ -114,16 +113,8 @@ impl NewUser {
             .as_str()
             .ok_or_else(|| ApiError::invalid("password", "must be a string"))?;
         check_password(password)?;
-        let name = match obj.get("name") {
-            None | Some(Value::Null) => None,
-            Some(v) => {
-                let n = v.as_str().ok_or_else(|| ApiError::invalid("name", "must be a string"))?.trim();
-                if n.is_empty() || n.chars().count() > MAX_NAME_CHARS || n.chars().any(char::is_control) {
-                    return Err(ApiError::invalid("name", format!("must be 1 to {MAX_NAME_CHARS} printable characters")));
-                }
-                Some(n.to_owned())
-            }
-        };
+        // null and absent alike: the sign-up form sends no name as null.
+        let name = json_body::name("name", obj.get("name").filter(|v| !v.is_null()), false)?;
         Ok(Self { email, password: crate::secret::SecretString::new(password.to_owned()), name })
     }
 }

@@ -14,12 +14,12 @@ use super::redirect_uri::{find_registered, validate_redirect_uri, RedirectUriErr
 use super::scope::{Scope, EMAIL, KNOWN_SCOPES, OFFLINE_ACCESS, OPENID, PROFILE};
 use crate::encoding::{hex, sha256_hex};
 use crate::error::ApiError;
+use crate::json_body::{self, object, reject_unknown, truncate};
 use crate::secret::{constant_time_eq, SecretString};
 use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-const MAX_NAME_CHARS: usize = 100;
 const MAX_URIS: usize = 20;
 const CLIENT_ID_PREFIX: &str = "cl_";
 const CLIENT_SECRET_PREFIX: &str = "cs_";
@@ -201,35 +201,6 @@ pub struct ClientPatch {
 
 const IMMUTABLE_FIELDS: &[&str] = &["client_id", "app_id", "client_type", "token_endpoint_auth_method", "grant_types"];
 
-fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))
-}
-
-fn reject_unknown(obj: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
-    match obj.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::InvalidBody(format!("unknown field '{}'", truncate(k, 64)))),
-        None => Ok(()),
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
-}
-
-fn parse_name(v: &Value) -> Result<String, ApiError> {
-    let s = v.as_str().ok_or_else(|| ApiError::invalid("name", "must be a string"))?.trim();
-    if s.is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
-    }
-    if s.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::invalid("name", format!("must be at most {MAX_NAME_CHARS} characters")));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name", "must not contain control characters"));
-    }
-    Ok(s.to_owned())
-}
-
 fn parse_bool(field: &'static str, v: &Value) -> Result<bool, ApiError> {
     v.as_bool().ok_or_else(|| ApiError::invalid(field, "must be true or false"))
 }
@@ -344,7 +315,7 @@ impl NewClient {
                 "scopes", "first_party", "require_pkce",
             ],
         )?;
-        let name = parse_name(obj.get("name").ok_or_else(|| ApiError::invalid("name", "is required"))?)?;
+        let name = json_body::name("name", obj.get("name"), true)?.unwrap_or_default();
         let token_endpoint_auth_method = obj
             .get("token_endpoint_auth_method")
             .map(parse_auth_method)
@@ -416,7 +387,7 @@ impl ClientPatch {
             &["name", "redirect_uris", "post_logout_redirect_uris", "scopes", "first_party", "require_pkce"],
         )?;
         let patch = Self {
-            name: obj.get("name").map(parse_name).transpose()?,
+            name: json_body::name("name", obj.get("name"), false)?,
             redirect_uris: obj.get("redirect_uris").map(|v| parse_uris("redirect_uris", v)).transpose()?,
             post_logout_redirect_uris: obj
                 .get("post_logout_redirect_uris")
