@@ -3,6 +3,7 @@
 
 use crate::{password, rng};
 use aero2_core::ids::{new_id, IdKind};
+use aero2_core::jose::alg::Alg;
 use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
 use aero2_core::password::NewUser;
 use aero2_core::oauth::scope::Scope;
@@ -42,6 +43,7 @@ struct ClientRow {
     require_pkce: i64,
     created_at: i64,
     updated_at: i64,
+    id_token_signed_response_alg: String,
 }
 
 impl ClientRow {
@@ -61,6 +63,7 @@ impl ClientRow {
             scopes: Scope::parse(&self.scopes).ok()?,
             first_party: self.first_party != 0,
             require_pkce: self.require_pkce != 0,
+            id_token_signed_response_alg: Alg::parse(&self.id_token_signed_response_alg)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -68,7 +71,8 @@ impl ClientRow {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, app_id, name, client_type, token_endpoint_auth_method, secret_hash, \
-    redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, require_pkce, created_at, updated_at";
+    redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, require_pkce, created_at, updated_at, \
+    id_token_signed_response_alg";
 
 fn client_args(c: &Client) -> Result<Vec<JsValue>> {
     let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
@@ -87,12 +91,13 @@ fn client_args(c: &Client) -> Result<Vec<JsValue>> {
         flag(c.require_pkce),
         int(c.created_at),
         int(c.updated_at),
+        text(c.id_token_signed_response_alg.as_str()),
     ])
 }
 
 pub async fn insert_client(db: &D1Database, c: &Client) -> Result<()> {
     db.prepare(format!(
-        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))
     .bind(&client_args(c)?)?
     .run()
@@ -104,7 +109,8 @@ pub async fn insert_client(db: &D1Database, c: &Client) -> Result<()> {
 pub async fn update_client(db: &D1Database, c: &Client) -> Result<()> {
     db.prepare(
         "UPDATE oauth_clients SET name = ?3, redirect_uris = ?7, post_logout_redirect_uris = ?8, grant_types = ?9, \
-         scopes = ?10, first_party = ?11, require_pkce = ?12, updated_at = ?14 WHERE client_id = ?1 AND app_id = ?2",
+         scopes = ?10, first_party = ?11, require_pkce = ?12, updated_at = ?14, id_token_signed_response_alg = ?15 \
+         WHERE client_id = ?1 AND app_id = ?2",
     )
     .bind(&client_args(c)?)?
     .run()

@@ -3,8 +3,8 @@
 
 use crate::rng;
 use aero2_core::encoding::hex;
-use aero2_core::html::{escape, fill};
-use aero2_core::oauth::scope::Scope;
+use aero2_core::html::{alert, fill, link, list_items};
+use aero2_core::oauth::scope::{Scope, EMAIL, OFFLINE_ACCESS, OPENID, PROFILE};
 use aero2_core::secret::constant_time_eq;
 use worker::{Headers, Request, Response, Result};
 
@@ -25,33 +25,36 @@ fn html(body: String, status: u16) -> Result<Response> {
     Ok(Response::ok(body)?.with_status(status).with_headers(headers))
 }
 
-fn error_html(error: Option<&str>) -> String {
-    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default()
-}
-
+/// Sign-in form for pending request `request`; `email` refills the field
+/// after a failed attempt, `error` says why in the alert box.
 pub fn login_page(app_name: &str, request: &str, csrf: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
-    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf), ("email", email.unwrap_or_default())];
-    html(fill(LOGIN, &values, &[("error_html", &error_html(error))]), status)
+    form_page(LOGIN, app_name, request, csrf, email, error, status)
 }
 
+/// Sign-up form; the same slots as sign-in.
 pub fn signup_page(app_name: &str, request: &str, csrf: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
+    form_page(SIGNUP, app_name, request, csrf, email, error, status)
+}
+
+fn form_page(template: &str, app_name: &str, request: &str, csrf: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
     let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf), ("email", email.unwrap_or_default())];
-    html(fill(SIGNUP, &values, &[("error_html", &error_html(error))]), status)
+    html(fill(template, &values, &[("error_html", &alert(error))]), status)
 }
 
 /// What each scope means to a person.
 fn scope_words(scope: &str) -> String {
     match scope {
-        "openid" => "Sign you in".into(),
-        "profile" => "See your name and picture".into(),
-        "email" => "See your email address".into(),
-        "offline_access" => "Stay signed in (refresh tokens)".into(),
+        OPENID => "Sign you in".into(),
+        PROFILE => "See your name and picture".into(),
+        EMAIL => "See your email address".into(),
+        OFFLINE_ACCESS => "Stay signed in (refresh tokens)".into(),
         other => format!("Use the “{other}” permission"),
     }
 }
 
 pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, request: &str, csrf: &str) -> Result<Response> {
-    let list: String = scopes.iter().map(|s| format!("<li>{}</li>", escape(&scope_words(s)))).collect();
+    let words: Vec<String> = scopes.iter().map(scope_words).collect();
+    let list = list_items(words.iter().map(String::as_str));
     let values = [("app_name", app_name), ("client_name", client_name), ("request", request), ("csrf_token", csrf)];
     html(fill(CONSENT, &values, &[("scopes_html", &list)]), 200)
 }
@@ -60,8 +63,11 @@ pub fn error_page(title: &str, message: &str, status: u16) -> Result<Response> {
     html(fill(ERROR, &[("title", title), ("message", message)], &[]), status)
 }
 
-pub fn signed_out_page(app_name: &str, _return_to: Option<&str>) -> Result<Response> {
-    html(fill(SIGNED_OUT, &[("app_name", app_name)], &[]), 200)
+/// After logout. `return_to` (a registered URI) becomes a link back, unless
+/// it is not something a browser navigates to.
+pub fn signed_out_page(app_name: &str, return_to: Option<&str>) -> Result<Response> {
+    let back = return_to.and_then(|uri| link(uri, "Return to the application")).unwrap_or_default();
+    html(fill(SIGNED_OUT, &[("app_name", app_name)], &[("return_html", &back)]), 200)
 }
 
 pub fn stylesheet() -> Result<Response> {
@@ -97,12 +103,16 @@ pub fn clear_session_cookie(secure: bool) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure_attr(secure))
 }
 
-/// The value of cookie `name` in the request's `Cookie` header.
+/// The value of cookie `name` in the request's `Cookie` header: the first
+/// non-empty one, names and values trimmed and a value's surrounding double
+/// quotes dropped (RFC 6265 §4.1.1, §5.2); pairs without `=` are skipped.
 pub fn cookie_value(req: &Request, name: &str) -> Result<Option<String>> {
     let Some(header) = req.headers().get("cookie")? else { return Ok(None) };
     Ok(header.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
+        let (k, v) = pair.split_once('=')?;
+        let v = v.trim();
+        let v = v.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(v);
+        (k.trim() == name && !v.is_empty()).then(|| v.to_owned())
     }))
 }
 

@@ -56,6 +56,7 @@ const OP_TOMBSTONE: &str = "tombstone";
 const OP_SYNC_DOMAINS: &str = "sync-domains";
 const OP_CLIENTS_CHANGED: &str = "clients-changed";
 const OP_KEYS_CHANGED: &str = "keys-changed";
+const OP_USERS_CHANGED: &str = "users-changed";
 
 #[durable_object]
 pub struct TenantApp {
@@ -69,6 +70,8 @@ pub struct TenantApp {
     /// serving the JWKS; dropped when keys rotate (`keys_changed`).
     keys: RefCell<op::signer::KeyCache>,
     identity: RefCell<Option<Identity>>,
+    /// Users read on hot paths; dropped by `users_changed`.
+    users: RefCell<op::users::UserCache>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +94,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default(), users: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -122,6 +125,10 @@ impl TenantApp {
             Some(OP_SYNC_DOMAINS) => return self.sync_domains(req.json().await?),
             Some(OP_CLIENTS_CHANGED) => {
                 self.clients.borrow_mut().clear();
+                return respond::no_content();
+            }
+            Some(OP_USERS_CHANGED) => {
+                self.users.borrow_mut().clear();
                 return respond::no_content();
             }
             Some(OP_KEYS_CHANGED) => {
@@ -175,6 +182,7 @@ impl TenantApp {
             secure_cookies: !aero2_core::host::is_local_domain(&platform),
             clients: &self.clients,
             keys: &self.keys,
+            users: &self.users,
             now: now(),
         };
         match op::route(req, &op).await? {
@@ -237,6 +245,7 @@ impl TenantApp {
         schema::meta_set(&self.sql()?, "deleted", &now().0.to_string())?;
         *self.identity.borrow_mut() = Some(Identity::Deleted);
         self.clients.borrow_mut().clear();
+        self.users.borrow_mut().clear();
         *self.keys.borrow_mut() = op::signer::KeyCache::default();
         respond::no_content()
     }
@@ -293,4 +302,10 @@ pub async fn clients_changed(env: &Env, app_id: &str) -> Result<()> {
 /// its JWKS and verification keys are fetched afresh.
 pub async fn keys_changed(env: &Env, app_id: &str) -> Result<()> {
     internal_call(env, app_id, OP_KEYS_CHANGED, None).await
+}
+
+/// Tells an application's object that users changed in D1 (disabled,
+/// edited), so no cached copy outlives the change.
+pub async fn users_changed(env: &Env, app_id: &str) -> Result<()> {
+    internal_call(env, app_id, OP_USERS_CHANGED, None).await
 }

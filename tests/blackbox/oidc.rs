@@ -21,6 +21,7 @@ pub fn tests() -> Vec<Test> {
         ("client_credentials_introspection_and_revocation", client_credentials_introspection_and_revocation),
         ("rp_initiated_logout", rp_initiated_logout),
         ("consent_is_asked_once_for_third_party_clients", consent_is_asked_once_for_third_party_clients),
+        ("es256_id_tokens_for_clients_that_ask", es256_id_tokens_for_clients_that_ask),
     ]
 }
 
@@ -354,6 +355,31 @@ fn rp_initiated_logout(c: &Client) {
     // A forged hint is refused.
     let forged = format!("{}x", &hint[..hint.len() - 2]);
     assert_eq!(b.get(c, &s.slug, &format!("/oauth2/logout?id_token_hint={forged}&post_logout_redirect_uri={}", enc(POST_LOGOUT))).status, 400);
+}
+
+fn es256_id_tokens_for_clients_that_ask(c: &Client) {
+    let mut s = provision(c, true);
+    let r = c.api(
+        "POST",
+        &format!("/applications/{}/clients", s.app_id),
+        OPERATOR,
+        Some(&json!({"name": "ES client", "redirect_uris": [REDIRECT], "first_party": true, "id_token_signed_response_alg": "ES256"})),
+    );
+    r.assert_status(201);
+    assert_eq!(r.json()["id_token_signed_response_alg"], "ES256");
+    s.client_id = r.json()["client_id"].as_str().unwrap().to_owned();
+    s.client_secret = r.json()["client_secret"].as_str().unwrap().to_owned();
+    let client = oidc_client(c, &s);
+    let (tokens, nonce) = code_flow(c, &s, &client, &mut Browser::new());
+    let id_token = tokens.id_token().unwrap();
+    assert_eq!(*id_token.signing_alg().unwrap(), openidconnect::core::CoreJwsSigningAlgorithm::EcdsaP256Sha256);
+    let verifier = client.id_token_verifier().set_allowed_algs(vec![openidconnect::core::CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
+    let claims = id_token.claims(&verifier, &nonce).expect("ES256 ID token verifies");
+    assert_eq!(claims.subject().as_str(), s.user_id);
+    // The default client still gets RS256, which every OIDC client accepts.
+    let default = provision(c, true);
+    let (tokens, _) = code_flow(c, &default, &oidc_client(c, &default), &mut Browser::new());
+    assert_eq!(*tokens.id_token().unwrap().signing_alg().unwrap(), openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256);
 }
 
 fn consent_is_asked_once_for_third_party_clients(c: &Client) {

@@ -7,7 +7,7 @@
 //! so it happens once — and nothing changes for a request that fails a check.
 
 use super::{store, tokens, Op};
-use crate::{db, directory, rng};
+use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::client::{Client, GrantType};
 use aero2_core::oauth::error::OAuthError;
@@ -81,7 +81,7 @@ pub async fn exchange(
     store::mark_code_redeemed(&op.sql, &code_hash, &grant.id, op.now)?;
     store::create_grant(&op.sql, &grant, op.now)?;
 
-    let user = directory::user_by_id(&db::database(op.env)?, &op.app.id, &cg.user_id).await?;
+    let user = super::users::user(op, &cg.user_id).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         store::revoke_grant(&op.sql, &grant.id, op.now)?;
         return invalid("the user can no longer sign in");

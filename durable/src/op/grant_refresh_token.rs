@@ -5,7 +5,6 @@
 //! for; a wider one is `invalid_scope`. The family never outlives the grant.
 
 use super::{store, tokens, Op};
-use crate::{db, directory};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::error::OAuthError;
@@ -52,7 +51,7 @@ pub async fn exchange(
     };
     store::mark_rotated(&op.sql, &token_hash, op.now)?;
 
-    let user = directory::user_by_id(&db::database(op.env)?, &op.app.id, &grant.user_id).await?;
+    let user = super::users::user(op, &grant.user_id).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         store::revoke_grant(&op.sql, &grant.id, op.now)?;
         return invalid("the user can no longer sign in");

@@ -6,7 +6,6 @@
 //! `{"active": false}` (§2.2), with nothing else said.
 
 use super::{access, clients, oauth_error, oauth_json, store, Op};
-use crate::{db, directory};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::client_auth::client_authentication_failed;
@@ -53,7 +52,7 @@ async fn describe_access(op: &Op<'_>, token: &str) -> Result<Option<Value>> {
         return Ok(None);
     };
     if claims.sub != claims.client_id {
-        let user = directory::user_by_id(&db::database(op.env)?, &op.app.id, &claims.sub).await?;
+        let user = super::users::user(op, &claims.sub).await?;
         if user.is_none_or(|u| u.disabled) {
             return Ok(None);
         }

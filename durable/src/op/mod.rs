@@ -31,6 +31,7 @@ pub mod store;
 mod token;
 mod tokens;
 mod userinfo;
+pub mod users;
 
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
@@ -56,6 +57,7 @@ pub struct Op<'a> {
     pub secure_cookies: bool,
     pub clients: &'a RefCell<HashMap<String, Client>>,
     pub keys: &'a RefCell<KeyCache>,
+    pub users: &'a RefCell<users::UserCache>,
     pub now: UnixMillis,
 }
 

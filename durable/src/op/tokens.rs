@@ -15,10 +15,10 @@ use aero2_core::oauth::scope::Scope;
 use serde_json::{Map, Value};
 use worker::Result;
 
-/// Access tokens are ES256 (fast to sign and verify); ID tokens RS256, the
-/// algorithm every OIDC client must accept (OIDC Core §15.1).
+/// Access tokens are ES256 (fast to sign and verify). ID tokens use the
+/// client's registered `id_token_signed_response_alg`: RS256, the algorithm
+/// every OIDC client accepts (OIDC Core §15.1), unless it asked for ES256.
 const ACCESS_TOKEN_ALG: Alg = Alg::ES256;
-const ID_TOKEN_ALG: Alg = Alg::RS256;
 
 /// A user-bound issuance (authorization code or refresh).
 pub struct UserIssue<'a> {
@@ -90,7 +90,8 @@ pub async fn issue_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Value> {
             sid: i.grant.session_id.clone(),
             profile: profile_claims(i.user, i.scope),
         };
-        batch.push(ToSign { alg: ID_TOKEN_ALG, typ: Some("JWT".into()), claims: id.to_json(), at_hash_of: Some(0) });
+        let alg = i.client.id_token_signed_response_alg;
+        batch.push(ToSign { alg, typ: Some("JWT".into()), claims: id.to_json(), at_hash_of: Some(0) });
     }
     let mut signed = signer::sign(op.env, &op.app.id, batch).await?.into_iter();
     let access_token = signed.next().unwrap_or_default();

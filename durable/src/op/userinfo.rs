@@ -4,7 +4,6 @@
 //! challenge with the RFC 6750 §3.1 error code.
 
 use super::{access, form, oauth_json, tokens, Op};
-use crate::{db, directory};
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::scope::Scope;
 use serde_json::Value;
@@ -65,7 +64,7 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     if !scope.contains("openid") {
         return bearer_error(op, Some(&OAuthError::InsufficientScope("the token was not granted the openid scope".into())));
     }
-    let user = directory::user_by_id(&db::database(op.env)?, &op.app.id, &claims.sub).await?;
+    let user = super::users::user(op, &claims.sub).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         return bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())));
     };

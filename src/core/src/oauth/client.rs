@@ -14,6 +14,7 @@ use super::redirect_uri::{find_registered, validate_redirect_uri, RedirectUriErr
 use super::scope::{Scope, EMAIL, KNOWN_SCOPES, OFFLINE_ACCESS, OPENID, PROFILE};
 use crate::encoding::{hex, sha256_hex};
 use crate::error::ApiError;
+use crate::jose::alg::Alg;
 use crate::json_body::{self, object, reject_unknown, truncate};
 use crate::secret::{constant_time_eq, SecretString};
 use crate::time::UnixMillis;
@@ -112,8 +113,16 @@ pub struct Client {
     pub scopes: Scope,
     pub first_party: bool,
     pub require_pkce: bool,
+    /// RFC 7591 §2 / OIDC Registration §2: RS256 unless the client asks for
+    /// ES256 (smaller, and much cheaper to sign).
+    #[serde(default = "default_id_token_alg")]
+    pub id_token_signed_response_alg: Alg,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+fn default_id_token_alg() -> Alg {
+    Alg::RS256
 }
 
 impl Client {
@@ -184,6 +193,7 @@ pub struct NewClient {
     pub scopes: Scope,
     pub first_party: bool,
     pub require_pkce: bool,
+    pub id_token_signed_response_alg: Alg,
 }
 
 /// A validated update. Only these fields may change: the auth method, and so
@@ -197,9 +207,16 @@ pub struct ClientPatch {
     pub scopes: Option<Scope>,
     pub first_party: Option<bool>,
     pub require_pkce: Option<bool>,
+    pub id_token_signed_response_alg: Option<Alg>,
 }
 
 const IMMUTABLE_FIELDS: &[&str] = &["client_id", "app_id", "client_type", "token_endpoint_auth_method", "grant_types"];
+
+fn parse_id_token_alg(v: &Value) -> Result<Alg, ApiError> {
+    v.as_str()
+        .and_then(Alg::parse)
+        .ok_or_else(|| ApiError::invalid("id_token_signed_response_alg", "must be \"RS256\" or \"ES256\""))
+}
 
 fn parse_bool(field: &'static str, v: &Value) -> Result<bool, ApiError> {
     v.as_bool().ok_or_else(|| ApiError::invalid(field, "must be true or false"))
@@ -312,7 +329,7 @@ impl NewClient {
             obj,
             &[
                 "name", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-                "scopes", "first_party", "require_pkce",
+                "scopes", "first_party", "require_pkce", "id_token_signed_response_alg",
             ],
         )?;
         let name = json_body::name("name", obj.get("name"), true)?.unwrap_or_default();
@@ -338,6 +355,8 @@ impl NewClient {
         let scopes = obj.get("scopes").map(parse_scopes).transpose()?.unwrap_or_else(|| Scope::from_known(DEFAULT_SCOPES));
         let first_party = obj.get("first_party").map(|v| parse_bool("first_party", v)).transpose()?.unwrap_or(false);
         let require_pkce = obj.get("require_pkce").map(|v| parse_bool("require_pkce", v)).transpose()?.unwrap_or(true);
+        let id_token_signed_response_alg =
+            obj.get("id_token_signed_response_alg").map(parse_id_token_alg).transpose()?.unwrap_or(Alg::RS256);
         let redirect_uris = redirect_uris.unwrap_or_default();
         check_client_rules(client_type, &grant_types, &redirect_uris, require_pkce)?;
         Ok(Self {
@@ -350,6 +369,7 @@ impl NewClient {
             scopes,
             first_party,
             require_pkce,
+            id_token_signed_response_alg,
         })
     }
 
@@ -370,6 +390,7 @@ impl NewClient {
             scopes: self.scopes,
             first_party: self.first_party,
             require_pkce: self.require_pkce,
+            id_token_signed_response_alg: self.id_token_signed_response_alg,
             created_at: now.0,
             updated_at: now.0,
         }
@@ -384,7 +405,10 @@ impl ClientPatch {
         }
         reject_unknown(
             obj,
-            &["name", "redirect_uris", "post_logout_redirect_uris", "scopes", "first_party", "require_pkce"],
+            &[
+                "name", "redirect_uris", "post_logout_redirect_uris", "scopes", "first_party", "require_pkce",
+                "id_token_signed_response_alg",
+            ],
         )?;
         let patch = Self {
             name: json_body::name("name", obj.get("name"), false)?,
@@ -396,6 +420,7 @@ impl ClientPatch {
             scopes: obj.get("scopes").map(parse_scopes).transpose()?,
             first_party: obj.get("first_party").map(|v| parse_bool("first_party", v)).transpose()?,
             require_pkce: obj.get("require_pkce").map(|v| parse_bool("require_pkce", v)).transpose()?,
+            id_token_signed_response_alg: obj.get("id_token_signed_response_alg").map(parse_id_token_alg).transpose()?,
         };
         if patch == Self::default() {
             return Err(ApiError::InvalidBody("nothing to update".into()));
@@ -425,6 +450,9 @@ impl ClientPatch {
         if let Some(require_pkce) = self.require_pkce {
             next.require_pkce = require_pkce;
         }
+        if let Some(alg) = self.id_token_signed_response_alg {
+            next.id_token_signed_response_alg = alg;
+        }
         check_client_rules(next.client_type, &next.grant_types, &next.redirect_uris, next.require_pkce)?;
         next.updated_at = now.0;
         Ok(next)
@@ -444,6 +472,20 @@ mod tests {
 
     fn client(body: Value) -> Client {
         NewClient::from_json(&body).unwrap().into_client("cl_1".into(), "app_1".into(), None, UnixMillis(5))
+    }
+
+    #[test]
+    fn id_tokens_default_to_rs256_and_may_ask_for_es256() {
+        let base = json!({"name": "x", "redirect_uris": [CB]});
+        assert_eq!(NewClient::from_json(&base).unwrap().id_token_signed_response_alg, Alg::RS256);
+        let mut es = base.clone();
+        es["id_token_signed_response_alg"] = json!("ES256");
+        assert_eq!(NewClient::from_json(&es).unwrap().id_token_signed_response_alg, Alg::ES256);
+        es["id_token_signed_response_alg"] = json!("none");
+        assert_eq!(field_of(NewClient::from_json(&es).unwrap_err()), Some("id_token_signed_response_alg"));
+        let patch = ClientPatch::from_json(&json!({"id_token_signed_response_alg": "ES256"})).unwrap();
+        let c = NewClient::from_json(&base).unwrap().into_client("cl_x".into(), "app_x".into(), None, UnixMillis(1));
+        assert_eq!(patch.apply(&c, UnixMillis(2)).unwrap().id_token_signed_response_alg, Alg::ES256);
     }
 
     #[test]

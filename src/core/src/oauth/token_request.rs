@@ -110,6 +110,7 @@ mod tests {
             scopes: Scope::default(),
             first_party: false,
             require_pkce: true,
+            id_token_signed_response_alg: crate::jose::alg::Alg::RS256,
             created_at: 0,
             updated_at: 0,
         }
