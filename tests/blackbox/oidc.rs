@@ -22,6 +22,7 @@ pub fn tests() -> Vec<Test> {
         ("rp_initiated_logout", rp_initiated_logout),
         ("consent_is_asked_once_for_third_party_clients", consent_is_asked_once_for_third_party_clients),
         ("es256_id_tokens_for_clients_that_ask", es256_id_tokens_for_clients_that_ask),
+        ("rotated_keys_are_published_before_they_sign", rotated_keys_are_published_before_they_sign),
     ]
 }
 
@@ -380,6 +381,43 @@ fn es256_id_tokens_for_clients_that_ask(c: &Client) {
     let default = provision(c, true);
     let (tokens, _) = code_flow(c, &default, &oidc_client(c, &default), &mut Browser::new());
     assert_eq!(*tokens.id_token().unwrap().signing_alg().unwrap(), openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256);
+}
+
+/// The `kid` in a JWT's header.
+fn kid_of(jwt: &str) -> String {
+    let header: Value = serde_json::from_slice(&b64(jwt.split('.').next().unwrap())).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+fn jwks_kids(c: &Client, slug: &str) -> Vec<String> {
+    let jwks = c.get(slug, "/.well-known/jwks.json").json();
+    jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+}
+
+fn rotated_keys_are_published_before_they_sign(c: &Client) {
+    let s = provision(c, true);
+    let client = oidc_client(c, &s);
+    let http = oidc_http(c);
+    let old = client.exchange_client_credentials().unwrap().request(&http).unwrap();
+    let old_kid = kid_of(old.access_token().secret());
+    assert_eq!(jwks_kids(c, &s.slug).len(), 2, "one RS256 and one ES256 key");
+    let r = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, Some(&json!({"activate_after_seconds": 2})));
+    r.assert_status(200);
+    // Published at once (the tenant's cache is dropped on rotation)…
+    let during = jwks_kids(c, &s.slug);
+    assert_eq!(during.len(), 4, "{during:?}");
+    // …but not signing yet: tokens still carry the old kid.
+    let t = client.exchange_client_credentials().unwrap().request(&http).unwrap();
+    assert_eq!(kid_of(t.access_token().secret()), old_kid);
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let t = client.exchange_client_credentials().unwrap().request(&http).unwrap();
+    let new_kid = kid_of(t.access_token().secret());
+    assert_ne!(new_kid, old_kid, "the new key signs once its lead has passed");
+    assert!(during.contains(&new_kid));
+    // The old key stays published while tokens it signed may be live, and
+    // those tokens still verify.
+    assert!(jwks_kids(c, &s.slug).contains(&old_kid));
+    assert!(client.introspect(old.access_token()).request(&http).unwrap().active());
 }
 
 fn consent_is_asked_once_for_third_party_clients(c: &Client) {
