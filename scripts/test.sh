@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: lints, the core's purity check,
-# native unit tests, and the black-box HTTP tests against the built Worker
-# on workerd (wrangler dev, local D1 and Durable Objects).
+# the hosted-page templates in headless Chromium, native unit tests, and the
+# black-box HTTP tests against the built Worker on workerd (wrangler dev,
+# local D1 and Durable Objects), which include a real-browser sign-in.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$AERO2_ROOT"
@@ -15,6 +16,9 @@ if [ -n "$impure" ]; then echo "aero2-core depends on: $impure" >&2; exit 1; fi
 echo "== clippy (warnings are errors)"
 cargo clippy -p aero2-core -p aero2-tests --all-targets -- -D warnings
 cargo clippy -p aero2-worker -p aero2-durable --target wasm32-unknown-unknown -- -D warnings
+
+echo "== hosted-page templates in headless Chromium"
+"$AERO2_ROOT/scripts/test-ui.sh"
 
 echo "== build the Worker"
 "$AERO2_ROOT/scripts/build.sh"

@@ -1,8 +1,8 @@
 //! The contract between the front Worker and `TenantApp`.
 //!
 //! The front Worker resolves the host to an [`Application`] and passes it in
-//! [`APPLICATION_HEADER`]. Every inbound `x-aero2-*` header is removed first
-//! ([`is_reserved_header`]), so only the Worker itself can set these; a
+//! [`APPLICATION_HEADER`]. Every header only Aero2 may set is removed first
+//! ([`RESERVED_HEADERS`]), so only the Worker itself can set these; a
 //! request carrying [`INTERNAL_HEADER`] therefore comes from our own code.
 
 use aero2_core::application::Application;
@@ -28,9 +28,25 @@ pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
 /// The one name of the singleton signer.
 pub const JWKS_SIGNER_NAME: &str = "global";
 
-#[must_use]
-pub fn is_reserved_header(name: &str) -> bool {
-    name.len() >= 7 && name.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("x-aero2"))
+/// Every header only Aero2 itself may set. The front Worker deletes these
+/// from whatever a client sends, and from whatever leaves.
+pub const RESERVED_HEADERS: &[&str] = &[
+    APPLICATION_HEADER,
+    INTERNAL_HEADER,
+    ISSUER_HEADER,
+    CUSTOM_DOMAIN_HEADER,
+    TOMBSTONE_HEADER,
+    FORM_ACTION_HEADER,
+];
+
+/// A native copy of `headers` (one call into the runtime, not one per
+/// header) without any of [`RESERVED_HEADERS`].
+pub fn copy_without_reserved(headers: &worker::Headers) -> Result<worker::Headers> {
+    let copy = worker::Headers(worker::web_sys::Headers::new_with_headers(&headers.0)?);
+    for name in RESERVED_HEADERS {
+        copy.delete(name)?;
+    }
+    Ok(copy)
 }
 
 /// The stub of an application's `TenantApp`. The object name is the

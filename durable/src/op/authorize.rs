@@ -7,7 +7,7 @@
 
 use super::grant_authorization_code::CodeGrant;
 use super::session::{self, Current};
-use super::{clients, form, query, see_client, see_other, store, Op};
+use super::{clients, form, query, see_other, store, Op};
 use crate::{pages, rng, schema};
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::authorize::{
@@ -40,7 +40,7 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
 
 fn reject(op: &Op<'_>, rejection: &AuthorizeRejection) -> Result<Response> {
     match rejection.location(&op.issuer) {
-        Some(location) => see_client(&location),
+        Some(location) => see_other(&location),
         None => pages::error_page("Sign-in cannot continue", rejection.error().description(), 400),
     }
 }
@@ -65,9 +65,9 @@ pub async fn proceed(
     let mut resp = match decide(request, &state) {
         Decision::NeedLogin => see_other(&format!("/login?request={}", park(op, request).await?))?,
         Decision::NeedConsent => see_other(&format!("/consent?request={}", park(op, request).await?))?,
-        Decision::Error(e) => see_client(&error_location(&request.redirect_uri, &e, request.state.as_deref(), &op.issuer))?,
+        Decision::Error(e) => see_other(&error_location(&request.redirect_uri, &e, request.state.as_deref(), &op.issuer))?,
         Decision::Issue => match session {
-            Some(s) => see_client(&success_location(request, &issue_code(op, request, &s).await?, &op.issuer))?,
+            Some(s) => see_other(&success_location(request, &issue_code(op, request, &s).await?, &op.issuer))?,
             None => pages::error_page("Sign-in cannot continue", "Please sign in again.", 400)?,
         },
     };

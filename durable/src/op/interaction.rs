@@ -147,7 +147,7 @@ async fn consent_decision(req: &Request, op: &Op<'_>, params: &Params, id: &str,
     if params.get("decision").ok().flatten() != Some("allow") {
         let denied = OAuthError::AccessDenied("the user denied the request".into());
         let location = aero2_core::oauth::authorize::error_location(&request.redirect_uri, &denied, request.state.as_deref(), &op.issuer);
-        return super::see_client(&location);
+        return super::see_other(&location);
     }
     store::put_consent(&op.sql, &current.user_id, &client.client_id, &request.scope.to_string(), op.now)?;
     authorize::proceed(req, op, request, &client, Some(current), None).await

@@ -27,7 +27,7 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     let mut resp = match redirect {
         Some(uri) => {
             let state = params.get("state").ok().flatten();
-            super::see_client(&match state {
+            super::see_other(&match state {
                 Some(s) => append_query(&uri, &[("state", s)]),
                 None => uri,
             })?

@@ -143,12 +143,3 @@ pub fn see_other(location: &str) -> Result<Response> {
     headers.set("cache-control", "no-store")?;
     Ok(Response::empty()?.with_status(303).with_headers(headers))
 }
-
-/// A 303 to a client's registered URI. When it answers a form post, the
-/// browser checks the target against CSP `form-action`; the front Worker
-/// admits exactly this target's origin for this response.
-pub fn see_client(location: &str) -> Result<Response> {
-    let mut resp = see_other(location)?;
-    resp.headers_mut().set(crate::forward::FORM_ACTION_HEADER, location)?;
-    Ok(resp)
-}

@@ -22,7 +22,7 @@ use aero2_durable::forward::{self, APPLICATION_HEADER};
 use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
 use worker::js_sys::Uint8Array;
-use worker::{event, Context, Env, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result};
+use worker::{event, Context, Env, Method, Request, RequestInit, RequestRedirect, Response, Result};
 
 const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
 
@@ -77,12 +77,7 @@ async fn serve(mut req: Request, env: &Env, platform: &str) -> Result<(Response,
         Ok(body) => body,
         Err(e) => return Ok((respond::error(&e)?, allowed)),
     };
-    let headers = Headers::new();
-    for (name, value) in req.headers().entries() {
-        if !forward::is_reserved_header(&name) {
-            headers.append(&name, &value)?;
-        }
-    }
+    let headers = forward::copy_without_reserved(req.headers())?;
     headers.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
     if let Some(issuer) = issuer_for(&host, platform) {
         headers.set(forward::ISSUER_HEADER, &issuer)?;

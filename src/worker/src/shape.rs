@@ -27,20 +27,10 @@ pub fn preflight(origin: Option<&str>, allowed: &[String]) -> Result<Response> {
 /// immutable headers, so they are copied).
 pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String]) -> Result<Response> {
     let status = resp.status_code();
-    let source: Vec<(String, String)> = resp.headers().entries().collect();
     // Only an origin derived from a registered redirect URI, set by our own
     // object (inbound x-aero2-* headers never reach it).
-    let redirect_source = source
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(forward::FORM_ACTION_HEADER))
-        .and_then(|(_, v)| csp_source_of(v));
-    let (_, body) = resp.into_parts();
-    let headers = Headers::new();
-    for (name, value) in source {
-        if !forward::is_reserved_header(&name) {
-            headers.append(&name, &value)?;
-        }
-    }
+    let redirect_source = resp.headers().get(forward::FORM_ACTION_HEADER)?.and_then(|v| csp_source_of(&v));
+    let headers = forward::copy_without_reserved(resp.headers())?;
     for (name, value) in security_headers(local, redirect_source.as_deref()) {
         headers.set(name, &value)?;
     }
@@ -49,5 +39,6 @@ pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[Stri
         headers.set("access-control-allow-credentials", "true")?;
         headers.append("vary", "Origin")?;
     }
+    let (_, body) = resp.into_parts();
     Ok(ResponseBuilder::new().with_status(status).with_headers(headers).body(body))
 }
