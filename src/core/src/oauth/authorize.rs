@@ -388,21 +388,10 @@ mod tests {
 
     fn client() -> Client {
         Client {
-            client_id: "cl_a".into(),
-            app_id: "app_1".into(),
             name: "App".into(),
-            client_type: ClientType::Public,
-            token_endpoint_auth_method: TokenEndpointAuthMethod::None,
-            secret_hash: None,
             redirect_uris: vec![CB.into(), "http://127.0.0.1/cb".into()],
-            post_logout_redirect_uris: vec![],
-            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             scopes: Scope::parse("openid profile email").unwrap(),
-            first_party: false,
-            require_pkce: true,
-            id_token_signed_response_alg: crate::jose::alg::Alg::RS256,
-            created_at: 0,
-            updated_at: 0,
+            ..Client::for_tests(TokenEndpointAuthMethod::None, &[GrantType::AuthorizationCode, GrantType::RefreshToken])
         }
     }
 

@@ -125,6 +125,31 @@ fn default_id_token_alg() -> Alg {
     Alg::RS256
 }
 
+#[cfg(test)]
+impl Client {
+    /// A client for unit tests: its type follows `method`; no redirect
+    /// URIs, no scopes; tests override what they exercise.
+    pub(crate) fn for_tests(method: TokenEndpointAuthMethod, grant_types: &[GrantType]) -> Client {
+        Client {
+            client_id: "cl_a".into(),
+            app_id: "app_1".into(),
+            name: "x".into(),
+            client_type: if method == TokenEndpointAuthMethod::None { ClientType::Public } else { ClientType::Confidential },
+            token_endpoint_auth_method: method,
+            secret_hash: None,
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            grant_types: grant_types.to_vec(),
+            scopes: Scope::default(),
+            first_party: false,
+            require_pkce: true,
+            id_token_signed_response_alg: Alg::RS256,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+}
+
 impl Client {
     #[must_use]
     pub fn is_public(&self) -> bool {

@@ -146,21 +146,11 @@ mod tests {
 
     fn client(method: TokenEndpointAuthMethod, hash: Option<String>) -> Client {
         Client {
-            client_id: "cl_a".into(),
-            app_id: "app_1".into(),
-            name: "x".into(),
             client_type: if hash.is_some() { ClientType::Confidential } else { ClientType::Public },
-            token_endpoint_auth_method: method,
             secret_hash: hash,
             redirect_uris: vec!["https://a.example/cb".into()],
-            post_logout_redirect_uris: vec![],
-            grant_types: vec![GrantType::AuthorizationCode],
             scopes: Scope::parse("openid").unwrap(),
-            first_party: false,
-            require_pkce: true,
-            id_token_signed_response_alg: crate::jose::alg::Alg::RS256,
-            created_at: 0,
-            updated_at: 0,
+            ..Client::for_tests(method, &[GrantType::AuthorizationCode])
         }
     }
 

@@ -97,23 +97,7 @@ mod tests {
     }
 
     fn client(client_type: ClientType, grants: &[GrantType]) -> Client {
-        Client {
-            client_id: "cl_a".into(),
-            app_id: "app_1".into(),
-            name: "x".into(),
-            client_type,
-            token_endpoint_auth_method: TokenEndpointAuthMethod::ClientSecretBasic,
-            secret_hash: None,
-            redirect_uris: vec![],
-            post_logout_redirect_uris: vec![],
-            grant_types: grants.to_vec(),
-            scopes: Scope::default(),
-            first_party: false,
-            require_pkce: true,
-            id_token_signed_response_alg: crate::jose::alg::Alg::RS256,
-            created_at: 0,
-            updated_at: 0,
-        }
+        Client { client_type, ..Client::for_tests(TokenEndpointAuthMethod::ClientSecretBasic, grants) }
     }
 
     #[test]
