@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3];
 
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 const OP_TOMBSTONE: &str = "tombstone";
@@ -57,6 +57,12 @@ const OP_SYNC_DOMAINS: &str = "sync-domains";
 const OP_CLIENTS_CHANGED: &str = "clients-changed";
 const OP_KEYS_CHANGED: &str = "keys-changed";
 const OP_USERS_CHANGED: &str = "users-changed";
+const OP_UNLOCK: &str = "unlock";
+
+#[derive(Serialize, Deserialize)]
+struct Unlock {
+    identifier: String,
+}
 
 #[durable_object]
 pub struct TenantApp {
@@ -125,6 +131,11 @@ impl TenantApp {
             Some(OP_SYNC_DOMAINS) => return self.sync_domains(req.json().await?),
             Some(OP_CLIENTS_CHANGED) => {
                 self.clients.borrow_mut().clear();
+                return respond::no_content();
+            }
+            Some(OP_UNLOCK) => {
+                let body: Unlock = req.json().await?;
+                op::store::delete_lockout(&sql, &body.identifier)?;
                 return respond::no_content();
             }
             Some(OP_USERS_CHANGED) => {
@@ -308,4 +319,10 @@ pub async fn keys_changed(env: &Env, app_id: &str) -> Result<()> {
 /// edited), so no cached copy outlives the change.
 pub async fn users_changed(env: &Env, app_id: &str) -> Result<()> {
     internal_call(env, app_id, OP_USERS_CHANGED, None).await
+}
+
+/// Clears the sign-in lockout of `identifier` (the operator's unlock).
+pub async fn unlock_sign_in(env: &Env, app_id: &str, identifier: &str) -> Result<()> {
+    let body = serde_json::to_string(&Unlock { identifier: identifier.to_owned() })?;
+    internal_call(env, app_id, OP_UNLOCK, Some(body)).await
 }

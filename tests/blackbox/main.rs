@@ -7,6 +7,7 @@
 
 mod clients;
 mod domains;
+mod lockout;
 mod management;
 mod oidc;
 mod oidc_errors;
@@ -38,6 +39,7 @@ fn main() {
         ("users", users::tests()),
         ("oidc", oidc::tests()),
         ("oidc_errors", oidc_errors::tests()),
+        ("lockout", lockout::tests()),
         ("persistence", persistence::tests()),
         ("ui", ui::tests()),
     ];

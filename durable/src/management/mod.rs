@@ -94,10 +94,11 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["users"], Method::Get) => users::list(ctx, &app).await,
                 (["users"], Method::Post) => users::create(req, ctx, &app).await,
                 (["users", user_id], Method::Get) => users::get(ctx, &app, user_id).await,
+                (["users", user_id, "unlock"], Method::Post) => users::unlock(ctx, &app, user_id).await,
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
                 (
                     [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]
-                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["signing-keys", "rotate"],
+                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["signing-keys", "rotate"],
                     _,
                 ) => Ok(Err(ApiError::MethodNotAllowed)),
                 _ => Ok(Err(ApiError::NotFound)),

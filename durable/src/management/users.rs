@@ -34,3 +34,18 @@ pub async fn get(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
         None => Ok(Err(ApiError::NotFound)),
     }
 }
+
+/// Opens a locked-out account at once (the operator's override). The lock
+/// is keyed by the sign-in identifier, the user's email.
+pub async fn unlock(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    if !is_id(IdKind::User, user_id) {
+        return Ok(Err(ApiError::NotFound));
+    }
+    let Some(user) = directory::user_by_id(&ctx.db, &app.id, user_id).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    if let Some(email) = &user.email {
+        crate::tenant_app::unlock_sign_in(ctx.env, &app.id, email).await?;
+    }
+    Ok(Ok(respond::no_content()?))
+}

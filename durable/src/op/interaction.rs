@@ -6,7 +6,9 @@
 
 use super::authorize::{self, pending};
 use super::session;
-use super::{clients, form, see_other, store, Op};
+use super::{clients, form, limits, see_other, store, Op};
+use aero2_core::lockout::Attempt;
+use aero2_core::rate_limit::{Class, Verdict};
 use crate::{db, directory, pages, password};
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::error::OAuthError;
@@ -77,24 +79,59 @@ fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> Resu
     Ok(resp)
 }
 
+/// In order, all before any await: the per-IP and per-identifier rate
+/// limits, then the identifier's lockout (which counts this attempt). Only
+/// then the user lookup and password check, which take the same time for an
+/// unknown email. A success gives the attempt back.
 async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
     let email = params.get("email").ok().flatten().unwrap_or_default();
     let given = params.get("password").ok().flatten().unwrap_or_default();
-    let user = match normalize_email(email) {
-        Ok(e) => directory::user_by_email(&db::database(op.env)?, &op.app.id, &e).await?,
-        Err(_) => None,
+    let normalized = normalize_email(email).ok();
+    // Unknown and malformed identifiers are limited and locked like real ones.
+    let identifier = normalized.clone().unwrap_or_else(|| email.trim().to_lowercase());
+    let ip = limits::client_ip(req)?;
+    for (class, subject) in [(Class::SignInPerIp, ip.as_deref()), (Class::SignInPerIdentifier, Some(identifier.as_str()))] {
+        if let Verdict::Limited { retry_after_secs } = limits::hit(op, class, subject)? {
+            return too_many(op, id, email, retry_after_secs);
+        }
+    }
+    if let Attempt::Locked { until } = limits::begin_sign_in(op, &identifier)? {
+        return too_many(op, id, email, (until.0 - op.now.0 + 999).div_euclid(1000).max(1));
+    }
+    let user = match &normalized {
+        Some(e) => directory::user_by_email(&db::database(op.env)?, &op.app.id, e).await?,
+        None => None,
     };
     let ok = password::verify_password(given, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
     match user.filter(|u| ok && !u.disabled) {
-        Some(user) => continue_signed_in(req, op, id, request, &user.id).await,
+        Some(user) => {
+            limits::sign_in_succeeded(op, &identifier)?;
+            continue_signed_in(req, op, id, request, &user.id).await
+        }
         None => with_csrf(op, |csrf| {
             pages::login_page(&op.app.name, id, csrf, Some(email), Some("Invalid email or password."), 401)
         }),
     }
 }
 
+/// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
+/// worded the same so neither reveals whether the account exists.
+fn too_many(op: &Op<'_>, id: &str, email: &str, retry_after_secs: i64) -> Result<Response> {
+    let minutes = (retry_after_secs + 59).div_euclid(60).max(1);
+    let message = format!("Too many attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
+    let mut resp = with_csrf(op, |csrf| pages::login_page(&op.app.name, id, csrf, Some(email), Some(&message), 429))?;
+    resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
+    Ok(resp)
+}
+
 async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
     let email = params.get("email").ok().flatten().unwrap_or_default();
+    if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::SignUpPerIp, limits::client_ip(req)?.as_deref())? {
+        let message = "Too many accounts created from here. Try again later.";
+        let mut resp = with_csrf(op, |csrf| pages::signup_page(&op.app.name, id, csrf, Some(email), Some(message), 429))?;
+        resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
+        return Ok(resp);
+    }
     let name = params.get("name").ok().flatten().unwrap_or_default();
     let body = serde_json::json!({
         "email": email,

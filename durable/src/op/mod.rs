@@ -23,6 +23,7 @@ mod grant_client_credentials;
 mod grant_refresh_token;
 mod interaction;
 mod introspect;
+pub mod limits;
 mod logout;
 mod revoke;
 mod session;

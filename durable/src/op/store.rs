@@ -34,6 +34,11 @@ pub const MIGRATION_V2: &[&str] = &[
     "CREATE TABLE revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)",
 ];
 
+/// Storage schema version 3: sign-in lockout per identifier.
+pub const MIGRATION_V3: &[&str] = &[
+    "CREATE TABLE lockouts (identifier TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+];
+
 /// Deletes everything past its expiry (run by the alarm).
 pub const SWEEPS: &[&str] = &[
     "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
@@ -45,6 +50,7 @@ pub const SWEEPS: &[&str] = &[
     "DELETE FROM grants WHERE expires_at <= ?1",
     "DELETE FROM access_tokens WHERE expires_at <= ?1",
     "DELETE FROM revoked_access_tokens WHERE expires_at <= ?1",
+    "DELETE FROM lockouts WHERE expires_at <= ?1",
 ];
 
 pub const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
@@ -56,7 +62,8 @@ pub const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
     UNION ALL SELECT MIN(expires_at) FROM refresh_tokens
     UNION ALL SELECT MIN(expires_at) FROM grants
     UNION ALL SELECT MIN(expires_at) FROM access_tokens
-    UNION ALL SELECT MIN(expires_at) FROM revoked_access_tokens)";
+    UNION ALL SELECT MIN(expires_at) FROM revoked_access_tokens
+    UNION ALL SELECT MIN(expires_at) FROM lockouts)";
 
 fn t(at: UnixMillis) -> V {
     V::from(at.0)
@@ -350,4 +357,51 @@ pub fn access_token_live(sql: &SqlStorage, jti: &str) -> Result<bool> {
         vec![jti.into()],
     )?;
     Ok(revoked.is_none_or(|c| c.n == 0))
+}
+
+// ----------------------------------------------------------- limits, lockout
+
+#[derive(Deserialize)]
+struct CounterRow {
+    count: i64,
+    window_start: i64,
+}
+
+pub fn counter(sql: &SqlStorage, bucket: &str) -> Result<aero2_core::rate_limit::Counter> {
+    Ok(first::<CounterRow>(sql, "SELECT count, window_start FROM counters WHERE bucket = ?1", vec![bucket.into()])?
+        .map(|r| aero2_core::rate_limit::Counter {
+            count: u32::try_from(r.count).unwrap_or(u32::MAX),
+            window_start: UnixMillis(r.window_start),
+        })
+        .unwrap_or_default())
+}
+
+pub fn put_counter(sql: &SqlStorage, bucket: &str, c: &aero2_core::rate_limit::Counter, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO counters (bucket, count, window_start, expires_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (bucket) DO UPDATE SET count = excluded.count, window_start = excluded.window_start,
+         expires_at = excluded.expires_at",
+        vec![bucket.into(), V::from(i64::from(c.count)), t(c.window_start), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+pub fn lockout(sql: &SqlStorage, identifier: &str) -> Result<aero2_core::lockout::Lockout> {
+    Ok(first::<Text>(sql, "SELECT state AS value FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?
+        .and_then(|r| serde_json::from_str(&r.value).ok())
+        .unwrap_or_default())
+}
+
+pub fn put_lockout(sql: &SqlStorage, identifier: &str, l: &aero2_core::lockout::Lockout, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO lockouts (identifier, state, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (identifier) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
+        vec![identifier.into(), serde_json::to_string(l)?.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+pub fn delete_lockout(sql: &SqlStorage, identifier: &str) -> Result<()> {
+    sql.exec("DELETE FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::host::validate_hostname;
 use crate::slug::Slug;
 use serde::{Deserialize, Serialize};
+use crate::lockout::LockoutPolicy;
 use crate::json_body::{self, object, reject_unknown, truncate};
 use serde_json::Value;
 
@@ -30,11 +31,38 @@ pub struct ApplicationSettings {
     /// §4.1.2 recommends at most 10 minutes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_code_ttl_seconds: Option<u32>,
+    /// Sign-in lockout (defaults: 5 failures in 15 minutes lock for 5
+    /// minutes, doubling on repeat up to a day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lockout: Option<LockoutSettings>,
+}
+
+/// The configurable part of [`LockoutPolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockoutSettings {
+    pub max_failures: u32,
+    pub window_seconds: u32,
+    pub lock_seconds: u32,
 }
 
 const CODE_TTL_RANGE: std::ops::RangeInclusive<u64> = 5..=600;
 
 impl ApplicationSettings {
+    /// The lockout policy in force for this application.
+    #[must_use]
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        let d = LockoutPolicy::default();
+        match self.lockout {
+            None => d,
+            Some(l) => LockoutPolicy {
+                max_failures: l.max_failures,
+                window_ms: i64::from(l.window_seconds) * 1000,
+                base_lock_ms: i64::from(l.lock_seconds) * 1000,
+                max_lock_ms: d.max_lock_ms.max(i64::from(l.lock_seconds) * 1000),
+            },
+        }
+    }
+
     /// How long a code issued now stays redeemable.
     #[must_use]
     pub fn code_ttl_ms(&self) -> i64 {
@@ -80,10 +108,31 @@ pub struct NewApiKey {
     pub name: String,
 }
 
+fn parse_lockout(v: &Value) -> Result<LockoutSettings, ApiError> {
+    let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings.lockout", "must be an object"))?;
+    reject_unknown(obj, &["max_failures", "window_seconds", "lock_seconds"])?;
+    let int = |field: &'static str, key: &str, range: std::ops::RangeInclusive<u64>| -> Result<u32, ApiError> {
+        obj.get(key)
+            .ok_or_else(|| ApiError::invalid(field, "is required"))?
+            .as_u64()
+            .filter(|n| range.contains(n))
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| ApiError::invalid(field, format!("must be an integer from {} to {}", range.start(), range.end())))
+    };
+    Ok(LockoutSettings {
+        max_failures: int("settings.lockout.max_failures", "max_failures", 1..=100)?,
+        window_seconds: int("settings.lockout.window_seconds", "window_seconds", 60..=86_400)?,
+        lock_seconds: int("settings.lockout.lock_seconds", "lock_seconds", 1..=86_400)?,
+    })
+}
+
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
-    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds"])?;
+    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout"])?;
     let mut settings = ApplicationSettings::default();
+    if let Some(l) = obj.get("lockout") {
+        settings.lockout = Some(parse_lockout(l)?);
+    }
     if let Some(ttl) = obj.get("authorization_code_ttl_seconds") {
         let field = "settings.authorization_code_ttl_seconds";
         let secs = ttl
@@ -238,6 +287,17 @@ mod tests {
         for bad in [json!(4), json!(601), json!("60"), json!(-1), json!(1.5)] {
             let e = ok(json!({"authorization_code_ttl_seconds": bad})).unwrap_err();
             assert_eq!(field_of(e), Some("settings.authorization_code_ttl_seconds"));
+        }
+    }
+
+    #[test]
+    fn lockout_settings_are_bounded() {
+        let ok = |v: serde_json::Value| NewApplication::from_json(&json!({"slug": "myapp", "name": "x", "settings": {"lockout": v}}));
+        let s = ok(json!({"max_failures": 3, "window_seconds": 600, "lock_seconds": 2})).unwrap().settings;
+        assert_eq!((s.lockout_policy().max_failures, s.lockout_policy().base_lock_ms), (3, 2_000));
+        assert_eq!(ApplicationSettings::default().lockout_policy(), LockoutPolicy::default());
+        for bad in [json!({"max_failures": 0, "window_seconds": 600, "lock_seconds": 2}), json!({"max_failures": 3}), json!(5)] {
+            assert!(field_of(ok(bad).unwrap_err()).is_some_and(|f| f.starts_with("settings.lockout")));
         }
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch. JavaScript's `Date.now()` unit, so it
 /// crosses the wasm boundary and D1 (53-bit safe integers) without loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UnixMillis(pub i64);
 

@@ -1,0 +1,52 @@
+//! Rate limits and sign-in lockout, applied inside the application's
+//! object. Every function here is synchronous SQL with no await: a check
+//! and its count are one step of the object's single-threaded event loop,
+//! so limits are exact and cannot be raced past, and they fail closed (an
+//! unknown client IP shares one bucket; a storage error refuses the request).
+
+use super::{store, Op};
+use aero2_core::lockout::Attempt;
+use aero2_core::rate_limit::{Class, Verdict};
+use worker::{Request, Result};
+
+/// The client's IP as Cloudflare reports it (`CF-Connecting-IP` is set by
+/// the edge and cannot be forged through it).
+pub fn client_ip(req: &Request) -> Result<Option<String>> {
+    req.headers().get("cf-connecting-ip")
+}
+
+/// Counts one request of `class` for `subject` (IP, identifier, client).
+pub fn hit(op: &Op<'_>, class: Class, subject: Option<&str>) -> Result<Verdict> {
+    let key = class.key(subject.map(bounded));
+    let limit = class.default_limit();
+    let mut counter = store::counter(&op.sql, &key)?;
+    let verdict = counter.hit(op.now, limit);
+    if verdict == Verdict::Allowed {
+        store::put_counter(&op.sql, &key, &counter, counter.expires_at(limit))?;
+    }
+    Ok(verdict)
+}
+
+/// Counts a sign-in attempt for `identifier` before its password is
+/// checked; `Locked` means refuse without checking.
+pub fn begin_sign_in(op: &Op<'_>, identifier: &str) -> Result<Attempt> {
+    let policy = op.app.settings.lockout_policy();
+    let id = bounded(identifier);
+    let mut lockout = store::lockout(&op.sql, id)?;
+    let attempt = lockout.begin_attempt(op.now, &policy);
+    store::put_lockout(&op.sql, id, &lockout, lockout.expires_at(&policy))?;
+    Ok(attempt)
+}
+
+/// The password was right: the identifier's history is cleared.
+pub fn sign_in_succeeded(op: &Op<'_>, identifier: &str) -> Result<()> {
+    store::delete_lockout(&op.sql, bounded(identifier))
+}
+
+/// Keys never exceed an email's maximum length, whatever was typed.
+fn bounded(s: &str) -> &str {
+    match s.char_indices().nth(254) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}

@@ -1,0 +1,114 @@
+//! Fixed-window rate limits, exact because each application's counters live
+//! in its one `TenantApp` object, which handles one event at a time: the
+//! check and the count are one synchronous step. Keys combine the endpoint
+//! class with the client IP or the identifier (email, client_id).
+//!
+//! Fail-closed: a request without a client IP is counted under one shared
+//! "unknown" key rather than let through.
+
+use crate::time::UnixMillis;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limit {
+    pub max: u32,
+    pub window_ms: i64,
+}
+
+/// The endpoint classes and their default limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    SignInPerIp,
+    SignInPerIdentifier,
+    SignUpPerIp,
+    TokenPerClient,
+    TokenPerIp,
+}
+
+impl Class {
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::SignInPerIp => "signin:ip",
+            Class::SignInPerIdentifier => "signin:id",
+            Class::SignUpPerIp => "signup:ip",
+            Class::TokenPerClient => "token:client",
+            Class::TokenPerIp => "token:ip",
+        }
+    }
+
+    #[must_use]
+    pub fn default_limit(self) -> Limit {
+        match self {
+            Class::SignInPerIp => Limit { max: 60, window_ms: 60_000 },
+            Class::SignInPerIdentifier => Limit { max: 20, window_ms: 60_000 },
+            Class::SignUpPerIp => Limit { max: 10, window_ms: 3_600_000 },
+            Class::TokenPerClient => Limit { max: 6_000, window_ms: 60_000 },
+            Class::TokenPerIp => Limit { max: 6_000, window_ms: 60_000 },
+        }
+    }
+
+    /// The counter key for this class and subject (IP, email, client id).
+    #[must_use]
+    pub fn key(self, subject: Option<&str>) -> String {
+        format!("{}:{}", self.name(), subject.filter(|s| !s.is_empty()).unwrap_or("unknown"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counter {
+    pub count: u32,
+    pub window_start: UnixMillis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Refused; try again in this many seconds (RFC 9110 §10.2.3 `Retry-After`).
+    Limited { retry_after_secs: i64 },
+}
+
+impl Counter {
+    /// Counts one request against `limit` at `now`. A refused request is
+    /// not counted, so refusals never extend the wait.
+    pub fn hit(&mut self, now: UnixMillis, limit: Limit) -> Verdict {
+        if self.count == 0 || now.0.saturating_sub(self.window_start.0) >= limit.window_ms {
+            *self = Counter { count: 0, window_start: now };
+        }
+        if self.count >= limit.max {
+            let reset = self.window_start.plus_millis(limit.window_ms);
+            return Verdict::Limited { retry_after_secs: (reset.0 - now.0 + 999).div_euclid(1000).max(1) };
+        }
+        self.count += 1;
+        Verdict::Allowed
+    }
+
+    #[must_use]
+    pub fn expires_at(&self, limit: Limit) -> UnixMillis {
+        self.window_start.plus_millis(limit.window_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_max_requests_pass_per_window() {
+        let limit = Limit { max: 3, window_ms: 10_000 };
+        let mut c = Counter::default();
+        let v: Vec<Verdict> = (0..5).map(|_| c.hit(UnixMillis(1_000), limit)).collect();
+        assert_eq!(&v[..3], &[Verdict::Allowed; 3]);
+        assert_eq!(v[3], Verdict::Limited { retry_after_secs: 10 });
+        assert_eq!(c.count, 3, "refusals are not counted");
+        assert_eq!(c.hit(UnixMillis(10_999), limit), Verdict::Limited { retry_after_secs: 1 });
+        assert_eq!(c.hit(UnixMillis(11_000), limit), Verdict::Allowed, "next window");
+    }
+
+    #[test]
+    fn missing_subjects_share_one_key() {
+        assert_eq!(Class::SignInPerIp.key(None), "signin:ip:unknown");
+        assert_eq!(Class::SignInPerIp.key(Some("")), "signin:ip:unknown");
+        assert_eq!(Class::TokenPerClient.key(Some("cl_1")), "token:client:cl_1");
+    }
+}

@@ -1,0 +1,138 @@
+//! Sign-in lockout and rate limits, counted inside the application's
+//! object: exact under concurrency, fail-closed, and the same for accounts
+//! that do not exist.
+
+use crate::oidc::{enc, provision, Setup, PASSWORD, REDIRECT};
+use crate::Test;
+use aero2_tests::browser::{hidden_field, Browser};
+use aero2_tests::{unique, Client, Resp, OPERATOR};
+use serde_json::json;
+use std::sync::Barrier;
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("lockout_is_exact_and_expires", lockout_is_exact_and_expires),
+        ("unknown_emails_lock_the_same_way", unknown_emails_lock_the_same_way),
+        ("the_operator_can_unlock", the_operator_can_unlock),
+        ("concurrent_wrong_passwords_are_counted_exactly", concurrent_wrong_passwords_are_counted_exactly),
+        ("sign_in_is_rate_limited_per_ip", sign_in_is_rate_limited_per_ip),
+    ]
+}
+
+/// A login form ready to post: the browser (with its CSRF cookie), the
+/// pending request id and the form's CSRF token.
+struct Form {
+    browser: Browser,
+    request: String,
+    csrf: String,
+}
+
+fn login_form(c: &Client, s: &Setup) -> Form {
+    let mut browser = Browser::new();
+    let path = format!(
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        s.client_id,
+        enc(REDIRECT)
+    );
+    let r = browser.get(c, &s.slug, &path);
+    let page = browser.get(c, &s.slug, r.header("location").expect("redirect to login"));
+    Form {
+        request: hidden_field(&page.body, "request").unwrap(),
+        csrf: hidden_field(&page.body, "csrf_token").unwrap(),
+        browser,
+    }
+}
+
+fn attempt(c: &Client, s: &Setup, f: &Form, email: &str, password: &str) -> Resp {
+    let mut b = f.browser.clone();
+    b.post_form(c, &s.slug, "/login", &[("request", &f.request), ("csrf_token", &f.csrf), ("email", email), ("password", password)])
+}
+
+fn with_lockout(c: &Client, max_failures: u32, lock_seconds: u32) -> Setup {
+    let s = provision(c, true);
+    let settings = json!({"settings": {"lockout": {"max_failures": max_failures, "window_seconds": 600, "lock_seconds": lock_seconds}}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&settings)).assert_status(200);
+    s
+}
+
+#[track_caller]
+fn assert_too_many(r: &Resp) {
+    assert_eq!(r.status, 429, "{}", r.body);
+    let after: i64 = r.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!(after >= 1, "{after}");
+    assert!(r.body.contains("Too many attempts"), "{}", r.body);
+}
+
+fn lockout_is_exact_and_expires(c: &Client) {
+    let s = with_lockout(c, 3, 2);
+    let f = login_form(c, &s);
+    for _ in 0..3 {
+        assert_eq!(attempt(c, &s, &f, &s.email, "wrong password!").status, 401);
+    }
+    // Locked: even the right password is refused, without being checked.
+    assert_too_many(&attempt(c, &s, &f, &s.email, PASSWORD));
+    std::thread::sleep(std::time::Duration::from_millis(2_300));
+    assert_eq!(attempt(c, &s, &f, &s.email, PASSWORD).status, 303, "the lock expired");
+}
+
+fn unknown_emails_lock_the_same_way(c: &Client) {
+    let s = with_lockout(c, 3, 60);
+    let f = login_form(c, &s);
+    let ghost = format!("{}@example.com", unique("ghost"));
+    let known: Vec<u16> = (0..4).map(|_| attempt(c, &s, &f, &s.email, "wrong password!").status).collect();
+    let unknown: Vec<u16> = (0..4).map(|_| attempt(c, &s, &f, &ghost, "wrong password!").status).collect();
+    assert_eq!(known, vec![401, 401, 401, 429]);
+    assert_eq!(unknown, known, "a lock says nothing about whether the account exists");
+}
+
+fn the_operator_can_unlock(c: &Client) {
+    let s = with_lockout(c, 3, 3_600);
+    let f = login_form(c, &s);
+    for _ in 0..3 {
+        attempt(c, &s, &f, &s.email, "wrong password!");
+    }
+    assert_too_many(&attempt(c, &s, &f, &s.email, PASSWORD));
+    let unlock = format!("/applications/{}/users/{}/unlock", s.app_id, s.user_id);
+    assert_eq!(c.api("POST", &unlock, OPERATOR, None).status, 204);
+    assert_eq!(attempt(c, &s, &f, &s.email, PASSWORD).status, 303);
+    // Another application's key cannot unlock here.
+    let other = provision(c, true);
+    let other_sk = c.create_key(&other.app_id, "sk")["key"].as_str().unwrap().to_owned();
+    c.api("POST", &unlock, &other_sk, None).assert_error(404, "not_found");
+}
+
+fn concurrent_wrong_passwords_are_counted_exactly(c: &Client) {
+    const N: usize = 200;
+    let s = provision(c, true); // default policy: 5 failures lock
+    let f = login_form(c, &s);
+    let barrier = Barrier::new(N);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..N)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    attempt(c, &s, &f, &s.email, "wrong password!").status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!((checked, refused), (5, N - 5), "statuses: {statuses:?}");
+    // Exactly locked: the right password is refused now.
+    assert_too_many(&attempt(c, &s, &f, &s.email, PASSWORD));
+}
+
+fn sign_in_is_rate_limited_per_ip(c: &Client) {
+    let s = provision(c, true);
+    let f = login_form(c, &s);
+    // 60 sign-ins a minute per IP, whatever the emails (default limit).
+    for i in 0..60 {
+        let r = attempt(c, &s, &f, &format!("nobody{i}@example.com"), "wrong password!");
+        assert_eq!(r.status, 401, "attempt {i}: {}", r.body);
+    }
+    let r = attempt(c, &s, &f, &s.email, PASSWORD);
+    assert_too_many(&r);
+    assert!(r.header("retry-after").unwrap().parse::<i64>().unwrap() <= 60);
+}
