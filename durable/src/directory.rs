@@ -220,6 +220,15 @@ pub async fn user_by_email(db: &D1Database, app_id: &str, email: &str) -> Result
         .await
 }
 
+/// Rewrites a user's name and disabled flag.
+pub async fn update_user(db: &D1Database, u: &User) -> Result<()> {
+    db.prepare("UPDATE users SET name = ?3, disabled = ?4, updated_at = ?5 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(&u.app_id), text(&u.id), u.name.as_deref().map_or(JsValue::NULL, text), flag(u.disabled), int(u.updated_at)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
 pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
     db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 ORDER BY created_at, id"))
         .bind(&[text(app_id)])?

@@ -58,6 +58,12 @@ const OP_CLIENTS_CHANGED: &str = "clients-changed";
 const OP_KEYS_CHANGED: &str = "keys-changed";
 const OP_USERS_CHANGED: &str = "users-changed";
 const OP_UNLOCK: &str = "unlock";
+const OP_USER_DISABLED: &str = "user-disabled";
+
+#[derive(Serialize, Deserialize)]
+struct UserRef {
+    user_id: String,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Unlock {
@@ -136,6 +142,13 @@ impl TenantApp {
             Some(OP_UNLOCK) => {
                 let body: Unlock = req.json().await?;
                 op::store::delete_lockout(&sql, &body.identifier)?;
+                return respond::no_content();
+            }
+            Some(OP_USER_DISABLED) => {
+                let body: UserRef = req.json().await?;
+                op::store::revoke_user_grants(&sql, &body.user_id, now())?;
+                op::store::delete_user_sessions(&sql, &body.user_id)?;
+                self.users.borrow_mut().clear();
                 return respond::no_content();
             }
             Some(OP_USERS_CHANGED) => {
@@ -325,4 +338,11 @@ pub async fn users_changed(env: &Env, app_id: &str) -> Result<()> {
 pub async fn unlock_sign_in(env: &Env, app_id: &str, identifier: &str) -> Result<()> {
     let body = serde_json::to_string(&Unlock { identifier: identifier.to_owned() })?;
     internal_call(env, app_id, OP_UNLOCK, Some(body)).await
+}
+
+/// Ends everything a disabled user holds: sessions, grants, refresh tokens
+/// and the access tokens bound to those grants.
+pub async fn user_disabled(env: &Env, app_id: &str, user_id: &str) -> Result<()> {
+    let body = serde_json::to_string(&UserRef { user_id: user_id.to_owned() })?;
+    internal_call(env, app_id, OP_USER_DISABLED, Some(body)).await
 }

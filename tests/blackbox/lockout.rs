@@ -16,6 +16,7 @@ pub fn tests() -> Vec<Test> {
         ("the_operator_can_unlock", the_operator_can_unlock),
         ("concurrent_wrong_passwords_are_counted_exactly", concurrent_wrong_passwords_are_counted_exactly),
         ("sign_in_is_rate_limited_per_ip", sign_in_is_rate_limited_per_ip),
+        ("disabling_a_user_ends_everything_at_once", disabling_a_user_ends_everything_at_once),
     ]
 }
 
@@ -135,4 +136,45 @@ fn sign_in_is_rate_limited_per_ip(c: &Client) {
     let r = attempt(c, &s, &f, &s.email, PASSWORD);
     assert_too_many(&r);
     assert!(r.header("retry-after").unwrap().parse::<i64>().unwrap() <= 60);
+}
+
+fn disabling_a_user_ends_everything_at_once(c: &Client) {
+    use openidconnect::OAuth2TokenResponse;
+    let s = provision(c, true);
+    let client = crate::oidc::oidc_client(c, &s);
+    let mut b = Browser::new();
+    let (tokens, _) = crate::oidc::code_flow(c, &s, &client, &mut b);
+    let at = tokens.access_token().secret().clone();
+    let rt = tokens.refresh_token().unwrap().clone();
+    let bearer = format!("Bearer {at}");
+    c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &bearer)], None).assert_status(200);
+    let user = format!("/applications/{}/users/{}", s.app_id, s.user_id);
+
+    let r = c.api("PATCH", &user, OPERATOR, Some(&json!({"disabled": true})));
+    r.assert_status(200);
+    assert_eq!(r.json()["disabled"], true);
+    // Tokens and refresh token: dead at once.
+    c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &bearer)], None).assert_error(401, "invalid_token");
+    crate::oidc::assert_token_error(client.exchange_refresh_token(&rt).unwrap().request(&aero2_tests::oidc_http(c)), "invalid_grant");
+    // The browser session too: prompt=none now needs a login.
+    let silent = format!(
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&prompt=none&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        s.client_id,
+        enc(REDIRECT)
+    );
+    let r = b.get(c, &s.slug, &silent);
+    let loc = r.header("location").unwrap_or_default().to_owned();
+    assert_eq!(aero2_tests::browser::query_param(&loc, "error").as_deref(), Some("login_required"), "{loc}");
+    // And the password no longer signs in (with the same answer as a wrong one).
+    let f = login_form(c, &s);
+    assert_eq!(attempt(c, &s, &f, &s.email, PASSWORD).status, 401);
+
+    // Enabled again: the user signs in; old tokens stay dead.
+    c.api("PATCH", &user, OPERATOR, Some(&json!({"disabled": false}))).assert_status(200);
+    assert_eq!(attempt(c, &s, &f, &s.email, PASSWORD).status, 303);
+    c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &bearer)], None).assert_error(401, "invalid_token");
+    // Bad patches change nothing.
+    c.api("PATCH", &user, OPERATOR, Some(&json!({"email": "new@example.com"}))).assert_error(400, "invalid_request");
+    c.api("PATCH", &user, OPERATOR, Some(&json!({"disabled": "yes"}))).assert_error(400, "invalid_request");
+    assert_eq!(c.api("GET", &user, OPERATOR, None).json()["disabled"], false);
 }

@@ -94,6 +94,7 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["users"], Method::Get) => users::list(ctx, &app).await,
                 (["users"], Method::Post) => users::create(req, ctx, &app).await,
                 (["users", user_id], Method::Get) => users::get(ctx, &app, user_id).await,
+                (["users", user_id], Method::Patch) => users::update(req, ctx, &app, user_id).await,
                 (["users", user_id, "unlock"], Method::Post) => users::unlock(ctx, &app, user_id).await,
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
                 (

@@ -5,7 +5,7 @@ use crate::{directory, now, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, IdKind};
-use aero2_core::password::NewUser;
+use aero2_core::password::{NewUser, UserPatch};
 use serde_json::json;
 use worker::Request;
 
@@ -48,4 +48,34 @@ pub async fn unlock(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome 
         crate::tenant_app::unlock_sign_in(ctx.env, &app.id, email).await?;
     }
     Ok(Ok(respond::no_content()?))
+}
+
+/// Renames or disables a user. Disabling ends every session, grant, refresh
+/// token and grant-bound access token of the user at once (in the
+/// application's object); enabling only lets them sign in again.
+pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    if !is_id(IdKind::User, user_id) {
+        return Ok(Err(ApiError::NotFound));
+    }
+    let Some(mut user) = directory::user_by_id(&ctx.db, &app.id, user_id).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    let patch = match body::json(req).await?.and_then(|b| UserPatch::from_json(&b)) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Some(name) = patch.name {
+        user.name = Some(name);
+    }
+    if let Some(disabled) = patch.disabled {
+        user.disabled = disabled;
+    }
+    user.updated_at = now().0;
+    directory::update_user(&ctx.db, &user).await?;
+    if user.disabled {
+        crate::tenant_app::user_disabled(ctx.env, &app.id, &user.id).await?;
+    } else {
+        crate::tenant_app::users_changed(ctx.env, &app.id).await?;
+    }
+    Ok(Ok(respond::json(200, &user)?))
 }

@@ -152,6 +152,11 @@ pub fn touch_session(sql: &SqlStorage, id_hash: &str, now: UnixMillis, idle_ms: 
     Ok(found)
 }
 
+pub fn delete_user_sessions(sql: &SqlStorage, user_id: &str) -> Result<()> {
+    sql.exec("DELETE FROM sessions WHERE user_id = ?1", vec![user_id.into()])?;
+    Ok(())
+}
+
 pub fn delete_session(sql: &SqlStorage, id_hash: &str) -> Result<()> {
     sql.exec("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
     Ok(())

@@ -119,6 +119,37 @@ impl NewUser {
     }
 }
 
+/// `{"name"?, "disabled"?}`: what the management API may change on a user.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+impl UserPatch {
+    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
+        let obj = object(body)?;
+        if obj.contains_key("email") || obj.contains_key("password") {
+            return Err(ApiError::invalid(
+                if obj.contains_key("email") { "email" } else { "password" },
+                "cannot be changed here (the user's own verified flows change it)",
+            ));
+        }
+        reject_unknown(obj, &["name", "disabled"])?;
+        let patch = Self {
+            name: json_body::name("name", obj.get("name"), false)?,
+            disabled: obj
+                .get("disabled")
+                .map(|v| v.as_bool().ok_or_else(|| ApiError::invalid("disabled", "must be true or false")))
+                .transpose()?,
+        };
+        if patch == Self::default() {
+            return Err(ApiError::InvalidBody("nothing to update: give name or disabled".into()));
+        }
+        Ok(patch)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +190,14 @@ mod tests {
         for bad in ["", "$argon2id$v=19$x", "$pbkdf2-sha256$i=0$AAAA$AAAA", &format!("{s}$extra")] {
             assert_eq!(PasswordHash::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn user_patches_change_only_name_and_disabled() {
+        assert_eq!(UserPatch::from_json(&json!({"disabled": true})).unwrap().disabled, Some(true));
+        assert_eq!(UserPatch::from_json(&json!({"email": "x@y.example"})).unwrap_err().body().field, Some("email"));
+        assert_eq!(UserPatch::from_json(&json!({"disabled": "yes"})).unwrap_err().body().field, Some("disabled"));
+        assert!(UserPatch::from_json(&json!({})).is_err());
     }
 
     #[test]
