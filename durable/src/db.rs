@@ -147,6 +147,7 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM custom_domains WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM users WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM oauth_clients WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM invitations WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM applications WHERE id = ?1", &id)?,
     ])
     .await?;

@@ -261,3 +261,49 @@ pub async fn create_user(db: &D1Database, app_id: &str, new: NewUser, now: UnixM
         Err(e) => Err(e),
     }
 }
+
+// ---------------------------------------------------------------- invitations
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    pub email: String,
+    pub created_at: i64,
+    pub accepted_at: Option<i64>,
+}
+
+/// Invites `email` (normalized); inviting twice is not an error.
+pub async fn invite(db: &D1Database, app_id: &str, email: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("INSERT OR IGNORE INTO invitations (app_id, email, created_at) VALUES (?1, ?2, ?3)")
+        .bind(&[text(app_id), text(email), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn invitation(db: &D1Database, app_id: &str, email: &str) -> Result<Option<Invitation>> {
+    db.prepare("SELECT email, created_at, accepted_at FROM invitations WHERE app_id = ?1 AND email = ?2")
+        .bind(&[text(app_id), text(email)])?
+        .first(None)
+        .await
+}
+
+pub async fn list_invitations(db: &D1Database, app_id: &str) -> Result<Vec<Invitation>> {
+    db.prepare("SELECT email, created_at, accepted_at FROM invitations WHERE app_id = ?1 ORDER BY created_at, email")
+        .bind(&[text(app_id)])?
+        .all()
+        .await?
+        .results()
+}
+
+pub async fn delete_invitation(db: &D1Database, app_id: &str, email: &str) -> Result<()> {
+    db.prepare("DELETE FROM invitations WHERE app_id = ?1 AND email = ?2").bind(&[text(app_id), text(email)])?.run().await?;
+    Ok(())
+}
+
+pub async fn accept_invitation(db: &D1Database, app_id: &str, email: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE invitations SET accepted_at = ?3 WHERE app_id = ?1 AND email = ?2 AND accepted_at IS NULL")
+        .bind(&[text(app_id), text(email), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
+}

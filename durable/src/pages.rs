@@ -3,7 +3,7 @@
 
 use crate::rng;
 use aero2_core::encoding::hex;
-use aero2_core::html::{alert, fill, link, list_items};
+use aero2_core::html::{alert, escape, fill, link, list_items};
 use aero2_core::oauth::scope::{Scope, EMAIL, OFFLINE_ACCESS, OPENID, PROFILE};
 use aero2_core::secret::constant_time_eq;
 use worker::{Headers, Request, Response, Result};
@@ -27,8 +27,24 @@ fn html(body: String, status: u16) -> Result<Response> {
 
 /// Sign-in form for pending request `request`; `email` refills the field
 /// after a failed attempt, `error` says why in the alert box.
-pub fn login_page(app_name: &str, request: &str, csrf: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
-    form_page(LOGIN, app_name, request, csrf, email, error, status)
+/// `signup_open` offers the sign-up link (not when the application's
+/// sign-up policy is `disabled`).
+pub fn login_page(
+    app_name: &str,
+    request: &str,
+    csrf: &str,
+    email: Option<&str>,
+    error: Option<&str>,
+    status: u16,
+    signup_open: bool,
+) -> Result<Response> {
+    let signup = if signup_open {
+        format!("<p class=\"alt\">No account? <a href=\"/signup?request={}\">Create one</a></p>", escape(request))
+    } else {
+        String::new()
+    };
+    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf), ("email", email.unwrap_or_default())];
+    html(fill(LOGIN, &values, &[("error_html", &alert(error)), ("signup_html", &signup)]), status)
 }
 
 /// Sign-up form; the same slots as sign-in.

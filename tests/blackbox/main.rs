@@ -13,6 +13,7 @@ mod oidc;
 mod oidc_errors;
 mod persistence;
 mod platform;
+mod signup;
 mod ui;
 mod users;
 
@@ -40,6 +41,7 @@ fn main() {
         ("oidc", oidc::tests()),
         ("oidc_errors", oidc_errors::tests()),
         ("lockout", lockout::tests()),
+        ("signup", signup::tests()),
         ("persistence", persistence::tests()),
         ("ui", ui::tests()),
     ];

@@ -52,7 +52,11 @@ function render(name, v = {}) {
     case 'login':
     case 'signup':
       return fill(T[name], { app_name: app, request: v.request ?? REQUEST, csrf_token: CSRF, email: v.email ?? '' },
-        { error_html: alert(v.error) });
+        {
+          error_html: alert(v.error),
+          // As pages.rs: the sign-up link unless the application's sign-up is closed.
+          signup_html: `<p class="alt">No account? <a href="/signup?request=${escape(v.request ?? REQUEST)}">Create one</a></p>`,
+        });
     case 'consent':
       return fill(T.consent, { app_name: app, client_name: v.client ?? 'Acme Mobile', request: REQUEST, csrf_token: CSRF },
         { scopes_html: (v.scopes ?? []).map((s) => `<li>${escape(scopeWords(s))}</li>`).join('') });

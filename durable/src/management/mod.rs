@@ -26,6 +26,7 @@ mod auth;
 mod body;
 mod clients;
 mod domains;
+mod invitations;
 mod keys;
 mod signing_keys;
 mod users;
@@ -96,10 +97,14 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["users", user_id], Method::Get) => users::get(ctx, &app, user_id).await,
                 (["users", user_id], Method::Patch) => users::update(req, ctx, &app, user_id).await,
                 (["users", user_id, "unlock"], Method::Post) => users::unlock(ctx, &app, user_id).await,
+                (["invitations"], Method::Get) => invitations::list(ctx, &app).await,
+                (["invitations"], Method::Post) => invitations::create(req, ctx, &app).await,
+                (["invitations", email], Method::Delete) => invitations::delete(ctx, &app, email).await,
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
                 (
                     [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]
-                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["signing-keys", "rotate"],
+                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["invitations"] | ["invitations", _]
+                    | ["signing-keys", "rotate"],
                     _,
                 ) => Ok(Err(ApiError::MethodNotAllowed)),
                 _ => Ok(Err(ApiError::NotFound)),

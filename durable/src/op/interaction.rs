@@ -9,6 +9,7 @@ use super::session;
 use super::{clients, form, limits, see_other, store, Op};
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
+use aero2_core::signup::{Refusal, SignupMode};
 use crate::{db, directory, pages, password};
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::error::OAuthError;
@@ -29,9 +30,10 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
             return pages::error_page("Sign-in expired", EXPIRED, 400);
         };
         let page = match path.as_str() {
+            "/signup" if !signup_open(op) => pages::error_page("Sign-up is closed", Refusal::Closed.message(), 403),
             "/signup" => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
             "/consent" => consent_form(&req, op, &id, &request).await,
-            _ => with_csrf(op, |csrf| pages::login_page(&op.app.name, &id, csrf, request.login_hint.as_deref(), None, 200)),
+            _ => with_csrf(op, |csrf| pages::login_page(&op.app.name, &id, csrf, request.login_hint.as_deref(), None, 200, signup_open(op))),
         };
         return may_redirect_to_client(page, &request);
     }
@@ -109,9 +111,14 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
             continue_signed_in(req, op, id, request, &user.id).await
         }
         None => with_csrf(op, |csrf| {
-            pages::login_page(&op.app.name, id, csrf, Some(email), Some("Invalid email or password."), 401)
+            pages::login_page(&op.app.name, id, csrf, Some(email), Some("Invalid email or password."), 401, signup_open(op))
         }),
     }
+}
+
+/// Whether the application lets people sign up on the hosted page at all.
+fn signup_open(op: &Op<'_>) -> bool {
+    op.app.settings.signup.as_ref().is_none_or(|p| p.mode != SignupMode::Disabled)
 }
 
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
@@ -119,7 +126,7 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
 fn too_many(op: &Op<'_>, id: &str, email: &str, retry_after_secs: i64) -> Result<Response> {
     let minutes = (retry_after_secs + 59).div_euclid(60).max(1);
     let message = format!("Too many attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
-    let mut resp = with_csrf(op, |csrf| pages::login_page(&op.app.name, id, csrf, Some(email), Some(&message), 429))?;
+    let mut resp = with_csrf(op, |csrf| pages::login_page(&op.app.name, id, csrf, Some(email), Some(&message), 429, signup_open(op)))?;
     resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
     Ok(resp)
 }
@@ -145,8 +152,20 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
             return with_csrf(op, |csrf| pages::signup_page(&op.app.name, id, csrf, Some(email), Some(&msg), 400));
         }
     };
-    match directory::create_user(&db::database(op.env)?, &op.app.id, new, op.now).await? {
-        Some(user) => continue_signed_in(req, op, id, request, &user.id).await,
+    let policy = op.app.settings.signup.clone().unwrap_or_default();
+    let db = db::database(op.env)?;
+    let invited = policy.mode == SignupMode::InviteOnly && directory::invitation(&db, &op.app.id, &new.email).await?.is_some();
+    if let Err(refusal) = policy.check(&new.email, invited) {
+        return with_csrf(op, |csrf| pages::signup_page(&op.app.name, id, csrf, Some(email), Some(refusal.message()), 403));
+    }
+    let invited_email = new.email.clone();
+    match directory::create_user(&db, &op.app.id, new, op.now).await? {
+        Some(user) => {
+            if invited {
+                directory::accept_invitation(&db, &op.app.id, &invited_email, op.now).await?;
+            }
+            continue_signed_in(req, op, id, request, &user.id).await
+        }
         None => with_csrf(op, |csrf| {
             pages::signup_page(&op.app.name, id, csrf, Some(email), Some("An account with this email already exists. Sign in instead."), 409)
         }),

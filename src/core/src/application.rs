@@ -35,6 +35,9 @@ pub struct ApplicationSettings {
     /// minutes, doubling on repeat up to a day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lockout: Option<LockoutSettings>,
+    /// Who may sign up on the hosted pages (default: anyone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signup: Option<crate::signup::SignupPolicy>,
 }
 
 /// The configurable part of [`LockoutPolicy`].
@@ -128,8 +131,11 @@ fn parse_lockout(v: &Value) -> Result<LockoutSettings, ApiError> {
 
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
-    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout"])?;
+    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup"])?;
     let mut settings = ApplicationSettings::default();
+    if let Some(v) = obj.get("signup") {
+        settings.signup = Some(crate::signup::SignupPolicy::from_json(v)?);
+    }
     if let Some(l) = obj.get("lockout") {
         settings.lockout = Some(parse_lockout(l)?);
     }

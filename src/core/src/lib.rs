@@ -24,5 +24,6 @@ pub mod password;
 pub mod rate_limit;
 pub mod secret;
 pub mod signing_keys;
+pub mod signup;
 pub mod slug;
 pub mod time;

@@ -1,0 +1,111 @@
+//! The sign-up policy on the hosted pages: open, invite-only, restricted to
+//! listed domains, or disabled. Refused sign-ups create nothing.
+
+use crate::oidc::{enc, provision, Setup, REDIRECT};
+use crate::Test;
+use aero2_tests::browser::{hidden_field, Browser};
+use aero2_tests::{unique, Client, Resp, OPERATOR};
+use serde_json::{json, Value};
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("open_sign_up_creates_the_account_once", open_sign_up_creates_the_account_once),
+        ("disabled_sign_up_is_closed", disabled_sign_up_is_closed),
+        ("invite_only_needs_an_invitation", invite_only_needs_an_invitation),
+        ("sign_up_can_be_limited_to_domains", sign_up_can_be_limited_to_domains),
+    ]
+}
+
+fn with_signup(c: &Client, policy: Value) -> Setup {
+    let s = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"signup": policy}}))).assert_status(200);
+    s
+}
+
+/// Starts a sign-in and returns the browser at the login page's HTML.
+fn login_page(c: &Client, s: &Setup, b: &mut Browser) -> Resp {
+    let path = format!(
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        s.client_id,
+        enc(REDIRECT)
+    );
+    let r = b.get(c, &s.slug, &path);
+    b.get(c, &s.slug, r.header("location").expect("to /login"))
+}
+
+fn sign_up(c: &Client, s: &Setup, email: &str) -> Resp {
+    let mut b = Browser::new();
+    let login = login_page(c, s, &mut b);
+    let request = hidden_field(&login.body, "request").unwrap();
+    let page = b.get(c, &s.slug, &format!("/signup?request={request}"));
+    page.assert_status(200);
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    b.post_form(c, &s.slug, "/signup", &[("request", &request), ("csrf_token", &csrf), ("email", email), ("password", "a long enough password"), ("name", "New Person")])
+}
+
+fn user_count(c: &Client, s: &Setup) -> usize {
+    c.api("GET", &format!("/applications/{}/users", s.app_id), OPERATOR, None).json()["users"].as_array().unwrap().len()
+}
+
+fn open_sign_up_creates_the_account_once(c: &Client) {
+    let s = provision(c, true);
+    let email = format!("{}@example.com", unique("new"));
+    let r = sign_up(c, &s, &email);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.header("location").unwrap().starts_with(REDIRECT), "signed in and back to the client");
+    assert_eq!(user_count(c, &s), 2);
+    let again = sign_up(c, &s, &email.to_uppercase());
+    assert_eq!(again.status, 409);
+    assert_eq!(user_count(c, &s), 2);
+}
+
+fn disabled_sign_up_is_closed(c: &Client) {
+    let s = with_signup(c, json!({"mode": "disabled"}));
+    let mut b = Browser::new();
+    let login = login_page(c, &s, &mut b);
+    assert!(!login.body.contains("/signup"), "no sign-up link on the login page");
+    let request = hidden_field(&login.body, "request").unwrap();
+    assert_eq!(b.get(c, &s.slug, &format!("/signup?request={request}")).status, 403);
+    let csrf = hidden_field(&login.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/signup", &[("request", &request), ("csrf_token", &csrf), ("email", "x@example.com"), ("password", "a long enough password")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(user_count(c, &s), 1, "nothing created");
+}
+
+fn invite_only_needs_an_invitation(c: &Client) {
+    let s = with_signup(c, json!({"mode": "invite_only"}));
+    let email = format!("{}@example.com", unique("guest"));
+    let r = sign_up(c, &s, &email);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("invitation"));
+    assert_eq!(user_count(c, &s), 1);
+
+    let invitations = format!("/applications/{}/invitations", s.app_id);
+    c.api("POST", &invitations, OPERATOR, Some(&json!({"email": "not an email"}))).assert_error(400, "invalid_request");
+    let inv = c.api("POST", &invitations, OPERATOR, Some(&json!({"email": email.to_uppercase()})));
+    inv.assert_status(201);
+    assert_eq!(inv.json()["email"], email.as_str());
+    assert!(inv.json()["accepted_at"].is_null());
+    assert_eq!(sign_up(c, &s, &email).status, 303);
+    let listed = c.api("GET", &invitations, OPERATOR, None).json();
+    assert!(listed["invitations"][0]["accepted_at"].as_i64().is_some());
+    // Invitations are per application.
+    let other = provision(c, true);
+    let other_sk = c.create_key(&other.app_id, "sk")["key"].as_str().unwrap().to_owned();
+    c.api("GET", &invitations, &other_sk, None).assert_error(404, "not_found");
+    assert_eq!(c.api("DELETE", &format!("{invitations}/{email}"), OPERATOR, None).status, 204);
+    c.api("DELETE", &format!("{invitations}/{email}"), OPERATOR, None).assert_error(404, "not_found");
+}
+
+fn sign_up_can_be_limited_to_domains(c: &Client) {
+    let s = with_signup(c, json!({"mode": "open", "allowed_domains": ["corp.example"]}));
+    let r = sign_up(c, &s, &format!("{}@gmail.example", unique("out")));
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("domains"));
+    assert_eq!(sign_up(c, &s, &format!("{}@corp.example", unique("in"))).status, 303);
+    assert_eq!(user_count(c, &s), 2);
+    let bad = json!({"settings": {"signup": {"mode": "open", "allowed_domains": ["not a domain"]}}});
+    let r = c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&bad));
+    r.assert_error(400, "invalid_request");
+    assert_eq!(r.json()["field"], "settings.signup.allowed_domains");
+}
