@@ -31,6 +31,8 @@ cat <<MSG
     export AERO2_OPERATOR=$OPERATOR_SECRET
   Try:
     curl -H "Authorization: Bearer \$AERO2_OPERATOR" http://dashboard.localhost:$PORT/api/v1/applications
+  Mail (password resets) is not sent locally; read it in each application's outbox:
+    curl -H "Authorization: Bearer \$AERO2_OPERATOR" http://dashboard.localhost:$PORT/api/v1/applications/<id>/outbox
 
 MSG
 exec wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port 0 --persist-to "$STATE_DIR" \

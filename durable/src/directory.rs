@@ -229,6 +229,15 @@ pub async fn update_user(db: &D1Database, u: &User) -> Result<()> {
     Ok(())
 }
 
+/// Replaces a user's password hash.
+pub async fn set_password(db: &D1Database, app_id: &str, user_id: &str, password_hash: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE users SET password_hash = ?3, updated_at = ?4 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(app_id), text(user_id), text(password_hash), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
 pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
     db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 ORDER BY created_at, id"))
         .bind(&[text(app_id)])?

@@ -12,6 +12,7 @@ pub mod db;
 pub mod directory;
 pub mod forward;
 pub mod jwks_signer;
+pub mod mailer;
 mod management;
 pub mod op;
 pub mod pages;

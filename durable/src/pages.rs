@@ -14,6 +14,9 @@ const CONSENT: &str = include_str!("../../ui/consent.html");
 const ERROR: &str = include_str!("../../ui/error.html");
 const SIGNED_OUT: &str = include_str!("../../ui/signed-out.html");
 const CSS: &str = include_str!("../../ui/hosted.css");
+const FORGOT: &str = include_str!("../../ui/forgot.html");
+const RESET: &str = include_str!("../../ui/reset.html");
+const NOTICE: &str = include_str!("../../ui/notice.html");
 
 pub const CSRF_COOKIE: &str = "aero2_csrf";
 pub const SESSION_COOKIE: &str = "aero2_session";
@@ -73,6 +76,23 @@ pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, request: 
     let list = list_items(words.iter().map(String::as_str));
     let values = [("app_name", app_name), ("client_name", client_name), ("request", request), ("csrf_token", csrf)];
     html(fill(CONSENT, &values, &[("scopes_html", &list)]), 200)
+}
+
+/// Asks for the address to send a reset link to.
+pub fn forgot_page(app_name: &str, request: &str, csrf: &str, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf)];
+    html(fill(FORGOT, &values, &[("error_html", &alert(error))]), status)
+}
+
+/// Asks for a new password; `token` is the reset token from the link.
+pub fn reset_page(app_name: &str, token: &str, csrf: &str, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", app_name), ("token", token), ("csrf_token", csrf)];
+    html(fill(RESET, &values, &[("error_html", &alert(error))]), status)
+}
+
+/// A plain message (not an error).
+pub fn notice_page(title: &str, message: &str) -> Result<Response> {
+    html(fill(NOTICE, &[("title", title), ("message", message)], &[]), 200)
 }
 
 pub fn error_page(title: &str, message: &str, status: u16) -> Result<Response> {

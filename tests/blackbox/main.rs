@@ -13,6 +13,7 @@ mod oidc;
 mod oidc_errors;
 mod persistence;
 mod platform;
+mod recovery;
 mod signup;
 mod ui;
 mod users;
@@ -42,6 +43,7 @@ fn main() {
         ("oidc_errors", oidc_errors::tests()),
         ("lockout", lockout::tests()),
         ("signup", signup::tests()),
+        ("recovery", recovery::tests()),
         ("persistence", persistence::tests()),
         ("ui", ui::tests()),
     ];

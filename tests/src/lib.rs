@@ -61,6 +61,7 @@ pub struct Server {
     pub port: u16,
     pub state_dir: PathBuf,
     log: PathBuf,
+    vars: Vec<(String, String)>,
 }
 
 fn wrangler() -> Command {
@@ -82,6 +83,11 @@ impl Server {
     /// Applies the D1 migrations to `state_dir` and starts the Worker on a
     /// free port. Panics (failing the test run) if it is not ready in time.
     pub fn start(state_dir: &Path) -> Server {
+        Self::start_with(state_dir, &[])
+    }
+
+    /// Like [`Server::start`], with extra Worker variables (`--var`).
+    pub fn start_with(state_dir: &Path, vars: &[(&str, &str)]) -> Server {
         std::fs::create_dir_all(state_dir).expect("state dir");
         let log = state_dir.join("wrangler.log");
         let config = wrangler_config(state_dir);
@@ -95,10 +101,11 @@ impl Server {
             .status()
             .expect("run wrangler d1 migrations apply");
         assert!(status.success(), "migrations failed: see {}", state_dir.join("migrations.log").display());
-        Self::spawn(state_dir, free_port(), log)
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Self::spawn(state_dir, free_port(), log, vars)
     }
 
-    fn spawn(state_dir: &Path, port: u16, log: PathBuf) -> Server {
+    fn spawn(state_dir: &Path, port: u16, log: PathBuf, vars: Vec<(String, String)>) -> Server {
         let out = File::options().create(true).append(true).open(&log).expect("log file");
         let child = wrangler()
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", "0"])
@@ -109,6 +116,7 @@ impl Server {
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .args(["--var", &format!("AERO2_BOOTSTRAP_SECRET:{OPERATOR}")])
             .args(["--var", &format!("AERO2_KEY_ENCRYPTION_KEY:{KEY_ENCRYPTION_KEY}")])
+            .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
             .stderr(out)
@@ -116,7 +124,7 @@ impl Server {
             .process_group(0)
             .spawn()
             .expect("spawn wrangler dev");
-        let mut server = Server { child: Some(child), port, state_dir: state_dir.to_owned(), log };
+        let mut server = Server { child: Some(child), port, state_dir: state_dir.to_owned(), log, vars };
         server.wait_ready();
         server
     }
@@ -154,8 +162,8 @@ impl Server {
     /// same port and state directory.
     pub fn restart(&mut self) {
         self.stop();
-        let (dir, port, log) = (self.state_dir.clone(), self.port, self.log.clone());
-        *self = Self::spawn(&dir, port, log);
+        let (dir, port, log, vars) = (self.state_dir.clone(), self.port, self.log.clone(), self.vars.clone());
+        *self = Self::spawn(&dir, port, log, vars);
     }
 
     pub fn stop(&mut self) {

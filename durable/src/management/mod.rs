@@ -100,10 +100,14 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["invitations"], Method::Get) => invitations::list(ctx, &app).await,
                 (["invitations"], Method::Post) => invitations::create(req, ctx, &app).await,
                 (["invitations", email], Method::Delete) => invitations::delete(ctx, &app, email).await,
+                (["outbox"], Method::Get) => {
+                    let mail = crate::mailer::outbox(&ctx.db, &app.id).await?;
+                    Ok(Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?))
+                }
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
                 (
                     [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]
-                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["invitations"] | ["invitations", _]
+                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["invitations"] | ["invitations", _] | ["outbox"]
                     | ["signing-keys", "rotate"],
                     _,
                 ) => Ok(Err(ApiError::MethodNotAllowed)),

@@ -74,7 +74,7 @@ fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, Authorizat
 }
 
 /// Renders a form with a fresh CSRF token and sets its cookie.
-fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> Result<Response> {
+pub(super) fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> Result<Response> {
     let csrf = pages::new_csrf_token()?;
     let mut resp = render(&csrf)?;
     resp.headers_mut().append("set-cookie", &pages::csrf_cookie(&csrf, op.secure_cookies))?;

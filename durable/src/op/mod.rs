@@ -25,6 +25,7 @@ mod interaction;
 mod introspect;
 pub mod limits;
 mod logout;
+mod recovery;
 mod revoke;
 mod session;
 pub mod signer;
@@ -76,6 +77,7 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
         (paths::INTROSPECT_PATH, Method::Post) => introspect::handle(req, op).await?,
         (paths::LOGOUT_PATH, Method::Get | Method::Post) => logout::handle(req, op).await?,
         ("/login" | "/signup" | "/consent", Method::Get | Method::Post) => interaction::handle(req, op).await?,
+        ("/forgot" | "/reset", Method::Get | Method::Post) => recovery::handle(req, op).await?,
         ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
         (
             paths::OPENID_CONFIGURATION_PATH
@@ -89,7 +91,9 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
             | paths::LOGOUT_PATH
             | "/login"
             | "/signup"
-            | "/consent",
+            | "/consent"
+            | "/forgot"
+            | "/reset",
             _,
         ) => crate::respond::error(&ApiError::MethodNotAllowed)?,
         _ => return Ok(None),

@@ -410,3 +410,32 @@ pub fn delete_lockout(sql: &SqlStorage, identifier: &str) -> Result<()> {
     sql.exec("DELETE FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?;
     Ok(())
 }
+
+// ------------------------------------------------------- single-use tokens
+
+/// Stores a single-use token (by digest) with its payload.
+pub fn put_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, payload: &str, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT INTO single_use (kind, key_hash, payload, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        vec![kind.into(), key_hash.into(), payload.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// The payload of a live token, without using it up.
+pub fn peek_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMillis) -> Result<Option<String>> {
+    Ok(first::<Text>(
+        sql,
+        "SELECT payload AS value FROM single_use WHERE kind = ?1 AND key_hash = ?2 AND expires_at > ?3",
+        vec![kind.into(), key_hash.into(), t(now)],
+    )?
+    .map(|r| r.value))
+}
+
+/// Uses a token up: its payload, once; `None` ever after. Read and delete
+/// happen with no await between, so two requests cannot both use it.
+pub fn take_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMillis) -> Result<Option<String>> {
+    let payload = peek_single_use(sql, kind, key_hash, now)?;
+    sql.exec("DELETE FROM single_use WHERE kind = ?1 AND key_hash = ?2", vec![kind.into(), key_hash.into()])?;
+    Ok(payload)
+}

@@ -23,6 +23,9 @@ pub enum Class {
     SignUpPerIp,
     TokenPerClient,
     TokenPerIp,
+    /// Reset and verification emails: per address, and per client IP.
+    MailPerIdentifier,
+    MailPerIp,
 }
 
 impl Class {
@@ -34,6 +37,8 @@ impl Class {
             Class::SignUpPerIp => "signup:ip",
             Class::TokenPerClient => "token:client",
             Class::TokenPerIp => "token:ip",
+            Class::MailPerIdentifier => "mail:id",
+            Class::MailPerIp => "mail:ip",
         }
     }
 
@@ -45,6 +50,8 @@ impl Class {
             Class::SignUpPerIp => Limit { max: 10, window_ms: 3_600_000 },
             Class::TokenPerClient => Limit { max: 6_000, window_ms: 60_000 },
             Class::TokenPerIp => Limit { max: 6_000, window_ms: 60_000 },
+            Class::MailPerIdentifier => Limit { max: 3, window_ms: 3_600_000 },
+            Class::MailPerIp => Limit { max: 20, window_ms: 3_600_000 },
         }
     }
 
