@@ -238,6 +238,15 @@ pub async fn set_password(db: &D1Database, app_id: &str, user_id: &str, password
     Ok(())
 }
 
+/// Marks `email` confirmed, if it is still the user's address.
+pub async fn set_email_verified(db: &D1Database, app_id: &str, user_id: &str, email: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE users SET email_verified = 1, updated_at = ?4 WHERE app_id = ?1 AND id = ?2 AND email = ?3")
+        .bind(&[text(app_id), text(user_id), text(email), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
 pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
     db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 ORDER BY created_at, id"))
         .bind(&[text(app_id)])?

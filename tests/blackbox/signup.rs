@@ -13,6 +13,8 @@ pub fn tests() -> Vec<Test> {
         ("disabled_sign_up_is_closed", disabled_sign_up_is_closed),
         ("invite_only_needs_an_invitation", invite_only_needs_an_invitation),
         ("sign_up_can_be_limited_to_domains", sign_up_can_be_limited_to_domains),
+        ("optional_verification_confirms_the_address_once", optional_verification_confirms_the_address_once),
+        ("required_verification_blocks_sign_in_until_confirmed", required_verification_blocks_sign_in_until_confirmed),
     ]
 }
 
@@ -108,4 +110,73 @@ fn sign_up_can_be_limited_to_domains(c: &Client) {
     let r = c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&bad));
     r.assert_error(400, "invalid_request");
     assert_eq!(r.json()["field"], "settings.signup.allowed_domains");
+}
+
+/// The confirmation links mailed to `email`, oldest first.
+fn verification_links(c: &Client, s: &Setup, email: &str) -> Vec<String> {
+    let mail = c.api("GET", &format!("/applications/{}/outbox", s.app_id), OPERATOR, None).json();
+    mail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "email_verification" && m["recipient"] == email)
+        .map(|m| {
+            let body = m["body"].as_str().unwrap();
+            let at = body.find("/verify?token=").unwrap();
+            body[at..].split_whitespace().next().unwrap().to_owned()
+        })
+        .collect()
+}
+
+fn user_json(c: &Client, s: &Setup, email: &str) -> Value {
+    let users = c.api("GET", &format!("/applications/{}/users", s.app_id), OPERATOR, None).json();
+    users["users"].as_array().unwrap().iter().find(|u| u["email"] == email).cloned().expect("user")
+}
+
+fn sign_in_as(c: &Client, s: &Setup, email: &str, password: &str) -> Resp {
+    let mut b = Browser::new();
+    let login = login_page(c, s, &mut b);
+    let request = hidden_field(&login.body, "request").unwrap();
+    let csrf = hidden_field(&login.body, "csrf_token").unwrap();
+    b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", email), ("password", password)])
+}
+
+fn optional_verification_confirms_the_address_once(c: &Client) {
+    let s = provision(c, true);
+    let email = format!("{}@example.com", unique("verify"));
+    assert_eq!(sign_up(c, &s, &email).status, 303, "optional: signed in at once");
+    assert_eq!(user_json(c, &s, &email)["email_verified"], false);
+    let links = verification_links(c, &s, &email);
+    assert_eq!(links.len(), 1);
+    let ok = c.get(&s.slug, &links[0]);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("Email confirmed"));
+    assert_eq!(user_json(c, &s, &email)["email_verified"], true);
+    assert_eq!(c.get(&s.slug, &links[0]).status, 400, "a link works once");
+    assert_eq!(c.get(&s.slug, "/verify?token=vfy_garbage").status, 400);
+}
+
+fn required_verification_blocks_sign_in_until_confirmed(c: &Client) {
+    let s = provision(c, true);
+    let settings = json!({"settings": {"email_verification": "required"}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&settings)).assert_status(200);
+    let email = format!("{}@example.com", unique("strict"));
+    let r = sign_up(c, &s, &email);
+    assert_eq!(r.status, 403, "not signed in: {}", r.body);
+    assert!(r.body.contains("Confirm your email") && r.header("location").is_none());
+    // Signing in re-sends the link instead of signing in.
+    let r = sign_in_as(c, &s, &email, "a long enough password");
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("Confirm your email"));
+    let links = verification_links(c, &s, &email);
+    assert_eq!(links.len(), 2);
+    // The latest link confirms; then sign-in goes through.
+    assert_eq!(c.get(&s.slug, &links[1]).status, 200);
+    assert_eq!(sign_in_as(c, &s, &email, "a long enough password").status, 303);
+    // The wrong password is still just wrong (nothing about verification).
+    assert_eq!(sign_in_as(c, &s, &email, "not the password").status, 401);
+    let bad = json!({"settings": {"email_verification": "sometimes"}});
+    let r = c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&bad));
+    r.assert_error(400, "invalid_request");
+    assert_eq!(r.json()["field"], "settings.email_verification");
 }

@@ -6,7 +6,8 @@
 
 use super::authorize::{self, pending};
 use super::session;
-use super::{clients, form, limits, see_other, store, Op};
+use super::{clients, form, limits, see_other, store, verification, Op};
+use aero2_core::application::EmailVerification;
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::{Refusal, SignupMode};
@@ -106,6 +107,11 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     };
     let ok = password::verify_password(given, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
     match user.filter(|u| ok && !u.disabled) {
+        Some(user) if verification::mode(op) == EmailVerification::Required && !user.email_verified => {
+            limits::sign_in_succeeded(op, &identifier)?;
+            verification::send_link(req, op, &user).await?;
+            verification::confirm_first(user.email.as_deref().unwrap_or_default())
+        }
         Some(user) => {
             limits::sign_in_succeeded(op, &identifier)?;
             continue_signed_in(req, op, id, request, &user.id).await
@@ -164,7 +170,17 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
             if invited {
                 directory::accept_invitation(&db, &op.app.id, &invited_email, op.now).await?;
             }
-            continue_signed_in(req, op, id, request, &user.id).await
+            match verification::mode(op) {
+                EmailVerification::Off => continue_signed_in(req, op, id, request, &user.id).await,
+                EmailVerification::Optional => {
+                    verification::send_link(req, op, &user).await?;
+                    continue_signed_in(req, op, id, request, &user.id).await
+                }
+                EmailVerification::Required => {
+                    verification::send_link(req, op, &user).await?;
+                    verification::confirm_first(&invited_email)
+                }
+            }
         }
         None => with_csrf(op, |csrf| {
             pages::signup_page(&op.app.name, id, csrf, Some(email), Some("An account with this email already exists. Sign in instead."), 409)

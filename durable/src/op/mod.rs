@@ -33,6 +33,7 @@ pub mod store;
 mod token;
 mod tokens;
 mod userinfo;
+mod verification;
 pub mod users;
 
 use aero2_core::application::Application;
@@ -78,6 +79,7 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
         (paths::LOGOUT_PATH, Method::Get | Method::Post) => logout::handle(req, op).await?,
         ("/login" | "/signup" | "/consent", Method::Get | Method::Post) => interaction::handle(req, op).await?,
         ("/forgot" | "/reset", Method::Get | Method::Post) => recovery::handle(req, op).await?,
+        ("/verify", Method::Get) => verification::handle(req, op).await?,
         ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
         (
             paths::OPENID_CONFIGURATION_PATH
@@ -93,7 +95,8 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
             | "/signup"
             | "/consent"
             | "/forgot"
-            | "/reset",
+            | "/reset"
+            | "/verify",
             _,
         ) => crate::respond::error(&ApiError::MethodNotAllowed)?,
         _ => return Ok(None),

@@ -38,6 +38,22 @@ pub struct ApplicationSettings {
     /// Who may sign up on the hosted pages (default: anyone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signup: Option<crate::signup::SignupPolicy>,
+    /// Whether a new address must be confirmed (default: optional, a link is
+    /// sent but nothing waits for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verification: Option<EmailVerification>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailVerification {
+    /// No verification mail.
+    Off,
+    /// A verification mail on sign-up; signing in does not wait for it.
+    #[default]
+    Optional,
+    /// No sign-in until the address is confirmed.
+    Required,
 }
 
 /// The configurable part of [`LockoutPolicy`].
@@ -131,8 +147,16 @@ fn parse_lockout(v: &Value) -> Result<LockoutSettings, ApiError> {
 
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
-    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup"])?;
+    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification"])?;
     let mut settings = ApplicationSettings::default();
+    if let Some(v) = obj.get("email_verification") {
+        settings.email_verification = Some(match v.as_str() {
+            Some("off") => EmailVerification::Off,
+            Some("optional") => EmailVerification::Optional,
+            Some("required") => EmailVerification::Required,
+            _ => return Err(ApiError::invalid("settings.email_verification", "must be \"off\", \"optional\" or \"required\"")),
+        });
+    }
     if let Some(v) = obj.get("signup") {
         settings.signup = Some(crate::signup::SignupPolicy::from_json(v)?);
     }
