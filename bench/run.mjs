@@ -26,7 +26,7 @@ const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is re
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo"];
+const WORKLOADS = ["health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -212,8 +212,15 @@ async function setupAero2(info) {
     if (res.status < 200 || res.status >= 300) throw unavailable(`${method} /api/v1${p.replace(/app_[0-9a-f]+/, "{id}")}`, res);
     return JSON.parse(res.body);
   };
+  s.api = api;
   // The platform part exists today: failing here is a real failure.
-  const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark" });
+  // A load test comes from one IP: raise the per-IP and per-client limits
+  // (the defaults would refuse it within seconds; the check still runs).
+  const high = { max: 1000000, window_seconds: 60 };
+  const rate_limits = Object.fromEntries(
+    ["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip"].map((k) => [k, high]),
+  );
+  const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark", settings: { rate_limits } });
   s.appId = created.id;
   // OP provisioning may not exist yet.
   try {
@@ -340,6 +347,35 @@ function tokenShape(t) {
   }
 }
 
+/** A login form's CSRF pair (cookie value = hidden field) and a fresh pending authorization request. */
+async function pendingRequest(s) {
+  const q = new URLSearchParams({
+    response_type: "code", client_id: s.client.id, redirect_uri: REDIRECT_URI, scope: "openid",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256",
+  });
+  const res = await request(s.tgt, { path: `${s.paths.authorize}?${q}` });
+  const loc = res.headers.location ?? "";
+  const id = new URL(loc, s.tgt.origin).searchParams.get("request");
+  if (res.status !== 303 || !id) throw unavailable(`GET ${s.paths.authorize}`, res);
+  return id;
+}
+
+async function csrfPair(s, requestId) {
+  const page = await request(s.tgt, { path: `/login?request=${requestId}` });
+  const token = /name="csrf_token" value="([0-9a-f]+)"/.exec(page.body)?.[1];
+  if (page.status !== 200 || !token) throw unavailable("GET /login", page);
+  return token;
+}
+
+function loginSpec(s, csrf, requestId, email, password) {
+  return {
+    method: "POST",
+    path: "/login",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `aero2_csrf=${csrf}` },
+    body: form({ request: requestId, csrf_token: csrf, email, password }),
+  };
+}
+
 const WORKLOAD_DEFS = {
   health: {
     label: "platform: DO round trip (`GET /.well-known/aero2-health`)",
@@ -347,6 +383,58 @@ const WORKLOAD_DEFS = {
     prepare: (s) => getWorkload(s, s.paths.health),
   },
   discovery: { label: "discovery `GET /.well-known/openid-configuration`", prepare: (s) => getWorkload(s, s.paths.discovery) },
+  sign_in: {
+    label: "password sign-in `POST /login` (PBKDF2 100k, session, code; 64 users in turn)",
+    aero2Only: true,
+    async prepare(s) {
+      needUser(s);
+      // Many people signing in, not one account 32 times at once (in-flight
+      // attempts of one account count toward its lockout until they succeed).
+      const users = [];
+      for (let i = 0; i < 64; i++) {
+        const u = { email: `bench-${i}@example.com`, password: s.user.password, name: `Bench ${i}` };
+        await s.api("POST", `/applications/${s.appId}/users`, u);
+        users.push(u);
+      }
+      let turn = 0;
+      const next = () => users[turn++ % users.length];
+      // Each success consumes its pending authorization request: a pool,
+      // topped up before each cell (a sign-in costs ~14 ms of CPU, so a cell
+      // of warm-up plus 8 s uses well under 1,200).
+      const pool = [];
+      const refill = async () => {
+        while (pool.length < 1200) pool.push(...(await Promise.all(Array.from({ length: 40 }, () => pendingRequest(s)))));
+      };
+      await refill();
+      const csrf = await csrfPair(s, pool[0]);
+      const probe = await request(s.tgt, loginSpec(s, csrf, pool.pop(), s.user.email, s.user.password));
+      if (probe.status !== 303) throw unavailable("POST /login", probe);
+      return {
+        probe,
+        refill,
+        make: () => {
+          const u = next();
+          return loginSpec(s, csrf, pool.pop() ?? "exhausted", u.email, u.password);
+        },
+        check: (res) => res.status === 303 && (res.headers.location ?? "").startsWith(REDIRECT_URI),
+      };
+    },
+  },
+  sign_in_locked: {
+    label: "sign-in refused by lockout (rate limits + lockout check, no hash)",
+    aero2Only: true,
+    async prepare(s) {
+      needUser(s);
+      const id = await pendingRequest(s);
+      const csrf = await csrfPair(s, id);
+      const who = `locked-${Date.now()}@example.com`;
+      for (let i = 0; i < 6; i++) await request(s.tgt, loginSpec(s, csrf, id, who, "wrong password"));
+      const spec = loginSpec(s, csrf, id, who, "wrong password");
+      const probe = await request(s.tgt, spec);
+      if (probe.status !== 429) throw unavailable("POST /login (locked)", probe);
+      return { probe, make: () => spec, check: (res) => res.status === 429 };
+    },
+  },
   jwks: { label: "JWKS `GET` (jwks_uri)", prepare: (s) => getWorkload(s, s.paths.jwks) },
   client_credentials: {
     label: "token: `client_credentials`",
@@ -652,6 +740,9 @@ async function main() {
       const aggs = Object.fromEntries(live.map((w) => [w, newAgg()]));
       // Warm-up, then rounds alternating which server goes first.
       const warm = {};
+      // Workloads that consume state (a pending request per sign-in) top it up
+      // here, outside the measured window.
+      for (const w of live) if (impls[w].refill) await impls[w].refill();
       for (const w of live) warm[w] = await measure(servers[w], impls[w], c, cfg.warmup, cfg.warmupSeconds * 1000, null);
       const perRound = Math.max(1, Math.ceil(cfg.requests / cfg.rounds));
       for (let r = 0; r < cfg.rounds; r++) {

@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Test> {
         ("concurrent_wrong_passwords_are_counted_exactly", concurrent_wrong_passwords_are_counted_exactly),
         ("sign_in_is_rate_limited_per_ip", sign_in_is_rate_limited_per_ip),
         ("disabling_a_user_ends_everything_at_once", disabling_a_user_ends_everything_at_once),
+        ("token_requests_are_limited_per_client", token_requests_are_limited_per_client),
     ]
 }
 
@@ -177,4 +178,31 @@ fn disabling_a_user_ends_everything_at_once(c: &Client) {
     c.api("PATCH", &user, OPERATOR, Some(&json!({"email": "new@example.com"}))).assert_error(400, "invalid_request");
     c.api("PATCH", &user, OPERATOR, Some(&json!({"disabled": "yes"}))).assert_error(400, "invalid_request");
     assert_eq!(c.api("GET", &user, OPERATOR, None).json()["disabled"], false);
+}
+
+fn token_requests_are_limited_per_client(c: &Client) {
+    let s = provision(c, true);
+    let limits = json!({"settings": {"rate_limits": {"token_per_client": {"max": 2, "window_seconds": 60}}}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&limits)).assert_status(200);
+    let basic = aero2_tests::basic_auth(&s.client_id, &s.client_secret);
+    let token = || {
+        c.send(
+            "POST",
+            &s.slug,
+            "/oauth2/token",
+            &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &basic)],
+            Some("grant_type=client_credentials"),
+        )
+    };
+    token().assert_status(200);
+    token().assert_status(200);
+    let r = token();
+    r.assert_error(429, "temporarily_unavailable");
+    assert!(r.header("retry-after").unwrap().parse::<i64>().unwrap() <= 60);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    // Unknown limit names are refused.
+    let bad = json!({"settings": {"rate_limits": {"per_moon_phase": {"max": 1, "window_seconds": 1}}}});
+    let r = c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&bad));
+    r.assert_error(400, "invalid_request");
+    assert_eq!(r.json()["field"], "settings.rate_limits");
 }

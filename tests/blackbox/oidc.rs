@@ -315,22 +315,11 @@ fn client_credentials_introspection_and_revocation(c: &Client) {
 
 fn revoke(c: &Client, s: &Setup, token: &str) -> aero2_tests::Resp {
     // client_secret_basic, as registered.
-    let auth = format!("Basic {}", std_b64(&format!("{}:{}", s.client_id, s.client_secret)));
+    let auth = aero2_tests::basic_auth(&s.client_id, &s.client_secret);
     let body = aero2_tests::browser::form_encode(&[("token", token)]);
     c.send("POST", &s.slug, "/oauth2/revoke", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&body))
 }
 
-fn std_b64(s: &str) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in s.as_bytes().chunks(3) {
-        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { A[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
-        }
-    }
-    out
-}
 
 fn rp_initiated_logout(c: &Client) {
     let s = provision(c, true);

@@ -41,7 +41,7 @@ fn code_for(c: &Client, s: &Setup, client_id: &str, b: &mut Browser) -> String {
 }
 
 fn token(c: &Client, slug: &str, auth: Option<(&str, &str)>, form: &str) -> Resp {
-    let basic = auth.map(|(id, secret)| format!("Basic {}", b64(&format!("{}:{}", enc(id), enc(secret)))));
+    let basic = auth.map(|(id, secret)| aero2_tests::basic_auth(id, secret));
     let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
     if let Some(b) = basic.as_deref() {
         headers.push(("authorization", b));
@@ -49,22 +49,6 @@ fn token(c: &Client, slug: &str, auth: Option<(&str, &str)>, form: &str) -> Resp
     c.send("POST", slug, "/oauth2/token", &headers, Some(form))
 }
 
-fn b64(s: &str) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = s.as_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 fn code_form(code: &str, verifier: &str) -> String {
     format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={verifier}", enc(REDIRECT))
@@ -233,7 +217,7 @@ fn garbage_at_every_endpoint(c: &Client) {
     let cc = token(c, &s.slug, auth, "grant_type=client_credentials").json();
     let r = c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &format!("Bearer {}", cc["access_token"].as_str().unwrap()))], None);
     r.assert_error(403, "insufficient_scope");
-    let r = c.send("POST", &s.slug, "/oauth2/revoke", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &format!("Basic {}", b64(&format!("{}:{}", s.client_id, s.client_secret))))], Some(""));
+    let r = c.send("POST", &s.slug, "/oauth2/revoke", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &aero2_tests::basic_auth(&s.client_id, &s.client_secret))], Some(""));
     assert_token_error(&r, 400, "invalid_request");
     // Expired or unknown sign-in request ids.
     let r = c.get(&s.slug, "/login?request=0123456789abcdef0123456789abcdef");
@@ -284,7 +268,7 @@ fn nothing_crosses_applications(c: &Client) {
         "POST",
         &b_app.slug,
         "/oauth2/introspect",
-        &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &format!("Basic {}", b64(&format!("{}:{}", b_app.client_id, b_app.client_secret))))],
+        &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &aero2_tests::basic_auth(&b_app.client_id, &b_app.client_secret))],
         Some(&format!("token={at}")),
     );
     assert_eq!(intro.json(), serde_json::json!({"active": false}));

@@ -328,3 +328,19 @@ pub fn oidc_http(c: &Client) -> impl Fn(openidconnect::HttpRequest) -> Result<op
         builder.body(r.body.into_bytes()).map_err(std::io::Error::other)
     }
 }
+
+/// An `Authorization: Basic` value for client credentials (RFC 6749
+/// §2.3.1: id and secret form-encoded, then base64).
+pub fn basic_auth(id: &str, secret: &str) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let enc = |v: &str| browser::form_encode(&[("x", v)])[2..].to_owned();
+    let raw = format!("{}:{}", enc(id), enc(secret));
+    let mut out = String::from("Basic ");
+    for chunk in raw.as_bytes().chunks(3) {
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { A[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}

@@ -18,7 +18,7 @@ pub fn client_ip(req: &Request) -> Result<Option<String>> {
 /// Counts one request of `class` for `subject` (IP, identifier, client).
 pub fn hit(op: &Op<'_>, class: Class, subject: Option<&str>) -> Result<Verdict> {
     let key = class.key(subject.map(bounded));
-    let limit = class.default_limit();
+    let limit = op.app.settings.rate_limit(class);
     let mut counter = store::counter(&op.sql, &key)?;
     let verdict = counter.hit(op.now, limit);
     if verdict == Verdict::Allowed {
@@ -49,4 +49,12 @@ fn bounded(s: &str) -> &str {
         Some((i, _)) => s.get(..i).unwrap_or(s),
         None => s,
     }
+}
+
+/// A JSON 429 for the OAuth endpoints, with `Retry-After` (RFC 6585 §4).
+pub fn too_many_json(retry_after_secs: i64) -> Result<worker::Response> {
+    let body = serde_json::json!({ "error": "temporarily_unavailable", "error_description": "rate limit exceeded" });
+    let mut resp = super::oauth_json(429, &body)?;
+    resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
+    Ok(resp)
 }

@@ -42,6 +42,9 @@ pub struct ApplicationSettings {
     /// sent but nothing waits for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verification: Option<EmailVerification>,
+    /// Overrides of the default rate limits, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<crate::rate_limit::LimitOverrides>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +70,12 @@ pub struct LockoutSettings {
 const CODE_TTL_RANGE: std::ops::RangeInclusive<u64> = 5..=600;
 
 impl ApplicationSettings {
+    /// The rate limit in force for `class`.
+    #[must_use]
+    pub fn rate_limit(&self, class: crate::rate_limit::Class) -> crate::rate_limit::Limit {
+        self.rate_limits.as_ref().map_or_else(|| class.default_limit(), |o| o.limit(class))
+    }
+
     /// The lockout policy in force for this application.
     #[must_use]
     pub fn lockout_policy(&self) -> LockoutPolicy {
@@ -147,8 +156,11 @@ fn parse_lockout(v: &Value) -> Result<LockoutSettings, ApiError> {
 
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
-    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification"])?;
+    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits"])?;
     let mut settings = ApplicationSettings::default();
+    if let Some(v) = obj.get("rate_limits") {
+        settings.rate_limits = Some(crate::rate_limit::LimitOverrides::from_json(v)?);
+    }
     if let Some(v) = obj.get("email_verification") {
         settings.email_verification = Some(match v.as_str() {
             Some("off") => EmailVerification::Off,

@@ -55,10 +55,78 @@ impl Class {
         }
     }
 
+    pub const ALL: [Class; 7] = [
+        Class::SignInPerIp,
+        Class::SignInPerIdentifier,
+        Class::SignUpPerIp,
+        Class::TokenPerClient,
+        Class::TokenPerIp,
+        Class::MailPerIdentifier,
+        Class::MailPerIp,
+    ];
+
+    /// The name an application's settings use for this class.
+    #[must_use]
+    pub fn setting_name(self) -> &'static str {
+        match self {
+            Class::SignInPerIp => "sign_in_per_ip",
+            Class::SignInPerIdentifier => "sign_in_per_identifier",
+            Class::SignUpPerIp => "sign_up_per_ip",
+            Class::TokenPerClient => "token_per_client",
+            Class::TokenPerIp => "token_per_ip",
+            Class::MailPerIdentifier => "mail_per_identifier",
+            Class::MailPerIp => "mail_per_ip",
+        }
+    }
+
     /// The counter key for this class and subject (IP, email, client id).
     #[must_use]
     pub fn key(self, subject: Option<&str>) -> String {
         format!("{}:{}", self.name(), subject.filter(|s| !s.is_empty()).unwrap_or("unknown"))
+    }
+}
+
+/// An application's overrides of the default limits, by setting name:
+/// `{"sign_in_per_ip": {"max": 100, "window_seconds": 60}, …}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitOverrides(pub std::collections::BTreeMap<String, LimitSetting>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitSetting {
+    pub max: u32,
+    pub window_seconds: u32,
+}
+
+impl LimitOverrides {
+    /// The limit in force for `class`.
+    #[must_use]
+    pub fn limit(&self, class: Class) -> Limit {
+        self.0.get(class.setting_name()).map_or_else(
+            || class.default_limit(),
+            |s| Limit { max: s.max, window_ms: i64::from(s.window_seconds) * 1000 },
+        )
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Result<Self, crate::error::ApiError> {
+        use crate::error::ApiError;
+        let field = "settings.rate_limits";
+        let obj = v.as_object().ok_or_else(|| ApiError::invalid(field, "must be an object"))?;
+        let mut out = std::collections::BTreeMap::new();
+        for (name, setting) in obj {
+            let Some(class) = Class::ALL.into_iter().find(|c| c.setting_name() == name) else {
+                let names: Vec<&str> = Class::ALL.iter().map(|c| c.setting_name()).collect();
+                return Err(ApiError::invalid(field, format!("has no limit '{}'; known: {}", crate::json_body::truncate(name, 40), names.join(", "))));
+            };
+            let s = setting.as_object().ok_or_else(|| ApiError::invalid(field, "entries must be {max, window_seconds}"))?;
+            let int = |key: &str, range: std::ops::RangeInclusive<u64>| {
+                s.get(key).and_then(serde_json::Value::as_u64).filter(|n| range.contains(n)).and_then(|n| u32::try_from(n).ok())
+            };
+            let (Some(max), Some(window_seconds)) = (int("max", 1..=1_000_000), int("window_seconds", 1..=86_400)) else {
+                return Err(ApiError::invalid(field, "entries need max (1..1000000) and window_seconds (1..86400)"));
+            };
+            out.insert(class.setting_name().to_owned(), LimitSetting { max, window_seconds });
+        }
+        Ok(Self(out))
     }
 }
 
@@ -110,6 +178,16 @@ mod tests {
         assert_eq!(c.count, 3, "refusals are not counted");
         assert_eq!(c.hit(UnixMillis(10_999), limit), Verdict::Limited { retry_after_secs: 1 });
         assert_eq!(c.hit(UnixMillis(11_000), limit), Verdict::Allowed, "next window");
+    }
+
+    #[test]
+    fn applications_override_limits_by_name() {
+        let o = LimitOverrides::from_json(&serde_json::json!({"sign_in_per_ip": {"max": 5, "window_seconds": 10}})).unwrap();
+        assert_eq!(o.limit(Class::SignInPerIp), Limit { max: 5, window_ms: 10_000 });
+        assert_eq!(o.limit(Class::SignUpPerIp), Class::SignUpPerIp.default_limit());
+        for bad in [serde_json::json!({"nope": {"max": 1, "window_seconds": 1}}), serde_json::json!({"sign_in_per_ip": {"max": 0, "window_seconds": 1}}), serde_json::json!([])] {
+            assert_eq!(LimitOverrides::from_json(&bad).unwrap_err().body().field, Some("settings.rate_limits"));
+        }
     }
 
     #[test]
