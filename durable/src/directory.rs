@@ -247,6 +247,36 @@ pub async fn set_email_verified(db: &D1Database, app_id: &str, user_id: &str, em
     Ok(())
 }
 
+/// Rewrites a user's name and picture.
+pub async fn update_profile(db: &D1Database, u: &User) -> Result<()> {
+    db.prepare("UPDATE users SET name = ?3, picture = ?4, updated_at = ?5 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[
+            text(&u.app_id),
+            text(&u.id),
+            u.name.as_deref().map_or(JsValue::NULL, text),
+            u.picture.as_deref().map_or(JsValue::NULL, text),
+            int(u.updated_at),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Moves a user to a confirmed new address; `false` if another account of
+/// the application has it.
+pub async fn change_email(db: &D1Database, app_id: &str, user_id: &str, email: &str, now: UnixMillis) -> Result<bool> {
+    let result = db
+        .prepare("UPDATE users SET email = ?3, email_verified = 1, updated_at = ?4 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(app_id), text(user_id), text(email), int(now.0)])?
+        .run()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
     db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 ORDER BY created_at, id"))
         .bind(&[text(app_id)])?

@@ -6,6 +6,7 @@
 //! start servers of their own.
 
 mod clients;
+mod account;
 mod domains;
 mod lockout;
 mod management;
@@ -44,6 +45,7 @@ fn main() {
         ("lockout", lockout::tests()),
         ("signup", signup::tests()),
         ("recovery", recovery::tests()),
+        ("account", account::tests()),
         ("persistence", persistence::tests()),
         ("ui", ui::tests()),
     ];

@@ -15,6 +15,7 @@
 //! decode the request, call them, persist through `store`, and encode.
 
 mod access;
+mod account;
 mod authorize;
 mod clients;
 mod discovery;
@@ -80,6 +81,7 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
         ("/login" | "/signup" | "/consent", Method::Get | Method::Post) => interaction::handle(req, op).await?,
         ("/forgot" | "/reset", Method::Get | Method::Post) => recovery::handle(req, op).await?,
         ("/verify", Method::Get) => verification::handle(req, op).await?,
+        (p, _) if p == "/account" || p.starts_with("/account/") => account::handle(req, op).await?,
         ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
         (
             paths::OPENID_CONFIGURATION_PATH

@@ -28,8 +28,13 @@ impl Current {
 
     /// The `sid` claim: names the session without revealing its key.
     pub fn sid(&self) -> String {
-        sha256_hex(format!("sid:{}", self.id_hash).as_bytes()).chars().take(32).collect()
+        sid_of(&self.id_hash)
     }
+}
+
+/// The public id (`sid`) of the session stored under `id_hash`.
+pub fn sid_of(id_hash: &str) -> String {
+    sha256_hex(format!("sid:{id_hash}").as_bytes()).chars().take(32).collect()
 }
 
 pub fn current(req: &Request, op: &Op<'_>) -> Result<Option<Current>> {

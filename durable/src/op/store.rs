@@ -152,6 +152,41 @@ pub fn touch_session(sql: &SqlStorage, id_hash: &str, now: UnixMillis, idle_ms: 
     Ok(found)
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionRow {
+    pub id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// A user's live sessions, most recently used first.
+pub fn user_sessions(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> Result<Vec<SessionRow>> {
+    sql.exec(
+        "SELECT id, created_at, last_seen_at, user_agent, ip FROM sessions
+         WHERE user_id = ?1 AND idle_expires_at > ?2 AND absolute_expires_at > ?2 ORDER BY last_seen_at DESC",
+        vec![user_id.into(), t(now)],
+    )?
+    .to_array()
+}
+
+/// Ends one session and every grant issued through it (by its `sid`).
+pub fn end_session(sql: &SqlStorage, id_hash: &str, sid: &str, now: UnixMillis) -> Result<()> {
+    sql.exec("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
+    sql.exec(
+        "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE session_id = ?1)",
+        vec![sid.into()],
+    )?;
+    sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE session_id = ?1", vec![sid.into(), t(now)])?;
+    Ok(())
+}
+
+/// The grant an access token was issued under, if it is bound to one.
+pub fn access_token_grant(sql: &SqlStorage, jti: &str) -> Result<Option<String>> {
+    Ok(first::<Text>(sql, "SELECT grant_id AS value FROM access_tokens WHERE jti = ?1", vec![jti.into()])?.map(|r| r.value))
+}
+
 pub fn delete_user_sessions(sql: &SqlStorage, user_id: &str) -> Result<()> {
     sql.exec("DELETE FROM sessions WHERE user_id = ?1", vec![user_id.into()])?;
     Ok(())
@@ -269,6 +304,20 @@ pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<Grant>> {
 pub fn revoke_grant(sql: &SqlStorage, id: &str, now: UnixMillis) -> Result<()> {
     sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", vec![id.into(), t(now)])?;
     sql.exec("DELETE FROM refresh_tokens WHERE grant_id = ?1", vec![id.into()])?;
+    Ok(())
+}
+
+/// Revokes every grant of a user but `keep` (the caller's own).
+pub fn revoke_user_grants_except(sql: &SqlStorage, user_id: &str, keep: Option<&str>, now: UnixMillis) -> Result<()> {
+    let keep = keep.unwrap_or_default();
+    sql.exec(
+        "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = ?1 AND id != ?2)",
+        vec![user_id.into(), keep.into()],
+    )?;
+    sql.exec(
+        "UPDATE grants SET revoked_at = COALESCE(revoked_at, ?3) WHERE user_id = ?1 AND id != ?2",
+        vec![user_id.into(), keep.into(), t(now)],
+    )?;
     Ok(())
 }
 

@@ -58,8 +58,18 @@ pub async fn send_link(req: &Request, op: &Op<'_>, user: &User) -> Result<()> {
 /// is still the user's.
 pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
     let token = query(&req)?.ok().and_then(|p| p.get("token").ok().flatten().map(str::to_owned)).unwrap_or_default();
-    let grant = store::take_single_use(&op.sql, KIND, &sha256_hex(token.as_bytes()), op.now)?
-        .and_then(|g| serde_json::from_str::<VerifyGrant>(&g).ok());
+    let key = sha256_hex(token.as_bytes());
+    if let Some(change) = store::take_single_use(&op.sql, super::account::EMAIL_CHANGE, &key, op.now)?
+        .and_then(|g| serde_json::from_str::<super::account::EmailChange>(&g).ok())
+    {
+        let db = db::database(op.env)?;
+        if !directory::change_email(&db, &op.app.id, &change.user_id, &change.email, op.now).await? {
+            return pages::error_page("Address in use", "Another account already uses this address.", 409);
+        }
+        op.users.borrow_mut().clear();
+        return pages::notice_page("Email changed", "Your account now uses this address. Sign in with it from now on.");
+    }
+    let grant = store::take_single_use(&op.sql, KIND, &key, op.now)?.and_then(|g| serde_json::from_str::<VerifyGrant>(&g).ok());
     let Some(grant) = grant else {
         return pages::error_page("Link expired", "This confirmation link has expired or was already used. Sign in to get a new one.", 400);
     };

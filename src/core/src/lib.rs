@@ -6,6 +6,7 @@
 //! natively with a fixed clock and fixed bytes. It never depends on `worker`,
 //! `js-sys` or `wasm-bindgen` (CI checks this with `cargo tree`).
 
+pub mod account;
 pub mod api_key;
 pub mod application;
 pub mod cache;
