@@ -14,9 +14,8 @@ use super::session::sid_of;
 use super::{access, limits, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::{self, Mail};
-use crate::{db, password, respond, rng, schema};
+use crate::{db, password, respond};
 use aero2_core::account::{parse_email_change, PasswordChange, ProfilePatch};
-use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::error::ApiError;
 use aero2_core::lockout::Attempt;
 use aero2_core::oauth::error::OAuthError;
@@ -123,11 +122,8 @@ async fn change_email(req: &mut Request, op: &Op<'_>, user: &User) -> Result<std
     if matches!(limits::hit(op, aero2_core::rate_limit::Class::MailPerIdentifier, Some(&user.id))?, aero2_core::rate_limit::Verdict::Limited { .. }) {
         return Ok(Err(ApiError::Forbidden("too many address changes; try again later")));
     }
-    let token = format!("vfy_{}", hex(&rng::bytes::<32>()?));
-    let expires = op.now.plus_millis(EMAIL_CHANGE_TTL_MS);
-    let grant = serde_json::to_string(&EmailChange { user_id: user.id.clone(), email: email.clone() })?;
-    store::put_single_use(&op.sql, EMAIL_CHANGE, &sha256_hex(token.as_bytes()), &grant, expires)?;
-    schema::arm_alarm_by(&op.storage, expires).await?;
+    let grant = EmailChange { user_id: user.id.clone(), email: email.clone() };
+    let token = super::mint_link_token(op, "vfy", EMAIL_CHANGE, &grant, EMAIL_CHANGE_TTL_MS).await?;
     let mail = Mail {
         recipient: email.clone(),
         subject: format!("Confirm your new email for {}", op.app.name),

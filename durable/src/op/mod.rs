@@ -153,3 +153,15 @@ pub fn see_other(location: &str) -> Result<Response> {
     headers.set("cache-control", "no-store")?;
     Ok(Response::empty()?.with_status(303).with_headers(headers))
 }
+
+/// Mints a single-use link token (`prefix` + 32 random bytes) for `kind`,
+/// stores its SHA-256 with `payload` until `ttl_ms` from now, and makes
+/// sure the object's alarm sweeps it afterwards. Returns the token.
+pub async fn mint_link_token(op: &Op<'_>, prefix: &str, kind: &str, payload: &impl serde::Serialize, ttl_ms: i64) -> Result<String> {
+    let token = format!("{prefix}_{}", aero2_core::encoding::hex(&crate::rng::bytes::<32>()?));
+    let expires = op.now.plus_millis(ttl_ms);
+    let key = aero2_core::encoding::sha256_hex(token.as_bytes());
+    store::put_single_use(&op.sql, kind, &key, &serde_json::to_string(payload)?, expires)?;
+    crate::schema::arm_alarm_by(&op.storage, expires).await?;
+    Ok(token)
+}

@@ -8,8 +8,8 @@
 use super::interaction::with_csrf;
 use super::{form, limits, query, store, Op};
 use crate::mailer::{self, Mail};
-use crate::{db, directory, pages, password, rng, schema};
-use aero2_core::encoding::{hex, sha256_hex};
+use crate::{db, directory, pages, password};
+use aero2_core::encoding::sha256_hex;
 use aero2_core::password::{check_password, normalize_email};
 use aero2_core::rate_limit::{Class, Verdict};
 use serde::{Deserialize, Serialize};
@@ -73,11 +73,8 @@ async fn forgot(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Resul
         None => None,
     };
     if let Some((user, email)) = user.filter(|u| !u.disabled).and_then(|u| u.email.clone().map(|e| (u, e))) {
-        let token = format!("rst_{}", hex(&rng::bytes::<32>()?));
-        let expires = op.now.plus_millis(TTL_MS);
-        let grant = serde_json::to_string(&ResetGrant { user_id: user.id, email: email.clone() })?;
-        store::put_single_use(&op.sql, KIND, &sha256_hex(token.as_bytes()), &grant, expires)?;
-        schema::arm_alarm_by(&op.storage, expires).await?;
+        let grant = ResetGrant { user_id: user.id, email: email.clone() };
+        let token = super::mint_link_token(op, "rst", KIND, &grant, TTL_MS).await?;
         let mail = Mail {
             recipient: email,
             subject: format!("Reset your {} password", op.app.name),

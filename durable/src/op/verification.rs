@@ -7,9 +7,9 @@
 use super::{limits, query, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::{self, Mail};
-use crate::{db, pages, rng, schema};
+use crate::{db, pages};
 use aero2_core::application::EmailVerification;
-use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::encoding::sha256_hex;
 use aero2_core::rate_limit::{Class, Verdict};
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Result};
@@ -36,11 +36,8 @@ pub async fn send_link(req: &Request, op: &Op<'_>, user: &User) -> Result<()> {
             return Ok(());
         }
     }
-    let token = format!("vfy_{}", hex(&rng::bytes::<32>()?));
-    let expires = op.now.plus_millis(TTL_MS);
-    let grant = serde_json::to_string(&VerifyGrant { user_id: user.id.clone(), email: email.clone() })?;
-    store::put_single_use(&op.sql, KIND, &sha256_hex(token.as_bytes()), &grant, expires)?;
-    schema::arm_alarm_by(&op.storage, expires).await?;
+    let grant = VerifyGrant { user_id: user.id.clone(), email: email.clone() };
+    let token = super::mint_link_token(op, "vfy", KIND, &grant, TTL_MS).await?;
     let mail = Mail {
         recipient: email,
         subject: format!("Confirm your email for {}", op.app.name),
