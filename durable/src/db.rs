@@ -12,15 +12,22 @@ use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 pub const BINDING: &str = "DB";
 
+/// A bound boolean, stored as 0 or 1.
+pub(crate) fn flag(b: bool) -> JsValue {
+    int(i64::from(b))
+}
+
 pub fn database(env: &Env) -> Result<D1Database> {
     env.d1(BINDING)
 }
 
-fn text(s: &str) -> JsValue {
+/// A bound text value.
+pub(crate) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
-fn int(v: i64) -> JsValue {
+/// A bound integer (milliseconds and counters stay far below 2^53).
+pub(crate) fn int(v: i64) -> JsValue {
     // Millisecond timestamps and counters stay far below 2^53.
     #[allow(clippy::cast_precision_loss)]
     JsValue::from_f64(v as f64)

@@ -9,21 +9,9 @@ use aero2_core::password::NewUser;
 use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
+use crate::db::{flag, int, text};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
-
-fn text(s: &str) -> JsValue {
-    JsValue::from_str(s)
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn int(v: i64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
-
-fn flag(b: bool) -> JsValue {
-    int(i64::from(b))
-}
 
 // -------------------------------------------------------------------- clients
 

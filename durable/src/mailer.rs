@@ -11,12 +11,12 @@
 //!
 //! Message bodies carry single-use links; they are never logged.
 
+use crate::db::{int, text};
 use crate::rng;
 use aero2_core::encoding::hex;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Fetch, Headers, Method, Request, RequestInit, Result};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,17 +51,15 @@ pub async fn send(env: &Env, db: &D1Database, app_id: &str, mail: &Mail, now: Un
 }
 
 async fn to_outbox(db: &D1Database, app_id: &str, mail: &Mail, now: UnixMillis) -> Result<()> {
-    #[allow(clippy::cast_precision_loss)]
-    let at = JsValue::from_f64(now.0 as f64);
     db.prepare("INSERT INTO mail_outbox (id, app_id, recipient, subject, body, kind, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .bind(&[
-            JsValue::from_str(&format!("msg_{}", hex(&rng::bytes::<16>()?))),
-            JsValue::from_str(app_id),
-            JsValue::from_str(&mail.recipient),
-            JsValue::from_str(&mail.subject),
-            JsValue::from_str(&mail.body),
-            JsValue::from_str(&mail.kind),
-            at,
+            text(&format!("msg_{}", hex(&rng::bytes::<16>()?))),
+            text(app_id),
+            text(&mail.recipient),
+            text(&mail.subject),
+            text(&mail.body),
+            text(&mail.kind),
+            int(now.0),
         ])?
         .run()
         .await?;
@@ -89,7 +87,7 @@ async fn to_http(env: &Env, mail: &Mail) -> Result<()> {
 
 pub async fn outbox(db: &D1Database, app_id: &str) -> Result<Vec<OutboxEntry>> {
     db.prepare("SELECT id, recipient, subject, body, kind, created_at FROM mail_outbox WHERE app_id = ?1 ORDER BY created_at, id")
-        .bind(&[JsValue::from_str(app_id)])?
+        .bind(&[text(app_id)])?
         .all()
         .await?
         .results()

@@ -12,15 +12,13 @@ use aero2_core::host::validate_hostname;
 use serde_json::json;
 use worker::Request;
 
-pub const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
-
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let domains = db::list_domains(&ctx.db, &app.id).await?;
     Ok(Ok(respond::json(200, &json!({ "domains": domains }))?))
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let platform = ctx.env.var(PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
     let hostname = match body::json(req).await?.and_then(|b| parse_new_domain(&b, &platform)) {
         Ok(h) => h,
         Err(e) => return Ok(Err(e)),

@@ -309,26 +309,22 @@ pub fn revoke_grant(sql: &SqlStorage, id: &str, now: UnixMillis) -> Result<()> {
 
 /// Revokes every grant of a user but `keep` (the caller's own).
 pub fn revoke_user_grants_except(sql: &SqlStorage, user_id: &str, keep: Option<&str>, now: UnixMillis) -> Result<()> {
-    let keep = keep.unwrap_or_default();
+    let keep: V = keep.into();
     sql.exec(
-        "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = ?1 AND id != ?2)",
-        vec![user_id.into(), keep.into()],
+        "DELETE FROM refresh_tokens WHERE grant_id IN
+         (SELECT id FROM grants WHERE user_id = ?1 AND (?2 IS NULL OR id != ?2))",
+        vec![user_id.into(), keep.clone()],
     )?;
     sql.exec(
-        "UPDATE grants SET revoked_at = COALESCE(revoked_at, ?3) WHERE user_id = ?1 AND id != ?2",
-        vec![user_id.into(), keep.into(), t(now)],
+        "UPDATE grants SET revoked_at = COALESCE(revoked_at, ?3) WHERE user_id = ?1 AND (?2 IS NULL OR id != ?2)",
+        vec![user_id.into(), keep, t(now)],
     )?;
     Ok(())
 }
 
 /// Revokes every grant of a user (sign-out of everything, account disabled).
 pub fn revoke_user_grants(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> Result<()> {
-    sql.exec(
-        "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = ?1)",
-        vec![user_id.into()],
-    )?;
-    sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE user_id = ?1", vec![user_id.into(), t(now)])?;
-    Ok(())
+    revoke_user_grants_except(sql, user_id, None, now)
 }
 
 // ------------------------------------------------------------- refresh tokens

@@ -24,8 +24,6 @@ pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
 use worker::js_sys::Uint8Array;
 use worker::{event, Context, Env, Method, Request, RequestInit, RequestRedirect, Response, Result};
 
-const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
-
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
@@ -33,7 +31,7 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let platform = env.var(PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = env.var(forward::PLATFORM_DOMAIN_VAR)?.to_string();
     let origin = req.headers().get("origin")?;
     let (resp, allowed_origins) = match serve(req, &env, &platform).await {
         Ok(r) => r,
