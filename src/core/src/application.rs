@@ -45,6 +45,10 @@ pub struct ApplicationSettings {
     /// Overrides of the default rate limits, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limits: Option<crate::rate_limit::LimitOverrides>,
+    /// When a sign-in through an identity provider may join an existing
+    /// account by email (default: both sides verified; see `rp::linking`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_linking: Option<crate::rp::linking::LinkPolicy>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,8 +160,18 @@ fn parse_lockout(v: &Value) -> Result<LockoutSettings, ApiError> {
 
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
-    reject_unknown(obj, &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits"])?;
+    reject_unknown(
+        obj,
+        &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits", "idp_linking"],
+    )?;
     let mut settings = ApplicationSettings::default();
+    if let Some(v) = obj.get("idp_linking") {
+        settings.idp_linking = Some(
+            v.as_str()
+                .and_then(crate::rp::linking::LinkPolicy::parse)
+                .ok_or_else(|| ApiError::invalid("settings.idp_linking", "must be \"verified_email\" or \"never\""))?,
+        );
+    }
     if let Some(v) = obj.get("rate_limits") {
         settings.rate_limits = Some(crate::rate_limit::LimitOverrides::from_json(v)?);
     }

@@ -23,6 +23,7 @@ pub mod json_body;
 pub mod oauth;
 pub mod password;
 pub mod rate_limit;
+pub mod rp;
 pub mod secret;
 pub mod signing_keys;
 pub mod signup;

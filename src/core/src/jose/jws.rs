@@ -60,7 +60,7 @@ impl Header {
         })
     }
 
-    fn from_json(bytes: &[u8]) -> Result<Self, JoseError> {
+    fn from_json(bytes: &[u8], require_kid: bool) -> Result<Self, JoseError> {
         // A duplicated member keeps its last value, one of the two choices
         // RFC 7515 §4 allows.
         let value: Value = serde_json::from_slice(bytes).map_err(|_| JoseError::Malformed("header is not JSON"))?;
@@ -73,6 +73,7 @@ impl Header {
         }
         let kid = match header_str(obj, "kid")? {
             Some(kid) if !kid.is_empty() => kid.to_owned(),
+            None if !require_kid => String::new(),
             _ => return Err(JoseError::MissingKid),
         };
         let typ = header_str(obj, "typ")?.map(str::to_owned);
@@ -132,6 +133,18 @@ impl ParsedJws {
 /// Splits and decodes a compact JWS (RFC 7515 §5.2 steps 1–7). The claims
 /// are returned as JSON; checking them is [`crate::jose::validate`]'s job.
 pub fn parse(token: &str) -> Result<ParsedJws, JoseError> {
+    parse_inner(token, true)
+}
+
+/// [`parse`] for a token another issuer signed (an upstream identity
+/// provider's ID token): the same checks, except that `kid` may be absent
+/// (OIDC Core §10.1 lets an issuer with one key leave it out); it is then
+/// empty, and the verifier picks the key by algorithm.
+pub fn parse_foreign(token: &str) -> Result<ParsedJws, JoseError> {
+    parse_inner(token, false)
+}
+
+fn parse_inner(token: &str, require_kid: bool) -> Result<ParsedJws, JoseError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(JoseError::TooLarge);
     }
@@ -141,7 +154,7 @@ pub fn parse(token: &str) -> Result<ParsedJws, JoseError> {
         // Five segments would be a JWE (RFC 7516 §7.1); we issue none.
         return Err(JoseError::Malformed("not three dot-separated segments"));
     };
-    let header = Header::from_json(&b64::decode(header)?)?;
+    let header = Header::from_json(&b64::decode(header)?, require_kid)?;
     let claims: Value =
         serde_json::from_slice(&b64::decode(payload)?).map_err(|_| JoseError::Malformed("claims are not JSON"))?;
     if !claims.is_object() {
@@ -204,7 +217,7 @@ mod tests {
         );
         assert_eq!(Header::new(Alg::RS256, "k1", None).to_json(), r#"{"alg":"RS256","kid":"k1"}"#);
         let odd = Header::new(Alg::RS256, "a\"b\\c", Some("x\ny"));
-        assert_eq!(Header::from_json(odd.to_json().as_bytes()).unwrap(), odd);
+        assert_eq!(Header::from_json(odd.to_json().as_bytes(), true).unwrap(), odd);
     }
 
     #[test]

@@ -109,6 +109,52 @@ pub fn validate_id_token_hint(
     Ok(IdTokenHint { sub, client_id, sid })
 }
 
+/// Checks an upstream provider's ID token whose signature verified, per
+/// OIDC Core §3.1.3.7: `iss` is one of `issuers` (exactly), `aud` names
+/// `client_id` and, if it names others too, `azp` is `client_id`; `exp` not
+/// past and `iat` not in the future (beyond the leeway); `nonce` is the one
+/// we sent (§3.1.3.7 step 11, required since we always send one); `sub` a
+/// non-empty string of at most 255 characters (§2). Returns the claims.
+pub fn validate_upstream_id_token<'a>(
+    claims: &'a Value,
+    issuers: &[&str],
+    client_id: &str,
+    nonce: &str,
+    now: UnixMillis,
+    leeway_secs: i64,
+) -> Result<&'a Map<String, Value>, JoseError> {
+    let c = object(claims)?;
+    let iss = required_str(c, "iss")?;
+    if !issuers.contains(&iss.as_str()) {
+        return Err(JoseError::WrongIssuer);
+    }
+    let sub = required_str(c, "sub")?;
+    if sub.chars().count() > 255 {
+        return Err(JoseError::InvalidClaim("sub"));
+    }
+    let aud = audience(c)?;
+    if !aud.contains(client_id) {
+        return Err(JoseError::WrongAudience);
+    }
+    let azp = optional_str(c, "azp")?;
+    if azp.as_deref().is_some_and(|a| a != client_id) || (aud.iter().count() > 1 && azp.is_none()) {
+        return Err(JoseError::WrongAudience);
+    }
+    let exp = required_time(c, "exp")?;
+    let iat = required_time(c, "iat")?;
+    let leeway_ms = leeway_secs.max(0).saturating_mul(1000);
+    if now.0 >= secs_to_ms(exp).saturating_add(leeway_ms) {
+        return Err(JoseError::Expired);
+    }
+    check_not_in_future(now, leeway_ms, Some(iat))?;
+    check_not_in_future(now, leeway_ms, optional_time(c, "nbf")?)?;
+    match optional_str(c, "nonce")? {
+        Some(n) if crate::secret::constant_time_eq(n.as_bytes(), nonce.as_bytes()) => Ok(c),
+        Some(_) => Err(JoseError::InvalidClaim("nonce")),
+        None => Err(JoseError::MissingClaim("nonce")),
+    }
+}
+
 fn object(claims: &Value) -> Result<&Map<String, Value>, JoseError> {
     claims.as_object().ok_or(JoseError::Malformed("claims are not a JSON object"))
 }
@@ -195,6 +241,33 @@ mod tests {
     const NOW_SECS: i64 = 1_700_000_000;
     const NOW: UnixMillis = UnixMillis(NOW_SECS * 1000);
     const LEEWAY: i64 = 30;
+
+    #[test]
+    fn upstream_id_tokens_are_checked_per_oidc_core_3_1_3_7() {
+        let good = json!({"iss": "https://up.example", "sub": "u1", "aud": "cid", "exp": NOW_SECS + 60, "iat": NOW_SECS, "nonce": "n1"});
+        let check = |c: &Value| validate_upstream_id_token(c, &["https://up.example"], "cid", "n1", NOW, LEEWAY).map(|_| ());
+        assert_eq!(check(&good), Ok(()));
+        let with = |k: &str, v: Value| {
+            let mut c = good.clone();
+            c[k] = v;
+            c
+        };
+        assert_eq!(check(&with("iss", json!("https://evil.example"))), Err(JoseError::WrongIssuer));
+        assert_eq!(check(&with("aud", json!("other"))), Err(JoseError::WrongAudience));
+        assert_eq!(check(&with("aud", json!(["cid", "other"]))), Err(JoseError::WrongAudience));
+        let mut many = with("aud", json!(["cid", "other"]));
+        many["azp"] = json!("cid");
+        assert_eq!(check(&many), Ok(()));
+        assert_eq!(check(&with("azp", json!("other"))), Err(JoseError::WrongAudience));
+        assert_eq!(check(&with("exp", json!(NOW_SECS - LEEWAY - 1))), Err(JoseError::Expired));
+        assert_eq!(check(&with("iat", json!(NOW_SECS + LEEWAY + 5))), Err(JoseError::NotYetValid));
+        assert_eq!(check(&with("nonce", json!("n2"))), Err(JoseError::InvalidClaim("nonce")));
+        let mut no_nonce = good.clone();
+        no_nonce.as_object_mut().unwrap().remove("nonce");
+        assert_eq!(check(&no_nonce), Err(JoseError::MissingClaim("nonce")));
+        assert_eq!(check(&with("sub", json!(""))), Err(JoseError::InvalidClaim("sub")));
+        assert_eq!(check(&with("sub", json!("x".repeat(256)))), Err(JoseError::InvalidClaim("sub")));
+    }
 
     fn at_header() -> Header {
         Header::new(Alg::ES256, "k", Some(ACCESS_TOKEN_TYP))

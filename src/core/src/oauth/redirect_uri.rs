@@ -168,7 +168,7 @@ fn is_loopback_ip(host: &str) -> bool {
     host == "127.0.0.1" || host == "[::1]"
 }
 
-fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     is_loopback_ip(host) || host == "localhost" || host.ends_with(".localhost")
 }
 
