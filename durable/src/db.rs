@@ -33,7 +33,7 @@ pub(crate) fn int(v: i64) -> JsValue {
     JsValue::from_f64(v as f64)
 }
 
-fn stmt(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement> {
+pub(crate) fn stmt(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement> {
     db.prepare(sql).bind(args)
 }
 
@@ -152,6 +152,8 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
     db.batch(vec![
         stmt(db, "DELETE FROM api_keys WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM custom_domains WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM user_identities WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM identity_providers WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM users WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM oauth_clients WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM invitations WHERE app_id = ?1", &id)?,

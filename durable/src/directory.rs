@@ -176,22 +176,24 @@ const USER_COLUMNS: &str =
     "id, app_id, email, email_verified, name, picture, password_hash, disabled, created_at, updated_at";
 
 pub async fn insert_user(db: &D1Database, u: &User) -> Result<()> {
-    db.prepare(format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))
-        .bind(&[
-            text(&u.id),
-            text(&u.app_id),
-            u.email.as_deref().map_or(JsValue::NULL, text),
-            flag(u.email_verified),
-            u.name.as_deref().map_or(JsValue::NULL, text),
-            u.picture.as_deref().map_or(JsValue::NULL, text),
-            u.password_hash.as_deref().map_or(JsValue::NULL, text),
-            flag(u.disabled),
-            int(u.created_at),
-            int(u.updated_at),
-        ])?
-        .run()
-        .await?;
+    insert_user_statement(db, u)?.run().await?;
     Ok(())
+}
+
+/// The INSERT of `u`, for a batch.
+pub fn insert_user_statement(db: &D1Database, u: &User) -> Result<worker::D1PreparedStatement> {
+    db.prepare(format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")).bind(&[
+        text(&u.id),
+        text(&u.app_id),
+        u.email.as_deref().map_or(JsValue::NULL, text),
+        flag(u.email_verified),
+        u.name.as_deref().map_or(JsValue::NULL, text),
+        u.picture.as_deref().map_or(JsValue::NULL, text),
+        u.password_hash.as_deref().map_or(JsValue::NULL, text),
+        flag(u.disabled),
+        int(u.created_at),
+        int(u.updated_at),
+    ])
 }
 
 pub async fn user_by_id(db: &D1Database, app_id: &str, id: &str) -> Result<Option<User>> {

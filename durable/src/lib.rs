@@ -11,6 +11,7 @@
 pub mod db;
 pub mod directory;
 pub mod forward;
+pub mod idps;
 pub mod jwks_signer;
 pub mod mailer;
 mod management;
@@ -21,6 +22,7 @@ pub mod respond;
 pub mod rng;
 mod schema;
 pub mod tenant_app;
+pub mod upstream;
 pub mod webcrypto;
 
 /// The current time as the core takes it.

@@ -28,26 +28,47 @@ fn html(body: String, status: u16) -> Result<Response> {
     Ok(Response::ok(body)?.with_status(status).with_headers(headers))
 }
 
-/// Sign-in form for pending request `request`; `email` refills the field
-/// after a failed attempt, `error` says why in the alert box.
-/// `signup_open` offers the sign-up link (not when the application's
-/// sign-up policy is `disabled`).
-pub fn login_page(
-    app_name: &str,
-    request: &str,
-    csrf: &str,
-    email: Option<&str>,
-    error: Option<&str>,
-    status: u16,
-    signup_open: bool,
-) -> Result<Response> {
-    let signup = if signup_open {
-        format!("<p class=\"alt\">No account? <a href=\"/signup?request={}\">Create one</a></p>", escape(request))
+/// What the sign-in page shows.
+pub struct LoginForm<'a> {
+    pub app_name: &'a str,
+    /// The pending authorization request it continues.
+    pub request: &'a str,
+    pub csrf: &'a str,
+    /// Refills the field after a failed attempt.
+    pub email: Option<&'a str>,
+    /// Why the last attempt failed, in the alert box.
+    pub error: Option<&'a str>,
+    /// Offers the sign-up link (not when sign-up is `disabled`).
+    pub signup_open: bool,
+    /// Enabled identity providers as (slug, display name).
+    pub providers: &'a [(String, String)],
+}
+
+pub fn login_page(f: &LoginForm<'_>, status: u16) -> Result<Response> {
+    let request = escape(f.request);
+    let signup = if f.signup_open {
+        format!("<p class=\"alt\">No account? <a href=\"/signup?request={request}\">Create one</a></p>")
     } else {
         String::new()
     };
-    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf), ("email", email.unwrap_or_default())];
-    html(fill(LOGIN, &values, &[("error_html", &alert(error)), ("signup_html", &signup)]), status)
+    let providers = if f.providers.is_empty() {
+        String::new()
+    } else {
+        let buttons: String = f
+            .providers
+            .iter()
+            .map(|(slug, name)| {
+                format!(
+                    "<a class=\"provider\" href=\"/rp/authorize/{}?request={request}\">Continue with {}</a>",
+                    escape(slug),
+                    escape(name)
+                )
+            })
+            .collect();
+        format!("<div class=\"providers\" aria-label=\"Other ways to sign in\"><p class=\"divider\">or</p>{buttons}</div>")
+    };
+    let values = [("app_name", f.app_name), ("request", f.request), ("csrf_token", f.csrf), ("email", f.email.unwrap_or_default())];
+    html(fill(LOGIN, &values, &[("error_html", &alert(f.error)), ("signup_html", &signup), ("providers_html", &providers)]), status)
 }
 
 /// Sign-up form; the same slots as sign-in.

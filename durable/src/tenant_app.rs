@@ -59,6 +59,7 @@ const OP_KEYS_CHANGED: &str = "keys-changed";
 const OP_USERS_CHANGED: &str = "users-changed";
 const OP_UNLOCK: &str = "unlock";
 const OP_USER_DISABLED: &str = "user-disabled";
+const OP_IDPS_CHANGED: &str = "idps-changed";
 
 #[derive(Serialize, Deserialize)]
 struct UserRef {
@@ -84,6 +85,9 @@ pub struct TenantApp {
     identity: RefCell<Option<Identity>>,
     /// Users read on hot paths; dropped by `users_changed`.
     users: RefCell<op::users::UserCache>,
+    /// Upstream identity providers and what was fetched from them; the
+    /// provider list is dropped by `idps_changed`.
+    upstream: RefCell<crate::upstream::Cache>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +110,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default(), users: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default(), users: RefCell::default(), upstream: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -149,6 +153,10 @@ impl TenantApp {
                 op::store::revoke_user_grants(&sql, &body.user_id, now())?;
                 op::store::delete_user_sessions(&sql, &body.user_id)?;
                 self.users.borrow_mut().clear();
+                return respond::no_content();
+            }
+            Some(OP_IDPS_CHANGED) => {
+                self.upstream.borrow_mut().forget_idps();
                 return respond::no_content();
             }
             Some(OP_USERS_CHANGED) => {
@@ -207,6 +215,7 @@ impl TenantApp {
             clients: &self.clients,
             keys: &self.keys,
             users: &self.users,
+            upstream: &self.upstream,
             now: now(),
         };
         match op::route(req, &op).await? {
@@ -270,6 +279,7 @@ impl TenantApp {
         *self.identity.borrow_mut() = Some(Identity::Deleted);
         self.clients.borrow_mut().clear();
         self.users.borrow_mut().clear();
+        *self.upstream.borrow_mut() = crate::upstream::Cache::default();
         *self.keys.borrow_mut() = op::signer::KeyCache::default();
         respond::no_content()
     }
@@ -332,6 +342,12 @@ pub async fn keys_changed(env: &Env, app_id: &str) -> Result<()> {
 /// edited), so no cached copy outlives the change.
 pub async fn users_changed(env: &Env, app_id: &str) -> Result<()> {
     internal_call(env, app_id, OP_USERS_CHANGED, None).await
+}
+
+/// Tells an application's object its identity providers changed, so the
+/// sign-in page and callbacks never use a deleted or disabled one.
+pub async fn idps_changed(env: &Env, app_id: &str) -> Result<()> {
+    internal_call(env, app_id, OP_IDPS_CHANGED, None).await
 }
 
 /// Clears the sign-in lockout of `identifier` (the operator's unlock).

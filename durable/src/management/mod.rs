@@ -17,6 +17,8 @@
 //! | GET, POST | `/applications/{id}/users` | same |
 //! | GET | `/applications/{id}/users/{user_id}` | same |
 //! | POST | `/applications/{id}/signing-keys/rotate` | same |
+//! | GET, POST | `/applications/{id}/idps` | same |
+//! | GET, PATCH, DELETE | `/applications/{id}/idps/{idp_id}` | same |
 //!
 //! An application the caller may not act on is answered exactly like one
 //! that does not exist (404), so keys reveal nothing about other tenants.
@@ -26,6 +28,7 @@ mod auth;
 mod body;
 mod clients;
 mod domains;
+mod idps;
 mod invitations;
 mod keys;
 mod signing_keys;
@@ -105,10 +108,15 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                     Ok(Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?))
                 }
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
+                (["idps"], Method::Get) => idps::list(&req, ctx, &app).await,
+                (["idps"], Method::Post) => idps::create(req, ctx, &app).await,
+                (["idps", idp_id], Method::Get) => idps::get(&req, ctx, &app, idp_id).await,
+                (["idps", idp_id], Method::Patch) => idps::update(req, ctx, &app, idp_id).await,
+                (["idps", idp_id], Method::Delete) => idps::delete(ctx, &app, idp_id).await,
                 (
                     [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]
                     | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["invitations"] | ["invitations", _] | ["outbox"]
-                    | ["signing-keys", "rotate"],
+                    | ["signing-keys", "rotate"] | ["idps"] | ["idps", _],
                     _,
                 ) => Ok(Err(ApiError::MethodNotAllowed)),
                 _ => Ok(Err(ApiError::NotFound)),

@@ -8,6 +8,8 @@
 //! | POST | `/account/password` | needs the current password (counted by the lockout); ends every other session and grant |
 //! | GET, DELETE | `/account/sessions` | list (user agent, IP, times; `current`), or end all others |
 //! | DELETE | `/account/sessions/{sid}` | end one, and the grants issued through it |
+//! | GET | `/account/identities` | the identity providers linked to the account |
+//! | DELETE | `/account/identities/{id}` | unlink one; 409 if it is the last way to sign in |
 
 use super::userinfo::{bearer_error, bearer_token};
 use super::session::sid_of;
@@ -56,7 +58,11 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
             Ok(Value::Null)
         }
         (["account", "sessions", sid], Method::Delete) => end_one(op, &caller, sid)?,
-        (["account", "profile" | "email" | "password" | "sessions"] | ["account", "sessions", _], _) => Err(ApiError::MethodNotAllowed),
+        (["account", "identities"], Method::Get) => Ok(identities(op, &caller.user).await?),
+        (["account", "identities", id], Method::Delete) => unlink(op, &caller.user, id).await?,
+        (["account", "profile" | "email" | "password" | "sessions" | "identities"] | ["account", "sessions" | "identities", _], _) => {
+            Err(ApiError::MethodNotAllowed)
+        }
         _ => Err(ApiError::NotFound),
     };
     match outcome {
@@ -183,6 +189,44 @@ fn sessions(op: &Op<'_>, caller: &Caller) -> Result<Value> {
         })
         .collect();
     Ok(json!({ "sessions": list }))
+}
+
+/// The user's linked identities, with the provider each belongs to.
+async fn identities(op: &Op<'_>, user: &User) -> Result<Value> {
+    let db = db::database(op.env)?;
+    let providers = crate::idps::list(&db, op.env, &op.app.id, &op.app.slug).await?;
+    let list: Vec<Value> = crate::idps::identities_of(&db, &op.app.id, &user.id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let idp = providers.iter().find(|p| p.id == i.idp_id);
+            json!({
+                "id": i.id,
+                "provider": idp.map(|p| p.slug.clone()),
+                "provider_name": idp.map(|p| p.display_name.clone()),
+                "subject": i.subject,
+                "email": i.email,
+                "linked_at": i.created_at,
+                "last_login_at": i.last_login_at,
+            })
+        })
+        .collect();
+    Ok(json!({ "identities": list, "has_password": user.password_hash.is_some() }))
+}
+
+/// Unlinks one identity, unless nothing else would let the user sign in.
+async fn unlink(op: &Op<'_>, user: &User, id: &str) -> Result<std::result::Result<Value, ApiError>> {
+    if !aero2_core::ids::is_id(aero2_core::ids::IdKind::Identity, id) {
+        return Ok(Err(ApiError::NotFound));
+    }
+    Ok(match crate::idps::unlink(&db::database(op.env)?, &op.app.id, &user.id, id).await? {
+        None => Err(ApiError::NotFound),
+        Some(true) => Ok(Value::Null),
+        Some(false) => Err(ApiError::Conflict {
+            field: "id",
+            message: "this is the account's last way to sign in; set a password or link another provider first".into(),
+        }),
+    })
 }
 
 fn end_one(op: &Op<'_>, caller: &Caller, sid: &str) -> Result<std::result::Result<Value, ApiError>> {

@@ -34,7 +34,7 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
             "/signup" if !signup_open(op) => pages::error_page("Sign-up is closed", Refusal::Closed.message(), 403),
             "/signup" => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
             "/consent" => consent_form(&req, op, &id, &request).await,
-            _ => with_csrf(op, |csrf| pages::login_page(&op.app.name, &id, csrf, request.login_hint.as_deref(), None, 200, signup_open(op))),
+            _ => login_form(op, &id, request.login_hint.as_deref(), None, 200).await,
         };
         return may_redirect_to_client(page, &request);
     }
@@ -95,11 +95,11 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     let ip = limits::client_ip(req)?;
     for (class, subject) in [(Class::SignInPerIp, ip.as_deref()), (Class::SignInPerIdentifier, Some(identifier.as_str()))] {
         if let Verdict::Limited { retry_after_secs } = limits::hit(op, class, subject)? {
-            return too_many(op, id, email, retry_after_secs);
+            return too_many(op, id, email, retry_after_secs).await;
         }
     }
     if let Attempt::Locked { until } = limits::begin_sign_in(op, &identifier)? {
-        return too_many(op, id, email, (until.0 - op.now.0 + 999).div_euclid(1000).max(1));
+        return too_many(op, id, email, (until.0 - op.now.0 + 999).div_euclid(1000).max(1)).await;
     }
     let user = match &normalized {
         Some(e) => directory::user_by_email(&db::database(op.env)?, &op.app.id, e).await?,
@@ -116,10 +116,18 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
             limits::sign_in_succeeded(op, &identifier)?;
             continue_signed_in(req, op, id, request, &user.id).await
         }
-        None => with_csrf(op, |csrf| {
-            pages::login_page(&op.app.name, id, csrf, Some(email), Some("Invalid email or password."), 401, signup_open(op))
-        }),
+        None => login_form(op, id, Some(email), Some("Invalid email or password."), 401).await,
     }
+}
+
+/// The sign-in page for pending request `id`, with the application's
+/// enabled identity providers offered next to the password form.
+pub(super) async fn login_form(op: &Op<'_>, id: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
+    let providers: Vec<(String, String)> = super::rp::enabled(op).await?.into_iter().map(|i| (i.slug, i.display_name)).collect();
+    with_csrf(op, |csrf| {
+        let form = pages::LoginForm { app_name: &op.app.name, request: id, csrf, email, error, signup_open: signup_open(op), providers: &providers };
+        pages::login_page(&form, status)
+    })
 }
 
 /// Whether the application lets people sign up on the hosted page at all.
@@ -129,10 +137,10 @@ fn signup_open(op: &Op<'_>) -> bool {
 
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
 /// worded the same so neither reveals whether the account exists.
-fn too_many(op: &Op<'_>, id: &str, email: &str, retry_after_secs: i64) -> Result<Response> {
+async fn too_many(op: &Op<'_>, id: &str, email: &str, retry_after_secs: i64) -> Result<Response> {
     let minutes = (retry_after_secs + 59).div_euclid(60).max(1);
     let message = format!("Too many attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
-    let mut resp = with_csrf(op, |csrf| pages::login_page(&op.app.name, id, csrf, Some(email), Some(&message), 429, signup_open(op)))?;
+    let mut resp = login_form(op, id, Some(email), Some(&message), 429).await?;
     resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
     Ok(resp)
 }
@@ -189,7 +197,7 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
 }
 
 /// A user just proved who they are: start their session and carry on.
-async fn continue_signed_in(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user_id: &str) -> Result<Response> {
+pub(super) async fn continue_signed_in(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user_id: &str) -> Result<Response> {
     let Some(client) = clients::find(op, &request.client_id).await? else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };

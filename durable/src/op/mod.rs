@@ -10,6 +10,7 @@
 //! | `/oauth2/revoke` | `revoke` |
 //! | `/oauth2/introspect` | `introspect` |
 //! | `/oauth2/logout` | `logout` |
+//! | `/rp/authorize/{idp}`, `/rp/callback/{idp}` | `rp` (upstream identity providers) |
 //!
 //! Rules live in `aero2_core::oauth` and `aero2_core::jose`; these files
 //! decode the request, call them, persist through `store`, and encode.
@@ -28,6 +29,7 @@ pub mod limits;
 mod logout;
 mod recovery;
 mod revoke;
+pub mod rp;
 mod session;
 pub mod signer;
 pub mod store;
@@ -62,6 +64,8 @@ pub struct Op<'a> {
     pub clients: &'a RefCell<HashMap<String, Client>>,
     pub keys: &'a RefCell<KeyCache>,
     pub users: &'a RefCell<users::UserCache>,
+    /// Upstream providers, their JWKS and discovery documents.
+    pub upstream: &'a RefCell<crate::upstream::Cache>,
     pub now: UnixMillis,
 }
 
@@ -82,6 +86,7 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
         ("/forgot" | "/reset", Method::Get | Method::Post) => recovery::handle(req, op).await?,
         ("/verify", Method::Get) => verification::handle(req, op).await?,
         (p, _) if p == "/account" || p.starts_with("/account/") => account::handle(req, op).await?,
+        (p, _) if rp::serves(p) => rp::handle(req, op).await?,
         ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
         (
             paths::OPENID_CONFIGURATION_PATH

@@ -9,6 +9,10 @@ pub enum IdKind {
     Application,
     ApiKey,
     User,
+    /// An upstream identity provider of an application.
+    IdentityProvider,
+    /// A link between a provider's subject and a user.
+    Identity,
 }
 
 impl IdKind {
@@ -17,6 +21,8 @@ impl IdKind {
             IdKind::Application => "app_",
             IdKind::ApiKey => "key_",
             IdKind::User => "usr_",
+            IdKind::IdentityProvider => "idp_",
+            IdKind::Identity => "idn_",
         }
     }
 }

@@ -1,0 +1,137 @@
+//! `/applications/{id}/idps`: an application's upstream identity providers.
+//! An OIDC (or Google) provider's discovery document is fetched and checked
+//! at creation; a provider that cannot be reached, or whose document is
+//! inconsistent, is refused with 400 and nothing stored. The client secret
+//! is sealed at rest and never returned. Providers declared in deployment
+//! configuration are listed (`"source": "static"`) but not editable here.
+
+use super::{body, Ctx, Outcome};
+use crate::forward::PLATFORM_DOMAIN_VAR;
+use crate::upstream::{self, Upstream};
+use crate::{idps, now, respond, rng, tenant_app};
+use aero2_core::application::Application;
+use aero2_core::error::ApiError;
+use aero2_core::host::issuer_for;
+use aero2_core::ids::{is_id, new_id, IdKind};
+use aero2_core::rp::config::{Idp, IdpPatch, IdpSource, NewIdp, Resolution};
+use aero2_core::rp::discovery::{discovery_url, endpoints_from};
+use serde_json::Value;
+use worker::Request;
+
+/// The provider as shown: its fields, no secret, and the callback URL to
+/// register with the provider.
+fn shown(ctx: &Ctx<'_>, req_host: Option<&str>, app: &Application, idp: &Idp) -> worker::Result<Value> {
+    let mut v = serde_json::to_value(idp)?;
+    let platform = ctx.env.var(PLATFORM_DOMAIN_VAR)?.to_string();
+    let host = req_host.map(|h| match h.split_once('.') {
+        Some((_, rest)) => format!("{}.{rest}", app.slug),
+        None => h.to_owned(),
+    });
+    if let (Some(obj), Some(issuer)) = (v.as_object_mut(), host.and_then(|h| issuer_for(&h, &platform))) {
+        obj.insert("redirect_uri".into(), format!("{issuer}/rp/callback/{}", idp.slug).into());
+        obj.insert("client_secret_set".into(), true.into());
+    }
+    Ok(v)
+}
+
+fn host_of(req: &Request) -> Option<String> {
+    req.headers().get("host").ok().flatten()
+}
+
+pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let host = host_of(req);
+    let list = idps::list(&ctx.db, ctx.env, &app.id, &app.slug).await?;
+    let shown: Vec<Value> = list.iter().map(|i| shown(ctx, host.as_deref(), app, i)).collect::<worker::Result<_>>()?;
+    Ok(Ok(respond::json(200, &serde_json::json!({ "idps": shown }))?))
+}
+
+pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let host = host_of(&req);
+    let new = match body::json(req).await?.and_then(|b| NewIdp::from_json(&b)) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    let endpoints = match &new.source {
+        Resolution::Known(e) => e.clone(),
+        Resolution::Discover { issuer, auth } => {
+            let doc = match upstream::get_json(ctx.env, &discovery_url(issuer), &[]).await? {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(ApiError::invalid("issuer", unreachable(&e)))),
+            };
+            match endpoints_from(&doc, issuer, *auth) {
+                Ok(e) => e,
+                Err(reason) => return Ok(Err(ApiError::invalid("issuer", format!("inconsistent discovery document: {reason}")))),
+            }
+        }
+    };
+    if idps::list(&ctx.db, ctx.env, &app.id, &app.slug).await?.iter().any(|i| i.slug == new.slug) {
+        return Ok(Err(taken()));
+    }
+    let (idp, secret) = new.into_idp(new_id(IdKind::IdentityProvider, rng::bytes()?), app.id.clone(), endpoints, IdpSource::Api, now().0);
+    if !idps::insert(&ctx.db, ctx.env, &idp, &secret).await? {
+        return Ok(Err(taken()));
+    }
+    tenant_app::idps_changed(ctx.env, &app.id).await?;
+    Ok(Ok(respond::json(201, &shown(ctx, host.as_deref(), app, &idp)?)?))
+}
+
+fn taken() -> ApiError {
+    ApiError::Conflict { field: "slug", message: "this application already has a provider with this slug".into() }
+}
+
+fn unreachable(e: &Upstream) -> String {
+    match e {
+        Upstream::Timeout => "discovery failed: the issuer did not answer in time".into(),
+        Upstream::Unreachable => "discovery failed: the issuer could not be reached".into(),
+        Upstream::Status(s, _) => format!("discovery failed: the issuer answered HTTP {s}"),
+        Upstream::NotJson => "discovery failed: the discovery document is not JSON".into(),
+    }
+}
+
+async fn load(ctx: &Ctx<'_>, app: &Application, id: &str) -> worker::Result<Option<Idp>> {
+    if !(is_id(IdKind::IdentityProvider, id) || id.starts_with("idp_static_")) {
+        return Ok(None);
+    }
+    Ok(idps::list(&ctx.db, ctx.env, &app.id, &app.slug).await?.into_iter().find(|i| i.id == id))
+}
+
+pub async fn get(req: &Request, ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
+    match load(ctx, app, id).await? {
+        Some(i) => Ok(Ok(respond::json(200, &shown(ctx, host_of(req).as_deref(), app, &i)?)?)),
+        None => Ok(Err(ApiError::NotFound)),
+    }
+}
+
+fn read_only() -> ApiError {
+    ApiError::Conflict { field: "source", message: "this provider is set in deployment configuration (AERO2_STATIC_IDPS)".into() }
+}
+
+pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
+    let host = host_of(&req);
+    let Some(idp) = load(ctx, app, id).await? else { return Ok(Err(ApiError::NotFound)) };
+    if idp.source == IdpSource::Static {
+        return Ok(Err(read_only()));
+    }
+    let patch = match body::json(req).await?.and_then(|b| IdpPatch::from_json(&b)) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let updated = match patch.apply(&idp, now().0) {
+        Ok(u) => u,
+        Err(e) => return Ok(Err(e)),
+    };
+    idps::update(&ctx.db, ctx.env, &updated, patch.client_secret.as_ref()).await?;
+    tenant_app::idps_changed(ctx.env, &app.id).await?;
+    Ok(Ok(respond::json(200, &shown(ctx, host.as_deref(), app, &updated)?)?))
+}
+
+/// Deletes the provider and unlinks every identity made through it.
+pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
+    let Some(idp) = load(ctx, app, id).await? else { return Ok(Err(ApiError::NotFound)) };
+    if idp.source == IdpSource::Static {
+        return Ok(Err(read_only()));
+    }
+    idps::delete(&ctx.db, &app.id, &idp.id).await?;
+    tenant_app::idps_changed(ctx.env, &app.id).await?;
+    Ok(Ok(respond::no_content()?))
+}

@@ -1,0 +1,514 @@
+//! The Relying Party routes (`aero2_core::rp` has the rules):
+//!
+//! - `GET /rp/authorize/{idp}?request=…` — from the sign-in page: stores
+//!   `state` (single use, 10 minutes) with the PKCE verifier, the `nonce`
+//!   and the pending authorization request, binds it to this browser with
+//!   the `aero2_rp` cookie, and redirects to the provider.
+//! - `GET /rp/callback/{idp}` — consumes the state once, exchanges the
+//!   code, validates the ID token (OIDC) or fetches the profile (OAuth2,
+//!   GitHub), finds, links or creates the local user, and resumes the
+//!   client's authorization request with a new session.
+//!
+//! Before the state is known, a failure is an error page; after, the
+//! client's request is known and it gets an OAuth error at its registered
+//! redirect URI. Nothing is created or linked on any failure.
+
+use super::authorize::pending;
+use super::{interaction, query, see_other, store, Op};
+use crate::directory::{self, User};
+use crate::idps::{self, Identity};
+use crate::upstream::{self, Upstream};
+use crate::{db, pages, rng, webcrypto};
+use aero2_core::application::EmailVerification;
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::ids::{new_id, IdKind};
+use aero2_core::jose::alg::Alg;
+use aero2_core::jose::{b64, jws, validate};
+use aero2_core::oauth::authorize::{error_location, AuthorizationRequest};
+use aero2_core::rp::callback::{authorization_response, Failure, PendingUpstream, STATE_TTL_MS};
+use aero2_core::rp::config::{Endpoints, Idp, IdpKind, UpstreamAuth, GOOGLE_ISSUER};
+use aero2_core::rp::linking::{self, LocalAccount, Outcome, Situation};
+use aero2_core::rp::{discovery, profile};
+use aero2_core::secret::SecretString;
+use serde_json::Value;
+use worker::{Method, Request, Response, Result};
+
+pub const BROWSER_COOKIE: &str = "aero2_rp";
+const STATE_KIND: &str = "rp_state";
+const AUTHORIZE_PREFIX: &str = "/rp/authorize/";
+const CALLBACK_PREFIX: &str = "/rp/callback/";
+const EXPIRED: &str = "This sign-in has expired or was already used. Go back to the application and start again.";
+
+/// Endpoints of a static OIDC provider before its discovery document is
+/// fetched (on first use, then cached).
+#[must_use]
+pub fn undiscovered(issuer: &str, auth: Option<UpstreamAuth>) -> Endpoints {
+    Endpoints {
+        issuer: Some(issuer.to_owned()),
+        authorization_endpoint: String::new(),
+        token_endpoint: String::new(),
+        userinfo_endpoint: None,
+        jwks_uri: None,
+        emails_endpoint: None,
+        token_endpoint_auth_method: auth.unwrap_or(UpstreamAuth::ClientSecretBasic),
+        authorization_response_iss_parameter_supported: false,
+    }
+}
+
+/// Whether `path` is one of the routes above.
+#[must_use]
+pub fn serves(path: &str) -> bool {
+    path.starts_with(AUTHORIZE_PREFIX) || path.starts_with(CALLBACK_PREFIX)
+}
+
+pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
+    if req.method() != Method::Get {
+        return crate::respond::error(&aero2_core::error::ApiError::MethodNotAllowed);
+    }
+    let path = req.path();
+    match (path.strip_prefix(AUTHORIZE_PREFIX), path.strip_prefix(CALLBACK_PREFIX)) {
+        (Some(slug), _) => authorize(&req, op, slug).await,
+        (_, Some(slug)) => callback(&req, op, slug).await,
+        _ => crate::respond::error(&aero2_core::error::ApiError::NotFound),
+    }
+}
+
+/// The application's enabled providers, for the sign-in page.
+pub async fn enabled(op: &Op<'_>) -> Result<Vec<Idp>> {
+    Ok(all(op).await?.into_iter().filter(|i| i.enabled).collect())
+}
+
+async fn all(op: &Op<'_>) -> Result<Vec<Idp>> {
+    if let Some(list) = op.upstream.borrow().idps(op.now) {
+        return Ok(list);
+    }
+    let list = idps::list(&db::database(op.env)?, op.env, &op.app.id, &op.app.slug).await?;
+    op.upstream.borrow_mut().set_idps(list.clone(), op.now);
+    Ok(list)
+}
+
+async fn find(op: &Op<'_>, slug: &str) -> Result<Option<Idp>> {
+    Ok(all(op).await?.into_iter().find(|i| i.slug == slug))
+}
+
+/// The provider with its endpoints known: a static OIDC provider fetches
+/// (and caches) its discovery document here.
+async fn resolved(op: &Op<'_>, idp: Idp) -> Result<std::result::Result<Idp, Failure>> {
+    if !idp.endpoints.authorization_endpoint.is_empty() {
+        return Ok(Ok(idp));
+    }
+    let Some(issuer) = idp.endpoints.issuer.clone() else { return Ok(Err(Failure::UpstreamError)) };
+    let doc = match upstream::discovery(op.env, op.upstream, &discovery::discovery_url(&issuer), op.now).await? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(failure_of(&e, Failure::UpstreamError))),
+    };
+    match discovery::endpoints_from(&doc, &issuer, Some(idp.endpoints.token_endpoint_auth_method)) {
+        Ok(endpoints) => Ok(Ok(Idp { endpoints, ..idp })),
+        Err(reason) => {
+            worker::console_error!("static provider {}: {reason}", idp.slug);
+            Ok(Err(Failure::UpstreamError))
+        }
+    }
+}
+
+fn failure_of(e: &Upstream, otherwise: Failure) -> Failure {
+    match e {
+        Upstream::Timeout => Failure::Timeout,
+        _ => otherwise,
+    }
+}
+
+async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
+    let params = query(req)?.ok();
+    let request_id = params.as_ref().and_then(|p| p.get("request").ok().flatten()).unwrap_or_default().to_owned();
+    let Some(request) = pending(op, &request_id)? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let Some(idp) = find(op, slug).await?.filter(|i| i.enabled) else {
+        return pages::error_page("Unknown sign-in method", "This application offers no such sign-in method.", 404);
+    };
+    let idp = match resolved(op, idp).await? {
+        Ok(i) => i,
+        Err(f) => return pages::error_page("Sign-in unavailable", &unavailable(f), 502),
+    };
+    let verifier = b64::encode(rng::bytes::<32>()?);
+    let challenge = b64::encode(sha2_256(verifier.as_bytes()));
+    let state = b64::encode(rng::bytes::<32>()?);
+    let nonce = b64::encode(rng::bytes::<16>()?);
+    // One binding value per browser, reused by concurrent flows in tabs.
+    let browser = match pages::cookie_value(req, BROWSER_COOKIE)? {
+        Some(b) if b.len() == 64 && b.bytes().all(|c| c.is_ascii_hexdigit()) => b,
+        _ => hex(&rng::bytes::<32>()?),
+    };
+    let redirect_uri = format!("{}{CALLBACK_PREFIX}{}", op.issuer, idp.slug);
+    let stored = PendingUpstream {
+        idp_id: idp.id.clone(),
+        request: request_id,
+        code_verifier: verifier,
+        nonce: nonce.clone(),
+        browser: sha256_hex(browser.as_bytes()),
+        redirect_uri: redirect_uri.clone(),
+    };
+    let expires = op.now.plus_millis(STATE_TTL_MS);
+    store::put_single_use(&op.sql, STATE_KIND, &sha256_hex(state.as_bytes()), &serde_json::to_string(&stored)?, expires)?;
+    crate::schema::arm_alarm_by(&op.storage, expires).await?;
+    let mut q = vec![
+        ("response_type", "code".to_owned()),
+        ("client_id", idp.client_id.clone()),
+        ("redirect_uri", redirect_uri),
+        ("scope", idp.scope_param()),
+        ("state", state),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256".to_owned()),
+    ];
+    if idp.kind.is_oidc() {
+        q.push(("nonce", nonce));
+        if let Some(hint) = &request.login_hint {
+            q.push(("login_hint", hint.clone()));
+        }
+    }
+    let location = with_query(&idp.endpoints.authorization_endpoint, &q);
+    let mut resp = see_other(&location)?;
+    let secure = if op.secure_cookies { "; Secure" } else { "" };
+    resp.headers_mut().append(
+        "set-cookie",
+        &format!("{BROWSER_COOKIE}={browser}; Path={CALLBACK_PREFIX}; HttpOnly; SameSite=Lax; Max-Age=600{secure}"),
+    )?;
+    Ok(resp)
+}
+
+fn unavailable(f: Failure) -> String {
+    match f {
+        Failure::Timeout => "The identity provider did not answer in time. Try again later.".into(),
+        _ => "The identity provider cannot be reached right now. Try again later or sign in another way.".into(),
+    }
+}
+
+async fn callback(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
+    let Ok(params) = query(req)? else {
+        return pages::error_page("Invalid request", "The sign-in response could not be read.", 400);
+    };
+    let Some(state) = params.get("state").ok().flatten().filter(|s| !s.is_empty()) else {
+        return pages::error_page("Invalid request", "The sign-in response has no state.", 400);
+    };
+    // Used up here, whatever happens next: a state works once.
+    let taken = store::take_single_use(&op.sql, STATE_KIND, &sha256_hex(state.as_bytes()), op.now)?;
+    let Some(stored) = taken.and_then(|p| serde_json::from_str::<PendingUpstream>(&p).ok()) else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let Some(idp) = find(op, slug).await?.filter(|i| i.id == stored.idp_id && i.enabled) else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let browser = pages::cookie_value(req, BROWSER_COOKIE)?.unwrap_or_default();
+    if !aero2_core::secret::constant_time_eq(sha256_hex(browser.as_bytes()).as_bytes(), stored.browser.as_bytes()) {
+        return pages::error_page("Sign-in expired", "This sign-in was started in another browser. Start again here.", 400);
+    }
+    let Some(request) = pending(op, &stored.request)? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let idp = match resolved(op, idp.clone()).await? {
+        Ok(i) => i,
+        Err(f) => return fail(op, &stored, &request, &idp, f),
+    };
+    let result = match authorization_response(&params, &idp) {
+        Ok(code) => federate(op, &idp, &stored, &code).await?,
+        Err(f) => Err(f),
+    };
+    let profile = match result {
+        Ok(p) => p,
+        Err(f) => return fail(op, &stored, &request, &idp, f),
+    };
+    sign_in(req, op, &idp, &stored, &request, &profile).await
+}
+
+/// The provider's failure ends the client's request: back to its redirect
+/// URI with the OAuth error (RFC 6749 §4.1.2.1), `state` and `iss`.
+fn fail(op: &Op<'_>, stored: &PendingUpstream, request: &AuthorizationRequest, idp: &Idp, f: Failure) -> Result<Response> {
+    worker::console_warn!("rp {}: {}", idp.slug, f.reason());
+    store::delete_pending(&op.sql, &stored.request)?;
+    see_other(&error_location(&request.redirect_uri, &f.oauth_error(idp), request.state.as_deref(), &op.issuer))
+}
+
+/// Code → tokens → profile.
+async fn federate(op: &Op<'_>, idp: &Idp, stored: &PendingUpstream, code: &str) -> Result<std::result::Result<profile::Profile, Failure>> {
+    let secret = idps::client_secret(&db::database(op.env)?, op.env, idp, &op.app.slug).await?;
+    let tokens = match exchange(op, idp, &secret, code, stored).await? {
+        Ok(t) => t,
+        Err(f) => return Ok(Err(f)),
+    };
+    let Some(access_token) = tokens.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()) else {
+        return Ok(Err(Failure::ExchangeFailed));
+    };
+    let bearer = format!("Bearer {access_token}");
+    match idp.kind {
+        IdpKind::Google | IdpKind::Oidc => {
+            let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
+                return Ok(Err(Failure::InvalidIdToken));
+            };
+            let claims = match verify_id_token(op, idp, id_token, &stored.nonce).await? {
+                Ok(c) => c,
+                Err(f) => return Ok(Err(f)),
+            };
+            let userinfo = match &idp.endpoints.userinfo_endpoint {
+                Some(url) => match upstream::get_json(op.env, url, &[("authorization", &bearer)]).await? {
+                    Ok(v) => Some(v),
+                    Err(e) => return Ok(Err(failure_of(&e, Failure::ProfileFailed))),
+                },
+                None => None,
+            };
+            let Some(claims) = claims.as_object() else { return Ok(Err(Failure::InvalidIdToken)) };
+            Ok(profile::from_oidc(claims, userinfo.as_ref()).map_err(|_| Failure::ProfileFailed))
+        }
+        IdpKind::Github => {
+            let user_url = idp.endpoints.userinfo_endpoint.clone().unwrap_or_default();
+            let headers = [("authorization", bearer.as_str()), ("accept", "application/vnd.github+json")];
+            let user = match upstream::get_json(op.env, &user_url, &headers).await? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(failure_of(&e, Failure::ProfileFailed))),
+            };
+            // Without the user:email scope this is 404; the profile then
+            // has no verified address, which is not a failure.
+            let emails = match &idp.endpoints.emails_endpoint {
+                Some(url) => match upstream::get_json(op.env, url, &headers).await? {
+                    Ok(v) => Some(v),
+                    Err(Upstream::Timeout) => return Ok(Err(Failure::Timeout)),
+                    Err(_) => None,
+                },
+                None => None,
+            };
+            Ok(profile::from_github(&user, emails.as_ref()).map_err(|_| Failure::ProfileFailed))
+        }
+        IdpKind::Oauth2 => {
+            let url = idp.endpoints.userinfo_endpoint.clone().unwrap_or_default();
+            let info = match upstream::get_json(op.env, &url, &[("authorization", &bearer)]).await? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(failure_of(&e, Failure::ProfileFailed))),
+            };
+            let mapping = idp.claims.clone().unwrap_or_default();
+            Ok(profile::from_mapping(&info, &mapping).map_err(|_| Failure::ProfileFailed))
+        }
+    }
+}
+
+/// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5), client authentication per
+/// §2.3.1. GitHub answers a refused code with 200 and an `error` member,
+/// so an `error` member is a failure whatever the status.
+async fn exchange(op: &Op<'_>, idp: &Idp, secret: &SecretString, code: &str, stored: &PendingUpstream) -> Result<std::result::Result<Value, Failure>> {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", stored.redirect_uri.as_str()),
+        ("code_verifier", stored.code_verifier.as_str()),
+    ];
+    let mut headers: Vec<(&str, String)> = Vec::new();
+    match idp.endpoints.token_endpoint_auth_method {
+        UpstreamAuth::ClientSecretPost => {
+            form.push(("client_id", idp.client_id.as_str()));
+            form.push(("client_secret", secret.secret()));
+        }
+        UpstreamAuth::ClientSecretBasic => {
+            let pair = format!("{}:{}", form_encode(&idp.client_id), form_encode(secret.secret()));
+            headers.push(("authorization", format!("Basic {}", base64_std(pair.as_bytes()))));
+        }
+    }
+    let body = form.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
+    let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Ok(match upstream::json(op.env, Method::Post, &idp.endpoints.token_endpoint, &header_refs, Some(body)).await? {
+        Ok(v) if v.get("error").is_some() => Err(Failure::ExchangeFailed),
+        Ok(v) => Ok(v),
+        Err(e) => Err(failure_of(&e, Failure::ExchangeFailed)),
+    })
+}
+
+/// OIDC Core §3.1.3.7: the signature through the provider's JWKS (cached;
+/// an unknown `kid` fetches it again), then the claims.
+async fn verify_id_token(op: &Op<'_>, idp: &Idp, token: &str, nonce: &str) -> Result<std::result::Result<Value, Failure>> {
+    let Ok(parsed) = jws::parse_foreign(token) else { return Ok(Err(Failure::InvalidIdToken)) };
+    let Some(jwks_uri) = idp.endpoints.jwks_uri.as_deref() else { return Ok(Err(Failure::InvalidIdToken)) };
+    let mut refreshed = false;
+    let jwk = loop {
+        let keys = match upstream::jwks(op.env, op.upstream, jwks_uri, op.now, refreshed).await? {
+            Ok(k) => k,
+            Err(e) => return Ok(Err(failure_of(&e, Failure::InvalidIdToken))),
+        };
+        let candidates: Vec<&(aero2_core::jose::jwk::PublicJwk, Value)> = keys
+            .iter()
+            .filter(|(k, _)| k.alg() == parsed.header.alg && (parsed.header.kid.is_empty() || k.kid == parsed.header.kid))
+            .collect();
+        match candidates.as_slice() {
+            [(_, raw)] => break raw.clone(),
+            _ if !refreshed => refreshed = true,
+            _ => return Ok(Err(Failure::InvalidIdToken)),
+        }
+    };
+    let key = match webcrypto::import_verifying_key(parsed.header.alg, &public_only(&jwk, parsed.header.alg)).await {
+        Ok(k) => k,
+        Err(_) => return Ok(Err(Failure::InvalidIdToken)),
+    };
+    if !webcrypto::verify(parsed.header.alg, &key, &parsed.signature, &parsed.signing_input).await? {
+        return Ok(Err(Failure::InvalidIdToken));
+    }
+    let expected = idp.endpoints.issuer.clone().unwrap_or_default();
+    let mut issuers = vec![expected.as_str()];
+    // Google's tokens may name it without the scheme (its documentation).
+    if idp.kind == IdpKind::Google && expected == GOOGLE_ISSUER {
+        issuers.push("accounts.google.com");
+    }
+    match validate::validate_upstream_id_token(&parsed.claims, &issuers, &idp.client_id, nonce, op.now, validate::DEFAULT_LEEWAY_SECS) {
+        Ok(_) => Ok(Ok(parsed.claims)),
+        Err(e) => {
+            worker::console_warn!("rp {}: ID token refused: {e}", idp.slug);
+            Ok(Err(Failure::InvalidIdToken))
+        }
+    }
+}
+
+/// The members WebCrypto needs to import a public key, and nothing else
+/// (a provider's `key_ops` or `use` could make the import refuse).
+fn public_only(jwk: &Value, alg: Alg) -> Value {
+    let pick = |names: &[&str]| {
+        let mut m = serde_json::Map::new();
+        for n in names {
+            if let Some(v) = jwk.get(*n) {
+                m.insert((*n).to_owned(), v.clone());
+            }
+        }
+        m.insert("alg".into(), alg.as_str().into());
+        Value::Object(m)
+    };
+    match alg {
+        Alg::RS256 => pick(&["kty", "n", "e"]),
+        Alg::ES256 => pick(&["kty", "crv", "x", "y"]),
+    }
+}
+
+/// Finds, links or creates the local account, then signs the browser in
+/// and resumes the client's request.
+async fn sign_in(
+    req: &Request,
+    op: &Op<'_>,
+    idp: &Idp,
+    stored: &PendingUpstream,
+    request: &AuthorizationRequest,
+    p: &profile::Profile,
+) -> Result<Response> {
+    let db = db::database(op.env)?;
+    let linked = idps::identity(&db, &op.app.id, &idp.id, &p.subject).await?;
+    let by_identity = match &linked {
+        Some(i) => directory::user_by_id(&db, &op.app.id, &i.user_id).await?,
+        None => None,
+    };
+    let by_email = match (&by_identity, &p.email) {
+        (None, Some(e)) => directory::user_by_email(&db, &op.app.id, e).await?,
+        _ => None,
+    };
+    let signup = op.app.settings.signup.clone().unwrap_or_default();
+    let invited = match &p.email {
+        Some(e) if signup.mode == aero2_core::signup::SignupMode::InviteOnly => directory::invitation(&db, &op.app.id, e).await?.is_some(),
+        _ => false,
+    };
+    let account = |u: &User| LocalAccount { user_id: u.id.clone(), email_verified: u.email_verified, disabled: u.disabled };
+    let situation = Situation {
+        by_identity: by_identity.as_ref().map(account),
+        by_email: by_email.as_ref().map(account),
+        email: p.email.as_deref(),
+        email_verified: p.email_verified,
+        policy: op.app.settings.idp_linking.unwrap_or_default(),
+        signup: &signup,
+        invited,
+    };
+    let new_identity = |user_id: &str| -> Result<Identity> {
+        Ok(Identity {
+            id: new_id(IdKind::Identity, rng::bytes()?),
+            idp_id: idp.id.clone(),
+            subject: p.subject.clone(),
+            user_id: user_id.to_owned(),
+            email: p.email.clone(),
+            created_at: op.now.0,
+            last_login_at: op.now.0,
+        })
+    };
+    let user = match linking::decide(&situation) {
+        Outcome::SignIn { .. } => {
+            let (Some(i), Some(u)) = (linked, by_identity) else { return refuse(op, stored, linking::Refusal::Disabled).await };
+            idps::touch(&db, &op.app.id, &i.id, p.email.as_deref(), op.now).await?;
+            u
+        }
+        Outcome::Link { .. } => {
+            let Some(u) = by_email else { return refuse(op, stored, linking::Refusal::EmailTaken).await };
+            if !idps::link(&db, &op.app.id, &new_identity(&u.id)?).await? {
+                return pages::error_page("Please try again", "This sign-in happened twice at once. Start again.", 409);
+            }
+            u
+        }
+        Outcome::Create => {
+            let user = User {
+                id: new_id(IdKind::User, rng::bytes()?),
+                app_id: op.app.id.clone(),
+                email: p.email.clone(),
+                email_verified: p.email_verified,
+                name: p.name.clone(),
+                picture: p.picture.clone(),
+                password_hash: None,
+                disabled: false,
+                created_at: op.now.0,
+                updated_at: op.now.0,
+            };
+            if !idps::create_linked_user(&db, &user, &new_identity(&user.id)?).await? {
+                return refuse(op, stored, linking::Refusal::EmailTaken).await;
+            }
+            if invited {
+                if let Some(e) = &p.email {
+                    directory::accept_invitation(&db, &op.app.id, e, op.now).await?;
+                }
+            }
+            user
+        }
+        Outcome::Refused(r) => return refuse(op, stored, r).await,
+    };
+    if super::verification::mode(op) == EmailVerification::Required && !user.email_verified {
+        if user.email.is_some() {
+            super::verification::send_link(req, op, &user).await?;
+            return super::verification::confirm_first(user.email.as_deref().unwrap_or_default());
+        }
+        return refuse(op, stored, linking::Refusal::NoVerifiedEmail).await;
+    }
+    interaction::continue_signed_in(req, op, &stored.request, request, &user.id).await
+}
+
+/// Back to the sign-in page, which says why; the client's request is
+/// still pending, so the user can choose another way in.
+async fn refuse(op: &Op<'_>, stored: &PendingUpstream, r: linking::Refusal) -> Result<Response> {
+    let status = match r {
+        linking::Refusal::EmailTaken => 409,
+        _ => 403,
+    };
+    interaction::login_form(op, &stored.request, None, Some(r.message()), status).await
+}
+
+fn with_query(base: &str, pairs: &[(&str, String)]) -> String {
+    let q = pairs.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{q}")
+}
+
+/// `application/x-www-form-urlencoded` byte encoding (also what RFC 6749
+/// §2.3.1 asks of a client id and secret before Basic authentication).
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn base64_std(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn sha2_256(data: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).to_vec()
+}

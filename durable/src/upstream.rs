@@ -1,0 +1,143 @@
+//! HTTP to upstream identity providers: every call bounded by a timeout
+//! (`AERO2_UPSTREAM_TIMEOUT_MS`, default 10 s), every answer read as JSON
+//! of bounded size, and nothing of what is sent (codes, secrets, tokens)
+//! ever logged. Also the per-object cache of upstream JWKS and discovery
+//! documents.
+
+use aero2_core::jose::jwk::PublicJwk;
+use aero2_core::time::UnixMillis;
+use serde_json::Value;
+use std::collections::HashMap;
+use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit};
+
+pub const TIMEOUT_VAR: &str = "AERO2_UPSTREAM_TIMEOUT_MS";
+const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+const MAX_BODY_BYTES: usize = 256 * 1024;
+/// GitHub's API refuses requests without one.
+const USER_AGENT: &str = "Aero2";
+
+/// Why an upstream call gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upstream {
+    Timeout,
+    /// Could not connect, or the connection broke.
+    Unreachable,
+    /// Answered, with this status (the JSON body if it had one).
+    Status(u16, Option<Value>),
+    /// Answered 2xx with something that is not JSON (or too large).
+    NotJson,
+}
+
+fn timeout_ms(env: &Env) -> u32 {
+    env.var(TIMEOUT_VAR).ok().and_then(|v| v.to_string().parse().ok()).filter(|ms| *ms > 0).unwrap_or(DEFAULT_TIMEOUT_MS)
+}
+
+/// Sends a request and reads a JSON answer. `Ok(Err(_))` is the upstream's
+/// failure; `Err(_)` is ours.
+pub async fn json(env: &Env, method: Method, url: &str, headers: &[(&str, &str)], form: Option<String>) -> worker::Result<Result<Value, Upstream>> {
+    let h = Headers::new();
+    h.set("accept", "application/json")?;
+    h.set("user-agent", USER_AGENT)?;
+    for (k, v) in headers {
+        h.set(k, v)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(h);
+    if let Some(body) = form {
+        init.headers.set("content-type", "application/x-www-form-urlencoded")?;
+        init.with_body(Some(body.into()));
+    }
+    let Ok(req) = Request::new_with_init(url, &init) else { return Ok(Err(Upstream::Unreachable)) };
+    let signal = AbortSignal::from(worker::web_sys::AbortSignal::timeout_with_u32(timeout_ms(env)));
+    let mut resp = match Fetch::Request(req).send_with_signal(&signal).await {
+        Ok(r) => r,
+        Err(_) if signal.aborted() => return Ok(Err(Upstream::Timeout)),
+        Err(_) => return Ok(Err(Upstream::Unreachable)),
+    };
+    let bytes = match resp.bytes().await {
+        Ok(b) => b,
+        Err(_) if signal.aborted() => return Ok(Err(Upstream::Timeout)),
+        Err(_) => return Ok(Err(Upstream::Unreachable)),
+    };
+    let parsed = (bytes.len() <= MAX_BODY_BYTES).then(|| serde_json::from_slice::<Value>(&bytes).ok()).flatten();
+    let status = resp.status_code();
+    Ok(match (status, parsed) {
+        (200..=299, Some(v)) => Ok(v),
+        (200..=299, None) => Err(Upstream::NotJson),
+        (s, v) => Err(Upstream::Status(s, v)),
+    })
+}
+
+pub async fn get_json(env: &Env, url: &str, headers: &[(&str, &str)]) -> worker::Result<Result<Value, Upstream>> {
+    json(env, Method::Get, url, headers, None).await
+}
+
+/// Keys fetched less than this long ago are used without asking again.
+const JWKS_TTL_MS: i64 = 10 * 60 * 1000;
+/// An unknown `kid` refetches the JWKS, but not more often than this.
+const JWKS_REFETCH_MIN_MS: i64 = 10 * 1000;
+const DISCOVERY_TTL_MS: i64 = 60 * 60 * 1000;
+
+/// Upstream documents an application's object has fetched.
+#[derive(Default)]
+pub struct Cache {
+    jwks: HashMap<String, (UnixMillis, Vec<(PublicJwk, Value)>)>,
+    discovery: HashMap<String, (UnixMillis, Value)>,
+    /// The application's providers; dropped by `idps_changed`, and kept a
+    /// minute at most (static configuration changes with a deploy).
+    idps: Option<(UnixMillis, Vec<aero2_core::rp::config::Idp>)>,
+}
+
+const IDPS_TTL_MS: i64 = 60 * 1000;
+
+impl Cache {
+    pub fn idps(&self, now: UnixMillis) -> Option<Vec<aero2_core::rp::config::Idp>> {
+        self.idps.as_ref().filter(|(at, _)| now.0 - at.0 < IDPS_TTL_MS).map(|(_, l)| l.clone())
+    }
+
+    pub fn set_idps(&mut self, list: Vec<aero2_core::rp::config::Idp>, now: UnixMillis) {
+        self.idps = Some((now, list));
+    }
+
+    pub fn forget_idps(&mut self) {
+        self.idps = None;
+    }
+}
+
+/// The signing keys at `uri`, parsed leniently: a key we cannot use (an
+/// encryption key, another curve) is skipped, not fatal. `refresh` asks
+/// for a fresh copy (an unknown `kid`), rate-limited.
+pub async fn jwks(env: &Env, cache: &std::cell::RefCell<Cache>, uri: &str, now: UnixMillis, refresh: bool) -> worker::Result<Result<Vec<(PublicJwk, Value)>, Upstream>> {
+    if let Some((at, keys)) = cache.borrow().jwks.get(uri) {
+        let age = now.0 - at.0;
+        if age < JWKS_TTL_MS && (!refresh || age < JWKS_REFETCH_MIN_MS) {
+            return Ok(Ok(keys.clone()));
+        }
+    }
+    let doc = match get_json(env, uri, &[]).await? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    let keys: Vec<(PublicJwk, Value)> = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(|k| PublicJwk::from_json(k).ok().map(|p| (p, k.clone()))).collect())
+        .unwrap_or_default();
+    cache.borrow_mut().jwks.insert(uri.to_owned(), (now, keys.clone()));
+    Ok(Ok(keys))
+}
+
+/// A discovery document, cached (static OIDC providers resolve lazily).
+pub async fn discovery(env: &Env, cache: &std::cell::RefCell<Cache>, url: &str, now: UnixMillis) -> worker::Result<Result<Value, Upstream>> {
+    if let Some((at, doc)) = cache.borrow().discovery.get(url) {
+        if now.0 - at.0 < DISCOVERY_TTL_MS {
+            return Ok(Ok(doc.clone()));
+        }
+    }
+    let doc = match get_json(env, url, &[]).await? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    cache.borrow_mut().discovery.insert(url.to_owned(), (now, doc.clone()));
+    Ok(Ok(doc))
+}
