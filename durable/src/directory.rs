@@ -285,7 +285,7 @@ pub async fn create_user(db: &D1Database, app_id: &str, new: NewUser, now: UnixM
         id: new_id(IdKind::User, rng::bytes()?),
         app_id: app_id.to_owned(),
         email: Some(new.email),
-        email_verified: false,
+        email_verified: new.email_verified,
         name: new.name,
         picture: None,
         password_hash: Some(password::hash_password(new.password.secret()).await?),

@@ -33,20 +33,29 @@ fn timeout_ms(env: &Env) -> u32 {
 }
 
 /// Sends a request and reads a JSON answer. `Ok(Err(_))` is the upstream's
-/// failure; `Err(_)` is ours.
+/// failure; `Err(_)` is ours. A connection that breaks before any answer
+/// (typically a pooled keep-alive connection the server had already
+/// closed) is tried once more: for the token endpoint that is safe, since
+/// a code the first attempt did use is refused the second time.
 pub async fn json(env: &Env, method: Method, url: &str, headers: &[(&str, &str)], form: Option<String>) -> worker::Result<Result<Value, Upstream>> {
+    match send(env, method.clone(), url, headers, form.clone()).await? {
+        Err(Upstream::Unreachable) => send(env, method, url, headers, form).await,
+        other => Ok(other),
+    }
+}
+
+async fn send(env: &Env, method: Method, url: &str, headers: &[(&str, &str)], form: Option<String>) -> worker::Result<Result<Value, Upstream>> {
     let h = Headers::new();
     h.set("accept", "application/json")?;
     h.set("user-agent", USER_AGENT)?;
     for (k, v) in headers {
         h.set(k, v)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(h);
-    if let Some(body) = form {
-        init.headers.set("content-type", "application/x-www-form-urlencoded")?;
-        init.with_body(Some(body.into()));
+    if form.is_some() {
+        h.set("content-type", "application/x-www-form-urlencoded")?;
     }
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(h).with_body(form.map(Into::into));
     let Ok(req) = Request::new_with_init(url, &init) else { return Ok(Err(Upstream::Unreachable)) };
     let signal = AbortSignal::from(worker::web_sys::AbortSignal::timeout_with_u32(timeout_ms(env)));
     let mut resp = match Fetch::Request(req).send_with_signal(&signal).await {
@@ -74,8 +83,6 @@ pub async fn get_json(env: &Env, url: &str, headers: &[(&str, &str)]) -> worker:
 
 /// Keys fetched less than this long ago are used without asking again.
 const JWKS_TTL_MS: i64 = 10 * 60 * 1000;
-/// An unknown `kid` refetches the JWKS, but not more often than this.
-const JWKS_REFETCH_MIN_MS: i64 = 10 * 1000;
 const DISCOVERY_TTL_MS: i64 = 60 * 60 * 1000;
 
 /// Upstream documents an application's object has fetched.
@@ -106,11 +113,11 @@ impl Cache {
 
 /// The signing keys at `uri`, parsed leniently: a key we cannot use (an
 /// encryption key, another curve) is skipped, not fatal. `refresh` asks
-/// for a fresh copy (an unknown `kid`), rate-limited.
+/// for a fresh copy (an unknown `kid`): at most once per callback, and a
+/// callback needs a state minted by a sign-in this object started.
 pub async fn jwks(env: &Env, cache: &std::cell::RefCell<Cache>, uri: &str, now: UnixMillis, refresh: bool) -> worker::Result<Result<Vec<(PublicJwk, Value)>, Upstream>> {
     if let Some((at, keys)) = cache.borrow().jwks.get(uri) {
-        let age = now.0 - at.0;
-        if age < JWKS_TTL_MS && (!refresh || age < JWKS_REFETCH_MIN_MS) {
+        if !refresh && now.0 - at.0 < JWKS_TTL_MS {
             return Ok(Ok(keys.clone()));
         }
     }

@@ -15,15 +15,21 @@ mod oidc_errors;
 mod persistence;
 mod platform;
 mod recovery;
+mod rp;
 mod signup;
 mod ui;
 mod users;
 
-use aero2_tests::{Client, Server};
+use aero2_tests::{Client, Server, Upstream};
 use libtest_mimic::{Arguments, Trial};
 use std::path::PathBuf;
 
 pub type Test = (&'static str, fn(&Client));
+
+/// This run's scratch directory (each server's state under it).
+pub fn scratch_root() -> PathBuf {
+    std::env::temp_dir().join(format!("aero2-tests-{}", std::process::id()))
+}
 
 /// A fresh directory for this run's local state.
 pub fn scratch_dir(name: &str) -> PathBuf {
@@ -46,10 +52,25 @@ fn main() {
         ("signup", signup::tests()),
         ("recovery", recovery::tests()),
         ("account", account::tests()),
+        ("rp", rp::tests()),
         ("persistence", persistence::tests()),
         ("ui", ui::tests()),
     ];
-    let server = if args.list { None } else { Some(Server::start(&scratch_dir("shared"))) };
+    // The upstream identity providers first: the Worker's static provider
+    // configuration names one of them.
+    let upstreams = if args.list { None } else { Some((Upstream::start("oidc-idp.mjs"), Upstream::start("social.mjs"))) };
+    let server = upstreams.as_ref().map(|(oidc, social)| {
+        let _ = rp::UPSTREAMS.set(rp::Upstreams { oidc: oidc.info["issuer"].as_str().unwrap_or_default().to_owned(), social: social.base() });
+        let static_idps = rp::script_static_client(&social.base());
+        Server::start_with(
+            &scratch_dir("shared"),
+            &[
+                ("AERO2_UPSTREAM_TIMEOUT_MS", "2000"),
+                ("AERO2_STATIC_IDPS", &static_idps),
+                ("AERO2_TEST_STATIC_GITHUB_SECRET", rp::STATIC_SECRET),
+            ],
+        )
+    });
     let client = server.as_ref().map(Server::client);
     let trials = tests
         .into_iter()
@@ -70,6 +91,7 @@ fn main() {
         }
     }
     drop(server);
+    drop(upstreams);
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("aero2-tests-{}", std::process::id())));
     conclusion.exit();
 }

@@ -67,6 +67,48 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// GET an absolute URL (any host, cookies kept per host:port).
+    pub fn get_url(&mut self, c: &Client, url: &str) -> Resp {
+        let host = jar_key(url);
+        let cookie = self.cookie_header(&host);
+        let headers: Vec<(&str, &str)> = cookie.as_deref().map(|v| vec![("cookie", v)]).unwrap_or_default();
+        let r = c.send_url("GET", url, &headers, None);
+        self.remember(&host, &r);
+        r
+    }
+
+    /// POST a form to an absolute URL.
+    pub fn post_form_url(&mut self, c: &Client, url: &str, fields: &[(&str, &str)]) -> Resp {
+        let host = jar_key(url);
+        let body = form_encode(fields);
+        let cookie = self.cookie_header(&host);
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        if let Some(v) = cookie.as_deref() {
+            headers.push(("cookie", v));
+        }
+        let r = c.send_url("POST", url, &headers, Some(body.as_bytes()));
+        self.remember(&host, &r);
+        r
+    }
+}
+
+/// The jar's key for a URL: the slug for `<slug>.localhost:<port>` (as
+/// [`Client::url`] spells an application's host), else `host:port`.
+fn jar_key(url: &str) -> String {
+    let a = authority(url);
+    match a.split_once(".localhost:") {
+        Some((slug, _)) if !slug.contains('.') => slug.to_owned(),
+        _ => a,
+    }
+}
+
+/// `host:port` of an absolute URL.
+pub fn authority(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    rest.split(['/', '?', '#']).next().unwrap_or_default().to_owned()
+}
+
 pub fn form_encode(fields: &[(&str, &str)]) -> String {
     fields.iter().map(|(k, v)| format!("{}={}", pct(k), pct(v))).collect::<Vec<_>>().join("&")
 }

@@ -232,8 +232,12 @@ pub struct Client {
 impl Client {
     pub fn new(port: u16) -> Client {
         let agent = ureq::AgentBuilder::new()
-            // Every name (myapp.localhost, auth.example.test) goes to loopback.
-            .resolver(move |_: &str| Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))]))
+            // Every name (myapp.localhost, auth.example.test) goes to the
+            // Worker on loopback; 127.0.0.1:<port> (a local upstream) as is.
+            .resolver(move |netloc: &str| match netloc.strip_prefix("127.0.0.1:").and_then(|p| p.parse::<u16>().ok()) {
+                Some(p) => Ok(vec![SocketAddr::from(([127, 0, 0, 1], p))]),
+                None => Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))]),
+            })
             .redirects(0)
             .timeout(Duration::from_secs(30))
             .build();
@@ -343,4 +347,50 @@ pub fn basic_auth(id: &str, secret: &str) -> String {
         }
     }
     out
+}
+
+/// A local upstream server for the Relying Party tests (`tests/upstream/*.mjs`
+/// on the repository's Node), stopped when dropped.
+pub struct Upstream {
+    child: Child,
+    pub port: u16,
+    /// The first line it printed: `{"ready":true,"port":…,…}`.
+    pub info: Value,
+}
+
+impl Upstream {
+    pub fn start(script: &str) -> Upstream {
+        use std::io::BufRead;
+        let root = repo_root();
+        let mut child = Command::new(root.join("node_modules/.bin/node"))
+            .arg(root.join("tests/upstream").join(script))
+            .current_dir(root.join("tests/upstream"))
+            .env("NODE_PATH", root.join("node_modules"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn upstream");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("upstream ready line");
+        // Keep reading what it prints (oidc-provider logs warnings to
+        // stdout): a closed pipe would kill it with EPIPE.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        let info: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("{script} did not start: {line}"));
+        let port = info["port"].as_u64().expect("port") as u16;
+        Upstream { child, port, info }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

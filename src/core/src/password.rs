@@ -89,18 +89,25 @@ impl PasswordHash {
     }
 }
 
-/// `{"email", "password", "name"?}` for a new user.
+/// `{"email", "password", "name"?, "email_verified"?}` for a new user.
+/// Only the management API may say the address is verified (the operator
+/// vouches for it); the hosted sign-up form never passes the field.
 #[derive(Debug)]
 pub struct NewUser {
     pub email: String,
     pub password: crate::secret::SecretString,
     pub name: Option<String>,
+    pub email_verified: bool,
 }
 
 impl NewUser {
     pub fn from_json(body: &Value) -> Result<Self, ApiError> {
         let obj = object(body)?;
-        reject_unknown(obj, &["email", "password", "name"])?;
+        reject_unknown(obj, &["email", "password", "name", "email_verified"])?;
+        let email_verified = match obj.get("email_verified") {
+            None => false,
+            Some(v) => v.as_bool().ok_or_else(|| ApiError::invalid("email_verified", "must be true or false"))?,
+        };
         let email = obj
             .get("email")
             .ok_or_else(|| ApiError::invalid("email", "is required"))?
@@ -115,7 +122,7 @@ impl NewUser {
         check_password(password)?;
         // null and absent alike: the sign-up form sends no name as null.
         let name = json_body::name("name", obj.get("name").filter(|v| !v.is_null()), false)?;
-        Ok(Self { email, password: crate::secret::SecretString::new(password.to_owned()), name })
+        Ok(Self { email, password: crate::secret::SecretString::new(password.to_owned()), name, email_verified })
     }
 }
 

@@ -54,7 +54,7 @@ impl Failure {
         match self {
             Failure::Denied => OAuthError::AccessDenied(format!("the user did not allow sign-in with {name}")),
             Failure::Timeout => OAuthError::TemporarilyUnavailable(format!("{name} did not answer in time")),
-            _ => OAuthError::ServerError(format!("sign-in with {name} failed")),
+            other => OAuthError::ServerError(format!("sign-in with {name} failed: {}", other.reason())),
         }
     }
 
