@@ -44,6 +44,7 @@ pub fn tests() -> Vec<Test> {
         ("users_list_and_unlink_identities_but_keep_a_way_in", users_list_and_unlink_identities_but_keep_a_way_in),
         ("signup_policy_applies_to_federated_accounts", signup_policy_applies_to_federated_accounts),
         ("static_providers_from_deployment_configuration", static_providers_from_deployment_configuration),
+        ("an_expired_state_is_refused", an_expired_state_is_refused),
     ]
 }
 
@@ -681,4 +682,26 @@ pub fn script_static_client(social_base: &str) -> String {
         "client_secret_var": "AERO2_TEST_STATIC_GITHUB_SECRET", "enterprise_url": format!("{social_base}/github"),
     }])
     .to_string()
+}
+
+/// On a server of its own whose states live one second, so expiry is
+/// observable without waiting ten minutes.
+fn an_expired_state_is_refused(_shared: &Client) {
+    let server = aero2_tests::Server::start_with(&crate::scratch_dir("rp-expiry"), &[("AERO2_RP_STATE_TTL_MS", "1000")]);
+    let c = server.client();
+    let s = provision(&c, true);
+    let (id, secret) = script(json!({"login": "late", "id": 8080}), json!({}));
+    github_with(&c, &s, "github", &id, &secret);
+    let mut b = Browser::new();
+    let st = start(&c, &s, &mut b);
+    let r = b.get(&c, &s.slug, &format!("/rp/authorize/github?request={}", st.request));
+    let upstream = r.header("location").unwrap().to_owned();
+    let back = Client::new(0).send_url("GET", &upstream, &[], None);
+    let callback = back.header("location").unwrap().to_owned();
+    let before = users(&c, &s).len();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let late = b.get_url(&c, &callback);
+    assert_eq!(late.status, 400, "{}", late.body);
+    assert!(late.body.contains("expired or was already used"));
+    assert_eq!(users(&c, &s).len(), before, "nothing created");
 }

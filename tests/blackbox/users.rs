@@ -99,7 +99,7 @@ fn bad_users_name_the_field(c: &Client) {
         (json!({"email": email(), "password": PASSWORD, "name": ""}), Some("name")),
         (json!({"email": email(), "password": PASSWORD, "name": "x".repeat(101)}), Some("name")),
         (json!({"email": email(), "password": PASSWORD, "name": 3}), Some("name")),
-        (json!({"email": email(), "password": PASSWORD, "email_verified": true}), None),
+        (json!({"email": email(), "password": PASSWORD, "email_verified": "yes"}), Some("email_verified")),
         (json!({"email": email(), "password": PASSWORD, "password_hash": "$pbkdf2-sha256$i=1$AA$AA"}), None),
         (json!("ada@example.com"), None),
     ];

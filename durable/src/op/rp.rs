@@ -35,6 +35,7 @@ use worker::{Method, Request, Response, Result};
 
 pub const BROWSER_COOKIE: &str = "aero2_rp";
 const STATE_KIND: &str = "rp_state";
+pub const STATE_TTL_VAR: &str = "AERO2_RP_STATE_TTL_MS";
 const AUTHORIZE_PREFIX: &str = "/rp/authorize/";
 const CALLBACK_PREFIX: &str = "/rp/callback/";
 const EXPIRED: &str = "This sign-in has expired or was already used. Go back to the application and start again.";
@@ -149,7 +150,7 @@ async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
         browser: sha256_hex(browser.as_bytes()),
         redirect_uri: redirect_uri.clone(),
     };
-    let expires = op.now.plus_millis(STATE_TTL_MS);
+    let expires = op.now.plus_millis(state_ttl_ms(op));
     store::put_single_use(&op.sql, STATE_KIND, &sha256_hex(state.as_bytes()), &serde_json::to_string(&stored)?, expires)?;
     crate::schema::arm_alarm_by(&op.storage, expires).await?;
     let mut q = vec![
@@ -175,6 +176,16 @@ async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
         &format!("{BROWSER_COOKIE}={browser}; Path={CALLBACK_PREFIX}; HttpOnly; SameSite=Lax; Max-Age=600{secure}"),
     )?;
     Ok(resp)
+}
+
+/// How long a user has at the provider: `AERO2_RP_STATE_TTL_MS` if set
+/// (1 s to the default), else 10 minutes.
+fn state_ttl_ms(op: &Op<'_>) -> i64 {
+    op.env
+        .var(STATE_TTL_VAR)
+        .ok()
+        .and_then(|v| v.to_string().parse::<i64>().ok())
+        .map_or(STATE_TTL_MS, |ms| ms.clamp(1000, STATE_TTL_MS))
 }
 
 fn unavailable(f: Failure) -> String {
