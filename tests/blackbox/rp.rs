@@ -45,6 +45,7 @@ pub fn tests() -> Vec<Test> {
         ("signup_policy_applies_to_federated_accounts", signup_policy_applies_to_federated_accounts),
         ("static_providers_from_deployment_configuration", static_providers_from_deployment_configuration),
         ("an_expired_state_is_refused", an_expired_state_is_refused),
+        ("oauth2_provider_profile_through_a_claim_mapping", oauth2_provider_profile_through_a_claim_mapping),
     ]
 }
 
@@ -704,4 +705,33 @@ fn an_expired_state_is_refused(_shared: &Client) {
     assert_eq!(late.status, 400, "{}", late.body);
     assert!(late.body.contains("expired or was already used"));
     assert_eq!(users(&c, &s).len(), before, "nothing created");
+}
+
+/// A plain OAuth2 provider (here the GitHub-shaped endpoints, configured by
+/// hand): the profile comes from its UserInfo through the claim mapping,
+/// and an address it cannot vouch for is kept unverified.
+fn oauth2_provider_profile_through_a_claim_mapping(c: &Client) {
+    let s = provision(c, true);
+    let gh = format!("{}/github", up().social);
+    let email = format!("{}@mapped.example", unique("m"));
+    let (id, secret) = script(json!({"login": "mapped-login", "id": 6060, "email": email, "avatar_url": "https://img.example/a.png"}), json!({}));
+    add_idp(
+        c,
+        &s.app_id,
+        json!({
+            "type": "oauth2", "slug": "acme", "display_name": "Acme",
+            "authorization_endpoint": format!("{gh}/login/oauth/authorize"),
+            "token_endpoint": format!("{gh}/login/oauth/access_token"),
+            "userinfo_endpoint": format!("{gh}/api/v3/user"),
+            "token_endpoint_auth_method": "client_secret_post",
+            "claims": {"subject": "id", "email": "email", "email_verified": null, "name": "login", "picture": "avatar_url"},
+            "client_id": id, "client_secret": secret,
+        }),
+    );
+    let (_, sub) = b_flow(c, &s, "acme");
+    let u = user(c, &s, &sub);
+    assert_eq!(u["email"], email);
+    assert_eq!(u["email_verified"], false, "no mapping for email_verified: never trusted");
+    assert_eq!(u["name"], "mapped-login");
+    assert_eq!(u["picture"], "https://img.example/a.png");
 }
