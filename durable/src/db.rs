@@ -43,6 +43,17 @@ pub fn is_unique_violation(e: &worker::Error) -> bool {
     e.to_string().contains("UNIQUE constraint failed")
 }
 
+/// The outcome of a write that may collide with a UNIQUE constraint:
+/// `true` if it happened, `false` if the value was taken (nothing written),
+/// any other error as it is.
+pub fn unless_taken<T>(result: Result<T>) -> Result<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 // ---------------------------------------------------------------- applications
 
 #[derive(Deserialize)]

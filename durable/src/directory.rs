@@ -260,11 +260,7 @@ pub async fn change_email(db: &D1Database, app_id: &str, user_id: &str, email: &
         .bind(&[text(app_id), text(user_id), text(email), int(now.0)])?
         .run()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    crate::db::unless_taken(result)
 }
 
 pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
@@ -293,11 +289,7 @@ pub async fn create_user(db: &D1Database, app_id: &str, new: NewUser, now: UnixM
         created_at: now.0,
         updated_at: now.0,
     };
-    match insert_user(db, &user).await {
-        Ok(()) => Ok(Some(user)),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(crate::db::unless_taken(insert_user(db, &user).await)?.then_some(user))
 }
 
 // ---------------------------------------------------------------- invitations

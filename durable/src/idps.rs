@@ -6,7 +6,7 @@
 //! another row or application does not open.
 
 use crate::db::{flag, int, stmt, text};
-use crate::jwks_signer::KEY_ENCRYPTION_KEY_VAR;
+use crate::jwks_signer::key_encryption_key;
 use crate::webcrypto;
 use aero2_core::rp::config::{parse_static, ClaimMapping, Endpoints, Idp, IdpKind, IdpSource, Resolution};
 use aero2_core::secret::SecretString;
@@ -65,19 +65,9 @@ fn aad(app_id: &str, idp_id: &str) -> String {
     format!("aero2:idp-secret:{app_id}:{idp_id}")
 }
 
-async fn sealing_key(env: &Env) -> Result<webcrypto::CryptoKey> {
-    let secret = env
-        .secret(KEY_ENCRYPTION_KEY_VAR)
-        .map_err(|_| worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not configured")))?;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(secret.to_string().trim())
-        .map_err(|_| worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not base64")))?;
-    webcrypto::import_aes_key(&raw).await
-}
-
 async fn seal(env: &Env, idp: &Idp, secret: &SecretString) -> Result<String> {
     let iv = crate::rng::bytes::<12>()?;
-    let sealed = webcrypto::seal(&sealing_key(env).await?, iv, aad(&idp.app_id, &idp.id).as_bytes(), secret.secret().as_bytes()).await?;
+    let sealed = webcrypto::seal(&key_encryption_key(env).await?, iv, aad(&idp.app_id, &idp.id).as_bytes(), secret.secret().as_bytes()).await?;
     Ok(base64::engine::general_purpose::STANDARD.encode(sealed))
 }
 
@@ -88,11 +78,7 @@ pub async fn insert(db: &D1Database, env: &Env, idp: &Idp, secret: &SecretString
         .bind(&row_args(idp, Some(sealed))?)?
         .run()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    crate::db::unless_taken(result)
 }
 
 fn row_args(idp: &Idp, sealed: Option<String>) -> Result<Vec<JsValue>> {
@@ -164,10 +150,6 @@ pub async fn list(db: &D1Database, env: &Env, app_id: &str, app_slug: &str) -> R
     Ok(out)
 }
 
-pub async fn by_slug(db: &D1Database, env: &Env, app_id: &str, app_slug: &str, slug: &str) -> Result<Option<Idp>> {
-    Ok(list(db, env, app_id, app_slug).await?.into_iter().find(|i| i.slug == slug))
-}
-
 /// The client secret of `idp`, opened (API) or read from its Worker
 /// secret (static).
 pub async fn client_secret(db: &D1Database, env: &Env, idp: &Idp, app_slug: &str) -> Result<SecretString> {
@@ -192,7 +174,7 @@ pub async fn client_secret(db: &D1Database, env: &Env, idp: &Idp, app_slug: &str
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(sealed)
         .map_err(|_| worker::Error::RustError("sealed secret is not base64".into()))?;
-    let plain = webcrypto::open(&sealing_key(env).await?, aad(&idp.app_id, &idp.id).as_bytes(), &bytes).await?;
+    let plain = webcrypto::open(&key_encryption_key(env).await?, aad(&idp.app_id, &idp.id).as_bytes(), &bytes).await?;
     String::from_utf8(plain).map(SecretString::new).map_err(|_| worker::Error::RustError("sealed secret is not UTF-8".into()))
 }
 
@@ -282,22 +264,14 @@ fn identity_insert(db: &D1Database, app_id: &str, i: &Identity) -> Result<worker
 /// Links `i` to its (existing) user; `false` if the subject is linked
 /// already (a concurrent sign-in won).
 pub async fn link(db: &D1Database, app_id: &str, i: &Identity) -> Result<bool> {
-    match identity_insert(db, app_id, i)?.run().await {
-        Ok(_) => Ok(true),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    crate::db::unless_taken(identity_insert(db, app_id, i)?.run().await)
 }
 
 /// Creates `user` and links `i` to it in one transaction; `false` (and
 /// nothing written) if the address or the subject is taken meanwhile.
 pub async fn create_linked_user(db: &D1Database, user: &crate::directory::User, i: &Identity) -> Result<bool> {
     let insert_user = crate::directory::insert_user_statement(db, user)?;
-    match db.batch(vec![insert_user, identity_insert(db, &user.app_id, i)?]).await {
-        Ok(_) => Ok(true),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    crate::db::unless_taken(db.batch(vec![insert_user, identity_insert(db, &user.app_id, i)?]).await)
 }
 
 pub async fn touch(db: &D1Database, app_id: &str, identity_id: &str, email: Option<&str>, now: UnixMillis) -> Result<()> {

@@ -406,13 +406,7 @@ impl JwksSigner {
         if let Some(k) = self.sealing.borrow().as_ref() {
             return Ok(k.clone());
         }
-        let secret = self.env.secret(KEY_ENCRYPTION_KEY_VAR).map_err(|_| {
-            worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not configured"))
-        })?;
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(secret.to_string().trim())
-            .map_err(|_| worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not base64")))?;
-        let key = webcrypto::import_aes_key(&raw).await?;
+        let key = key_encryption_key(&self.env).await?;
         *self.sealing.borrow_mut() = Some(key.clone());
         Ok(key)
     }
@@ -429,6 +423,18 @@ impl JwksSigner {
         }
         Ok(())
     }
+}
+
+/// The AES-256-GCM key that seals secrets at rest (signing keys here,
+/// upstream client secrets in `idps`), from `AERO2_KEY_ENCRYPTION_KEY`.
+pub async fn key_encryption_key(env: &Env) -> Result<CryptoKey> {
+    let secret = env
+        .secret(KEY_ENCRYPTION_KEY_VAR)
+        .map_err(|_| worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not configured")))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(secret.to_string().trim())
+        .map_err(|_| worker::Error::RustError(format!("{KEY_ENCRYPTION_KEY_VAR} is not base64")))?;
+    webcrypto::import_aes_key(&raw).await
 }
 
 /// Binds a sealed key to its application and kid: a ciphertext copied to

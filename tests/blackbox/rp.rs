@@ -607,11 +607,9 @@ fn users_list_and_unlink_identities_but_keep_a_way_in(c: &Client) {
     assert_eq!(none.status, 401);
 }
 
-fn signup_policy_applies_to_federated_accounts(c: &Client) {
-    let slug = unique("rpclosed");
-    let app = c.api("POST", "/applications", OPERATOR, Some(&json!({"slug": slug, "name": "Closed", "settings": {"signup": {"mode": "disabled"}}})));
-    app.assert_status(201);
-    let app_id = app.json()["id"].as_str().unwrap().to_owned();
+/// An application made by the test itself, given a first-party
+/// confidential client for the code flow.
+fn with_web_client(c: &Client, slug: String, app_id: String) -> Setup {
     let client = c.api(
         "POST",
         &format!("/applications/{app_id}/clients"),
@@ -619,15 +617,24 @@ fn signup_policy_applies_to_federated_accounts(c: &Client) {
         Some(&json!({"name": "Web", "redirect_uris": [REDIRECT], "grant_types": ["authorization_code"], "first_party": true})),
     );
     client.assert_status(201);
-    let s = Setup {
+    let client = client.json();
+    Setup {
         slug,
         app_id,
-        client_id: client.json()["client_id"].as_str().unwrap().to_owned(),
-        client_secret: client.json()["client_secret"].as_str().unwrap().to_owned(),
+        client_id: client["client_id"].as_str().unwrap().to_owned(),
+        client_secret: client["client_secret"].as_str().unwrap().to_owned(),
         public_client_id: String::new(),
         email: String::new(),
         user_id: String::new(),
-    };
+    }
+}
+
+fn signup_policy_applies_to_federated_accounts(c: &Client) {
+    let slug = unique("rpclosed");
+    let app = c.api("POST", "/applications", OPERATOR, Some(&json!({"slug": slug, "name": "Closed", "settings": {"signup": {"mode": "disabled"}}})));
+    app.assert_status(201);
+    let app_id = app.json()["id"].as_str().unwrap().to_owned();
+    let s = with_web_client(c, slug, app_id);
     let (id, secret) = script(json!({"login": "newcomer", "id": 5150}), json!({}));
     github_with(c, &s, "github", &id, &secret);
     let mut b = Browser::new();
@@ -651,22 +658,7 @@ fn static_providers_from_deployment_configuration(c: &Client) {
     let r = c.api("PATCH", &format!("{}/{id}", idps_path(&app_id)), OPERATOR, Some(&json!({"enabled": false})));
     assert_eq!(r.status, 409);
     assert_eq!(c.api("DELETE", &format!("{}/{id}", idps_path(&app_id)), OPERATOR, None).status, 409);
-    let client = c.api(
-        "POST",
-        &format!("/applications/{app_id}/clients"),
-        OPERATOR,
-        Some(&json!({"name": "Web", "redirect_uris": [REDIRECT], "grant_types": ["authorization_code"], "first_party": true})),
-    );
-    client.assert_status(201);
-    let s = Setup {
-        slug: STATIC_APP.into(),
-        app_id,
-        client_id: client.json()["client_id"].as_str().unwrap().to_owned(),
-        client_secret: client.json()["client_secret"].as_str().unwrap().to_owned(),
-        public_client_id: String::new(),
-        email: String::new(),
-        user_id: String::new(),
-    };
+    let s = with_web_client(c, STATIC_APP.into(), app_id);
     let (_, sub) = b_flow(c, &s, "github");
     assert!(sub.starts_with("usr_"));
 }

@@ -193,9 +193,8 @@ fn sessions(op: &Op<'_>, caller: &Caller) -> Result<Value> {
 
 /// The user's linked identities, with the provider each belongs to.
 async fn identities(op: &Op<'_>, user: &User) -> Result<Value> {
-    let db = db::database(op.env)?;
-    let providers = crate::idps::list(&db, op.env, &op.app.id, &op.app.slug).await?;
-    let list: Vec<Value> = crate::idps::identities_of(&db, &op.app.id, &user.id)
+    let providers = super::rp::all(op).await?;
+    let list: Vec<Value> = crate::idps::identities_of(&db::database(op.env)?, &op.app.id, &user.id)
         .await?
         .into_iter()
         .map(|i| {

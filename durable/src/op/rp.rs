@@ -25,6 +25,9 @@ use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
 use aero2_core::jose::{b64, jws, validate};
 use aero2_core::oauth::authorize::{error_location, AuthorizationRequest};
+use aero2_core::oauth::params::{append_query, encode_component, form_urlencode};
+use aero2_core::oauth::pkce::s256_challenge;
+use base64::Engine;
 use aero2_core::rp::callback::{authorization_response, Failure, PendingUpstream, STATE_TTL_MS};
 use aero2_core::rp::config::{Endpoints, Idp, IdpKind, UpstreamAuth, GOOGLE_ISSUER};
 use aero2_core::rp::linking::{self, LocalAccount, Outcome, Situation};
@@ -79,7 +82,8 @@ pub async fn enabled(op: &Op<'_>) -> Result<Vec<Idp>> {
     Ok(all(op).await?.into_iter().filter(|i| i.enabled).collect())
 }
 
-async fn all(op: &Op<'_>) -> Result<Vec<Idp>> {
+/// Every provider of the application (enabled or not), cached in the object.
+pub(super) async fn all(op: &Op<'_>) -> Result<Vec<Idp>> {
     if let Some(list) = op.upstream.borrow().idps(op.now) {
         return Ok(list);
     }
@@ -133,7 +137,7 @@ async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
         Err(f) => return pages::error_page("Sign-in unavailable", &unavailable(f), 502),
     };
     let verifier = b64::encode(rng::bytes::<32>()?);
-    let challenge = b64::encode(sha2_256(verifier.as_bytes()));
+    let challenge = s256_challenge(&verifier);
     let state = b64::encode(rng::bytes::<32>()?);
     let nonce = b64::encode(rng::bytes::<16>()?);
     // One binding value per browser, reused by concurrent flows in tabs.
@@ -146,34 +150,35 @@ async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
         idp_id: idp.id.clone(),
         request: request_id,
         code_verifier: verifier,
-        nonce: nonce.clone(),
+        nonce,
         browser: sha256_hex(browser.as_bytes()),
-        redirect_uri: redirect_uri.clone(),
+        redirect_uri,
     };
     let expires = op.now.plus_millis(state_ttl_ms(op));
     store::put_single_use(&op.sql, STATE_KIND, &sha256_hex(state.as_bytes()), &serde_json::to_string(&stored)?, expires)?;
     crate::schema::arm_alarm_by(&op.storage, expires).await?;
+    let scope = idp.scope_param();
     let mut q = vec![
-        ("response_type", "code".to_owned()),
-        ("client_id", idp.client_id.clone()),
-        ("redirect_uri", redirect_uri),
-        ("scope", idp.scope_param()),
-        ("state", state),
-        ("code_challenge", challenge),
-        ("code_challenge_method", "S256".to_owned()),
+        ("response_type", "code"),
+        ("client_id", idp.client_id.as_str()),
+        ("redirect_uri", stored.redirect_uri.as_str()),
+        ("scope", scope.as_str()),
+        ("state", state.as_str()),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
     ];
     if idp.kind.is_oidc() {
-        q.push(("nonce", nonce));
+        q.push(("nonce", stored.nonce.as_str()));
         if let Some(hint) = &request.login_hint {
-            q.push(("login_hint", hint.clone()));
+            q.push(("login_hint", hint.as_str()));
         }
     }
-    let location = with_query(&idp.endpoints.authorization_endpoint, &q);
+    let location = append_query(&idp.endpoints.authorization_endpoint, &q);
     let mut resp = see_other(&location)?;
     let secure = if op.secure_cookies { "; Secure" } else { "" };
     resp.headers_mut().append(
         "set-cookie",
-        &format!("{BROWSER_COOKIE}={browser}; Path={CALLBACK_PREFIX}; HttpOnly; SameSite=Lax; Max-Age=600{secure}"),
+        &format!("{BROWSER_COOKIE}={browser}; Path={CALLBACK_PREFIX}; HttpOnly; SameSite=Lax; Max-Age={}{secure}", STATE_TTL_MS / 1000),
     )?;
     Ok(resp)
 }
@@ -318,11 +323,11 @@ async fn exchange(op: &Op<'_>, idp: &Idp, secret: &SecretString, code: &str, sto
             form.push(("client_secret", secret.secret()));
         }
         UpstreamAuth::ClientSecretBasic => {
-            let pair = format!("{}:{}", form_encode(&idp.client_id), form_encode(secret.secret()));
-            headers.push(("authorization", format!("Basic {}", base64_std(pair.as_bytes()))));
+            let pair = format!("{}:{}", encode_component(&idp.client_id), encode_component(secret.secret()));
+            headers.push(("authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))));
         }
     }
-    let body = form.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
+    let body = form_urlencode(&form);
     let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     Ok(match upstream::json(op.env, Method::Post, &idp.endpoints.token_endpoint, &header_refs, Some(body)).await? {
         Ok(v) if v.get("error").is_some() => Err(Failure::ExchangeFailed),
@@ -495,31 +500,4 @@ async fn refuse(op: &Op<'_>, stored: &PendingUpstream, r: linking::Refusal) -> R
         _ => 403,
     };
     interaction::login_form(op, &stored.request, None, Some(r.message()), status).await
-}
-
-fn with_query(base: &str, pairs: &[(&str, String)]) -> String {
-    let q = pairs.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}{q}")
-}
-
-/// `application/x-www-form-urlencoded` byte encoding (also what RFC 6749
-/// §2.3.1 asks of a client id and secret before Basic authentication).
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn base64_std(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn sha2_256(data: &[u8]) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(data).to_vec()
 }

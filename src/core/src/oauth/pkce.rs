@@ -113,8 +113,14 @@ pub fn check_challenge(
 /// Whether `verifier` hashes to `challenge` (RFC 7636 §4.6).
 #[must_use]
 pub fn verify(verifier: &CodeVerifier, challenge: &CodeChallenge) -> bool {
-    let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.0.as_bytes()));
-    constant_time_eq(computed.as_bytes(), challenge.0.as_bytes())
+    constant_time_eq(s256_challenge(&verifier.0).as_bytes(), challenge.0.as_bytes())
+}
+
+/// `BASE64URL(SHA256(verifier))`, the S256 `code_challenge` (RFC 7636 §4.2);
+/// also what the Relying Party sends upstream.
+#[must_use]
+pub fn s256_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// The PKCE check at code redemption, given what the code was issued with.

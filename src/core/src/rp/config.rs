@@ -535,7 +535,6 @@ pub fn check_endpoint_url(s: &str) -> Result<(), &'static str> {
 #[derive(Debug)]
 pub struct StaticIdp {
     pub application: String,
-    pub client_secret_var: String,
     pub new: NewIdp,
 }
 
@@ -557,7 +556,7 @@ pub fn parse_static(json: &str, secret_of: impl Fn(&str) -> Option<String>) -> R
         let secret = secret_of(&var).ok_or_else(|| at(format!("secret {var} is not set")))?;
         obj.insert("client_secret".into(), Value::String(secret));
         let new = NewIdp::from_json(&Value::Object(obj)).map_err(|e| at(e.body().error_description))?;
-        out.push(StaticIdp { application, client_secret_var: var, new });
+        out.push(StaticIdp { application, new });
     }
     Ok(out)
 }
