@@ -6,7 +6,7 @@
 //! retired → deleted) is the core's `signing_keys::plan`; this object
 //! stores records, runs the plan on use and on its alarm, and signs.
 //!
-//! Internal API (reached only through `forward::signer_stub`):
+//! Internal API (reached only through `forward::call_signer`):
 //! `POST /sign {app_id, tokens: [{alg, typ, claims, at_hash_of}]}` →
 //! `{tokens: [{token, kid}]}`;
 //! `GET /jwks?app_id=` → JWKS; `POST /ensure {app_id}`;
@@ -15,7 +15,7 @@
 
 use crate::schema::{self, SchemaGuard};
 use crate::webcrypto::{self, CryptoKey};
-use crate::{now, respond, rng};
+use crate::{forward, now, respond, rng};
 use aero2_core::error::ApiError;
 use aero2_core::jose::alg::Alg;
 use aero2_core::jose::claims::at_hash;
@@ -182,7 +182,7 @@ impl JwksSigner {
         self.sql()?;
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/sign") => {
-                let r: SignRequest = req.json().await?;
+                let r: SignRequest = forward::internal_json(&mut req).await?;
                 respond::json(200, &self.sign(r).await?)
             }
             (Method::Get, "/jwks") => {
@@ -193,12 +193,12 @@ impl JwksSigner {
                 respond::json(200, &self.jwks(&app_id).await?)
             }
             (Method::Post, "/ensure") => {
-                let r: AppOnly = req.json().await?;
+                let r: AppOnly = forward::internal_json(&mut req).await?;
                 self.maintain(&r.app_id).await?;
                 respond::no_content()
             }
             (Method::Post, "/rotate") => {
-                let r: RotateRequest = req.json().await?;
+                let r: RotateRequest = forward::internal_json(&mut req).await?;
                 self.maintain(&r.app_id).await?;
                 let steps = signing_keys::rotate(&self.records(&r.app_id)?, now(), r.activate_after_ms);
                 self.apply(&r.app_id, steps).await?;
@@ -207,7 +207,7 @@ impl JwksSigner {
                 respond::json(200, &self.jwks(&r.app_id).await?)
             }
             (Method::Post, "/forget") => {
-                let r: AppOnly = req.json().await?;
+                let r: AppOnly = forward::internal_json(&mut req).await?;
                 self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![r.app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&r.app_id);
                 respond::no_content()

@@ -88,6 +88,8 @@ pub struct TenantApp {
     /// Upstream identity providers and what was fetched from them; the
     /// provider list is dropped by `idps_changed`.
     upstream: RefCell<crate::upstream::Cache>,
+    /// Rate-limit counts of the classes kept in memory (`Class::in_memory`).
+    counters: RefCell<aero2_core::rate_limit::MemoryCounters>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +112,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default(), users: RefCell::default(), upstream: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default(), users: RefCell::default(), upstream: RefCell::default(), counters: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -138,18 +140,18 @@ impl TenantApp {
         let sql = self.sql()?;
         match req.headers().get(INTERNAL_HEADER)?.as_deref() {
             Some(OP_TOMBSTONE) => return self.tombstone().await,
-            Some(OP_SYNC_DOMAINS) => return self.sync_domains(req.json().await?),
+            Some(OP_SYNC_DOMAINS) => return self.sync_domains(forward::internal_json(&mut req).await?),
             Some(OP_CLIENTS_CHANGED) => {
                 self.clients.borrow_mut().clear();
                 return respond::no_content();
             }
             Some(OP_UNLOCK) => {
-                let body: Unlock = req.json().await?;
+                let body: Unlock = forward::internal_json(&mut req).await?;
                 op::store::delete_lockout(&sql, &body.identifier)?;
                 return respond::no_content();
             }
             Some(OP_USER_DISABLED) => {
-                let body: UserRef = req.json().await?;
+                let body: UserRef = forward::internal_json(&mut req).await?;
                 op::store::revoke_user_grants(&sql, &body.user_id, now())?;
                 op::store::delete_user_sessions(&sql, &body.user_id)?;
                 self.users.borrow_mut().clear();
@@ -216,6 +218,7 @@ impl TenantApp {
             keys: &self.keys,
             users: &self.users,
             upstream: &self.upstream,
+            counters: &self.counters,
             now: now(),
         };
         match op::route(req, &op).await? {
@@ -251,8 +254,8 @@ impl TenantApp {
         let sql = self.sql()?;
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
-        let mut signer = forward::signer_stub(&self.env)?.fetch_with_str("https://jwks-signer.internal/health").await?;
-        let signer: serde_json::Value = signer.json().await?;
+        let (_, signer) = forward::call_signer(&self.env, "/health", None).await?;
+        let signer: serde_json::Value = serde_json::from_str(&signer)?;
         respond::json(
             200,
             &json!({

@@ -200,6 +200,41 @@ fn token_requests_are_limited_per_client(c: &Client) {
     r.assert_error(429, "temporarily_unavailable");
     assert!(r.header("retry-after").unwrap().parse::<i64>().unwrap() <= 60);
     assert_eq!(r.header("cache-control"), Some("no-store"));
+
+    // Token limits are counted in the object's memory: a burst is still
+    // counted exactly, and the limit is per client (a fresh client of the
+    // same application has its own budget of 2).
+    const N: usize = 40;
+    let other = c.api(
+        "POST",
+        &format!("/applications/{}/clients", s.app_id),
+        OPERATOR,
+        Some(&json!({"name": "burst", "token_endpoint_auth_method": "client_secret_basic", "grant_types": ["client_credentials"], "scopes": "openid"})),
+    );
+    other.assert_status(201);
+    let basic = aero2_tests::basic_auth(other.json()["client_id"].as_str().unwrap(), other.json()["client_secret"].as_str().unwrap());
+    let barrier = Barrier::new(N);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..N)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    c.send(
+                        "POST",
+                        &s.slug,
+                        "/oauth2/token",
+                        &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &basic)],
+                        Some("grant_type=client_credentials"),
+                    )
+                    .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let issued = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((issued, refused), (2, N - 2), "statuses: {statuses:?}");
     // Unknown limit names are refused.
     let bad = json!({"settings": {"rate_limits": {"per_moon_phase": {"max": 1, "window_seconds": 1}}}});
     let r = c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&bad));

@@ -16,7 +16,7 @@ use aero2_core::application::Application;
 use aero2_core::json_body::reject_unknown;
 use aero2_core::error::ApiError;
 use serde_json::{json, Value};
-use worker::{Env, Method, Request, RequestInit, Response};
+use worker::{Env, Request};
 
 const FIELD: &str = "activate_after_seconds";
 const DEFAULT_LEAD_SECS: u64 = 3_600;
@@ -30,9 +30,9 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         Err(e) => return Ok(Err(e)),
     };
     let activate_after_ms = lead.saturating_mul(1000);
-    let mut resp = signer_call(ctx.env, "/rotate", &json!({ "app_id": app.id, "activate_after_ms": activate_after_ms })).await?;
+    let answer = signer_call(ctx.env, "/rotate", &json!({ "app_id": app.id, "activate_after_ms": activate_after_ms })).await?;
     crate::tenant_app::keys_changed(ctx.env, &app.id).await?;
-    let jwks: Value = resp.json().await?;
+    let jwks: Value = serde_json::from_str(&answer)?;
     Ok(Ok(respond::json(200, &jwks)?))
 }
 
@@ -60,14 +60,11 @@ pub async fn forget(env: &Env, app_id: &str) -> worker::Result<()> {
     signer_call(env, "/forget", &json!({ "app_id": app_id })).await.map(drop)
 }
 
-/// A POST to the JwksSigner's internal API; anything but success is ours.
-async fn signer_call(env: &Env, path: &str, body: &Value) -> worker::Result<Response> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.to_string().into()));
-    let req = Request::new_with_init(&format!("https://jwks-signer.internal{path}"), &init)?;
-    let resp = forward::signer_stub(env)?.fetch_with_request(req).await?;
-    match resp.status_code() {
-        200 | 204 => Ok(resp),
-        s => Err(worker::Error::RustError(format!("signer {path} answered {s}"))),
+/// A POST to the JwksSigner's internal API, answered with its body; anything
+/// but success is ours.
+async fn signer_call(env: &Env, path: &str, body: &Value) -> worker::Result<String> {
+    match forward::call_signer(env, path, Some(&body.to_string())).await? {
+        (200 | 204, text) => Ok(text),
+        (s, _) => Err(worker::Error::RustError(format!("signer {path} answered {s}"))),
     }
 }

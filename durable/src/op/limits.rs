@@ -1,12 +1,12 @@
 //! Rate limits and sign-in lockout, applied inside the application's
-//! object. Every function here is synchronous SQL with no await: a check
-//! and its count are one step of the object's single-threaded event loop,
+//! object. Every function here is synchronous (memory or SQL, no await): a
+//! check and its count are one step of the object's single-threaded event loop,
 //! so limits are exact and cannot be raced past, and they fail closed (an
 //! unknown client IP shares one bucket; a storage error refuses the request).
 
 use super::{store, Op};
 use aero2_core::lockout::Attempt;
-use aero2_core::rate_limit::{Class, Verdict};
+use aero2_core::rate_limit::{Class, Counter, Verdict};
 use worker::{Request, Result};
 
 /// The client's IP as Cloudflare reports it (`CF-Connecting-IP` is set by
@@ -15,10 +15,21 @@ pub fn client_ip(req: &Request) -> Result<Option<String>> {
     req.headers().get("cf-connecting-ip")
 }
 
-/// Counts one request of `class` for `subject` (IP, identifier, client).
+/// Counts one request of `class` for `subject` (IP, identifier, client):
+/// in memory for the classes kept there while the table has room, else in
+/// storage.
 pub fn hit(op: &Op<'_>, class: Class, subject: Option<&str>) -> Result<Verdict> {
     let key = class.key(subject.map(bounded));
     let limit = op.app.settings.rate_limit(class);
+    if class.in_memory() {
+        let mut memory = op.counters.borrow_mut();
+        // A key not held yet may have been counted in storage while the
+        // table was full.
+        let seed = if memory.holds(&key) { Counter::default() } else { store::counter(&op.sql, &key)? };
+        if let Some(verdict) = memory.hit(&key, op.now, limit, seed) {
+            return Ok(verdict);
+        }
+    }
     let mut counter = store::counter(&op.sql, &key)?;
     let verdict = counter.hit(op.now, limit);
     if verdict == Verdict::Allowed {

@@ -66,6 +66,8 @@ pub struct Op<'a> {
     pub users: &'a RefCell<users::UserCache>,
     /// Upstream providers, their JWKS and discovery documents.
     pub upstream: &'a RefCell<crate::upstream::Cache>,
+    /// Rate-limit counts kept in memory (`limits::hit`).
+    pub counters: &'a RefCell<aero2_core::rate_limit::MemoryCounters>,
     pub now: UnixMillis,
 }
 

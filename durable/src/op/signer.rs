@@ -10,7 +10,7 @@ use aero2_core::jose::jws::ParsedJws;
 use aero2_core::time::UnixMillis;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use worker::{Env, Method, Request, RequestInit, Result};
+use worker::{Env, Result};
 
 const JWKS_TTL_MS: i64 = 60_000;
 
@@ -24,25 +24,22 @@ pub struct KeyCache {
 
 pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
     let body = serde_json::to_string(&SignRequest { app_id: app_id.to_owned(), tokens })?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://jwks-signer.internal/sign", &init)?;
-    let mut resp = forward::signer_stub(env)?.fetch_with_request(req).await?;
-    if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("signer answered {}", resp.status_code())));
-    }
-    let signed: SignResponse = resp.json().await?;
+    let signed: SignResponse = signer_json(env, "/sign", Some(&body)).await?;
     Ok(signed.tokens.into_iter().map(|s| s.token).collect())
 }
 
 /// The application's published keys, straight from the signer.
 pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
-    let url = format!("https://jwks-signer.internal/jwks?app_id={app_id}");
-    let mut resp = forward::signer_stub(env)?.fetch_with_str(&url).await?;
-    if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("signer answered {}", resp.status_code())));
+    signer_json(env, &format!("/jwks?app_id={app_id}"), None).await
+}
+
+/// A signer call that must answer 200 with JSON.
+async fn signer_json<T: serde::de::DeserializeOwned>(env: &Env, path_and_query: &str, body: Option<&str>) -> Result<T> {
+    let (status, text) = forward::call_signer(env, path_and_query, body).await?;
+    if status != 200 {
+        return Err(worker::Error::RustError(format!("signer answered {status}")));
     }
-    resp.json().await
+    Ok(serde_json::from_str(&text)?)
 }
 
 async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {

@@ -5,6 +5,10 @@
 //!
 //! Fail-closed: a request without a client IP is counted under one shared
 //! "unknown" key rather than let through.
+//!
+//! Where counts live depends on the class ([`Class::in_memory`]): the token
+//! endpoint's limits are counted in the object's memory ([`MemoryCounters`]),
+//! every other class in the object's storage.
 
 use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -77,6 +81,20 @@ impl Class {
             Class::MailPerIdentifier => "mail_per_identifier",
             Class::MailPerIp => "mail_per_ip",
         }
+    }
+
+    /// Whether this class is counted in the object's memory rather than its
+    /// storage. The token endpoint's limits are: they are checked on every
+    /// token request, where a storage write would be most of the request's
+    /// cost, and they guard throughput rather than secrets (client secrets
+    /// are 256-bit random; a failed client authentication is refused with no
+    /// side effect). Counts restart if the object restarts, which happens
+    /// only after it has been idle or on a deploy. Sign-in, sign-up and mail
+    /// limits, which guard against guessing and abuse over longer windows,
+    /// stay in storage, as the lockout does.
+    #[must_use]
+    pub fn in_memory(self) -> bool {
+        matches!(self, Class::TokenPerClient | Class::TokenPerIp)
     }
 
     /// The counter key for this class and subject (IP, email, client id).
@@ -164,6 +182,83 @@ impl Counter {
     }
 }
 
+/// Counters held in the object's memory, at most `capacity` of them. A
+/// counter is dropped once its window is over; when every slot holds a live
+/// window, [`MemoryCounters::hit`] answers `None` and the caller counts in
+/// storage instead, so memory stays bounded and no hit goes uncounted.
+#[derive(Debug)]
+pub struct MemoryCounters {
+    held: std::collections::HashMap<String, (Counter, UnixMillis)>,
+    capacity: usize,
+    /// No window ends before this (a lower bound): a full table is swept
+    /// only once it has passed.
+    earliest_end: UnixMillis,
+}
+
+impl Default for MemoryCounters {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_CAPACITY)
+    }
+}
+
+impl MemoryCounters {
+    /// About 20,000 keys of at most ~300 bytes: a few MiB of the object's memory.
+    pub const DEFAULT_CAPACITY: usize = 20_000;
+
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self { held: std::collections::HashMap::new(), capacity, earliest_end: UnixMillis(i64::MAX) }
+    }
+
+    #[must_use]
+    pub fn holds(&self, key: &str) -> bool {
+        self.held.contains_key(key)
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
+    /// Counts one request for `key`. A key not held yet starts from `seed`
+    /// (what storage counted for it while the table was full, if anything).
+    /// `None`: the table is full of live windows; count in storage.
+    pub fn hit(&mut self, key: &str, now: UnixMillis, limit: Limit, seed: Counter) -> Option<Verdict> {
+        if let Some((counter, ends)) = self.held.get_mut(key) {
+            let verdict = counter.hit(now, limit);
+            *ends = counter.expires_at(limit);
+            self.earliest_end = self.earliest_end.min(*ends);
+            return Some(verdict);
+        }
+        if self.held.len() >= self.capacity {
+            self.sweep(now);
+            if self.held.len() >= self.capacity {
+                return None;
+            }
+        }
+        let mut counter = seed;
+        let verdict = counter.hit(now, limit);
+        let ends = counter.expires_at(limit);
+        self.earliest_end = self.earliest_end.min(ends);
+        self.held.insert(key.to_owned(), (counter, ends));
+        Some(verdict)
+    }
+
+    /// Drops the counters whose window is over, if any can be.
+    fn sweep(&mut self, now: UnixMillis) {
+        if now < self.earliest_end {
+            return;
+        }
+        self.held.retain(|_, (_, ends)| *ends > now);
+        self.earliest_end = self.held.values().map(|(_, ends)| *ends).min().unwrap_or(UnixMillis(i64::MAX));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +283,51 @@ mod tests {
         for bad in [serde_json::json!({"nope": {"max": 1, "window_seconds": 1}}), serde_json::json!({"sign_in_per_ip": {"max": 0, "window_seconds": 1}}), serde_json::json!([])] {
             assert_eq!(LimitOverrides::from_json(&bad).unwrap_err().body().field, Some("settings.rate_limits"));
         }
+    }
+
+    #[test]
+    fn memory_counters_count_exactly_like_stored_ones() {
+        let limit = Limit { max: 3, window_ms: 10_000 };
+        let mut m = MemoryCounters::new(10);
+        let v: Vec<Option<Verdict>> = (0..4).map(|_| m.hit("k", UnixMillis(1_000), limit, Counter::default())).collect();
+        assert_eq!(v, vec![Some(Verdict::Allowed), Some(Verdict::Allowed), Some(Verdict::Allowed), Some(Verdict::Limited { retry_after_secs: 10 })]);
+        assert_eq!(m.hit("other", UnixMillis(1_000), limit, Counter::default()), Some(Verdict::Allowed), "keys are separate");
+        assert_eq!(m.hit("k", UnixMillis(11_000), limit, Counter::default()), Some(Verdict::Allowed), "next window");
+    }
+
+    #[test]
+    fn memory_counters_start_from_what_storage_counted() {
+        let limit = Limit { max: 3, window_ms: 10_000 };
+        let mut m = MemoryCounters::new(10);
+        let stored = Counter { count: 3, window_start: UnixMillis(500) };
+        assert_eq!(m.hit("k", UnixMillis(1_000), limit, stored), Some(Verdict::Limited { retry_after_secs: 10 }));
+        assert!(m.holds("k"));
+        // Once held, the seed is not used again.
+        assert_eq!(m.hit("k", UnixMillis(1_000), limit, Counter::default()), Some(Verdict::Limited { retry_after_secs: 10 }));
+    }
+
+    #[test]
+    fn a_full_table_drops_ended_windows_or_sends_the_count_to_storage() {
+        let short = Limit { max: 5, window_ms: 1_000 };
+        let long = Limit { max: 5, window_ms: 60_000 };
+        let mut m = MemoryCounters::new(2);
+        assert!(m.hit("a", UnixMillis(0), short, Counter::default()).is_some());
+        assert!(m.hit("b", UnixMillis(0), long, Counter::default()).is_some());
+        // Full, and no window has ended: the caller must count in storage.
+        assert_eq!(m.hit("c", UnixMillis(500), long, Counter::default()), None);
+        assert_eq!(m.len(), 2);
+        // Held keys are still counted while full.
+        assert_eq!(m.hit("a", UnixMillis(500), short, Counter::default()), Some(Verdict::Allowed));
+        // "a"'s window ends at 1,000: its slot is reused.
+        assert_eq!(m.hit("c", UnixMillis(1_000), long, Counter::default()), Some(Verdict::Allowed));
+        assert!(!m.holds("a") && m.holds("b") && m.holds("c"));
+        assert_eq!(m.hit("d", UnixMillis(2_000), long, Counter::default()), None, "capacity is never exceeded");
+    }
+
+    #[test]
+    fn only_the_token_endpoint_counts_in_memory() {
+        let mem: Vec<Class> = Class::ALL.into_iter().filter(|c| c.in_memory()).collect();
+        assert_eq!(mem, vec![Class::TokenPerClient, Class::TokenPerIp]);
     }
 
     #[test]
