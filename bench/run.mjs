@@ -26,7 +26,7 @@ const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is re
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked"];
+const WORKLOADS = ["floor", "floor_do", "floor_do_do", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -187,6 +187,7 @@ async function setupAero2(info) {
   const s = {
     name: "Aero2",
     tgt: app,
+    floorPort: info.floorPort,
     pid: info.workerdPid,
     helperPid: info.helperPid,
     paths: {
@@ -376,7 +377,33 @@ function loginSpec(s, csrf, requestId, email, password) {
   };
 }
 
+/** A floor workload: bench/floor-worker.mjs in Aero2's workerd process. */
+function floorWorkload(p) {
+  return async (s) => {
+    if (!s.floorPort) throw new Unavailable("failed", "the Aero2 server reported no floor Worker");
+    const tgt = target(`floor.localhost:${s.floorPort}`, s.floorPort);
+    const probe = await request(tgt, { path: p });
+    if (probe.status !== 200 || probe.body !== "ok") throw new Unavailable("failed", `GET ${p} → ${probe.status} ${probe.body.slice(0, 200)}`);
+    return { probe, tgt, make: () => ({ path: p }), check: (res) => res.status === 200 && res.body === "ok" };
+  };
+}
+
 const WORKLOAD_DEFS = {
+  floor: {
+    label: "runtime floor: a JS Worker answering `ok` (no Aero2 code)",
+    aero2Only: true,
+    prepare: floorWorkload("/"),
+  },
+  floor_do: {
+    label: "runtime floor: JS Worker → Durable Object (the shape of discovery)",
+    aero2Only: true,
+    prepare: floorWorkload("/do"),
+  },
+  floor_do_do: {
+    label: "runtime floor: JS Worker → object → object (the shape of a token request)",
+    aero2Only: true,
+    prepare: floorWorkload("/do-do"),
+  },
   health: {
     label: "platform: DO round trip (`GET /.well-known/aero2-health`)",
     aero2Only: true,
@@ -542,7 +569,7 @@ async function measure(s, impl, c, maxRequests, maxMs, agg) {
   const cpu0 = cpuMicros(s.pid);
   const h0 = s.helperPid ? cpuMicros(s.helperPid) : 0;
   const c0 = process.cpuUsage();
-  const r = await runLoad({ tgt: s.tgt, concurrency: c, maxRequests, maxMs, make: impl.make, check: impl.check });
+  const r = await runLoad({ tgt: impl.tgt ?? s.tgt, concurrency: c, maxRequests, maxMs, make: impl.make, check: impl.check });
   const cpu1 = cpuMicros(s.pid);
   const h1 = s.helperPid ? cpuMicros(s.helperPid) : 0;
   const c1 = process.cpuUsage(c0);

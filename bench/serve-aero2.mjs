@@ -7,7 +7,8 @@
 // build/ meanwhile), starts workerd on 127.0.0.1:<free port> with D1 `DB`
 // (migrations applied in order), the `TENANT_APP` and `JWKS_SIGNER` SQLite
 // Durable Objects and throwaway state, then prints one JSON line on stdout:
-//   {"ready":true,"port":N,"workerdPid":P,"operatorSecret":"…"}
+//   {"ready":true,"port":N,"floorPort":F,"workerdPid":P,"operatorSecret":"…"}
+// F serves bench/floor-worker.mjs (the runtime's floor) in the same workerd.
 // It exits, removing its state, on SIGTERM/SIGINT or when stdin closes (the
 // runner went away); Miniflare kills workerd on the way out.
 import { randomBytes } from "node:crypto";
@@ -52,6 +53,7 @@ export async function startAero2({
   buildDir = path.join(ROOT, "build"),
   migrationsDir = path.join(ROOT, "migrations"),
   socket = "direct",
+  inspectorPort,
 } = {}) {
   if (!["direct", "entry"].includes(socket)) throw new Error(`socket must be "direct" or "entry", not ${socket}`);
   const work = mkdtempSync(path.join(tmpdir(), "aero2-bench-"));
@@ -73,6 +75,7 @@ export async function startAero2({
   const state = path.join(work, "state");
   const entryPort = await freePort();
   const directPort = await freePort();
+  const floorPort = await freePort();
   const operatorSecret = `aero2_op_bench_${randomBytes(24).toString("hex")}`;
   const kek = randomBytes(32).toString("base64");
   const compatibilityDate =
@@ -85,6 +88,7 @@ export async function startAero2({
     port: entryPort,
     log: new Log(LogLevel.NONE),
     cf: false,
+    ...(inspectorPort ? { inspectorPort } : {}),
     resourcePersistencePath: state,
     workers: [
       {
@@ -109,6 +113,14 @@ export async function startAero2({
           JWKS_SIGNER: { className: "JwksSigner", useSQLite: true },
         },
       },
+      {
+        // The runtime's floor (bench/floor-worker.mjs), in the same process.
+        name: "floor",
+        modules: [{ type: "ESModule", path: path.join(ROOT, "bench", "floor-worker.mjs") }],
+        compatibilityDate,
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: floorPort }],
+        durableObjects: { HOP: { className: "Hop", useSQLite: true } },
+      },
     ],
   }));
   try {
@@ -127,8 +139,10 @@ export async function startAero2({
   const workerdPid = findWorkerdPid(process.pid);
   let stopped = false;
   const port = socket === "direct" ? Number(new URL(await mf.unsafeGetDirectURL("aero2")).port) : Number(new URL(await mf.ready).port);
+  const floor = Number(new URL(await mf.unsafeGetDirectURL("floor")).port);
   return {
     port,
+    floorPort: floor,
     socket,
     workerdPid,
     operatorSecret,
@@ -161,7 +175,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     server = await startAero2({ buildDir, socket });
     process.stdout.write(
-      JSON.stringify({ ready: true, port: server.port, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
+      JSON.stringify({ ready: true, port: server.port, floorPort: server.floorPort, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
     );
   } catch (e) {
     process.stderr.write(`serve-aero2: ${e.stack || e}\n`);

@@ -1,0 +1,166 @@
+// Where the CPU of one workload goes inside workerd: serves a build with the
+// V8 inspector on, provisions the benchmark application as bench/run.mjs does,
+// samples the isolate's CPU profile (Chrome DevTools Protocol, `Profiler`)
+// while a fixed number of requests run, and prints self time per function.
+//
+//   node bench/profile.mjs [--build DIR] [--only client_credentials|discovery|jwks|userinfo|health]
+//                          [--requests N] [--concurrency C] [--top N]
+//
+// Function names of the wasm appear only in a build that keeps its name
+// section (`worker-build --profiling`, see bench/README.md). Figures are
+// sampled (every 50 µs) and cover JavaScript and wasm on the isolate's thread;
+// time in workerd's C++ outside V8 (HTTP parsing, SQLite, the Durable Object
+// transport) shows as "(program)".
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { basicAuth, form, request, target } from "./lib/http.mjs";
+import { runLoad } from "./lib/load.mjs";
+import { cpuMicros, freePort } from "./lib/proc.mjs";
+import { startAero2 } from "./serve-aero2.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const only = arg("--only", "client_credentials");
+const requests = Number(arg("--requests", "2000"));
+const concurrency = Number(arg("--concurrency", "1"));
+const top = Number(arg("--top", "40"));
+const buildDir = path.resolve(arg("--build", path.join(ROOT, "build")));
+
+/** A minimal CDP session over the inspector's WebSocket. */
+async function inspect(port) {
+  let targets;
+  for (let i = 0; i < 50 && !targets?.length; i++) {
+    try {
+      targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const t = targets?.find((x) => /aero2/.test(x.title ?? x.id ?? "")) ?? targets?.[0];
+  if (!t) throw new Error("no inspector target");
+  const ws = new WebSocket(t.webSocketDebuggerUrl ?? `ws://127.0.0.1:${port}/${t.id}`);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let next = 1;
+  const pending = new Map();
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(ev.data);
+    if (msg.id && pending.has(msg.id)) {
+      const { resolve, reject } = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.error) reject(new Error(JSON.stringify(msg.error)));
+      else resolve(msg.result);
+    }
+  };
+  return {
+    send(method, params = {}) {
+      const id = next++;
+      ws.send(JSON.stringify({ id, method, params }));
+      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+    },
+    close: () => ws.close(),
+  };
+}
+
+const inspectorPort = await freePort();
+const server = await startAero2({ buildDir, inspectorPort });
+try {
+  const port = server.port;
+  const app = target(`bench.localhost:${port}`, port);
+  const dash = target(`dashboard.localhost:${port}`, port);
+  const api = async (method, p, body) => {
+    const res = await request(dash, {
+      method,
+      path: `/api/v1${p}`,
+      headers: { authorization: `Bearer ${server.operatorSecret}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${res.body}`);
+    return JSON.parse(res.body);
+  };
+  const high = { max: 1000000, window_seconds: 60 };
+  const rate_limits = Object.fromEntries(["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip"].map((k) => [k, high]));
+  const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark", settings: { rate_limits } });
+  const client = await api("POST", `/applications/${created.id}/clients`, {
+    name: "bench",
+    token_endpoint_auth_method: "client_secret_basic",
+    grant_types: ["client_credentials"],
+    scopes: "openid",
+    first_party: true,
+  });
+  const cc = {
+    method: "POST",
+    path: "/oauth2/token",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(client.client_id, client.client_secret) },
+    body: form({ grant_type: "client_credentials" }),
+  };
+  let spec = cc;
+  if (only === "userinfo") {
+    // A client-credentials token has no user; UserInfo needs one: a user and
+    // a sign-in are what bench/run.mjs does, too long for this tool.
+    throw new Error("--only userinfo: use bench/run.mjs; this tool profiles routes without a user");
+  } else if (only !== "client_credentials") {
+    const paths = { discovery: "/.well-known/openid-configuration", jwks: "/.well-known/jwks.json", health: "/.well-known/aero2-health" };
+    if (!paths[only]) throw new Error(`--only ${only}: not one of client_credentials, ${Object.keys(paths).join(", ")}`);
+    spec = { method: "GET", path: paths[only] };
+  }
+  const load = (n) => runLoad({ tgt: app, concurrency, maxRequests: n, maxMs: 60_000, make: () => spec });
+  await load(500);
+  const cdp = await inspect(inspectorPort);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+  await cdp.send("Profiler.start");
+  const cpu0 = cpuMicros(server.workerdPid);
+  const r = await load(requests);
+  const cpuUs = cpuMicros(server.workerdPid) - cpu0;
+  const { profile } = await cdp.send("Profiler.stop");
+  cdp.close();
+
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = profile.timeDeltas;
+  const self = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const f = n.callFrame;
+    const name = `${f.functionName || "(anonymous)"} ${f.url ? path.basename(f.url) : ""}`.trim();
+    const us = dt[i + 1] ?? 0;
+    total += us;
+    self.set(name, (self.get(name) ?? 0) + us);
+  });
+  // Inclusive time: each sample counts once for every distinct function on its stack.
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map();
+  profile.samples.forEach((id, i) => {
+    const us = dt[i + 1] ?? 0;
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur).callFrame;
+      const name = `${f.functionName || "(anonymous)"} ${f.url ? path.basename(f.url) : ""}`.trim();
+      if (seen.has(name)) continue;
+      seen.add(name);
+      incl.set(name, (incl.get(name) ?? 0) + us);
+    }
+  });
+  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const idle = self.get("(idle)") ?? 0;
+  console.log(`${only} c=${concurrency}: ${r.requests} requests (${r.errors} errors), workerd CPU ${Math.round(cpuUs / r.requests)} µs/req (with the profiler on)`);
+  console.log(`sampled ${Math.round(total / 1000)} ms, of which not idle ${Math.round((total - idle) / r.requests)} µs/req`);
+  console.log("\n| self µs/req | % of busy | function |\n|---:|---:|---|");
+  for (const [name, us] of rows) {
+    if (name === "(idle)") continue;
+    console.log(`| ${(us / r.requests).toFixed(1)} | ${((100 * us) / (total - idle)).toFixed(1)} | \`${name}\` |`);
+  }
+  console.log("\n| inclusive µs/req | function |\n|---:|---|");
+  const inclRows = [...incl.entries()].filter(([n]) => !/^\((root|idle|program|garbage collector)\)/.test(n)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  for (const [name, us] of inclRows) console.log(`| ${(us / r.requests).toFixed(1)} | \`${name.slice(0, 160)}\` |`);
+} finally {
+  await server.stop();
+}
