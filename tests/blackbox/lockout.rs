@@ -103,22 +103,27 @@ fn the_operator_can_unlock(c: &Client) {
     c.api("POST", &unlock, &other_sk, None).assert_error(404, "not_found");
 }
 
-fn concurrent_wrong_passwords_are_counted_exactly(c: &Client) {
-    const N: usize = 200;
-    let s = provision(c, true); // default policy: 5 failures lock
-    let f = login_form(c, &s);
-    let barrier = Barrier::new(N);
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..N)
+/// Runs `request` on `n` threads released at once; the statuses they got.
+fn burst(n: usize, request: impl Fn() -> u16 + Sync) -> Vec<u16> {
+    let barrier = Barrier::new(n);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
             .map(|_| {
                 scope.spawn(|| {
                     barrier.wait();
-                    attempt(c, &s, &f, &s.email, "wrong password!").status
+                    request()
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    })
+}
+
+fn concurrent_wrong_passwords_are_counted_exactly(c: &Client) {
+    const N: usize = 200;
+    let s = provision(c, true); // default policy: 5 failures lock
+    let f = login_form(c, &s);
+    let statuses = burst(N, || attempt(c, &s, &f, &s.email, "wrong password!").status);
     let refused = statuses.iter().filter(|s| **s == 429).count();
     let checked = statuses.iter().filter(|s| **s == 401).count();
     assert_eq!((checked, refused), (5, N - 5), "statuses: {statuses:?}");
@@ -184,19 +189,18 @@ fn token_requests_are_limited_per_client(c: &Client) {
     let s = provision(c, true);
     let limits = json!({"settings": {"rate_limits": {"token_per_client": {"max": 2, "window_seconds": 60}}}});
     c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&limits)).assert_status(200);
-    let basic = aero2_tests::basic_auth(&s.client_id, &s.client_secret);
-    let token = || {
+    let token = |client_id: &str, secret: &str| {
         c.send(
             "POST",
             &s.slug,
             "/oauth2/token",
-            &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &basic)],
+            &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &aero2_tests::basic_auth(client_id, secret))],
             Some("grant_type=client_credentials"),
         )
     };
-    token().assert_status(200);
-    token().assert_status(200);
-    let r = token();
+    token(&s.client_id, &s.client_secret).assert_status(200);
+    token(&s.client_id, &s.client_secret).assert_status(200);
+    let r = token(&s.client_id, &s.client_secret);
     r.assert_error(429, "temporarily_unavailable");
     assert!(r.header("retry-after").unwrap().parse::<i64>().unwrap() <= 60);
     assert_eq!(r.header("cache-control"), Some("no-store"));
@@ -212,26 +216,8 @@ fn token_requests_are_limited_per_client(c: &Client) {
         Some(&json!({"name": "burst", "token_endpoint_auth_method": "client_secret_basic", "grant_types": ["client_credentials"], "scopes": "openid"})),
     );
     other.assert_status(201);
-    let basic = aero2_tests::basic_auth(other.json()["client_id"].as_str().unwrap(), other.json()["client_secret"].as_str().unwrap());
-    let barrier = Barrier::new(N);
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..N)
-            .map(|_| {
-                scope.spawn(|| {
-                    barrier.wait();
-                    c.send(
-                        "POST",
-                        &s.slug,
-                        "/oauth2/token",
-                        &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &basic)],
-                        Some("grant_type=client_credentials"),
-                    )
-                    .status
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let (id, secret) = (other.json()["client_id"].as_str().unwrap().to_owned(), other.json()["client_secret"].as_str().unwrap().to_owned());
+    let statuses = burst(N, || token(&id, &secret).status);
     let issued = statuses.iter().filter(|s| **s == 200).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((issued, refused), (2, N - 2), "statuses: {statuses:?}");
