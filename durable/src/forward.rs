@@ -88,6 +88,14 @@ pub async fn call_signer(env: &Env, path_and_query: &str, body: Option<&str>) ->
     Ok((resp.status(), text))
 }
 
+/// A signer call that must succeed (200 or 204): the body text.
+pub async fn signer_ok(env: &Env, path_and_query: &str, body: Option<&str>) -> Result<String> {
+    match call_signer(env, path_and_query, body).await? {
+        (200 | 204, text) => Ok(text),
+        (status, _) => Err(worker::Error::RustError(format!("signer {path_and_query} answered {status}"))),
+    }
+}
+
 /// The JSON body of an internal request (between our own Worker and
 /// objects). Parsed by serde_json from the text: the worker crate's
 /// `Request::json` goes through a JS object and `serde_wasm_bindgen`, ~40 µs

@@ -30,7 +30,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         Err(e) => return Ok(Err(e)),
     };
     let activate_after_ms = lead.saturating_mul(1000);
-    let answer = signer_call(ctx.env, "/rotate", &json!({ "app_id": app.id, "activate_after_ms": activate_after_ms })).await?;
+    let answer = forward::signer_ok(ctx.env, "/rotate", Some(&json!({ "app_id": app.id, "activate_after_ms": activate_after_ms }).to_string())).await?;
     crate::tenant_app::keys_changed(ctx.env, &app.id).await?;
     let jwks: Value = serde_json::from_str(&answer)?;
     Ok(Ok(respond::json(200, &jwks)?))
@@ -52,19 +52,10 @@ fn parse_lead(body: Option<&Value>) -> Result<u64, ApiError> {
 
 /// Has the JwksSigner generate an application's keys now.
 pub async fn ensure(env: &Env, app_id: &str) -> worker::Result<()> {
-    signer_call(env, "/ensure", &json!({ "app_id": app_id })).await.map(drop)
+    forward::signer_ok(env, "/ensure", Some(&json!({ "app_id": app_id }).to_string())).await.map(drop)
 }
 
 /// Has the JwksSigner delete every key of a deleted application.
 pub async fn forget(env: &Env, app_id: &str) -> worker::Result<()> {
-    signer_call(env, "/forget", &json!({ "app_id": app_id })).await.map(drop)
-}
-
-/// A POST to the JwksSigner's internal API, answered with its body; anything
-/// but success is ours.
-async fn signer_call(env: &Env, path: &str, body: &Value) -> worker::Result<String> {
-    match forward::call_signer(env, path, Some(&body.to_string())).await? {
-        (200 | 204, text) => Ok(text),
-        (s, _) => Err(worker::Error::RustError(format!("signer {path} answered {s}"))),
-    }
+    forward::signer_ok(env, "/forget", Some(&json!({ "app_id": app_id }).to_string())).await.map(drop)
 }

@@ -21,16 +21,20 @@ pub fn client_ip(req: &Request) -> Result<Option<String>> {
 pub fn hit(op: &Op<'_>, class: Class, subject: Option<&str>) -> Result<Verdict> {
     let key = class.key(subject.map(bounded));
     let limit = op.app.settings.rate_limit(class);
-    if class.in_memory() {
-        let mut memory = op.counters.borrow_mut();
-        // A key not held yet may have been counted in storage while the
-        // table was full.
-        let seed = if memory.holds(&key) { Counter::default() } else { store::counter(&op.sql, &key)? };
-        if let Some(verdict) = memory.hit(&key, op.now, limit, seed) {
+    let mut memory = op.counters.borrow_mut();
+    if class.in_memory() && memory.holds(&key) {
+        if let Some(verdict) = memory.hit(&key, op.now, limit, Counter::default()) {
             return Ok(verdict);
         }
     }
     let mut counter = store::counter(&op.sql, &key)?;
+    // A key new to memory starts from what storage counted for it while the
+    // table was full; a full table leaves the count to storage.
+    if class.in_memory() {
+        if let Some(verdict) = memory.hit(&key, op.now, limit, counter) {
+            return Ok(verdict);
+        }
+    }
     let verdict = counter.hit(op.now, limit);
     if verdict == Verdict::Allowed {
         store::put_counter(&op.sql, &key, &counter, counter.expires_at(limit))?;

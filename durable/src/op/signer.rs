@@ -24,22 +24,13 @@ pub struct KeyCache {
 
 pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
     let body = serde_json::to_string(&SignRequest { app_id: app_id.to_owned(), tokens })?;
-    let signed: SignResponse = signer_json(env, "/sign", Some(&body)).await?;
+    let signed: SignResponse = serde_json::from_str(&forward::signer_ok(env, "/sign", Some(&body)).await?)?;
     Ok(signed.tokens.into_iter().map(|s| s.token).collect())
 }
 
 /// The application's published keys, straight from the signer.
 pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
-    signer_json(env, &format!("/jwks?app_id={app_id}"), None).await
-}
-
-/// A signer call that must answer 200 with JSON.
-async fn signer_json<T: serde::de::DeserializeOwned>(env: &Env, path_and_query: &str, body: Option<&str>) -> Result<T> {
-    let (status, text) = forward::call_signer(env, path_and_query, body).await?;
-    if status != 200 {
-        return Err(worker::Error::RustError(format!("signer answered {status}")));
-    }
-    Ok(serde_json::from_str(&text)?)
+    Ok(serde_json::from_str(&forward::signer_ok(env, &format!("/jwks?app_id={app_id}"), None).await?)?)
 }
 
 async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {
