@@ -275,7 +275,9 @@ pub struct DomainRow {
     pub verified_at: Option<i64>,
 }
 
-mod bool_as_int {
+/// SQLite's 0/1, as D1 returns them, read and written as booleans (the
+/// API shows booleans).
+pub mod bool_as_int {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bool(*v)

@@ -32,6 +32,7 @@ struct ClientRow {
     created_at: i64,
     updated_at: i64,
     id_token_signed_response_alg: String,
+    disabled: i64,
 }
 
 impl ClientRow {
@@ -52,6 +53,7 @@ impl ClientRow {
             first_party: self.first_party != 0,
             require_pkce: self.require_pkce != 0,
             id_token_signed_response_alg: Alg::parse(&self.id_token_signed_response_alg)?,
+            disabled: self.disabled != 0,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -60,7 +62,7 @@ impl ClientRow {
 
 const CLIENT_COLUMNS: &str = "client_id, app_id, name, client_type, token_endpoint_auth_method, secret_hash, \
     redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, require_pkce, created_at, updated_at, \
-    id_token_signed_response_alg";
+    id_token_signed_response_alg, disabled";
 
 fn client_args(c: &Client) -> Result<Vec<JsValue>> {
     let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
@@ -80,12 +82,13 @@ fn client_args(c: &Client) -> Result<Vec<JsValue>> {
         int(c.created_at),
         int(c.updated_at),
         text(c.id_token_signed_response_alg.as_str()),
+        flag(c.disabled),
     ])
 }
 
 pub async fn insert_client(db: &D1Database, c: &Client) -> Result<()> {
     db.prepare(format!(
-        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     ))
     .bind(&client_args(c)?)?
     .run()
@@ -97,7 +100,8 @@ pub async fn insert_client(db: &D1Database, c: &Client) -> Result<()> {
 pub async fn update_client(db: &D1Database, c: &Client) -> Result<()> {
     db.prepare(
         "UPDATE oauth_clients SET name = ?3, redirect_uris = ?7, post_logout_redirect_uris = ?8, grant_types = ?9, \
-         scopes = ?10, first_party = ?11, require_pkce = ?12, updated_at = ?14, id_token_signed_response_alg = ?15 \
+         scopes = ?10, first_party = ?11, require_pkce = ?12, updated_at = ?14, id_token_signed_response_alg = ?15, \
+         disabled = ?16 \
          WHERE client_id = ?1 AND app_id = ?2",
     )
     .bind(&client_args(c)?)?
@@ -149,27 +153,16 @@ pub struct User {
     pub id: String,
     pub app_id: String,
     pub email: Option<String>,
-    #[serde(with = "int_bool")]
+    #[serde(with = "crate::db::bool_as_int")]
     pub email_verified: bool,
     pub name: Option<String>,
     pub picture: Option<String>,
     #[serde(skip_serializing, default)]
     pub password_hash: Option<String>,
-    #[serde(with = "int_bool")]
+    #[serde(with = "crate::db::bool_as_int")]
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-/// D1 returns SQLite's 0/1 as numbers; the API shows booleans.
-mod int_bool {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bool(*v)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        Ok(i64::deserialize(d)? != 0)
-    }
 }
 
 const USER_COLUMNS: &str =

@@ -8,7 +8,7 @@
 use crate::db::{flag, int, stmt, text};
 use crate::jwks_signer::key_encryption_key;
 use crate::webcrypto;
-use aero2_core::rp::config::{parse_static, ClaimMapping, Endpoints, Idp, IdpKind, IdpSource, Resolution};
+use aero2_core::rp::config::{parse_static, ClaimMapping, Endpoints, Idp, IdpKind, IdpSource, Reach, Resolution};
 use aero2_core::secret::SecretString;
 use aero2_core::time::UnixMillis;
 use base64::Engine;
@@ -60,6 +60,13 @@ impl IdpRow {
 }
 
 const COLUMNS: &str = "id, app_id, slug, type, display_name, client_id, scopes, enabled, endpoints, claims, created_at, updated_at";
+
+/// Which upstream URLs this deployment may call: its platform domain says
+/// whether it is local (`Reach`).
+pub fn reach(env: &Env) -> Reach {
+    let platform = env.var(crate::forward::PLATFORM_DOMAIN_VAR).map(|v| v.to_string()).unwrap_or_default();
+    Reach::for_platform(aero2_core::host::is_local_domain(&platform))
+}
 
 fn aad(app_id: &str, idp_id: &str) -> String {
     format!("aero2:idp-secret:{app_id}:{idp_id}")
@@ -185,7 +192,7 @@ fn static_entries(env: &Env) -> Option<Vec<(String, aero2_core::rp::config::NewI
     if raw.trim().is_empty() {
         return None;
     }
-    match parse_static(&raw, |name| env.secret(name).ok().map(|s| s.to_string())) {
+    match parse_static(&raw, reach(env), |name| env.secret(name).ok().map(|s| s.to_string())) {
         Ok(list) => Some(list.into_iter().map(|s| (s.application, s.new)).collect()),
         Err(e) => {
             worker::console_error!("{e}");
@@ -222,12 +229,16 @@ pub struct Identity {
     pub idp_id: String,
     pub subject: String,
     pub user_id: String,
+    /// The provider's address for the user, whether or not it vouched for it.
     pub email: Option<String>,
+    /// Whether it did, when last seen.
+    #[serde(with = "crate::db::bool_as_int")]
+    pub email_verified: bool,
     pub created_at: i64,
     pub last_login_at: i64,
 }
 
-const IDENTITY_COLUMNS: &str = "id, idp_id, subject, user_id, email, created_at, last_login_at";
+const IDENTITY_COLUMNS: &str = "id, idp_id, subject, user_id, email, email_verified, created_at, last_login_at";
 
 pub async fn identity(db: &D1Database, app_id: &str, idp_id: &str, subject: &str) -> Result<Option<Identity>> {
     db.prepare(format!("SELECT {IDENTITY_COLUMNS} FROM user_identities WHERE app_id = ?1 AND idp_id = ?2 AND subject = ?3"))
@@ -247,7 +258,7 @@ pub async fn identities_of(db: &D1Database, app_id: &str, user_id: &str) -> Resu
 fn identity_insert(db: &D1Database, app_id: &str, i: &Identity) -> Result<worker::D1PreparedStatement> {
     stmt(
         db,
-        &format!("INSERT INTO user_identities (app_id, {IDENTITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        &format!("INSERT INTO user_identities (app_id, {IDENTITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         &[
             text(app_id),
             text(&i.id),
@@ -255,6 +266,7 @@ fn identity_insert(db: &D1Database, app_id: &str, i: &Identity) -> Result<worker
             text(&i.subject),
             text(&i.user_id),
             i.email.as_deref().map_or(JsValue::NULL, text),
+            flag(i.email_verified),
             int(i.created_at),
             int(i.last_login_at),
         ],
@@ -274,12 +286,30 @@ pub async fn create_linked_user(db: &D1Database, user: &crate::directory::User, 
     crate::db::unless_taken(db.batch(vec![insert_user, identity_insert(db, &user.app_id, i)?]).await)
 }
 
-pub async fn touch(db: &D1Database, app_id: &str, identity_id: &str, email: Option<&str>, now: UnixMillis) -> Result<()> {
-    db.prepare("UPDATE user_identities SET last_login_at = ?3, email = ?4 WHERE app_id = ?1 AND id = ?2")
-        .bind(&[text(app_id), text(identity_id), int(now.0), email.map_or(JsValue::NULL, text)])?
+/// Records a sign-in through an identity, with what the provider says of
+/// the address now.
+pub async fn touch(db: &D1Database, app_id: &str, identity_id: &str, email: Option<&str>, email_verified: bool, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE user_identities SET last_login_at = ?3, email = ?4, email_verified = ?5 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(app_id), text(identity_id), int(now.0), email.map_or(JsValue::NULL, text), flag(email_verified)])?
         .run()
         .await?;
     Ok(())
+}
+
+/// Unlinks the user's identities whose provider never vouched for an
+/// address: after a password reset (proof of the account's own mailbox),
+/// a link made without that proof no longer opens the account.
+pub async fn unlink_unverified(db: &D1Database, app_id: &str, user_id: &str) -> Result<u32> {
+    let result = db
+        .prepare("DELETE FROM user_identities WHERE app_id = ?1 AND user_id = ?2 AND email_verified = 0")
+        .bind(&[text(app_id), text(user_id)])?
+        .run()
+        .await?;
+    let removed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
+    if removed > 0 {
+        worker::console_log!("app {app_id}: a password reset of {user_id} unlinked {removed} identity(ies) that never proved an address");
+    }
+    Ok(u32::try_from(removed).unwrap_or(u32::MAX))
 }
 
 /// Unlinks an identity of `user_id`, unless it is the user's last way to

@@ -56,8 +56,10 @@ pub struct JwksSigner {
     state: State,
     env: Env,
     schema: SchemaGuard,
-    /// Imported private keys by kid; importing costs more than signing.
-    signing: RefCell<HashMap<String, CryptoKey>>,
+    /// Imported private keys by (application, kid); importing costs more
+    /// than signing. Keyed by both so no application can ever be served
+    /// another's key, whatever its kids are.
+    signing: RefCell<HashMap<(String, String), CryptoKey>>,
     sealing: RefCell<Option<CryptoKey>>,
     /// Each application's key records as last read, valid until the next
     /// lifecycle event: signing reads no storage on the hot path.
@@ -210,6 +212,7 @@ impl JwksSigner {
                 let r: AppOnly = forward::internal_json(&mut req).await?;
                 self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![r.app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&r.app_id);
+                self.signing.borrow_mut().retain(|(app, _), _| app != &r.app_id);
                 respond::no_content()
             }
             (Method::Get, "/health") => {
@@ -304,7 +307,7 @@ impl JwksSigner {
                 }
                 Step::Delete { kid } => {
                     sql.exec("DELETE FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.clone().into()])?;
-                    self.signing.borrow_mut().remove(&kid);
+                    self.signing.borrow_mut().remove(&(app_id.to_owned(), kid));
                 }
             }
         }
@@ -384,7 +387,8 @@ impl JwksSigner {
     }
 
     async fn private_key(&self, app_id: &str, kid: &str, alg: Alg) -> Result<CryptoKey> {
-        if let Some(k) = self.signing.borrow().get(kid) {
+        let cache_key = (app_id.to_owned(), kid.to_owned());
+        if let Some(k) = self.signing.borrow().get(&cache_key) {
             return Ok(k.clone());
         }
         let rows: Vec<Sealed> = self
@@ -398,7 +402,7 @@ impl JwksSigner {
         let plain = webcrypto::open(&self.sealing_key().await?, aad(app_id, kid).as_bytes(), &sealed).await?;
         let jwk: Value = serde_json::from_slice(&plain)?;
         let key = webcrypto::import_signing_key(alg, &jwk).await?;
-        self.signing.borrow_mut().insert(kid.to_owned(), key.clone());
+        self.signing.borrow_mut().insert(cache_key, key.clone());
         Ok(key)
     }
 

@@ -17,6 +17,7 @@ const CSS: &str = include_str!("../../ui/hosted.css");
 const FORGOT: &str = include_str!("../../ui/forgot.html");
 const RESET: &str = include_str!("../../ui/reset.html");
 const NOTICE: &str = include_str!("../../ui/notice.html");
+const CONFIRM: &str = include_str!("../../ui/confirm.html");
 
 pub const CSRF_COOKIE: &str = "aero2_csrf";
 pub const SESSION_COOKIE: &str = "aero2_session";
@@ -105,10 +106,41 @@ pub fn forgot_page(app_name: &str, request: &str, csrf: &str, error: Option<&str
     html(fill(FORGOT, &values, &[("error_html", &alert(error))]), status)
 }
 
-/// Asks for a new password; `token` is the reset token from the link.
-pub fn reset_page(app_name: &str, token: &str, csrf: &str, error: Option<&str>, status: u16) -> Result<Response> {
-    let values = [("app_name", app_name), ("token", token), ("csrf_token", csrf)];
+/// What the new-password page says: a reset, or taking an account back.
+pub struct ResetForm<'a> {
+    pub app_name: &'a str,
+    pub heading: &'a str,
+    pub intro: &'a str,
+    /// The single-use token from the link.
+    pub token: &'a str,
+}
+
+/// Asks for a new password.
+pub fn reset_page(f: &ResetForm<'_>, csrf: &str, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", f.app_name), ("heading", f.heading), ("intro", f.intro), ("token", f.token), ("csrf_token", csrf)];
     html(fill(RESET, &values, &[("error_html", &alert(error))]), status)
+}
+
+/// A page whose one button posts `fields` to `action`: what a link or a
+/// cross-site request opens, so that only a person's click acts (mail
+/// scanners fetch links; an `<img>` can point anywhere).
+pub struct Confirm<'a> {
+    pub app_name: &'a str,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub action: &'a str,
+    pub fields: &'a [(&'a str, &'a str)],
+    pub button: &'a str,
+}
+
+pub fn confirm_page(c: &Confirm<'_>, csrf: &str) -> Result<Response> {
+    let fields: String = c
+        .fields
+        .iter()
+        .map(|(name, value)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(name), escape(value)))
+        .collect();
+    let values = [("app_name", c.app_name), ("title", c.title), ("message", c.message), ("action", c.action), ("button", c.button), ("csrf_token", csrf)];
+    html(fill(CONFIRM, &values, &[("fields_html", &fields)]), 200)
 }
 
 /// A plain message (not an error).

@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2, op::store::MIGRATION_V3];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4];
 
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 const OP_TOMBSTONE: &str = "tombstone";
@@ -122,12 +122,16 @@ impl DurableObject for TenantApp {
         }
     }
 
-    /// Sweeps whatever has expired and re-arms for the next expiry.
+    /// Sweeps whatever has expired, delivers the mail that is due, and
+    /// re-arms for whatever comes next.
     async fn alarm(&self) -> Result<Response> {
         let sql = self.sql()?;
-        let t = now().0;
+        let t = now();
         for sweep in op::store::SWEEPS {
-            sql.exec(sweep, vec![SqlStorageValue::from(t)])?;
+            sql.exec(sweep, vec![SqlStorageValue::from(t.0)])?;
+        }
+        if let Identity::Live(app_id) = self.identity(&sql)? {
+            crate::mailer::deliver_due(&self.env, &sql, &app_id, t).await?;
         }
         schema::arm_alarm(&self.state.storage(), op::store::NEXT_EXPIRY, vec![]).await?;
         Response::empty()
@@ -196,7 +200,8 @@ impl TenantApp {
         let path = req.path();
         if path == HEALTH_PATH {
             return match req.method() {
-                Method::Get => self.health(&app).await,
+                Method::Get if management::auth::is_operator(&req, &self.env)? => self.health(&app).await,
+                Method::Get => respond::error(&ApiError::Unauthorized),
                 _ => respond::error(&ApiError::MethodNotAllowed),
             };
         }
@@ -248,14 +253,30 @@ impl TenantApp {
         Ok(sql)
     }
 
-    /// Proves the path front Worker → this object → its storage → the
-    /// signer: counts the check in storage and reports who answered.
+    /// The operator's view (anonymous checks are answered by the front
+    /// Worker and never reach an object): proves the path front Worker →
+    /// this object → its storage → the signer, and shows what an operator
+    /// needs to act on — the mailer's configuration, mail waiting, and how
+    /// often this object asked the signer for keys.
     async fn health(&self, app: &Application) -> Result<Response> {
+        #[derive(Deserialize)]
+        struct Queued {
+            n: i64,
+            failing: i64,
+        }
         let sql = self.sql()?;
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
         let (_, signer) = forward::call_signer(&self.env, "/health", None).await?;
         let signer: serde_json::Value = serde_json::from_str(&signer)?;
+        let queued: Vec<Queued> = sql
+            .exec("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?
+            .to_array()?;
+        let (pending, failing) = queued.first().map_or((0, 0), |q| (q.n, q.failing));
+        let mailer = match crate::mailer::transport(&self.env) {
+            Ok(t) => json!({ "ready": true, "transport": format!("{t:?}").to_lowercase() }),
+            Err(problem) => json!({ "ready": false, "problem": problem }),
+        };
         respond::json(
             200,
             &json!({
@@ -268,6 +289,9 @@ impl TenantApp {
                     "storage": { "reachable": true, "health_checks": checks },
                 },
                 "jwks_signer": signer,
+                "key_cache": { "signer_fetches": self.keys.borrow().signer_fetches() },
+                "mailer": mailer,
+                "mail_queue": { "pending": pending, "failing": failing },
             }),
         )
     }

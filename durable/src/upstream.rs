@@ -1,14 +1,16 @@
 //! HTTP to upstream identity providers: every call bounded by a timeout
 //! (`AERO2_UPSTREAM_TIMEOUT_MS`, default 10 s), every answer read as JSON
-//! of bounded size, and nothing of what is sent (codes, secrets, tokens)
-//! ever logged. Also the per-object cache of upstream JWKS and discovery
+//! of bounded size, redirects never followed (a 3xx is the provider's
+//! answer, and a failure: a redirect could lead to an address the
+//! configuration checks never saw, `aero2_core::rp::config::Reach`), and
+//! nothing of what is sent (codes, secrets, tokens) ever logged. Also the per-object cache of upstream JWKS and discovery
 //! documents.
 
 use aero2_core::jose::jwk::PublicJwk;
 use aero2_core::time::UnixMillis;
 use serde_json::Value;
 use std::collections::HashMap;
-use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 pub const TIMEOUT_VAR: &str = "AERO2_UPSTREAM_TIMEOUT_MS";
 const DEFAULT_TIMEOUT_MS: u32 = 10_000;
@@ -55,7 +57,7 @@ async fn send(env: &Env, method: Method, url: &str, headers: &[(&str, &str)], fo
         h.set("content-type", "application/x-www-form-urlencoded")?;
     }
     let mut init = RequestInit::new();
-    init.with_method(method).with_headers(h).with_body(form.map(Into::into));
+    init.with_method(method).with_headers(h).with_body(form.map(Into::into)).with_redirect(RequestRedirect::Manual);
     let Ok(req) = Request::new_with_init(url, &init) else { return Ok(Err(Upstream::Unreachable)) };
     let signal = AbortSignal::from(worker::web_sys::AbortSignal::timeout_with_u32(timeout_ms(env)));
     let mut resp = match Fetch::Request(req).send_with_signal(&signal).await {

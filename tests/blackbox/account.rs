@@ -1,12 +1,13 @@
-//! The user's own account API (`/account/…`, their bearer access token):
-//! profile, email change confirmed by a link to the new address, password
-//! change that ends every other session, and session listing and ending.
+//! The user's own account API (`/account/…`, a bearer access token issued
+//! for it): profile, email change confirmed by a link to the new address,
+//! password change that ends every other session, and session listing and
+//! ending. Who may call it at all is in `security`.
 
-use crate::oidc::{code_flow, enc, oidc_client, provision, Setup, PASSWORD, REDIRECT};
+use crate::oidc::{enc, provision, Setup, PASSWORD, REDIRECT};
+use crate::security::{confirm, tokens};
 use crate::Test;
 use aero2_tests::browser::{query_param, Browser};
-use aero2_tests::{unique, Client, Resp, OPERATOR};
-use openidconnect::OAuth2TokenResponse;
+use aero2_tests::{link_in, unique, Client, Resp, OPERATOR};
 use serde_json::{json, Value};
 
 pub fn tests() -> Vec<Test> {
@@ -28,11 +29,11 @@ fn call(c: &Client, s: &Setup, method: &str, path: &str, token: &str, body: Opti
     c.send(method, &s.slug, path, &headers, text.as_deref())
 }
 
-/// A signed-in browser and an access token issued through its session.
+/// A signed-in browser and an account-API token issued through its session.
 fn signed_in(c: &Client, s: &Setup) -> (Browser, String) {
     let mut b = Browser::new();
-    let (tokens, _) = code_flow(c, s, &oidc_client(c, s), &mut b);
-    (b, tokens.access_token().secret().clone())
+    let t = tokens(c, s, &mut b, (&s.client_id, &s.client_secret), "openid profile email offline_access account");
+    (b, t["access_token"].as_str().unwrap().to_owned())
 }
 
 fn silent(c: &Client, s: &Setup, b: &mut Browser) -> Option<String> {
@@ -122,24 +123,24 @@ fn email_change_waits_for_the_new_address(c: &Client) {
     r.assert_status(200);
     assert_eq!(r.json()["pending_email"], new_email.as_str());
     assert_eq!(call(c, &s, "GET", "/account/profile", &at, None).json()["email"], s.email.as_str(), "nothing changes yet");
-    let mail = c.api("GET", &format!("/applications/{}/outbox", s.app_id), OPERATOR, None).json();
-    let msg = mail["messages"].as_array().unwrap().iter().find(|m| m["recipient"] == new_email.as_str()).expect("mail to the new address").clone();
-    let body = msg["body"].as_str().unwrap();
-    let link = body[body.find("/verify?token=").unwrap()..].split_whitespace().next().unwrap().to_owned();
-    let done = c.get(&s.slug, &link);
+    let msg = c.mail_to(&s.app_id, &new_email, "email_change", 1).remove(0);
+    let link = link_in(msg["body"].as_str().unwrap(), "/verify?token=").unwrap();
+    let done = confirm(c, &s.slug, &link);
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(done.body.contains("Email changed"));
     let profile = call(c, &s, "GET", "/account/profile", &at, None).json();
     assert_eq!((profile["email"].as_str(), profile["email_verified"].as_bool()), (Some(new_email.as_str()), Some(true)));
-    assert_eq!(c.get(&s.slug, &link).status, 400, "once");
-    // An address another account has cannot be taken over.
+    assert_eq!(confirm(c, &s.slug, &link).status, 400, "once");
+    // An address another account has cannot be taken over: its owner is
+    // told, and no link exists that could move this account there.
     let taken = format!("{}@example.com", unique("taken"));
     c.api("POST", &format!("/applications/{}/users", s.app_id), OPERATOR, Some(&json!({"email": taken, "password": "another password"}))).assert_status(201);
     call(c, &s, "POST", "/account/email", &at, Some(json!({"email": taken}))).assert_status(200);
-    let mail = c.api("GET", &format!("/applications/{}/outbox", s.app_id), OPERATOR, None).json();
-    let msg = mail["messages"].as_array().unwrap().iter().rev().find(|m| m["recipient"] == taken.as_str()).unwrap().clone();
-    let body = msg["body"].as_str().unwrap();
-    let link = body[body.find("/verify?token=").unwrap()..].split_whitespace().next().unwrap().to_owned();
-    assert_eq!(c.get(&s.slug, &link).status, 409);
+    let told = c.mail_to(&s.app_id, &taken, "address_in_use", 1);
+    assert!(link_in(told[0]["body"].as_str().unwrap(), "/verify?token=").is_none());
     assert_eq!(call(c, &s, "GET", "/account/profile", &at, None).json()["email"], new_email.as_str());
+    // Its own address is no change at all.
+    let r = call(c, &s, "POST", "/account/email", &at, Some(json!({"email": new_email})));
+    r.assert_error(400, "invalid_request");
+    assert_eq!(r.json()["field"], "email");
 }

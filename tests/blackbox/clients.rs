@@ -25,7 +25,8 @@ const CB: &str = "https://app.example.com/callback";
 /// Every member of a client as the API shows it; never a secret or hash.
 const CLIENT_FIELDS: &[&str] = &[
     "client_id", "app_id", "name", "client_type", "token_endpoint_auth_method", "redirect_uris",
-    "post_logout_redirect_uris", "grant_types", "scopes", "first_party", "require_pkce", "id_token_signed_response_alg", "created_at", "updated_at",
+    "post_logout_redirect_uris", "grant_types", "scopes", "first_party", "require_pkce", "id_token_signed_response_alg", "disabled",
+    "created_at", "updated_at",
 ];
 
 fn clients_path(app_id: &str) -> String {
@@ -370,7 +371,7 @@ fn rotation_publishes_one_pending_key_per_algorithm(c: &Client) {
 fn keys_follow_the_application_lifecycle(_shared: &Client) {
     let server = Server::start(&scratch_dir("signing-keys"));
     let c = server.client();
-    let held = || c.get("dashboard", "/.well-known/aero2-health").json()["jwks_signer"]["keys"].as_i64().unwrap();
+    let held = || c.health("dashboard").json()["jwks_signer"]["keys"].as_i64().unwrap();
     assert_eq!(held(), 0);
 
     let app = c.create_app("keyed");

@@ -12,7 +12,6 @@ pub fn tests() -> Vec<Test> {
     ]
 }
 
-const HEALTH: &str = "/.well-known/aero2-health";
 
 fn custom_domain_lifecycle(c: &Client) {
     let slug = unique("custom");
@@ -25,14 +24,14 @@ fn custom_domain_lifecycle(c: &Client) {
     r.assert_status(201);
     assert_eq!((r.json()["hostname"].as_str(), r.json()["verified"].as_bool()), (Some(host.as_str()), Some(false)));
     // Unverified: not served.
-    c.get(&host, HEALTH).assert_error(404, "unknown_application");
+    c.health(&host).assert_error(404, "unknown_application");
 
     let v = c.api("POST", &format!("{domains}/{host}/verify"), OPERATOR, None);
     v.assert_status(200);
     assert_eq!(v.json()["verified"], true);
-    let via_domain = c.get(&host, HEALTH);
+    let via_domain = c.health(&host);
     via_domain.assert_status(200);
-    let via_sub = c.get(&slug, HEALTH).json();
+    let via_sub = c.health(&slug).json();
     assert_eq!(via_domain.json()["application"]["id"], app["id"]);
     assert_eq!(via_domain.json()["durable_object"]["id"], via_sub["durable_object"]["id"]);
     let listed = c.api("GET", &domains, OPERATOR, None).json();
@@ -41,8 +40,8 @@ fn custom_domain_lifecycle(c: &Client) {
 
     // Removal takes effect at once, though the host was just resolved.
     assert_eq!(c.api("DELETE", &format!("{domains}/{host}"), OPERATOR, None).status, 204);
-    c.get(&host, HEALTH).assert_error(404, "unknown_application");
-    c.get(&slug, HEALTH).assert_status(200);
+    c.health(&host).assert_error(404, "unknown_application");
+    c.health(&slug).assert_status(200);
     assert_eq!(c.api("GET", &domains, OPERATOR, None).json()["domains"], json!([]));
 }
 
@@ -74,7 +73,7 @@ fn custom_domain_errors(c: &Client) {
     // An application's own key may add domains but not vouch for them.
     let a_sk = c.create_key(a_id, "sk")["key"].as_str().unwrap().to_owned();
     c.api("POST", &format!("{a_domains}/{host}/verify"), &a_sk, None).assert_error(403, "forbidden");
-    c.get(&host, HEALTH).assert_error(404, "unknown_application");
+    c.health(&host).assert_error(404, "unknown_application");
     // Domains of another application are not there for A's key, nor via A's path.
     c.api("POST", &format!("/applications/{b_id}/domains/{host}/verify"), OPERATOR, None).assert_error(404, "not_found");
     c.api("DELETE", &format!("/applications/{b_id}/domains/{host}"), OPERATOR, None).assert_error(404, "not_found");

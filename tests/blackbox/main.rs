@@ -8,6 +8,7 @@
 mod clients;
 mod account;
 mod domains;
+mod hardening;
 mod lockout;
 mod management;
 mod oidc;
@@ -16,6 +17,7 @@ mod persistence;
 mod platform;
 mod recovery;
 mod rp;
+mod security;
 mod signup;
 mod ui;
 mod users;
@@ -53,6 +55,8 @@ fn main() {
         ("recovery", recovery::tests()),
         ("account", account::tests()),
         ("rp", rp::tests()),
+        ("security", security::tests()),
+        ("hardening", hardening::tests()),
         ("persistence", persistence::tests()),
         ("ui", ui::tests()),
     ];

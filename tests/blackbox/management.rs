@@ -70,13 +70,13 @@ fn deleting_an_application_stops_it_at_once(c: &Client) {
     c.get(&slug, "/.well-known/aero2-health").assert_status(200);
     c.api("GET", &app_path(&app), sk, None).assert_status(200);
     assert_eq!(c.api("DELETE", &app_path(&app), OPERATOR, None).status, 204);
-    c.get(&slug, "/.well-known/aero2-health").assert_error(404, "unknown_application");
-    c.get(&slug, "/.well-known/aero2-health").assert_error(404, "unknown_application");
+    c.health(&slug).assert_error(404, "unknown_application");
+    c.get(&slug, "/.well-known/openid-configuration").assert_error(404, "unknown_application");
     // Its keys went with it.
     c.api("GET", &app_path(&app), sk, None).assert_error(401, "unauthorized");
     // A new application under the same slug gets a fresh object.
     let fresh = c.create_app(&slug);
-    let h = c.get(&slug, "/.well-known/aero2-health");
+    let h = c.health(&slug);
     h.assert_status(200);
     assert_eq!(h.json()["application"]["id"], fresh["id"]);
     assert_eq!(h.json()["durable_object"]["storage"]["health_checks"], 1);

@@ -14,12 +14,12 @@ fn state_survives_a_runtime_restart(_shared: &Client) {
     let app = c.create_app("persisted");
     let id = app["id"].as_str().unwrap().to_owned();
     let sk = c.create_key(&id, "sk")["key"].as_str().unwrap().to_owned();
-    let before = c.get("persisted", "/.well-known/aero2-health").json();
+    let before = c.health("persisted").json();
     assert_eq!(before["durable_object"]["storage"]["health_checks"], 1);
 
     server.restart();
     let c = server.client();
-    let after = c.get("persisted", "/.well-known/aero2-health");
+    let after = c.health("persisted");
     after.assert_status(200);
     let after = after.json();
     assert_eq!(after["application"]["id"], id.as_str());

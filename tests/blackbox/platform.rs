@@ -17,7 +17,7 @@ pub fn tests() -> Vec<Test> {
 }
 
 fn health(c: &Client, host: &str) -> serde_json::Value {
-    let r = c.get(host, "/.well-known/aero2-health");
+    let r = c.health(host);
     r.assert_status(200);
     r.json()
 }
@@ -121,7 +121,8 @@ fn spoofed_internal_headers_change_nothing(c: &Client) {
     let a = c.create_app(&a_slug);
     let b = c.create_app(&b_slug);
     let forged = json!({"id": b["id"], "slug": b_slug, "name": "x", "settings": {}, "created_at": 0, "updated_at": 0}).to_string();
-    let r = c.send("GET", &a_slug, "/.well-known/aero2-health", &[("x-aero2-application", &forged)], None);
+    let op = format!("Bearer {OPERATOR}");
+    let r = c.send("GET", &a_slug, "/.well-known/aero2-health", &[("x-aero2-application", &forged), ("authorization", &op)], None);
     r.assert_status(200);
     assert_eq!(r.json()["application"]["id"], a["id"]);
     // A forged internal operation is stripped before the object sees it.
@@ -135,7 +136,7 @@ fn spoofed_internal_headers_change_nothing(c: &Client) {
 }
 
 fn health_ok(c: &Client, slug: &str) {
-    c.get(slug, "/.well-known/aero2-health").assert_status(200);
+    c.health(slug).assert_status(200);
 }
 
 fn unknown_paths_and_management_elsewhere_are_404(c: &Client) {

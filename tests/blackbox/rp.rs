@@ -46,6 +46,11 @@ pub fn tests() -> Vec<Test> {
         ("static_providers_from_deployment_configuration", static_providers_from_deployment_configuration),
         ("an_expired_state_is_refused", an_expired_state_is_refused),
         ("oauth2_provider_profile_through_a_claim_mapping", oauth2_provider_profile_through_a_claim_mapping),
+        ("an_unverified_upstream_address_claims_no_account", an_unverified_upstream_address_claims_no_account),
+        ("a_reset_unlinks_identities_that_never_proved_the_address", a_reset_unlinks_identities_that_never_proved_the_address),
+        ("amr_says_how_the_user_signed_in", amr_says_how_the_user_signed_in),
+        ("upstream_redirects_are_not_followed", upstream_redirects_are_not_followed),
+        ("the_provider_redirect_is_rate_limited", the_provider_redirect_is_rate_limited),
     ]
 }
 
@@ -136,6 +141,8 @@ fn start(c: &Client, s: &Setup, b: &mut Browser) -> Started {
         .authorize_url(openidconnect::core::CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
         .add_scope(Scope::new("profile".into()))
         .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("offline_access".into()))
+        .add_scope(Scope::new("account".into()))
         .set_pkce_challenge(challenge)
         .url();
     let r = b.get_url(c, url.as_str());
@@ -343,16 +350,19 @@ fn links_by_email_only_when_both_sides_verified(c: &Client) {
     local.assert_status(201);
     let local_id = local.json()["id"].as_str().unwrap().to_owned();
 
-    // 1. The upstream does not vouch for the address: refused, not linked.
+    // 1. The upstream does not vouch for the address: not linked, and the
+    // address takes no part (it neither joins nor blocks, nor says it is
+    // registered): a separate account without it.
     let (id, secret) = script(json!({"sub": unique("u"), "email": email, "email_verified": false}), json!({}));
     add_idp(c, &s.app_id, json!({"type": "google", "slug": "unverified", "display_name": "Unverified", "client_id": id, "client_secret": secret, "issuer": format!("{}/google", up().social)}));
     let count = users(c, &s).len();
     let mut b = Browser::new();
     let st = start(c, &s, &mut b);
     let back = through(c, &s, &mut b, &st, "unverified", "");
-    assert_eq!(back.status, 409, "{}", back.body);
-    assert!(back.body.contains("already exists"), "{}", back.body);
-    assert_eq!(users(c, &s).len(), count, "nothing created");
+    let (_, separate) = finish(c, &s, st, &back);
+    assert_ne!(separate, local_id, "not linked");
+    assert!(user(c, &s, &separate)["email"].is_null());
+    assert_eq!(users(c, &s).len(), count + 1);
 
     // 2. The application's policy forbids linking: refused as well.
     let s2 = provision(c, true);
@@ -614,7 +624,7 @@ fn with_web_client(c: &Client, slug: String, app_id: String) -> Setup {
         "POST",
         &format!("/applications/{app_id}/clients"),
         OPERATOR,
-        Some(&json!({"name": "Web", "redirect_uris": [REDIRECT], "grant_types": ["authorization_code"], "first_party": true})),
+        Some(&json!({"name": "Web", "redirect_uris": [REDIRECT], "grant_types": ["authorization_code"], "first_party": true, "scopes": "openid profile email offline_access account"})),
     );
     client.assert_status(201);
     let client = client.json();
@@ -701,7 +711,7 @@ fn an_expired_state_is_refused(_shared: &Client) {
 
 /// A plain OAuth2 provider (here the GitHub-shaped endpoints, configured by
 /// hand): the profile comes from its UserInfo through the claim mapping,
-/// and an address it cannot vouch for is kept unverified.
+/// and an address it cannot vouch for stays on the identity, unverified.
 fn oauth2_provider_profile_through_a_claim_mapping(c: &Client) {
     let s = provision(c, true);
     let gh = format!("{}/github", up().social);
@@ -720,10 +730,125 @@ fn oauth2_provider_profile_through_a_claim_mapping(c: &Client) {
             "client_id": id, "client_secret": secret,
         }),
     );
-    let (_, sub) = b_flow(c, &s, "acme");
+    let (tokens, sub) = b_flow(c, &s, "acme");
     let u = user(c, &s, &sub);
-    assert_eq!(u["email"], email);
-    assert_eq!(u["email_verified"], false, "no mapping for email_verified: never trusted");
+    assert!(u["email"].is_null(), "no mapping for email_verified: never trusted, kept on the identity only");
+    assert_eq!(u["email_verified"], false);
+    let ids = identities(c, &s, tokens.access_token().secret());
+    assert_eq!((ids[0]["email"].as_str(), ids[0]["email_verified"].as_bool()), (Some(email.as_str()), Some(false)));
     assert_eq!(u["name"], "mapped-login");
     assert_eq!(u["picture"], "https://img.example/a.png");
+}
+
+/// Pre-claiming: an identity provider that does not vouch for an address
+/// cannot make it the address of a local account, so the real owner signs
+/// up, resets and links as if the provider had never named it.
+fn an_unverified_upstream_address_claims_no_account(c: &Client) {
+    let s = provision(c, true);
+    let victim = format!("{}@example.com", unique("victim"));
+    let gsub = unique("g");
+    google_idp(c, &s, json!({"sub": gsub, "email": victim, "email_verified": false, "name": "Not The Owner"}), json!({}));
+    let (tokens, squatter) = b_flow(c, &s, "google");
+    let u = user(c, &s, &squatter);
+    assert!(u["email"].is_null(), "an unverified upstream address became the account's: {u}");
+    // The provider's claim is kept apart, on the identity, as unverified.
+    let ids = identities(c, &s, tokens.access_token().secret());
+    assert_eq!((ids[0]["email"].as_str(), ids[0]["email_verified"].as_bool()), (Some(victim.as_str()), Some(false)));
+    // The real owner signs up with the address: an account of their own.
+    let r = crate::signup::sign_up_with(c, &s, &victim, "the owner's password");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let owner = users(c, &s).into_iter().find(|u| u["email"] == victim.as_str()).expect("the owner's account");
+    assert_ne!(owner["id"], squatter.as_str());
+    // The provider still signs into the squatter's own account, never the owner's.
+    let (_, again) = b_flow(c, &s, "google");
+    assert_eq!(again, squatter);
+}
+
+/// Whoever proves they hold the account's mailbox (a completed reset)
+/// removes the provider links that never proved an address.
+fn a_reset_unlinks_identities_that_never_proved_the_address(c: &Client) {
+    let s = provision(c, true);
+    let gh_id = 6_000_000 + unique("n").len() as u64;
+    let unproven = format!("{}@elsewhere.example", unique("e"));
+    let (id, secret) = script(json!({"login": "unproven", "id": gh_id}), json!({"emails": [{"email": unproven, "primary": true, "verified": false, "visibility": null}]}));
+    github_with(c, &s, "github", &id, &secret);
+    let (tokens, sub) = b_flow(c, &s, "github");
+    assert!(user(c, &s, &sub)["email"].is_null());
+    // The account gets an address, confirmed by its link.
+    let owned = format!("{}@example.com", unique("owned"));
+    let at = tokens.access_token().secret();
+    let r = c.send("POST", &s.slug, "/account/email", &[("authorization", &format!("Bearer {at}")), ("content-type", "application/json")], Some(&json!({"email": owned}).to_string()));
+    r.assert_status(200);
+    let link = aero2_tests::link_in(c.mail_to(&s.app_id, &owned, "email_change", 1)[0]["body"].as_str().unwrap(), "/verify?token=").unwrap();
+    crate::security::confirm(c, &s.slug, &link).assert_status(200);
+    assert_eq!(user(c, &s, &sub)["email"], owned.as_str());
+    // The mailbox's holder resets the password.
+    crate::recovery::ask_reset(c, &s, &owned).assert_status(200);
+    let token = crate::recovery::token_in(c.mail_to(&s.app_id, &owned, "password_reset", 1)[0]["body"].as_str().unwrap());
+    crate::recovery::reset(c, &s, &token, "a brand new passphrase").assert_status(200);
+    let before = users(c, &s).len();
+    let (_, again) = b_flow(c, &s, "github");
+    assert_ne!(again, sub, "the unproven provider link no longer opens the account");
+    assert_eq!(users(c, &s).len(), before + 1);
+}
+
+/// The payload of a JWT.
+fn payload(jwt: &str) -> Value {
+    crate::security::jwt_claims(jwt)
+}
+
+fn amr_says_how_the_user_signed_in(c: &Client) {
+    let s = provision(c, true);
+    let (tokens, _) = crate::oidc::code_flow(c, &s, &oidc_client(c, &s), &mut Browser::new());
+    assert_eq!(payload(&tokens.id_token().unwrap().to_string())["amr"], json!(["pwd"]));
+    let gsub = unique("g");
+    google_idp(c, &s, json!({"sub": gsub, "email": format!("{gsub}@gmail.example"), "email_verified": true, "name": "G"}), json!({}));
+    let (tokens, _) = b_flow(c, &s, "google");
+    assert_eq!(payload(&tokens.id_token().unwrap().to_string())["amr"], json!(["fed"]), "a federated sign-in is not a password");
+    let rt = tokens.refresh_token().expect("offline_access").secret().clone();
+    let r = crate::security::token_request(c, &s, &s.client_id, &s.client_secret, &[("grant_type", "refresh_token"), ("refresh_token", &rt)]);
+    r.assert_status(200);
+    assert_eq!(payload(r.json()["id_token"].as_str().unwrap())["amr"], json!(["fed"]), "refresh carries it forward");
+}
+
+fn upstream_redirects_are_not_followed(c: &Client) {
+    let s = provision(c, true);
+    let gh = format!("{}/github", up().social);
+    let (id, secret) = script(json!({"login": "bounced", "id": 4040}), json!({}));
+    let bounce = format!("{}/_test/redirect?to={}", up().social, crate::oidc::enc(&format!("{gh}/api/v3/user")));
+    add_idp(
+        c,
+        &s.app_id,
+        json!({
+            "type": "oauth2", "slug": "bounce", "display_name": "Bounce",
+            "authorization_endpoint": format!("{gh}/login/oauth/authorize"),
+            "token_endpoint": format!("{gh}/login/oauth/access_token"),
+            "userinfo_endpoint": bounce,
+            "token_endpoint_auth_method": "client_secret_post",
+            "claims": {"subject": "id", "name": "login"},
+            "client_id": id, "client_secret": secret,
+        }),
+    );
+    let before = users(c, &s).len();
+    let mut b = Browser::new();
+    let st = start(c, &s, &mut b);
+    let back = through(c, &s, &mut b, &st, "bounce", "");
+    assert_client_error(c, &s, &st, &back, "server_error");
+    assert_eq!(users(c, &s).len(), before, "nothing created from a redirected answer");
+}
+
+fn the_provider_redirect_is_rate_limited(c: &Client) {
+    let s = provision(c, true);
+    let p = json!({"settings": {"rate_limits": {"rp_authorize_per_ip": {"max": 2, "window_seconds": 60}}}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&p)).assert_status(200);
+    let (id, secret) = script(json!({"login": "limited", "id": 2929}), json!({}));
+    github_with(c, &s, "github", &id, &secret);
+    let mut b = Browser::new();
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| {
+            let st = start(c, &s, &mut b);
+            b.get(c, &s.slug, &format!("/rp/authorize/github?request={}", st.request)).status
+        })
+        .collect();
+    assert_eq!(statuses, vec![303, 303, 429]);
 }

@@ -154,8 +154,13 @@ impl Server {
         s.chars().rev().take(4000).collect::<String>().chars().rev().collect()
     }
 
+    /// A client for this server's platform domain (`PLATFORM_DOMAIN` if it
+    /// was started with one, else `localhost`).
     pub fn client(&self) -> Client {
-        Client::new(self.port)
+        match self.vars.iter().find(|(k, _)| k == "PLATFORM_DOMAIN") {
+            Some((_, domain)) => Client::on_domain(self.port, domain),
+            None => Client::new(self.port),
+        }
     }
 
     /// Stops the runtime (whole process group) and starts it again on the
@@ -227,10 +232,17 @@ impl Resp {
 pub struct Client {
     agent: ureq::Agent,
     port: u16,
+    /// The platform domain applications are subdomains of.
+    domain: String,
 }
 
 impl Client {
     pub fn new(port: u16) -> Client {
+        Self::on_domain(port, "localhost")
+    }
+
+    /// A client for a Worker whose `PLATFORM_DOMAIN` is `domain`.
+    pub fn on_domain(port: u16, domain: &str) -> Client {
         let agent = ureq::AgentBuilder::new()
             // Every name (myapp.localhost, auth.example.test) goes to the
             // Worker on loopback; 127.0.0.1:<port> (a local upstream) as is.
@@ -241,13 +253,23 @@ impl Client {
             .redirects(0)
             .timeout(Duration::from_secs(30))
             .build();
-        Client { agent, port }
+        Client { agent, port, domain: domain.to_owned() }
     }
 
-    /// `slug` is a subdomain of localhost unless it contains a dot, in which
-    /// case it is used as the whole hostname (custom domains).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `host:port` of an application's subdomain (or a whole hostname).
+    pub fn authority(&self, host: &str) -> String {
+        let hostname = if host.contains('.') { host.to_owned() } else { format!("{host}.{}", self.domain) };
+        format!("{hostname}:{}", self.port)
+    }
+
+    /// `slug` is a subdomain of the platform domain unless it contains a
+    /// dot, in which case it is used as the whole hostname (custom domains).
     pub fn url(&self, host: &str, path: &str) -> String {
-        let hostname = if host.contains('.') { host.to_owned() } else { format!("{host}.localhost") };
+        let hostname = if host.contains('.') { host.to_owned() } else { format!("{host}.{}", self.domain) };
         format!("http://{hostname}:{}{path}", self.port)
     }
 
@@ -299,6 +321,43 @@ impl Client {
         let r = self.api("POST", "/applications", OPERATOR, Some(&serde_json::json!({"slug": slug, "name": slug})));
         r.assert_status(201);
         r.json()
+    }
+
+    /// The operator's view of `host`'s health (its object, storage, signer,
+    /// mailer); anonymous checks only learn that the Worker is up.
+    pub fn health(&self, host: &str) -> Resp {
+        self.send("GET", host, "/.well-known/aero2-health", &[("authorization", &format!("Bearer {OPERATOR}"))], None)
+    }
+
+    /// The local mailer's outbox of `app_id`, oldest first.
+    pub fn outbox(&self, app_id: &str) -> Vec<Value> {
+        let r = self.api("GET", &format!("/applications/{app_id}/outbox"), OPERATOR, None);
+        r.assert_status(200);
+        r.json()["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The outbox once `ready` holds for it. Mail leaves through the
+    /// application's delivery queue, after the response that caused it, so
+    /// tests wait for it (at most 15 s).
+    #[track_caller]
+    pub fn wait_for_mail(&self, app_id: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mail = self.outbox(app_id);
+            if ready(&mail) {
+                return mail;
+            }
+            assert!(Instant::now() < deadline, "the expected mail did not arrive: {mail:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The messages of `kind` to `recipient`, once there are `n` of them.
+    #[track_caller]
+    pub fn mail_to(&self, app_id: &str, recipient: &str, kind: &str, n: usize) -> Vec<Value> {
+        let of = |m: &Value| m["recipient"] == recipient && m["kind"] == kind;
+        let all = self.wait_for_mail(app_id, |mail| mail.iter().filter(|m| of(m)).count() >= n);
+        all.into_iter().filter(of).collect()
     }
 
     /// Mints a key of `kind` ("pk" or "sk") for `app_id`; returns its JSON.
@@ -393,4 +452,24 @@ impl Drop for Upstream {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The first link in a mail body that starts with `path` (e.g.
+/// `/verify?token=`), as a path and query on the application's host.
+pub fn link_in(body: &str, path: &str) -> Option<String> {
+    let at = body.find(path)?;
+    Some(body[at..].split_whitespace().next().unwrap_or_default().to_owned())
+}
+
+/// Opens a raw connection to the Worker and sends `head` (an HTTP request
+/// line and headers, without the blank line) and `body` as is: for what an
+/// HTTP client library will not send (a body that never ends, a request
+/// abandoned mid-way).
+pub fn raw_send(port: u16, head: &str, body: &[u8]) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.write_all(format!("{head}\r\n\r\n").as_bytes()).expect("send head");
+    // The server may stop reading (and close) before all of it is sent.
+    let _ = s.write_all(body);
+    s
 }

@@ -23,7 +23,7 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-background-networking', '--disab
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
-const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out'].map((n) => [n, read(`ui/${n}.html`)]));
+const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm'].map((n) => [n, read(`ui/${n}.html`)]));
 const CSS = read('ui/hosted.css');
 
 // --- rendering: the same rules as aero2_core::html and durable/src/pages.rs
@@ -66,6 +66,12 @@ function render(name, v = {}) {
       return fill(T['signed-out'], { app_name: app }, {
         return_html: v.returnTo ? `<p class="alt"><a href="${escape(v.returnTo)}">Return to the application</a></p>` : '',
       });
+    case 'confirm':
+      // As pages.rs `confirm_page`: hidden fields built from escaped parts.
+      return fill(T.confirm, { app_name: app, title: v.title ?? 'Confirm your new email', message: v.message ?? 'Use ada@example.com for your Acme Notes account from now on.',
+        action: v.action ?? '/verify', button: v.button ?? 'Use this address', csrf_token: CSRF }, {
+        fields_html: Object.entries(v.fields ?? { token: 'vfy_0123' }).map(([k, x]) => `<input type="hidden" name="${escape(k)}" value="${escape(x)}">`).join(''),
+      });
     default:
       throw new Error(name);
   }
@@ -80,6 +86,9 @@ const PAGES = {
   '/error': () => render('error', { title: 'Sign-in expired', message: 'This sign-in request has expired. Go back to the application and start again.' }),
   '/signed-out': () => render('signed-out'),
   '/signed-out-return': () => render('signed-out', { returnTo: 'https://notes.example.com/bye?a=1&b=2' }),
+  '/confirm': () => render('confirm'),
+  '/confirm-logout': () => render('confirm', { title: 'Sign out of Acme Notes?', message: 'You will be signed out of this application on this browser.',
+    action: '/oauth2/logout', button: 'Sign out', fields: { client_id: 'cl_1', post_logout_redirect_uri: 'https://notes.example.com/bye', state: 'xyz' } }),
 };
 // Hostile values, served without CSP so that escaping alone must hold.
 const XSS = {
@@ -88,6 +97,7 @@ const XSS = {
   '/xss/consent': () => render('consent', { app: HOSTILE, client: HOSTILE, scopes: ['openid', 'x<b>y'] }),
   '/xss/error': () => render('error', { title: HOSTILE, message: HOSTILE }),
   '/xss/signed-out': () => render('signed-out', { app: HOSTILE, returnTo: `https://x.example/"><script>alert(4)</script>` }),
+  '/xss/confirm': () => render('confirm', { app: HOSTILE, title: HOSTILE, message: HOSTILE, button: HOSTILE, fields: { state: HOSTILE } }),
 };
 
 // --- servers: the OP's pages on one loopback origin, a "client" on another
@@ -303,6 +313,32 @@ test('consent: scopes in words, Allow and Deny as decision buttons', async () =>
     assert.deepEqual(await page.$$eval('input[type=hidden]', (i) => i.map((x) => x.name)), ['request', 'csrf_token']);
   } finally {
     await close();
+  }
+});
+
+test('confirmation pages: one button posts what the link or request carried', async () => {
+  let p = await open('/confirm');
+  try {
+    assert.equal(await p.page.title(), 'Confirm your new email · Acme Notes');
+    assert.deepEqual(await p.page.$eval('form', (f) => [f.method, new URL(f.action).pathname]), ['post', '/verify']);
+    assert.deepEqual(await fields(p.page), [
+      { tag: 'input', name: 'token', type: 'hidden', value: 'vfy_0123', autocomplete: null, required: false, labelled: true },
+      { tag: 'input', name: 'csrf_token', type: 'hidden', value: CSRF, autocomplete: null, required: false, labelled: true },
+      { tag: 'button', name: '', type: 'submit', value: '', autocomplete: null, required: false, labelled: true },
+    ]);
+    assert.equal(await p.page.textContent('button'), 'Use this address');
+    await p.page.keyboard.press('Tab');
+    assert.equal(await p.page.evaluate(() => document.activeElement.tagName), 'BUTTON', 'the keyboard reaches the button first');
+  } finally {
+    await p.close();
+  }
+  p = await open('/confirm-logout');
+  try {
+    assert.deepEqual(await p.page.$$eval('input[type=hidden]', (i) => i.map((x) => [x.name, x.value])),
+      [['client_id', 'cl_1'], ['post_logout_redirect_uri', 'https://notes.example.com/bye'], ['state', 'xyz'], ['csrf_token', CSRF]]);
+    assert.equal(await p.page.textContent('h1'), 'Sign out of Acme Notes?');
+  } finally {
+    await p.close();
   }
 });
 

@@ -18,7 +18,8 @@
 // client_secret, user, emails?, deny?, token_delay_ms?, id_token?: {aud,
 // iss, exp_offset, nonce, unpublished_key}}. The user signs in at once
 // (there is no upstream page to click through). POST /_test/google/rotate
-// replaces Google's signing key.
+// replaces Google's signing key. GET /_test/redirect?to=URL answers 302 to
+// URL (an upstream that redirects, which Aero2 must not follow).
 //
 // Prints {"ready":true,"port":N} when listening; exits on SIGTERM or when
 // stdin closes.
@@ -118,6 +119,9 @@ async function handle(req, res) {
       const c = JSON.parse(await readBody(req));
       clients.set(c.client_id, c);
       return res.writeHead(204).end();
+    }
+    if (p === "/_test/redirect") {
+      return res.writeHead(302, { location: url.searchParams.get("to") }).end();
     }
     if (req.method === "POST" && p === "/_test/google/rotate") {
       googleKey = newKey();

@@ -58,6 +58,13 @@ fn operator_secret(env: &Env) -> Option<SecretString> {
     Some(SecretString::new(s))
 }
 
+/// Whether the request carries the operator credential (no D1 needed).
+pub fn is_operator(req: &Request, env: &Env) -> Result<bool> {
+    let (Some(token), Some(expected)) = (bearer(req)?, operator_secret(env)) else { return Ok(false) };
+    let presented = sha256_hex(token.secret().as_bytes());
+    Ok(constant_time_eq(presented.as_bytes(), sha256_hex(expected.secret().as_bytes()).as_bytes()))
+}
+
 pub async fn authenticate(req: &Request, env: &Env, db: &D1Database) -> Result<std::result::Result<Caller, ApiError>> {
     let Some(token) = bearer(req)? else {
         return Ok(Err(ApiError::Unauthorized));
@@ -74,11 +81,8 @@ pub async fn authenticate(req: &Request, env: &Env, db: &D1Database) -> Result<s
         }
         return Ok(Err(ApiError::Unauthorized));
     }
-    if let Some(expected) = operator_secret(env) {
-        let presented = sha256_hex(token.secret().as_bytes());
-        if constant_time_eq(presented.as_bytes(), sha256_hex(expected.secret().as_bytes()).as_bytes()) {
-            return Ok(Ok(Caller::Operator));
-        }
+    if is_operator(req, env)? {
+        return Ok(Ok(Caller::Operator));
     }
     Ok(Err(ApiError::Unauthorized))
 }

@@ -47,7 +47,8 @@ pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let host = host_of(&req);
-    let new = match body::json(req).await?.and_then(|b| NewIdp::from_json(&b)) {
+    let reach = idps::reach(ctx.env);
+    let new = match body::json(req).await?.and_then(|b| NewIdp::from_json(&b, reach)) {
         Ok(n) => n,
         Err(e) => return Ok(Err(e)),
     };
@@ -58,7 +59,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(ApiError::invalid("issuer", unreachable(&e)))),
             };
-            match endpoints_from(&doc, issuer, *auth) {
+            match endpoints_from(&doc, issuer, *auth, reach) {
                 Ok(e) => e,
                 Err(reason) => return Ok(Err(ApiError::invalid("issuer", format!("inconsistent discovery document: {reason}")))),
             }

@@ -24,7 +24,7 @@
 //! that does not exist (404), so keys reveal nothing about other tenants.
 
 mod applications;
-mod auth;
+pub(crate) mod auth;
 mod body;
 mod clients;
 mod domains;
@@ -104,7 +104,7 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
                 (["invitations"], Method::Post) => invitations::create(req, ctx, &app).await,
                 (["invitations", email], Method::Delete) => invitations::delete(ctx, &app, email).await,
                 (["outbox"], Method::Get) => {
-                    let mail = crate::mailer::outbox(&ctx.db, &app.id).await?;
+                    let mail = crate::mailer::outbox(ctx.env, &ctx.db, &app.id, crate::now()).await?;
                     Ok(Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?))
                 }
                 (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,

@@ -1,8 +1,9 @@
 //! Checking one of our own access tokens: signature by a published key of
-//! this application, RFC 9068 claims (`typ`, `iss`, `exp`, …), and that
-//! neither the token nor its grant was revoked.
+//! this application, RFC 9068 claims (`typ`, `iss`, `exp`, …), that
+//! neither the token nor its grant was revoked, and that the client it was
+//! issued to still exists and is enabled.
 
-use super::{signer, store, Op};
+use super::{clients, signer, store, Op};
 use aero2_core::jose::claims::AccessTokenClaims;
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
@@ -24,6 +25,9 @@ pub async fn verify(op: &Op<'_>, token: &str) -> Result<std::result::Result<Acce
         return Ok(Err(invalid()));
     };
     if !store::access_token_live(&op.sql, &claims.jti)? {
+        return Ok(Err(invalid()));
+    }
+    if clients::find(op, &claims.client_id).await?.is_none() {
         return Ok(Err(invalid()));
     }
     Ok(Ok(claims))

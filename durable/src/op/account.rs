@@ -1,43 +1,55 @@
-//! The signed-in user's own account (`/account/…`), authorized by one of
-//! their access tokens (RFC 6750 Bearer; a client's own token is refused):
+//! The signed-in user's own account (`/account/…`), authorized by an access
+//! token issued for it (RFC 6750 Bearer): the `account` scope and the
+//! account API's audience, from a first-party client that still exists and
+//! is enabled (`aero2_core::account::check_account_token`). Any other token
+//! of the application is refused with `insufficient_scope`.
 //!
 //! | method | path | |
 //! |---|---|---|
 //! | GET, PATCH | `/account/profile` | name, picture |
-//! | POST | `/account/email` | mails a confirmation link to the new address; the change applies when it is opened |
+//! | POST | `/account/email` | needs presence (the current password, or a recent sign-in); mails a confirmation link to the new address, which applies the change, ends every other session and grant, and tells the old address how to undo it |
 //! | POST | `/account/password` | needs the current password (counted by the lockout); ends every other session and grant |
 //! | GET, DELETE | `/account/sessions` | list (user agent, IP, times; `current`), or end all others |
 //! | DELETE | `/account/sessions/{sid}` | end one, and the grants issued through it |
 //! | GET | `/account/identities` | the identity providers linked to the account |
 //! | DELETE | `/account/identities/{id}` | unlink one; 409 if it is the last way to sign in |
 
-use super::userinfo::{bearer_error, bearer_token};
+use super::userinfo::{bearer_error, bearer_token, Challenge};
 use super::session::sid_of;
-use super::{access, limits, store, Op};
+use super::{access, clients, limits, session, store, verification, Op};
 use crate::directory::{self, User};
-use crate::mailer::{self, Mail};
 use crate::{db, password, respond};
-use aero2_core::account::{parse_email_change, PasswordChange, ProfilePatch};
+use aero2_core::account::{check_account_token, parse_email_change, presence, PasswordChange, Presence, ProfilePatch};
 use aero2_core::error::ApiError;
 use aero2_core::lockout::Attempt;
 use aero2_core::oauth::error::OAuthError;
-use serde::{Deserialize, Serialize};
+use aero2_core::oauth::scope::ACCOUNT;
 use serde_json::{json, Value};
 use worker::{Method, Request, Response, Result};
 
-pub const EMAIL_CHANGE: &str = "email_change";
-const EMAIL_CHANGE_TTL_MS: i64 = 24 * 3_600_000;
-
-#[derive(Serialize, Deserialize)]
-pub struct EmailChange {
-    pub user_id: String,
-    pub email: String,
-}
-
-/// Who is calling: the user, and the grant their token belongs to.
+/// Who is calling: the user, the grant their token belongs to, and when
+/// they signed in (the token's `auth_time`).
 struct Caller {
     user: User,
     grant_id: Option<String>,
+    auth_time: Option<i64>,
+}
+
+/// What a handler answers: a JSON value (or 204), an API error, or a
+/// bearer challenge (RFC 6750 §3, RFC 9470 §3).
+enum Answer {
+    Done(Value),
+    Error(ApiError),
+    Challenge(OAuthError, Challenge),
+}
+
+impl From<std::result::Result<Value, ApiError>> for Answer {
+    fn from(r: std::result::Result<Value, ApiError>) -> Self {
+        match r {
+            Ok(v) => Answer::Done(v),
+            Err(e) => Answer::Error(e),
+        }
+    }
 }
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
@@ -47,49 +59,54 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     };
     let path = req.path();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let outcome = match (segments.as_slice(), req.method()) {
-        (["account", "profile"], Method::Get) => Ok(profile_json(&caller.user)),
-        (["account", "profile"], Method::Patch) => update_profile(&mut req, op, caller.user).await?,
-        (["account", "email"], Method::Post) => change_email(&mut req, op, &caller.user).await?,
-        (["account", "password"], Method::Post) => change_password(&mut req, op, &caller).await?,
-        (["account", "sessions"], Method::Get) => Ok(sessions(op, &caller)?),
+    let answer: Answer = match (segments.as_slice(), req.method()) {
+        (["account", "profile"], Method::Get) => Answer::Done(profile_json(&caller.user)),
+        (["account", "profile"], Method::Patch) => update_profile(&mut req, op, caller.user).await?.into(),
+        (["account", "email"], Method::Post) => change_email(&mut req, op, &caller).await?,
+        (["account", "password"], Method::Post) => change_password(&mut req, op, &caller).await?.into(),
+        (["account", "sessions"], Method::Get) => Answer::Done(sessions(op, &caller)?),
         (["account", "sessions"], Method::Delete) => {
             end_others(op, &caller)?;
-            Ok(Value::Null)
+            Answer::Done(Value::Null)
         }
-        (["account", "sessions", sid], Method::Delete) => end_one(op, &caller, sid)?,
-        (["account", "identities"], Method::Get) => Ok(identities(op, &caller.user).await?),
-        (["account", "identities", id], Method::Delete) => unlink(op, &caller.user, id).await?,
+        (["account", "sessions", sid], Method::Delete) => end_one(op, &caller, sid)?.into(),
+        (["account", "identities"], Method::Get) => Answer::Done(identities(op, &caller.user).await?),
+        (["account", "identities", id], Method::Delete) => unlink(op, &caller.user, id).await?.into(),
         (["account", "profile" | "email" | "password" | "sessions" | "identities"] | ["account", "sessions" | "identities", _], _) => {
-            Err(ApiError::MethodNotAllowed)
+            Answer::Error(ApiError::MethodNotAllowed)
         }
-        _ => Err(ApiError::NotFound),
+        _ => Answer::Error(ApiError::NotFound),
     };
-    match outcome {
-        Ok(Value::Null) => respond::no_content(),
-        Ok(body) => respond::json(200, &body),
-        Err(e) => respond::error(&e),
+    match answer {
+        Answer::Done(Value::Null) => respond::no_content(),
+        Answer::Done(body) => respond::json(200, &body),
+        Answer::Error(e) => respond::error(&e),
+        Answer::Challenge(e, extra) => bearer_error(op, Some(&e), &extra),
     }
 }
 
+/// Every account route needs a token with the `account` scope.
+const NEEDS: Challenge = Challenge { scope: Some(ACCOUNT), max_age: None };
+
 async fn authenticate(req: &mut Request, op: &Op<'_>) -> Result<std::result::Result<Caller, Response>> {
+    let need = NEEDS;
     let token = match bearer_token(req).await? {
         Ok(Some(t)) => t,
-        Ok(None) => return Ok(Err(bearer_error(op, None)?)),
-        Err(e) => return Ok(Err(bearer_error(op, Some(&e))?)),
+        Ok(None) => return Ok(Err(bearer_error(op, None, &need)?)),
+        Err(e) => return Ok(Err(bearer_error(op, Some(&e), &need)?)),
     };
     let claims = match access::verify(op, &token).await? {
         Ok(c) => c,
-        Err(e) => return Ok(Err(bearer_error(op, Some(&e))?)),
+        Err(e) => return Ok(Err(bearer_error(op, Some(&e), &need)?)),
     };
-    if claims.sub == claims.client_id {
-        let e = OAuthError::InsufficientScope("a client's own token has no account".into());
-        return Ok(Err(bearer_error(op, Some(&e))?));
+    let client = clients::find(op, &claims.client_id).await?;
+    if let Err(e) = check_account_token(&claims, client.as_ref(), &op.issuer) {
+        return Ok(Err(bearer_error(op, Some(&e), &need)?));
     }
     let Some(user) = super::users::user(op, &claims.sub).await?.filter(|u| !u.disabled) else {
-        return Ok(Err(bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())))?));
+        return Ok(Err(bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())), &need)?));
     };
-    Ok(Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)? }))
+    Ok(Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time }))
 }
 
 fn profile_json(u: &User) -> Value {
@@ -119,29 +136,64 @@ async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> Resul
 }
 
 /// Mails a confirmation link to the new address; nothing changes until it
-/// is opened (then `/verify` moves the account to it).
-async fn change_email(req: &mut Request, op: &Op<'_>, user: &User) -> Result<std::result::Result<Value, ApiError>> {
-    let email = match body(req).await?.and_then(|b| parse_email_change(&b)) {
-        Ok(e) => e,
-        Err(e) => return Ok(Err(e)),
+/// is used (then `/verify` moves the account to it). The caller proves
+/// presence first. An address another account has gets the same answer,
+/// and its owner a mail instead of a link.
+async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Result<Answer> {
+    let change = match body(req).await?.and_then(|b| parse_email_change(&b)) {
+        Ok(c) => c,
+        Err(e) => return Ok(Answer::Error(e)),
     };
-    if matches!(limits::hit(op, aero2_core::rate_limit::Class::MailPerIdentifier, Some(&user.id))?, aero2_core::rate_limit::Verdict::Limited { .. }) {
-        return Ok(Err(ApiError::Forbidden("too many address changes; try again later")));
+    if let Some(e) = super::mail_unavailable(op) {
+        return Ok(Answer::Error(e));
     }
-    let grant = EmailChange { user_id: user.id.clone(), email: email.clone() };
-    let token = super::mint_link_token(op, "vfy", EMAIL_CHANGE, &grant, EMAIL_CHANGE_TTL_MS).await?;
-    let mail = Mail {
-        recipient: email.clone(),
-        subject: format!("Confirm your new email for {}", op.app.name),
-        body: format!(
-            "Confirm this as the new address of your {} account (the link works once, within 24 hours):\n{}/verify?token={token}\n\n\
-             If you did not ask for this, ignore this email.\n",
-            op.app.name, op.issuer
-        ),
-        kind: EMAIL_CHANGE.into(),
-    };
-    mailer::send(op.env, &db::database(op.env)?, &op.app.id, &mail, op.now).await?;
-    Ok(Ok(json!({ "pending_email": email })))
+    let max_age = op.app.settings.recent_sign_in_secs();
+    match presence(caller.auth_time, op.now, max_age, change.current_password.is_some()) {
+        Presence::Proven => {}
+        Presence::CheckPassword => {
+            if let Err(e) = check_current_password(op, &caller.user, change.current_password.as_ref().map(|p| p.secret()).unwrap_or_default()).await? {
+                return Ok(Answer::Error(e));
+            }
+        }
+        Presence::Required => {
+            let e = OAuthError::InsufficientUserAuthentication(format!(
+                "changing the address needs the current password or a sign-in within the last {max_age} seconds"
+            ));
+            return Ok(Answer::Challenge(e, Challenge { scope: None, max_age: Some(max_age) }));
+        }
+    }
+    if caller.user.email.as_deref() == Some(change.email.as_str()) {
+        return Ok(Answer::Error(ApiError::invalid("email", "is already the account's address")));
+    }
+    if matches!(limits::hit(op, aero2_core::rate_limit::Class::MailPerIdentifier, Some(&caller.user.id))?, aero2_core::rate_limit::Verdict::Limited { .. }) {
+        return Ok(Answer::Error(ApiError::Forbidden("too many address changes; try again later")));
+    }
+    if directory::user_by_email(&db::database(op.env)?, &op.app.id, &change.email).await?.is_some() {
+        verification::tell_owner(op, &change.email, "move another account to this address").await?;
+    } else {
+        let pending = verification::EmailChange {
+            user_id: caller.user.id.clone(),
+            email: change.email.clone(),
+            old_email: caller.user.email.clone(),
+            keep_grant: caller.grant_id.clone(),
+            keep_sid: current_sid(op, caller)?,
+        };
+        verification::send_change_link(op, &pending).await?;
+    }
+    Ok(Answer::Done(json!({ "pending_email": change.email })))
+}
+
+/// The caller's current password, checked under the sign-in lockout.
+async fn check_current_password(op: &Op<'_>, user: &User, given: &str) -> Result<std::result::Result<(), ApiError>> {
+    let identifier = user.email.clone().unwrap_or_else(|| user.id.clone());
+    if let Attempt::Locked { .. } = limits::begin_sign_in(op, &identifier)? {
+        return Ok(Err(ApiError::Forbidden("too many wrong passwords; try again later")));
+    }
+    if !password::verify_password(given, user.password_hash.as_deref()).await? {
+        return Ok(Err(ApiError::Forbidden("the current password is wrong")));
+    }
+    limits::sign_in_succeeded(op, &identifier)?;
+    Ok(Ok(()))
 }
 
 async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Result<std::result::Result<Value, ApiError>> {
@@ -149,14 +201,9 @@ async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Res
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    let identifier = caller.user.email.clone().unwrap_or_else(|| caller.user.id.clone());
-    if let Attempt::Locked { .. } = limits::begin_sign_in(op, &identifier)? {
-        return Ok(Err(ApiError::Forbidden("too many wrong passwords; try again later")));
+    if let Err(e) = check_current_password(op, &caller.user, change.current.secret()).await? {
+        return Ok(Err(e));
     }
-    if !password::verify_password(change.current.secret(), caller.user.password_hash.as_deref()).await? {
-        return Ok(Err(ApiError::Forbidden("the current password is wrong")));
-    }
-    limits::sign_in_succeeded(op, &identifier)?;
     let hash = password::hash_password(change.new.secret()).await?;
     directory::set_password(&db::database(op.env)?, &op.app.id, &caller.user.id, &hash, op.now).await?;
     op.users.borrow_mut().clear();
@@ -205,6 +252,7 @@ async fn identities(op: &Op<'_>, user: &User) -> Result<Value> {
                 "provider_name": idp.map(|p| p.display_name.clone()),
                 "subject": i.subject,
                 "email": i.email,
+                "email_verified": i.email_verified,
                 "linked_at": i.created_at,
                 "last_login_at": i.last_login_at,
             })
@@ -239,11 +287,5 @@ fn end_one(op: &Op<'_>, caller: &Caller, sid: &str) -> Result<std::result::Resul
 /// Ends every session and grant of the user except the caller's own.
 fn end_others(op: &Op<'_>, caller: &Caller) -> Result<()> {
     let current = current_sid(op, caller)?;
-    for s in store::user_sessions(&op.sql, &caller.user.id, op.now)? {
-        let sid = sid_of(&s.id);
-        if current.as_deref() != Some(sid.as_str()) {
-            store::end_session(&op.sql, &s.id, &sid, op.now)?;
-        }
-    }
-    store::revoke_user_grants_except(&op.sql, &caller.user.id, caller.grant_id.as_deref(), op.now)
+    session::end_all_but(op, &caller.user.id, current.as_deref(), caller.grant_id.as_deref())
 }

@@ -7,7 +7,7 @@
 
 use super::grant_authorization_code::CodeGrant;
 use super::session::{self, Current};
-use super::{clients, form, query, see_other, store, Op};
+use super::{clients, form, limits, query, see_other, store, Op};
 use crate::{pages, rng, schema};
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::authorize::{
@@ -17,9 +17,14 @@ use aero2_core::oauth::authorize::{
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::lifetimes::PENDING_REQUEST_TTL_MS;
 use aero2_core::oauth::scope::Scope;
+use aero2_core::rate_limit::{Class, Verdict};
 use worker::{Method, Request, Response, Result};
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+    // Each request may park state for minutes: counted per IP first.
+    if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::AuthorizePerIp, limits::client_ip(&req)?.as_deref())? {
+        return limits::too_many_page(retry_after_secs);
+    }
     let params = if req.method() == Method::Post { form(&mut req).await? } else { query(&req)? };
     let params = match params {
         Ok(p) => p,
@@ -110,6 +115,7 @@ async fn issue_code(op: &Op<'_>, request: &AuthorizationRequest, s: &Current) ->
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
         session_id: Some(s.sid()),
+        amr: s.amr.clone(),
     };
     let expires = op.now.plus_millis(op.app.settings.code_ttl_ms());
     store::put_code(&op.sql, &sha256_hex(code.as_bytes()), &serde_json::to_string(&grant)?, expires)?;

@@ -9,9 +9,11 @@ use aero2_core::oauth::params::Params;
 use worker::{Request, Result};
 
 /// The application's client `client_id`, from the object's cache or D1.
+/// A disabled client is found nowhere: it cannot authenticate, start a
+/// sign-in, or have its tokens accepted.
 pub async fn find(op: &Op<'_>, client_id: &str) -> Result<Option<Client>> {
     if let Some(c) = op.clients.borrow().get(client_id) {
-        return Ok(Some(c.clone()));
+        return Ok(Some(c.clone()).filter(|c| !c.disabled));
     }
     if !aero2_core::oauth::client::is_client_id(client_id) {
         return Ok(None);
@@ -20,7 +22,7 @@ pub async fn find(op: &Op<'_>, client_id: &str) -> Result<Option<Client>> {
     if let Some(c) = &found {
         op.clients.borrow_mut().insert(client_id.to_owned(), c.clone());
     }
-    Ok(found)
+    Ok(found.filter(|c| !c.disabled))
 }
 
 /// Authenticates the client of a token, revocation or introspection request

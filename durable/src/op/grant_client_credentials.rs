@@ -1,15 +1,13 @@
 //! `client_credentials` (RFC 6749 §4.4). Confidential clients only (checked
 //! by `check_grant_allowed`). The token is the client's own: no user, so no
-//! user scopes (`openid`, `offline_access`, `profile`, `email`).
+//! user scopes (`openid`, `offline_access`, `profile`, `email`, `account`).
 
 use super::{tokens, Op};
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::error::OAuthError;
-use aero2_core::oauth::scope::Scope;
+use aero2_core::oauth::scope::{Scope, USER_SCOPES};
 use serde_json::Value;
 use worker::Result;
-
-const USER_SCOPES: [&str; 4] = ["openid", "offline_access", "profile", "email"];
 
 pub async fn exchange(op: &Op<'_>, client: &Client, scope: Option<&Scope>) -> Result<std::result::Result<Value, OAuthError>> {
     let granted = match scope {

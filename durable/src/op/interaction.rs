@@ -10,8 +10,9 @@ use super::{clients, form, limits, see_other, store, verification, Op};
 use aero2_core::application::EmailVerification;
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
-use aero2_core::signup::{Refusal, SignupMode};
-use crate::{db, directory, pages, password};
+use aero2_core::ids::{new_id, IdKind};
+use aero2_core::signup::{Flow, Refusal, SignupMode};
+use crate::{db, directory, pages, password, rng};
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
@@ -114,7 +115,7 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
         }
         Some(user) => {
             limits::sign_in_succeeded(op, &identifier)?;
-            continue_signed_in(req, op, id, request, &user.id).await
+            continue_signed_in(req, op, id, request, &user.id, &aero2_core::amr::password()).await
         }
         None => login_form(op, id, Some(email), Some("Invalid email or password."), 401).await,
     }
@@ -145,6 +146,12 @@ async fn too_many(op: &Op<'_>, id: &str, email: &str, retry_after_secs: i64) -> 
     Ok(resp)
 }
 
+/// The hosted sign-up. In order: the per-IP limit, the form, the policy
+/// (refusals create nothing), then the password hash, which every path
+/// pays so timing says nothing. An address that has an account gets the
+/// "check your email" page a new one gets when it must be proven, and its
+/// owner a mail; a new one follows the application's flow
+/// (`aero2_core::signup::Flow`).
 async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
     let email = params.get("email").ok().flatten().unwrap_or_default();
     if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::SignUpPerIp, limits::client_ip(req)?.as_deref())? {
@@ -172,36 +179,52 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     if let Err(refusal) = policy.check(&new.email, invited) {
         return with_csrf(op, |csrf| pages::signup_page(&op.app.name, id, csrf, Some(email), Some(refusal.message()), 403));
     }
-    let invited_email = new.email.clone();
-    match directory::create_user(&db, &op.app.id, new, op.now).await? {
-        Some(user) => {
-            if invited {
-                directory::accept_invitation(&db, &op.app.id, &invited_email, op.now).await?;
-            }
-            match verification::mode(op) {
-                EmailVerification::Off => continue_signed_in(req, op, id, request, &user.id).await,
-                EmailVerification::Optional => {
-                    verification::send_link(req, op, &user).await?;
-                    continue_signed_in(req, op, id, request, &user.id).await
-                }
-                EmailVerification::Required => {
-                    verification::send_link(req, op, &user).await?;
-                    verification::confirm_first(&invited_email)
-                }
-            }
+    let flow = op.app.settings.signup_flow();
+    if flow != (Flow::AtOnce { verify: false }) {
+        if let Some(page) = super::mail_unavailable_page(op)? {
+            return Ok(page);
         }
-        None => with_csrf(op, |csrf| {
-            pages::signup_page(&op.app.name, id, csrf, Some(email), Some("An account with this email already exists. Sign in instead."), 409)
-        }),
     }
+    let password_hash = password::hash_password(new.password.secret()).await?;
+    if directory::user_by_email(&db, &op.app.id, &new.email).await?.is_some() {
+        verification::tell_owner(op, &new.email, "create an account").await?;
+        return verification::check_email(&new.email);
+    }
+    if flow == Flow::ProveFirst {
+        let pending = verification::PendingSignup { email: new.email.clone(), name: new.name, password_hash, invited };
+        verification::send_signup_link(op, &pending).await?;
+        return verification::check_email(&pending.email);
+    }
+    let user = directory::User {
+        id: new_id(IdKind::User, rng::bytes()?),
+        app_id: op.app.id.clone(),
+        email: Some(new.email.clone()),
+        email_verified: false,
+        name: new.name,
+        picture: None,
+        password_hash: Some(password_hash),
+        disabled: false,
+        created_at: op.now.0,
+        updated_at: op.now.0,
+    };
+    if !db::unless_taken(directory::insert_user(&db, &user).await)? {
+        // Taken between the lookup and now: the same answer as above.
+        verification::tell_owner(op, &new.email, "create an account").await?;
+        return verification::check_email(&new.email);
+    }
+    if flow == (Flow::AtOnce { verify: true }) {
+        verification::send_link(req, op, &user).await?;
+    }
+    continue_signed_in(req, op, id, request, &user.id, &aero2_core::amr::password()).await
 }
 
-/// A user just proved who they are: start their session and carry on.
-pub(super) async fn continue_signed_in(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user_id: &str) -> Result<Response> {
+/// A user just proved who they are (by `amr`): start their session and
+/// carry on.
+pub(super) async fn continue_signed_in(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user_id: &str, amr: &[String]) -> Result<Response> {
     let Some(client) = clients::find(op, &request.client_id).await? else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };
-    let (current, cookie) = session::start(req, op, user_id)?;
+    let (current, cookie) = session::start(req, op, user_id, amr)?;
     store::delete_pending(&op.sql, id)?;
     authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
 }

@@ -1,9 +1,16 @@
 //! RP-Initiated Logout 1.0. `id_token_hint` must be an ID token we issued
 //! (signature checked; expiry not, §2); `post_logout_redirect_uri` must be
 //! registered, exactly, for the client the hint or `client_id` names, or the
-//! user sees an error page: never an open redirect. The browser session
-//! ends either way it is valid.
+//! user sees an error page: never an open redirect.
+//!
+//! A browser session is ended only when the request shows the user wants
+//! it (§2: without a valid hint the OP asks): a valid hint naming the
+//! signed-in user, or the confirmation form's POST with its CSRF token.
+//! Anything else (a bare GET any page can trigger with an `<img>`) shows
+//! that form. Ending the session revokes the grants issued through it,
+//! with their refresh and access tokens.
 
+use super::interaction::with_csrf;
 use super::session;
 use super::{clients, form, query, signer, store, Op};
 use crate::pages;
@@ -12,62 +19,108 @@ use aero2_core::jose::validate::validate_id_token_hint;
 use aero2_core::oauth::params::{append_query, Params};
 use worker::{Method, Request, Response, Result};
 
+/// Where the request may lead, once checked.
+struct Target {
+    /// The registered URI to send the browser to afterwards.
+    redirect: Option<String>,
+    /// The client, from the hint or `client_id`.
+    client_id: Option<String>,
+    /// The user a valid `id_token_hint` names.
+    hinted_user: Option<String>,
+}
+
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let params = if req.method() == Method::Post { form(&mut req).await? } else { query(&req)? };
+    let posted = req.method() == Method::Post;
+    let params = if posted { form(&mut req).await? } else { query(&req)? };
     let Ok(params) = params else {
         return pages::error_page("Sign-out failed", "The sign-out request is malformed.", 400);
     };
-    let redirect = match target(op, &params).await? {
-        Ok(r) => r,
+    let target = match target(op, &params).await? {
+        Ok(t) => t,
         Err(msg) => return pages::error_page("Sign-out failed", msg, 400),
     };
-    if let Some(current) = session::current(&req, op)? {
-        store::delete_session(&op.sql, &current.id_hash)?;
-    }
-    let mut resp = match redirect {
-        Some(uri) => {
-            let state = params.get("state").ok().flatten();
-            super::see_other(&match state {
-                Some(s) => append_query(&uri, &[("state", s)]),
-                None => uri,
-            })?
+    let state = params.get("state").ok().flatten();
+    let current = session::current(&req, op)?;
+    if let Some(s) = &current {
+        let confirmed = posted && pages::csrf_ok(&req, params.get("csrf_token").ok().flatten().unwrap_or_default())?;
+        let hinted = target.hinted_user.as_deref() == Some(s.user_id.as_str());
+        if !confirmed && !hinted {
+            return ask(op, &target, state);
         }
+        store::end_session(&op.sql, &s.id_hash, &s.sid(), op.now)?;
+    }
+    let mut resp = match target.redirect {
+        Some(uri) => super::see_other(&match state {
+            Some(s) => append_query(&uri, &[("state", s)]),
+            None => uri,
+        })?,
         None => pages::signed_out_page(&op.app.name, None)?,
     };
     resp.headers_mut().append("set-cookie", &pages::clear_session_cookie(op.secure_cookies))?;
     Ok(resp)
 }
 
-/// Where to send the browser afterwards, if anywhere; or why the request
-/// is refused.
-async fn target(op: &Op<'_>, params: &Params) -> Result<std::result::Result<Option<String>, &'static str>> {
-    let hinted = match params.get("id_token_hint").ok().flatten() {
+/// The confirmation form: the same request, posted by the user's click.
+fn ask(op: &Op<'_>, target: &Target, state: Option<&str>) -> Result<Response> {
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    if let Some(c) = &target.client_id {
+        fields.push(("client_id", c));
+    }
+    if let Some(r) = &target.redirect {
+        fields.push(("post_logout_redirect_uri", r));
+    }
+    if let Some(s) = state {
+        fields.push(("state", s));
+    }
+    let title = format!("Sign out of {}?", op.app.name);
+    let c = pages::Confirm {
+        app_name: &op.app.name,
+        title: &title,
+        message: "You will be signed out of this application on this browser.",
+        action: "/oauth2/logout",
+        fields: &fields,
+        button: "Sign out",
+    };
+    let mut page = with_csrf(op, |csrf| pages::confirm_page(&c, csrf))?;
+    // The form's answer redirects to the client: its CSP `form-action`
+    // must admit that origin (see `interaction::may_redirect_to_client`).
+    if let Some(r) = &target.redirect {
+        page.headers_mut().set(crate::forward::FORM_ACTION_HEADER, r)?;
+    }
+    Ok(page)
+}
+
+/// Checks the hint, the client and the redirect URI; or says why the
+/// request is refused.
+async fn target(op: &Op<'_>, params: &Params) -> Result<std::result::Result<Target, &'static str>> {
+    let hint = match params.get("id_token_hint").ok().flatten() {
         Some(hint) => {
             let Ok(parsed) = jws::parse(hint) else { return Ok(Err("The id_token_hint is not a valid ID token.")) };
             if !signer::verify(op.env, &op.app.id, op.keys, &parsed, op.now).await? {
                 return Ok(Err("The id_token_hint was not issued here."));
             }
             match validate_id_token_hint(&parsed.claims, &parsed.header, &op.issuer, op.now) {
-                Ok(h) => Some(h.client_id),
+                Ok(h) => Some(h),
                 Err(_) => return Ok(Err("The id_token_hint was not issued here.")),
             }
         }
         None => None,
     };
     let named = params.get("client_id").ok().flatten().map(str::to_owned);
-    let client_id = match (hinted, named) {
+    let client_id = match (hint.as_ref().map(|h| h.client_id.clone()), named) {
         (Some(h), Some(n)) if h != n => return Ok(Err("client_id does not match the id_token_hint.")),
         (h, n) => h.or(n),
     };
+    let hinted_user = hint.map(|h| h.sub);
     let Some(uri) = params.get("post_logout_redirect_uri").ok().flatten() else {
-        return Ok(Ok(None));
+        return Ok(Ok(Target { redirect: None, client_id, hinted_user }));
     };
-    let Some(client_id) = client_id else {
+    let Some(id) = client_id.clone() else {
         return Ok(Err("A post_logout_redirect_uri needs an id_token_hint or client_id."));
     };
-    let client = clients::find(op, &client_id).await?;
+    let client = clients::find(op, &id).await?;
     match client.as_ref().and_then(|c| c.registered_post_logout_redirect_uri(uri)) {
-        Some(registered) => Ok(Ok(Some(registered.to_owned()))),
+        Some(registered) => Ok(Ok(Target { redirect: Some(registered.to_owned()), client_id, hinted_user })),
         None => Ok(Err("The post_logout_redirect_uri is not registered for this client.")),
     }
 }

@@ -86,7 +86,7 @@ pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
         (paths::LOGOUT_PATH, Method::Get | Method::Post) => logout::handle(req, op).await?,
         ("/login" | "/signup" | "/consent", Method::Get | Method::Post) => interaction::handle(req, op).await?,
         ("/forgot" | "/reset", Method::Get | Method::Post) => recovery::handle(req, op).await?,
-        ("/verify", Method::Get) => verification::handle(req, op).await?,
+        ("/verify", Method::Get | Method::Post) => verification::handle(req, op).await?,
         (p, _) if p == "/account" || p.starts_with("/account/") => account::handle(req, op).await?,
         (p, _) if rp::serves(p) => rp::handle(req, op).await?,
         ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
@@ -171,4 +171,29 @@ pub async fn mint_link_token(op: &Op<'_>, prefix: &str, kind: &str, payload: &im
     store::put_single_use(&op.sql, kind, &key, &serde_json::to_string(payload)?, expires)?;
     crate::schema::arm_alarm_by(&op.storage, expires).await?;
     Ok(token)
+}
+
+/// Queues `mail` for delivery after this response (`crate::mailer`).
+pub async fn send_mail(op: &Op<'_>, mail: &crate::mailer::Mail) -> Result<()> {
+    crate::mailer::queue(&op.sql, &op.storage, mail, op.now).await
+}
+
+/// Why mail cannot be sent from this deployment, if it cannot (logged).
+/// Every flow that mails a link checks this before it changes anything.
+pub fn mail_unavailable(op: &Op<'_>) -> Option<ApiError> {
+    let problem = crate::mailer::transport(op.env).err()?;
+    worker::console_error!("mail is not configured: {problem}");
+    Some(ApiError::Unavailable("this application cannot send email right now; tell its operator"))
+}
+
+/// [`mail_unavailable`] as a hosted page.
+pub fn mail_unavailable_page(op: &Op<'_>) -> Result<Option<Response>> {
+    match mail_unavailable(op) {
+        Some(_) => Ok(Some(crate::pages::error_page(
+            "Email unavailable",
+            "This application cannot send email right now, so this step cannot continue. Please tell the application's owner.",
+            503,
+        )?)),
+        None => Ok(None),
+    }
 }

@@ -1,28 +1,53 @@
-//! Password reset. `/forgot` takes an address and always answers the same
-//! page, whether or not an account has it (the mail is the only difference,
-//! and only its owner sees it). The link carries a single-use token (32
-//! random bytes, stored as its SHA-256, valid 30 minutes). `/reset` sets a
-//! new password; completing it ends the user's sessions, grants and refresh
-//! tokens everywhere, and lifts any sign-in lockout.
+//! Password reset, and taking an account back after its address changed.
+//!
+//! `/forgot` takes an address and always answers the same page, whether or
+//! not an account has it: the mail is queued and sent after the response,
+//! so not even timing tells. The link carries a single-use token (32 random
+//! bytes, stored as its SHA-256, valid 30 minutes) for the address it was
+//! sent to: once the account has another address, it stops working.
+//!
+//! When an account's address changes, the old address gets a link too
+//! (valid 7 days) that gives the account back: it restores that address.
+//!
+//! `/reset` completes either: it sets a new password and, as a completed
+//! reset proves the account's mailbox, marks the address verified, ends
+//! every session, grant and token of the user, lifts any sign-in lockout,
+//! and unlinks identity providers that never proved an address (an account
+//! pre-claimed through a provider loses its way in).
 
 use super::interaction::with_csrf;
-use super::{form, limits, query, store, Op};
-use crate::mailer::{self, Mail};
-use crate::{db, directory, pages, password};
+use super::{form, limits, query, session, store, Op};
+use crate::mailer::Mail;
+use crate::{db, directory, idps, pages, password};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::password::{check_password, normalize_email};
 use aero2_core::rate_limit::{Class, Verdict};
 use serde::{Deserialize, Serialize};
 use worker::{Method, Request, Response, Result};
 
-const KIND: &str = "password_reset";
-const TTL_MS: i64 = 30 * 60_000;
-const EXPIRED: &str = "This reset link has expired or was already used. Ask for a new one from the sign-in page.";
+const RESET: &str = "password_reset";
+const UNDO: &str = "email_change_undo";
+const RESET_TTL_MS: i64 = 30 * 60_000;
+const UNDO_TTL_MS: i64 = 7 * 86_400_000;
+const EXPIRED: &str = "This link has expired or was already used. Ask for a new one from the sign-in page.";
 
 #[derive(Serialize, Deserialize)]
 struct ResetGrant {
     user_id: String,
     email: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UndoGrant {
+    user_id: String,
+    old_email: String,
+    new_email: String,
+}
+
+/// What a live `/reset` link is for.
+enum Link {
+    Reset(ResetGrant),
+    Undo(UndoGrant),
 }
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
@@ -34,10 +59,10 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
     if req.method() == Method::Get {
         return match path.as_str() {
-            "/reset" if live(op, &get("token"))?.is_some() => {
-                with_csrf(op, |csrf| pages::reset_page(&op.app.name, &get("token"), csrf, None, 200))
-            }
-            "/reset" => pages::error_page("Link expired", EXPIRED, 400),
+            "/reset" => match live(op, &get("token"))? {
+                Some(link) => with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, &get("token")), csrf, None, 200)),
+                None => pages::error_page("Link expired", EXPIRED, 400),
+            },
             _ => with_csrf(op, |csrf| pages::forgot_page(&op.app.name, &get("request"), csrf, None, 200)),
         };
     }
@@ -50,11 +75,35 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     }
 }
 
-fn live(op: &Op<'_>, token: &str) -> Result<Option<String>> {
-    store::peek_single_use(&op.sql, KIND, &sha256_hex(token.as_bytes()), op.now)
+fn live(op: &Op<'_>, token: &str) -> Result<Option<Link>> {
+    let key = sha256_hex(token.as_bytes());
+    if let Some(g) = store::peek_single_use(&op.sql, RESET, &key, op.now)?.and_then(|p| serde_json::from_str(&p).ok()) {
+        return Ok(Some(Link::Reset(g)));
+    }
+    Ok(store::peek_single_use(&op.sql, UNDO, &key, op.now)?.and_then(|p| serde_json::from_str(&p).ok()).map(Link::Undo))
+}
+
+/// Uses the token up (before any await: it works once).
+fn take(op: &Op<'_>, token: &str) -> Result<Option<Link>> {
+    let key = sha256_hex(token.as_bytes());
+    if let Some(p) = store::take_single_use(&op.sql, RESET, &key, op.now)? {
+        return Ok(serde_json::from_str(&p).ok().map(Link::Reset));
+    }
+    Ok(store::take_single_use(&op.sql, UNDO, &key, op.now)?.and_then(|p| serde_json::from_str(&p).ok()).map(Link::Undo))
+}
+
+fn form_for<'a>(op: &'a Op<'_>, link: &Link, token: &'a str) -> pages::ResetForm<'a> {
+    let (heading, intro) = match link {
+        Link::Reset(_) => ("Choose a new password", "You will be signed out everywhere else."),
+        Link::Undo(_) => ("Take your account back", "This gives your account back the address this email came to, signs out everyone else, and sets a new password."),
+    };
+    pages::ResetForm { app_name: &op.app.name, heading, intro, token }
 }
 
 async fn forgot(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Result<Response> {
+    if let Some(page) = super::mail_unavailable_page(op)? {
+        return Ok(page);
+    }
     let normalized = normalize_email(email).ok();
     let identifier = normalized.clone().unwrap_or_else(|| email.trim().to_lowercase());
     let ip = limits::client_ip(req)?;
@@ -74,7 +123,7 @@ async fn forgot(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Resul
     };
     if let Some((user, email)) = user.filter(|u| !u.disabled).and_then(|u| u.email.clone().map(|e| (u, e))) {
         let grant = ResetGrant { user_id: user.id, email: email.clone() };
-        let token = super::mint_link_token(op, "rst", KIND, &grant, TTL_MS).await?;
+        let token = super::mint_link_token(op, "rst", RESET, &grant, RESET_TTL_MS).await?;
         let mail = Mail {
             recipient: email,
             subject: format!("Reset your {} password", op.app.name),
@@ -84,9 +133,9 @@ async fn forgot(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Resul
                  If it was not you, ignore this email: your password stays as it is.\n",
                 op.app.name, op.issuer
             ),
-            kind: KIND.into(),
+            kind: RESET.into(),
         };
-        mailer::send(op.env, &db, &op.app.id, &mail, op.now).await?;
+        super::send_mail(op, &mail).await?;
     }
     pages::notice_page(
         "Check your email",
@@ -94,26 +143,60 @@ async fn forgot(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Resul
     )
 }
 
+/// Mails the account's old address the link that gives the account back.
+pub async fn send_undo_link(op: &Op<'_>, user_id: &str, old_email: &str, new_email: &str) -> Result<()> {
+    let grant = UndoGrant { user_id: user_id.to_owned(), old_email: old_email.to_owned(), new_email: new_email.to_owned() };
+    let token = super::mint_link_token(op, "und", UNDO, &grant, UNDO_TTL_MS).await?;
+    let mail = Mail {
+        recipient: old_email.to_owned(),
+        subject: format!("The email of your {} account was changed", op.app.name),
+        body: format!(
+            "The email address of your {app} account was changed to {new_email}.\n\n\
+             If you did this, there is nothing to do. If you did not, take your account back: this link restores \
+             this address, lets you choose a new password and signs out everyone else (it works once, within 7 days):\n\
+             {issuer}/reset?token={token}\n",
+            app = op.app.name,
+            issuer = op.issuer
+        ),
+        kind: "email_changed".into(),
+    };
+    super::send_mail(op, &mail).await
+}
+
 async fn reset(op: &Op<'_>, token: &str, new_password: &str) -> Result<Response> {
-    if live(op, token)?.is_none() {
+    let Some(link) = live(op, token)? else {
         return pages::error_page("Link expired", EXPIRED, 400);
-    }
+    };
     if let Err(e) = check_password(new_password) {
         let msg = e.body().error_description;
-        return with_csrf(op, |csrf| pages::reset_page(&op.app.name, token, csrf, Some(&msg), 400));
+        return with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, token), csrf, Some(&msg), 400));
     }
-    // Used up here, before any await: the link works once.
-    let Some(grant) = store::take_single_use(&op.sql, KIND, &sha256_hex(token.as_bytes()), op.now)? else {
+    let Some(link) = take(op, token)? else {
         return pages::error_page("Link expired", EXPIRED, 400);
     };
-    let Ok(grant) = serde_json::from_str::<ResetGrant>(&grant) else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+    let db = db::database(op.env)?;
+    let (user_id, email, done) = match link {
+        Link::Reset(g) => {
+            // A link for an address the account no longer uses is void.
+            let current = directory::user_by_id(&db, &op.app.id, &g.user_id).await?.and_then(|u| u.email);
+            if current.as_deref() != Some(g.email.as_str()) {
+                return pages::error_page("Link expired", EXPIRED, 400);
+            }
+            (g.user_id, g.email, ("Password changed", "Sign in with your new password. You have been signed out everywhere else."))
+        }
+        Link::Undo(g) => {
+            if !directory::change_email(&db, &op.app.id, &g.user_id, &g.old_email, op.now).await? {
+                return pages::error_page("Address in use", "Another account uses this address now; the change cannot be undone.", 409);
+            }
+            (g.user_id, g.old_email, ("Account recovered", "Your account has its address back. Sign in with your new password."))
+        }
     };
-    store::revoke_user_grants(&op.sql, &grant.user_id, op.now)?;
-    store::delete_user_sessions(&op.sql, &grant.user_id)?;
-    store::delete_lockout(&op.sql, &grant.email)?;
+    session::end_all_but(op, &user_id, None, None)?;
+    store::delete_lockout(&op.sql, &email)?;
     op.users.borrow_mut().clear();
     let hash = password::hash_password(new_password).await?;
-    directory::set_password(&db::database(op.env)?, &op.app.id, &grant.user_id, &hash, op.now).await?;
-    pages::notice_page("Password changed", "Sign in with your new password. You have been signed out everywhere else.")
+    directory::set_password(&db, &op.app.id, &user_id, &hash, op.now).await?;
+    directory::set_email_verified(&db, &op.app.id, &user_id, &email, op.now).await?;
+    idps::unlink_unverified(&db, &op.app.id, &user_id).await?;
+    pages::notice_page(done.0, done.1)
 }

@@ -14,7 +14,7 @@
 //! redirect URI. Nothing is created or linked on any failure.
 
 use super::authorize::pending;
-use super::{interaction, query, see_other, store, Op};
+use super::{interaction, limits, query, see_other, store, Op};
 use crate::directory::{self, User};
 use crate::idps::{self, Identity};
 use crate::upstream::{self, Upstream};
@@ -32,6 +32,7 @@ use aero2_core::rp::callback::{authorization_response, Failure, PendingUpstream,
 use aero2_core::rp::config::{Endpoints, Idp, IdpKind, UpstreamAuth, GOOGLE_ISSUER};
 use aero2_core::rp::linking::{self, LocalAccount, Outcome, Situation};
 use aero2_core::rp::{discovery, profile};
+use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::secret::SecretString;
 use serde_json::Value;
 use worker::{Method, Request, Response, Result};
@@ -107,7 +108,7 @@ async fn resolved(op: &Op<'_>, idp: Idp) -> Result<std::result::Result<Idp, Fail
         Ok(d) => d,
         Err(e) => return Ok(Err(failure_of(&e, Failure::UpstreamError))),
     };
-    match discovery::endpoints_from(&doc, &issuer, Some(idp.endpoints.token_endpoint_auth_method)) {
+    match discovery::endpoints_from(&doc, &issuer, Some(idp.endpoints.token_endpoint_auth_method), idps::reach(op.env)) {
         Ok(endpoints) => Ok(Ok(Idp { endpoints, ..idp })),
         Err(reason) => {
             worker::console_error!("static provider {}: {reason}", idp.slug);
@@ -124,6 +125,10 @@ fn failure_of(e: &Upstream, otherwise: Failure) -> Failure {
 }
 
 async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
+    // Each redirect stores a state for minutes: counted per IP first.
+    if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::RpAuthorizePerIp, limits::client_ip(req)?.as_deref())? {
+        return limits::too_many_page(retry_after_secs);
+    }
     let params = query(req)?.ok();
     let request_id = params.as_ref().and_then(|p| p.get("request").ok().flatten()).unwrap_or_default().to_owned();
     let Some(request) = pending(op, &request_id)? else {
@@ -414,12 +419,14 @@ async fn sign_in(
         Some(i) => directory::user_by_id(&db, &op.app.id, &i.user_id).await?,
         None => None,
     };
-    let by_email = match (&by_identity, &p.email) {
+    // An address the provider does not vouch for is never looked up: it
+    // neither joins, nor blocks, nor reveals an account.
+    let by_email = match (&by_identity, p.verified_email()) {
         (None, Some(e)) => directory::user_by_email(&db, &op.app.id, e).await?,
         _ => None,
     };
     let signup = op.app.settings.signup.clone().unwrap_or_default();
-    let invited = match &p.email {
+    let invited = match p.verified_email() {
         Some(e) if signup.mode == aero2_core::signup::SignupMode::InviteOnly => directory::invitation(&db, &op.app.id, e).await?.is_some(),
         _ => false,
     };
@@ -440,6 +447,7 @@ async fn sign_in(
             subject: p.subject.clone(),
             user_id: user_id.to_owned(),
             email: p.email.clone(),
+            email_verified: p.email_verified,
             created_at: op.now.0,
             last_login_at: op.now.0,
         })
@@ -447,7 +455,7 @@ async fn sign_in(
     let user = match linking::decide(&situation) {
         Outcome::SignIn { .. } => {
             let (Some(i), Some(u)) = (linked, by_identity) else { return refuse(op, stored, linking::Refusal::Disabled).await };
-            idps::touch(&db, &op.app.id, &i.id, p.email.as_deref(), op.now).await?;
+            idps::touch(&db, &op.app.id, &i.id, p.email.as_deref(), p.email_verified, op.now).await?;
             u
         }
         Outcome::Link { .. } => {
@@ -458,11 +466,14 @@ async fn sign_in(
             u
         }
         Outcome::Create => {
+            // Only an address the provider vouches for becomes the
+            // account's; any other stays on the identity.
+            let email = p.verified_email().map(str::to_owned);
             let user = User {
                 id: new_id(IdKind::User, rng::bytes()?),
                 app_id: op.app.id.clone(),
-                email: p.email.clone(),
-                email_verified: p.email_verified,
+                email_verified: email.is_some(),
+                email,
                 name: p.name.clone(),
                 picture: p.picture.clone(),
                 password_hash: None,
@@ -474,7 +485,7 @@ async fn sign_in(
                 return refuse(op, stored, linking::Refusal::EmailTaken).await;
             }
             if invited {
-                if let Some(e) = &p.email {
+                if let Some(e) = p.verified_email() {
                     directory::accept_invitation(&db, &op.app.id, e, op.now).await?;
                 }
             }
@@ -489,7 +500,7 @@ async fn sign_in(
         }
         return refuse(op, stored, linking::Refusal::NoVerifiedEmail).await;
     }
-    interaction::continue_signed_in(req, op, &stored.request, request, &user.id).await
+    interaction::continue_signed_in(req, op, &stored.request, request, &user.id, &p.amr).await
 }
 
 /// Back to the sign-in page, which says why; the client's request is

@@ -19,6 +19,8 @@ pub struct Current {
     pub user_id: String,
     /// When the user signed in (OIDC `auth_time`), in seconds.
     pub auth_time_secs: i64,
+    /// How they signed in (`aero2_core::amr`), as stored (a JSON array).
+    pub amr: Option<String>,
 }
 
 impl Current {
@@ -46,17 +48,36 @@ pub fn current(req: &Request, op: &Op<'_>) -> Result<Option<Current>> {
         id_hash,
         user_id: s.user_id,
         auth_time_secs: s.created_at.div_euclid(1000),
+        amr: s.amr,
     }))
 }
 
-/// Starts a session for `user_id`; returns it and its `Set-Cookie` value.
-pub fn start(req: &Request, op: &Op<'_>, user_id: &str) -> Result<(Current, String)> {
+/// Starts a session for `user_id`, who authenticated by `amr`; returns it
+/// and its `Set-Cookie` value.
+pub fn start(req: &Request, op: &Op<'_>, user_id: &str, amr: &[String]) -> Result<(Current, String)> {
     let token = hex(&rng::bytes::<32>()?);
     let id_hash = sha256_hex(token.as_bytes());
     let user_agent = req.headers().get("user-agent")?;
     let ip = req.headers().get("cf-connecting-ip")?;
-    let new = store::NewSession { id_hash: &id_hash, user_id, user_agent: user_agent.as_deref(), ip: ip.as_deref() };
+    let amr = aero2_core::amr::to_stored(amr);
+    let new = store::NewSession { id_hash: &id_hash, user_id, user_agent: user_agent.as_deref(), ip: ip.as_deref(), amr: &amr };
     store::create_session(&op.sql, &new, op.now, SESSION_IDLE_MS, SESSION_ABSOLUTE_MS)?;
     let cookie = pages::session_cookie(&token, op.secure_cookies, SESSION_ABSOLUTE_MS.div_euclid(1000));
-    Ok((Current { id_hash, user_id: user_id.to_owned(), auth_time_secs: op.now.as_secs() }, cookie))
+    Ok((Current { id_hash, user_id: user_id.to_owned(), auth_time_secs: op.now.as_secs(), amr: Some(amr) }, cookie))
+}
+
+/// Ends every session of `user_id` but `keep_sid`, and every grant but
+/// `keep_grant`, with the refresh and access tokens they issued. `None`
+/// for both signs the user out everywhere.
+pub fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_grant: Option<&str>) -> Result<()> {
+    for s in store::user_sessions(&op.sql, user_id, op.now)? {
+        let sid = sid_of(&s.id);
+        if keep_sid != Some(sid.as_str()) {
+            store::end_session(&op.sql, &s.id, &sid, op.now)?;
+        }
+    }
+    if keep_sid.is_none() {
+        store::delete_user_sessions(&op.sql, user_id)?;
+    }
+    store::revoke_user_grants_except(&op.sql, user_id, keep_grant, op.now)
 }

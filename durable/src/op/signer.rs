@@ -1,25 +1,32 @@
 //! The OP's side of the JwksSigner: signing batches of tokens, and
-//! verifying our own tokens with the public keys (cached in the object,
-//! refreshed on an unknown `kid` or after a minute).
+//! verifying our own tokens with the public keys, cached in the object.
+//! When to ask the signer for them again (a stale set, an unknown `kid`)
+//! is `aero2_core::jose::kid_gate`: made-up kids cannot drive the signer.
 
 use crate::forward;
 use crate::jwks_signer::{SignRequest, SignResponse, ToSign};
 use crate::webcrypto::{self, CryptoKey};
 use aero2_core::jose::jwk::Jwks;
+use aero2_core::jose::kid_gate::{KidGate, Lookup};
 use aero2_core::jose::jws::ParsedJws;
 use aero2_core::time::UnixMillis;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{Env, Result};
 
-const JWKS_TTL_MS: i64 = 60_000;
-
 /// Verification keys of one application, by kid.
 #[derive(Default)]
 pub struct KeyCache {
-    fetched_at: Option<UnixMillis>,
+    gate: KidGate,
     jwks: Jwks,
     imported: HashMap<String, CryptoKey>,
+}
+
+impl KeyCache {
+    /// How many times this object has fetched the key set (health view).
+    pub fn signer_fetches(&self) -> u64 {
+        self.gate.fetches()
+    }
 }
 
 pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
@@ -38,29 +45,39 @@ async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMi
     let mut c = cache.borrow_mut();
     c.imported.retain(|k, _| fresh.find(k).is_some());
     c.jwks = fresh;
-    c.fetched_at = Some(now);
+    c.gate.fetched(now);
     Ok(())
 }
 
-fn stale(cache: &RefCell<KeyCache>, now: UnixMillis) -> bool {
-    cache.borrow().fetched_at.is_none_or(|t| now.0 - t.0 >= JWKS_TTL_MS)
+/// Asks the gate about `kid` and fetches if it says so.
+async fn look_up(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, kid: &str, now: UnixMillis) -> Result<()> {
+    let lookup = {
+        let mut c = cache.borrow_mut();
+        let known = c.jwks.find(kid).is_some();
+        c.gate.decide(kid, known, now)
+    };
+    if lookup == Lookup::Fetch {
+        refresh(env, app_id, cache, now).await?;
+        let mut c = cache.borrow_mut();
+        if c.jwks.find(kid).is_none() {
+            c.gate.missed(kid, now);
+        }
+    }
+    Ok(())
 }
 
 /// The published keys, from this object's cache (at most a minute old, and
 /// dropped at once when the management API rotates keys).
 pub async fn cached_jwks(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<Jwks> {
-    if stale(cache, now) {
-        refresh(env, app_id, cache, now).await?;
-    }
+    // No kid: only a stale set is fetched.
+    look_up(env, app_id, cache, "", now).await?;
     Ok(cache.borrow().jwks.clone())
 }
 
 /// Whether `jws` carries a valid signature by one of the application's keys.
 pub async fn verify(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, jws: &ParsedJws, now: UnixMillis) -> Result<bool> {
     let kid = jws.header.kid.as_str();
-    if stale(cache, now) || cache.borrow().jwks.find(kid).is_none() {
-        refresh(env, app_id, cache, now).await?;
-    }
+    look_up(env, app_id, cache, kid, now).await?;
     let Some(jwk) = cache.borrow().jwks.find(kid).cloned() else {
         return Ok(false);
     };

@@ -39,6 +39,23 @@ pub const MIGRATION_V3: &[&str] = &[
     "CREATE TABLE lockouts (identifier TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL)",
 ];
 
+/// Storage schema version 4: how each session was authenticated (`amr`,
+/// carried by its grants); refresh rotation's bookkeeping (the successor a
+/// token was rotated to, whether a retry replaced it, the access token
+/// issued with it); and mail waiting for delivery by the alarm.
+pub const MIGRATION_V4: &[&str] = &[
+    "ALTER TABLE sessions ADD COLUMN amr TEXT",
+    "ALTER TABLE grants ADD COLUMN amr TEXT",
+    "ALTER TABLE refresh_tokens ADD COLUMN successor TEXT",
+    "ALTER TABLE refresh_tokens ADD COLUMN replaced_at INTEGER",
+    "ALTER TABLE refresh_tokens ADD COLUMN access_jti TEXT",
+    // A message holds a single-use link until delivered (seconds, usually):
+    // the only place storage holds a usable secret, and only that long.
+    "CREATE TABLE mail_queue (
+        id TEXT PRIMARY KEY, mail TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL)",
+];
+
 /// Deletes everything past its expiry (run by the alarm).
 pub const SWEEPS: &[&str] = &[
     "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
@@ -53,17 +70,22 @@ pub const SWEEPS: &[&str] = &[
     "DELETE FROM lockouts WHERE expires_at <= ?1",
 ];
 
-pub const NEXT_EXPIRY: &str = "SELECT MIN(t) AS next FROM (
-    SELECT MIN(MIN(idle_expires_at, absolute_expires_at)) AS t FROM sessions
-    UNION ALL SELECT MIN(expires_at) FROM single_use
-    UNION ALL SELECT MIN(expires_at) FROM counters
-    UNION ALL SELECT MIN(expires_at) FROM pending_requests
-    UNION ALL SELECT MIN(expires_at) FROM auth_codes
-    UNION ALL SELECT MIN(expires_at) FROM refresh_tokens
-    UNION ALL SELECT MIN(expires_at) FROM grants
-    UNION ALL SELECT MIN(expires_at) FROM access_tokens
-    UNION ALL SELECT MIN(expires_at) FROM revoked_access_tokens
-    UNION ALL SELECT MIN(expires_at) FROM lockouts)";
+/// The earliest time anything above expires or is due. One SELECT of
+/// scalar subqueries: SQLite in a Durable Object allows few terms in a
+/// compound SELECT, and this list grows.
+pub const NEXT_EXPIRY: &str = "SELECT NULLIF(MIN(
+    COALESCE((SELECT MIN(MIN(idle_expires_at, absolute_expires_at)) FROM sessions), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM single_use), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM counters), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM pending_requests), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM auth_codes), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM refresh_tokens), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM grants), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM access_tokens), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM revoked_access_tokens), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM lockouts), 9223372036854775807),
+    COALESCE((SELECT MIN(next_attempt_at) FROM mail_queue), 9223372036854775807)
+), 9223372036854775807) AS next";
 
 fn t(at: UnixMillis) -> V {
     V::from(at.0)
@@ -109,6 +131,8 @@ pub struct Session {
     pub id: String,
     pub user_id: String,
     pub created_at: i64,
+    /// How the user authenticated (a JSON array, `aero2_core::amr`).
+    pub amr: Option<String>,
 }
 
 pub struct NewSession<'a> {
@@ -116,12 +140,13 @@ pub struct NewSession<'a> {
     pub user_id: &'a str,
     pub user_agent: Option<&'a str>,
     pub ip: Option<&'a str>,
+    pub amr: &'a str,
 }
 
 pub fn create_session(sql: &SqlStorage, s: &NewSession<'_>, now: UnixMillis, idle_ms: i64, absolute_ms: i64) -> Result<()> {
     sql.exec(
-        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, user_agent, ip)
-         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, user_agent, ip, amr)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
         vec![
             s.id_hash.into(),
             s.user_id.into(),
@@ -130,6 +155,7 @@ pub fn create_session(sql: &SqlStorage, s: &NewSession<'_>, now: UnixMillis, idl
             t(now.plus_millis(absolute_ms)),
             s.user_agent.map(|u| u.chars().take(512).collect::<String>()).into(),
             s.ip.into(),
+            s.amr.into(),
         ],
     )?;
     Ok(())
@@ -139,7 +165,7 @@ pub fn create_session(sql: &SqlStorage, s: &NewSession<'_>, now: UnixMillis, idl
 pub fn touch_session(sql: &SqlStorage, id_hash: &str, now: UnixMillis, idle_ms: i64) -> Result<Option<Session>> {
     let found: Option<Session> = first(
         sql,
-        "SELECT id, user_id, created_at FROM sessions
+        "SELECT id, user_id, created_at, amr FROM sessions
          WHERE id = ?1 AND idle_expires_at > ?2 AND absolute_expires_at > ?2",
         vec![id_hash.into(), t(now)],
     )?;
@@ -189,11 +215,6 @@ pub fn access_token_grant(sql: &SqlStorage, jti: &str) -> Result<Option<String>>
 
 pub fn delete_user_sessions(sql: &SqlStorage, user_id: &str) -> Result<()> {
     sql.exec("DELETE FROM sessions WHERE user_id = ?1", vec![user_id.into()])?;
-    Ok(())
-}
-
-pub fn delete_session(sql: &SqlStorage, id_hash: &str) -> Result<()> {
-    sql.exec("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
     Ok(())
 }
 
@@ -271,12 +292,14 @@ pub struct Grant {
     pub session_id: Option<String>,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// The session's `amr` when the grant was made (a JSON array).
+    pub amr: Option<String>,
 }
 
 pub fn create_grant(sql: &SqlStorage, g: &Grant, now: UnixMillis) -> Result<()> {
     sql.exec(
-        "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         vec![
             g.id.as_str().into(),
             g.client_id.as_str().into(),
@@ -287,6 +310,7 @@ pub fn create_grant(sql: &SqlStorage, g: &Grant, now: UnixMillis) -> Result<()> 
             g.session_id.clone().into(),
             t(now),
             V::from(g.expires_at),
+            g.amr.clone().into(),
         ],
     )?;
     Ok(())
@@ -295,7 +319,7 @@ pub fn create_grant(sql: &SqlStorage, g: &Grant, now: UnixMillis) -> Result<()> 
 pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<Grant>> {
     first(
         sql,
-        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at FROM grants WHERE id = ?1",
+        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr FROM grants WHERE id = ?1",
         vec![id.into()],
     )
 }
@@ -329,10 +353,19 @@ pub fn revoke_user_grants(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> R
 
 // ------------------------------------------------------------- refresh tokens
 
-pub fn put_refresh(sql: &SqlStorage, token_hash: &str, grant_id: &str, now: UnixMillis, expires_at: i64) -> Result<()> {
+/// A refresh token about to be stored (by its digest), with the access
+/// token issued beside it.
+pub struct NewRefresh<'a> {
+    pub token_hash: &'a str,
+    pub grant_id: &'a str,
+    pub expires_at: i64,
+    pub access_jti: &'a str,
+}
+
+pub fn put_refresh(sql: &SqlStorage, r: &NewRefresh<'_>, now: UnixMillis) -> Result<()> {
     sql.exec(
-        "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        vec![token_hash.into(), grant_id.into(), t(now), V::from(expires_at)],
+        "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at, access_jti) VALUES (?1, ?2, ?3, ?4, ?5)",
+        vec![r.token_hash.into(), r.grant_id.into(), t(now), V::from(r.expires_at), r.access_jti.into()],
     )?;
     Ok(())
 }
@@ -342,24 +375,56 @@ pub struct RefreshRow {
     pub grant_id: String,
     pub expires_at: i64,
     pub rotated_at: Option<i64>,
+    pub successor: Option<String>,
+    pub replaced_at: Option<i64>,
 }
 
 pub fn refresh(sql: &SqlStorage, token_hash: &str) -> Result<Option<RefreshRow>> {
     first(
         sql,
-        "SELECT grant_id, expires_at, rotated_at FROM refresh_tokens WHERE token_hash = ?1",
+        "SELECT grant_id, expires_at, rotated_at, successor, replaced_at FROM refresh_tokens WHERE token_hash = ?1",
         vec![token_hash.into()],
     )
 }
 
-/// Marks a refresh token used (it was just rotated). Checked and marked
-/// with no await in between, so it rotates once.
-pub fn mark_rotated(sql: &SqlStorage, token_hash: &str, now: UnixMillis) -> Result<()> {
+/// What rotation needs to know of a presented token, read in one
+/// synchronous step (`aero2_core::oauth::refresh`). A successor that is
+/// gone (revoked with its family) counts as used.
+pub fn presented_refresh(sql: &SqlStorage, row: &RefreshRow) -> Result<aero2_core::oauth::refresh::Presented> {
+    let successor_used = match &row.successor {
+        Some(next) => refresh(sql, next)?.is_none_or(|s| s.rotated_at.is_some() || s.replaced_at.is_some()),
+        None => false,
+    };
+    Ok(aero2_core::oauth::refresh::Presented {
+        rotated_at: row.rotated_at.map(UnixMillis),
+        replaced: row.replaced_at.is_some(),
+        successor_used,
+        expires_at: UnixMillis(row.expires_at),
+    })
+}
+
+/// Rotates `token_hash` to the new token `next` (stored here): its first
+/// rotation, or a retry's, which replaces the unused earlier successor and
+/// revokes the access token issued with it. Callers decide and apply with
+/// no await in between.
+pub fn rotate_refresh(sql: &SqlStorage, token_hash: &str, next: &NewRefresh<'_>, now: UnixMillis) -> Result<()> {
+    if let Some(old) = refresh(sql, token_hash)?.and_then(|r| r.successor) {
+        #[derive(Deserialize)]
+        struct Issued {
+            access_jti: Option<String>,
+        }
+        let issued: Option<Issued> = first(sql, "SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.as_str().into()])?;
+        if let Some(jti) = issued.and_then(|i| i.access_jti) {
+            let expires = now.plus_secs(aero2_core::oauth::lifetimes::ACCESS_TOKEN_TTL_SECS);
+            revoke_access_token(sql, &jti, expires)?;
+        }
+        sql.exec("UPDATE refresh_tokens SET replaced_at = ?2 WHERE token_hash = ?1", vec![old.into(), t(now)])?;
+    }
     sql.exec(
-        "UPDATE refresh_tokens SET rotated_at = ?2 WHERE token_hash = ?1 AND rotated_at IS NULL",
-        vec![token_hash.into(), t(now)],
+        "UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?2), successor = ?3 WHERE token_hash = ?1",
+        vec![token_hash.into(), t(now), next.token_hash.into()],
     )?;
-    Ok(())
+    put_refresh(sql, next, now)
 }
 
 /// The grant a live refresh token belongs to, without consuming it
@@ -367,7 +432,8 @@ pub fn mark_rotated(sql: &SqlStorage, token_hash: &str, now: UnixMillis) -> Resu
 pub fn refresh_grant(sql: &SqlStorage, token_hash: &str, now: UnixMillis) -> Result<Option<String>> {
     Ok(first::<RefreshRow>(
         sql,
-        "SELECT grant_id, expires_at, rotated_at FROM refresh_tokens WHERE token_hash = ?1 AND rotated_at IS NULL AND expires_at > ?2",
+        "SELECT grant_id, expires_at, rotated_at FROM refresh_tokens
+         WHERE token_hash = ?1 AND rotated_at IS NULL AND replaced_at IS NULL AND expires_at > ?2",
         vec![token_hash.into(), t(now)],
     )?
     .map(|r| r.grant_id))
@@ -483,4 +549,44 @@ pub fn take_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMi
     let payload = peek_single_use(sql, kind, key_hash, now)?;
     sql.exec("DELETE FROM single_use WHERE kind = ?1 AND key_hash = ?2", vec![kind.into(), key_hash.into()])?;
     Ok(payload)
+}
+
+// ---------------------------------------------------------------- mail queue
+
+/// Queues a message (JSON) for delivery by the alarm, due at once.
+pub fn queue_mail(sql: &SqlStorage, id: &str, mail_json: &str, now: UnixMillis) -> Result<()> {
+    sql.exec("INSERT INTO mail_queue (id, mail, next_attempt_at) VALUES (?1, ?2, ?3)", vec![id.into(), mail_json.into(), t(now)])?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct QueuedMail {
+    pub id: String,
+    pub mail: String,
+    pub failures: i64,
+}
+
+/// Messages due for delivery at `now`, in the order they were queued.
+pub fn due_mail(sql: &SqlStorage, now: UnixMillis) -> Result<Vec<QueuedMail>> {
+    sql.exec("SELECT id, mail, failures FROM mail_queue WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid", vec![t(now)])?
+        .to_array()
+}
+
+pub fn mail_sent(sql: &SqlStorage, id: &str) -> Result<()> {
+    sql.exec("DELETE FROM mail_queue WHERE id = ?1", vec![id.into()])?;
+    Ok(())
+}
+
+/// Records a failed delivery: tried again at `retry_at`, or dropped.
+pub fn mail_failed(sql: &SqlStorage, id: &str, failures: i64, retry_at: Option<UnixMillis>) -> Result<()> {
+    match retry_at {
+        Some(at) => {
+            sql.exec(
+                "UPDATE mail_queue SET failures = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                vec![id.into(), V::from(failures), t(at)],
+            )?;
+            Ok(())
+        }
+        None => mail_sent(sql, id),
+    }
 }

@@ -1,6 +1,11 @@
 //! Minting the token response: a JWT access token (RFC 9068), an ID token
-//! when `openid` was granted (OIDC Core §3.1.3.3), and a rotated refresh
-//! token when the grant allows one. Signed in one JwksSigner round trip.
+//! when `openid` was granted (OIDC Core §3.1.3.3), and a refresh token when
+//! the grant allows one. Signed in one JwksSigner round trip.
+//!
+//! Minting writes nothing: a grant signs first and then, in one step with
+//! no await, re-checks what it decided and stores what the tokens need
+//! ([`Minted`]). A failure while signing changes nothing, so the client's
+//! retry is an ordinary request, never mistaken for reuse.
 
 use super::{signer, store, Op};
 use crate::directory::User;
@@ -11,7 +16,7 @@ use aero2_core::jose::alg::Alg;
 use aero2_core::jose::claims::{AccessTokenClaims, Audience, IdTokenClaims, ACCESS_TOKEN_TYP};
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::lifetimes::{ACCESS_TOKEN_TTL_SECS, ID_TOKEN_TTL_SECS};
-use aero2_core::oauth::scope::Scope;
+use aero2_core::oauth::scope::{account_audience, Scope, ACCOUNT};
 use serde_json::{Map, Value};
 use worker::Result;
 
@@ -26,25 +31,63 @@ pub struct UserIssue<'a> {
     pub user: &'a User,
     pub scope: &'a Scope,
     pub grant: &'a store::Grant,
-    /// A new refresh token for this grant, if one is to be returned.
-    pub refresh_expires_at: Option<i64>,
+    /// Whether a refresh token comes with it (it lives as long as the grant).
+    pub refresh: bool,
 }
 
-fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &str, auth_time: Option<i64>) -> AccessTokenClaims {
+/// Signed tokens that are not live yet: [`Minted::bind`] and the refresh
+/// token's row make them so.
+pub struct Minted {
+    /// The token response, refresh token included.
+    pub body: Value,
+    jti: String,
+    grant_id: String,
+    refresh_hash: Option<String>,
+    refresh_expires_at: i64,
+}
+
+impl Minted {
+    /// Binds the access token to its grant, so revoking the grant revokes it.
+    pub fn bind(&self, op: &Op<'_>) -> Result<()> {
+        store::bind_access_token(&op.sql, &self.jti, &self.grant_id, op.now.plus_secs(ACCESS_TOKEN_TTL_SECS))
+    }
+
+    /// The refresh token to store, if one was minted.
+    pub fn refresh(&self) -> Option<store::NewRefresh<'_>> {
+        self.refresh_hash.as_deref().map(|hash| store::NewRefresh {
+            token_hash: hash,
+            grant_id: &self.grant_id,
+            expires_at: self.refresh_expires_at,
+            access_jti: &self.jti,
+        })
+    }
+}
+
+/// `aud`: the issuer, and the account API when the token may call it.
+fn audience(issuer: &str, scope: &Scope) -> Audience {
+    if scope.contains(ACCOUNT) {
+        Audience::Many(vec![issuer.to_owned(), account_audience(issuer)])
+    } else {
+        Audience::One(issuer.to_owned())
+    }
+}
+
+fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &str, grant: Option<&store::Grant>) -> AccessTokenClaims {
     let iat = op.now.as_secs();
+    let amr = grant.map(|g| aero2_core::amr::from_stored(g.amr.as_deref())).filter(|a| !a.is_empty());
     AccessTokenClaims {
         iss: op.issuer.clone(),
         sub: sub.to_owned(),
-        aud: Audience::One(op.issuer.clone()),
+        aud: audience(&op.issuer, scope),
         exp: iat + ACCESS_TOKEN_TTL_SECS,
         iat,
         nbf: None,
         jti: jti.to_owned(),
         client_id: client.client_id.clone(),
         scope: (!scope.is_empty()).then(|| scope.to_string()),
-        auth_time,
+        auth_time: grant.map(|g| g.auth_time),
         acr: None,
-        amr: None,
+        amr,
     }
 }
 
@@ -69,9 +112,10 @@ pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
     m
 }
 
-pub async fn issue_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Value> {
+/// Signs the tokens of a user-bound issuance; stores nothing.
+pub async fn mint_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Minted> {
     let jti = hex(&rng::bytes::<16>()?);
-    let at = access_claims(op, i.client, &i.user.id, i.scope, &jti, Some(i.grant.auth_time));
+    let at = access_claims(op, i.client, &i.user.id, i.scope, &jti, Some(i.grant));
     let mut batch = vec![ToSign { alg: ACCESS_TOKEN_ALG, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.to_json(), at_hash_of: None }];
     if i.scope.contains("openid") {
         let iat = op.now.as_secs();
@@ -84,7 +128,7 @@ pub async fn issue_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Value> {
             auth_time: i.grant.auth_time,
             nonce: i.grant.nonce.clone(),
             acr: None,
-            amr: vec!["pwd".into()],
+            amr: aero2_core::amr::from_stored(i.grant.amr.as_deref()),
             azp: Some(i.client.client_id.clone()),
             at_hash: None,
             sid: i.grant.session_id.clone(),
@@ -95,7 +139,6 @@ pub async fn issue_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Value> {
     }
     let mut signed = signer::sign(op.env, &op.app.id, batch).await?.into_iter();
     let access_token = signed.next().unwrap_or_default();
-    store::bind_access_token(&op.sql, &jti, &i.grant.id, op.now.plus_secs(ACCESS_TOKEN_TTL_SECS))?;
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());
     body.insert("token_type".into(), "Bearer".into());
@@ -104,12 +147,15 @@ pub async fn issue_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Value> {
     if let Some(id_token) = signed.next() {
         body.insert("id_token".into(), id_token.into());
     }
-    if let Some(expires_at) = i.refresh_expires_at {
+    let refresh_hash = if i.refresh {
         let refresh = format!("rt_{}", hex(&rng::bytes::<32>()?));
-        store::put_refresh(&op.sql, &sha256_hex(refresh.as_bytes()), &i.grant.id, op.now, expires_at)?;
+        let hash = sha256_hex(refresh.as_bytes());
         body.insert("refresh_token".into(), refresh.into());
-    }
-    Ok(Value::Object(body))
+        Some(hash)
+    } else {
+        None
+    };
+    Ok(Minted { body: Value::Object(body), jti, grant_id: i.grant.id.clone(), refresh_hash, refresh_expires_at: i.grant.expires_at })
 }
 
 /// client_credentials: the client acts for itself, `sub` is its id

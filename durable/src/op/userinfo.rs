@@ -4,22 +4,26 @@
 //! challenge with the RFC 6750 §3.1 error code.
 
 use super::{access, form, oauth_json, tokens, Op};
-use aero2_core::oauth::error::OAuthError;
+use aero2_core::oauth::error::{bearer_challenge, OAuthError};
 use aero2_core::oauth::scope::Scope;
 use serde_json::Value;
 use worker::{Method, Request, Response, Result};
 
+/// What a resource's challenge adds: the scope it needs (RFC 6750 §3),
+/// how recent a sign-in must be (RFC 9470 §3).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Challenge {
+    pub scope: Option<&'static str>,
+    pub max_age: Option<i64>,
+}
+
 /// A 401/400/403 with the Bearer challenge. Without any token, the
 /// challenge carries no error code (RFC 6750 §3.1).
-pub fn bearer_error(op: &Op<'_>, e: Option<&OAuthError>) -> Result<Response> {
-    let realm = format!("Bearer realm=\"{}\"", op.issuer);
-    let (status, challenge, body) = match e {
-        None => (401, realm, Value::Null),
-        Some(e) => (
-            e.bearer_status(),
-            format!("{realm}, error=\"{}\", error_description=\"{}\"", e.code(), e.wire_description()),
-            e.to_json(),
-        ),
+pub fn bearer_error(op: &Op<'_>, e: Option<&OAuthError>, extra: &Challenge) -> Result<Response> {
+    let challenge = bearer_challenge(&op.issuer, e, extra.scope, extra.max_age);
+    let (status, body) = match e {
+        None => (401, Value::Null),
+        Some(e) => (e.bearer_status(), e.to_json()),
     };
     let mut resp = oauth_json(status, &body)?;
     resp.headers_mut().set("www-authenticate", &challenge)?;
@@ -50,23 +54,26 @@ pub async fn bearer_token(req: &mut Request) -> Result<std::result::Result<Optio
     })
 }
 
+/// UserInfo needs the `openid` scope.
+const NEEDS: Challenge = Challenge { scope: Some("openid"), max_age: None };
+
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     let token = match bearer_token(&mut req).await? {
         Ok(Some(t)) => t,
-        Ok(None) => return bearer_error(op, None),
-        Err(e) => return bearer_error(op, Some(&e)),
+        Ok(None) => return bearer_error(op, None, &NEEDS),
+        Err(e) => return bearer_error(op, Some(&e), &NEEDS),
     };
     let claims = match access::verify(op, &token).await? {
         Ok(c) => c,
-        Err(e) => return bearer_error(op, Some(&e)),
+        Err(e) => return bearer_error(op, Some(&e), &NEEDS),
     };
     let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_else(|_| Scope::from_known(&[]));
     if !scope.contains("openid") {
-        return bearer_error(op, Some(&OAuthError::InsufficientScope("the token was not granted the openid scope".into())));
+        return bearer_error(op, Some(&OAuthError::InsufficientScope("the token was not granted the openid scope".into())), &NEEDS);
     }
     let user = super::users::user(op, &claims.sub).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
-        return bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())));
+        return bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())), &NEEDS);
     };
     let mut body = tokens::profile_claims(&user, &scope);
     body.insert("sub".into(), user.id.clone().into());

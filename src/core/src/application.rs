@@ -49,7 +49,24 @@ pub struct ApplicationSettings {
     /// account by email (default: both sides verified; see `rp::linking`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_linking: Option<crate::rp::linking::LinkPolicy>,
+    /// How recent a sign-in proves the user is present for a sensitive
+    /// account change (a new email address) without the current password
+    /// (default 300 seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recent_sign_in_seconds: Option<u32>,
+    /// How long a rotated refresh token may be presented again, while its
+    /// successor is unused, to get a fresh successor instead of revoking
+    /// the family: a client whose answer was lost can retry (default 10
+    /// seconds; 0 turns it off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_reuse_leeway_seconds: Option<u32>,
 }
+
+/// Defaults of the settings above.
+pub const DEFAULT_RECENT_SIGN_IN_SECS: i64 = 300;
+pub const DEFAULT_REFRESH_REUSE_LEEWAY_SECS: i64 = 10;
+const RECENT_SIGN_IN_RANGE: std::ops::RangeInclusive<u64> = 1..=3_600;
+const REFRESH_LEEWAY_RANGE: std::ops::RangeInclusive<u64> = 0..=300;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,6 +110,30 @@ impl ApplicationSettings {
                 max_lock_ms: d.max_lock_ms.max(i64::from(l.lock_seconds) * 1000),
             },
         }
+    }
+
+    /// What the hosted sign-up does with an admitted address.
+    #[must_use]
+    pub fn signup_flow(&self) -> crate::signup::Flow {
+        let restricted = self.signup.as_ref().is_some_and(crate::signup::SignupPolicy::restricted);
+        match self.email_verification.unwrap_or_default() {
+            _ if restricted => crate::signup::Flow::ProveFirst,
+            EmailVerification::Required => crate::signup::Flow::ProveFirst,
+            EmailVerification::Optional => crate::signup::Flow::AtOnce { verify: true },
+            EmailVerification::Off => crate::signup::Flow::AtOnce { verify: false },
+        }
+    }
+
+    /// How recent (seconds) a sign-in must be to count as presence.
+    #[must_use]
+    pub fn recent_sign_in_secs(&self) -> i64 {
+        self.recent_sign_in_seconds.map_or(DEFAULT_RECENT_SIGN_IN_SECS, i64::from)
+    }
+
+    /// The refresh-token retry leeway, in milliseconds.
+    #[must_use]
+    pub fn refresh_reuse_leeway_ms(&self) -> i64 {
+        self.refresh_token_reuse_leeway_seconds.map_or(DEFAULT_REFRESH_REUSE_LEEWAY_SECS, i64::from) * 1000
     }
 
     /// How long a code issued now stays redeemable.
@@ -162,9 +203,25 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
     reject_unknown(
         obj,
-        &["allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits", "idp_linking"],
+        &[
+            "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
+            "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds",
+        ],
     )?;
     let mut settings = ApplicationSettings::default();
+    let seconds = |key: &'static str, field: &'static str, range: std::ops::RangeInclusive<u64>| -> Result<Option<u32>, ApiError> {
+        obj.get(key)
+            .map(|v| {
+                v.as_u64()
+                    .filter(|n| range.contains(n))
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| ApiError::invalid(field, format!("must be an integer from {} to {}", range.start(), range.end())))
+            })
+            .transpose()
+    };
+    settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
+    settings.refresh_token_reuse_leeway_seconds =
+        seconds("refresh_token_reuse_leeway_seconds", "settings.refresh_token_reuse_leeway_seconds", REFRESH_LEEWAY_RANGE)?;
     if let Some(v) = obj.get("idp_linking") {
         settings.idp_linking = Some(
             v.as_str()
@@ -343,6 +400,38 @@ mod tests {
         for bad in [json!(4), json!(601), json!("60"), json!(-1), json!(1.5)] {
             let e = ok(json!({"authorization_code_ttl_seconds": bad})).unwrap_err();
             assert_eq!(field_of(e), Some("settings.authorization_code_ttl_seconds"));
+        }
+    }
+
+    #[test]
+    fn sign_up_proves_the_address_first_when_it_decides_or_must_be_verified() {
+        use crate::signup::{Flow, SignupMode, SignupPolicy};
+        let with = |signup: Option<SignupPolicy>, v: Option<EmailVerification>| {
+            ApplicationSettings { signup, email_verification: v, ..Default::default() }.signup_flow()
+        };
+        assert_eq!(with(None, None), Flow::AtOnce { verify: true });
+        assert_eq!(with(None, Some(EmailVerification::Off)), Flow::AtOnce { verify: false });
+        assert_eq!(with(None, Some(EmailVerification::Required)), Flow::ProveFirst);
+        let invite = SignupPolicy { mode: SignupMode::InviteOnly, allowed_domains: vec![] };
+        assert_eq!(with(Some(invite), Some(EmailVerification::Off)), Flow::ProveFirst);
+        let domains = SignupPolicy { mode: SignupMode::Open, allowed_domains: vec!["corp.example".into()] };
+        assert_eq!(with(Some(domains), None), Flow::ProveFirst);
+    }
+
+    #[test]
+    fn presence_and_refresh_leeway_settings_are_bounded() {
+        let ok = |v: serde_json::Value| NewApplication::from_json(&json!({"slug": "myapp", "name": "x", "settings": v}));
+        let d = ok(json!({})).unwrap().settings;
+        assert_eq!((d.recent_sign_in_secs(), d.refresh_reuse_leeway_ms()), (300, 10_000));
+        let s = ok(json!({"recent_sign_in_seconds": 60, "refresh_token_reuse_leeway_seconds": 0})).unwrap().settings;
+        assert_eq!((s.recent_sign_in_secs(), s.refresh_reuse_leeway_ms()), (60, 0));
+        for (bad, field) in [
+            (json!({"recent_sign_in_seconds": 0}), "settings.recent_sign_in_seconds"),
+            (json!({"recent_sign_in_seconds": "60"}), "settings.recent_sign_in_seconds"),
+            (json!({"refresh_token_reuse_leeway_seconds": 301}), "settings.refresh_token_reuse_leeway_seconds"),
+            (json!({"refresh_token_reuse_leeway_seconds": -1}), "settings.refresh_token_reuse_leeway_seconds"),
+        ] {
+            assert_eq!(field_of(ok(bad).unwrap_err()), Some(field));
         }
     }
 

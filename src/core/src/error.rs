@@ -28,6 +28,9 @@ pub enum ApiError {
     PayloadTooLarge,
     /// 500: our fault; details go to the log, never to the caller.
     Internal,
+    /// 503: the deployment cannot do this now (its configuration is at
+    /// fault, e.g. no way to send mail); the operator's log says why.
+    Unavailable(&'static str),
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -55,6 +58,7 @@ impl ApiError {
             ApiError::Conflict { .. } => 409,
             ApiError::PayloadTooLarge => 413,
             ApiError::Internal => 500,
+            ApiError::Unavailable(_) => 503,
         }
     }
 
@@ -70,6 +74,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Internal => "server_error",
+            ApiError::Unavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -88,6 +93,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("method not allowed on this resource".to_owned(), None),
             ApiError::PayloadTooLarge => ("request body too large".to_owned(), None),
             ApiError::Internal => ("internal error".to_owned(), None),
+            ApiError::Unavailable(m) => ((*m).to_owned(), None),
         };
         ErrorBody { error: self.code(), error_description: description, field }
     }
@@ -124,6 +130,7 @@ mod tests {
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
             (ApiError::Conflict { field: "slug", message: "is taken".into() }, 409, "conflict"),
             (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (ApiError::Unavailable("x"), 503, "temporarily_unavailable"),
         ];
         for (e, status, code) in cases {
             assert_eq!((e.status(), e.code()), (status, code));

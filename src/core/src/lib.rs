@@ -7,6 +7,7 @@
 //! `js-sys` or `wasm-bindgen` (CI checks this with `cargo tree`).
 
 pub mod account;
+pub mod amr;
 pub mod api_key;
 pub mod application;
 pub mod cache;
@@ -20,6 +21,7 @@ pub mod ids;
 pub mod jose;
 pub mod lockout;
 pub mod json_body;
+pub mod mail;
 pub mod oauth;
 pub mod password;
 pub mod rate_limit;

@@ -30,6 +30,10 @@ pub enum Class {
     /// Reset and verification emails: per address, and per client IP.
     MailPerIdentifier,
     MailPerIp,
+    /// Authorization requests (each parks a pending request for minutes).
+    AuthorizePerIp,
+    /// Redirects to an upstream identity provider (each stores a state).
+    RpAuthorizePerIp,
 }
 
 impl Class {
@@ -43,6 +47,8 @@ impl Class {
             Class::TokenPerIp => "token:ip",
             Class::MailPerIdentifier => "mail:id",
             Class::MailPerIp => "mail:ip",
+            Class::AuthorizePerIp => "authorize:ip",
+            Class::RpAuthorizePerIp => "rp-authorize:ip",
         }
     }
 
@@ -56,10 +62,14 @@ impl Class {
             Class::TokenPerIp => Limit { max: 6_000, window_ms: 60_000 },
             Class::MailPerIdentifier => Limit { max: 3, window_ms: 3_600_000 },
             Class::MailPerIp => Limit { max: 20, window_ms: 3_600_000 },
+            // An office behind one address signs many people in; a bot
+            // filling storage with pending requests is stopped all the same.
+            Class::AuthorizePerIp => Limit { max: 300, window_ms: 60_000 },
+            Class::RpAuthorizePerIp => Limit { max: 60, window_ms: 60_000 },
         }
     }
 
-    pub const ALL: [Class; 7] = [
+    pub const ALL: [Class; 9] = [
         Class::SignInPerIp,
         Class::SignInPerIdentifier,
         Class::SignUpPerIp,
@@ -67,6 +77,8 @@ impl Class {
         Class::TokenPerIp,
         Class::MailPerIdentifier,
         Class::MailPerIp,
+        Class::AuthorizePerIp,
+        Class::RpAuthorizePerIp,
     ];
 
     /// The name an application's settings use for this class.
@@ -80,6 +92,8 @@ impl Class {
             Class::TokenPerIp => "token_per_ip",
             Class::MailPerIdentifier => "mail_per_identifier",
             Class::MailPerIp => "mail_per_ip",
+            Class::AuthorizePerIp => "authorize_per_ip",
+            Class::RpAuthorizePerIp => "rp_authorize_per_ip",
         }
     }
 

@@ -10,6 +10,14 @@
 //!
 //! `allowed_domains`, when not empty, further restricts `open` and
 //! `invite_only` to addresses in those domains (exact domain match).
+//!
+//! When the address decides who may sign up (invitations, a domain list)
+//! or the application requires verified addresses, a sign-up creates
+//! nothing: the form's answer is a mail to the address, and its link
+//! creates the account ([`Flow::ProveFirst`]). So typing someone's address
+//! gives no session, code or token, and uses no invitation up; and the
+//! answer for an address that already has an account is the same page
+//! (its owner gets a mail instead).
 
 use crate::error::ApiError;
 use crate::host::validate_hostname;
@@ -52,7 +60,25 @@ impl Refusal {
     }
 }
 
+/// What a hosted sign-up does with an address the policy admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Create the account and sign it in now; `verify`: mail it a link that
+    /// confirms the address.
+    AtOnce { verify: bool },
+    /// Create nothing yet: mail a link that creates the account, its
+    /// address verified, when it is opened.
+    ProveFirst,
+}
+
 impl SignupPolicy {
+    /// Whether the address decides who may sign up (invitations or a
+    /// domain list), so it must be proven before anything exists.
+    #[must_use]
+    pub fn restricted(&self) -> bool {
+        self.mode == SignupMode::InviteOnly || !self.allowed_domains.is_empty()
+    }
+
     /// Whether `email` (normalized) may sign up; `invited` says whether the
     /// operator invited it.
     pub fn check(&self, email: &str, invited: bool) -> Result<(), Refusal> {

@@ -21,6 +21,7 @@ use aero2_core::host::{is_local_domain, issuer_for};
 use aero2_durable::forward::{self, APPLICATION_HEADER};
 use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
+use aero2_durable::tenant_app::HEALTH_PATH;
 use worker::js_sys::Uint8Array;
 use worker::{event, Context, Env, Method, Request, RequestInit, RequestRedirect, Response, Result};
 
@@ -43,9 +44,14 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// Request bodies Aero2 accepts: forms and JSON documents, never uploads.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole body, bounded. Reading it here, rather than streaming it on,
-/// means an object that answers early never leaves a stream half-read.
-async fn read_body(req: &mut Request) -> Result<std::result::Result<Vec<u8>, ApiError>> {
+/// The whole body, bounded. Read here, chunk by chunk as it arrives, and
+/// abandoned the moment it passes the limit: a body without a
+/// `Content-Length` (chunked) is never buffered past it, and an object
+/// that answers early never leaves a stream half-read.
+async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiError>> {
+    use worker::js_sys::{Reflect, Uint8Array};
+    use worker::wasm_bindgen::JsCast;
+    use worker::wasm_bindgen_futures::JsFuture;
     let declared = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Ok(Err(ApiError::PayloadTooLarge));
@@ -53,13 +59,27 @@ async fn read_body(req: &mut Request) -> Result<std::result::Result<Vec<u8>, Api
     if matches!(req.method(), Method::Get | Method::Head) {
         return Ok(Ok(Vec::new()));
     }
-    let body = req.bytes().await?;
-    Ok(if body.len() > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge) } else { Ok(body) })
+    let Some(stream) = req.inner().body() else { return Ok(Ok(Vec::new())) };
+    let reader: worker::web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&chunk, &"done".into())?.as_bool().unwrap_or(true) {
+            return Ok(Ok(body));
+        }
+        let bytes = Reflect::get(&chunk, &"value".into())?.dyn_into::<Uint8Array>()?.to_vec();
+        if body.len() + bytes.len() > MAX_BODY_BYTES {
+            // The rest is never read; the runtime discards it.
+            reader.release_lock();
+            return Ok(Err(ApiError::PayloadTooLarge));
+        }
+        body.extend_from_slice(&bytes);
+    }
 }
 
 /// The response, and the allowed origins of the application it came from
 /// (empty when none was resolved).
-async fn serve(mut req: Request, env: &Env, platform: &str) -> Result<(Response, Vec<String>)> {
+async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec<String>)> {
     let host = match req.headers().get("host")? {
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
@@ -71,7 +91,13 @@ async fn serve(mut req: Request, env: &Env, platform: &str) -> Result<(Response,
     if req.method() == Method::Options && req.headers().has("access-control-request-method")? {
         return Ok((shape::preflight(req.headers().get("origin")?.as_deref(), &allowed)?, allowed));
     }
-    let body = match read_body(&mut req).await? {
+    // Liveness for anyone, answered here: no object, storage or signer is
+    // touched, nothing internal is shown. The operator's credential gets
+    // the object's detailed view.
+    if req.path() == HEALTH_PATH && matches!(req.method(), Method::Get | Method::Head) && !req.headers().has("authorization")? {
+        return Ok((respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
+    }
+    let body = match read_body(&req).await? {
         Ok(body) => body,
         Err(e) => return Ok((respond::error(&e)?, allowed)),
     };

@@ -16,6 +16,7 @@
 //! | `jws`       | signing input, assembly, parsing, signer/verifier    |
 //! | `claims`    | access-token (RFC 9068) and ID-token claims, at_hash |
 //! | `validate`  | checking access tokens and `id_token_hint`s          |
+//! | `kid_gate`  | when an unknown `kid` may cause a key-set fetch      |
 //! | `error`     | [`JoseError`]                                        |
 
 pub mod alg;
@@ -24,6 +25,7 @@ pub mod claims;
 pub mod error;
 pub mod jwk;
 pub mod jws;
+pub mod kid_gate;
 pub mod validate;
 
 #[cfg(test)]

@@ -223,6 +223,11 @@ fn check_scope(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
     if !scope.is_subset_of(&ctx.client.scopes) {
         return Err(OAuthError::InvalidScope("scope includes values this client may not request".into()));
     }
+    // Registration already keeps `account` to first-party clients; this
+    // holds even for a row written by other means.
+    if scope.contains(super::scope::ACCOUNT) && !ctx.client.first_party {
+        return Err(OAuthError::InvalidScope("the account scope is for first-party clients only".into()));
+    }
     draft.scope = scope;
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! SHA-256 is stored: with that much entropy a salted slow hash adds nothing.
 
 use super::redirect_uri::{find_registered, validate_redirect_uri, RedirectUriError};
-use super::scope::{Scope, EMAIL, KNOWN_SCOPES, OFFLINE_ACCESS, OPENID, PROFILE};
+use super::scope::{Scope, ACCOUNT, EMAIL, KNOWN_SCOPES, OFFLINE_ACCESS, OPENID, PROFILE};
 use crate::encoding::{hex, sha256_hex};
 use crate::error::ApiError;
 use crate::jose::alg::Alg;
@@ -117,6 +117,11 @@ pub struct Client {
     /// ES256 (smaller, and much cheaper to sign).
     #[serde(default = "default_id_token_alg")]
     pub id_token_signed_response_alg: Alg,
+    /// A disabled client is treated everywhere as if it did not exist:
+    /// it cannot authenticate or start sign-ins, and the tokens it holds
+    /// are refused while it stays disabled.
+    #[serde(default)]
+    pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -144,6 +149,7 @@ impl Client {
             first_party: false,
             require_pkce: true,
             id_token_signed_response_alg: Alg::RS256,
+            disabled: false,
             created_at: 0,
             updated_at: 0,
         }
@@ -233,6 +239,7 @@ pub struct ClientPatch {
     pub first_party: Option<bool>,
     pub require_pkce: Option<bool>,
     pub id_token_signed_response_alg: Option<Alg>,
+    pub disabled: Option<bool>,
 }
 
 const IMMUTABLE_FIELDS: &[&str] = &["client_id", "app_id", "client_type", "token_endpoint_auth_method", "grant_types"];
@@ -328,21 +335,30 @@ fn parse_scopes(v: &Value) -> Result<Scope, ApiError> {
 }
 
 /// Cross-field rules shared by creation and update.
-fn check_client_rules(
+struct Rules<'a> {
     client_type: ClientType,
-    grants: &[GrantType],
-    redirect_uris: &[String],
+    grants: &'a [GrantType],
+    redirect_uris: &'a [String],
     require_pkce: bool,
-) -> Result<(), ApiError> {
-    let authorization_code = grants.contains(&GrantType::AuthorizationCode);
-    if authorization_code && redirect_uris.is_empty() {
+    scopes: &'a Scope,
+    first_party: bool,
+}
+
+fn check_client_rules(r: &Rules<'_>) -> Result<(), ApiError> {
+    let authorization_code = r.grants.contains(&GrantType::AuthorizationCode);
+    if authorization_code && r.redirect_uris.is_empty() {
         return Err(ApiError::invalid("redirect_uris", "is required for the authorization_code grant"));
     }
-    if !authorization_code && !redirect_uris.is_empty() {
+    if !authorization_code && !r.redirect_uris.is_empty() {
         return Err(ApiError::invalid("redirect_uris", "is only used by the authorization_code grant"));
     }
-    if client_type == ClientType::Public && !require_pkce {
+    if r.client_type == ClientType::Public && !r.require_pkce {
         return Err(ApiError::invalid("require_pkce", "cannot be false for a public client (RFC 9700 §2.1.1)"));
+    }
+    // The account API changes who owns the account (its address, its
+    // password): only the operator's own applications may act there.
+    if r.scopes.contains(ACCOUNT) && !r.first_party {
+        return Err(ApiError::invalid("scopes", "'account' is only for first-party clients (first_party: true)"));
     }
     Ok(())
 }
@@ -383,7 +399,14 @@ impl NewClient {
         let id_token_signed_response_alg =
             obj.get("id_token_signed_response_alg").map(parse_id_token_alg).transpose()?.unwrap_or(Alg::RS256);
         let redirect_uris = redirect_uris.unwrap_or_default();
-        check_client_rules(client_type, &grant_types, &redirect_uris, require_pkce)?;
+        check_client_rules(&Rules {
+            client_type,
+            grants: &grant_types,
+            redirect_uris: &redirect_uris,
+            require_pkce,
+            scopes: &scopes,
+            first_party,
+        })?;
         Ok(Self {
             name,
             client_type,
@@ -416,6 +439,7 @@ impl NewClient {
             first_party: self.first_party,
             require_pkce: self.require_pkce,
             id_token_signed_response_alg: self.id_token_signed_response_alg,
+            disabled: false,
             created_at: now.0,
             updated_at: now.0,
         }
@@ -432,7 +456,7 @@ impl ClientPatch {
             obj,
             &[
                 "name", "redirect_uris", "post_logout_redirect_uris", "scopes", "first_party", "require_pkce",
-                "id_token_signed_response_alg",
+                "id_token_signed_response_alg", "disabled",
             ],
         )?;
         let patch = Self {
@@ -446,6 +470,7 @@ impl ClientPatch {
             first_party: obj.get("first_party").map(|v| parse_bool("first_party", v)).transpose()?,
             require_pkce: obj.get("require_pkce").map(|v| parse_bool("require_pkce", v)).transpose()?,
             id_token_signed_response_alg: obj.get("id_token_signed_response_alg").map(parse_id_token_alg).transpose()?,
+            disabled: obj.get("disabled").map(|v| parse_bool("disabled", v)).transpose()?,
         };
         if patch == Self::default() {
             return Err(ApiError::InvalidBody("nothing to update".into()));
@@ -478,7 +503,17 @@ impl ClientPatch {
         if let Some(alg) = self.id_token_signed_response_alg {
             next.id_token_signed_response_alg = alg;
         }
-        check_client_rules(next.client_type, &next.grant_types, &next.redirect_uris, next.require_pkce)?;
+        if let Some(disabled) = self.disabled {
+            next.disabled = disabled;
+        }
+        check_client_rules(&Rules {
+            client_type: next.client_type,
+            grants: &next.grant_types,
+            redirect_uris: &next.redirect_uris,
+            require_pkce: next.require_pkce,
+            scopes: &next.scopes,
+            first_party: next.first_party,
+        })?;
         next.updated_at = now.0;
         Ok(next)
     }
@@ -511,6 +546,30 @@ mod tests {
         let patch = ClientPatch::from_json(&json!({"id_token_signed_response_alg": "ES256"})).unwrap();
         let c = NewClient::from_json(&base).unwrap().into_client("cl_x".into(), "app_x".into(), None, UnixMillis(1));
         assert_eq!(patch.apply(&c, UnixMillis(2)).unwrap().id_token_signed_response_alg, Alg::ES256);
+    }
+
+    #[test]
+    fn the_account_scope_is_for_first_party_clients_only() {
+        let third = json!({"name": "x", "redirect_uris": [CB], "scopes": "openid account"});
+        assert_eq!(field_of(NewClient::from_json(&third).unwrap_err()), Some("scopes"));
+        let mut first = third.clone();
+        first["first_party"] = json!(true);
+        let c = client(first);
+        assert!(c.scopes.contains(ACCOUNT));
+        // Neither can a patch make a client third-party while it keeps the scope.
+        let demote = ClientPatch::from_json(&json!({"first_party": false})).unwrap();
+        assert_eq!(field_of(demote.apply(&c, UnixMillis(9)).unwrap_err()), Some("scopes"));
+        let both = ClientPatch::from_json(&json!({"first_party": false, "scopes": "openid"})).unwrap();
+        assert!(!both.apply(&c, UnixMillis(9)).unwrap().first_party);
+    }
+
+    #[test]
+    fn clients_can_be_disabled_and_enabled() {
+        let c = client(json!({"name": "x", "redirect_uris": [CB]}));
+        assert!(!c.disabled);
+        let off = ClientPatch::from_json(&json!({"disabled": true})).unwrap().apply(&c, UnixMillis(9)).unwrap();
+        assert!(off.disabled);
+        assert_eq!(field_of(ClientPatch::from_json(&json!({"disabled": "yes"})).unwrap_err()), Some("disabled"));
     }
 
     #[test]

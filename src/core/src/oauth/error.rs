@@ -62,6 +62,9 @@ pub enum OAuthError {
     /// `unsupported_token_type`: revocation of this token type is not
     /// supported (RFC 7009 §2.2.1).
     UnsupportedTokenType(String),
+    /// `insufficient_user_authentication`: the user signed in too long ago
+    /// (or not strongly enough) for this request (RFC 9470 §3).
+    InsufficientUserAuthentication(String),
 }
 
 impl OAuthError {
@@ -86,6 +89,7 @@ impl OAuthError {
             OAuthError::InvalidToken(d) => ("invalid_token", d),
             OAuthError::InsufficientScope(d) => ("insufficient_scope", d),
             OAuthError::UnsupportedTokenType(d) => ("unsupported_token_type", d),
+            OAuthError::InsufficientUserAuthentication(d) => ("insufficient_user_authentication", d),
         }
     }
 
@@ -130,7 +134,7 @@ impl OAuthError {
     #[must_use]
     pub fn bearer_status(&self) -> u16 {
         match self {
-            OAuthError::InvalidToken(_) => 401,
+            OAuthError::InvalidToken(_) | OAuthError::InsufficientUserAuthentication(_) => 401,
             OAuthError::InsufficientScope(_) => 403,
             OAuthError::ServerError(_) => 500,
             OAuthError::TemporarilyUnavailable(_) => 503,
@@ -143,6 +147,25 @@ impl OAuthError {
     pub fn to_json(&self) -> Value {
         json!({ "error": self.code(), "error_description": self.wire_description() })
     }
+}
+
+/// A `WWW-Authenticate: Bearer` challenge (RFC 6750 §3): the realm, the
+/// error code and description when a token was presented (none without
+/// one, §3.1), the `scope` the resource needs (§3), and RFC 9470's
+/// `max_age` when the user must have signed in more recently.
+#[must_use]
+pub fn bearer_challenge(realm: &str, error: Option<&OAuthError>, scope: Option<&str>, max_age: Option<i64>) -> String {
+    let mut c = format!("Bearer realm=\"{realm}\"");
+    if let Some(e) = error {
+        c.push_str(&format!(", error=\"{}\", error_description=\"{}\"", e.code(), e.wire_description()));
+    }
+    if let Some(s) = scope {
+        c.push_str(&format!(", scope=\"{s}\""));
+    }
+    if let Some(m) = max_age {
+        c.push_str(&format!(", max_age=\"{m}\""));
+    }
+    c
 }
 
 impl fmt::Display for OAuthError {
@@ -180,12 +203,26 @@ mod tests {
             (OAuthError::InvalidToken(d()), "invalid_token", 400, 401),
             (OAuthError::InsufficientScope(d()), "insufficient_scope", 400, 403),
             (OAuthError::UnsupportedTokenType(d()), "unsupported_token_type", 400, 400),
+            (OAuthError::InsufficientUserAuthentication(d()), "insufficient_user_authentication", 400, 401),
         ];
         for (e, code, token_status, bearer_status) in cases {
             assert_eq!(e.code(), code);
             assert_eq!(e.token_endpoint_status(), token_status, "{code}");
             assert_eq!(e.bearer_status(), bearer_status, "{code}");
         }
+    }
+
+    #[test]
+    fn bearer_challenges_carry_what_the_client_must_do() {
+        let realm = "https://app.example";
+        assert_eq!(bearer_challenge(realm, None, None, None), "Bearer realm=\"https://app.example\"");
+        let e = OAuthError::InsufficientScope("needs \"account\"".into());
+        assert_eq!(
+            bearer_challenge(realm, Some(&e), Some("account"), None),
+            "Bearer realm=\"https://app.example\", error=\"insufficient_scope\", error_description=\"needs  account \", scope=\"account\""
+        );
+        let e = OAuthError::InsufficientUserAuthentication("sign in again".into());
+        assert!(bearer_challenge(realm, Some(&e), None, Some(300)).ends_with("error=\"insufficient_user_authentication\", error_description=\"sign in again\", max_age=\"300\""));
     }
 
     #[test]

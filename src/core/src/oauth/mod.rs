@@ -12,6 +12,7 @@
 //! | `client_auth`   | client authentication at the token endpoint (§2.3)      |
 //! | `authorize`     | the authorization request pipeline and login decisions  |
 //! | `token_request` | token request parsing and grant permission              |
+//! | `refresh`       | refresh rotation, reuse detection and the retry leeway  |
 //! | `discovery`     | provider metadata (OIDC Discovery §3, RFC 8414)          |
 //! | `lifetimes`     | how long codes, tokens, families and sessions live      |
 
@@ -24,5 +25,6 @@ pub mod lifetimes;
 pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
+pub mod refresh;
 pub mod scope;
 pub mod token_request;

@@ -19,8 +19,24 @@ pub const EMAIL: &str = "email";
 /// Asks for a refresh token usable without the user present (OIDC Core §11).
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
+/// The user's own account API (`/account/…`): only first-party clients may
+/// be allowed it, and a token granted it names the account API in its
+/// audience ([`account_audience`]).
+pub const ACCOUNT: &str = "account";
+
 /// Every scope token Aero2 understands; clients may be allowed only these.
-pub const KNOWN_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, OFFLINE_ACCESS];
+pub const KNOWN_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, OFFLINE_ACCESS, ACCOUNT];
+
+/// Scopes that stand for a user: never granted to a client acting for
+/// itself (`client_credentials`).
+pub const USER_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, OFFLINE_ACCESS, ACCOUNT];
+
+/// The audience of the account API at `issuer` (RFC 8707 style: the
+/// resource's URI).
+#[must_use]
+pub fn account_audience(issuer: &str) -> String {
+    format!("{issuer}/account")
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

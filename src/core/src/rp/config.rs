@@ -230,7 +230,8 @@ const NEW_FIELDS: &[&str] = &[
 ];
 
 impl NewIdp {
-    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
+    /// `reach`: which upstream URLs this deployment may call.
+    pub fn from_json(body: &Value, reach: Reach) -> Result<Self, ApiError> {
         let obj = object(body)?;
         reject_unknown(obj, NEW_FIELDS)?;
         let kind = obj
@@ -287,7 +288,7 @@ impl NewIdp {
             IdpKind::Github => {
                 let (web, api) = match obj.get("enterprise_url") {
                     Some(v) => {
-                        let base = endpoint_url("enterprise_url", v)?;
+                        let base = endpoint_url("enterprise_url", v, reach)?;
                         let base = base.trim_end_matches('/').to_owned();
                         (base.clone(), format!("{base}/api/v3"))
                     }
@@ -297,18 +298,18 @@ impl NewIdp {
             }
             IdpKind::Google => {
                 let issuer = match obj.get("issuer") {
-                    Some(v) => endpoint_url("issuer", v)?,
+                    Some(v) => endpoint_url("issuer", v, reach)?,
                     None => GOOGLE_ISSUER.to_owned(),
                 };
                 (Resolution::Discover { issuer, auth: None }, None)
             }
             IdpKind::Oidc => {
-                let issuer = endpoint_url("issuer", obj.get("issuer").ok_or_else(|| ApiError::invalid("issuer", "is required"))?)?;
+                let issuer = endpoint_url("issuer", obj.get("issuer").ok_or_else(|| ApiError::invalid("issuer", "is required"))?, reach)?;
                 (Resolution::Discover { issuer, auth }, None)
             }
             IdpKind::Oauth2 => {
                 let required = |field: &'static str| -> Result<String, ApiError> {
-                    endpoint_url(field, obj.get(field).ok_or_else(|| ApiError::invalid(field, "is required"))?)
+                    endpoint_url(field, obj.get(field).ok_or_else(|| ApiError::invalid(field, "is required"))?, reach)
                 };
                 let endpoints = Endpoints {
                     issuer: None,
@@ -496,16 +497,50 @@ fn valid_claim_path(p: &str) -> bool {
     !p.is_empty() && p.len() <= MAX_CLAIM_PATH_LEN && p.split('.').all(|seg| !seg.is_empty() && !seg.chars().any(char::is_control))
 }
 
-/// An endpoint or issuer URL: absolute `https`, or `http` on a loopback
-/// host (local development); no userinfo, no fragment.
-pub fn endpoint_url(field: &'static str, v: &Value) -> Result<String, ApiError> {
+/// Where Aero2 may send requests to an upstream provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A public deployment: `https` to a host name only. No IP literal (an
+    /// operator's or attacker's way to point us at a private network) and
+    /// no loopback name.
+    Public,
+    /// A local platform domain (development, tests): also plain `http`,
+    /// to loopback hosts only.
+    Local,
+}
+
+impl Reach {
+    #[must_use]
+    pub fn for_platform(platform_is_local: bool) -> Self {
+        if platform_is_local {
+            Reach::Local
+        } else {
+            Reach::Public
+        }
+    }
+}
+
+/// An IP address written as the host, in any form a URL parser reads as
+/// one: `[v6]`, or a last label that is a number (WHATWG URL reads
+/// `127.1`, `0x7f.1` and `2130706433` as IPv4 addresses).
+fn is_ip_literal(host: &str) -> bool {
+    if host.starts_with('[') {
+        return true;
+    }
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or_default();
+    !last.is_empty() && (last.bytes().all(|b| b.is_ascii_digit()) || last.to_ascii_lowercase().starts_with("0x"))
+}
+
+/// An endpoint or issuer URL (see [`check_endpoint_url`]).
+pub fn endpoint_url(field: &'static str, v: &Value, reach: Reach) -> Result<String, ApiError> {
     let s = v.as_str().ok_or_else(|| ApiError::invalid(field, "must be a string"))?;
-    check_endpoint_url(s).map_err(|m| ApiError::invalid(field, m))?;
+    check_endpoint_url(s, reach).map_err(|m| ApiError::invalid(field, m))?;
     Ok(s.to_owned())
 }
 
-/// The rule of [`endpoint_url`], with the reason it failed.
-pub fn check_endpoint_url(s: &str) -> Result<(), &'static str> {
+/// An absolute URL with no userinfo and no fragment, that `reach` allows
+/// (see [`Reach`]); the reason when it is not.
+pub fn check_endpoint_url(s: &str, reach: Reach) -> Result<(), &'static str> {
     if s.is_empty() || s.len() > MAX_URL_LEN {
         return Err("must be a URL of at most 2048 characters");
     }
@@ -520,10 +555,15 @@ pub fn check_endpoint_url(s: &str) -> Result<(), &'static str> {
     if uri.fragment.is_some() {
         return Err("must not contain a fragment");
     }
-    match uri.scheme {
-        "https" => Ok(()),
-        "http" if is_loopback_host(authority.host) => Ok(()),
-        "http" => Err("must use https (http only on loopback hosts)"),
+    let host = authority.host.to_ascii_lowercase();
+    let loopback = is_loopback_host(host.trim_end_matches('.'));
+    match (reach, uri.scheme) {
+        (Reach::Local, "https") => Ok(()),
+        (Reach::Local, "http") if loopback => Ok(()),
+        (Reach::Local, "http") => Err("must use https (http only on loopback hosts)"),
+        (Reach::Public, "https") if is_ip_literal(&host) => Err("must name a host, not an IP address"),
+        (Reach::Public, "https") if loopback => Err("must not be a loopback host"),
+        (Reach::Public, "https") => Ok(()),
         _ => Err("must be an https URL"),
     }
 }
@@ -539,7 +579,7 @@ pub struct StaticIdp {
 }
 
 /// Parses `AERO2_STATIC_IDPS`. `secret_of` reads a Worker secret by name.
-pub fn parse_static(json: &str, secret_of: impl Fn(&str) -> Option<String>) -> Result<Vec<StaticIdp>, String> {
+pub fn parse_static(json: &str, reach: Reach, secret_of: impl Fn(&str) -> Option<String>) -> Result<Vec<StaticIdp>, String> {
     let list: Vec<Value> = serde_json::from_str(json).map_err(|_| "AERO2_STATIC_IDPS must be a JSON array".to_owned())?;
     let mut out = Vec::with_capacity(list.len());
     for (i, entry) in list.iter().enumerate() {
@@ -555,7 +595,7 @@ pub fn parse_static(json: &str, secret_of: impl Fn(&str) -> Option<String>) -> R
         };
         let secret = secret_of(&var).ok_or_else(|| at(format!("secret {var} is not set")))?;
         obj.insert("client_secret".into(), Value::String(secret));
-        let new = NewIdp::from_json(&Value::Object(obj)).map_err(|e| at(e.body().error_description))?;
+        let new = NewIdp::from_json(&Value::Object(obj), reach).map_err(|e| at(e.body().error_description))?;
         out.push(StaticIdp { application, new });
     }
     Ok(out)
@@ -575,14 +615,14 @@ mod tests {
 
     #[test]
     fn github_defaults_and_enterprise_url() {
-        let n = NewIdp::from_json(&json!({"type": "github", "client_id": "Iv1.abc", "client_secret": "s3cret"})).unwrap();
+        let n = NewIdp::from_json(&json!({"type": "github", "client_id": "Iv1.abc", "client_secret": "s3cret"}), Reach::Local).unwrap();
         assert_eq!(n.slug, "github");
         assert_eq!(n.display_name, "GitHub");
         assert_eq!(n.scopes, vec!["read:user", "user:email"]);
         let Resolution::Known(e) = &n.source else { panic!() };
         assert_eq!(e.authorization_endpoint, "https://github.com/login/oauth/authorize");
         assert_eq!(e.emails_endpoint.as_deref(), Some("https://api.github.com/user/emails"));
-        let n = NewIdp::from_json(&json!({"type": "github", "client_id": "a", "client_secret": "b", "enterprise_url": "https://ghe.example.com/"})).unwrap();
+        let n = NewIdp::from_json(&json!({"type": "github", "client_id": "a", "client_secret": "b", "enterprise_url": "https://ghe.example.com/"}), Reach::Local).unwrap();
         let Resolution::Known(e) = &n.source else { panic!() };
         assert_eq!(e.token_endpoint, "https://ghe.example.com/login/oauth/access_token");
         assert_eq!(e.userinfo_endpoint.as_deref(), Some("https://ghe.example.com/api/v3/user"));
@@ -590,24 +630,50 @@ mod tests {
 
     #[test]
     fn oidc_needs_an_issuer_and_openid() {
-        let e = NewIdp::from_json(&json!({"type": "oidc", "display_name": "Corp", "client_id": "a", "client_secret": "b"})).unwrap_err();
+        let e = NewIdp::from_json(&json!({"type": "oidc", "display_name": "Corp", "client_id": "a", "client_secret": "b"}), Reach::Local).unwrap_err();
         assert_eq!(field_of(e), "issuer");
-        let e = NewIdp::from_json(&json!({"type": "oidc", "client_id": "a", "client_secret": "b", "issuer": "https://id.example.com"})).unwrap_err();
+        let e = NewIdp::from_json(&json!({"type": "oidc", "client_id": "a", "client_secret": "b", "issuer": "https://id.example.com"}), Reach::Local).unwrap_err();
         assert_eq!(field_of(e), "display_name");
-        let e = NewIdp::from_json(&json!({"type": "oidc", "display_name": "Corp", "client_id": "a", "client_secret": "b", "issuer": "https://id.example.com", "scopes": "email"})).unwrap_err();
+        let e = NewIdp::from_json(&json!({"type": "oidc", "display_name": "Corp", "client_id": "a", "client_secret": "b", "issuer": "https://id.example.com", "scopes": "email"}), Reach::Local).unwrap_err();
         assert_eq!(field_of(e), "scopes");
-        let n = NewIdp::from_json(&json!({"type": "oidc", "slug": "corp", "display_name": "Corp", "client_id": "a", "client_secret": "b", "issuer": "http://127.0.0.1:9000"})).unwrap();
+        let n = NewIdp::from_json(&json!({"type": "oidc", "slug": "corp", "display_name": "Corp", "client_id": "a", "client_secret": "b", "issuer": "http://127.0.0.1:9000"}), Reach::Local).unwrap();
         assert_eq!(n.source, Resolution::Discover { issuer: "http://127.0.0.1:9000".into(), auth: None });
     }
 
     #[test]
     fn urls_must_be_https_except_on_loopback() {
         for bad in ["http://id.example.com", "ftp://x.example.com", "https://u:p@x.example.com", "https://x.example.com/#f", "/relative", "https://"] {
-            let e = NewIdp::from_json(&json!({"type": "oidc", "display_name": "C", "client_id": "a", "client_secret": "b", "issuer": bad})).unwrap_err();
+            let e = NewIdp::from_json(&json!({"type": "oidc", "display_name": "C", "client_id": "a", "client_secret": "b", "issuer": bad}), Reach::Local).unwrap_err();
             assert_eq!(field_of(e), "issuer", "{bad}");
         }
-        assert!(check_endpoint_url("http://localhost:8080/x").is_ok());
-        assert!(check_endpoint_url("https://login.example.com/oauth2/v1/authorize?x=1").is_ok());
+        assert!(check_endpoint_url("http://localhost:8080/x", Reach::Local).is_ok());
+        assert!(check_endpoint_url("https://login.example.com/oauth2/v1/authorize?x=1", Reach::Local).is_ok());
+    }
+
+    #[test]
+    fn a_public_deployment_calls_named_https_hosts_only() {
+        for bad in [
+            "http://idp.example.com/x",
+            "http://127.0.0.1:9000",
+            "https://127.0.0.1/x",
+            "https://10.1.2.3/x",
+            "https://127.1/x",
+            "https://2130706433/x",
+            "https://0x7f.1/x",
+            "https://[::1]/x",
+            "https://[2001:db8::1]/x",
+            "https://localhost/x",
+            "https://idp.localhost/x",
+            "https://LOCALHOST./x",
+        ] {
+            assert!(check_endpoint_url(bad, Reach::Public).is_err(), "{bad}");
+        }
+        for good in ["https://idp.example.com/authorize", "https://login.microsoftonline.com/x/v2.0", "https://a1.example/x"] {
+            assert_eq!(check_endpoint_url(good, Reach::Public), Ok(()), "{good}");
+        }
+        // Locally, loopback over http is how development and tests run.
+        assert_eq!(check_endpoint_url("http://127.0.0.1:9000", Reach::Local), Ok(()));
+        assert!(check_endpoint_url("http://10.1.2.3/x", Reach::Local).is_err());
     }
 
     #[test]
@@ -617,7 +683,7 @@ mod tests {
             "authorization_endpoint": "https://acme.example/authorize", "token_endpoint": "https://acme.example/token",
             "userinfo_endpoint": "https://acme.example/me", "claims": {"subject": "id", "email": "contact.mail", "email_verified": null}
         });
-        let n = NewIdp::from_json(&base).unwrap();
+        let n = NewIdp::from_json(&base, Reach::Local).unwrap();
         let c = n.claims.unwrap();
         assert_eq!(c.subject, "id");
         assert_eq!(c.email.as_deref(), Some("contact.mail"));
@@ -625,18 +691,18 @@ mod tests {
         assert_eq!(c.name.as_deref(), Some("name"));
         let mut missing = base.clone();
         missing.as_object_mut().unwrap().remove("token_endpoint");
-        assert_eq!(field_of(NewIdp::from_json(&missing).unwrap_err()), "token_endpoint");
-        let e = NewIdp::from_json(&json!({"type": "github", "client_id": "a", "client_secret": "b", "issuer": "https://x.example"})).unwrap_err();
+        assert_eq!(field_of(NewIdp::from_json(&missing, Reach::Local).unwrap_err()), "token_endpoint");
+        let e = NewIdp::from_json(&json!({"type": "github", "client_id": "a", "client_secret": "b", "issuer": "https://x.example"}), Reach::Local).unwrap_err();
         assert_eq!(field_of(e), "issuer");
     }
 
     #[test]
     fn required_fields_and_unknown_ones() {
-        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "github", "client_secret": "b"})).unwrap_err()), "client_id");
-        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "github", "client_id": "a"})).unwrap_err()), "client_secret");
-        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "saml", "client_id": "a"})).unwrap_err()), "type");
-        assert!(matches!(NewIdp::from_json(&json!({"type": "github", "x": 1})), Err(ApiError::InvalidBody(_))));
-        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "github", "slug": "Bad Slug", "client_id": "a", "client_secret": "b"})).unwrap_err()), "slug");
+        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "github", "client_secret": "b"}), Reach::Local).unwrap_err()), "client_id");
+        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "github", "client_id": "a"}), Reach::Local).unwrap_err()), "client_secret");
+        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "saml", "client_id": "a"}), Reach::Local).unwrap_err()), "type");
+        assert!(matches!(NewIdp::from_json(&json!({"type": "github", "x": 1}), Reach::Local), Err(ApiError::InvalidBody(_))));
+        assert_eq!(field_of(NewIdp::from_json(&json!({"type": "github", "slug": "Bad Slug", "client_id": "a", "client_secret": "b"}), Reach::Local).unwrap_err()), "slug");
     }
 
     #[test]
@@ -645,7 +711,7 @@ mod tests {
         assert_eq!(field_of(e), "issuer");
         assert!(IdpPatch::from_json(&json!({})).is_err());
         let p = IdpPatch::from_json(&json!({"enabled": false, "scopes": ["email"]})).unwrap();
-        let n = NewIdp::from_json(&json!({"type": "github", "client_id": "a", "client_secret": "b"})).unwrap();
+        let n = NewIdp::from_json(&json!({"type": "github", "client_id": "a", "client_secret": "b"}), Reach::Local).unwrap();
         let Resolution::Known(e) = n.source.clone() else { panic!() };
         let (idp, _) = n.into_idp("idp_1".into(), "app_1".into(), e, IdpSource::Api, 1);
         let next = p.apply(&idp, 2).unwrap();
@@ -657,10 +723,10 @@ mod tests {
     #[test]
     fn static_config_names_its_secret() {
         let json = r#"[{"application": "shop", "type": "github", "client_id": "a", "client_secret_var": "GH_SECRET"}]"#;
-        let list = parse_static(json, |n| (n == "GH_SECRET").then(|| "s".to_owned())).unwrap();
+        let list = parse_static(json, Reach::Local, |n| (n == "GH_SECRET").then(|| "s".to_owned())).unwrap();
         assert_eq!(list[0].application, "shop");
         assert_eq!(list[0].new.client_secret.secret(), "s");
-        assert!(parse_static(json, |_| None).unwrap_err().contains("GH_SECRET is not set"));
-        assert!(parse_static("{}", |_| None).is_err());
+        assert!(parse_static(json, Reach::Local, |_| None).unwrap_err().contains("GH_SECRET is not set"));
+        assert!(parse_static("{}", Reach::Local, |_| None).is_err());
     }
 }

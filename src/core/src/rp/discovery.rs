@@ -1,14 +1,14 @@
 //! Checking an upstream OpenID Provider's discovery document (OpenID
 //! Connect Discovery 1.0 §3, §4.3) before we rely on it.
 
-use crate::rp::config::{check_endpoint_url, Endpoints, UpstreamAuth};
+use crate::rp::config::{check_endpoint_url, Endpoints, Reach, UpstreamAuth};
 use serde_json::{Map, Value};
 
 /// The endpoints of `issuer`, from its discovery document `doc`. Refused
 /// (with the reason) when the document is not for that issuer, lacks an
 /// endpoint we need, names one that is not a valid https URL, cannot do
 /// the code flow, or signs ID tokens only with algorithms we cannot check.
-pub fn endpoints_from(doc: &Value, issuer: &str, auth: Option<UpstreamAuth>) -> Result<Endpoints, String> {
+pub fn endpoints_from(doc: &Value, issuer: &str, auth: Option<UpstreamAuth>, reach: Reach) -> Result<Endpoints, String> {
     let obj = doc.as_object().ok_or("the discovery document is not a JSON object")?;
     // §4.3: "The issuer value returned MUST be identical to the Issuer URL
     // that was used as the prefix to /.well-known/openid-configuration".
@@ -21,7 +21,7 @@ pub fn endpoints_from(doc: &Value, issuer: &str, auth: Option<UpstreamAuth>) -> 
         match obj.get(key) {
             None | Some(Value::Null) if !required => Ok(None),
             None | Some(Value::Null) => Err(format!("the discovery document has no {key}")),
-            Some(Value::String(s)) => check_endpoint_url(s).map(|()| Some(s.clone())).map_err(|m| format!("{key} {m}")),
+            Some(Value::String(s)) => check_endpoint_url(s, reach).map(|()| Some(s.clone())).map_err(|m| format!("{key} {m}")),
             Some(_) => Err(format!("{key} is not a string")),
         }
     };
@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn a_consistent_document_gives_endpoints() {
-        let e = endpoints_from(&doc(), "https://id.example.com", None).unwrap();
+        let e = endpoints_from(&doc(), "https://id.example.com", None, Reach::Public).unwrap();
         assert_eq!(e.token_endpoint, "https://id.example.com/token");
         assert_eq!(e.jwks_uri.as_deref(), Some("https://id.example.com/jwks"));
         assert_eq!(e.token_endpoint_auth_method, UpstreamAuth::ClientSecretPost);
@@ -109,21 +109,21 @@ mod tests {
 
     #[test]
     fn inconsistent_documents_are_refused() {
-        assert!(endpoints_from(&doc(), "https://other.example.com", None).unwrap_err().contains("different issuer"));
+        assert!(endpoints_from(&doc(), "https://other.example.com", None, Reach::Public).unwrap_err().contains("different issuer"));
         let mut d = doc();
         d["jwks_uri"] = json!("http://id.example.com/jwks");
-        assert!(endpoints_from(&d, "https://id.example.com", None).unwrap_err().contains("jwks_uri"));
+        assert!(endpoints_from(&d, "https://id.example.com", None, Reach::Public).unwrap_err().contains("jwks_uri"));
         let mut d = doc();
         d.as_object_mut().unwrap().remove("token_endpoint");
-        assert!(endpoints_from(&d, "https://id.example.com", None).is_err());
+        assert!(endpoints_from(&d, "https://id.example.com", None, Reach::Public).is_err());
         let mut d = doc();
         d["response_types_supported"] = json!(["id_token"]);
-        assert!(endpoints_from(&d, "https://id.example.com", None).is_err());
+        assert!(endpoints_from(&d, "https://id.example.com", None, Reach::Public).is_err());
         let mut d = doc();
         d["id_token_signing_alg_values_supported"] = json!(["HS256"]);
-        assert!(endpoints_from(&d, "https://id.example.com", None).is_err());
-        assert!(endpoints_from(&doc(), "https://id.example.com", Some(UpstreamAuth::ClientSecretBasic)).is_err());
-        assert!(endpoints_from(&json!([]), "https://id.example.com", None).is_err());
+        assert!(endpoints_from(&d, "https://id.example.com", None, Reach::Public).is_err());
+        assert!(endpoints_from(&doc(), "https://id.example.com", Some(UpstreamAuth::ClientSecretBasic), Reach::Public).is_err());
+        assert!(endpoints_from(&json!([]), "https://id.example.com", None, Reach::Public).is_err());
     }
 
     #[test]

@@ -4,8 +4,13 @@
 //! |---|---|---|
 //! | 1 | (provider, subject) already linked | that user (refused if disabled) |
 //! | 2 | an account has the address, the provider asserts it verified, the application's policy is `verified_email`, and the local address is verified too | link, then that user |
-//! | 3 | an account has the address, any other case | refused: sign in another way (nothing linked) |
-//! | 4 | no account | create one, if the sign-up policy admits it |
+//! | 3 | an account has the address the provider verified, any other case | refused: sign in another way (nothing linked) |
+//! | 4 | no account has a verified upstream address (or the provider vouches for none) | create one, if the sign-up policy admits it; its address only if verified |
+//!
+//! An address the provider does not vouch for takes no part: it neither
+//! joins nor blocks an account (so a sign-in through a provider cannot ask
+//! whether an address is registered), and never becomes the new account's
+//! address (`profile::Profile::verified_email`).
 //!
 //! Rule 2 needs the *local* address verified as well: otherwise whoever
 //! registered the address with a password, without ever proving they own
@@ -95,7 +100,7 @@ pub fn decide(s: &Situation<'_>) -> Outcome {
     if let Some(a) = &s.by_identity {
         return if a.disabled { Outcome::Refused(Refusal::Disabled) } else { Outcome::SignIn { user_id: a.user_id.clone() } };
     }
-    if let Some(a) = &s.by_email {
+    if let Some(a) = s.by_email.as_ref().filter(|_| s.email_verified) {
         if a.disabled {
             return Outcome::Refused(Refusal::Disabled);
         }
@@ -107,8 +112,7 @@ pub fn decide(s: &Situation<'_>) -> Outcome {
     if s.signup.mode == SignupMode::Disabled {
         return Outcome::Refused(Refusal::SignUp(SignupRefusal::Closed));
     }
-    let restricted = s.signup.mode == SignupMode::InviteOnly || !s.signup.allowed_domains.is_empty();
-    if restricted {
+    if s.signup.restricted() {
         let Some(email) = s.email.filter(|_| s.email_verified) else {
             return Outcome::Refused(Refusal::NoVerifiedEmail);
         };
@@ -154,7 +158,7 @@ mod tests {
         let s = Situation { by_email: account(true, false), ..situation(&open) };
         assert_eq!(decide(&s), Outcome::Link { user_id: "usr_1".into() });
         let s = Situation { by_email: account(true, false), email_verified: false, ..situation(&open) };
-        assert_eq!(decide(&s), Outcome::Refused(Refusal::EmailTaken));
+        assert_eq!(decide(&s), Outcome::Create, "an unverified upstream address neither joins nor blocks");
         let s = Situation { by_email: account(false, false), ..situation(&open) };
         assert_eq!(decide(&s), Outcome::Refused(Refusal::EmailTaken));
         let s = Situation { by_email: account(true, false), policy: LinkPolicy::Never, ..situation(&open) };

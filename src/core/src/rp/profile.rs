@@ -6,7 +6,7 @@
 //! verified here, and linking (`rp::linking`) trusts nothing else.
 
 use crate::password::normalize_email;
-use crate::rp::config::{check_endpoint_url, ClaimMapping};
+use crate::rp::config::{check_endpoint_url, ClaimMapping, Reach};
 use serde_json::{Map, Value};
 
 const MAX_SUBJECT_CHARS: usize = 255;
@@ -21,6 +21,20 @@ pub struct Profile {
     pub email_verified: bool,
     pub name: Option<String>,
     pub picture: Option<String>,
+    /// How the provider says the user authenticated (its ID token's `amr`),
+    /// or `fed` (see `crate::amr`).
+    pub amr: Vec<String>,
+}
+
+impl Profile {
+    /// The address a local account may take from this profile: only one
+    /// the provider vouches for. An unverified one stays on the identity,
+    /// as the provider's claim, and proves nothing (pre-account-takeover:
+    /// anyone can make an upstream account naming someone else's address).
+    #[must_use]
+    pub fn verified_email(&self) -> Option<&str> {
+        self.email.as_deref().filter(|_| self.email_verified)
+    }
 }
 
 /// Why a profile could not be read.
@@ -51,7 +65,14 @@ pub fn from_oidc(id_token: &Map<String, Value>, userinfo: Option<&Value>) -> Res
     };
     let claim = |k: &str| id_token.get(k).filter(|v| !v.is_null()).or_else(|| info.and_then(|i| i.get(k)));
     let (email, email_verified) = email_pair(claim("email"), claim("email_verified"));
-    Ok(Profile { subject, email, email_verified, name: name_of(claim("name")), picture: picture_of(claim("picture")) })
+    Ok(Profile {
+        subject,
+        email,
+        email_verified,
+        name: name_of(claim("name")),
+        picture: picture_of(claim("picture")),
+        amr: crate::amr::federated(id_token.get("amr")),
+    })
 }
 
 /// From a plain OAuth2 provider's UserInfo, read through `mapping`.
@@ -68,6 +89,7 @@ pub fn from_mapping(userinfo: &Value, mapping: &ClaimMapping) -> Result<Profile,
         email_verified,
         name: name_of(at(mapping.name.as_ref())),
         picture: picture_of(at(mapping.picture.as_ref())),
+        amr: crate::amr::federated(None),
     })
 }
 
@@ -89,7 +111,7 @@ pub fn from_github(user: &Value, emails: Option<&Value>) -> Result<Profile, Prof
         None => email_pair(obj.get("email"), None),
     };
     let name = name_of(obj.get("name")).or_else(|| name_of(obj.get("login")));
-    Ok(Profile { subject, email, email_verified, name, picture: picture_of(obj.get("avatar_url")) })
+    Ok(Profile { subject, email, email_verified, name, picture: picture_of(obj.get("avatar_url")), amr: crate::amr::federated(None) })
 }
 
 /// A member name or dotted path into nested objects.
@@ -125,7 +147,8 @@ fn name_of(v: Option<&Value>) -> Option<String> {
 
 fn picture_of(v: Option<&Value>) -> Option<String> {
     let s = v?.as_str()?;
-    check_endpoint_url(s).ok().map(|()| s.to_owned())
+    // Shown in other sites' pages: https to a named host only.
+    check_endpoint_url(s, Reach::Public).ok().map(|()| s.to_owned())
 }
 
 #[cfg(test)]
@@ -143,6 +166,10 @@ mod tests {
         assert!(p.email_verified);
         assert_eq!(p.name.as_deref(), Some("Jane Doe"));
         assert_eq!(p.picture.as_deref(), Some("https://lh3.example.com/a.jpg"));
+        assert_eq!(p.amr, vec!["fed"]);
+        assert_eq!(p.verified_email(), Some("jane@example.com"));
+        let with_amr = json!({"sub": "a", "amr": ["pwd", "otp"]});
+        assert_eq!(from_oidc(with_amr.as_object().unwrap(), None).unwrap().amr, vec!["pwd", "otp"]);
         let other = json!({"sub": "someone-else"});
         assert_eq!(from_oidc(id.as_object().unwrap(), Some(&other)), Err(ProfileError::SubjectMismatch));
     }
@@ -150,7 +177,9 @@ mod tests {
     #[test]
     fn email_is_verified_only_when_asserted() {
         let id = json!({"sub": "a", "email": "x@example.com"});
-        assert!(!from_oidc(id.as_object().unwrap(), None).unwrap().email_verified);
+        let p = from_oidc(id.as_object().unwrap(), None).unwrap();
+        assert!(!p.email_verified);
+        assert_eq!(p.verified_email(), None, "an unverified address is the provider's claim, not the account's");
         let id = json!({"sub": "a", "email": "x@example.com", "email_verified": "true"});
         assert!(from_oidc(id.as_object().unwrap(), None).unwrap().email_verified);
         let id = json!({"sub": "a", "email": "not an address", "email_verified": true});
