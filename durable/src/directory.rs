@@ -268,16 +268,31 @@ pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
 /// application (the same email in another application is another user).
 /// The password is hashed here (PBKDF2, see `crate::password`), before the
 /// insert that may find the email taken: a duplicate costs the same time as
-/// a success, so sign-up timing does not reveal who has an account.
+/// a success, so timing does not reveal who has an account.
 pub async fn create_user(db: &D1Database, app_id: &str, new: NewUser, now: UnixMillis) -> Result<Option<User>> {
+    let hash = password::hash_password(new.password.secret()).await?;
+    let account = PasswordAccount { email: &new.email, email_verified: new.email_verified, name: new.name.as_deref(), password_hash: &hash };
+    insert_password_user(db, app_id, &account, now).await
+}
+
+/// What a new password account is made of (its password already hashed).
+pub struct PasswordAccount<'a> {
+    pub email: &'a str,
+    pub email_verified: bool,
+    pub name: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+/// Inserts a new password account; `None` if the email is taken.
+pub async fn insert_password_user(db: &D1Database, app_id: &str, a: &PasswordAccount<'_>, now: UnixMillis) -> Result<Option<User>> {
     let user = User {
         id: new_id(IdKind::User, rng::bytes()?),
         app_id: app_id.to_owned(),
-        email: Some(new.email),
-        email_verified: new.email_verified,
-        name: new.name,
+        email: Some(a.email.to_owned()),
+        email_verified: a.email_verified,
+        name: a.name.map(str::to_owned),
         picture: None,
-        password_hash: Some(password::hash_password(new.password.secret()).await?),
+        password_hash: Some(a.password_hash.to_owned()),
         disabled: false,
         created_at: now.0,
         updated_at: now.0,

@@ -4,11 +4,11 @@
 //! ending. Who may call it at all is in `security`.
 
 use crate::oidc::{enc, provision, Setup, PASSWORD, REDIRECT};
-use crate::security::{confirm, tokens};
+use crate::security::{account as call, confirm, tokens};
 use crate::Test;
 use aero2_tests::browser::{query_param, Browser};
-use aero2_tests::{link_in, unique, Client, Resp, OPERATOR};
-use serde_json::{json, Value};
+use aero2_tests::{link_in, unique, Client, OPERATOR};
+use serde_json::json;
 
 pub fn tests() -> Vec<Test> {
     vec![
@@ -17,16 +17,6 @@ pub fn tests() -> Vec<Test> {
         ("password_change_needs_the_current_one_and_ends_other_sessions", password_change_needs_the_current_one_and_ends_other_sessions),
         ("email_change_waits_for_the_new_address", email_change_waits_for_the_new_address),
     ]
-}
-
-fn call(c: &Client, s: &Setup, method: &str, path: &str, token: &str, body: Option<Value>) -> Resp {
-    let auth = format!("Bearer {token}");
-    let text = body.map(|b| b.to_string());
-    let mut headers = vec![("authorization", auth.as_str())];
-    if text.is_some() {
-        headers.push(("content-type", "application/json"));
-    }
-    c.send(method, &s.slug, path, &headers, text.as_deref())
 }
 
 /// A signed-in browser and an account-API token issued through its session.

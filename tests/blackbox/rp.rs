@@ -709,6 +709,25 @@ fn an_expired_state_is_refused(_shared: &Client) {
     assert_eq!(users(&c, &s).len(), before, "nothing created");
 }
 
+/// A plain OAuth2 provider `slug` on the stand-in's GitHub-shaped
+/// endpoints, configured by hand, with its profile at `userinfo`.
+fn github_shaped_oauth2(c: &Client, s: &Setup, slug: &str, userinfo: &str, claims: Value, client: (&str, &str)) {
+    let gh = format!("{}/github", up().social);
+    add_idp(
+        c,
+        &s.app_id,
+        json!({
+            "type": "oauth2", "slug": slug, "display_name": slug,
+            "authorization_endpoint": format!("{gh}/login/oauth/authorize"),
+            "token_endpoint": format!("{gh}/login/oauth/access_token"),
+            "userinfo_endpoint": userinfo,
+            "token_endpoint_auth_method": "client_secret_post",
+            "claims": claims,
+            "client_id": client.0, "client_secret": client.1,
+        }),
+    );
+}
+
 /// A plain OAuth2 provider (here the GitHub-shaped endpoints, configured by
 /// hand): the profile comes from its UserInfo through the claim mapping,
 /// and an address it cannot vouch for stays on the identity, unverified.
@@ -717,19 +736,8 @@ fn oauth2_provider_profile_through_a_claim_mapping(c: &Client) {
     let gh = format!("{}/github", up().social);
     let email = format!("{}@mapped.example", unique("m"));
     let (id, secret) = script(json!({"login": "mapped-login", "id": 6060, "email": email, "avatar_url": "https://img.example/a.png"}), json!({}));
-    add_idp(
-        c,
-        &s.app_id,
-        json!({
-            "type": "oauth2", "slug": "acme", "display_name": "Acme",
-            "authorization_endpoint": format!("{gh}/login/oauth/authorize"),
-            "token_endpoint": format!("{gh}/login/oauth/access_token"),
-            "userinfo_endpoint": format!("{gh}/api/v3/user"),
-            "token_endpoint_auth_method": "client_secret_post",
-            "claims": {"subject": "id", "email": "email", "email_verified": null, "name": "login", "picture": "avatar_url"},
-            "client_id": id, "client_secret": secret,
-        }),
-    );
+    let claims = json!({"subject": "id", "email": "email", "email_verified": null, "name": "login", "picture": "avatar_url"});
+    github_shaped_oauth2(c, &s, "acme", &format!("{gh}/api/v3/user"), claims, (&id, &secret));
     let (tokens, sub) = b_flow(c, &s, "acme");
     let u = user(c, &s, &sub);
     assert!(u["email"].is_null(), "no mapping for email_verified: never trusted, kept on the identity only");
@@ -816,19 +824,7 @@ fn upstream_redirects_are_not_followed(c: &Client) {
     let gh = format!("{}/github", up().social);
     let (id, secret) = script(json!({"login": "bounced", "id": 4040}), json!({}));
     let bounce = format!("{}/_test/redirect?to={}", up().social, crate::oidc::enc(&format!("{gh}/api/v3/user")));
-    add_idp(
-        c,
-        &s.app_id,
-        json!({
-            "type": "oauth2", "slug": "bounce", "display_name": "Bounce",
-            "authorization_endpoint": format!("{gh}/login/oauth/authorize"),
-            "token_endpoint": format!("{gh}/login/oauth/access_token"),
-            "userinfo_endpoint": bounce,
-            "token_endpoint_auth_method": "client_secret_post",
-            "claims": {"subject": "id", "name": "login"},
-            "client_id": id, "client_secret": secret,
-        }),
-    );
+    github_shaped_oauth2(c, &s, "bounce", &bounce, json!({"subject": "id", "name": "login"}), (&id, &secret));
     let before = users(c, &s).len();
     let mut b = Browser::new();
     let st = start(c, &s, &mut b);

@@ -89,22 +89,22 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
 const NEEDS: Challenge = Challenge { scope: Some(ACCOUNT), max_age: None };
 
 async fn authenticate(req: &mut Request, op: &Op<'_>) -> Result<std::result::Result<Caller, Response>> {
-    let need = NEEDS;
+    let need = &NEEDS;
     let token = match bearer_token(req).await? {
         Ok(Some(t)) => t,
-        Ok(None) => return Ok(Err(bearer_error(op, None, &need)?)),
-        Err(e) => return Ok(Err(bearer_error(op, Some(&e), &need)?)),
+        Ok(None) => return Ok(Err(bearer_error(op, None, need)?)),
+        Err(e) => return Ok(Err(bearer_error(op, Some(&e), need)?)),
     };
     let claims = match access::verify(op, &token).await? {
         Ok(c) => c,
-        Err(e) => return Ok(Err(bearer_error(op, Some(&e), &need)?)),
+        Err(e) => return Ok(Err(bearer_error(op, Some(&e), need)?)),
     };
     let client = clients::find(op, &claims.client_id).await?;
     if let Err(e) = check_account_token(&claims, client.as_ref(), &op.issuer) {
-        return Ok(Err(bearer_error(op, Some(&e), &need)?));
+        return Ok(Err(bearer_error(op, Some(&e), need)?));
     }
     let Some(user) = super::users::user(op, &claims.sub).await?.filter(|u| !u.disabled) else {
-        return Ok(Err(bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())), &need)?));
+        return Ok(Err(bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())), need)?));
     };
     Ok(Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time }))
 }

@@ -10,9 +10,8 @@ use super::{clients, form, limits, see_other, store, verification, Op};
 use aero2_core::application::EmailVerification;
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
-use aero2_core::ids::{new_id, IdKind};
 use aero2_core::signup::{Flow, Refusal, SignupMode};
-use crate::{db, directory, pages, password, rng};
+use crate::{db, directory, pages, password};
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
@@ -195,23 +194,12 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
         verification::send_signup_link(op, &pending).await?;
         return verification::check_email(&pending.email);
     }
-    let user = directory::User {
-        id: new_id(IdKind::User, rng::bytes()?),
-        app_id: op.app.id.clone(),
-        email: Some(new.email.clone()),
-        email_verified: false,
-        name: new.name,
-        picture: None,
-        password_hash: Some(password_hash),
-        disabled: false,
-        created_at: op.now.0,
-        updated_at: op.now.0,
-    };
-    if !db::unless_taken(directory::insert_user(&db, &user).await)? {
+    let account = directory::PasswordAccount { email: &new.email, email_verified: false, name: new.name.as_deref(), password_hash: &password_hash };
+    let Some(user) = directory::insert_password_user(&db, &op.app.id, &account, op.now).await? else {
         // Taken between the lookup and now: the same answer as above.
         verification::tell_owner(op, &new.email, "create an account").await?;
         return verification::check_email(&new.email);
-    }
+    };
     if flow == (Flow::AtOnce { verify: true }) {
         verification::send_link(req, op, &user).await?;
     }

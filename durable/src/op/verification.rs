@@ -13,10 +13,9 @@ use super::interaction::with_csrf;
 use super::{form, limits, query, session, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::Mail;
-use crate::{db, pages, rng};
+use crate::{db, pages};
 use aero2_core::application::EmailVerification;
 use aero2_core::encoding::sha256_hex;
-use aero2_core::ids::{new_id, IdKind};
 use aero2_core::rate_limit::{Class, Verdict};
 use serde::{Deserialize, Serialize};
 use worker::{Method, Request, Response, Result};
@@ -205,19 +204,8 @@ async fn finish_signup(op: &Op<'_>, payload: &str) -> Result<Response> {
         return pages::error_page("Link expired", EXPIRED, 400);
     };
     let db = db::database(op.env)?;
-    let user = User {
-        id: new_id(IdKind::User, rng::bytes()?),
-        app_id: op.app.id.clone(),
-        email: Some(p.email.clone()),
-        email_verified: true,
-        name: p.name,
-        picture: None,
-        password_hash: Some(p.password_hash),
-        disabled: false,
-        created_at: op.now.0,
-        updated_at: op.now.0,
-    };
-    if !crate::db::unless_taken(directory::insert_user(&db, &user).await)? {
+    let account = directory::PasswordAccount { email: &p.email, email_verified: true, name: p.name.as_deref(), password_hash: &p.password_hash };
+    if directory::insert_password_user(&db, &op.app.id, &account, op.now).await?.is_none() {
         return pages::error_page("Address in use", "An account already uses this address. Sign in, or reset its password.", 409);
     }
     if p.invited {
