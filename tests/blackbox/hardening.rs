@@ -21,6 +21,7 @@ pub fn tests() -> Vec<Test> {
         ("request_bodies_are_cut_off_at_the_limit_while_streaming", request_bodies_are_cut_off_at_the_limit_while_streaming),
         ("a_lost_refresh_answer_does_not_sign_the_user_out", a_lost_refresh_answer_does_not_sign_the_user_out),
         ("concurrent_refreshes_leave_exactly_one_live_successor", concurrent_refreshes_leave_exactly_one_live_successor),
+        ("a_failure_while_signing_changes_nothing", a_failure_while_signing_changes_nothing),
         ("the_authorization_endpoint_is_rate_limited", the_authorization_endpoint_is_rate_limited),
         ("a_public_deployment_refuses_what_is_only_safe_locally", a_public_deployment_refuses_what_is_only_safe_locally),
         ("the_outbox_keeps_mail_for_a_limited_time", the_outbox_keeps_mail_for_a_limited_time),
@@ -215,6 +216,40 @@ fn concurrent_refreshes_leave_exactly_one_live_successor(c: &Client) {
     for r in ok {
         refresh(c, &strict, r.json()["refresh_token"].as_str().unwrap()).assert_error(400, "invalid_grant");
     }
+}
+
+/// On a server of its own, restarted with the wrong key-encryption key:
+/// the signer cannot open its sealed keys, so signing fails. A code and a
+/// refresh token presented then must still work once signing works again
+/// (nothing was marked used), not be taken for reuse.
+fn a_failure_while_signing_changes_nothing(_shared: &Client) {
+    let mut server = Server::start(&scratch_dir("signing-failure"));
+    let c = server.client();
+    let s = provision(&c, true);
+    let client = (s.client_id.as_str(), s.client_secret.as_str());
+    let t = tokens(&c, &s, &mut Browser::new(), client, "openid offline_access");
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+    let mut b = Browser::new();
+    let mut code_for = |c: &Client| {
+        let back = crate::oidc::sign_in(c, &mut b, &s.slug, &crate::security::authorize_url(c, &s, &s.client_id, "openid"), &s.email, crate::oidc::PASSWORD);
+        aero2_tests::browser::query_param(&back, "code").expect("code")
+    };
+    let code = code_for(&c);
+    let exchange = |c: &Client, code: &str| {
+        token_request(c, &s, client.0, client.1, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", crate::oidc::REDIRECT), ("code_verifier", crate::security::VERIFIER)])
+    };
+
+    server.restart_with(&[("AERO2_KEY_ENCRYPTION_KEY", "d3Jvbmcta2V5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=")]);
+    let c = server.client();
+    assert_eq!(refresh(&c, &s, &rt).status, 500, "signing fails");
+    assert_eq!(exchange(&c, &code).status, 500);
+
+    server.restart_with(&[]);
+    let c = server.client();
+    let r = refresh(&c, &s, &rt);
+    r.assert_status(200);
+    refresh(&c, &s, r.json()["refresh_token"].as_str().unwrap()).assert_status(200);
+    exchange(&c, &code).assert_status(200);
 }
 
 fn the_authorization_endpoint_is_rate_limited(c: &Client) {

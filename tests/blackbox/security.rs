@@ -314,6 +314,15 @@ fn restricted_sign_up_creates_nothing_until_the_address_is_proven(c: &Client) {
     confirm(c, &s.slug, &link).assert_status(200);
     assert_eq!(user_count(c, &s), 2);
     assert!(c.api("GET", &invitations, OPERATOR, None).json()["invitations"][0]["accepted_at"].is_i64());
+    // The policy is checked again when the link is used: an invitation
+    // withdrawn meanwhile admits nobody.
+    let withdrawn = format!("{}@example.com", unique("withdrawn"));
+    c.api("POST", &invitations, OPERATOR, Some(&json!({"email": withdrawn}))).assert_status(201);
+    sign_up_with(c, &s, &withdrawn, "a long enough password").assert_status(200);
+    let link = link_in(c.mail_to(&s.app_id, &withdrawn, "email_verification", 1)[0]["body"].as_str().unwrap(), "/verify?token=").unwrap();
+    assert_eq!(c.api("DELETE", &format!("{invitations}/{withdrawn}"), OPERATOR, None).status, 204);
+    assert_eq!(confirm(c, &s.slug, &link).status, 403);
+    assert_eq!(user_count(c, &s), 2);
 }
 
 /// A JWT that looks like one of ours but names a key nobody has.

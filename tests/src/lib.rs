@@ -115,7 +115,12 @@ impl Server {
             .arg(state_dir)
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .args(["--var", &format!("AERO2_BOOTSTRAP_SECRET:{OPERATOR}")])
-            .args(["--var", &format!("AERO2_KEY_ENCRYPTION_KEY:{KEY_ENCRYPTION_KEY}")])
+            .args(
+                (!vars.iter().any(|(k, _)| k == "AERO2_KEY_ENCRYPTION_KEY"))
+                    .then(|| ["--var".to_owned(), format!("AERO2_KEY_ENCRYPTION_KEY:{KEY_ENCRYPTION_KEY}")])
+                    .into_iter()
+                    .flatten(),
+            )
             .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
@@ -169,6 +174,12 @@ impl Server {
         self.stop();
         let (dir, port, log, vars) = (self.state_dir.clone(), self.port, self.log.clone(), self.vars.clone());
         *self = Self::spawn(&dir, port, log, vars);
+    }
+
+    /// Like [`Server::restart`], with these Worker variables instead.
+    pub fn restart_with(&mut self, vars: &[(&str, &str)]) {
+        self.vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.restart();
     }
 
     pub fn stop(&mut self) {

@@ -169,7 +169,7 @@ async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Result
         return Ok(Answer::Error(ApiError::Forbidden("too many address changes; try again later")));
     }
     if directory::user_by_email(&db::database(op.env)?, &op.app.id, &change.email).await?.is_some() {
-        verification::tell_owner(op, &change.email, "move another account to this address").await?;
+        verification::tell_owner(req, op, &change.email, "move another account to this address").await?;
     } else {
         let pending = verification::EmailChange {
             user_id: caller.user.id.clone(),

@@ -186,18 +186,18 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     }
     let password_hash = password::hash_password(new.password.secret()).await?;
     if directory::user_by_email(&db, &op.app.id, &new.email).await?.is_some() {
-        verification::tell_owner(op, &new.email, "create an account").await?;
+        verification::tell_owner(req, op, &new.email, "create an account").await?;
         return verification::check_email(&new.email);
     }
     if flow == Flow::ProveFirst {
-        let pending = verification::PendingSignup { email: new.email.clone(), name: new.name, password_hash, invited };
-        verification::send_signup_link(op, &pending).await?;
+        let pending = verification::PendingSignup { email: new.email.clone(), name: new.name, password_hash };
+        verification::send_signup_link(req, op, &pending).await?;
         return verification::check_email(&pending.email);
     }
     let account = directory::PasswordAccount { email: &new.email, email_verified: false, name: new.name.as_deref(), password_hash: &password_hash };
     let Some(user) = directory::insert_password_user(&db, &op.app.id, &account, op.now).await? else {
         // Taken between the lookup and now: the same answer as above.
-        verification::tell_owner(op, &new.email, "create an account").await?;
+        verification::tell_owner(req, op, &new.email, "create an account").await?;
         return verification::check_email(&new.email);
     };
     if flow == (Flow::AtOnce { verify: true }) {

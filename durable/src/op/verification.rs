@@ -17,6 +17,7 @@ use crate::{db, pages};
 use aero2_core::application::EmailVerification;
 use aero2_core::encoding::sha256_hex;
 use aero2_core::rate_limit::{Class, Verdict};
+use aero2_core::signup::SignupMode;
 use serde::{Deserialize, Serialize};
 use worker::{Method, Request, Response, Result};
 
@@ -40,8 +41,6 @@ pub struct PendingSignup {
     pub email: String,
     pub name: Option<String>,
     pub password_hash: String,
-    /// The operator invited the address (invite-only sign-up).
-    pub invited: bool,
 }
 
 /// A requested change of address, applied when the new address's link is
@@ -67,14 +66,24 @@ async fn mail_link(op: &Op<'_>, kind: &str, payload: &impl Serialize, recipient:
     super::send_mail(op, &mail).await
 }
 
+/// Whether mail to `address` from a request by `ip` is over the limits
+/// (per address and per IP). Over them, the mail is silently not sent and
+/// the page stays the same: nobody learns anything, and nobody can use us
+/// to flood an inbox.
+fn mail_limited(op: &Op<'_>, ip: Option<&str>, address: &str) -> Result<bool> {
+    for (class, subject) in [(Class::MailPerIp, ip), (Class::MailPerIdentifier, Some(address))] {
+        if matches!(limits::hit(op, class, subject)?, Verdict::Limited { .. }) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Mails `user` a confirmation link, unless this address had too many lately.
 pub async fn send_link(req: &Request, op: &Op<'_>, user: &User) -> Result<()> {
     let Some(email) = user.email.clone() else { return Ok(()) };
-    let ip = limits::client_ip(req)?;
-    for (class, subject) in [(Class::MailPerIp, ip.as_deref()), (Class::MailPerIdentifier, Some(email.as_str()))] {
-        if matches!(limits::hit(op, class, subject)?, Verdict::Limited { .. }) {
-            return Ok(());
-        }
+    if mail_limited(op, limits::client_ip(req)?.as_deref(), &email)? {
+        return Ok(());
     }
     let grant = VerifyGrant { user_id: user.id.clone(), email: email.clone() };
     let app = op.app.name.clone();
@@ -84,8 +93,11 @@ pub async fn send_link(req: &Request, op: &Op<'_>, user: &User) -> Result<()> {
     .await
 }
 
-/// Mails the link that finishes a sign-up.
-pub async fn send_signup_link(op: &Op<'_>, pending: &PendingSignup) -> Result<()> {
+/// Mails the link that finishes a sign-up (within the mail limits).
+pub async fn send_signup_link(req: &Request, op: &Op<'_>, pending: &PendingSignup) -> Result<()> {
+    if mail_limited(op, limits::client_ip(req)?.as_deref(), &pending.email)? {
+        return Ok(());
+    }
     let app = op.app.name.clone();
     mail_link(op, SIGNUP, pending, &pending.email, format!("Confirm your email for {app}"), |link| {
         format!(
@@ -111,8 +123,8 @@ pub async fn send_change_link(op: &Op<'_>, change: &EmailChange) -> Result<()> {
 /// Tells the owner of `email` that someone tried to use it (a sign-up, or
 /// another account's change of address): the mail an attacker would have
 /// learned from "this address is taken", sent where only its owner reads it.
-pub async fn tell_owner(op: &Op<'_>, email: &str, attempted: &str) -> Result<()> {
-    if super::mail_unavailable(op).is_some() {
+pub async fn tell_owner(req: &Request, op: &Op<'_>, email: &str, attempted: &str) -> Result<()> {
+    if super::mail_unavailable(op).is_some() || mail_limited(op, limits::client_ip(req)?.as_deref(), email)? {
         return Ok(());
     }
     let app = &op.app.name;
@@ -204,11 +216,18 @@ async fn finish_signup(op: &Op<'_>, payload: &str) -> Result<Response> {
         return pages::error_page("Link expired", EXPIRED, 400);
     };
     let db = db::database(op.env)?;
+    // The policy may have changed since (an invitation withdrawn, a domain
+    // dropped): it is checked again now.
+    let policy = op.app.settings.signup.clone().unwrap_or_default();
+    let invited = policy.mode == SignupMode::InviteOnly && directory::invitation(&db, &op.app.id, &p.email).await?.is_some();
+    if let Err(refusal) = policy.check(&p.email, invited) {
+        return pages::error_page("Sign-up closed", refusal.message(), 403);
+    }
     let account = directory::PasswordAccount { email: &p.email, email_verified: true, name: p.name.as_deref(), password_hash: &p.password_hash };
     if directory::insert_password_user(&db, &op.app.id, &account, op.now).await?.is_none() {
         return pages::error_page("Address in use", "An account already uses this address. Sign in, or reset its password.", 409);
     }
-    if p.invited {
+    if invited {
         directory::accept_invitation(&db, &op.app.id, &p.email, op.now).await?;
     }
     pages::notice_page("Account created", &format!("Your account for {} is ready. Go back to {} and sign in.", p.email, op.app.name))
