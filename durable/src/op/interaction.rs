@@ -6,7 +6,7 @@
 
 use super::authorize::{self, pending};
 use super::session;
-use super::{clients, form, limits, see_other, store, verification, Op};
+use super::{clients, form, limits, see_other, store, verification, with_csrf, Op};
 use aero2_core::application::EmailVerification;
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
@@ -72,14 +72,6 @@ fn may_redirect_to_client(page: Result<Response>, request: &AuthorizationRequest
 fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, AuthorizationRequest)>> {
     let Some(id) = params.get("request").ok().flatten() else { return Ok(None) };
     Ok(pending(op, id)?.map(|r| (id.to_owned(), r)))
-}
-
-/// Renders a form with a fresh CSRF token and sets its cookie.
-pub(super) fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> Result<Response> {
-    let csrf = pages::new_csrf_token()?;
-    let mut resp = render(&csrf)?;
-    resp.headers_mut().append("set-cookie", &pages::csrf_cookie(&csrf, op.secure_cookies))?;
-    Ok(resp)
 }
 
 /// In order, all before any await: the per-IP and per-identifier rate

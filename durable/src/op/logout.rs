@@ -10,7 +10,7 @@
 //! that form. Ending the session revokes the grants issued through it,
 //! with their refresh and access tokens.
 
-use super::interaction::with_csrf;
+use super::with_csrf;
 use super::session;
 use super::{clients, form, query, signer, store, Op};
 use crate::pages;

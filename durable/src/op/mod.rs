@@ -153,6 +153,14 @@ pub fn query(req: &Request) -> Result<std::result::Result<Params, OAuthError>> {
     Ok(Params::parse(url.query().unwrap_or_default().as_bytes()))
 }
 
+/// Renders a form with a fresh CSRF token and sets its cookie.
+pub fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> Result<Response> {
+    let csrf = crate::pages::new_csrf_token()?;
+    let mut resp = render(&csrf)?;
+    resp.headers_mut().append("set-cookie", &crate::pages::csrf_cookie(&csrf, op.secure_cookies))?;
+    Ok(resp)
+}
+
 /// A 303 to `location` (RFC 9110 §15.4.4: the browser follows with GET).
 pub fn see_other(location: &str) -> Result<Response> {
     let headers = Headers::new();

@@ -15,7 +15,7 @@
 //! and unlinks identity providers that never proved an address (an account
 //! pre-claimed through a provider loses its way in).
 
-use super::interaction::with_csrf;
+use super::with_csrf;
 use super::{form, limits, query, session, store, Op};
 use crate::mailer::Mail;
 use crate::{db, directory, idps, pages, password};

@@ -9,7 +9,7 @@
 //! sign in: the attempt sends a fresh link instead (rate-limited per
 //! address), which is how a lost link is re-sent.
 
-use super::interaction::with_csrf;
+use super::with_csrf;
 use super::{form, limits, query, session, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::Mail;
