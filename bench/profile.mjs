@@ -85,7 +85,7 @@ try {
     return JSON.parse(res.body);
   };
   const high = { max: 1000000, window_seconds: 60 };
-  const rate_limits = Object.fromEntries(["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip"].map((k) => [k, high]));
+  const rate_limits = Object.fromEntries(["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip", "authorize_per_ip"].map((k) => [k, high]));
   const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark", settings: { rate_limits } });
   const client = await api("POST", `/applications/${created.id}/clients`, {
     name: "bench",

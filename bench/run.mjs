@@ -219,7 +219,7 @@ async function setupAero2(info) {
   // (the defaults would refuse it within seconds; the check still runs).
   const high = { max: 1000000, window_seconds: 60 };
   const rate_limits = Object.fromEntries(
-    ["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip"].map((k) => [k, high]),
+    ["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip", "authorize_per_ip"].map((k) => [k, high]),
   );
   const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark", settings: { rate_limits } });
   s.appId = created.id;

@@ -31,7 +31,7 @@ pub async fn exchange(
 ) -> Result<std::result::Result<Value, OAuthError>> {
     let token_hash = sha256_hex(refresh_token.as_bytes());
     let grant = match rotatable(op, client, &token_hash)? {
-        Ok(g) => g,
+        Ok((g, _)) => g,
         Err(e) => return Ok(Err(e)),
     };
     let Ok(granted) = Scope::parse(&grant.scope) else {
@@ -52,20 +52,22 @@ pub async fn exchange(
     let issue = tokens::UserIssue { client, user: &user, scope: &narrowed, grant: &grant, refresh: true };
     let minted = tokens::mint_for_user(op, &issue).await?;
     // Awaits above let other requests run: decide again, then store.
-    if let Err(e) = rotatable(op, client, &token_hash)? {
-        return Ok(Err(e));
-    }
+    let row = match rotatable(op, client, &token_hash)? {
+        Ok((_, row)) => row,
+        Err(e) => return Ok(Err(e)),
+    };
     let Some(next) = minted.refresh() else {
         return Err(worker::Error::RustError("a refresh grant minted no refresh token".into()));
     };
-    store::rotate_refresh(&op.sql, &token_hash, &next, op.now)?;
+    store::rotate_refresh(&op.sql, (&token_hash, &row), &next, op.now)?;
     minted.bind(op)?;
     Ok(Ok(minted.body))
 }
 
-/// The grant `token_hash` may rotate under now, or why not. Reuse revokes
-/// the family here. Synchronous: what it reads is what the caller writes.
-fn rotatable(op: &Op<'_>, client: &Client, token_hash: &str) -> Result<std::result::Result<store::Grant, OAuthError>> {
+/// The grant `token_hash` may rotate under now (and the token's row), or
+/// why not. Reuse revokes the family here. Synchronous: what it reads is
+/// what the caller writes.
+fn rotatable(op: &Op<'_>, client: &Client, token_hash: &str) -> Result<std::result::Result<(store::Grant, store::RefreshRow), OAuthError>> {
     let Some(row) = store::refresh(&op.sql, token_hash)? else {
         return invalid("refresh token is invalid");
     };
@@ -86,5 +88,5 @@ fn rotatable(op: &Op<'_>, client: &Client, token_hash: &str) -> Result<std::resu
     if grant.revoked_at.is_some() || grant.expires_at <= op.now.0 {
         return invalid("refresh token is revoked or expired");
     }
-    Ok(Ok(grant))
+    Ok(Ok((grant, row)))
 }

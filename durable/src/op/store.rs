@@ -403,17 +403,18 @@ pub fn presented_refresh(sql: &SqlStorage, row: &RefreshRow) -> Result<aero2_cor
     })
 }
 
-/// Rotates `token_hash` to the new token `next` (stored here): its first
+/// Rotates `presented` to the new token `next` (stored here): its first
 /// rotation, or a retry's, which replaces the unused earlier successor and
 /// revokes the access token issued with it. Callers decide and apply with
 /// no await in between.
-pub fn rotate_refresh(sql: &SqlStorage, token_hash: &str, next: &NewRefresh<'_>, now: UnixMillis) -> Result<()> {
-    if let Some(old) = refresh(sql, token_hash)?.and_then(|r| r.successor) {
+pub fn rotate_refresh(sql: &SqlStorage, presented: (&str, &RefreshRow), next: &NewRefresh<'_>, now: UnixMillis) -> Result<()> {
+    let (token_hash, row) = presented;
+    if let Some(old) = row.successor.as_deref() {
         #[derive(Deserialize)]
         struct Issued {
             access_jti: Option<String>,
         }
-        let issued: Option<Issued> = first(sql, "SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.as_str().into()])?;
+        let issued: Option<Issued> = first(sql, "SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.into()])?;
         if let Some(jti) = issued.and_then(|i| i.access_jti) {
             let expires = now.plus_secs(aero2_core::oauth::lifetimes::ACCESS_TOKEN_TTL_SECS);
             revoke_access_token(sql, &jti, expires)?;
