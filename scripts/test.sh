@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: lints, the core's purity check,
-# the hosted-page templates in headless Chromium, native unit tests, and the
+# the module graph's acyclicity, the hosted-page templates in headless
+# Chromium, native unit tests, and the
 # black-box HTTP tests against the built Worker on workerd (wrangler dev,
 # local D1 and Durable Objects), which include a real-browser sign-in.
 set -euo pipefail
@@ -12,6 +13,9 @@ cd "$AERO2_ROOT"
 echo "== core purity: aero2-core must not depend on worker, js-sys, wasm-bindgen or web-sys"
 impure=$(cargo tree -p aero2-core -e normal --prefix none | awk '{print $1}' | grep -xE 'worker|worker-sys|js-sys|wasm-bindgen|web-sys' || true)
 if [ -n "$impure" ]; then echo "aero2-core depends on: $impure" >&2; exit 1; fi
+
+echo "== module graph: no import cycles between modules"
+node "$AERO2_ROOT/scripts/module-cycles.mjs" durable/src src/worker/src src/core/src
 
 echo "== clippy (warnings are errors)"
 cargo clippy -p aero2-core -p aero2-tests --all-targets -- -D warnings

@@ -203,7 +203,7 @@ fn static_entries(env: &Env) -> Option<Vec<(String, aero2_core::rp::config::NewI
 
 /// The static providers of one application. Their endpoints must be known
 /// without fetching (github, oauth2, or an OIDC provider whose discovery
-/// `crate::op::rp` resolves on first use); the id is derived from the slug.
+/// the Relying Party resolves on first use); the id is derived from the slug.
 fn static_for(env: &Env, app_id: &str, app_slug: &str) -> Vec<Idp> {
     static_entries(env)
         .unwrap_or_default()
@@ -212,7 +212,7 @@ fn static_for(env: &Env, app_id: &str, app_slug: &str) -> Vec<Idp> {
         .map(|(_, new)| {
             let endpoints = match &new.source {
                 Resolution::Known(e) => e.clone(),
-                Resolution::Discover { issuer, auth } => crate::op::rp::undiscovered(issuer, *auth),
+                Resolution::Discover { issuer, auth } => Endpoints::undiscovered(issuer, *auth),
             };
             let id = format!("idp_static_{}", new.slug);
             new.into_idp(id, app_id.to_owned(), endpoints, IdpSource::Static, 0).0

@@ -22,6 +22,7 @@ pub mod respond;
 pub mod rng;
 mod schema;
 pub mod tenant_app;
+pub mod tenant_command;
 pub mod upstream;
 pub mod webcrypto;
 

@@ -17,16 +17,17 @@
 
 use crate::forward::{self, CUSTOM_DOMAIN_HEADER, INTERNAL_HEADER, TOMBSTONE_HEADER};
 use crate::schema::{self, SchemaGuard};
+use crate::tenant_command::Command;
 use crate::{management, now, op, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::oauth::client::Client;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorageValue, State,
+    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue, State,
 };
 
 /// Storage schema, one entry per version. Later versions append; never edit
@@ -52,25 +53,6 @@ const MIGRATIONS: &[&[&str]] = &[&[
 ], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4];
 
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
-const OP_TOMBSTONE: &str = "tombstone";
-const OP_SYNC_DOMAINS: &str = "sync-domains";
-const OP_CLIENTS_CHANGED: &str = "clients-changed";
-const OP_KEYS_CHANGED: &str = "keys-changed";
-const OP_USERS_CHANGED: &str = "users-changed";
-const OP_UNLOCK: &str = "unlock";
-const OP_USER_DISABLED: &str = "user-disabled";
-const OP_IDPS_CHANGED: &str = "idps-changed";
-
-#[derive(Serialize, Deserialize)]
-struct UserRef {
-    user_id: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Unlock {
-    identifier: String,
-}
-
 #[durable_object]
 pub struct TenantApp {
     state: State,
@@ -98,11 +80,6 @@ enum Identity {
     Unbound,
     Live(String),
     Deleted,
-}
-
-#[derive(Serialize, Deserialize)]
-struct DomainList {
-    verified: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,38 +119,8 @@ impl TenantApp {
     /// Decode, load, dispatch.
     async fn handle(&self, mut req: Request) -> Result<Response> {
         let sql = self.sql()?;
-        match req.headers().get(INTERNAL_HEADER)?.as_deref() {
-            Some(OP_TOMBSTONE) => return self.tombstone().await,
-            Some(OP_SYNC_DOMAINS) => return self.sync_domains(forward::internal_json(&mut req).await?),
-            Some(OP_CLIENTS_CHANGED) => {
-                self.clients.borrow_mut().clear();
-                return respond::no_content();
-            }
-            Some(OP_UNLOCK) => {
-                let body: Unlock = forward::internal_json(&mut req).await?;
-                op::store::delete_lockout(&sql, &body.identifier)?;
-                return respond::no_content();
-            }
-            Some(OP_USER_DISABLED) => {
-                let body: UserRef = forward::internal_json(&mut req).await?;
-                op::store::revoke_user_grants(&sql, &body.user_id, now())?;
-                op::store::delete_user_sessions(&sql, &body.user_id)?;
-                self.users.borrow_mut().clear();
-                return respond::no_content();
-            }
-            Some(OP_IDPS_CHANGED) => {
-                self.upstream.borrow_mut().forget_idps();
-                return respond::no_content();
-            }
-            Some(OP_USERS_CHANGED) => {
-                self.users.borrow_mut().clear();
-                return respond::no_content();
-            }
-            Some(OP_KEYS_CHANGED) => {
-                *self.keys.borrow_mut() = op::signer::KeyCache::default();
-                return respond::no_content();
-            }
-            _ => {}
+        if req.headers().has(INTERNAL_HEADER)? {
+            return self.command(forward::internal_json(&mut req).await?).await;
         }
         if self.identity(&sql)? == Identity::Deleted {
             return gone();
@@ -296,6 +243,26 @@ impl TenantApp {
         )
     }
 
+    /// A command of the management API (`tenant_command`).
+    async fn command(&self, command: Command) -> Result<Response> {
+        let sql = self.sql()?;
+        match command {
+            Command::Tombstone => return self.tombstone().await,
+            Command::SyncDomains { verified } => self.sync_domains(verified)?,
+            Command::ClientsChanged => self.clients.borrow_mut().clear(),
+            Command::KeysChanged => *self.keys.borrow_mut() = op::signer::KeyCache::default(),
+            Command::UsersChanged => self.users.borrow_mut().clear(),
+            Command::IdpsChanged => self.upstream.borrow_mut().forget_idps(),
+            Command::Unlock { identifier } => op::store::delete_lockout(&sql, &identifier)?,
+            Command::UserDisabled { user_id } => {
+                op::store::revoke_user_grants(&sql, &user_id, now())?;
+                op::store::delete_user_sessions(&sql, &user_id)?;
+                self.users.borrow_mut().clear();
+            }
+        }
+        respond::no_content()
+    }
+
     /// Wipes this application's state and marks the object deleted.
     async fn tombstone(&self) -> Result<Response> {
         let storage = self.state.storage();
@@ -311,13 +278,13 @@ impl TenantApp {
         respond::no_content()
     }
 
-    fn sync_domains(&self, list: DomainList) -> Result<Response> {
+    fn sync_domains(&self, verified: Vec<String>) -> Result<()> {
         let sql = self.sql()?;
         sql.exec("DELETE FROM custom_domains", None)?;
-        for hostname in list.verified {
+        for hostname in verified {
             sql.exec("INSERT INTO custom_domains (hostname) VALUES (?1)", vec![hostname.into()])?;
         }
-        respond::no_content()
+        Ok(())
     }
 }
 
@@ -327,65 +294,4 @@ fn gone() -> Result<Response> {
     let mut resp = respond::error(&ApiError::UnknownApplication)?;
     resp.headers_mut().set(TOMBSTONE_HEADER, "1")?;
     Ok(resp)
-}
-
-async fn internal_call(env: &Env, app_id: &str, op: &str, body: Option<String>) -> Result<()> {
-    let headers = worker::Headers::new();
-    headers.set(INTERNAL_HEADER, op)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(body.map(Into::into));
-    let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
-    let resp = forward::tenant_stub(env, app_id)?.fetch_with_request(req).await?;
-    match resp.status_code() {
-        204 => Ok(()),
-        s => Err(worker::Error::RustError(format!("internal {op} answered {s}"))),
-    }
-}
-
-/// Asks an application's object to tombstone itself (after its D1 rows are
-/// gone). Called by the management API on delete.
-pub async fn tombstone_application(env: &Env, app_id: &str) -> Result<()> {
-    internal_call(env, app_id, OP_TOMBSTONE, None).await
-}
-
-/// Gives an application's object the current list of its verified domains.
-pub async fn sync_custom_domains(env: &Env, app_id: &str, verified: Vec<String>) -> Result<()> {
-    internal_call(env, app_id, OP_SYNC_DOMAINS, Some(serde_json::to_string(&DomainList { verified })?)).await
-}
-
-/// Tells an application's object that its OAuth clients changed in D1, so
-/// a deleted client or rotated secret is never served from its cache.
-pub async fn clients_changed(env: &Env, app_id: &str) -> Result<()> {
-    internal_call(env, app_id, OP_CLIENTS_CHANGED, None).await
-}
-
-/// Tells an application's object its signing keys changed (rotation), so
-/// its JWKS and verification keys are fetched afresh.
-pub async fn keys_changed(env: &Env, app_id: &str) -> Result<()> {
-    internal_call(env, app_id, OP_KEYS_CHANGED, None).await
-}
-
-/// Tells an application's object that users changed in D1 (disabled,
-/// edited), so no cached copy outlives the change.
-pub async fn users_changed(env: &Env, app_id: &str) -> Result<()> {
-    internal_call(env, app_id, OP_USERS_CHANGED, None).await
-}
-
-/// Tells an application's object its identity providers changed, so the
-/// sign-in page and callbacks never use a deleted or disabled one.
-pub async fn idps_changed(env: &Env, app_id: &str) -> Result<()> {
-    internal_call(env, app_id, OP_IDPS_CHANGED, None).await
-}
-
-/// Clears the sign-in lockout of `identifier` (the operator's unlock).
-pub async fn unlock_sign_in(env: &Env, app_id: &str, identifier: &str) -> Result<()> {
-    let body = serde_json::to_string(&Unlock { identifier: identifier.to_owned() })?;
-    internal_call(env, app_id, OP_UNLOCK, Some(body)).await
-}
-
-/// Ends everything a disabled user holds: sessions, grants, refresh tokens
-/// and the access tokens bound to those grants.
-pub async fn user_disabled(env: &Env, app_id: &str, user_id: &str) -> Result<()> {
-    let body = serde_json::to_string(&UserRef { user_id: user_id.to_owned() })?;
-    internal_call(env, app_id, OP_USER_DISABLED, Some(body)).await
 }

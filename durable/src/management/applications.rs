@@ -1,7 +1,8 @@
 //! `/applications` and `/applications/{id}`.
 
 use super::{body, signing_keys, Ctx, Outcome};
-use crate::{db, now, respond, rng, tenant_app};
+use crate::tenant_command::Command;
+use crate::{db, now, respond, rng};
 use aero2_core::application::{Application, ApplicationPatch, NewApplication};
 use aero2_core::error::ApiError;
 use aero2_core::ids::{new_id, IdKind};
@@ -68,7 +69,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application) -> Outcome {
         return Ok(Err(ApiError::Forbidden("the dashboard application cannot be deleted")));
     }
     db::delete_app(&ctx.db, &app.id).await?;
-    tenant_app::tombstone_application(ctx.env, &app.id).await?;
+    Command::Tombstone.send(ctx.env, &app.id).await?;
     signing_keys::forget(ctx.env, &app.id).await?;
     Ok(Ok(respond::no_content()?))
 }

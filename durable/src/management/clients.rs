@@ -4,7 +4,8 @@
 //! `TenantApp` to drop its cached copy.
 
 use super::{body, Ctx, Outcome};
-use crate::{directory, now, respond, rng, tenant_app};
+use crate::tenant_command::Command;
+use crate::{directory, now, respond, rng};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::oauth::client::{is_client_id, mint_client_secret, new_client_id, Client, ClientPatch, ClientType, NewClient};
@@ -30,7 +31,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let hash = minted.as_ref().map(|(_, hash)| hash.clone());
     let client = new.into_client(new_client_id(rng::bytes()?), app.id.clone(), hash, now());
     directory::insert_client(&ctx.db, &client).await?;
-    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, &app.id).await?;
     let mut shown = serde_json::to_value(&client)?;
     if let (Some(obj), Some((secret, _))) = (shown.as_object_mut(), &minted) {
         obj.insert("client_secret".into(), secret.secret().into());
@@ -63,7 +64,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &
         Err(e) => return Ok(Err(e)),
     };
     directory::update_client(&ctx.db, &updated).await?;
-    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::json(200, &updated)?))
 }
 
@@ -72,7 +73,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcom
         return Ok(Err(ApiError::NotFound));
     }
     directory::delete_client(&ctx.db, &app.id, client_id).await?;
-    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::no_content()?))
 }
 
@@ -87,6 +88,6 @@ pub async fn rotate_secret(ctx: &Ctx<'_>, app: &Application, client_id: &str) ->
     }
     let (secret, hash) = mint_client_secret(rng::bytes()?);
     directory::set_client_secret(&ctx.db, &app.id, client_id, &hash, now()).await?;
-    tenant_app::clients_changed(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::json(200, &json!({ "client_id": client.client_id, "client_secret": secret.secret() }))?))
 }

@@ -5,7 +5,8 @@
 //! Cloudflare for SaaS reports the custom hostname active (see README).
 
 use super::{body, Ctx, Outcome};
-use crate::{db, now, respond, tenant_app};
+use crate::tenant_command::Command;
+use crate::{db, now, respond};
 use aero2_core::application::{parse_new_domain, Application};
 use aero2_core::error::ApiError;
 use aero2_core::host::validate_hostname;
@@ -63,7 +64,7 @@ pub async fn remove(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
 /// stops serving at once rather than when front Worker caches expire.
 async fn sync(ctx: &Ctx<'_>, app: &Application) -> worker::Result<()> {
     let verified = db::list_domains(&ctx.db, &app.id).await?.into_iter().filter(|d| d.verified).map(|d| d.hostname);
-    tenant_app::sync_custom_domains(ctx.env, &app.id, verified.collect()).await
+    Command::SyncDomains { verified: verified.collect() }.send(ctx.env, &app.id).await
 }
 
 /// The canonical hostname if `host` is one of this application's domains.

@@ -8,7 +8,8 @@
 use super::{body, Ctx, Outcome};
 use crate::forward::PLATFORM_DOMAIN_VAR;
 use crate::upstream::{self, Upstream};
-use crate::{idps, now, respond, rng, tenant_app};
+use crate::tenant_command::Command;
+use crate::{idps, now, respond, rng};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::host::issuer_for;
@@ -72,7 +73,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     if !idps::insert(&ctx.db, ctx.env, &idp, &secret).await? {
         return Ok(Err(taken()));
     }
-    tenant_app::idps_changed(ctx.env, &app.id).await?;
+    Command::IdpsChanged.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::json(201, &shown(ctx, host.as_deref(), app, &idp)?)?))
 }
 
@@ -122,7 +123,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
         Err(e) => return Ok(Err(e)),
     };
     idps::update(&ctx.db, ctx.env, &updated, patch.client_secret.as_ref()).await?;
-    tenant_app::idps_changed(ctx.env, &app.id).await?;
+    Command::IdpsChanged.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::json(200, &shown(ctx, host.as_deref(), app, &updated)?)?))
 }
 
@@ -133,6 +134,6 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
         return Ok(Err(read_only()));
     }
     idps::delete(&ctx.db, &app.id, &idp.id).await?;
-    tenant_app::idps_changed(ctx.env, &app.id).await?;
+    Command::IdpsChanged.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::no_content()?))
 }

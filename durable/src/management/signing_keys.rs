@@ -11,6 +11,7 @@
 //! deletion.
 
 use super::{body, Ctx, Outcome};
+use crate::tenant_command::Command;
 use crate::{forward, respond};
 use aero2_core::application::Application;
 use aero2_core::json_body::reject_unknown;
@@ -31,7 +32,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     };
     let activate_after_ms = lead.saturating_mul(1000);
     let answer = forward::signer_ok(ctx.env, "/rotate", Some(&json!({ "app_id": app.id, "activate_after_ms": activate_after_ms }).to_string())).await?;
-    crate::tenant_app::keys_changed(ctx.env, &app.id).await?;
+    Command::KeysChanged.send(ctx.env, &app.id).await?;
     let jwks: Value = serde_json::from_str(&answer)?;
     Ok(Ok(respond::json(200, &jwks)?))
 }

@@ -1,6 +1,7 @@
 //! `/applications/{id}/users`: an application's user pool.
 
 use super::{body, Ctx, Outcome};
+use crate::tenant_command::Command;
 use crate::{directory, now, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
@@ -45,7 +46,7 @@ pub async fn unlock(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome 
         return Ok(Err(ApiError::NotFound));
     };
     if let Some(email) = &user.email {
-        crate::tenant_app::unlock_sign_in(ctx.env, &app.id, email).await?;
+        Command::Unlock { identifier: email.clone() }.send(ctx.env, &app.id).await?;
     }
     Ok(Ok(respond::no_content()?))
 }
@@ -73,9 +74,9 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
     user.updated_at = now().0;
     directory::update_user(&ctx.db, &user).await?;
     if user.disabled {
-        crate::tenant_app::user_disabled(ctx.env, &app.id, &user.id).await?;
+        Command::UserDisabled { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
     } else {
-        crate::tenant_app::users_changed(ctx.env, &app.id).await?;
+        Command::UsersChanged.send(ctx.env, &app.id).await?;
     }
     Ok(Ok(respond::json(200, &user)?))
 }

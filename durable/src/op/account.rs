@@ -240,7 +240,7 @@ fn sessions(op: &Op<'_>, caller: &Caller) -> Result<Value> {
 
 /// The user's linked identities, with the provider each belongs to.
 async fn identities(op: &Op<'_>, user: &User) -> Result<Value> {
-    let providers = super::rp::all(op).await?;
+    let providers = super::providers::all(op).await?;
     let list: Vec<Value> = crate::idps::identities_of(&db::database(op.env)?, &op.app.id, &user.id)
         .await?
         .into_iter()

@@ -6,8 +6,8 @@
 
 use super::authorize::{self, pending};
 use super::session;
+use super::signin::{self, login_form, signup_open, EXPIRED};
 use super::{clients, form, limits, see_other, store, verification, with_csrf, Op};
-use aero2_core::application::EmailVerification;
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::{Flow, Refusal, SignupMode};
@@ -18,7 +18,6 @@ use aero2_core::oauth::params::Params;
 use aero2_core::password::{normalize_email, NewUser};
 use worker::{Method, Request, Response, Result};
 
-const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
 
 pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     let path = req.path();
@@ -99,32 +98,12 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     };
     let ok = password::verify_password(given, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
     match user.filter(|u| ok && !u.disabled) {
-        Some(user) if verification::mode(op) == EmailVerification::Required && !user.email_verified => {
-            limits::sign_in_succeeded(op, &identifier)?;
-            verification::send_link(req, op, &user).await?;
-            verification::confirm_first(user.email.as_deref().unwrap_or_default())
-        }
         Some(user) => {
             limits::sign_in_succeeded(op, &identifier)?;
-            continue_signed_in(req, op, id, request, &user.id, &aero2_core::amr::password()).await
+            signin::finish(req, op, id, request, &user, &aero2_core::amr::password()).await
         }
         None => login_form(op, id, Some(email), Some("Invalid email or password."), 401).await,
     }
-}
-
-/// The sign-in page for pending request `id`, with the application's
-/// enabled identity providers offered next to the password form.
-pub(super) async fn login_form(op: &Op<'_>, id: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
-    let providers: Vec<(String, String)> = super::rp::enabled(op).await?.into_iter().map(|i| (i.slug, i.display_name)).collect();
-    with_csrf(op, |csrf| {
-        let form = pages::LoginForm { app_name: &op.app.name, request: id, csrf, email, error, signup_open: signup_open(op), providers: &providers };
-        pages::login_page(&form, status)
-    })
-}
-
-/// Whether the application lets people sign up on the hosted page at all.
-fn signup_open(op: &Op<'_>) -> bool {
-    op.app.settings.signup.as_ref().is_none_or(|p| p.mode != SignupMode::Disabled)
 }
 
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
@@ -195,18 +174,7 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     if flow == (Flow::AtOnce { verify: true }) {
         verification::send_link(req, op, &user).await?;
     }
-    continue_signed_in(req, op, id, request, &user.id, &aero2_core::amr::password()).await
-}
-
-/// A user just proved who they are (by `amr`): start their session and
-/// carry on.
-pub(super) async fn continue_signed_in(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user_id: &str, amr: &[String]) -> Result<Response> {
-    let Some(client) = clients::find(op, &request.client_id).await? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
-    };
-    let (current, cookie) = session::start(req, op, user_id, amr)?;
-    store::delete_pending(&op.sql, id)?;
-    authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
+    signin::finish(req, op, id, request, &user, &aero2_core::amr::password()).await
 }
 
 async fn consent_form(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest) -> Result<Response> {

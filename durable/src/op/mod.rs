@@ -4,13 +4,16 @@
 //! |---|---|
 //! | `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`, `/.well-known/jwks.json` | `discovery` |
 //! | `/oauth2/authorize` | `authorize` |
-//! | `/login`, `/signup`, `/consent`, `/ui/hosted.css` | `interaction` |
+//! | `/login`, `/signup`, `/consent`, `/ui/hosted.css` | `interaction` (every sign-in ends in `signin::finish`) |
 //! | `/oauth2/token` | `token` (grants in `grant_*`) |
 //! | `/oauth2/userinfo` | `userinfo` |
 //! | `/oauth2/revoke` | `revoke` |
 //! | `/oauth2/introspect` | `introspect` |
 //! | `/oauth2/logout` | `logout` |
-//! | `/rp/authorize/{idp}`, `/rp/callback/{idp}` | `rp` (upstream identity providers) |
+//! | `/rp/authorize/{idp}`, `/rp/callback/{idp}` | `rp` (upstream identity providers; their list in `providers`) |
+//! | `/forgot`, `/reset` | `recovery` |
+//! | `/verify` | `verification` |
+//! | `/account/…` | `account` |
 //!
 //! Rules live in `aero2_core::oauth` and `aero2_core::jose`; these files
 //! decode the request, call them, persist through `store`, and encode.
@@ -27,10 +30,12 @@ mod interaction;
 mod introspect;
 pub mod limits;
 mod logout;
+mod providers;
 mod recovery;
 mod revoke;
 pub mod rp;
 mod session;
+mod signin;
 pub mod signer;
 pub mod store;
 mod token;

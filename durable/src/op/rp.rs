@@ -14,12 +14,11 @@
 //! redirect URI. Nothing is created or linked on any failure.
 
 use super::authorize::pending;
-use super::{interaction, limits, query, see_other, store, Op};
+use super::{limits, providers, query, see_other, signin, store, Op};
 use crate::directory::{self, User};
 use crate::idps::{self, Identity};
 use crate::upstream::{self, Upstream};
 use crate::{db, pages, rng, webcrypto};
-use aero2_core::application::EmailVerification;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
@@ -29,7 +28,7 @@ use aero2_core::oauth::params::{append_query, encode_component, form_urlencode};
 use aero2_core::oauth::pkce::s256_challenge;
 use base64::Engine;
 use aero2_core::rp::callback::{authorization_response, Failure, PendingUpstream, STATE_TTL_MS};
-use aero2_core::rp::config::{Endpoints, Idp, IdpKind, UpstreamAuth, GOOGLE_ISSUER};
+use aero2_core::rp::config::{Idp, IdpKind, UpstreamAuth, GOOGLE_ISSUER};
 use aero2_core::rp::linking::{self, LocalAccount, Outcome, Situation};
 use aero2_core::rp::{discovery, profile};
 use aero2_core::rate_limit::{Class, Verdict};
@@ -43,22 +42,6 @@ pub const STATE_TTL_VAR: &str = "AERO2_RP_STATE_TTL_MS";
 const AUTHORIZE_PREFIX: &str = "/rp/authorize/";
 const CALLBACK_PREFIX: &str = "/rp/callback/";
 const EXPIRED: &str = "This sign-in has expired or was already used. Go back to the application and start again.";
-
-/// Endpoints of a static OIDC provider before its discovery document is
-/// fetched (on first use, then cached).
-#[must_use]
-pub fn undiscovered(issuer: &str, auth: Option<UpstreamAuth>) -> Endpoints {
-    Endpoints {
-        issuer: Some(issuer.to_owned()),
-        authorization_endpoint: String::new(),
-        token_endpoint: String::new(),
-        userinfo_endpoint: None,
-        jwks_uri: None,
-        emails_endpoint: None,
-        token_endpoint_auth_method: auth.unwrap_or(UpstreamAuth::ClientSecretBasic),
-        authorization_response_iss_parameter_supported: false,
-    }
-}
 
 /// Whether `path` is one of the routes above.
 #[must_use]
@@ -78,29 +61,14 @@ pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
     }
 }
 
-/// The application's enabled providers, for the sign-in page.
-pub async fn enabled(op: &Op<'_>) -> Result<Vec<Idp>> {
-    Ok(all(op).await?.into_iter().filter(|i| i.enabled).collect())
-}
-
-/// Every provider of the application (enabled or not), cached in the object.
-pub(super) async fn all(op: &Op<'_>) -> Result<Vec<Idp>> {
-    if let Some(list) = op.upstream.borrow().idps(op.now) {
-        return Ok(list);
-    }
-    let list = idps::list(&db::database(op.env)?, op.env, &op.app.id, &op.app.slug).await?;
-    op.upstream.borrow_mut().set_idps(list.clone(), op.now);
-    Ok(list)
-}
-
 async fn find(op: &Op<'_>, slug: &str) -> Result<Option<Idp>> {
-    Ok(all(op).await?.into_iter().find(|i| i.slug == slug))
+    Ok(providers::all(op).await?.into_iter().find(|i| i.slug == slug))
 }
 
 /// The provider with its endpoints known: a static OIDC provider fetches
 /// (and caches) its discovery document here.
 async fn resolved(op: &Op<'_>, idp: Idp) -> Result<std::result::Result<Idp, Failure>> {
-    if !idp.endpoints.authorization_endpoint.is_empty() {
+    if !idp.endpoints.is_undiscovered() {
         return Ok(Ok(idp));
     }
     let Some(issuer) = idp.endpoints.issuer.clone() else { return Ok(Err(Failure::UpstreamError)) };
@@ -493,14 +461,7 @@ async fn sign_in(
         }
         Outcome::Refused(r) => return refuse(op, stored, r).await,
     };
-    if super::verification::mode(op) == EmailVerification::Required && !user.email_verified {
-        if user.email.is_some() {
-            super::verification::send_link(req, op, &user).await?;
-            return super::verification::confirm_first(user.email.as_deref().unwrap_or_default());
-        }
-        return refuse(op, stored, linking::Refusal::NoVerifiedEmail).await;
-    }
-    interaction::continue_signed_in(req, op, &stored.request, request, &user.id, &p.amr).await
+    signin::finish(req, op, &stored.request, request, &user, &p.amr).await
 }
 
 /// Back to the sign-in page, which says why; the client's request is
@@ -510,5 +471,5 @@ async fn refuse(op: &Op<'_>, stored: &PendingUpstream, r: linking::Refusal) -> R
         linking::Refusal::EmailTaken => 409,
         _ => 403,
     };
-    interaction::login_form(op, &stored.request, None, Some(r.message()), status).await
+    signin::login_form(op, &stored.request, None, Some(r.message()), status).await
 }

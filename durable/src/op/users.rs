@@ -1,7 +1,7 @@
 //! The application's users as the OP reads them on hot paths (refresh,
 //! UserInfo, introspection): from D1, cached in the object for at most a
 //! minute. Whatever changes a user (disable, profile, password) calls
-//! `tenant_app::users_changed`, which drops the cache at once; the minute
+//! `tenant_command::Command::UsersChanged`, which drops the cache at once; the minute
 //! is only a backstop.
 
 use super::Op;

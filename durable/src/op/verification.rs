@@ -14,7 +14,6 @@ use super::{form, limits, query, session, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::Mail;
 use crate::{db, pages};
-use aero2_core::application::EmailVerification;
 use aero2_core::encoding::sha256_hex;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::SignupMode;
@@ -52,10 +51,6 @@ pub struct EmailChange {
     pub old_email: Option<String>,
     pub keep_grant: Option<String>,
     pub keep_sid: Option<String>,
-}
-
-pub fn mode(op: &Op<'_>) -> EmailVerification {
-    op.app.settings.email_verification.unwrap_or_default()
 }
 
 /// Mints a `kind` link for `payload` and mails it to `recipient`.

@@ -80,6 +80,19 @@ pub enum EmailVerification {
     Required,
 }
 
+/// What a sign-in does about the account's address, under the application's
+/// verification policy (the last step before a session starts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressGate {
+    /// Sign in.
+    Proceed,
+    /// Verification is required and the address is unconfirmed: mail a
+    /// link instead of signing in.
+    ConfirmFirst,
+    /// Verification is required and the account has no address at all.
+    NoAddress,
+}
+
 /// The configurable part of [`LockoutPolicy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockoutSettings {
@@ -109,6 +122,16 @@ impl ApplicationSettings {
                 base_lock_ms: i64::from(l.lock_seconds) * 1000,
                 max_lock_ms: d.max_lock_ms.max(i64::from(l.lock_seconds) * 1000),
             },
+        }
+    }
+
+    /// Whether an account with this address state may sign in now.
+    #[must_use]
+    pub fn address_gate(&self, has_email: bool, email_verified: bool) -> AddressGate {
+        match self.email_verification.unwrap_or_default() {
+            EmailVerification::Required if !has_email => AddressGate::NoAddress,
+            EmailVerification::Required if !email_verified => AddressGate::ConfirmFirst,
+            _ => AddressGate::Proceed,
         }
     }
 
@@ -401,6 +424,16 @@ mod tests {
             let e = ok(json!({"authorization_code_ttl_seconds": bad})).unwrap_err();
             assert_eq!(field_of(e), Some("settings.authorization_code_ttl_seconds"));
         }
+    }
+
+    #[test]
+    fn sign_in_waits_for_a_confirmed_address_only_when_required() {
+        let with = |v| ApplicationSettings { email_verification: Some(v), ..Default::default() };
+        assert_eq!(with(EmailVerification::Optional).address_gate(true, false), AddressGate::Proceed);
+        assert_eq!(with(EmailVerification::Off).address_gate(false, false), AddressGate::Proceed);
+        assert_eq!(with(EmailVerification::Required).address_gate(true, true), AddressGate::Proceed);
+        assert_eq!(with(EmailVerification::Required).address_gate(true, false), AddressGate::ConfirmFirst);
+        assert_eq!(with(EmailVerification::Required).address_gate(false, false), AddressGate::NoAddress);
     }
 
     #[test]

@@ -123,6 +123,30 @@ pub struct Endpoints {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
+impl Endpoints {
+    /// A static OIDC provider's endpoints before its discovery document is
+    /// fetched (on first use, then cached): only the issuer is known.
+    #[must_use]
+    pub fn undiscovered(issuer: &str, auth: Option<UpstreamAuth>) -> Self {
+        Endpoints {
+            issuer: Some(issuer.to_owned()),
+            authorization_endpoint: String::new(),
+            token_endpoint: String::new(),
+            userinfo_endpoint: None,
+            jwks_uri: None,
+            emails_endpoint: None,
+            token_endpoint_auth_method: auth.unwrap_or(UpstreamAuth::ClientSecretBasic),
+            authorization_response_iss_parameter_supported: false,
+        }
+    }
+
+    /// Whether the endpoints still have to be discovered.
+    #[must_use]
+    pub fn is_undiscovered(&self) -> bool {
+        self.authorization_endpoint.is_empty()
+    }
+}
+
 /// Where each profile field is in a plain OAuth2 provider's UserInfo JSON:
 /// a member name, or a dotted path into nested objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,58 @@
+//! Where every sign-in ends, whatever proved the user: a password, an
+//! upstream identity provider (and, later, the methods MFA and magic links
+//! add, each a caller of [`finish`], never a copy of it). And the sign-in
+//! page, which every way in falls back to with its reason.
+//!
+//! ```text
+//!  password ─┐
+//!  provider ─┼─► finish(user, amr) ─► address gate ─► session(amr) ─► resume the request
+//!  sign-up ──┘                         │ (verification required)
+//!                                      └─► mail a link / refuse: no address
+//! ```
+
+use super::authorize;
+use super::{clients, providers, session, store, verification, with_csrf, Op};
+use crate::directory::User;
+use crate::pages;
+use aero2_core::application::AddressGate;
+use aero2_core::oauth::authorize::AuthorizationRequest;
+use aero2_core::rp::linking::Refusal;
+use aero2_core::signup::SignupMode;
+use worker::{Request, Response, Result};
+
+pub const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
+
+/// `user` proved who they are by `amr`: apply the application's
+/// verification policy, start their session and resume the pending
+/// authorization request `id`.
+pub async fn finish(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user: &User, amr: &[String]) -> Result<Response> {
+    match op.app.settings.address_gate(user.email.is_some(), user.email_verified) {
+        AddressGate::Proceed => {}
+        AddressGate::ConfirmFirst => {
+            verification::send_link(req, op, user).await?;
+            return verification::confirm_first(user.email.as_deref().unwrap_or_default());
+        }
+        AddressGate::NoAddress => return login_form(op, id, None, Some(Refusal::NoVerifiedEmail.message()), 403).await,
+    }
+    let Some(client) = clients::find(op, &request.client_id).await? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let (current, cookie) = session::start(req, op, &user.id, amr)?;
+    store::delete_pending(&op.sql, id)?;
+    authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
+}
+
+/// The sign-in page for pending request `id`, with the application's
+/// enabled identity providers offered next to the password form.
+pub async fn login_form(op: &Op<'_>, id: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
+    let providers: Vec<(String, String)> = providers::enabled(op).await?.into_iter().map(|i| (i.slug, i.display_name)).collect();
+    with_csrf(op, |csrf| {
+        let form = pages::LoginForm { app_name: &op.app.name, request: id, csrf, email, error, signup_open: signup_open(op), providers: &providers };
+        pages::login_page(&form, status)
+    })
+}
+
+/// Whether the application lets people sign up on the hosted page at all.
+pub fn signup_open(op: &Op<'_>) -> bool {
+    op.app.settings.signup.as_ref().is_none_or(|p| p.mode != SignupMode::Disabled)
+}

@@ -1,0 +1,50 @@
+//! What the management API tells an application's `TenantApp` when D1
+//! changed under it, as one typed message: [`Command::send`] on the sending
+//! side, `TenantApp::command` (one `match`) on the receiving one. The
+//! request carries [`INTERNAL_HEADER`], which the front Worker strips from
+//! everything clients send, so only our own code can issue a command.
+
+use crate::forward::{self, INTERNAL_HEADER};
+use serde::{Deserialize, Serialize};
+use worker::{Env, Method, Request, RequestInit, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// The application was deleted (its D1 rows are gone): wipe its state
+    /// and answer `unknown_application` from now on.
+    Tombstone,
+    /// The application's verified custom domains are now these.
+    SyncDomains { verified: Vec<String> },
+    /// Its OAuth clients changed: a deleted client or a rotated secret is
+    /// never served from the cache.
+    ClientsChanged,
+    /// Its signing keys changed (rotation): keys are fetched afresh.
+    KeysChanged,
+    /// Users changed (edited, enabled): no cached copy outlives the change.
+    UsersChanged,
+    /// Its identity providers changed: the sign-in page and callbacks never
+    /// use a deleted or disabled one.
+    IdpsChanged,
+    /// The operator lifts the sign-in lockout of `identifier`.
+    Unlock { identifier: String },
+    /// The user was disabled: end their sessions, grants, refresh tokens
+    /// and the access tokens bound to those grants.
+    UserDisabled { user_id: String },
+}
+
+impl Command {
+    /// Sends the command to `app_id`'s object; it answers 204 when done.
+    pub async fn send(&self, env: &Env, app_id: &str) -> Result<()> {
+        let headers = worker::Headers::new();
+        headers.set(INTERNAL_HEADER, "command")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(self)?.into()));
+        let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
+        let resp = forward::tenant_stub(env, app_id)?.fetch_with_request(req).await?;
+        match resp.status_code() {
+            204 => Ok(()),
+            s => Err(worker::Error::RustError(format!("command {self:?} answered {s}"))),
+        }
+    }
+}
