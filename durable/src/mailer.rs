@@ -54,6 +54,11 @@ fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
 }
 
+/// How long the outbox keeps a message (`aero2_core::mail::outbox_retention_ms`).
+fn retention_ms(env: &Env) -> i64 {
+    aero2_core::mail::outbox_retention_ms(var(env, OUTBOX_RETENTION_VAR).as_deref())
+}
+
 /// How this deployment sends mail, or what is wrong with its configuration.
 pub fn transport(env: &Env) -> std::result::Result<Transport, String> {
     let platform = var(env, PLATFORM_DOMAIN_VAR).unwrap_or_default();
@@ -105,8 +110,7 @@ async fn send(env: &Env, db: &D1Database, app_id: &str, id: &str, mail: &Mail, n
 /// Stores the message and purges what is older than the retention, in one
 /// batch. The id is the queue's, so a retried delivery stores it once.
 async fn to_outbox(env: &Env, db: &D1Database, app_id: &str, id: &str, mail: &Mail, now: UnixMillis) -> Result<()> {
-    let retention = aero2_core::mail::outbox_retention_ms(var(env, OUTBOX_RETENTION_VAR).as_deref());
-    let purge = db::stmt(db, "DELETE FROM mail_outbox WHERE created_at < ?1", &[int(now.0 - retention)])?;
+    let purge = db::stmt(db, "DELETE FROM mail_outbox WHERE created_at < ?1", &[int(now.0 - retention_ms(env))])?;
     let insert = db::stmt(
         db,
         "INSERT OR IGNORE INTO mail_outbox (id, app_id, recipient, subject, body, kind, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -137,12 +141,11 @@ async fn to_http(env: &Env, mail: &Mail) -> Result<()> {
 
 /// The outbox of `app_id`, within the retention.
 pub async fn outbox(env: &Env, db: &D1Database, app_id: &str, now: UnixMillis) -> Result<Vec<OutboxEntry>> {
-    let retention = aero2_core::mail::outbox_retention_ms(var(env, OUTBOX_RETENTION_VAR).as_deref());
     db.prepare(
         "SELECT id, recipient, subject, body, kind, created_at FROM mail_outbox WHERE app_id = ?1 AND created_at >= ?2
          ORDER BY created_at, id",
     )
-    .bind(&[text(app_id), int(now.0 - retention)])?
+    .bind(&[text(app_id), int(now.0 - retention_ms(env))])?
     .all()
     .await?
     .results()

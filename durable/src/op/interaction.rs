@@ -109,8 +109,7 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
 /// worded the same so neither reveals whether the account exists.
 async fn too_many(op: &Op<'_>, id: &str, email: &str, retry_after_secs: i64) -> Result<Response> {
-    let minutes = (retry_after_secs + 59).div_euclid(60).max(1);
-    let message = format!("Too many attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
+    let message = format!("Too many attempts. Try again in {}.", limits::wait_phrase(retry_after_secs));
     let mut resp = login_form(op, id, Some(email), Some(&message), 429).await?;
     resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
     Ok(resp)

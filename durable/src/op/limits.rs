@@ -74,11 +74,16 @@ pub fn too_many_json(retry_after_secs: i64) -> Result<worker::Response> {
     Ok(resp)
 }
 
+/// "N minutes" (at least one, rounded up) until a limit lets go.
+pub fn wait_phrase(retry_after_secs: i64) -> String {
+    let minutes = (retry_after_secs + 59).div_euclid(60).max(1);
+    format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+}
+
 /// The page for a browser that hit a limit (RFC 6585 §4), with
 /// `Retry-After`.
 pub fn too_many_page(retry_after_secs: i64) -> Result<worker::Response> {
-    let minutes = (retry_after_secs + 59).div_euclid(60).max(1);
-    let message = format!("Too many sign-in attempts from your network. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
+    let message = format!("Too many sign-in attempts from your network. Try again in {}.", wait_phrase(retry_after_secs));
     let mut resp = crate::pages::error_page("Too many requests", &message, 429)?;
     resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
     Ok(resp)

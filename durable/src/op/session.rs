@@ -70,14 +70,17 @@ pub fn start(req: &Request, op: &Op<'_>, user_id: &str, amr: &[String]) -> Resul
 /// `keep_grant`, with the refresh and access tokens they issued. `None`
 /// for both signs the user out everywhere.
 pub fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_grant: Option<&str>) -> Result<()> {
-    for s in store::user_sessions(&op.sql, user_id, op.now)? {
-        let sid = sid_of(&s.id);
-        if keep_sid != Some(sid.as_str()) {
-            store::end_session(&op.sql, &s.id, &sid, op.now)?;
+    match keep_sid {
+        // Every grant goes below; the sessions go in one statement.
+        None => store::delete_user_sessions(&op.sql, user_id)?,
+        Some(keep) => {
+            for s in store::user_sessions(&op.sql, user_id, op.now)? {
+                let sid = sid_of(&s.id);
+                if sid != keep {
+                    store::end_session(&op.sql, &s.id, &sid, op.now)?;
+                }
+            }
         }
-    }
-    if keep_sid.is_none() {
-        store::delete_user_sessions(&op.sql, user_id)?;
     }
     store::revoke_user_grants_except(&op.sql, user_id, keep_grant, op.now)
 }
