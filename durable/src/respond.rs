@@ -27,10 +27,31 @@ pub fn error(e: &ApiError) -> Result<Response> {
     if matches!(e, ApiError::Unauthorized) {
         resp.headers_mut().set("www-authenticate", "Bearer realm=\"aero2\"")?;
     }
-    if matches!(e, ApiError::MethodNotAllowed) {
-        resp.headers_mut().set("allow", "GET, POST, PATCH, DELETE")?;
-    }
     Ok(resp)
+}
+
+/// 405 with the resource's own methods (RFC 9110 §15.5.6), from its route
+/// table (`aero2_core::routes`).
+pub fn wrong_method(allow: &str) -> Result<Response> {
+    let mut resp = error(&ApiError::MethodNotAllowed)?;
+    resp.headers_mut().set("allow", allow)?;
+    Ok(resp)
+}
+
+/// What a route table says about a request: the endpoint, or the 404 or
+/// 405 to send instead.
+pub fn routed<'p, E: Copy>(
+    table: &'static [aero2_core::routes::Row<E>],
+    req: &worker::Request,
+    path: &'p str,
+) -> Result<std::result::Result<aero2_core::routes::Found<'p, E>, Response>> {
+    use aero2_core::routes::{route, Routed};
+    // The method as sent: `worker::Method` reads any unknown one as GET.
+    Ok(match route(table, &req.inner().method(), path) {
+        Routed::Found(found) => Ok(found),
+        Routed::WrongMethod { allow } => Err(wrong_method(&allow)?),
+        Routed::NotFound => Err(error(&ApiError::NotFound)?),
+    })
 }
 
 /// Logs an internal failure (no secrets are ever in these messages) and

@@ -22,12 +22,13 @@ use crate::{management, now, op, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::oauth::client::Client;
+use aero2_core::routes::{self, op::Endpoint as OpEndpoint, Surface};
 use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State,
 };
 
 /// Storage schema, one entry per version. Later versions append; never edit
@@ -52,7 +53,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
 ], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4];
 
-pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
+pub use aero2_core::routes::op::HEALTH_PATH;
 #[durable_object]
 pub struct TenantApp {
     state: State,
@@ -144,26 +145,59 @@ impl TenantApp {
             Identity::Live(id) if id == app.id => {}
             _ => return Err(worker::Error::RustError("request routed to another application's object".into())),
         }
+        self.serve(req, &app).await
+    }
+
+    /// Routes by surface (`aero2_core::routes`): each table gives the
+    /// endpoint, or the 404 or 405 to answer.
+    async fn serve(&self, req: Request, app: &Application) -> Result<Response> {
         let path = req.path();
-        if path == HEALTH_PATH {
-            return match req.method() {
-                Method::Get if management::auth::is_operator(&req, &self.env)? => self.health(&app).await,
-                Method::Get => respond::error(&ApiError::Unauthorized),
-                _ => respond::error(&ApiError::MethodNotAllowed),
-            };
+        match Surface::of(&path) {
+            Surface::Management if app.is_dashboard() => management::handle(req, &self.env).await,
+            // Other applications have no management API.
+            Surface::Management => respond::error(&ApiError::NotFound),
+            Surface::Account => match respond::routed(routes::account::TABLE, &req, &path)? {
+                Ok(found) => {
+                    let op = self.op(&req, app)?;
+                    op::serve_account(req, &op, &found).await
+                }
+                Err(resp) => Ok(resp),
+            },
+            Surface::Rp => match respond::routed(routes::rp::TABLE, &req, &path)? {
+                Ok(found) => {
+                    let op = self.op(&req, app)?;
+                    op::serve_rp(req, &op, &found).await
+                }
+                Err(resp) => Ok(resp),
+            },
+            Surface::Op => match respond::routed(routes::op::TABLE, &req, &path)? {
+                Ok(found) if found.endpoint == OpEndpoint::Health => {
+                    if management::auth::is_operator(&req, &self.env)? {
+                        self.health(app).await
+                    } else {
+                        respond::error(&ApiError::Unauthorized)
+                    }
+                }
+                Ok(found) => {
+                    let op = self.op(&req, app)?;
+                    op::serve(req, &op, found.endpoint).await
+                }
+                Err(resp) => Ok(resp),
+            },
         }
-        if app.is_dashboard() && (path == "/api/v1" || path.starts_with("/api/v1/")) {
-            return management::handle(req, &self.env).await;
-        }
+    }
+
+    /// What the OP's handlers need, for a request to `app`.
+    fn op<'a>(&'a self, req: &Request, app: &'a Application) -> Result<op::Op<'a>> {
         let Some(issuer) = req.headers().get(forward::ISSUER_HEADER)? else {
-            return respond::error(&ApiError::UnknownApplication);
+            return Err(worker::Error::RustError("the front Worker sent no issuer".into()));
         };
         let platform = self.env.var(forward::PLATFORM_DOMAIN_VAR)?.to_string();
-        let op = op::Op {
+        Ok(op::Op {
             env: &self.env,
             sql: self.state.storage().sql(),
             storage: self.state.storage(),
-            app: &app,
+            app,
             issuer,
             secure_cookies: !aero2_core::host::is_local_domain(&platform),
             clients: &self.clients,
@@ -172,11 +206,7 @@ impl TenantApp {
             upstream: &self.upstream,
             counters: &self.counters,
             now: now(),
-        };
-        match op::route(req, &op).await? {
-            Some(resp) => Ok(resp),
-            None => respond::error(&ApiError::NotFound),
-        }
+        })
     }
 
     /// Who this object is, read from storage once per instance: every

@@ -16,6 +16,7 @@ mod oidc_errors;
 mod persistence;
 mod platform;
 mod recovery;
+mod routing;
 mod rp;
 mod security;
 mod signup;
@@ -55,6 +56,7 @@ fn main() {
         ("recovery", recovery::tests()),
         ("account", account::tests()),
         ("rp", rp::tests()),
+        ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),
         ("persistence", persistence::tests()),

@@ -29,7 +29,7 @@ fn shown(ctx: &Ctx<'_>, req_host: Option<&str>, app: &Application, idp: &Idp) ->
         None => h.to_owned(),
     });
     if let (Some(obj), Some(issuer)) = (v.as_object_mut(), host.and_then(|h| issuer_for(&h, &platform))) {
-        obj.insert("redirect_uri".into(), format!("{issuer}/rp/callback/{}", idp.slug).into());
+        obj.insert("redirect_uri".into(), format!("{issuer}{}{}", aero2_core::routes::rp::CALLBACK_PREFIX, idp.slug).into());
         obj.insert("client_secret_set".into(), true.into());
     }
     Ok(v)

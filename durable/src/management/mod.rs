@@ -1,6 +1,7 @@
 //! The management API, served by the Dashboard application's `TenantApp`.
 //!
-//! Routes, in the order they are matched (all JSON, all under `/api/v1`):
+//! Routes (all JSON, all under `/api/v1`; the table itself is
+//! `aero2_core::routes::management`, this is who may call each):
 //!
 //! | method | path | who |
 //! |---|---|---|
@@ -38,7 +39,7 @@ use crate::{db, respond};
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, IdKind};
 use auth::Caller;
-use worker::{D1Database, Env, Method, Request, Response, Result};
+use worker::{D1Database, Env, Request, Response, Result};
 
 /// What a handler needs besides the request.
 pub(crate) struct Ctx<'a> {
@@ -64,65 +65,60 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
 pub(crate) type Outcome = Result<std::result::Result<Response, ApiError>>;
 
 async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
+    use aero2_core::routes::management::{Endpoint as E, TABLE};
     let path = req.path();
-    let segments: Vec<&str> = path.trim_start_matches("/api/v1").split('/').filter(|s| !s.is_empty()).collect();
-    let method = req.method();
-    match segments.as_slice() {
-        ["applications"] => match method {
-            Method::Get => applications::list(ctx).await,
-            Method::Post => applications::create(req, ctx).await,
-            _ => Ok(Err(ApiError::MethodNotAllowed)),
-        },
-        ["applications", id, rest @ ..] => {
-            let app = match load_app(ctx, id).await? {
-                Ok(app) => app,
-                Err(e) => return Ok(Err(e)),
-            };
-            match (rest, method) {
-                ([], Method::Get) => applications::get(&app),
-                ([], Method::Patch) => applications::update(req, ctx, app).await,
-                ([], Method::Delete) => applications::delete(ctx, &app).await,
-                (["keys"], Method::Get) => keys::list(ctx, &app).await,
-                (["keys"], Method::Post) => keys::create(req, ctx, &app).await,
-                (["keys", key_id], Method::Delete) => keys::revoke(ctx, &app, key_id).await,
-                (["domains"], Method::Get) => domains::list(ctx, &app).await,
-                (["domains"], Method::Post) => domains::create(req, ctx, &app).await,
-                (["domains", host], Method::Delete) => domains::remove(ctx, &app, host).await,
-                (["domains", host, "verify"], Method::Post) => domains::verify(ctx, &app, host).await,
-                (["clients"], Method::Get) => clients::list(ctx, &app).await,
-                (["clients"], Method::Post) => clients::create(req, ctx, &app).await,
-                (["clients", client_id], Method::Get) => clients::get(ctx, &app, client_id).await,
-                (["clients", client_id], Method::Patch) => clients::update(req, ctx, &app, client_id).await,
-                (["clients", client_id], Method::Delete) => clients::delete(ctx, &app, client_id).await,
-                (["clients", client_id, "secret"], Method::Post) => clients::rotate_secret(ctx, &app, client_id).await,
-                (["users"], Method::Get) => users::list(ctx, &app).await,
-                (["users"], Method::Post) => users::create(req, ctx, &app).await,
-                (["users", user_id], Method::Get) => users::get(ctx, &app, user_id).await,
-                (["users", user_id], Method::Patch) => users::update(req, ctx, &app, user_id).await,
-                (["users", user_id, "unlock"], Method::Post) => users::unlock(ctx, &app, user_id).await,
-                (["invitations"], Method::Get) => invitations::list(ctx, &app).await,
-                (["invitations"], Method::Post) => invitations::create(req, ctx, &app).await,
-                (["invitations", email], Method::Delete) => invitations::delete(ctx, &app, email).await,
-                (["outbox"], Method::Get) => {
-                    let mail = crate::mailer::outbox(ctx.env, &ctx.db, &app.id, crate::now()).await?;
-                    Ok(Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?))
-                }
-                (["signing-keys", "rotate"], Method::Post) => signing_keys::rotate(req, ctx, &app).await,
-                (["idps"], Method::Get) => idps::list(&req, ctx, &app).await,
-                (["idps"], Method::Post) => idps::create(req, ctx, &app).await,
-                (["idps", idp_id], Method::Get) => idps::get(&req, ctx, &app, idp_id).await,
-                (["idps", idp_id], Method::Patch) => idps::update(req, ctx, &app, idp_id).await,
-                (["idps", idp_id], Method::Delete) => idps::delete(ctx, &app, idp_id).await,
-                (
-                    [] | ["keys"] | ["keys", _] | ["domains"] | ["domains", _] | ["domains", _, "verify"] | ["clients"]
-                    | ["clients", _] | ["clients", _, "secret"] | ["users"] | ["users", _] | ["users", _, "unlock"] | ["invitations"] | ["invitations", _] | ["outbox"]
-                    | ["signing-keys", "rotate"] | ["idps"] | ["idps", _],
-                    _,
-                ) => Ok(Err(ApiError::MethodNotAllowed)),
-                _ => Ok(Err(ApiError::NotFound)),
-            }
+    let found = match respond::routed(TABLE, &req, &path)? {
+        Ok(found) => found,
+        Err(resp) => return Ok(Ok(resp)),
+    };
+    let endpoint = found.endpoint;
+    if !endpoint.names_application() {
+        return match endpoint {
+            E::CreateApplication => applications::create(req, ctx).await,
+            _ => applications::list(ctx).await,
+        };
+    }
+    let app = match load_app(ctx, found.param(0)).await? {
+        Ok(app) => app,
+        Err(e) => return Ok(Err(e)),
+    };
+    let id = found.param(1);
+    match endpoint {
+        E::ListApplications | E::CreateApplication => Ok(Err(ApiError::NotFound)),
+        E::GetApplication => applications::get(&app),
+        E::UpdateApplication => applications::update(req, ctx, app).await,
+        E::DeleteApplication => applications::delete(ctx, &app).await,
+        E::ListKeys => keys::list(ctx, &app).await,
+        E::CreateKey => keys::create(req, ctx, &app).await,
+        E::RevokeKey => keys::revoke(ctx, &app, id).await,
+        E::ListDomains => domains::list(ctx, &app).await,
+        E::AddDomain => domains::create(req, ctx, &app).await,
+        E::RemoveDomain => domains::remove(ctx, &app, id).await,
+        E::VerifyDomain => domains::verify(ctx, &app, id).await,
+        E::ListClients => clients::list(ctx, &app).await,
+        E::CreateClient => clients::create(req, ctx, &app).await,
+        E::GetClient => clients::get(ctx, &app, id).await,
+        E::UpdateClient => clients::update(req, ctx, &app, id).await,
+        E::DeleteClient => clients::delete(ctx, &app, id).await,
+        E::RotateClientSecret => clients::rotate_secret(ctx, &app, id).await,
+        E::ListUsers => users::list(ctx, &app).await,
+        E::CreateUser => users::create(req, ctx, &app).await,
+        E::GetUser => users::get(ctx, &app, id).await,
+        E::UpdateUser => users::update(req, ctx, &app, id).await,
+        E::UnlockUser => users::unlock(ctx, &app, id).await,
+        E::ListInvitations => invitations::list(ctx, &app).await,
+        E::Invite => invitations::create(req, ctx, &app).await,
+        E::RevokeInvitation => invitations::delete(ctx, &app, id).await,
+        E::Outbox => {
+            let mail = crate::mailer::outbox(ctx.env, &ctx.db, &app.id, crate::now()).await?;
+            Ok(Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?))
         }
-        _ => Ok(Err(ApiError::NotFound)),
+        E::RotateSigningKeys => signing_keys::rotate(req, ctx, &app).await,
+        E::ListIdps => idps::list(&req, ctx, &app).await,
+        E::CreateIdp => idps::create(req, ctx, &app).await,
+        E::GetIdp => idps::get(&req, ctx, &app, id).await,
+        E::UpdateIdp => idps::update(req, ctx, &app, id).await,
+        E::DeleteIdp => idps::delete(ctx, &app, id).await,
     }
 }
 

@@ -25,7 +25,8 @@ use aero2_core::lockout::Attempt;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::scope::ACCOUNT;
 use serde_json::{json, Value};
-use worker::{Method, Request, Response, Result};
+use aero2_core::routes::account::Endpoint;
+use worker::{Request, Response, Result};
 
 /// Who is calling: the user, the grant their token belongs to, and when
 /// they signed in (the token's `auth_time`).
@@ -52,30 +53,25 @@ impl From<std::result::Result<Value, ApiError>> for Answer {
     }
 }
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+/// Serves `endpoint`; `param` is the path's `{sid}` or `{id}`.
+pub async fn handle(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> Result<Response> {
     let caller = match authenticate(&mut req, op).await? {
         Ok(c) => c,
         Err(resp) => return Ok(resp),
     };
-    let path = req.path();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let answer: Answer = match (segments.as_slice(), req.method()) {
-        (["account", "profile"], Method::Get) => Answer::Done(profile_json(&caller.user)),
-        (["account", "profile"], Method::Patch) => update_profile(&mut req, op, caller.user).await?.into(),
-        (["account", "email"], Method::Post) => change_email(&mut req, op, &caller).await?,
-        (["account", "password"], Method::Post) => change_password(&mut req, op, &caller).await?.into(),
-        (["account", "sessions"], Method::Get) => Answer::Done(sessions(op, &caller)?),
-        (["account", "sessions"], Method::Delete) => {
+    let answer: Answer = match endpoint {
+        Endpoint::Profile => Answer::Done(profile_json(&caller.user)),
+        Endpoint::UpdateProfile => update_profile(&mut req, op, caller.user).await?.into(),
+        Endpoint::ChangeEmail => change_email(&mut req, op, &caller).await?,
+        Endpoint::ChangePassword => change_password(&mut req, op, &caller).await?.into(),
+        Endpoint::Sessions => Answer::Done(sessions(op, &caller)?),
+        Endpoint::EndOtherSessions => {
             end_others(op, &caller)?;
             Answer::Done(Value::Null)
         }
-        (["account", "sessions", sid], Method::Delete) => end_one(op, &caller, sid)?.into(),
-        (["account", "identities"], Method::Get) => Answer::Done(identities(op, &caller.user).await?),
-        (["account", "identities", id], Method::Delete) => unlink(op, &caller.user, id).await?.into(),
-        (["account", "profile" | "email" | "password" | "sessions" | "identities"] | ["account", "sessions" | "identities", _], _) => {
-            Answer::Error(ApiError::MethodNotAllowed)
-        }
-        _ => Answer::Error(ApiError::NotFound),
+        Endpoint::EndSession => end_one(op, &caller, param)?.into(),
+        Endpoint::Identities => Answer::Done(identities(op, &caller.user).await?),
+        Endpoint::Unlink => unlink(op, &caller.user, param).await?.into(),
     };
     match answer {
         Answer::Done(Value::Null) => respond::no_content(),

@@ -7,7 +7,7 @@
 
 use super::grant_authorization_code::CodeGrant;
 use super::session::{self, Current};
-use super::{clients, form, limits, query, see_other, store, Op};
+use super::{clients, limits, see_other, store, Op};
 use crate::{pages, rng, schema};
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::authorize::{
@@ -18,15 +18,15 @@ use aero2_core::oauth::client::Client;
 use aero2_core::oauth::lifetimes::PENDING_REQUEST_TTL_MS;
 use aero2_core::oauth::scope::Scope;
 use aero2_core::rate_limit::{Class, Verdict};
-use worker::{Method, Request, Response, Result};
+use aero2_core::routes::op::Via;
+use worker::{Request, Response, Result};
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
+pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
     // Each request may park state for minutes: counted per IP first.
     if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::AuthorizePerIp, limits::client_ip(&req)?.as_deref())? {
         return limits::too_many_page(retry_after_secs);
     }
-    let params = if req.method() == Method::Post { form(&mut req).await? } else { query(&req)? };
-    let params = match params {
+    let params = match super::params(&mut req, via).await? {
         Ok(p) => p,
         Err(e) => return pages::error_page("Invalid request", e.description(), 400),
     };

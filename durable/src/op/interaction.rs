@@ -7,7 +7,7 @@
 use super::authorize::{self, pending};
 use super::session;
 use super::signin::{self, login_form, signup_open, EXPIRED};
-use super::{clients, form, limits, see_other, store, verification, with_csrf, Op};
+use super::{clients, limits, see_other, store, verification, with_csrf, Op};
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::{Flow, Refusal, SignupMode};
@@ -16,42 +16,44 @@ use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
 use aero2_core::password::{normalize_email, NewUser};
-use worker::{Method, Request, Response, Result};
+use aero2_core::routes::op::Via;
+use worker::{Request, Response, Result};
 
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let path = req.path();
-    if req.method() == Method::Get {
-        let params = match super::query(&req)? {
-            Ok(p) => p,
-            Err(e) => return pages::error_page("Invalid request", e.description(), 400),
-        };
-        let Some((id, request)) = pending_of(op, &params)? else {
-            return pages::error_page("Sign-in expired", EXPIRED, 400);
-        };
-        let page = match path.as_str() {
-            "/signup" if !signup_open(op) => pages::error_page("Sign-up is closed", Refusal::Closed.message(), 403),
-            "/signup" => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
-            "/consent" => consent_form(&req, op, &id, &request).await,
-            _ => login_form(op, &id, request.login_hint.as_deref(), None, 200).await,
-        };
-        return may_redirect_to_client(page, &request);
-    }
-    let params = match form(&mut req).await? {
+/// Which hosted page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    SignIn,
+    SignUp,
+    Consent,
+}
+
+/// A page shown (`Via::Query`) or submitted (`Via::Form`).
+pub async fn handle(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> Result<Response> {
+    let params = match super::params(&mut req, via).await? {
         Ok(p) => p,
         Err(e) => return pages::error_page("Invalid request", e.description(), 400),
     };
     let Some((id, request)) = pending_of(op, &params)? else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };
+    if via == Via::Query {
+        let shown = match page {
+            Page::SignUp if !signup_open(op) => pages::error_page("Sign-up is closed", Refusal::Closed.message(), 403),
+            Page::SignUp => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
+            Page::Consent => consent_form(&req, op, &id, &request).await,
+            Page::SignIn => login_form(op, &id, request.login_hint.as_deref(), None, 200).await,
+        };
+        return may_redirect_to_client(shown, &request);
+    }
     let token = params.get("csrf_token").ok().flatten().unwrap_or_default();
     if !pages::csrf_ok(&req, token)? {
         return pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403);
     }
-    let answer = match path.as_str() {
-        "/signup" => sign_up(&req, op, &params, &id, &request).await,
-        "/consent" => consent_decision(&req, op, &params, &id, &request).await,
-        _ => sign_in(&req, op, &params, &id, &request).await,
+    let answer = match page {
+        Page::SignUp => sign_up(&req, op, &params, &id, &request).await,
+        Page::Consent => consent_decision(&req, op, &params, &id, &request).await,
+        Page::SignIn => sign_in(&req, op, &params, &id, &request).await,
     };
     may_redirect_to_client(answer, &request)
 }

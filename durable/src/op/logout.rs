@@ -12,12 +12,13 @@
 
 use super::with_csrf;
 use super::session;
-use super::{clients, form, query, signer, store, Op};
+use super::{clients, signer, store, Op};
 use crate::pages;
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::validate_id_token_hint;
 use aero2_core::oauth::params::{append_query, Params};
-use worker::{Method, Request, Response, Result};
+use aero2_core::routes::op::Via;
+use worker::{Request, Response, Result};
 
 /// Where the request may lead, once checked.
 struct Target {
@@ -29,9 +30,9 @@ struct Target {
     hinted_user: Option<String>,
 }
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let posted = req.method() == Method::Post;
-    let params = if posted { form(&mut req).await? } else { query(&req)? };
+pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    let posted = via == Via::Form;
+    let params = super::params(&mut req, via).await?;
     let Ok(params) = params else {
         return pages::error_page("Sign-out failed", "The sign-out request is malformed.", 400);
     };

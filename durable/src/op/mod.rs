@@ -47,7 +47,8 @@ pub mod users;
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::oauth::client::Client;
-use aero2_core::oauth::discovery as paths;
+use aero2_core::routes::op::{Endpoint, Via};
+use aero2_core::routes::Found;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
 use aero2_core::time::UnixMillis;
@@ -55,7 +56,7 @@ use serde_json::Value;
 use signer::KeyCache;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use worker::{Env, Headers, Method, Request, Response, Result, SqlStorage, Storage};
+use worker::{Env, Headers, Request, Response, Result, SqlStorage, Storage};
 
 /// Everything an OP handler needs besides the request.
 pub struct Op<'a> {
@@ -76,46 +77,45 @@ pub struct Op<'a> {
     pub now: UnixMillis,
 }
 
-/// Serves the request if its path is one of the OP's.
-pub async fn route(req: Request, op: &Op<'_>) -> Result<Option<Response>> {
-    let path = req.path();
-    let method = req.method();
-    let resp = match (path.as_str(), method) {
-        (paths::OPENID_CONFIGURATION_PATH | paths::OAUTH_METADATA_PATH, Method::Get) => discovery::metadata(op)?,
-        (paths::JWKS_PATH, Method::Get) => discovery::jwks(op).await?,
-        (paths::AUTHORIZE_PATH, Method::Get | Method::Post) => authorize::handle(req, op).await?,
-        (paths::TOKEN_PATH, Method::Post) => token::handle(req, op).await?,
-        (paths::USERINFO_PATH, Method::Get | Method::Post) => userinfo::handle(req, op).await?,
-        (paths::REVOKE_PATH, Method::Post) => revoke::handle(req, op).await?,
-        (paths::INTROSPECT_PATH, Method::Post) => introspect::handle(req, op).await?,
-        (paths::LOGOUT_PATH, Method::Get | Method::Post) => logout::handle(req, op).await?,
-        ("/login" | "/signup" | "/consent", Method::Get | Method::Post) => interaction::handle(req, op).await?,
-        ("/forgot" | "/reset", Method::Get | Method::Post) => recovery::handle(req, op).await?,
-        ("/verify", Method::Get | Method::Post) => verification::handle(req, op).await?,
-        (p, _) if p == "/account" || p.starts_with("/account/") => account::handle(req, op).await?,
-        (p, _) if rp::serves(p) => rp::handle(req, op).await?,
-        ("/ui/hosted.css", Method::Get) => crate::pages::stylesheet()?,
-        (
-            paths::OPENID_CONFIGURATION_PATH
-            | paths::OAUTH_METADATA_PATH
-            | paths::JWKS_PATH
-            | paths::AUTHORIZE_PATH
-            | paths::TOKEN_PATH
-            | paths::USERINFO_PATH
-            | paths::REVOKE_PATH
-            | paths::INTROSPECT_PATH
-            | paths::LOGOUT_PATH
-            | "/login"
-            | "/signup"
-            | "/consent"
-            | "/forgot"
-            | "/reset"
-            | "/verify",
-            _,
-        ) => crate::respond::error(&ApiError::MethodNotAllowed)?,
-        _ => return Ok(None),
-    };
-    Ok(Some(resp))
+/// Serves an OP endpoint or hosted page (`aero2_core::routes::op`).
+pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Response> {
+    match endpoint {
+        Endpoint::Metadata => discovery::metadata(op),
+        Endpoint::Jwks => discovery::jwks(op).await,
+        Endpoint::Authorize(via) => authorize::handle(req, op, via).await,
+        Endpoint::Token => token::handle(req, op).await,
+        Endpoint::UserInfo(_) => userinfo::handle(req, op).await,
+        Endpoint::Revoke => revoke::handle(req, op).await,
+        Endpoint::Introspect => introspect::handle(req, op).await,
+        Endpoint::Logout(via) => logout::handle(req, op, via).await,
+        Endpoint::SignIn(via) => interaction::handle(req, op, interaction::Page::SignIn, via).await,
+        Endpoint::SignUp(via) => interaction::handle(req, op, interaction::Page::SignUp, via).await,
+        Endpoint::Consent(via) => interaction::handle(req, op, interaction::Page::Consent, via).await,
+        Endpoint::Forgot(via) => recovery::forgot(req, op, via).await,
+        Endpoint::Reset(via) => recovery::reset(req, op, via).await,
+        Endpoint::Verify(via) => verification::handle(req, op, via).await,
+        Endpoint::Stylesheet => crate::pages::stylesheet(),
+        // Answered by the object itself (`TenantApp::health`).
+        Endpoint::Health => crate::respond::error(&ApiError::NotFound),
+    }
+}
+
+/// Serves `/account/…` (`aero2_core::routes::account`).
+pub async fn serve_account(req: Request, op: &Op<'_>, found: &Found<'_, aero2_core::routes::account::Endpoint>) -> Result<Response> {
+    account::handle(req, op, found.endpoint, found.param(0)).await
+}
+
+/// Serves `/rp/…` (`aero2_core::routes::rp`).
+pub async fn serve_rp(req: Request, op: &Op<'_>, found: &Found<'_, aero2_core::routes::rp::Endpoint>) -> Result<Response> {
+    rp::handle(req, op, found.endpoint, found.param(0)).await
+}
+
+/// The parameters of a page or endpoint that takes them both ways.
+pub async fn params(req: &mut Request, via: Via) -> Result<std::result::Result<Params, OAuthError>> {
+    match via {
+        Via::Query => query(req),
+        Via::Form => form(req).await,
+    }
 }
 
 /// A JSON answer from a token-type endpoint: never cached (RFC 6749 §5.1).

@@ -16,14 +16,16 @@
 //! pre-claimed through a provider loses its way in).
 
 use super::with_csrf;
-use super::{form, limits, query, session, store, Op};
+use super::{limits, session, store, Op};
 use crate::mailer::Mail;
 use crate::{db, directory, idps, pages, password};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::password::{check_password, normalize_email};
 use aero2_core::rate_limit::{Class, Verdict};
 use serde::{Deserialize, Serialize};
-use worker::{Method, Request, Response, Result};
+use aero2_core::oauth::params::Params;
+use aero2_core::routes::op::Via;
+use worker::{Request, Response, Result};
 
 const RESET: &str = "password_reset";
 const UNDO: &str = "email_change_undo";
@@ -50,29 +52,42 @@ enum Link {
     Undo(UndoGrant),
 }
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let path = req.path();
-    let params = if req.method() == Method::Post { form(&mut req).await? } else { query(&req)? };
-    let Ok(params) = params else {
+/// `/forgot`: the page asking for an address, and its submission.
+pub async fn forgot(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    let Some(params) = submitted(&mut req, via).await? else {
         return pages::error_page("Invalid request", "The request is malformed.", 400);
     };
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
-    if req.method() == Method::Get {
-        return match path.as_str() {
-            "/reset" => match live(op, &get("token"))? {
-                Some(link) => with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, &get("token")), csrf, None, 200)),
-                None => pages::error_page("Link expired", EXPIRED, 400),
-            },
-            _ => with_csrf(op, |csrf| pages::forgot_page(&op.app.name, &get("request"), csrf, None, 200)),
-        };
+    match via {
+        Via::Query => with_csrf(op, |csrf| pages::forgot_page(&op.app.name, &get("request"), csrf, None, 200)),
+        Via::Form if !pages::csrf_ok(&req, &get("csrf_token"))? => form_expired(),
+        Via::Form => send_link(&req, op, &get("email"), &get("request")).await,
     }
-    if !pages::csrf_ok(&req, &get("csrf_token"))? {
-        return pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403);
+}
+
+/// `/reset?token=…`: the new-password page of a live link, and its
+/// submission.
+pub async fn reset(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    let Some(params) = submitted(&mut req, via).await? else {
+        return pages::error_page("Invalid request", "The request is malformed.", 400);
+    };
+    let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
+    match via {
+        Via::Query => match live(op, &get("token"))? {
+            Some(link) => with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, &get("token")), csrf, None, 200)),
+            None => pages::error_page("Link expired", EXPIRED, 400),
+        },
+        Via::Form if !pages::csrf_ok(&req, &get("csrf_token"))? => form_expired(),
+        Via::Form => set_password(op, &get("token"), &get("password")).await,
     }
-    match path.as_str() {
-        "/reset" => reset(op, &get("token"), &get("password")).await,
-        _ => forgot(&req, op, &get("email"), &get("request")).await,
-    }
+}
+
+async fn submitted(req: &mut Request, via: Via) -> Result<Option<Params>> {
+    Ok(super::params(req, via).await?.ok())
+}
+
+fn form_expired() -> Result<Response> {
+    pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403)
 }
 
 fn live(op: &Op<'_>, token: &str) -> Result<Option<Link>> {
@@ -100,7 +115,7 @@ fn form_for<'a>(op: &'a Op<'_>, link: &Link, token: &'a str) -> pages::ResetForm
     pages::ResetForm { app_name: &op.app.name, heading, intro, token }
 }
 
-async fn forgot(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Result<Response> {
+async fn send_link(req: &Request, op: &Op<'_>, email: &str, request: &str) -> Result<Response> {
     if let Some(page) = super::mail_unavailable_page(op)? {
         return Ok(page);
     }
@@ -163,7 +178,7 @@ pub async fn send_undo_link(op: &Op<'_>, user_id: &str, old_email: &str, new_ema
     super::send_mail(op, &mail).await
 }
 
-async fn reset(op: &Op<'_>, token: &str, new_password: &str) -> Result<Response> {
+async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> Result<Response> {
     let Some(link) = live(op, token)? else {
         return pages::error_page("Link expired", EXPIRED, 400);
     };

@@ -34,30 +34,19 @@ use aero2_core::rp::{discovery, profile};
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::secret::SecretString;
 use serde_json::Value;
+use aero2_core::routes::rp::{Endpoint, CALLBACK_PREFIX};
 use worker::{Method, Request, Response, Result};
 
 pub const BROWSER_COOKIE: &str = "aero2_rp";
 const STATE_KIND: &str = "rp_state";
 pub const STATE_TTL_VAR: &str = "AERO2_RP_STATE_TTL_MS";
-const AUTHORIZE_PREFIX: &str = "/rp/authorize/";
-const CALLBACK_PREFIX: &str = "/rp/callback/";
 const EXPIRED: &str = "This sign-in has expired or was already used. Go back to the application and start again.";
 
-/// Whether `path` is one of the routes above.
-#[must_use]
-pub fn serves(path: &str) -> bool {
-    path.starts_with(AUTHORIZE_PREFIX) || path.starts_with(CALLBACK_PREFIX)
-}
-
-pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
-    if req.method() != Method::Get {
-        return crate::respond::error(&aero2_core::error::ApiError::MethodNotAllowed);
-    }
-    let path = req.path();
-    match (path.strip_prefix(AUTHORIZE_PREFIX), path.strip_prefix(CALLBACK_PREFIX)) {
-        (Some(slug), _) => authorize(&req, op, slug).await,
-        (_, Some(slug)) => callback(&req, op, slug).await,
-        _ => crate::respond::error(&aero2_core::error::ApiError::NotFound),
+/// Serves `endpoint` for the provider named `slug`.
+pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, slug: &str) -> Result<Response> {
+    match endpoint {
+        Endpoint::Authorize => authorize(&req, op, slug).await,
+        Endpoint::Callback => callback(&req, op, slug).await,
     }
 }
 

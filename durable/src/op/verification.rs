@@ -10,7 +10,7 @@
 //! address), which is how a lost link is re-sent.
 
 use super::with_csrf;
-use super::{form, limits, query, session, store, Op};
+use super::{limits, session, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::Mail;
 use crate::{db, pages};
@@ -18,7 +18,8 @@ use aero2_core::encoding::sha256_hex;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::SignupMode;
 use serde::{Deserialize, Serialize};
-use worker::{Method, Request, Response, Result};
+use aero2_core::routes::op::Via;
+use worker::{Request, Response, Result};
 
 const VERIFY: &str = "email_verification";
 const SIGNUP: &str = "signup";
@@ -154,14 +155,14 @@ pub fn confirm_first(email: &str) -> Result<Response> {
 
 /// `GET /verify?token=…` shows what the link does and a button; `POST
 /// /verify` (the button) does it.
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let params = if req.method() == Method::Post { form(&mut req).await? } else { query(&req)? };
+pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    let params = super::params(&mut req, via).await?;
     let Ok(params) = params else {
         return pages::error_page("Invalid request", "The request is malformed.", 400);
     };
     let token = params.get("token").ok().flatten().unwrap_or_default().to_owned();
     let key = sha256_hex(token.as_bytes());
-    if req.method() == Method::Get {
+    if via == Via::Query {
         return show(op, &token, &key);
     }
     if !pages::csrf_ok(&req, params.get("csrf_token").ok().flatten().unwrap_or_default())? {

@@ -23,7 +23,7 @@ use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
 use aero2_durable::tenant_app::HEALTH_PATH;
 use worker::js_sys::Uint8Array;
-use worker::{event, Context, Env, Method, Request, RequestInit, RequestRedirect, Response, Result};
+use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(start)]
 fn start() {
@@ -34,11 +34,14 @@ fn start() {
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let platform = env.var(forward::PLATFORM_DOMAIN_VAR)?.to_string();
     let origin = req.headers().get("origin")?;
+    // HEAD runs as GET wherever GET is served (`aero2_core::routes`); its
+    // answer is that one without the body (RFC 9110 §9.3.2).
+    let head = req.inner().method() == "HEAD";
     let (resp, allowed_origins) = match serve(req, &env, &platform).await {
         Ok(r) => r,
         Err(e) => (respond::internal("front worker", &e)?, Vec::new()),
     };
-    shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins)
+    shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head)
 }
 
 /// Request bodies Aero2 accepts: forms and JSON documents, never uploads.
@@ -109,12 +112,17 @@ async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec
     if let Some(hostname) = custom_domain {
         headers.set(forward::CUSTOM_DOMAIN_HEADER, &hostname)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    // Built from web-sys: `worker::RequestInit` takes a `worker::Method`,
+    // which turns any method it does not know into GET. The object must see
+    // the method as sent to answer it (405 with the path's `Allow`).
+    let init = worker::web_sys::RequestInit::new();
+    init.set_method(&req.inner().method());
+    init.set_headers(&headers.0);
+    init.set_redirect(worker::web_sys::RequestRedirect::Manual);
     if !body.is_empty() {
-        init.with_body(Some(Uint8Array::from(body.as_slice()).into()));
+        init.set_body(&Uint8Array::from(body.as_slice()));
     }
-    let inner = Request::new_with_init(req.url()?.as_str(), &init)?;
+    let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(req.url()?.as_str(), &init)?);
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
         resolve::forget(&app.id);

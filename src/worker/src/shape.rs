@@ -24,8 +24,9 @@ pub fn preflight(origin: Option<&str>, allowed: &[String]) -> Result<Response> {
 }
 
 /// Rebuilds the response with our headers (responses from a stub have
-/// immutable headers, so they are copied).
-pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String]) -> Result<Response> {
+/// immutable headers, so they are copied). The answer to a `HEAD` request
+/// keeps them and drops the body (RFC 9110 §9.3.2).
+pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String], head: bool) -> Result<Response> {
     let status = resp.status_code();
     // Only an origin derived from a registered redirect URI, set by our own
     // object (inbound x-aero2-* headers never reach it).
@@ -39,6 +40,10 @@ pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[Stri
         headers.set("access-control-allow-credentials", "true")?;
         headers.append("vary", "Origin")?;
     }
+    let builder = ResponseBuilder::new().with_status(status).with_headers(headers);
+    if head {
+        return Ok(builder.empty());
+    }
     let (_, body) = resp.into_parts();
-    Ok(ResponseBuilder::new().with_status(status).with_headers(headers).body(body))
+    Ok(builder.body(body))
 }

@@ -1,0 +1,86 @@
+//! The management API, `/api/v1/…`, served on the Dashboard application's
+//! host. Every path below `/applications/{}` names the application first.
+
+use super::{Method, Row};
+
+pub const ROOT: &str = "/api/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    ListApplications,
+    CreateApplication,
+    GetApplication,
+    UpdateApplication,
+    DeleteApplication,
+    ListKeys,
+    CreateKey,
+    RevokeKey,
+    ListDomains,
+    AddDomain,
+    RemoveDomain,
+    VerifyDomain,
+    ListClients,
+    CreateClient,
+    GetClient,
+    UpdateClient,
+    DeleteClient,
+    RotateClientSecret,
+    ListUsers,
+    CreateUser,
+    GetUser,
+    UpdateUser,
+    UnlockUser,
+    ListInvitations,
+    Invite,
+    RevokeInvitation,
+    Outbox,
+    RotateSigningKeys,
+    ListIdps,
+    CreateIdp,
+    GetIdp,
+    UpdateIdp,
+    DeleteIdp,
+}
+
+impl Endpoint {
+    /// Whether the first path parameter is an application id the caller
+    /// must be allowed to act on.
+    #[must_use]
+    pub fn names_application(self) -> bool {
+        !matches!(self, Endpoint::ListApplications | Endpoint::CreateApplication)
+    }
+}
+
+use Endpoint as E;
+use Method::{Delete, Get, Patch, Post};
+
+pub static TABLE: &[Row<Endpoint>] = &[
+    Row { path: "/api/v1/applications", methods: &[(Get, E::ListApplications), (Post, E::CreateApplication)] },
+    Row {
+        path: "/api/v1/applications/{}",
+        methods: &[(Get, E::GetApplication), (Patch, E::UpdateApplication), (Delete, E::DeleteApplication)],
+    },
+    Row { path: "/api/v1/applications/{}/keys", methods: &[(Get, E::ListKeys), (Post, E::CreateKey)] },
+    Row { path: "/api/v1/applications/{}/keys/{}", methods: &[(Delete, E::RevokeKey)] },
+    Row { path: "/api/v1/applications/{}/domains", methods: &[(Get, E::ListDomains), (Post, E::AddDomain)] },
+    Row { path: "/api/v1/applications/{}/domains/{}", methods: &[(Delete, E::RemoveDomain)] },
+    Row { path: "/api/v1/applications/{}/domains/{}/verify", methods: &[(Post, E::VerifyDomain)] },
+    Row { path: "/api/v1/applications/{}/clients", methods: &[(Get, E::ListClients), (Post, E::CreateClient)] },
+    Row {
+        path: "/api/v1/applications/{}/clients/{}",
+        methods: &[(Get, E::GetClient), (Patch, E::UpdateClient), (Delete, E::DeleteClient)],
+    },
+    Row { path: "/api/v1/applications/{}/clients/{}/secret", methods: &[(Post, E::RotateClientSecret)] },
+    Row { path: "/api/v1/applications/{}/users", methods: &[(Get, E::ListUsers), (Post, E::CreateUser)] },
+    Row { path: "/api/v1/applications/{}/users/{}", methods: &[(Get, E::GetUser), (Patch, E::UpdateUser)] },
+    Row { path: "/api/v1/applications/{}/users/{}/unlock", methods: &[(Post, E::UnlockUser)] },
+    Row { path: "/api/v1/applications/{}/invitations", methods: &[(Get, E::ListInvitations), (Post, E::Invite)] },
+    Row { path: "/api/v1/applications/{}/invitations/{}", methods: &[(Delete, E::RevokeInvitation)] },
+    Row { path: "/api/v1/applications/{}/outbox", methods: &[(Get, E::Outbox)] },
+    Row { path: "/api/v1/applications/{}/signing-keys/rotate", methods: &[(Post, E::RotateSigningKeys)] },
+    Row { path: "/api/v1/applications/{}/idps", methods: &[(Get, E::ListIdps), (Post, E::CreateIdp)] },
+    Row {
+        path: "/api/v1/applications/{}/idps/{}",
+        methods: &[(Get, E::GetIdp), (Patch, E::UpdateIdp), (Delete, E::DeleteIdp)],
+    },
+];

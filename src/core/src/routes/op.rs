@@ -1,0 +1,75 @@
+//! The OP's endpoints and hosted pages, served on every application's host.
+
+use super::{Method, Row};
+use crate::oauth::discovery::{
+    AUTHORIZE_PATH, INTROSPECT_PATH, JWKS_PATH, LOGOUT_PATH, OAUTH_METADATA_PATH, OPENID_CONFIGURATION_PATH, REVOKE_PATH,
+    TOKEN_PATH, USERINFO_PATH,
+};
+
+/// Where a request's parameters come from: the query (`GET`, and a hosted
+/// page shown) or a form body (`POST`, and a hosted page submitted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Query,
+    Form,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// OIDC Discovery 1.0 and RFC 8414 metadata (one document).
+    Metadata,
+    Jwks,
+    /// OIDC Core §3.1.2.1: `GET` and `POST` both.
+    Authorize(Via),
+    Token,
+    /// OIDC Core §5.3.1: `GET` and `POST` both.
+    UserInfo(Via),
+    Revoke,
+    Introspect,
+    /// RP-initiated logout: the request (`GET`) or its confirmation form.
+    Logout(Via),
+    SignIn(Via),
+    SignUp(Via),
+    Consent(Via),
+    Forgot(Via),
+    Reset(Via),
+    Verify(Via),
+    Stylesheet,
+    /// The object's health, for the operator (anonymous checks are
+    /// answered by the front Worker).
+    Health,
+}
+
+pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
+pub const STYLESHEET_PATH: &str = "/ui/hosted.css";
+
+use Endpoint as E;
+use Method::{Get, Post};
+use Via::{Form, Query};
+
+/// A page shown with `GET` and submitted with `POST`.
+macro_rules! page {
+    ($path:expr, $e:ident) => {
+        Row { path: $path, methods: &[(Get, E::$e(Query)), (Post, E::$e(Form))] }
+    };
+}
+
+pub static TABLE: &[Row<Endpoint>] = &[
+    Row { path: OPENID_CONFIGURATION_PATH, methods: &[(Get, E::Metadata)] },
+    Row { path: OAUTH_METADATA_PATH, methods: &[(Get, E::Metadata)] },
+    Row { path: JWKS_PATH, methods: &[(Get, E::Jwks)] },
+    page!(AUTHORIZE_PATH, Authorize),
+    Row { path: TOKEN_PATH, methods: &[(Post, E::Token)] },
+    page!(USERINFO_PATH, UserInfo),
+    Row { path: REVOKE_PATH, methods: &[(Post, E::Revoke)] },
+    Row { path: INTROSPECT_PATH, methods: &[(Post, E::Introspect)] },
+    page!(LOGOUT_PATH, Logout),
+    page!("/login", SignIn),
+    page!("/signup", SignUp),
+    page!("/consent", Consent),
+    page!("/forgot", Forgot),
+    page!("/reset", Reset),
+    page!("/verify", Verify),
+    Row { path: STYLESHEET_PATH, methods: &[(Get, E::Stylesheet)] },
+    Row { path: HEALTH_PATH, methods: &[(Get, E::Health)] },
+];
