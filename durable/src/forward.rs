@@ -61,41 +61,6 @@ pub fn signer_stub(env: &Env) -> Result<Stub> {
     ns.id_from_name(JWKS_SIGNER_NAME)?.get_stub()
 }
 
-/// One internal call to the signer: `GET path_and_query`, or `POST` with a
-/// JSON `body`. Answers with the status and the body text.
-///
-/// This goes through the raw stub and reads the answer with `Response.text()`
-/// because the worker crate's `Response::text` reads a fetched body chunk by
-/// chunk through a stream reader, which cost ~0.1 ms more CPU per call
-/// (`bench/profile.mjs`); the signer is on every token response's path.
-pub async fn call_signer(env: &Env, path_and_query: &str, body: Option<&str>) -> Result<(u16, String)> {
-    use worker::wasm_bindgen::{JsCast, JsValue};
-    use worker::wasm_bindgen_futures::JsFuture;
-    use worker::web_sys;
-    let stub: worker::worker_sys::DurableObject = signer_stub(env)?.into_rpc();
-    let url = format!("https://jwks-signer.internal{path_and_query}");
-    let promise = match body {
-        None => stub.fetch_with_str(&url)?,
-        Some(body) => {
-            let init = web_sys::RequestInit::new();
-            init.set_method("POST");
-            init.set_body(&JsValue::from_str(body));
-            stub.fetch_with_request(&web_sys::Request::new_with_str_and_init(&url, &init)?)?
-        }
-    };
-    let resp: web_sys::Response = JsFuture::from(promise).await?.dyn_into()?;
-    let text = JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default();
-    Ok((resp.status(), text))
-}
-
-/// A signer call that must succeed (200 or 204): the body text.
-pub async fn signer_ok(env: &Env, path_and_query: &str, body: Option<&str>) -> Result<String> {
-    match call_signer(env, path_and_query, body).await? {
-        (200 | 204, text) => Ok(text),
-        (status, _) => Err(worker::Error::RustError(format!("signer {path_and_query} answered {status}"))),
-    }
-}
-
 /// The JSON body of an internal request (between our own Worker and
 /// objects). Parsed by serde_json from the text: the worker crate's
 /// `Request::json` goes through a JS object and `serde_wasm_bindgen`, ~40 µs

@@ -6,14 +6,12 @@
 //! retired → deleted) is the core's `signing_keys::plan`; this object
 //! stores records, runs the plan on use and on its alarm, and signs.
 //!
-//! Internal API (reached only through `forward::call_signer`):
-//! `POST /sign {app_id, tokens: [{alg, typ, claims, at_hash_of}]}` →
-//! `{tokens: [{token, kid}]}`;
-//! `GET /jwks?app_id=` → JWKS; `POST /ensure {app_id}`;
-//! `POST /rotate {app_id, activate_after_ms}`; `POST /forget {app_id}`;
-//! `GET /health`.
+//! Internal API: the typed calls of `crate::signer_call::SignerCall`
+//! (sign, jwks, ensure, rotate, forget, health), received by
+//! `JwksSigner::call`.
 
 use crate::schema::{self, SchemaGuard};
+use crate::signer_call::{SignResponse, Signed, SignerCall, ToSign};
 use crate::webcrypto::{self, CryptoKey};
 use crate::{forward, now, respond, rng};
 use aero2_core::error::ApiError;
@@ -24,7 +22,7 @@ use aero2_core::jose::jws::{self, Header};
 use aero2_core::signing_keys::{self, KeyPolicy, KeyRecord, KeyStatus, Step};
 use aero2_core::time::UnixMillis;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -115,38 +113,10 @@ struct AppOnly {
     app_id: String,
 }
 
-/// One token to sign. `at_hash_of` names an earlier token of the same
-/// batch whose `at_hash` (OIDC Core §3.1.3.6) goes into these claims, so an
-/// access token and its ID token cost one round trip.
-#[derive(Serialize, Deserialize)]
-pub struct ToSign {
-    pub alg: Alg,
-    pub typ: Option<String>,
-    pub claims: Value,
-    pub at_hash_of: Option<usize>,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct SignRequest {
-    pub app_id: String,
-    pub tokens: Vec<ToSign>,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct Signed {
-    pub token: String,
-    pub kid: String,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct SignResponse {
-    pub tokens: Vec<Signed>,
-}
-
-#[derive(Deserialize)]
-struct RotateRequest {
+/// A batch to sign for one application.
+struct SignRequest {
     app_id: String,
-    activate_after_ms: i64,
+    tokens: Vec<ToSign>,
 }
 
 impl DurableObject for JwksSigner {
@@ -182,40 +152,37 @@ impl DurableObject for JwksSigner {
 impl JwksSigner {
     async fn handle(&self, mut req: Request) -> Result<Response> {
         self.sql()?;
-        match (req.method(), req.path().as_str()) {
-            (Method::Post, "/sign") => {
-                let r: SignRequest = forward::internal_json(&mut req).await?;
-                respond::json(200, &self.sign(r).await?)
+        if (req.method(), req.path().as_str()) != (Method::Post, "/call") {
+            return respond::error(&ApiError::NotFound);
+        }
+        let call: SignerCall = forward::internal_json(&mut req).await?;
+        self.call(call).await
+    }
+
+    /// The one receiving end of [`SignerCall`].
+    async fn call(&self, call: SignerCall) -> Result<Response> {
+        match call {
+            SignerCall::Sign { app_id, tokens } => respond::json(200, &self.sign(SignRequest { app_id, tokens }).await?),
+            SignerCall::Jwks { app_id } => respond::json(200, &self.jwks(&app_id).await?),
+            SignerCall::Ensure { app_id } => {
+                self.maintain(&app_id).await?;
+                respond::no_content()
             }
-            (Method::Get, "/jwks") => {
-                let url = req.url()?;
-                let Some((_, app_id)) = url.query_pairs().find(|(k, _)| k == "app_id") else {
-                    return respond::error(&ApiError::invalid("app_id", "is required"));
-                };
+            SignerCall::Rotate { app_id, activate_after_ms } => {
+                self.maintain(&app_id).await?;
+                let steps = signing_keys::rotate(&self.records(&app_id)?, now(), activate_after_ms);
+                self.apply(&app_id, steps).await?;
+                self.arm().await?;
+                self.apps.borrow_mut().remove(&app_id);
                 respond::json(200, &self.jwks(&app_id).await?)
             }
-            (Method::Post, "/ensure") => {
-                let r: AppOnly = forward::internal_json(&mut req).await?;
-                self.maintain(&r.app_id).await?;
+            SignerCall::Forget { app_id } => {
+                self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![app_id.clone().into()])?;
+                self.apps.borrow_mut().remove(&app_id);
+                self.signing.borrow_mut().retain(|(app, _), _| app != &app_id);
                 respond::no_content()
             }
-            (Method::Post, "/rotate") => {
-                let r: RotateRequest = forward::internal_json(&mut req).await?;
-                self.maintain(&r.app_id).await?;
-                let steps = signing_keys::rotate(&self.records(&r.app_id)?, now(), r.activate_after_ms);
-                self.apply(&r.app_id, steps).await?;
-                self.arm().await?;
-                self.apps.borrow_mut().remove(&r.app_id);
-                respond::json(200, &self.jwks(&r.app_id).await?)
-            }
-            (Method::Post, "/forget") => {
-                let r: AppOnly = forward::internal_json(&mut req).await?;
-                self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![r.app_id.clone().into()])?;
-                self.apps.borrow_mut().remove(&r.app_id);
-                self.signing.borrow_mut().retain(|(app, _), _| app != &r.app_id);
-                respond::no_content()
-            }
-            (Method::Get, "/health") => {
+            SignerCall::Health => {
                 #[derive(Deserialize)]
                 struct Count {
                     n: i64,
@@ -231,7 +198,6 @@ impl JwksSigner {
                     }),
                 )
             }
-            _ => respond::error(&ApiError::NotFound),
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! - [`tenant_app::TenantApp`]: one per application (`id_from_name(app_id)`),
 //!   owning sessions, codes, counters; serves the application's requests.
-//! - [`jwks_signer::JwksSigner`]: the singleton that will hold signing keys.
+//! - [`jwks_signer::JwksSigner`]: the singleton that holds signing keys and
+//!   signs.
 //!
 //! Both ship in the same wasm module as the front Worker, which links this
 //! crate. `forward` defines the contract between the front Worker and
@@ -21,6 +22,7 @@ pub mod password;
 pub mod respond;
 pub mod rng;
 mod schema;
+pub mod signer_call;
 pub mod tenant_app;
 pub mod tenant_command;
 pub mod upstream;

@@ -244,8 +244,7 @@ impl TenantApp {
         let sql = self.sql()?;
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
-        let (_, signer) = forward::call_signer(&self.env, "/health", None).await?;
-        let signer: serde_json::Value = serde_json::from_str(&signer)?;
+        let signer = crate::signer_call::health(&self.env).await?;
         let queued: Vec<Queued> = sql
             .exec("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?
             .to_array()?;

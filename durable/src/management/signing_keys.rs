@@ -12,11 +12,11 @@
 
 use super::{body, Ctx, Outcome};
 use crate::tenant_command::Command;
-use crate::{forward, respond};
+use crate::{respond, signer_call};
 use aero2_core::application::Application;
 use aero2_core::json_body::reject_unknown;
 use aero2_core::error::ApiError;
-use serde_json::{json, Value};
+use serde_json::Value;
 use worker::{Env, Request};
 
 const FIELD: &str = "activate_after_seconds";
@@ -31,9 +31,8 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         Err(e) => return Ok(Err(e)),
     };
     let activate_after_ms = lead.saturating_mul(1000);
-    let answer = forward::signer_ok(ctx.env, "/rotate", Some(&json!({ "app_id": app.id, "activate_after_ms": activate_after_ms }).to_string())).await?;
+    let jwks = signer_call::rotate(ctx.env, &app.id, i64::try_from(activate_after_ms).unwrap_or(i64::MAX)).await?;
     Command::KeysChanged.send(ctx.env, &app.id).await?;
-    let jwks: Value = serde_json::from_str(&answer)?;
     Ok(Ok(respond::json(200, &jwks)?))
 }
 
@@ -53,10 +52,10 @@ fn parse_lead(body: Option<&Value>) -> Result<u64, ApiError> {
 
 /// Has the JwksSigner generate an application's keys now.
 pub async fn ensure(env: &Env, app_id: &str) -> worker::Result<()> {
-    forward::signer_ok(env, "/ensure", Some(&json!({ "app_id": app_id }).to_string())).await.map(drop)
+    signer_call::ensure(env, app_id).await
 }
 
 /// Has the JwksSigner delete every key of a deleted application.
 pub async fn forget(env: &Env, app_id: &str) -> worker::Result<()> {
-    forward::signer_ok(env, "/forget", Some(&json!({ "app_id": app_id }).to_string())).await.map(drop)
+    signer_call::forget(env, app_id).await
 }

@@ -210,7 +210,7 @@ async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Res
 /// The session a caller's token came from, by its public `sid`.
 fn current_sid(op: &Op<'_>, caller: &Caller) -> Result<Option<String>> {
     Ok(match &caller.grant_id {
-        Some(g) => store::grant(&op.sql, g)?.and_then(|g| g.session_id),
+        Some(g) => store::grant(&op.sql, g)?.and_then(|g| g.auth.sid),
         None => None,
     })
 }

@@ -5,7 +5,7 @@
 //! request waits in storage (10 minutes) while they sign in or consent, and
 //! `proceed` picks it up again afterwards.
 
-use super::grant_authorization_code::CodeGrant;
+use aero2_core::oauth::grant::CodeGrant;
 use super::session::{self, Current};
 use super::{clients, limits, see_other, store, Op};
 use crate::{pages, rng, schema};
@@ -106,19 +106,9 @@ pub fn pending(op: &Op<'_>, id: &str) -> Result<Option<AuthorizationRequest>> {
 
 async fn issue_code(op: &Op<'_>, request: &AuthorizationRequest, s: &Current) -> Result<String> {
     let code = format!("ac_{}", hex(&rng::bytes::<32>()?));
-    let grant = CodeGrant {
-        client_id: request.client_id.clone(),
-        redirect_uri: request.redirect_uri.clone(),
-        scope: request.scope.clone(),
-        user_id: s.user_id.clone(),
-        auth_time: s.auth_time_secs,
-        nonce: request.nonce.clone(),
-        code_challenge: request.code_challenge.clone(),
-        session_id: Some(s.sid()),
-        amr: s.amr.clone(),
-    };
+    let grant = CodeGrant::new(request, &s.user_id, &s.auth());
     let expires = op.now.plus_millis(op.app.settings.code_ttl_ms());
-    store::put_code(&op.sql, &sha256_hex(code.as_bytes()), &serde_json::to_string(&grant)?, expires)?;
+    store::put_code(&op.sql, &sha256_hex(code.as_bytes()), &grant, expires)?;
     schema::arm_alarm_by(&op.storage, expires).await?;
     Ok(code)
 }

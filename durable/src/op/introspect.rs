@@ -8,6 +8,7 @@
 use super::{access, clients, oauth_error, oauth_json, store, Op};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
+use aero2_core::oauth::grant::introspect_refresh;
 use aero2_core::oauth::client_auth::client_authentication_failed;
 use serde_json::{json, Value};
 use worker::{Request, Response, Result};
@@ -30,10 +31,11 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
 }
 
 fn describe_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<Option<Value>> {
-    let Some(grant_id) = store::refresh_grant(&op.sql, &sha256_hex(token.as_bytes()), op.now)? else {
+    let r = store::refresh_records(&op.sql, &sha256_hex(token.as_bytes()))?;
+    let Some(found) = introspect_refresh(r.token.as_ref(), r.grant.as_ref(), &client.client_id, op.now) else {
         return Ok(None);
     };
-    let Some(g) = store::grant(&op.sql, &grant_id)?.filter(|g| g.revoked_at.is_none() && g.client_id == client.client_id) else {
+    let Some(g) = found else {
         return Ok(Some(json!({ "active": false })));
     };
     Ok(Some(json!({
@@ -41,8 +43,8 @@ fn describe_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<Option<
         "token_type": "refresh_token",
         "client_id": g.client_id,
         "sub": g.user_id,
-        "scope": g.scope,
-        "exp": g.expires_at.div_euclid(1000),
+        "scope": g.scope.to_string(),
+        "exp": g.expires_at.as_secs(),
         "iss": op.issuer,
     })))
 }

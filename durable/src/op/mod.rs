@@ -1,4 +1,6 @@
-//! The OpenID Provider, served by each application's `TenantApp`.
+//! The OpenID Provider, served by each application's `TenantApp`. The
+//! route tables are `aero2_core::routes::{op, account, rp}`; [`serve`] is
+//! the one `match` from an endpoint to its handler:
 //!
 //! | path | file |
 //! |---|---|
@@ -16,7 +18,8 @@
 //! | `/account/…` | `account` |
 //!
 //! Rules live in `aero2_core::oauth` and `aero2_core::jose`; these files
-//! decode the request, call them, persist through `store`, and encode.
+//! decode the request, read records, ask the core, persist through `store`
+//! (the grants' writes through `store::apply`), and encode.
 
 mod access;
 mod account;

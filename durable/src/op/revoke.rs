@@ -9,6 +9,7 @@ use aero2_core::encoding::sha256_hex;
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
 use aero2_core::oauth::client::Client;
+use aero2_core::oauth::grant;
 use aero2_core::time::UnixMillis;
 use serde_json::json;
 use worker::{Request, Response, Result};
@@ -29,13 +30,13 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
     oauth_json(200, &json!({}))
 }
 
+/// Whether `token` was a refresh token (then its writes are applied).
 fn revoke_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<bool> {
-    let Some(grant_id) = store::refresh_grant(&op.sql, &sha256_hex(token.as_bytes()), op.now)? else {
+    let r = store::refresh_records(&op.sql, &sha256_hex(token.as_bytes()))?;
+    let Some(writes) = grant::revoke_refresh(r.token.as_ref(), r.grant.as_ref(), &client.client_id, op.now) else {
         return Ok(false);
     };
-    if store::grant(&op.sql, &grant_id)?.is_some_and(|g| g.client_id == client.client_id) {
-        store::revoke_grant(&op.sql, &grant_id, op.now)?;
-    }
+    store::apply(&op.sql, &writes, op.now)?;
     Ok(true)
 }
 

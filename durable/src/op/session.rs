@@ -7,6 +7,7 @@ use super::{store, Op};
 use crate::{pages, rng};
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::authorize::SessionInfo;
+use aero2_core::oauth::grant::AuthContext;
 use aero2_core::oauth::lifetimes::{SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
 use worker::{Request, Result};
 
@@ -24,6 +25,16 @@ pub struct Current {
 }
 
 impl Current {
+    /// How this session's user authenticated, for what it issues.
+    pub fn auth(&self) -> AuthContext {
+        AuthContext {
+            auth_time: self.auth_time_secs,
+            amr: aero2_core::amr::from_stored(self.amr.as_deref()),
+            acr: None,
+            sid: Some(self.sid()),
+        }
+    }
+
     pub fn info(&self) -> SessionInfo {
         SessionInfo { user_id: self.user_id.clone(), auth_time_secs: self.auth_time_secs }
     }

@@ -3,8 +3,7 @@
 //! When to ask the signer for them again (a stale set, an unknown `kid`)
 //! is `aero2_core::jose::kid_gate`: made-up kids cannot drive the signer.
 
-use crate::forward;
-use crate::jwks_signer::{SignRequest, SignResponse, ToSign};
+use crate::signer_call::{self, ToSign};
 use crate::webcrypto::{self, CryptoKey};
 use aero2_core::jose::jwk::Jwks;
 use aero2_core::jose::kid_gate::{KidGate, Lookup};
@@ -30,14 +29,12 @@ impl KeyCache {
 }
 
 pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
-    let body = serde_json::to_string(&SignRequest { app_id: app_id.to_owned(), tokens })?;
-    let signed: SignResponse = serde_json::from_str(&forward::signer_ok(env, "/sign", Some(&body)).await?)?;
-    Ok(signed.tokens.into_iter().map(|s| s.token).collect())
+    Ok(signer_call::sign(env, app_id, tokens).await?.tokens.into_iter().map(|s| s.token).collect())
 }
 
 /// The application's published keys, straight from the signer.
 pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
-    Ok(serde_json::from_str(&forward::signer_ok(env, &format!("/jwks?app_id={app_id}"), None).await?)?)
+    signer_call::jwks(env, app_id).await
 }
 
 async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {

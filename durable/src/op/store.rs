@@ -7,6 +7,8 @@
 //! Secrets (session cookies, codes, refresh tokens) are stored as SHA-256
 //! digests: a copy of this storage reveals no usable credential.
 
+use aero2_core::oauth::grant::{AuthContext, CodeGrant, CodeRecord, GrantRecord, NewRefresh, RefreshRecord, Write};
+use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
 use serde::Deserialize;
 use worker::{Result, SqlStorage, SqlStorageValue as V};
@@ -245,83 +247,80 @@ pub fn put_consent(sql: &SqlStorage, user_id: &str, client_id: &str, scope: &str
 
 // ---------------------------------------------------------------------- codes
 
-pub fn put_code(sql: &SqlStorage, code_hash: &str, grant_json: &str, expires_at: UnixMillis) -> Result<()> {
+pub fn put_code(sql: &SqlStorage, code_hash: &str, grant: &CodeGrant, expires_at: UnixMillis) -> Result<()> {
     sql.exec(
         "INSERT INTO auth_codes (code_hash, grant_json, expires_at) VALUES (?1, ?2, ?3)",
-        vec![code_hash.into(), grant_json.into(), t(expires_at)],
+        vec![code_hash.into(), serde_json::to_string(grant)?.into(), t(expires_at)],
     )?;
     Ok(())
 }
 
 #[derive(Deserialize)]
-pub struct CodeRow {
-    pub grant_json: String,
-    pub expires_at: i64,
-    pub redeemed_at: Option<i64>,
-    pub grant_id: Option<String>,
+struct CodeRow {
+    grant_json: String,
+    expires_at: i64,
+    redeemed_at: Option<i64>,
+    grant_id: Option<String>,
 }
 
-pub fn code(sql: &SqlStorage, code_hash: &str) -> Result<Option<CodeRow>> {
-    first(
+/// A code by its digest (one that cannot be read counts as absent).
+pub fn code(sql: &SqlStorage, code_hash: &str) -> Result<Option<CodeRecord>> {
+    let row: Option<CodeRow> = first(
         sql,
         "SELECT grant_json, expires_at, redeemed_at, grant_id FROM auth_codes WHERE code_hash = ?1",
         vec![code_hash.into()],
-    )
-}
-
-/// Marks a code used, recording the grant it produced. Callers check and
-/// mark with no await in between, so a code is redeemed once.
-pub fn mark_code_redeemed(sql: &SqlStorage, code_hash: &str, grant_id: &str, now: UnixMillis) -> Result<()> {
-    sql.exec(
-        "UPDATE auth_codes SET redeemed_at = ?2, grant_id = ?3 WHERE code_hash = ?1 AND redeemed_at IS NULL",
-        vec![code_hash.into(), t(now), grant_id.into()],
     )?;
-    Ok(())
+    Ok(row.and_then(|r| {
+        Some(CodeRecord {
+            grant: serde_json::from_str(&r.grant_json).ok()?,
+            expires_at: UnixMillis(r.expires_at),
+            redeemed_at: r.redeemed_at.map(UnixMillis),
+            grant_id: r.grant_id,
+        })
+    }))
 }
 
 // --------------------------------------------------------------------- grants
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Grant {
-    pub id: String,
-    pub client_id: String,
-    pub user_id: String,
-    pub scope: String,
-    pub auth_time: i64,
-    pub nonce: Option<String>,
-    pub session_id: Option<String>,
-    pub expires_at: i64,
-    pub revoked_at: Option<i64>,
+#[derive(Deserialize)]
+struct GrantRow {
+    id: String,
+    client_id: String,
+    user_id: String,
+    scope: String,
+    auth_time: i64,
+    nonce: Option<String>,
+    session_id: Option<String>,
+    expires_at: i64,
+    revoked_at: Option<i64>,
     /// The session's `amr` when the grant was made (a JSON array).
-    pub amr: Option<String>,
+    amr: Option<String>,
 }
 
-pub fn create_grant(sql: &SqlStorage, g: &Grant, now: UnixMillis) -> Result<()> {
-    sql.exec(
-        "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        vec![
-            g.id.as_str().into(),
-            g.client_id.as_str().into(),
-            g.user_id.as_str().into(),
-            g.scope.as_str().into(),
-            V::from(g.auth_time),
-            g.nonce.clone().into(),
-            g.session_id.clone().into(),
-            t(now),
-            V::from(g.expires_at),
-            g.amr.clone().into(),
-        ],
-    )?;
-    Ok(())
-}
-
-pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<Grant>> {
-    first(
+/// A grant by id (one whose scope cannot be read counts as absent).
+pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
+    let row: Option<GrantRow> = first(
         sql,
         "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr FROM grants WHERE id = ?1",
         vec![id.into()],
-    )
+    )?;
+    Ok(row.and_then(|g| {
+        Some(GrantRecord {
+            scope: Scope::parse(&g.scope).ok()?,
+            auth: AuthContext {
+                auth_time: g.auth_time,
+                amr: aero2_core::amr::from_stored(g.amr.as_deref()),
+                acr: None,
+                sid: g.session_id,
+            },
+            id: g.id,
+            client_id: g.client_id,
+            user_id: g.user_id,
+            nonce: g.nonce,
+            expires_at: UnixMillis(g.expires_at),
+            revoked_at: g.revoked_at.map(UnixMillis),
+        })
+    }))
 }
 
 /// Revokes a grant and with it every refresh and access token it issued.
@@ -353,102 +352,124 @@ pub fn revoke_user_grants(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> R
 
 // ------------------------------------------------------------- refresh tokens
 
-/// A refresh token about to be stored (by its digest), with the access
-/// token issued beside it.
-pub struct NewRefresh<'a> {
-    pub token_hash: &'a str,
-    pub grant_id: &'a str,
-    pub expires_at: i64,
-    pub access_jti: &'a str,
-}
-
-pub fn put_refresh(sql: &SqlStorage, r: &NewRefresh<'_>, now: UnixMillis) -> Result<()> {
-    sql.exec(
-        "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at, access_jti) VALUES (?1, ?2, ?3, ?4, ?5)",
-        vec![r.token_hash.into(), r.grant_id.into(), t(now), V::from(r.expires_at), r.access_jti.into()],
-    )?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
-pub struct RefreshRow {
-    pub grant_id: String,
-    pub expires_at: i64,
-    pub rotated_at: Option<i64>,
-    pub successor: Option<String>,
-    pub replaced_at: Option<i64>,
+struct RefreshRow {
+    grant_id: String,
+    expires_at: i64,
+    rotated_at: Option<i64>,
+    successor: Option<String>,
+    replaced_at: Option<i64>,
 }
 
-pub fn refresh(sql: &SqlStorage, token_hash: &str) -> Result<Option<RefreshRow>> {
-    first(
+/// A refresh token by its digest.
+pub fn refresh(sql: &SqlStorage, token_hash: &str) -> Result<Option<RefreshRecord>> {
+    let row: Option<RefreshRow> = first(
         sql,
         "SELECT grant_id, expires_at, rotated_at, successor, replaced_at FROM refresh_tokens WHERE token_hash = ?1",
         vec![token_hash.into()],
-    )
-}
-
-/// What rotation needs to know of a presented token, read in one
-/// synchronous step (`aero2_core::oauth::refresh`). A successor that is
-/// gone (revoked with its family) counts as used.
-pub fn presented_refresh(sql: &SqlStorage, row: &RefreshRow) -> Result<aero2_core::oauth::refresh::Presented> {
-    let successor_used = match &row.successor {
-        Some(next) => refresh(sql, next)?.is_none_or(|s| s.rotated_at.is_some() || s.replaced_at.is_some()),
-        None => false,
-    };
-    Ok(aero2_core::oauth::refresh::Presented {
-        rotated_at: row.rotated_at.map(UnixMillis),
-        replaced: row.replaced_at.is_some(),
-        successor_used,
-        expires_at: UnixMillis(row.expires_at),
-    })
-}
-
-/// Rotates `presented` to the new token `next` (stored here): its first
-/// rotation, or a retry's, which replaces the unused earlier successor and
-/// revokes the access token issued with it. Callers decide and apply with
-/// no await in between.
-pub fn rotate_refresh(sql: &SqlStorage, presented: (&str, &RefreshRow), next: &NewRefresh<'_>, now: UnixMillis) -> Result<()> {
-    let (token_hash, row) = presented;
-    if let Some(old) = row.successor.as_deref() {
-        #[derive(Deserialize)]
-        struct Issued {
-            access_jti: Option<String>,
-        }
-        let issued: Option<Issued> = first(sql, "SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.into()])?;
-        if let Some(jti) = issued.and_then(|i| i.access_jti) {
-            let expires = now.plus_secs(aero2_core::oauth::lifetimes::ACCESS_TOKEN_TTL_SECS);
-            revoke_access_token(sql, &jti, expires)?;
-        }
-        sql.exec("UPDATE refresh_tokens SET replaced_at = ?2 WHERE token_hash = ?1", vec![old.into(), t(now)])?;
-    }
-    sql.exec(
-        "UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?2), successor = ?3 WHERE token_hash = ?1",
-        vec![token_hash.into(), t(now), next.token_hash.into()],
     )?;
-    put_refresh(sql, next, now)
+    Ok(row.map(|r| RefreshRecord {
+        grant_id: r.grant_id,
+        expires_at: UnixMillis(r.expires_at),
+        rotated_at: r.rotated_at.map(UnixMillis),
+        successor: r.successor,
+        replaced_at: r.replaced_at.map(UnixMillis),
+    }))
 }
 
-/// The grant a live refresh token belongs to, without consuming it
-/// (revocation and introspection).
-pub fn refresh_grant(sql: &SqlStorage, token_hash: &str, now: UnixMillis) -> Result<Option<String>> {
-    Ok(first::<RefreshRow>(
-        sql,
-        "SELECT grant_id, expires_at, rotated_at FROM refresh_tokens
-         WHERE token_hash = ?1 AND rotated_at IS NULL AND replaced_at IS NULL AND expires_at > ?2",
-        vec![token_hash.into(), t(now)],
-    )?
-    .map(|r| r.grant_id))
+/// What the refresh grant decides over (`aero2_core::oauth::grant::rotate`):
+/// the token, its successor, its grant — read in one synchronous step.
+pub struct RefreshRecords {
+    pub token: Option<RefreshRecord>,
+    pub successor: Option<RefreshRecord>,
+    pub grant: Option<GrantRecord>,
 }
 
-// -------------------------------------------------------------- access tokens
+pub fn refresh_records(sql: &SqlStorage, token_hash: &str) -> Result<RefreshRecords> {
+    let token = refresh(sql, token_hash)?;
+    let successor = match token.as_ref().and_then(|t| t.successor.as_deref()) {
+        Some(next) => refresh(sql, next)?,
+        None => None,
+    };
+    let grant = match &token {
+        Some(t) => grant(sql, &t.grant_id)?,
+        None => None,
+    };
+    Ok(RefreshRecords { token, successor, grant })
+}
 
-pub fn bind_access_token(sql: &SqlStorage, jti: &str, grant_id: &str, expires_at: UnixMillis) -> Result<()> {
+// ------------------------------------------------------------------- writes
+
+/// Applies a grant decision's writes (`aero2_core::oauth::grant::Write`),
+/// all of them, with no await: callers decide and apply in one step.
+pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> {
+    for w in writes {
+        match w {
+            Write::RedeemCode { code_hash, grant_id } => {
+                sql.exec(
+                    "UPDATE auth_codes SET redeemed_at = ?2, grant_id = ?3 WHERE code_hash = ?1 AND redeemed_at IS NULL",
+                    vec![code_hash.as_str().into(), t(now), grant_id.as_str().into()],
+                )?;
+            }
+            Write::CreateGrant(g) => {
+                sql.exec(
+                    "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    vec![
+                        g.id.as_str().into(),
+                        g.client_id.as_str().into(),
+                        g.user_id.as_str().into(),
+                        g.scope.to_string().into(),
+                        V::from(g.auth.auth_time),
+                        g.nonce.clone().into(),
+                        g.auth.sid.clone().into(),
+                        t(now),
+                        t(g.expires_at),
+                        aero2_core::amr::to_stored(&g.auth.amr).into(),
+                    ],
+                )?;
+            }
+            Write::RevokeGrant { grant_id } => revoke_grant(sql, grant_id, now)?,
+            Write::PutRefresh(n) => put_refresh(sql, n, now)?,
+            Write::RotateRefresh { from, replaces, to } => {
+                if let Some(old) = replaces {
+                    #[derive(Deserialize)]
+                    struct Issued {
+                        access_jti: Option<String>,
+                    }
+                    let issued: Option<Issued> =
+                        first(sql, "SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.as_str().into()])?;
+                    if let Some(jti) = issued.and_then(|i| i.access_jti) {
+                        revoke_access_token(sql, &jti, now.plus_secs(aero2_core::oauth::lifetimes::ACCESS_TOKEN_TTL_SECS))?;
+                    }
+                    sql.exec("UPDATE refresh_tokens SET replaced_at = ?2 WHERE token_hash = ?1", vec![old.as_str().into(), t(now)])?;
+                }
+                sql.exec(
+                    "UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?2), successor = ?3 WHERE token_hash = ?1",
+                    vec![from.as_str().into(), t(now), to.token_hash.as_str().into()],
+                )?;
+                put_refresh(sql, to, now)?;
+            }
+            Write::BindAccessToken { jti, grant_id, expires_at } => {
+                sql.exec(
+                    "INSERT INTO access_tokens (jti, grant_id, expires_at) VALUES (?1, ?2, ?3)",
+                    vec![jti.as_str().into(), grant_id.as_str().into(), t(*expires_at)],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn put_refresh(sql: &SqlStorage, r: &NewRefresh, now: UnixMillis) -> Result<()> {
     sql.exec(
-        "INSERT INTO access_tokens (jti, grant_id, expires_at) VALUES (?1, ?2, ?3)",
-        vec![jti.into(), grant_id.into(), t(expires_at)],
+        "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at, access_jti) VALUES (?1, ?2, ?3, ?4, ?5)",
+        vec![r.token_hash.as_str().into(), r.grant_id.as_str().into(), t(now), t(r.expires_at), r.access_jti.as_str().into()],
     )?;
     Ok(())
 }
+
+// -------------------------------------------------------------- access tokens
 
 pub fn revoke_access_token(sql: &SqlStorage, jti: &str, expires_at: UnixMillis) -> Result<()> {
     sql.exec(

@@ -7,14 +7,15 @@
 //! ([`Minted`]). A failure while signing changes nothing, so the client's
 //! retry is an ordinary request, never mistaken for reuse.
 
-use super::{signer, store, Op};
+use super::{signer, Op};
 use crate::directory::User;
-use crate::jwks_signer::ToSign;
+use crate::signer_call::ToSign;
 use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::jose::alg::Alg;
 use aero2_core::jose::claims::{AccessTokenClaims, Audience, IdTokenClaims, ACCESS_TOKEN_TYP};
 use aero2_core::oauth::client::Client;
+use aero2_core::oauth::grant::{self, GrantRecord, Issue};
 use aero2_core::oauth::lifetimes::{ACCESS_TOKEN_TTL_SECS, ID_TOKEN_TTL_SECS};
 use aero2_core::oauth::scope::{account_audience, Scope, ACCOUNT};
 use serde_json::{Map, Value};
@@ -25,42 +26,12 @@ use worker::Result;
 /// every OIDC client accepts (OIDC Core §15.1), unless it asked for ES256.
 const ACCESS_TOKEN_ALG: Alg = Alg::ES256;
 
-/// A user-bound issuance (authorization code or refresh).
-pub struct UserIssue<'a> {
-    pub client: &'a Client,
-    pub user: &'a User,
-    pub scope: &'a Scope,
-    pub grant: &'a store::Grant,
-    /// Whether a refresh token comes with it (it lives as long as the grant).
-    pub refresh: bool,
-}
-
-/// Signed tokens that are not live yet: [`Minted::bind`] and the refresh
-/// token's row make them so.
+/// Signed tokens that are not live yet: the grant decision's
+/// `Issue::writes` over [`Minted::ids`] make them so.
 pub struct Minted {
     /// The token response, refresh token included.
     pub body: Value,
-    jti: String,
-    grant_id: String,
-    refresh_hash: Option<String>,
-    refresh_expires_at: i64,
-}
-
-impl Minted {
-    /// Binds the access token to its grant, so revoking the grant revokes it.
-    pub fn bind(&self, op: &Op<'_>) -> Result<()> {
-        store::bind_access_token(&op.sql, &self.jti, &self.grant_id, op.now.plus_secs(ACCESS_TOKEN_TTL_SECS))
-    }
-
-    /// The refresh token to store, if one was minted.
-    pub fn refresh(&self) -> Option<store::NewRefresh<'_>> {
-        self.refresh_hash.as_deref().map(|hash| store::NewRefresh {
-            token_hash: hash,
-            grant_id: &self.grant_id,
-            expires_at: self.refresh_expires_at,
-            access_jti: &self.jti,
-        })
-    }
+    pub ids: grant::Minted,
 }
 
 /// `aud`: the issuer, and the account API when the token may call it.
@@ -72,9 +43,9 @@ fn audience(issuer: &str, scope: &Scope) -> Audience {
     }
 }
 
-fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &str, grant: Option<&store::Grant>) -> AccessTokenClaims {
+fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &str, grant: Option<&GrantRecord>) -> AccessTokenClaims {
     let iat = op.now.as_secs();
-    let amr = grant.map(|g| aero2_core::amr::from_stored(g.amr.as_deref())).filter(|a| !a.is_empty());
+    let amr = grant.map(|g| g.auth.amr.clone()).filter(|a| !a.is_empty());
     AccessTokenClaims {
         iss: op.issuer.clone(),
         sub: sub.to_owned(),
@@ -85,8 +56,8 @@ fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &s
         jti: jti.to_owned(),
         client_id: client.client_id.clone(),
         scope: (!scope.is_empty()).then(|| scope.to_string()),
-        auth_time: grant.map(|g| g.auth_time),
-        acr: None,
+        auth_time: grant.map(|g| g.auth.auth_time),
+        acr: grant.and_then(|g| g.auth.acr.clone()),
         amr,
     }
 }
@@ -112,29 +83,31 @@ pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
     m
 }
 
-/// Signs the tokens of a user-bound issuance; stores nothing.
-pub async fn mint_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Minted> {
+/// Signs the tokens of a user-bound issuance (a grant decision's `Issue`)
+/// for `client` and `user`; stores nothing.
+pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue) -> Result<Minted> {
+    let (g, scope) = (&issue.grant, &issue.scope);
     let jti = hex(&rng::bytes::<16>()?);
-    let at = access_claims(op, i.client, &i.user.id, i.scope, &jti, Some(i.grant));
+    let at = access_claims(op, client, &user.id, scope, &jti, Some(g));
     let mut batch = vec![ToSign { alg: ACCESS_TOKEN_ALG, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.to_json(), at_hash_of: None }];
-    if i.scope.contains("openid") {
+    if scope.contains("openid") {
         let iat = op.now.as_secs();
         let id = IdTokenClaims {
             iss: op.issuer.clone(),
-            sub: i.user.id.clone(),
-            aud: i.client.client_id.clone(),
+            sub: user.id.clone(),
+            aud: client.client_id.clone(),
             exp: iat + ID_TOKEN_TTL_SECS,
             iat,
-            auth_time: i.grant.auth_time,
-            nonce: i.grant.nonce.clone(),
-            acr: None,
-            amr: aero2_core::amr::from_stored(i.grant.amr.as_deref()),
-            azp: Some(i.client.client_id.clone()),
+            auth_time: g.auth.auth_time,
+            nonce: g.nonce.clone(),
+            acr: g.auth.acr.clone(),
+            amr: g.auth.amr.clone(),
+            azp: Some(client.client_id.clone()),
             at_hash: None,
-            sid: i.grant.session_id.clone(),
-            profile: profile_claims(i.user, i.scope),
+            sid: g.auth.sid.clone(),
+            profile: profile_claims(user, scope),
         };
-        let alg = i.client.id_token_signed_response_alg;
+        let alg = client.id_token_signed_response_alg;
         batch.push(ToSign { alg, typ: Some("JWT".into()), claims: id.to_json(), at_hash_of: Some(0) });
     }
     let mut signed = signer::sign(op.env, &op.app.id, batch).await?.into_iter();
@@ -143,11 +116,11 @@ pub async fn mint_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Minted> {
     body.insert("access_token".into(), access_token.into());
     body.insert("token_type".into(), "Bearer".into());
     body.insert("expires_in".into(), ACCESS_TOKEN_TTL_SECS.into());
-    body.insert("scope".into(), i.scope.to_string().into());
+    body.insert("scope".into(), scope.to_string().into());
     if let Some(id_token) = signed.next() {
         body.insert("id_token".into(), id_token.into());
     }
-    let refresh_hash = if i.refresh {
+    let refresh_hash = if issue.refresh {
         let refresh = format!("rt_{}", hex(&rng::bytes::<32>()?));
         let hash = sha256_hex(refresh.as_bytes());
         body.insert("refresh_token".into(), refresh.into());
@@ -155,7 +128,7 @@ pub async fn mint_for_user(op: &Op<'_>, i: &UserIssue<'_>) -> Result<Minted> {
     } else {
         None
     };
-    Ok(Minted { body: Value::Object(body), jti, grant_id: i.grant.id.clone(), refresh_hash, refresh_expires_at: i.grant.expires_at })
+    Ok(Minted { body: Value::Object(body), ids: grant::Minted { access_jti: jti, refresh_hash } })
 }
 
 /// client_credentials: the client acts for itself, `sub` is its id

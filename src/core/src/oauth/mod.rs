@@ -13,6 +13,7 @@
 //! | `authorize`     | the authorization request pipeline and login decisions  |
 //! | `token_request` | token request parsing and grant permission              |
 //! | `refresh`       | refresh rotation, reuse detection and the retry leeway  |
+//! | `grant`         | code and refresh grants, revocation, introspection, as decisions over records with the writes they make |
 //! | `discovery`     | provider metadata (OIDC Discovery §3, RFC 8414)          |
 //! | `lifetimes`     | how long codes, tokens, families and sessions live      |
 
@@ -21,6 +22,7 @@ pub mod client;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
+pub mod grant;
 pub mod lifetimes;
 pub mod params;
 pub mod pkce;

@@ -1,0 +1,113 @@
+//! What the rest of Aero2 asks the `JwksSigner`, as one typed message:
+//! [`SignerCall::send`] on the calling side, `JwksSigner::call` (one
+//! `match`) on the receiving one. The signer is reachable only through its
+//! Durable Object binding; nothing a client sends can address it.
+
+use aero2_core::jose::alg::Alg;
+use aero2_core::jose::jwk::Jwks;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::{Env, Result};
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum SignerCall {
+    /// Sign a batch of tokens with the application's active keys →
+    /// [`SignResponse`].
+    Sign { app_id: String, tokens: Vec<ToSign> },
+    /// The application's public keys → [`Jwks`].
+    Jwks { app_id: String },
+    /// Generate the application's keys if it has none yet.
+    Ensure { app_id: String },
+    /// Rotate now, the new keys becoming active after `activate_after_ms`
+    /// → the JWKS afterwards.
+    Rotate { app_id: String, activate_after_ms: i64 },
+    /// Delete every key of a deleted application.
+    Forget { app_id: String },
+    /// The signer's view for the operator's health check.
+    Health,
+}
+
+/// One token to sign. `at_hash_of` names an earlier token of the same
+/// batch whose `at_hash` (OIDC Core §3.1.3.6) goes into these claims, so an
+/// access token and its ID token cost one round trip.
+#[derive(Serialize, Deserialize)]
+pub struct ToSign {
+    pub alg: Alg,
+    pub typ: Option<String>,
+    pub claims: Value,
+    pub at_hash_of: Option<usize>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Signed {
+    pub token: String,
+    pub kid: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SignResponse {
+    pub tokens: Vec<Signed>,
+}
+
+impl SignerCall {
+    /// Sends the call; the signer answers 200 with JSON or 204.
+    async fn send(&self, env: &Env) -> Result<String> {
+        use worker::wasm_bindgen::{JsCast, JsValue};
+        use worker::wasm_bindgen_futures::JsFuture;
+        use worker::web_sys;
+        let stub: worker::worker_sys::DurableObject = crate::forward::signer_stub(env)?.into_rpc();
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&serde_json::to_string(self)?));
+        let req = web_sys::Request::new_with_str_and_init("https://jwks-signer.internal/call", &init)?;
+        let resp: web_sys::Response = JsFuture::from(stub.fetch_with_request(&req)?).await?.dyn_into()?;
+        let text = JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default();
+        match resp.status() {
+            200 | 204 => Ok(text),
+            status => Err(worker::Error::RustError(format!("signer call {} answered {status}", self.name()))),
+        }
+    }
+
+    async fn answer<T: DeserializeOwned>(&self, env: &Env) -> Result<T> {
+        Ok(serde_json::from_str(&self.send(env).await?)?)
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            SignerCall::Sign { .. } => "sign",
+            SignerCall::Jwks { .. } => "jwks",
+            SignerCall::Ensure { .. } => "ensure",
+            SignerCall::Rotate { .. } => "rotate",
+            SignerCall::Forget { .. } => "forget",
+            SignerCall::Health => "health",
+        }
+    }
+}
+
+/// The signed tokens, in the order given.
+pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<SignResponse> {
+    SignerCall::Sign { app_id: app_id.to_owned(), tokens }.answer(env).await
+}
+
+pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
+    SignerCall::Jwks { app_id: app_id.to_owned() }.answer(env).await
+}
+
+pub async fn ensure(env: &Env, app_id: &str) -> Result<()> {
+    SignerCall::Ensure { app_id: app_id.to_owned() }.send(env).await.map(drop)
+}
+
+/// The JWKS after the rotation.
+pub async fn rotate(env: &Env, app_id: &str, activate_after_ms: i64) -> Result<Value> {
+    SignerCall::Rotate { app_id: app_id.to_owned(), activate_after_ms }.answer(env).await
+}
+
+pub async fn forget(env: &Env, app_id: &str) -> Result<()> {
+    SignerCall::Forget { app_id: app_id.to_owned() }.send(env).await.map(drop)
+}
+
+pub async fn health(env: &Env) -> Result<Value> {
+    SignerCall::Health.answer(env).await
+}
