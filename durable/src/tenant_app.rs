@@ -15,18 +15,16 @@
 //! front Worker isolate still caches an old resolution: the answer carries
 //! `TOMBSTONE_HEADER`, and the Worker drops its cache entries.
 
-use crate::forward::{self, CUSTOM_DOMAIN_HEADER, INTERNAL_HEADER, TOMBSTONE_HEADER};
+use crate::forward::{self, APPLICATION_HEADER, CUSTOM_DOMAIN_HEADER, INTERNAL_HEADER, TOMBSTONE_HEADER};
 use crate::schema::{self, SchemaGuard};
 use crate::tenant_command::Command;
 use crate::{management, now, op, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
-use aero2_core::oauth::client::Client;
 use aero2_core::routes::{self, op::Endpoint as OpEndpoint, Surface};
 use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State,
 };
@@ -54,25 +52,17 @@ const MIGRATIONS: &[&[&str]] = &[&[
 ], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4];
 
 pub use aero2_core::routes::op::HEALTH_PATH;
+/// Where the last record `ApplicationChanged` sent is kept.
+const APPLICATION_KEY: &str = "application";
 #[durable_object]
 pub struct TenantApp {
     state: State,
     env: Env,
     schema: SchemaGuard,
-    /// OAuth clients read from D1, by client_id; dropped whenever the
-    /// management API changes one (`clients_changed`).
-    clients: RefCell<HashMap<String, Client>>,
-    /// The application's public keys, for verifying our own tokens and
-    /// serving the JWKS; dropped when keys rotate (`keys_changed`).
-    keys: RefCell<op::signer::KeyCache>,
     identity: RefCell<Option<Identity>>,
-    /// Users read on hot paths; dropped by `users_changed`.
-    users: RefCell<op::users::UserCache>,
-    /// Upstream identity providers and what was fetched from them; the
-    /// provider list is dropped by `idps_changed`.
-    upstream: RefCell<crate::upstream::Cache>,
-    /// Rate-limit counts of the classes kept in memory (`Class::in_memory`).
-    counters: RefCell<aero2_core::rate_limit::MemoryCounters>,
+    /// Everything kept in memory between requests (`op::caches`), changed
+    /// through commands.
+    caches: op::caches::Caches,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +80,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), clients: RefCell::default(), keys: RefCell::default(), identity: RefCell::default(), users: RefCell::default(), upstream: RefCell::default(), counters: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -145,7 +135,29 @@ impl TenantApp {
             Identity::Live(id) if id == app.id => {}
             _ => return Err(worker::Error::RustError("request routed to another application's object".into())),
         }
-        self.serve(req, &app).await
+        let (app, newer) = self.freshest(app);
+        let mut resp = self.serve(req, &app).await?;
+        if newer {
+            // The Worker forwarded a copy older than one this object was
+            // told about: act on the newer one, and hand it to the Worker.
+            resp.headers_mut().set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
+        }
+        Ok(resp)
+    }
+
+    /// The application record to act on, and whether it is newer than the
+    /// one forwarded (`Application::known_is_newer`).
+    fn freshest(&self, forwarded: Application) -> (Application, bool) {
+        let mut known = self.caches.application.borrow_mut();
+        match known.as_ref() {
+            Some(k) if Application::known_is_newer(Some(k), &forwarded) => (k.clone(), true),
+            // Kept only when it differs (no copy per request).
+            Some(k) if k.id == forwarded.id && k.updated_at == forwarded.updated_at => (forwarded, false),
+            _ => {
+                *known = Some(forwarded.clone());
+                (forwarded, false)
+            }
+        }
     }
 
     /// Routes by surface (`aero2_core::routes`): each table gives the
@@ -200,11 +212,7 @@ impl TenantApp {
             app,
             issuer,
             secure_cookies: !aero2_core::host::is_local_domain(&platform),
-            clients: &self.clients,
-            keys: &self.keys,
-            users: &self.users,
-            upstream: &self.upstream,
-            counters: &self.counters,
+            caches: &self.caches,
             now: now(),
         })
     }
@@ -220,6 +228,10 @@ impl TenantApp {
         } else {
             schema::meta_get(sql, "app_id")?.map_or(Identity::Unbound, Identity::Live)
         };
+        // The last record the management API sent, if any (`ApplicationChanged`).
+        if let Some(stored) = schema::meta_get(sql, APPLICATION_KEY)?.and_then(|j| serde_json::from_str(&j).ok()) {
+            *self.caches.application.borrow_mut() = Some(stored);
+        }
         *self.identity.borrow_mut() = Some(id.clone());
         Ok(id)
     }
@@ -265,30 +277,31 @@ impl TenantApp {
                     "storage": { "reachable": true, "health_checks": checks },
                 },
                 "jwks_signer": signer,
-                "key_cache": { "signer_fetches": self.keys.borrow().signer_fetches() },
+                "key_cache": { "signer_fetches": self.caches.keys.borrow().signer_fetches() },
                 "mailer": mailer,
                 "mail_queue": { "pending": pending, "failing": failing },
             }),
         )
     }
 
-    /// A command of the management API (`tenant_command`).
+    /// A command of the management API (`tenant_command`): its storage
+    /// side here, its memory side in `Caches::on`.
     async fn command(&self, command: Command) -> Result<Response> {
         let sql = self.sql()?;
-        match command {
+        match &command {
             Command::Tombstone => return self.tombstone().await,
             Command::SyncDomains { verified } => self.sync_domains(verified)?,
-            Command::ClientsChanged => self.clients.borrow_mut().clear(),
-            Command::KeysChanged => *self.keys.borrow_mut() = op::signer::KeyCache::default(),
-            Command::UsersChanged => self.users.borrow_mut().clear(),
-            Command::IdpsChanged => self.upstream.borrow_mut().forget_idps(),
-            Command::Unlock { identifier } => op::store::delete_lockout(&sql, &identifier)?,
-            Command::UserDisabled { user_id } => {
-                op::store::revoke_user_grants(&sql, &user_id, now())?;
-                op::store::delete_user_sessions(&sql, &user_id)?;
-                self.users.borrow_mut().clear();
+            Command::ApplicationChanged { application } => {
+                schema::meta_set(&sql, APPLICATION_KEY, &serde_json::to_string(application)?)?;
             }
+            Command::Unlock { identifier } => op::store::delete_lockout(&sql, identifier)?,
+            Command::UserDisabled { user_id } => {
+                op::store::revoke_user_grants(&sql, user_id, now())?;
+                op::store::delete_user_sessions(&sql, user_id)?;
+            }
+            Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged => {}
         }
+        self.caches.on(&command);
         respond::no_content()
     }
 
@@ -300,18 +313,15 @@ impl TenantApp {
         self.schema.reset();
         schema::meta_set(&self.sql()?, "deleted", &now().0.to_string())?;
         *self.identity.borrow_mut() = Some(Identity::Deleted);
-        self.clients.borrow_mut().clear();
-        self.users.borrow_mut().clear();
-        *self.upstream.borrow_mut() = crate::upstream::Cache::default();
-        *self.keys.borrow_mut() = op::signer::KeyCache::default();
+        self.caches.reset();
         respond::no_content()
     }
 
-    fn sync_domains(&self, verified: Vec<String>) -> Result<()> {
+    fn sync_domains(&self, verified: &[String]) -> Result<()> {
         let sql = self.sql()?;
         sql.exec("DELETE FROM custom_domains", None)?;
         for hostname in verified {
-            sql.exec("INSERT INTO custom_domains (hostname) VALUES (?1)", vec![hostname.into()])?;
+            sql.exec("INSERT INTO custom_domains (hostname) VALUES (?1)", vec![hostname.as_str().into()])?;
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! everything clients send, so only our own code can issue a command.
 
 use crate::forward::{self, INTERNAL_HEADER};
+use aero2_core::application::Application;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit, Result};
 
@@ -16,6 +17,10 @@ pub enum Command {
     Tombstone,
     /// The application's verified custom domains are now these.
     SyncDomains { verified: Vec<String> },
+    /// The application's record changed (name, settings): the object acts on
+    /// this copy from now on, whatever older copy a front Worker still
+    /// forwards from its cache (and tells that Worker, see `TenantApp`).
+    ApplicationChanged { application: Application },
     /// Its OAuth clients changed: a deleted client or a rotated secret is
     /// never served from the cache.
     ClientsChanged,

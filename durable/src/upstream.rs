@@ -3,13 +3,14 @@
 //! of bounded size, redirects never followed (a 3xx is the provider's
 //! answer, and a failure: a redirect could lead to an address the
 //! configuration checks never saw, `aero2_core::rp::config::Reach`), and
-//! nothing of what is sent (codes, secrets, tokens) ever logged. Also the per-object cache of upstream JWKS and discovery
-//! documents.
+//! nothing of what is sent (codes, secrets, tokens) ever logged. What
+//! is fetched is kept in the object's `op::caches`.
 
 use aero2_core::jose::jwk::PublicJwk;
 use aero2_core::time::UnixMillis;
 use serde_json::Value;
-use std::collections::HashMap;
+use aero2_core::cache::TtlCache;
+use std::cell::RefCell;
 use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 pub const TIMEOUT_VAR: &str = "AERO2_UPSTREAM_TIMEOUT_MS";
@@ -83,70 +84,42 @@ pub async fn get_json(env: &Env, url: &str, headers: &[(&str, &str)]) -> worker:
     json(env, Method::Get, url, headers, None).await
 }
 
-/// Keys fetched less than this long ago are used without asking again.
-const JWKS_TTL_MS: i64 = 10 * 60 * 1000;
-const DISCOVERY_TTL_MS: i64 = 60 * 60 * 1000;
-
-/// Upstream documents an application's object has fetched.
-#[derive(Default)]
-pub struct Cache {
-    jwks: HashMap<String, (UnixMillis, Vec<(PublicJwk, Value)>)>,
-    discovery: HashMap<String, (UnixMillis, Value)>,
-    /// The application's providers; dropped by `idps_changed`, and kept a
-    /// minute at most (static configuration changes with a deploy).
-    idps: Option<(UnixMillis, Vec<aero2_core::rp::config::Idp>)>,
-}
-
-const IDPS_TTL_MS: i64 = 60 * 1000;
-
-impl Cache {
-    pub fn idps(&self, now: UnixMillis) -> Option<Vec<aero2_core::rp::config::Idp>> {
-        self.idps.as_ref().filter(|(at, _)| now.0 - at.0 < IDPS_TTL_MS).map(|(_, l)| l.clone())
-    }
-
-    pub fn set_idps(&mut self, list: Vec<aero2_core::rp::config::Idp>, now: UnixMillis) {
-        self.idps = Some((now, list));
-    }
-
-    pub fn forget_idps(&mut self) {
-        self.idps = None;
-    }
-}
+/// A provider's keys: each parsed, with the JWK as published. Kept in
+/// `op::caches` (ten minutes), asked again for an unknown `kid`.
+pub type UpstreamKeys = Vec<(PublicJwk, Value)>;
 
 /// The signing keys at `uri`, parsed leniently: a key we cannot use (an
 /// encryption key, another curve) is skipped, not fatal. `refresh` asks
 /// for a fresh copy (an unknown `kid`): at most once per callback, and a
 /// callback needs a state minted by a sign-in this object started.
-pub async fn jwks(env: &Env, cache: &std::cell::RefCell<Cache>, uri: &str, now: UnixMillis, refresh: bool) -> worker::Result<Result<Vec<(PublicJwk, Value)>, Upstream>> {
-    if let Some((at, keys)) = cache.borrow().jwks.get(uri) {
-        if !refresh && now.0 - at.0 < JWKS_TTL_MS {
-            return Ok(Ok(keys.clone()));
+pub async fn jwks(env: &Env, cache: &RefCell<TtlCache<String, UpstreamKeys>>, uri: &str, now: UnixMillis, refresh: bool) -> worker::Result<Result<UpstreamKeys, Upstream>> {
+    if !refresh {
+        if let Some(keys) = cache.borrow_mut().get(&uri.to_owned(), now) {
+            return Ok(Ok(keys));
         }
     }
     let doc = match get_json(env, uri, &[]).await? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
-    let keys: Vec<(PublicJwk, Value)> = doc
+    let keys: UpstreamKeys = doc
         .get("keys")
         .and_then(Value::as_array)
         .map(|list| list.iter().filter_map(|k| PublicJwk::from_json(k).ok().map(|p| (p, k.clone()))).collect())
         .unwrap_or_default();
-    cache.borrow_mut().jwks.insert(uri.to_owned(), (now, keys.clone()));
+    cache.borrow_mut().insert(uri.to_owned(), keys.clone(), now);
     Ok(Ok(keys))
 }
 
 /// A discovery document, cached (static OIDC providers resolve lazily).
-pub async fn discovery(env: &Env, cache: &std::cell::RefCell<Cache>, url: &str, now: UnixMillis) -> worker::Result<Result<Value, Upstream>> {
-    if let Some((at, doc)) = cache.borrow().discovery.get(url) {
-        if now.0 - at.0 < DISCOVERY_TTL_MS {
-            return Ok(Ok(doc.clone()));
-        }
+pub async fn discovery(env: &Env, cache: &RefCell<TtlCache<String, Value>>, url: &str, now: UnixMillis) -> worker::Result<Result<Value, Upstream>> {
+    if let Some(doc) = cache.borrow_mut().get(&url.to_owned(), now) {
+        return Ok(Ok(doc));
     }
     let doc = match get_json(env, url, &[]).await? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
-    cache.borrow_mut().discovery.insert(url.to_owned(), (now, doc.clone()));
+    cache.borrow_mut().insert(url.to_owned(), doc.clone(), now);
     Ok(Ok(doc))
 }

@@ -13,6 +13,7 @@ pub fn tests() -> Vec<Test> {
     vec![
         ("open_sign_up_creates_the_account_once", open_sign_up_creates_the_account_once),
         ("disabled_sign_up_is_closed", disabled_sign_up_is_closed),
+        ("settings_changes_take_effect_at_once", settings_changes_take_effect_at_once),
         ("invite_only_needs_an_invitation", invite_only_needs_an_invitation),
         ("sign_up_can_be_limited_to_domains", sign_up_can_be_limited_to_domains),
         ("optional_verification_confirms_the_address_once", optional_verification_confirms_the_address_once),
@@ -83,6 +84,29 @@ fn disabled_sign_up_is_closed(c: &Client) {
     let r = b.post_form(c, &s.slug, "/signup", &[("request", &request), ("csrf_token", &csrf), ("email", "x@example.com"), ("password", "a long enough password")]);
     assert_eq!(r.status, 403);
     assert_eq!(user_count(c, &s), 1, "nothing created");
+}
+
+/// A PATCH reaches the application's object as a command: the very next
+/// request acts on the new settings, though the front Worker still holds
+/// the old record in its cache (for 30 s); that first answer also hands
+/// the Worker the new record, so CORS follows at once too.
+fn settings_changes_take_effect_at_once(c: &Client) {
+    let s = provision(c, true);
+    let origin = "https://spa.example.com";
+    let mut b = Browser::new();
+    let login = login_page(c, &s, &mut b);
+    let request = hidden_field(&login.body, "request").unwrap();
+    assert_eq!(b.get(c, &s.slug, &format!("/signup?request={request}")).status, 200, "open by default");
+    let before = c.send("GET", &s.slug, "/.well-known/openid-configuration", &[("origin", origin)], None);
+    assert_eq!(before.header("access-control-allow-origin"), None);
+    let patch = json!({"settings": {"signup": {"mode": "disabled"}, "allowed_origins": [origin]}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&patch)).assert_status(200);
+    assert_eq!(b.get(c, &s.slug, &format!("/signup?request={request}")).status, 403, "closed at once");
+    let after = c.send("GET", &s.slug, "/.well-known/openid-configuration", &[("origin", origin)], None);
+    assert_eq!(after.header("access-control-allow-origin"), Some(origin));
+    assert_eq!(after.header("x-aero2-application"), None, "the record never leaves the platform");
+    let preflight = c.send("OPTIONS", &s.slug, "/oauth2/token", &[("origin", origin), ("access-control-request-method", "POST")], None);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(origin), "the Worker's cache has the new record");
 }
 
 fn invite_only_needs_an_invitation(c: &Client) {

@@ -59,6 +59,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     }
     app.updated_at = now().0;
     db::update_app(&ctx.db, &app).await?;
+    Command::ApplicationChanged { application: app.clone() }.send(ctx.env, &app.id).await?;
     Ok(Ok(respond::json(200, &app)?))
 }
 

@@ -127,7 +127,7 @@ async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> Resul
     }
     user.updated_at = op.now.0;
     directory::update_profile(&db::database(op.env)?, &user).await?;
-    op.users.borrow_mut().clear();
+    op.caches.users.borrow_mut().clear();
     Ok(Ok(profile_json(&user)))
 }
 
@@ -202,7 +202,7 @@ async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Res
     }
     let hash = password::hash_password(change.new.secret()).await?;
     directory::set_password(&db::database(op.env)?, &op.app.id, &caller.user.id, &hash, op.now).await?;
-    op.users.borrow_mut().clear();
+    op.caches.users.borrow_mut().clear();
     end_others(op, caller)?;
     Ok(Ok(Value::Null))
 }

@@ -12,15 +12,15 @@ use worker::{Request, Result};
 /// A disabled client is found nowhere: it cannot authenticate, start a
 /// sign-in, or have its tokens accepted.
 pub async fn find(op: &Op<'_>, client_id: &str) -> Result<Option<Client>> {
-    if let Some(c) = op.clients.borrow().get(client_id) {
-        return Ok(Some(c.clone()).filter(|c| !c.disabled));
+    if let Some(c) = op.caches.clients.borrow_mut().get(&client_id.to_owned(), op.now) {
+        return Ok(Some(c).filter(|c| !c.disabled));
     }
     if !aero2_core::oauth::client::is_client_id(client_id) {
         return Ok(None);
     }
     let found = directory::client(&db::database(op.env)?, &op.app.id, client_id).await?;
     if let Some(c) = &found {
-        op.clients.borrow_mut().insert(client_id.to_owned(), c.clone());
+        op.caches.clients.borrow_mut().insert(client_id.to_owned(), c.clone(), op.now);
     }
     Ok(found.filter(|c| !c.disabled))
 }

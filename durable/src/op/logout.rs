@@ -97,7 +97,7 @@ async fn target(op: &Op<'_>, params: &Params) -> Result<std::result::Result<Targ
     let hint = match params.get("id_token_hint").ok().flatten() {
         Some(hint) => {
             let Ok(parsed) = jws::parse(hint) else { return Ok(Err("The id_token_hint is not a valid ID token.")) };
-            if !signer::verify(op.env, &op.app.id, op.keys, &parsed, op.now).await? {
+            if !signer::verify(op.env, &op.app.id, &op.caches.keys, &parsed, op.now).await? {
                 return Ok(Err("The id_token_hint was not issued here."));
             }
             match validate_id_token_hint(&parsed.claims, &parsed.header, &op.issuer, op.now) {

@@ -24,6 +24,7 @@
 mod access;
 mod account;
 mod authorize;
+pub mod caches;
 mod clients;
 mod discovery;
 mod grant_authorization_code;
@@ -49,16 +50,12 @@ pub mod users;
 
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
-use aero2_core::oauth::client::Client;
 use aero2_core::routes::op::{Endpoint, Via};
 use aero2_core::routes::Found;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
 use aero2_core::time::UnixMillis;
 use serde_json::Value;
-use signer::KeyCache;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use worker::{Env, Headers, Request, Response, Result, SqlStorage, Storage};
 
 /// Everything an OP handler needs besides the request.
@@ -70,13 +67,8 @@ pub struct Op<'a> {
     pub issuer: String,
     /// Cookies get `Secure` everywhere but on localhost.
     pub secure_cookies: bool,
-    pub clients: &'a RefCell<HashMap<String, Client>>,
-    pub keys: &'a RefCell<KeyCache>,
-    pub users: &'a RefCell<users::UserCache>,
-    /// Upstream providers, their JWKS and discovery documents.
-    pub upstream: &'a RefCell<crate::upstream::Cache>,
-    /// Rate-limit counts kept in memory (`limits::hit`).
-    pub counters: &'a RefCell<aero2_core::rate_limit::MemoryCounters>,
+    /// What the object keeps in memory between requests.
+    pub caches: &'a caches::Caches,
     pub now: UnixMillis,
 }
 

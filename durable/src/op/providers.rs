@@ -10,11 +10,11 @@ use worker::Result;
 
 /// Every provider of the application, enabled or not.
 pub async fn all(op: &Op<'_>) -> Result<Vec<Idp>> {
-    if let Some(list) = op.upstream.borrow().idps(op.now) {
+    if let Some(list) = op.caches.idps.borrow_mut().get(&(), op.now) {
         return Ok(list);
     }
     let list = idps::list(&db::database(op.env)?, op.env, &op.app.id, &op.app.slug).await?;
-    op.upstream.borrow_mut().set_idps(list.clone(), op.now);
+    op.caches.idps.borrow_mut().insert((), list.clone(), op.now);
     Ok(list)
 }
 

@@ -208,7 +208,7 @@ async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> Result<Re
     };
     session::end_all_but(op, &user_id, None, None)?;
     store::delete_lockout(&op.sql, &email)?;
-    op.users.borrow_mut().clear();
+    op.caches.users.borrow_mut().clear();
     let hash = password::hash_password(new_password).await?;
     directory::set_password(&db, &op.app.id, &user_id, &hash, op.now).await?;
     directory::set_email_verified(&db, &op.app.id, &user_id, &email, op.now).await?;

@@ -61,7 +61,7 @@ async fn resolved(op: &Op<'_>, idp: Idp) -> Result<std::result::Result<Idp, Fail
         return Ok(Ok(idp));
     }
     let Some(issuer) = idp.endpoints.issuer.clone() else { return Ok(Err(Failure::UpstreamError)) };
-    let doc = match upstream::discovery(op.env, op.upstream, &discovery::discovery_url(&issuer), op.now).await? {
+    let doc = match upstream::discovery(op.env, &op.caches.upstream_discovery, &discovery::discovery_url(&issuer), op.now).await? {
         Ok(d) => d,
         Err(e) => return Ok(Err(failure_of(&e, Failure::UpstreamError))),
     };
@@ -305,7 +305,7 @@ async fn verify_id_token(op: &Op<'_>, idp: &Idp, token: &str, nonce: &str) -> Re
     let Some(jwks_uri) = idp.endpoints.jwks_uri.as_deref() else { return Ok(Err(Failure::InvalidIdToken)) };
     let mut refreshed = false;
     let jwk = loop {
-        let keys = match upstream::jwks(op.env, op.upstream, jwks_uri, op.now, refreshed).await? {
+        let keys = match upstream::jwks(op.env, &op.caches.upstream_jwks, jwks_uri, op.now, refreshed).await? {
             Ok(k) => k,
             Err(e) => return Ok(Err(failure_of(&e, Failure::InvalidIdToken))),
         };

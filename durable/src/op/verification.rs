@@ -202,7 +202,7 @@ async fn verify(op: &Op<'_>, payload: &str) -> Result<Response> {
         return pages::error_page("Link expired", EXPIRED, 400);
     };
     directory::set_email_verified(&db::database(op.env)?, &op.app.id, &grant.user_id, &grant.email, op.now).await?;
-    op.users.borrow_mut().clear();
+    op.caches.users.borrow_mut().clear();
     pages::notice_page("Email confirmed", "Thank you: your address is confirmed. You can close this page and sign in.")
 }
 
@@ -238,7 +238,7 @@ async fn change(op: &Op<'_>, payload: &str) -> Result<Response> {
     if !directory::change_email(&db::database(op.env)?, &op.app.id, &c.user_id, &c.email, op.now).await? {
         return pages::error_page("Address in use", "Another account already uses this address.", 409);
     }
-    op.users.borrow_mut().clear();
+    op.caches.users.borrow_mut().clear();
     session::end_all_but(op, &c.user_id, c.keep_sid.as_deref(), c.keep_grant.as_deref())?;
     if let Some(old) = &c.old_email {
         super::recovery::send_undo_link(op, &c.user_id, old, &c.email).await?;

@@ -183,6 +183,14 @@ impl Application {
     pub fn is_dashboard(&self) -> bool {
         self.id == DASHBOARD_APP_ID
     }
+
+    /// Which of two copies of this application's record to act on: the one
+    /// changed last (a front Worker may forward a copy it cached before a
+    /// change the object was already told about). `true` when `known` wins.
+    #[must_use]
+    pub fn known_is_newer(known: Option<&Application>, forwarded: &Application) -> bool {
+        known.is_some_and(|k| k.id == forwarded.id && k.updated_at > forwarded.updated_at)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,6 +386,24 @@ mod tests {
 
     fn field_of(e: ApiError) -> Option<&'static str> {
         e.body().field
+    }
+
+    #[test]
+    fn the_copy_changed_last_is_acted_on() {
+        let app = |id: &str, updated_at| Application {
+            id: id.into(),
+            slug: "myapp".into(),
+            name: "My App".into(),
+            settings: ApplicationSettings::default(),
+            created_at: 0,
+            updated_at,
+        };
+        let forwarded = app("app_1", 100);
+        assert!(Application::known_is_newer(Some(&app("app_1", 101)), &forwarded));
+        assert!(!Application::known_is_newer(Some(&app("app_1", 100)), &forwarded), "a tie goes to the forwarded copy");
+        assert!(!Application::known_is_newer(Some(&app("app_1", 99)), &forwarded));
+        assert!(!Application::known_is_newer(Some(&app("app_2", 101)), &forwarded), "never another application's record");
+        assert!(!Application::known_is_newer(None, &forwarded));
     }
 
     #[test]

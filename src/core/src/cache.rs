@@ -1,7 +1,9 @@
-//! A small, bounded time-to-live cache for host → application resolutions in
-//! the front Worker's isolate. Bounded in size (oldest insertion evicted) and
-//! in age (entries expire after `ttl`), so a deleted or changed application
-//! is never served from here for longer than `ttl`.
+//! A small, bounded time-to-live cache: host → application resolutions in
+//! the front Worker's isolate, and what a `TenantApp` keeps in memory
+//! (clients, users, upstream documents). Bounded in size (oldest insertion
+//! evicted) and in age (entries expire after `ttl`), so a deleted or changed
+//! record is never served from here for longer than `ttl`; whatever changes
+//! a record also drops or replaces it here at once.
 
 use crate::time::UnixMillis;
 use std::collections::{HashMap, VecDeque};
@@ -61,6 +63,22 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         self.order.retain(|k| entries.contains_key(k));
     }
 
+    /// Replaces the value of every entry whose value matches `pred` (an
+    /// application changed, under all the hosts it was cached for). The
+    /// entries keep their age: they expire when they would have.
+    pub fn replace_where(&mut self, pred: impl Fn(&V) -> bool, value: &V) {
+        for (_, v) in self.entries.values_mut() {
+            if pred(v) {
+                *v = value.clone();
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+    }
+
     #[must_use]
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -105,5 +123,19 @@ mod tests {
         c.remove_where(|v| *v == "app_1");
         assert_eq!(c.len(), 1);
         assert_eq!(c.get(&"other.localhost", UnixMillis(1)), Some("app_2"));
+    }
+
+    #[test]
+    fn replace_where_updates_every_alias_without_renewing_it() {
+        let mut c = TtlCache::new(1_000, 10);
+        c.insert("myapp.localhost", ("app_1", 1), UnixMillis(0));
+        c.insert("auth.example.com", ("app_1", 1), UnixMillis(500));
+        c.insert("other.localhost", ("app_2", 1), UnixMillis(0));
+        c.replace_where(|v| v.0 == "app_1", &("app_1", 2));
+        assert_eq!(c.get(&"auth.example.com", UnixMillis(999)), Some(("app_1", 2)));
+        assert_eq!(c.get(&"other.localhost", UnixMillis(999)), Some(("app_2", 1)));
+        assert_eq!(c.get(&"myapp.localhost", UnixMillis(1_000)), None, "expires when it would have");
+        c.clear();
+        assert!(c.is_empty());
     }
 }

@@ -16,6 +16,7 @@
 mod resolve;
 mod shape;
 
+use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::host::{is_local_domain, issuer_for};
 use aero2_durable::forward::{self, APPLICATION_HEADER};
@@ -126,6 +127,14 @@ async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
         resolve::forget(&app.id);
+    }
+    // The object knew a newer record than this isolate's cached one (its
+    // settings changed): cache that one, and shape this answer by it.
+    if let Some(fresh) = resp.headers().get(APPLICATION_HEADER)?.and_then(|j| serde_json::from_str::<Application>(&j).ok()) {
+        if fresh.id == app.id {
+            resolve::refresh(&fresh);
+            return Ok((resp, fresh.settings.allowed_origins));
+        }
     }
     Ok((resp, allowed))
 }

@@ -49,6 +49,12 @@ pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option
     Ok(found.map(|app| (app, custom)))
 }
 
+/// Replaces every cached host's copy of a changed application (the entries
+/// keep their age).
+pub fn refresh(app: &Application) {
+    CACHE.with(|c| c.borrow_mut().replace_where(|a| a.id == app.id, app));
+}
+
 /// Drops every cached host of a deleted application.
 pub fn forget(app_id: &str) {
     CACHE.with(|c| c.borrow_mut().remove_where(|a| a.id == app_id));
