@@ -11,6 +11,7 @@
 
 pub mod db;
 pub mod directory;
+pub mod fail;
 pub mod forward;
 pub mod idps;
 pub mod jwks_signer;

@@ -12,17 +12,14 @@ use worker::Request;
 pub async fn list(ctx: &Ctx<'_>) -> Outcome {
     let apps: Vec<Application> =
         db::list_apps(&ctx.db).await?.into_iter().filter(|a| ctx.caller.may_act_on(&a.id)).collect();
-    Ok(Ok(respond::json(200, &json!({ "applications": apps }))?))
+    Ok(respond::json(200, &json!({ "applications": apps }))?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
     if !ctx.caller.is_operator() {
-        return Ok(Err(ApiError::Forbidden("only the operator may create applications")));
+        return Err(ApiError::Forbidden("only the operator may create applications").into());
     }
-    let new = match body::json(req).await?.and_then(|b| NewApplication::from_json(&b)) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
+    let new = NewApplication::from_json(&body::json(req).await?)?;
     let t = now();
     let app = Application {
         id: new_id(IdKind::Application, rng::bytes()?),
@@ -34,23 +31,20 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
     };
     if let Err(e) = db::insert_app(&ctx.db, &app).await {
         if db::is_unique_violation(&e) {
-            return Ok(Err(ApiError::Conflict { field: "slug", message: "is already taken".into() }));
+            return Err(ApiError::Conflict { field: "slug", message: "is already taken".into() }.into());
         }
-        return Err(e);
+        return Err(e.into());
     }
     signing_keys::ensure(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(201, &app)?))
+    Ok(respond::json(201, &app)?)
 }
 
 pub fn get(app: &Application) -> Outcome {
-    Ok(Ok(respond::json(200, app)?))
+    Ok(respond::json(200, app)?)
 }
 
 pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcome {
-    let patch = match body::json(req).await?.and_then(|b| ApplicationPatch::from_json(&b)) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
+    let patch = ApplicationPatch::from_json(&body::json(req).await?)?;
     if let Some(name) = patch.name {
         app.name = name;
     }
@@ -60,18 +54,18 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     app.updated_at = now().0;
     db::update_app(&ctx.db, &app).await?;
     Command::ApplicationChanged { application: app.clone() }.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(200, &app)?))
+    Ok(respond::json(200, &app)?)
 }
 
 /// Deletes the rows first, then tombstones the object: from that moment the
 /// subdomain answers `unknown_application` from every isolate.
 pub async fn delete(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     if app.is_dashboard() {
-        return Ok(Err(ApiError::Forbidden("the dashboard application cannot be deleted")));
+        return Err(ApiError::Forbidden("the dashboard application cannot be deleted").into());
     }
     db::delete_app(&ctx.db, &app.id).await?;
     Command::Tombstone.send(ctx.env, &app.id).await?;
     signing_keys::forget(ctx.env, &app.id).await?;
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }
 

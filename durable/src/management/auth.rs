@@ -8,6 +8,7 @@
 use crate::db;
 use aero2_core::api_key::{ApiKeyKind, PresentedApiKey};
 use aero2_core::encoding::sha256_hex;
+use crate::fail::ApiResult;
 use aero2_core::error::ApiError;
 use aero2_core::secret::{constant_time_eq, SecretString};
 use worker::{D1Database, Env, Request, Result};
@@ -65,24 +66,25 @@ pub fn is_operator(req: &Request, env: &Env) -> Result<bool> {
     Ok(constant_time_eq(presented.as_bytes(), sha256_hex(expected.secret().as_bytes()).as_bytes()))
 }
 
-pub async fn authenticate(req: &Request, env: &Env, db: &D1Database) -> Result<std::result::Result<Caller, ApiError>> {
+/// Who is calling, or 401 (with `WWW-Authenticate`, from `respond::error`).
+pub async fn authenticate(req: &Request, env: &Env, db: &D1Database) -> ApiResult<Caller> {
     let Some(token) = bearer(req)? else {
-        return Ok(Err(ApiError::Unauthorized));
+        return Err(ApiError::Unauthorized.into());
     };
     if let Some(key) = PresentedApiKey::parse(token.secret()) {
         if key.kind != ApiKeyKind::Secret {
-            return Ok(Err(ApiError::Unauthorized));
+            return Err(ApiError::Unauthorized.into());
         }
         for row in db::active_keys_by_prefix(db, key.kind, &key.public_prefix).await? {
             if key.matches(&row.secret_hash) {
                 db::touch_key(db, &row.app_id, &row.id, crate::now()).await?;
-                return Ok(Ok(Caller::Application { app_id: row.app_id, key_id: row.id }));
+                return Ok(Caller::Application { app_id: row.app_id, key_id: row.id });
             }
         }
-        return Ok(Err(ApiError::Unauthorized));
+        return Err(ApiError::Unauthorized.into());
     }
     if is_operator(req, env)? {
-        return Ok(Ok(Caller::Operator));
+        return Ok(Caller::Operator);
     }
-    Ok(Err(ApiError::Unauthorized))
+    Err(ApiError::Unauthorized.into())
 }

@@ -1,27 +1,28 @@
 //! Reading a JSON request body, bounded in size.
 
+use crate::fail::ApiResult;
 use aero2_core::error::ApiError;
 use serde_json::Value;
-use worker::{Request, Result};
+use worker::Request;
 
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub async fn json(req: Request) -> Result<std::result::Result<Value, ApiError>> {
-    Ok(optional_json(req).await?.and_then(|v| v.ok_or_else(|| ApiError::InvalidBody("a JSON body is required".into()))))
+pub async fn json(req: Request) -> ApiResult<Value> {
+    Ok(optional_json(req).await?.ok_or_else(|| ApiError::InvalidBody("a JSON body is required".into()))?)
 }
 
 /// For endpoints whose body may be left out: an empty body is `None`.
-pub async fn optional_json(mut req: Request) -> Result<std::result::Result<Option<Value>, ApiError>> {
+pub async fn optional_json(mut req: Request) -> ApiResult<Option<Value>> {
     let declared = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Ok(Err(ApiError::PayloadTooLarge));
+        return Err(ApiError::PayloadTooLarge.into());
     }
     let bytes = req.bytes().await?;
     if bytes.len() > MAX_BODY_BYTES {
-        return Ok(Err(ApiError::PayloadTooLarge));
+        return Err(ApiError::PayloadTooLarge.into());
     }
     if bytes.is_empty() {
-        return Ok(Ok(None));
+        return Ok(None);
     }
-    Ok(serde_json::from_slice(&bytes).map(Some).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into())))
+    Ok(serde_json::from_slice(&bytes).map(Some).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into()))?)
 }

@@ -14,16 +14,13 @@ use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let clients = directory::list_clients(&ctx.db, &app.id).await?;
-    Ok(Ok(respond::json(200, &json!({ "clients": clients }))?))
+    Ok(respond::json(200, &json!({ "clients": clients }))?)
 }
 
 /// The secret of a confidential client is in this response and, until the
 /// next rotation, nowhere else.
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let new = match body::json(req).await?.and_then(|b| NewClient::from_json(&b)) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
+    let new = NewClient::from_json(&body::json(req).await?)?;
     let minted = match new.client_type {
         ClientType::Confidential => Some(mint_client_secret(rng::bytes()?)),
         ClientType::Public => None,
@@ -36,7 +33,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     if let (Some(obj), Some((secret, _))) = (shown.as_object_mut(), &minted) {
         obj.insert("client_secret".into(), secret.secret().into());
     }
-    Ok(Ok(respond::json(201, &shown)?))
+    Ok(respond::json(201, &shown)?)
 }
 
 /// The client `client_id` of this application; junk ids never reach D1.
@@ -49,45 +46,42 @@ async fn load(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> worker::Resu
 
 pub async fn get(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
     match load(ctx, app, client_id).await? {
-        Some(c) => Ok(Ok(respond::json(200, &c)?)),
-        None => Ok(Err(ApiError::NotFound)),
+        Some(c) => Ok(respond::json(200, &c)?),
+        None => Err(ApiError::NotFound.into()),
     }
 }
 
 pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
     let Some(client) = load(ctx, app, client_id).await? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
-    let patched = body::json(req).await?.and_then(|b| ClientPatch::from_json(&b)).and_then(|p| p.apply(&client, now()));
-    let updated = match patched {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
-    };
+    let patched = ClientPatch::from_json(&body::json(req).await?).and_then(|p| p.apply(&client, now()));
+    let updated = patched?;
     directory::update_client(&ctx.db, &updated).await?;
     Command::ClientsChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(200, &updated)?))
+    Ok(respond::json(200, &updated)?)
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
     if load(ctx, app, client_id).await?.is_none() {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
     directory::delete_client(&ctx.db, &app.id, client_id).await?;
     Command::ClientsChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }
 
 /// A new secret replaces the old one at once: the old one stops working
 /// with no overlap (rotate for a leak; plan deployments around it).
 pub async fn rotate_secret(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
     let Some(client) = load(ctx, app, client_id).await? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
     if client.is_public() {
-        return Ok(Err(ApiError::invalid("token_endpoint_auth_method", "is none: a public client has no secret to rotate")));
+        return Err(ApiError::invalid("token_endpoint_auth_method", "is none: a public client has no secret to rotate").into());
     }
     let (secret, hash) = mint_client_secret(rng::bytes()?);
     directory::set_client_secret(&ctx.db, &app.id, client_id, &hash, now()).await?;
     Command::ClientsChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(200, &json!({ "client_id": client.client_id, "client_secret": secret.secret() }))?))
+    Ok(respond::json(200, &json!({ "client_id": client.client_id, "client_secret": secret.secret() }))?)
 }

@@ -5,6 +5,7 @@
 //! Cloudflare for SaaS reports the custom hostname active (see README).
 
 use super::{body, Ctx, Outcome};
+use crate::fail::Fail;
 use crate::tenant_command::Command;
 use crate::{db, now, respond};
 use aero2_core::application::{parse_new_domain, Application};
@@ -15,49 +16,46 @@ use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let domains = db::list_domains(&ctx.db, &app.id).await?;
-    Ok(Ok(respond::json(200, &json!({ "domains": domains }))?))
+    Ok(respond::json(200, &json!({ "domains": domains }))?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
-    let hostname = match body::json(req).await?.and_then(|b| parse_new_domain(&b, &platform)) {
-        Ok(h) => h,
-        Err(e) => return Ok(Err(e)),
-    };
+    let hostname = parse_new_domain(&body::json(req).await?, &platform)?;
     if let Err(e) = db::insert_domain(&ctx.db, &app.id, &hostname, now()).await {
         if db::is_unique_violation(&e) {
-            return Ok(Err(ApiError::Conflict { field: "hostname", message: "is already registered".into() }));
+            return Err(ApiError::Conflict { field: "hostname", message: "is already registered".into() }.into());
         }
-        return Err(e);
+        return Err(e.into());
     }
     match db::domain(&ctx.db, &app.id, &hostname).await? {
-        Some(d) => Ok(Ok(respond::json(201, &d)?)),
-        None => Err(worker::Error::RustError("inserted domain not found".into())),
+        Some(d) => Ok(respond::json(201, &d)?),
+        None => Err(Fail::Internal("inserted domain not found".into())),
     }
 }
 
 pub async fn verify(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
     let Some(hostname) = known(ctx, app, host).await? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
     if !ctx.caller.is_operator() {
-        return Ok(Err(ApiError::Forbidden("only the operator may mark a domain verified")));
+        return Err(ApiError::Forbidden("only the operator may mark a domain verified").into());
     }
     db::verify_domain(&ctx.db, &app.id, &hostname, now()).await?;
     sync(ctx, app).await?;
     match db::domain(&ctx.db, &app.id, &hostname).await? {
-        Some(d) => Ok(Ok(respond::json(200, &d)?)),
-        None => Ok(Err(ApiError::NotFound)),
+        Some(d) => Ok(respond::json(200, &d)?),
+        None => Err(ApiError::NotFound.into()),
     }
 }
 
 pub async fn remove(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
     let Some(hostname) = known(ctx, app, host).await? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
     db::delete_domain(&ctx.db, &app.id, &hostname).await?;
     sync(ctx, app).await?;
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }
 
 /// Hands the application's object its verified domains, so a removed one

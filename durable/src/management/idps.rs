@@ -43,38 +43,35 @@ pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let host = host_of(req);
     let list = idps::list(&ctx.db, ctx.env, &app.id, &app.slug).await?;
     let shown: Vec<Value> = list.iter().map(|i| shown(ctx, host.as_deref(), app, i)).collect::<worker::Result<_>>()?;
-    Ok(Ok(respond::json(200, &serde_json::json!({ "idps": shown }))?))
+    Ok(respond::json(200, &serde_json::json!({ "idps": shown }))?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let host = host_of(&req);
     let reach = idps::reach(ctx.env);
-    let new = match body::json(req).await?.and_then(|b| NewIdp::from_json(&b, reach)) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
+    let new = NewIdp::from_json(&body::json(req).await?, reach)?;
     let endpoints = match &new.source {
         Resolution::Known(e) => e.clone(),
         Resolution::Discover { issuer, auth } => {
             let doc = match upstream::get_json(ctx.env, &discovery_url(issuer), &[]).await? {
                 Ok(d) => d,
-                Err(e) => return Ok(Err(ApiError::invalid("issuer", unreachable(&e)))),
+                Err(e) => return Err(ApiError::invalid("issuer", unreachable(&e)).into()),
             };
             match endpoints_from(&doc, issuer, *auth, reach) {
                 Ok(e) => e,
-                Err(reason) => return Ok(Err(ApiError::invalid("issuer", format!("inconsistent discovery document: {reason}")))),
+                Err(reason) => return Err(ApiError::invalid("issuer", format!("inconsistent discovery document: {reason}")).into()),
             }
         }
     };
     if idps::list(&ctx.db, ctx.env, &app.id, &app.slug).await?.iter().any(|i| i.slug == new.slug) {
-        return Ok(Err(taken()));
+        return Err(taken().into());
     }
     let (idp, secret) = new.into_idp(new_id(IdKind::IdentityProvider, rng::bytes()?), app.id.clone(), endpoints, IdpSource::Api, now().0);
     if !idps::insert(&ctx.db, ctx.env, &idp, &secret).await? {
-        return Ok(Err(taken()));
+        return Err(taken().into());
     }
     Command::IdpsChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(201, &shown(ctx, host.as_deref(), app, &idp)?)?))
+    Ok(respond::json(201, &shown(ctx, host.as_deref(), app, &idp)?)?)
 }
 
 fn taken() -> ApiError {
@@ -99,8 +96,8 @@ async fn load(ctx: &Ctx<'_>, app: &Application, id: &str) -> worker::Result<Opti
 
 pub async fn get(req: &Request, ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
     match load(ctx, app, id).await? {
-        Some(i) => Ok(Ok(respond::json(200, &shown(ctx, host_of(req).as_deref(), app, &i)?)?)),
-        None => Ok(Err(ApiError::NotFound)),
+        Some(i) => Ok(respond::json(200, &shown(ctx, host_of(req).as_deref(), app, &i)?)?),
+        None => Err(ApiError::NotFound.into()),
     }
 }
 
@@ -110,30 +107,24 @@ fn read_only() -> ApiError {
 
 pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
     let host = host_of(&req);
-    let Some(idp) = load(ctx, app, id).await? else { return Ok(Err(ApiError::NotFound)) };
+    let Some(idp) = load(ctx, app, id).await? else { return Err(ApiError::NotFound.into()) };
     if idp.source == IdpSource::Static {
-        return Ok(Err(read_only()));
+        return Err(read_only().into());
     }
-    let patch = match body::json(req).await?.and_then(|b| IdpPatch::from_json(&b)) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
-    let updated = match patch.apply(&idp, now().0) {
-        Ok(u) => u,
-        Err(e) => return Ok(Err(e)),
-    };
+    let patch = IdpPatch::from_json(&body::json(req).await?)?;
+    let updated = patch.apply(&idp, now().0)?;
     idps::update(&ctx.db, ctx.env, &updated, patch.client_secret.as_ref()).await?;
     Command::IdpsChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(200, &shown(ctx, host.as_deref(), app, &updated)?)?))
+    Ok(respond::json(200, &shown(ctx, host.as_deref(), app, &updated)?)?)
 }
 
 /// Deletes the provider and unlinks every identity made through it.
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
-    let Some(idp) = load(ctx, app, id).await? else { return Ok(Err(ApiError::NotFound)) };
+    let Some(idp) = load(ctx, app, id).await? else { return Err(ApiError::NotFound.into()) };
     if idp.source == IdpSource::Static {
-        return Ok(Err(read_only()));
+        return Err(read_only().into());
     }
     idps::delete(&ctx.db, &app.id, &idp.id).await?;
     Command::IdpsChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }

@@ -3,6 +3,7 @@
 //! the person signs up on the hosted page with it.
 
 use super::{body, Ctx, Outcome};
+use crate::fail::Fail;
 use crate::{directory, now, respond};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
@@ -13,31 +14,26 @@ use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let invitations = directory::list_invitations(&ctx.db, &app.id).await?;
-    Ok(Ok(respond::json(200, &json!({ "invitations": invitations }))?))
+    Ok(respond::json(200, &json!({ "invitations": invitations }))?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let email = match body::json(req).await?.and_then(|b| {
-        let obj = object(&b)?;
-        reject_unknown(obj, &["email"])?;
-        let raw = obj.get("email").and_then(|e| e.as_str()).ok_or_else(|| ApiError::invalid("email", "is required"))?;
-        normalize_email(raw)
-    }) {
-        Ok(e) => e,
-        Err(e) => return Ok(Err(e)),
-    };
+    let b = body::json(req).await?;
+    let obj = object(&b)?;
+    reject_unknown(obj, &["email"])?;
+    let email = normalize_email(obj.get("email").and_then(|e| e.as_str()).ok_or_else(|| ApiError::invalid("email", "is required"))?)?;
     directory::invite(&ctx.db, &app.id, &email, now()).await?;
     match directory::invitation(&ctx.db, &app.id, &email).await? {
-        Some(i) => Ok(Ok(respond::json(201, &i)?)),
-        None => Err(worker::Error::RustError("invitation vanished".into())),
+        Some(i) => Ok(respond::json(201, &i)?),
+        None => Err(Fail::Internal("invitation vanished".into())),
     }
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, email: &str) -> Outcome {
-    let Ok(email) = normalize_email(email) else { return Ok(Err(ApiError::NotFound)) };
+    let Ok(email) = normalize_email(email) else { return Err(ApiError::NotFound.into()) };
     if directory::invitation(&ctx.db, &app.id, &email).await?.is_none() {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
     directory::delete_invitation(&ctx.db, &app.id, &email).await?;
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }

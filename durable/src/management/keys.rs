@@ -12,15 +12,12 @@ use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let keys = db::list_keys(&ctx.db, &app.id).await?;
-    Ok(Ok(respond::json(200, &json!({ "keys": keys }))?))
+    Ok(respond::json(200, &json!({ "keys": keys }))?)
 }
 
 /// The full key is in this response and nowhere else, ever.
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let new = match body::json(req).await?.and_then(|b| NewApiKey::from_json(&b)) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
+    let new = NewApiKey::from_json(&body::json(req).await?)?;
     let minted = mint(new.kind, rng::bytes()?);
     let row = ApiKeyRow {
         id: new_id(IdKind::ApiKey, rng::bytes()?),
@@ -38,14 +35,14 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     if let Some(obj) = shown.as_object_mut() {
         obj.insert("key".into(), minted.key.secret().into());
     }
-    Ok(Ok(respond::json(201, &shown)?))
+    Ok(respond::json(201, &shown)?)
 }
 
 /// Revocation is immediate and idempotent.
 pub async fn revoke(ctx: &Ctx<'_>, app: &Application, key_id: &str) -> Outcome {
     if !is_id(IdKind::ApiKey, key_id) || db::key_by_id(&ctx.db, &app.id, key_id).await?.is_none() {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
     db::revoke_key(&ctx.db, &app.id, key_id, now()).await?;
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }

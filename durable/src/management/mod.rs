@@ -35,6 +35,7 @@ mod keys;
 mod signing_keys;
 mod users;
 
+use crate::fail::{answer_api, ApiResult};
 use crate::{db, respond};
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, IdKind};
@@ -49,27 +50,26 @@ pub(crate) struct Ctx<'a> {
 }
 
 pub async fn handle(req: Request, env: &Env) -> Result<Response> {
-    let db = db::database(env)?;
-    let caller = match auth::authenticate(&req, env, &db).await? {
-        Ok(c) => c,
-        Err(e) => return respond::error(&e),
-    };
-    let ctx = Ctx { env, db, caller };
-    match route(req, &ctx).await? {
-        Ok(resp) => Ok(resp),
-        Err(e) => respond::error(&e),
-    }
+    answer_api("management API", serve(req, env).await)
 }
 
-/// `Ok(Err(_))` is the caller's fault (an API error); `Err(_)` is ours.
-pub(crate) type Outcome = Result<std::result::Result<Response, ApiError>>;
+/// Authenticates the caller, then routes.
+async fn serve(req: Request, env: &Env) -> Outcome {
+    let db = db::database(env)?;
+    let caller = auth::authenticate(&req, env, &db).await?;
+    route(req, &Ctx { env, db, caller }).await
+}
+
+/// A handler's answer (`crate::fail`): a refusal is the caller's (an API
+/// error), an internal failure is ours.
+pub(crate) type Outcome = ApiResult;
 
 async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     use aero2_core::routes::management::{Endpoint as E, TABLE};
     let path = req.path();
     let found = match respond::routed(TABLE, &req, &path)? {
         Ok(found) => found,
-        Err(resp) => return Ok(Ok(resp)),
+        Err(resp) => return Ok(resp),
     };
     let endpoint = found.endpoint;
     if !endpoint.names_application() {
@@ -78,13 +78,10 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
             _ => applications::list(ctx).await,
         };
     }
-    let app = match load_app(ctx, found.param(0)).await? {
-        Ok(app) => app,
-        Err(e) => return Ok(Err(e)),
-    };
+    let app = load_app(ctx, found.param(0)).await?;
     let id = found.param(1);
     match endpoint {
-        E::ListApplications | E::CreateApplication => Ok(Err(ApiError::NotFound)),
+        E::ListApplications | E::CreateApplication => Err(ApiError::NotFound.into()),
         E::GetApplication => applications::get(&app),
         E::UpdateApplication => applications::update(req, ctx, app).await,
         E::DeleteApplication => applications::delete(ctx, &app).await,
@@ -111,7 +108,7 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         E::RevokeInvitation => invitations::delete(ctx, &app, id).await,
         E::Outbox => {
             let mail = crate::mailer::outbox(ctx.env, &ctx.db, &app.id, crate::now()).await?;
-            Ok(Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?))
+            Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?)
         }
         E::RotateSigningKeys => signing_keys::rotate(req, ctx, &app).await,
         E::ListIdps => idps::list(&req, ctx, &app).await,
@@ -124,9 +121,9 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
 
 /// The application `id` names, if the caller may act on it. Otherwise 404,
 /// whether or not it exists.
-async fn load_app(ctx: &Ctx<'_>, id: &str) -> Result<std::result::Result<aero2_core::application::Application, ApiError>> {
+async fn load_app(ctx: &Ctx<'_>, id: &str) -> ApiResult<aero2_core::application::Application> {
     if !is_id(IdKind::Application, id) || !ctx.caller.may_act_on(id) {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
-    Ok(db::app_by_id(&ctx.db, id).await?.ok_or(ApiError::NotFound))
+    Ok(db::app_by_id(&ctx.db, id).await?.ok_or(ApiError::NotFound)?)
 }

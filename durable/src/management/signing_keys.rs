@@ -26,14 +26,11 @@ const DEFAULT_LEAD_SECS: u64 = 3_600;
 const MAX_LEAD_SECS: u64 = 7 * 86_400;
 
 pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let lead = match body::optional_json(req).await?.and_then(|b| parse_lead(b.as_ref())) {
-        Ok(l) => l,
-        Err(e) => return Ok(Err(e)),
-    };
+    let lead = parse_lead(body::optional_json(req).await?.as_ref())?;
     let activate_after_ms = lead.saturating_mul(1000);
     let jwks = signer_call::rotate(ctx.env, &app.id, i64::try_from(activate_after_ms).unwrap_or(i64::MAX)).await?;
     Command::KeysChanged.send(ctx.env, &app.id).await?;
-    Ok(Ok(respond::json(200, &jwks)?))
+    Ok(respond::json(200, &jwks)?)
 }
 
 /// `{"activate_after_seconds"?: 0..=604800}`, or no body at all.

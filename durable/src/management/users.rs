@@ -12,27 +12,24 @@ use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let users = directory::list_users(&ctx.db, &app.id).await?;
-    Ok(Ok(respond::json(200, &json!({ "users": users }))?))
+    Ok(respond::json(200, &json!({ "users": users }))?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let new = match body::json(req).await?.and_then(|b| NewUser::from_json(&b)) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
+    let new = NewUser::from_json(&body::json(req).await?)?;
     match directory::create_user(&ctx.db, &app.id, new, now()).await? {
-        Some(user) => Ok(Ok(respond::json(201, &user)?)),
-        None => Ok(Err(ApiError::Conflict { field: "email", message: "is already registered in this application".into() })),
+        Some(user) => Ok(respond::json(201, &user)?),
+        None => Err(ApiError::Conflict { field: "email", message: "is already registered in this application".into() }.into()),
     }
 }
 
 pub async fn get(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     if !is_id(IdKind::User, user_id) {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
     match directory::user_by_id(&ctx.db, &app.id, user_id).await? {
-        Some(u) => Ok(Ok(respond::json(200, &u)?)),
-        None => Ok(Err(ApiError::NotFound)),
+        Some(u) => Ok(respond::json(200, &u)?),
+        None => Err(ApiError::NotFound.into()),
     }
 }
 
@@ -40,15 +37,15 @@ pub async fn get(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
 /// is keyed by the sign-in identifier, the user's email.
 pub async fn unlock(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     if !is_id(IdKind::User, user_id) {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
     let Some(user) = directory::user_by_id(&ctx.db, &app.id, user_id).await? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
     if let Some(email) = &user.email {
         Command::Unlock { identifier: email.clone() }.send(ctx.env, &app.id).await?;
     }
-    Ok(Ok(respond::no_content()?))
+    Ok(respond::no_content()?)
 }
 
 /// Renames or disables a user. Disabling ends every session, grant, refresh
@@ -56,15 +53,12 @@ pub async fn unlock(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome 
 /// application's object); enabling only lets them sign in again.
 pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     if !is_id(IdKind::User, user_id) {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
     let Some(mut user) = directory::user_by_id(&ctx.db, &app.id, user_id).await? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
-    let patch = match body::json(req).await?.and_then(|b| UserPatch::from_json(&b)) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
+    let patch = UserPatch::from_json(&body::json(req).await?)?;
     if let Some(name) = patch.name {
         user.name = Some(name);
     }
@@ -78,5 +72,5 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
     } else {
         Command::UsersChanged.send(ctx.env, &app.id).await?;
     }
-    Ok(Ok(respond::json(200, &user)?))
+    Ok(respond::json(200, &user)?)
 }

@@ -14,9 +14,9 @@
 //! | GET | `/account/identities` | the identity providers linked to the account |
 //! | DELETE | `/account/identities/{id}` | unlink one; 409 if it is the last way to sign in |
 
-use super::userinfo::{bearer_error, bearer_token, Challenge};
+use super::bearer::{self, refuse, BearerResult, Challenge};
 use super::session::sid_of;
-use super::{access, clients, limits, session, store, verification, Op};
+use super::{clients, limits, session, store, verification, Op};
 use crate::directory::{self, User};
 use crate::{db, password, respond};
 use aero2_core::account::{check_account_token, parse_email_change, presence, PasswordChange, Presence, ProfilePatch};
@@ -36,89 +36,57 @@ struct Caller {
     auth_time: Option<i64>,
 }
 
-/// What a handler answers: a JSON value (or 204), an API error, or a
-/// bearer challenge (RFC 6750 §3, RFC 9470 §3).
-enum Answer {
-    Done(Value),
-    Error(ApiError),
-    Challenge(OAuthError, Challenge),
-}
-
-impl From<std::result::Result<Value, ApiError>> for Answer {
-    fn from(r: std::result::Result<Value, ApiError>) -> Self {
-        match r {
-            Ok(v) => Answer::Done(v),
-            Err(e) => Answer::Error(e),
-        }
-    }
-}
-
 /// Serves `endpoint`; `param` is the path's `{sid}` or `{id}`.
-pub async fn handle(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> Result<Response> {
-    let caller = match authenticate(&mut req, op).await? {
-        Ok(c) => c,
-        Err(resp) => return Ok(resp),
-    };
-    let answer: Answer = match endpoint {
-        Endpoint::Profile => Answer::Done(profile_json(&caller.user)),
-        Endpoint::UpdateProfile => update_profile(&mut req, op, caller.user).await?.into(),
+pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> Result<Response> {
+    bearer::answer(op, "account API", serve(req, op, endpoint, param).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> BearerResult<Response> {
+    let caller = authenticate(&mut req, op).await?;
+    let answer = match endpoint {
+        Endpoint::Profile => profile_json(&caller.user),
+        Endpoint::UpdateProfile => update_profile(&mut req, op, caller.user).await?,
         Endpoint::ChangeEmail => change_email(&mut req, op, &caller).await?,
-        Endpoint::ChangePassword => change_password(&mut req, op, &caller).await?.into(),
-        Endpoint::Sessions => Answer::Done(sessions(op, &caller)?),
+        Endpoint::ChangePassword => change_password(&mut req, op, &caller).await?,
+        Endpoint::Sessions => sessions(op, &caller)?,
         Endpoint::EndOtherSessions => {
             end_others(op, &caller)?;
-            Answer::Done(Value::Null)
+            Value::Null
         }
-        Endpoint::EndSession => end_one(op, &caller, param)?.into(),
-        Endpoint::Identities => Answer::Done(identities(op, &caller.user).await?),
-        Endpoint::Unlink => unlink(op, &caller.user, param).await?.into(),
+        Endpoint::EndSession => end_one(op, &caller, param)?,
+        Endpoint::Identities => identities(op, &caller.user).await?,
+        Endpoint::Unlink => unlink(op, &caller.user, param).await?,
     };
-    match answer {
-        Answer::Done(Value::Null) => respond::no_content(),
-        Answer::Done(body) => respond::json(200, &body),
-        Answer::Error(e) => respond::error(&e),
-        Answer::Challenge(e, extra) => bearer_error(op, Some(&e), &extra),
-    }
+    Ok(match answer {
+        Value::Null => respond::no_content()?,
+        body => respond::json(200, &body)?,
+    })
 }
 
 /// Every account route needs a token with the `account` scope.
 const NEEDS: Challenge = Challenge { scope: Some(ACCOUNT), max_age: None };
 
-async fn authenticate(req: &mut Request, op: &Op<'_>) -> Result<std::result::Result<Caller, Response>> {
-    let need = &NEEDS;
-    let token = match bearer_token(req).await? {
-        Ok(Some(t)) => t,
-        Ok(None) => return Ok(Err(bearer_error(op, None, need)?)),
-        Err(e) => return Ok(Err(bearer_error(op, Some(&e), need)?)),
-    };
-    let claims = match access::verify(op, &token).await? {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(bearer_error(op, Some(&e), need)?)),
-    };
+async fn authenticate(req: &mut Request, op: &Op<'_>) -> BearerResult<Caller> {
+    let claims = bearer::claims(req, op, NEEDS).await?;
     let client = clients::find(op, &claims.client_id).await?;
-    if let Err(e) = check_account_token(&claims, client.as_ref(), &op.issuer) {
-        return Ok(Err(bearer_error(op, Some(&e), need)?));
-    }
+    check_account_token(&claims, client.as_ref(), &op.issuer).map_err(|e| refuse(e, NEEDS))?;
     let Some(user) = super::users::user(op, &claims.sub).await?.filter(|u| !u.disabled) else {
-        return Ok(Err(bearer_error(op, Some(&OAuthError::InvalidToken("the user no longer exists".into())), need)?));
+        return Err(refuse(OAuthError::InvalidToken("the user no longer exists".into()), NEEDS));
     };
-    Ok(Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time }))
+    Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time })
 }
 
 fn profile_json(u: &User) -> Value {
     json!({ "sub": u.id, "email": u.email, "email_verified": u.email_verified, "name": u.name, "picture": u.picture })
 }
 
-async fn body(req: &mut Request) -> Result<std::result::Result<Value, ApiError>> {
+async fn body(req: &mut Request) -> BearerResult<Value> {
     let bytes = req.bytes().await?;
-    Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into())))
+    Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into()))?)
 }
 
-async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> Result<std::result::Result<Value, ApiError>> {
-    let patch = match body(req).await?.and_then(|b| ProfilePatch::from_json(&b)) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
+async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> BearerResult<Value> {
+    let patch = ProfilePatch::from_json(&body(req).await?)?;
     if let Some(name) = patch.name {
         user.name = Some(name);
     }
@@ -128,41 +96,36 @@ async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> Resul
     user.updated_at = op.now.0;
     directory::update_profile(&db::database(op.env)?, &user).await?;
     op.caches.users.borrow_mut().clear();
-    Ok(Ok(profile_json(&user)))
+    Ok(profile_json(&user))
 }
 
 /// Mails a confirmation link to the new address; nothing changes until it
 /// is used (then `/verify` moves the account to it). The caller proves
 /// presence first. An address another account has gets the same answer,
 /// and its owner a mail instead of a link.
-async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Result<Answer> {
-    let change = match body(req).await?.and_then(|b| parse_email_change(&b)) {
-        Ok(c) => c,
-        Err(e) => return Ok(Answer::Error(e)),
-    };
+async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> BearerResult<Value> {
+    let change = parse_email_change(&body(req).await?)?;
     if let Some(e) = super::mail_unavailable(op) {
-        return Ok(Answer::Error(e));
+        return Err(e.into());
     }
     let max_age = op.app.settings.recent_sign_in_secs();
     match presence(caller.auth_time, op.now, max_age, change.current_password.is_some()) {
         Presence::Proven => {}
         Presence::CheckPassword => {
-            if let Err(e) = check_current_password(op, &caller.user, change.current_password.as_ref().map(|p| p.secret()).unwrap_or_default()).await? {
-                return Ok(Answer::Error(e));
-            }
+            check_current_password(op, &caller.user, change.current_password.as_ref().map(|p| p.secret()).unwrap_or_default()).await?;
         }
         Presence::Required => {
             let e = OAuthError::InsufficientUserAuthentication(format!(
                 "changing the address needs the current password or a sign-in within the last {max_age} seconds"
             ));
-            return Ok(Answer::Challenge(e, Challenge { scope: None, max_age: Some(max_age) }));
+            return Err(refuse(e, Challenge { scope: None, max_age: Some(max_age) }));
         }
     }
     if caller.user.email.as_deref() == Some(change.email.as_str()) {
-        return Ok(Answer::Error(ApiError::invalid("email", "is already the account's address")));
+        return Err(ApiError::invalid("email", "is already the account's address").into());
     }
     if matches!(limits::hit(op, aero2_core::rate_limit::Class::MailPerIdentifier, Some(&caller.user.id))?, aero2_core::rate_limit::Verdict::Limited { .. }) {
-        return Ok(Answer::Error(ApiError::Forbidden("too many address changes; try again later")));
+        return Err(ApiError::Forbidden("too many address changes; try again later").into());
     }
     if directory::user_by_email(&db::database(op.env)?, &op.app.id, &change.email).await?.is_some() {
         verification::tell_owner(req, op, &change.email, "move another account to this address").await?;
@@ -176,35 +139,30 @@ async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Result
         };
         verification::send_change_link(op, &pending).await?;
     }
-    Ok(Answer::Done(json!({ "pending_email": change.email })))
+    Ok(json!({ "pending_email": change.email }))
 }
 
 /// The caller's current password, checked under the sign-in lockout.
-async fn check_current_password(op: &Op<'_>, user: &User, given: &str) -> Result<std::result::Result<(), ApiError>> {
+async fn check_current_password(op: &Op<'_>, user: &User, given: &str) -> BearerResult<()> {
     let identifier = user.email.clone().unwrap_or_else(|| user.id.clone());
     if let Attempt::Locked { .. } = limits::begin_sign_in(op, &identifier)? {
-        return Ok(Err(ApiError::Forbidden("too many wrong passwords; try again later")));
+        return Err(ApiError::Forbidden("too many wrong passwords; try again later").into());
     }
     if !password::verify_password(given, user.password_hash.as_deref()).await? {
-        return Ok(Err(ApiError::Forbidden("the current password is wrong")));
+        return Err(ApiError::Forbidden("the current password is wrong").into());
     }
     limits::sign_in_succeeded(op, &identifier)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
-async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Result<std::result::Result<Value, ApiError>> {
-    let change = match body(req).await?.and_then(|b| PasswordChange::from_json(&b)) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
-    };
-    if let Err(e) = check_current_password(op, &caller.user, change.current.secret()).await? {
-        return Ok(Err(e));
-    }
+async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> BearerResult<Value> {
+    let change = PasswordChange::from_json(&body(req).await?)?;
+    check_current_password(op, &caller.user, change.current.secret()).await?;
     let hash = password::hash_password(change.new.secret()).await?;
     directory::set_password(&db::database(op.env)?, &op.app.id, &caller.user.id, &hash, op.now).await?;
     op.caches.users.borrow_mut().clear();
     end_others(op, caller)?;
-    Ok(Ok(Value::Null))
+    Ok(Value::Null)
 }
 
 /// The session a caller's token came from, by its public `sid`.
@@ -258,26 +216,27 @@ async fn identities(op: &Op<'_>, user: &User) -> Result<Value> {
 }
 
 /// Unlinks one identity, unless nothing else would let the user sign in.
-async fn unlink(op: &Op<'_>, user: &User, id: &str) -> Result<std::result::Result<Value, ApiError>> {
+async fn unlink(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
     if !aero2_core::ids::is_id(aero2_core::ids::IdKind::Identity, id) {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     }
-    Ok(match crate::idps::unlink(&db::database(op.env)?, &op.app.id, &user.id, id).await? {
-        None => Err(ApiError::NotFound),
+    match crate::idps::unlink(&db::database(op.env)?, &op.app.id, &user.id, id).await? {
+        None => Err(ApiError::NotFound.into()),
         Some(true) => Ok(Value::Null),
         Some(false) => Err(ApiError::Conflict {
             field: "id",
             message: "this is the account's last way to sign in; set a password or link another provider first".into(),
-        }),
-    })
+        }
+        .into()),
+    }
 }
 
-fn end_one(op: &Op<'_>, caller: &Caller, sid: &str) -> Result<std::result::Result<Value, ApiError>> {
+fn end_one(op: &Op<'_>, caller: &Caller, sid: &str) -> BearerResult<Value> {
     let Some(row) = store::user_sessions(&op.sql, &caller.user.id, op.now)?.into_iter().find(|s| sid_of(&s.id) == sid) else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound.into());
     };
     store::end_session(&op.sql, &row.id, sid, op.now)?;
-    Ok(Ok(Value::Null))
+    Ok(Value::Null)
 }
 
 /// Ends every session and grant of the user except the caller's own.

@@ -4,8 +4,8 @@ use super::Op;
 use crate::{db, directory};
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::client_auth::{authenticate, client_authentication_failed, extract_client};
-use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
+use crate::fail::{Fail, TokenResult};
 use worker::{Request, Result};
 
 /// The application's client `client_id`, from the object's cache or D1.
@@ -28,24 +28,22 @@ pub async fn find(op: &Op<'_>, client_id: &str) -> Result<Option<Client>> {
 /// Authenticates the client of a token, revocation or introspection request
 /// (RFC 6749 §2.3). Every failure, an unknown client included, is the same
 /// `invalid_client`.
-pub async fn authenticated(req: &Request, op: &Op<'_>, body: &Params) -> Result<std::result::Result<Client, OAuthError>> {
+/// What went wrong is logged, never sent.
+async fn authenticated(req: &Request, op: &Op<'_>, body: &Params) -> TokenResult<Client> {
     let authorization = req.headers().get("authorization")?;
-    let presented = match extract_client(authorization.as_deref(), body) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
+    let presented = extract_client(authorization.as_deref(), body)?;
     let Some(client) = find(op, &presented.client_id).await? else {
-        return Ok(Err(client_authentication_failed()));
+        let detail = format!("no enabled client {}", presented.client_id);
+        return Err(Fail::refused_because(client_authentication_failed(), detail));
     };
-    Ok(authenticate(&presented, &client).map(|()| client))
+    authenticate(&presented, &client).map_err(|e| Fail::refused_because(e, format!("client {} did not authenticate", client.client_id)))?;
+    Ok(client)
 }
 
 /// The form body of a client-authenticated request (token, revocation,
 /// introspection) and the client it authenticates.
-pub async fn authenticated_form(req: &mut Request, op: &Op<'_>) -> Result<std::result::Result<(Params, Client), OAuthError>> {
-    let params = match super::form(req).await? {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
-    Ok(authenticated(req, op, &params).await?.map(|client| (params, client)))
+pub async fn authenticated_form(req: &mut Request, op: &Op<'_>) -> TokenResult<(Params, Client)> {
+    let params = super::form(req).await??;
+    let client = authenticated(req, op, &params).await?;
+    Ok((params, client))
 }

@@ -9,11 +9,10 @@ use super::{store, tokens, Op};
 use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::client::{Client, GrantType};
-use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::grant::{issue_for_code, redeem, CodeRedemption, Rejection};
 use aero2_core::oauth::pkce::CodeVerifier;
 use serde_json::Value;
-use worker::Result;
+use crate::fail::{Fail, TokenResult};
 
 pub async fn exchange(
     op: &Op<'_>,
@@ -21,10 +20,10 @@ pub async fn exchange(
     code: &str,
     redirect_uri: &str,
     verifier: Option<&CodeVerifier>,
-) -> Result<std::result::Result<Value, OAuthError>> {
+) -> TokenResult<Value> {
     let code_hash = sha256_hex(code.as_bytes());
     let presented = CodeRedemption { client_id: &client.client_id, redirect_uri, verifier };
-    let decide = || -> Result<std::result::Result<_, Rejection>> {
+    let decide = || -> worker::Result<std::result::Result<_, Rejection>> {
         Ok(redeem(store::code(&op.sql, &code_hash)?.as_ref(), &presented, op.now).cloned())
     };
     let cg = match decide()? {
@@ -38,7 +37,7 @@ pub async fn exchange(
     let (issue, user) = match (issue_for_code(&code_hash, &cg, active, grant_id, may_refresh, op.now), user) {
         (Ok(issue), Some(user)) => (issue, user),
         (Err(rejection), _) => return reject(op, rejection),
-        (Ok(_), None) => return Err(worker::Error::RustError("an active user without a record".into())),
+        (Ok(_), None) => return Err(Fail::Internal("an active user without a record".into())),
     };
     let minted = tokens::mint_for_user(op, client, &user, &issue).await?;
     // Awaits above let other requests run: decide again, then store.
@@ -46,11 +45,11 @@ pub async fn exchange(
         return reject(op, rejection);
     }
     store::apply(&op.sql, &issue.writes(&minted.ids, op.now), op.now)?;
-    Ok(Ok(minted.body))
+    Ok(minted.body)
 }
 
 /// Applies a rejection's writes (a replayed code revokes its grant).
-pub fn reject<T>(op: &Op<'_>, rejection: Rejection) -> Result<std::result::Result<T, OAuthError>> {
+pub fn reject<T>(op: &Op<'_>, rejection: Rejection) -> TokenResult<T> {
     store::apply(&op.sql, &rejection.writes, op.now)?;
-    Ok(Err(rejection.error))
+    Err(rejection.error.into())
 }

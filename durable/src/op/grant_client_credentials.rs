@@ -7,18 +7,18 @@ use aero2_core::oauth::client::Client;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::scope::{Scope, USER_SCOPES};
 use serde_json::Value;
-use worker::Result;
+use crate::fail::TokenResult;
 
-pub async fn exchange(op: &Op<'_>, client: &Client, scope: Option<&Scope>) -> Result<std::result::Result<Value, OAuthError>> {
+pub async fn exchange(op: &Op<'_>, client: &Client, scope: Option<&Scope>) -> TokenResult<Value> {
     let granted = match scope {
         None => Scope::from_known(&[]),
         Some(s) if s.iter().any(|t| USER_SCOPES.contains(&t)) => {
-            return Ok(Err(OAuthError::InvalidScope("user scopes cannot be granted to a client acting for itself".into())));
+            return Err(OAuthError::InvalidScope("user scopes cannot be granted to a client acting for itself".into()).into());
         }
         Some(s) if !s.is_subset_of(&client.scopes) => {
-            return Ok(Err(OAuthError::InvalidScope("scope exceeds what the client may request".into())));
+            return Err(OAuthError::InvalidScope("scope exceeds what the client may request".into()).into());
         }
         Some(s) => s.clone(),
     };
-    Ok(Ok(tokens::issue_for_client(op, client, &granted).await?))
+    Ok(tokens::issue_for_client(op, client, &granted).await?)
 }

@@ -14,21 +14,20 @@ use super::grant_authorization_code::reject;
 use super::{store, tokens, Op};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
-use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::grant::{rotate, RefreshRequest, Rejection, Rotating};
 use aero2_core::oauth::scope::Scope;
 use serde_json::Value;
-use worker::Result;
+use crate::fail::{Fail, TokenResult};
 
 pub async fn exchange(
     op: &Op<'_>,
     client: &Client,
     refresh_token: &str,
     scope: Option<&Scope>,
-) -> Result<std::result::Result<Value, OAuthError>> {
+) -> TokenResult<Value> {
     let token_hash = sha256_hex(refresh_token.as_bytes());
     let request = RefreshRequest { client_id: &client.client_id, scope, leeway_ms: op.app.settings.refresh_reuse_leeway_ms() };
-    let decide = || -> Result<std::result::Result<Rotating, Rejection>> {
+    let decide = || -> worker::Result<std::result::Result<Rotating, Rejection>> {
         let r = store::refresh_records(&op.sql, &token_hash)?;
         Ok(rotate(&token_hash, r.token.as_ref(), r.successor.as_ref(), r.grant.as_ref(), &request, op.now))
     };
@@ -41,7 +40,7 @@ pub async fn exchange(
         Ok(issue) => issue,
         Err(rejection) => return reject(op, rejection),
     };
-    let Some(user) = user else { return Err(worker::Error::RustError("an active user without a record".into())) };
+    let Some(user) = user else { return Err(Fail::Internal("an active user without a record".into())) };
     let minted = tokens::mint_for_user(op, client, &user, &issue).await?;
     // Awaits above let other requests run: decide again, and store what
     // this decision says (a rotation made meanwhile makes this one replace
@@ -51,5 +50,5 @@ pub async fn exchange(
         Err(rejection) => return reject(op, rejection),
     };
     store::apply(&op.sql, &last.writes(&minted.ids, op.now), op.now)?;
-    Ok(Ok(minted.body))
+    Ok(minted.body)
 }

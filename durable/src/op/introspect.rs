@@ -5,7 +5,8 @@
 //! tokens only to the client they were issued to. Everything else is
 //! `{"active": false}` (§2.2), with nothing else said.
 
-use super::{access, clients, oauth_error, oauth_json, store, Op};
+use super::{access, clients, oauth_json, store, token_answer, Op};
+use crate::fail::{Fail, TokenResult};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::grant::introspect_refresh;
@@ -13,21 +14,21 @@ use aero2_core::oauth::client_auth::client_authentication_failed;
 use serde_json::{json, Value};
 use worker::{Request, Response, Result};
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let (params, client) = match clients::authenticated_form(&mut req, op).await? {
-        Ok((params, client)) if !client.is_public() => (params, client),
-        Ok(_) => return oauth_error(op, &client_authentication_failed()),
-        Err(e) => return oauth_error(op, &e),
-    };
-    let token = match params.require("token") {
-        Ok(t) => t.to_owned(),
-        Err(e) => return oauth_error(op, &e),
-    };
+pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
+    token_answer(op, "introspection", serve(req, op).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>) -> TokenResult<Response> {
+    let (params, client) = clients::authenticated_form(&mut req, op).await?;
+    if client.is_public() {
+        return Err(Fail::refused_because(client_authentication_failed(), format!("public client {} may not introspect", client.client_id)));
+    }
+    let token = params.require("token")?.to_owned();
     let answer = match describe_refresh(op, &client, &token)? {
         Some(v) => v,
         None => describe_access(op, &token).await?.unwrap_or_else(|| json!({ "active": false })),
     };
-    oauth_json(200, &answer)
+    Ok(oauth_json(200, &answer)?)
 }
 
 fn describe_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<Option<Value>> {

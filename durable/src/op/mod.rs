@@ -24,6 +24,7 @@
 mod access;
 mod account;
 mod authorize;
+mod bearer;
 pub mod caches;
 mod clients;
 mod discovery;
@@ -120,6 +121,12 @@ pub fn oauth_json(status: u16, body: &Value) -> Result<Response> {
     headers.set("cache-control", "no-store")?;
     headers.set("pragma", "no-cache")?;
     Ok(Response::from_json(body)?.with_status(status).with_headers(headers))
+}
+
+/// The one place a token, revocation or introspection answer becomes a
+/// response (`crate::fail::TokenResult`).
+pub fn token_answer(op: &Op<'_>, context: &str, result: crate::fail::TokenResult<Response>) -> Result<Response> {
+    result.or_else(|fail| fail.answer(context, |e| oauth_error(op, e)))
 }
 
 /// An error from the token, revocation or introspection endpoint (RFC 6749

@@ -4,7 +4,8 @@
 //! revoked or another client's get the same 200 and change nothing (§2.2),
 //! so the endpoint reveals nothing about tokens the client does not hold.
 
-use super::{clients, oauth_error, oauth_json, signer, store, Op};
+use super::{clients, oauth_json, signer, store, token_answer, Op};
+use crate::fail::TokenResult;
 use aero2_core::encoding::sha256_hex;
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
@@ -14,20 +15,18 @@ use aero2_core::time::UnixMillis;
 use serde_json::json;
 use worker::{Request, Response, Result};
 
-pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
-    let (params, client) = match clients::authenticated_form(&mut req, op).await? {
-        Ok(authenticated) => authenticated,
-        Err(e) => return oauth_error(op, &e),
-    };
-    let token = match params.require("token") {
-        Ok(t) => t.to_owned(),
-        Err(e) => return oauth_error(op, &e),
-    };
+pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
+    token_answer(op, "revocation", serve(req, op).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>) -> TokenResult<Response> {
+    let (params, client) = clients::authenticated_form(&mut req, op).await?;
+    let token = params.require("token")?.to_owned();
     // token_type_hint is only a hint (§2.1): both kinds are tried.
     if !revoke_refresh(op, &client, &token)? {
         revoke_access(op, &client, &token).await?;
     }
-    oauth_json(200, &json!({}))
+    Ok(oauth_json(200, &json!({}))?)
 }
 
 /// Whether `token` was a refresh token (then its writes are applied).
