@@ -5,6 +5,8 @@
 //! |---|---|---|---|
 //! | management API, `/account` JSON | `ApiError` | [`ApiResult`] | [`answer_api`] |
 //! | token, revocation, introspection endpoints | `OAuthError` (RFC 6749 §5.2) | [`TokenResult`] | `op::token_answer` |
+//! | UserInfo, `/account` | a Bearer challenge or an `ApiError` | `op::bearer::BearerResult` | `op::bearer::answer` |
+//! | sign-in through a provider (a redirect to the client) | `rp::callback::Failure` | [`UpstreamResult`] | `op::rp::fail` |
 //!
 //! A [`Fail`] is either refused (the caller's doing: the error is sent, a
 //! `detail` if any is only logged) or internal (ours: the detail is logged,
@@ -13,6 +15,7 @@
 
 use aero2_core::error::ApiError;
 use aero2_core::oauth::error::OAuthError;
+use aero2_core::rp::callback::Failure;
 use worker::Response;
 
 #[derive(Debug)]
@@ -71,6 +74,16 @@ impl From<OAuthError> for Fail<OAuthError> {
 
 /// A JSON API answer (management API).
 pub type ApiResult<T = Response> = Result<T, Fail<ApiError>>;
+
+/// What an upstream identity provider's sign-in comes to (`op::rp`, which
+/// answers a refusal at the client's redirect URI).
+pub type UpstreamResult<T> = Result<T, Fail<Failure>>;
+
+impl From<Failure> for Fail<Failure> {
+    fn from(error: Failure) -> Self {
+        Fail::Refused { error, detail: None }
+    }
+}
 
 /// The token endpoint's (and revocation's, introspection's) answer.
 pub type TokenResult<T> = Result<T, Fail<OAuthError>>;

@@ -1,6 +1,7 @@
 //! The hosted pages (templates in `ui/`, compiled in), their CSRF tokens
 //! and cookies. Pages are never cached; every value is HTML-escaped.
 
+use crate::fail::Fail;
 use crate::rng;
 use aero2_core::encoding::hex;
 use aero2_core::html::{alert, escape, fill, link, list_items};
@@ -150,6 +151,34 @@ pub fn notice_page(title: &str, message: &str) -> Result<Response> {
 
 pub fn error_page(title: &str, message: &str, status: u16) -> Result<Response> {
     html(fill(ERROR, &[("title", title), ("message", message)], &[]), status)
+}
+
+/// A hosted page's refusal, shown as an error page.
+#[derive(Debug)]
+pub struct PageError {
+    pub title: &'static str,
+    pub message: String,
+    pub status: u16,
+}
+
+impl PageError {
+    pub fn new(title: &'static str, message: impl Into<String>, status: u16) -> Self {
+        PageError { title, message: message.into(), status }
+    }
+}
+
+impl From<PageError> for Fail<PageError> {
+    fn from(error: PageError) -> Self {
+        Fail::Refused { error, detail: None }
+    }
+}
+
+/// What a hosted page answers.
+pub type PageResult<T = Response> = std::result::Result<T, Fail<PageError>>;
+
+/// The one place a [`PageResult`] becomes a response.
+pub fn answer(context: &str, result: PageResult) -> Result<Response> {
+    result.or_else(|fail| fail.answer(context, |e| error_page(e.title, &e.message, e.status)))
 }
 
 /// After logout. `return_to` (a registered URI) becomes a link back, unless

@@ -8,7 +8,8 @@
 use aero2_core::oauth::grant::CodeGrant;
 use super::session::{self, Current};
 use super::{clients, limits, see_other, store, Op};
-use crate::{pages, rng, schema};
+use crate::pages::{self, PageError, PageResult};
+use crate::{rng, schema};
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::authorize::{
     decide, error_location, requested_client_id, success_location, validate_authorization_request, AuthorizationRequest,
@@ -21,32 +22,34 @@ use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::routes::op::Via;
 use worker::{Request, Response, Result};
 
-pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+pub async fn handle(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    pages::answer("authorize", serve(req, op, via).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     // Each request may park state for minutes: counted per IP first.
     if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::AuthorizePerIp, limits::client_ip(&req)?.as_deref())? {
-        return limits::too_many_page(retry_after_secs);
+        return Ok(limits::too_many_page(retry_after_secs)?);
     }
-    let params = match super::params(&mut req, via).await? {
-        Ok(p) => p,
-        Err(e) => return pages::error_page("Invalid request", e.description(), 400),
-    };
+    let params = super::params(&mut req, via).await?.map_err(|e| PageError::new("Invalid request", e.description(), 400))?;
     let client = match requested_client_id(&params) {
         Ok(id) => clients::find(op, id).await?,
         Err(rejection) => return reject(op, &rejection),
     };
-    match validate_authorization_request(&params, client.as_ref(), op.now) {
-        Ok(request) => match client {
-            Some(client) => proceed(&req, op, &request, &client, session::current(&req, op)?, None).await,
-            None => pages::error_page("Unknown application", "This sign-in link names no registered client.", 400),
-        },
-        Err(rejection) => reject(op, &rejection),
-    }
+    let request = match validate_authorization_request(&params, client.as_ref(), op.now) {
+        Ok(request) => request,
+        Err(rejection) => return reject(op, &rejection),
+    };
+    let client = client.ok_or_else(|| PageError::new("Unknown application", "This sign-in link names no registered client.", 400))?;
+    Ok(proceed(&req, op, &request, &client, session::current(&req, op)?, None).await?)
 }
 
-fn reject(op: &Op<'_>, rejection: &AuthorizeRejection) -> Result<Response> {
+/// A refused request goes back to the client when its redirect URI can be
+/// trusted (RFC 6749 §4.1.2.1), else it is an error page (§3.1.2.4).
+fn reject(op: &Op<'_>, rejection: &AuthorizeRejection) -> PageResult {
     match rejection.location(&op.issuer) {
-        Some(location) => see_other(&location),
-        None => pages::error_page("Sign-in cannot continue", rejection.error().description(), 400),
+        Some(location) => Ok(see_other(&location)?),
+        None => Err(PageError::new("Sign-in cannot continue", rejection.error().description(), 400).into()),
     }
 }
 

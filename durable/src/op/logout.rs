@@ -13,7 +13,7 @@
 use super::with_csrf;
 use super::session;
 use super::{clients, signer, store, Op};
-use crate::pages;
+use crate::pages::{self, PageError, PageResult};
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::validate_id_token_hint;
 use aero2_core::oauth::params::{append_query, Params};
@@ -30,23 +30,21 @@ struct Target {
     hinted_user: Option<String>,
 }
 
-pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+pub async fn handle(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    pages::answer("logout", serve(req, op, via).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let posted = via == Via::Form;
-    let params = super::params(&mut req, via).await?;
-    let Ok(params) = params else {
-        return pages::error_page("Sign-out failed", "The sign-out request is malformed.", 400);
-    };
-    let target = match target(op, &params).await? {
-        Ok(t) => t,
-        Err(msg) => return pages::error_page("Sign-out failed", msg, 400),
-    };
+    let params = super::params(&mut req, via).await?.map_err(|_| refused("The sign-out request is malformed."))?;
+    let target = target(op, &params).await?;
     let state = params.get("state").ok().flatten();
     let current = session::current(&req, op)?;
     if let Some(s) = &current {
         let confirmed = posted && pages::csrf_ok(&req, params.get("csrf_token").ok().flatten().unwrap_or_default())?;
         let hinted = target.hinted_user.as_deref() == Some(s.user_id.as_str());
         if !confirmed && !hinted {
-            return ask(op, &target, state);
+            return Ok(ask(op, &target, state)?);
         }
         store::end_session(&op.sql, &s.id_hash, &s.sid(), op.now)?;
     }
@@ -93,35 +91,39 @@ fn ask(op: &Op<'_>, target: &Target, state: Option<&str>) -> Result<Response> {
 
 /// Checks the hint, the client and the redirect URI; or says why the
 /// request is refused.
-async fn target(op: &Op<'_>, params: &Params) -> Result<std::result::Result<Target, &'static str>> {
+fn refused(why: &'static str) -> PageError {
+    PageError::new("Sign-out failed", why, 400)
+}
+
+async fn target(op: &Op<'_>, params: &Params) -> PageResult<Target> {
     let hint = match params.get("id_token_hint").ok().flatten() {
         Some(hint) => {
-            let Ok(parsed) = jws::parse(hint) else { return Ok(Err("The id_token_hint is not a valid ID token.")) };
+            let Ok(parsed) = jws::parse(hint) else { return Err(refused("The id_token_hint is not a valid ID token.").into()) };
             if !signer::verify(op.env, &op.app.id, &op.caches.keys, &parsed, op.now).await? {
-                return Ok(Err("The id_token_hint was not issued here."));
+                return Err(refused("The id_token_hint was not issued here.").into());
             }
             match validate_id_token_hint(&parsed.claims, &parsed.header, &op.issuer, op.now) {
                 Ok(h) => Some(h),
-                Err(_) => return Ok(Err("The id_token_hint was not issued here.")),
+                Err(_) => return Err(refused("The id_token_hint was not issued here.").into()),
             }
         }
         None => None,
     };
     let named = params.get("client_id").ok().flatten().map(str::to_owned);
     let client_id = match (hint.as_ref().map(|h| h.client_id.clone()), named) {
-        (Some(h), Some(n)) if h != n => return Ok(Err("client_id does not match the id_token_hint.")),
+        (Some(h), Some(n)) if h != n => return Err(refused("client_id does not match the id_token_hint.").into()),
         (h, n) => h.or(n),
     };
     let hinted_user = hint.map(|h| h.sub);
     let Some(uri) = params.get("post_logout_redirect_uri").ok().flatten() else {
-        return Ok(Ok(Target { redirect: None, client_id, hinted_user }));
+        return Ok(Target { redirect: None, client_id, hinted_user });
     };
     let Some(id) = client_id.clone() else {
-        return Ok(Err("A post_logout_redirect_uri needs an id_token_hint or client_id."));
+        return Err(refused("A post_logout_redirect_uri needs an id_token_hint or client_id.").into());
     };
     let client = clients::find(op, &id).await?;
     match client.as_ref().and_then(|c| c.registered_post_logout_redirect_uri(uri)) {
-        Some(registered) => Ok(Ok(Target { redirect: Some(registered.to_owned()), client_id, hinted_user })),
-        None => Ok(Err("The post_logout_redirect_uri is not registered for this client.")),
+        Some(registered) => Ok(Target { redirect: Some(registered.to_owned()), client_id, hinted_user }),
+        None => Err(refused("The post_logout_redirect_uri is not registered for this client.").into()),
     }
 }

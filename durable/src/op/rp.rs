@@ -34,6 +34,7 @@ use aero2_core::rp::{discovery, profile};
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::secret::SecretString;
 use serde_json::Value;
+use crate::fail::{Fail, UpstreamResult};
 use aero2_core::routes::rp::{Endpoint, CALLBACK_PREFIX};
 use worker::{Method, Request, Response, Result};
 
@@ -56,20 +57,20 @@ async fn find(op: &Op<'_>, slug: &str) -> Result<Option<Idp>> {
 
 /// The provider with its endpoints known: a static OIDC provider fetches
 /// (and caches) its discovery document here.
-async fn resolved(op: &Op<'_>, idp: Idp) -> Result<std::result::Result<Idp, Failure>> {
+async fn resolved(op: &Op<'_>, idp: Idp) -> UpstreamResult<Idp> {
     if !idp.endpoints.is_undiscovered() {
-        return Ok(Ok(idp));
+        return Ok(idp);
     }
-    let Some(issuer) = idp.endpoints.issuer.clone() else { return Ok(Err(Failure::UpstreamError)) };
+    let Some(issuer) = idp.endpoints.issuer.clone() else { return Err(Failure::UpstreamError.into()) };
     let doc = match upstream::discovery(op.env, &op.caches.upstream_discovery, &discovery::discovery_url(&issuer), op.now).await? {
         Ok(d) => d,
-        Err(e) => return Ok(Err(failure_of(&e, Failure::UpstreamError))),
+        Err(e) => return Err(failure_of(&e, Failure::UpstreamError).into()),
     };
     match discovery::endpoints_from(&doc, &issuer, Some(idp.endpoints.token_endpoint_auth_method), idps::reach(op.env)) {
-        Ok(endpoints) => Ok(Ok(Idp { endpoints, ..idp })),
+        Ok(endpoints) => Ok(Idp { endpoints, ..idp }),
         Err(reason) => {
             worker::console_error!("static provider {}: {reason}", idp.slug);
-            Ok(Err(Failure::UpstreamError))
+            Err(Failure::UpstreamError.into())
         }
     }
 }
@@ -94,9 +95,9 @@ async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
     let Some(idp) = find(op, slug).await?.filter(|i| i.enabled) else {
         return pages::error_page("Unknown sign-in method", "This application offers no such sign-in method.", 404);
     };
-    let idp = match resolved(op, idp).await? {
+    let idp = match resolved(op, idp).await {
         Ok(i) => i,
-        Err(f) => return pages::error_page("Sign-in unavailable", &unavailable(f), 502),
+        Err(f) => return f.answer("rp", |f| pages::error_page("Sign-in unavailable", &unavailable(f), 502)),
     };
     let verifier = b64::encode(rng::bytes::<32>()?);
     let challenge = s256_challenge(&verifier);
@@ -155,7 +156,7 @@ fn state_ttl_ms(op: &Op<'_>) -> i64 {
         .map_or(STATE_TTL_MS, |ms| ms.clamp(1000, STATE_TTL_MS))
 }
 
-fn unavailable(f: Failure) -> String {
+fn unavailable(f: &Failure) -> String {
     match f {
         Failure::Timeout => "The identity provider did not answer in time. Try again later.".into(),
         _ => "The identity provider cannot be reached right now. Try again later or sign in another way.".into(),
@@ -184,86 +185,87 @@ async fn callback(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
     let Some(request) = pending(op, &stored.request)? else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };
-    let idp = match resolved(op, idp.clone()).await? {
+    let idp = match resolved(op, idp.clone()).await {
         Ok(i) => i,
         Err(f) => return fail(op, &stored, &request, &idp, f),
     };
-    let result = match authorization_response(&params, &idp) {
-        Ok(code) => federate(op, &idp, &stored, &code).await?,
-        Err(f) => Err(f),
-    };
-    let profile = match result {
+    let profile = match federated(op, &params, &idp, &stored).await {
         Ok(p) => p,
         Err(f) => return fail(op, &stored, &request, &idp, f),
     };
     sign_in(req, op, &idp, &stored, &request, &profile).await
 }
 
-/// The provider's failure ends the client's request: back to its redirect
-/// URI with the OAuth error (RFC 6749 §4.1.2.1), `state` and `iss`.
-fn fail(op: &Op<'_>, stored: &PendingUpstream, request: &AuthorizationRequest, idp: &Idp, f: Failure) -> Result<Response> {
-    worker::console_warn!("rp {}: {}", idp.slug, f.reason());
-    store::delete_pending(&op.sql, &stored.request)?;
-    see_other(&error_location(&request.redirect_uri, &f.oauth_error(idp), request.state.as_deref(), &op.issuer))
+/// The provider's answer → its profile.
+async fn federated(op: &Op<'_>, params: &aero2_core::oauth::params::Params, idp: &Idp, stored: &PendingUpstream) -> UpstreamResult<profile::Profile> {
+    let code = authorization_response(params, idp)?;
+    federate(op, idp, stored, &code).await
+}
+
+/// The one place the provider's failure is answered: it ends the client's
+/// request, back to its redirect URI with the OAuth error (RFC 6749
+/// §4.1.2.1), `state` and `iss`; what went wrong is logged. A failure of
+/// ours is the opaque 500.
+fn fail(op: &Op<'_>, stored: &PendingUpstream, request: &AuthorizationRequest, idp: &Idp, f: Fail<Failure>) -> Result<Response> {
+    let context = format!("rp {}", idp.slug);
+    f.answer(&context, |f| {
+        worker::console_warn!("rp {}: {}", idp.slug, f.reason());
+        store::delete_pending(&op.sql, &stored.request)?;
+        see_other(&error_location(&request.redirect_uri, &f.oauth_error(idp), request.state.as_deref(), &op.issuer))
+    })
 }
 
 /// Code → tokens → profile.
-async fn federate(op: &Op<'_>, idp: &Idp, stored: &PendingUpstream, code: &str) -> Result<std::result::Result<profile::Profile, Failure>> {
+async fn federate(op: &Op<'_>, idp: &Idp, stored: &PendingUpstream, code: &str) -> UpstreamResult<profile::Profile> {
     let secret = idps::client_secret(&db::database(op.env)?, op.env, idp, &op.app.slug).await?;
-    let tokens = match exchange(op, idp, &secret, code, stored).await? {
-        Ok(t) => t,
-        Err(f) => return Ok(Err(f)),
-    };
+    let tokens = exchange(op, idp, &secret, code, stored).await?;
     let Some(access_token) = tokens.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()) else {
-        return Ok(Err(Failure::ExchangeFailed));
+        return Err(Failure::ExchangeFailed.into());
     };
     let bearer = format!("Bearer {access_token}");
     match idp.kind {
         IdpKind::Google | IdpKind::Oidc => {
             let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
-                return Ok(Err(Failure::InvalidIdToken));
+                return Err(Failure::InvalidIdToken.into());
             };
-            let claims = match verify_id_token(op, idp, id_token, &stored.nonce).await? {
-                Ok(c) => c,
-                Err(f) => return Ok(Err(f)),
-            };
+            let claims = verify_id_token(op, idp, id_token, &stored.nonce).await?;
             let userinfo = match &idp.endpoints.userinfo_endpoint {
                 Some(url) => match upstream::get_json(op.env, url, &[("authorization", &bearer)]).await? {
                     Ok(v) => Some(v),
-                    Err(e) => return Ok(Err(failure_of(&e, Failure::ProfileFailed))),
+                    Err(e) => return Err(failure_of(&e, Failure::ProfileFailed).into()),
                 },
                 None => None,
             };
-            let Some(claims) = claims.as_object() else { return Ok(Err(Failure::InvalidIdToken)) };
-            Ok(profile::from_oidc(claims, userinfo.as_ref()).map_err(|_| Failure::ProfileFailed))
+            let Some(claims) = claims.as_object() else { return Err(Failure::InvalidIdToken.into()) };
+            Ok(profile::from_oidc(claims, userinfo.as_ref()).map_err(|_| Failure::ProfileFailed)?)
         }
         IdpKind::Github => {
             let user_url = idp.endpoints.userinfo_endpoint.clone().unwrap_or_default();
             let headers = [("authorization", bearer.as_str()), ("accept", "application/vnd.github+json")];
             let user = match upstream::get_json(op.env, &user_url, &headers).await? {
                 Ok(v) => v,
-                Err(e) => return Ok(Err(failure_of(&e, Failure::ProfileFailed))),
+                Err(e) => return Err(failure_of(&e, Failure::ProfileFailed).into()),
             };
             // Without the user:email scope this is 404; the profile then
             // has no verified address, which is not a failure.
             let emails = match &idp.endpoints.emails_endpoint {
                 Some(url) => match upstream::get_json(op.env, url, &headers).await? {
                     Ok(v) => Some(v),
-                    Err(Upstream::Timeout) => return Ok(Err(Failure::Timeout)),
+                    Err(Upstream::Timeout) => return Err(Failure::Timeout.into()),
                     Err(_) => None,
                 },
                 None => None,
             };
-            Ok(profile::from_github(&user, emails.as_ref()).map_err(|_| Failure::ProfileFailed))
+            Ok(profile::from_github(&user, emails.as_ref()).map_err(|_| Failure::ProfileFailed)?)
         }
         IdpKind::Oauth2 => {
             let url = idp.endpoints.userinfo_endpoint.clone().unwrap_or_default();
             let info = match upstream::get_json(op.env, &url, &[("authorization", &bearer)]).await? {
                 Ok(v) => v,
-                Err(e) => return Ok(Err(failure_of(&e, Failure::ProfileFailed))),
+                Err(e) => return Err(failure_of(&e, Failure::ProfileFailed).into()),
             };
             let mapping = idp.claims.clone().unwrap_or_default();
-            Ok(profile::from_mapping(&info, &mapping).map_err(|_| Failure::ProfileFailed))
+            Ok(profile::from_mapping(&info, &mapping).map_err(|_| Failure::ProfileFailed)?)
         }
     }
 }
@@ -271,7 +273,7 @@ async fn federate(op: &Op<'_>, idp: &Idp, stored: &PendingUpstream, code: &str) 
 /// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5), client authentication per
 /// §2.3.1. GitHub answers a refused code with 200 and an `error` member,
 /// so an `error` member is a failure whatever the status.
-async fn exchange(op: &Op<'_>, idp: &Idp, secret: &SecretString, code: &str, stored: &PendingUpstream) -> Result<std::result::Result<Value, Failure>> {
+async fn exchange(op: &Op<'_>, idp: &Idp, secret: &SecretString, code: &str, stored: &PendingUpstream) -> UpstreamResult<Value> {
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -291,23 +293,23 @@ async fn exchange(op: &Op<'_>, idp: &Idp, secret: &SecretString, code: &str, sto
     }
     let body = form_urlencode(&form);
     let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Ok(match upstream::json(op.env, Method::Post, &idp.endpoints.token_endpoint, &header_refs, Some(body)).await? {
-        Ok(v) if v.get("error").is_some() => Err(Failure::ExchangeFailed),
+    match upstream::json(op.env, Method::Post, &idp.endpoints.token_endpoint, &header_refs, Some(body)).await? {
+        Ok(v) if v.get("error").is_some() => Err(Failure::ExchangeFailed.into()),
         Ok(v) => Ok(v),
-        Err(e) => Err(failure_of(&e, Failure::ExchangeFailed)),
-    })
+        Err(e) => Err(failure_of(&e, Failure::ExchangeFailed).into()),
+    }
 }
 
 /// OIDC Core §3.1.3.7: the signature through the provider's JWKS (cached;
 /// an unknown `kid` fetches it again), then the claims.
-async fn verify_id_token(op: &Op<'_>, idp: &Idp, token: &str, nonce: &str) -> Result<std::result::Result<Value, Failure>> {
-    let Ok(parsed) = jws::parse_foreign(token) else { return Ok(Err(Failure::InvalidIdToken)) };
-    let Some(jwks_uri) = idp.endpoints.jwks_uri.as_deref() else { return Ok(Err(Failure::InvalidIdToken)) };
+async fn verify_id_token(op: &Op<'_>, idp: &Idp, token: &str, nonce: &str) -> UpstreamResult<Value> {
+    let Ok(parsed) = jws::parse_foreign(token) else { return Err(Failure::InvalidIdToken.into()) };
+    let Some(jwks_uri) = idp.endpoints.jwks_uri.as_deref() else { return Err(Failure::InvalidIdToken.into()) };
     let mut refreshed = false;
     let jwk = loop {
         let keys = match upstream::jwks(op.env, &op.caches.upstream_jwks, jwks_uri, op.now, refreshed).await? {
             Ok(k) => k,
-            Err(e) => return Ok(Err(failure_of(&e, Failure::InvalidIdToken))),
+            Err(e) => return Err(failure_of(&e, Failure::InvalidIdToken).into()),
         };
         let candidates: Vec<&(aero2_core::jose::jwk::PublicJwk, Value)> = keys
             .iter()
@@ -316,15 +318,15 @@ async fn verify_id_token(op: &Op<'_>, idp: &Idp, token: &str, nonce: &str) -> Re
         match candidates.as_slice() {
             [(_, raw)] => break raw.clone(),
             _ if !refreshed => refreshed = true,
-            _ => return Ok(Err(Failure::InvalidIdToken)),
+            _ => return Err(Failure::InvalidIdToken.into()),
         }
     };
     let key = match webcrypto::import_verifying_key(parsed.header.alg, &public_only(&jwk, parsed.header.alg)).await {
         Ok(k) => k,
-        Err(_) => return Ok(Err(Failure::InvalidIdToken)),
+        Err(_) => return Err(Failure::InvalidIdToken.into()),
     };
     if !webcrypto::verify(parsed.header.alg, &key, &parsed.signature, &parsed.signing_input).await? {
-        return Ok(Err(Failure::InvalidIdToken));
+        return Err(Failure::InvalidIdToken.into());
     }
     let expected = idp.endpoints.issuer.clone().unwrap_or_default();
     let mut issuers = vec![expected.as_str()];
@@ -333,10 +335,10 @@ async fn verify_id_token(op: &Op<'_>, idp: &Idp, token: &str, nonce: &str) -> Re
         issuers.push("accounts.google.com");
     }
     match validate::validate_upstream_id_token(&parsed.claims, &issuers, &idp.client_id, nonce, op.now, validate::DEFAULT_LEEWAY_SECS) {
-        Ok(_) => Ok(Ok(parsed.claims)),
+        Ok(_) => Ok(parsed.claims),
         Err(e) => {
             worker::console_warn!("rp {}: ID token refused: {e}", idp.slug);
-            Ok(Err(Failure::InvalidIdToken))
+            Err(Failure::InvalidIdToken.into())
         }
     }
 }
