@@ -3,10 +3,11 @@
 //!
 //! | surface | error sent | alias | answered by |
 //! |---|---|---|---|
-//! | management API, `/account` JSON | `ApiError` | [`ApiResult`] | [`answer_api`] |
+//! | management API | `ApiError` | [`ApiResult`] | [`answer_api`] |
 //! | token, revocation, introspection endpoints | `OAuthError` (RFC 6749 §5.2) | [`TokenResult`] | `op::token_answer` |
 //! | UserInfo, `/account` | a Bearer challenge or an `ApiError` | `op::bearer::BearerResult` | `op::bearer::answer` |
 //! | sign-in through a provider (a redirect to the client) | `rp::callback::Failure` | [`UpstreamResult`] | `op::rp::fail` |
+//! | hosted pages (authorize, sign-in, sign-up, consent, reset, verify, logout, `/rp` before the request is known) | `pages::PageError` (an error page) | `pages::PageResult` | `pages::answer` |
 //!
 //! A [`Fail`] is either refused (the caller's doing: the error is sent, a
 //! `detail` if any is only logged) or internal (ours: the detail is logged,
@@ -44,6 +45,17 @@ impl<E> Fail<E> {
                 worker::console_error!("{context}: {detail}");
                 crate::respond::error(&ApiError::Internal)
             }
+        }
+    }
+}
+
+impl<E> Fail<E> {
+    /// The same failure as another surface's: a refusal becomes `to(error)`
+    /// (its detail kept), an internal failure stays one.
+    pub fn map<F>(self, to: impl FnOnce(E) -> F) -> Fail<F> {
+        match self {
+            Fail::Refused { error, detail } => Fail::Refused { error: to(error), detail },
+            Fail::Internal(detail) => Fail::Internal(detail),
         }
     }
 }

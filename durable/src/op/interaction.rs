@@ -11,7 +11,8 @@ use super::{clients, limits, see_other, store, verification, with_csrf, Op};
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::{Flow, Refusal, SignupMode};
-use crate::{db, directory, pages, password};
+use crate::pages::{self, PageError, PageResult};
+use crate::{db, directory, password};
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::error::OAuthError;
 use aero2_core::oauth::params::Params;
@@ -29,31 +30,30 @@ pub enum Page {
 }
 
 /// A page shown (`Via::Query`) or submitted (`Via::Form`).
-pub async fn handle(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> Result<Response> {
-    let params = match super::params(&mut req, via).await? {
-        Ok(p) => p,
-        Err(e) => return pages::error_page("Invalid request", e.description(), 400),
-    };
-    let Some((id, request)) = pending_of(op, &params)? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
-    };
+pub async fn handle(req: Request, op: &Op<'_>, page: Page, via: Via) -> Result<Response> {
+    pages::answer("hosted page", serve(req, op, page, via).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> PageResult {
+    let params = super::params(&mut req, via).await?.map_err(|e| PageError::new("Invalid request", e.description(), 400))?;
+    let (id, request) = pending_of(op, &params)?.ok_or_else(|| PageError::new("Sign-in expired", EXPIRED, 400))?;
     if via == Via::Query {
         let shown = match page {
-            Page::SignUp if !signup_open(op) => pages::error_page("Sign-up is closed", Refusal::Closed.message(), 403),
-            Page::SignUp => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200)),
-            Page::Consent => consent_form(&req, op, &id, &request).await,
-            Page::SignIn => login_form(op, &id, request.login_hint.as_deref(), None, 200).await,
+            Page::SignUp if !signup_open(op) => return Err(PageError::new("Sign-up is closed", Refusal::Closed.message(), 403).into()),
+            Page::SignUp => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200))?,
+            Page::Consent => consent_form(&req, op, &id, &request).await?,
+            Page::SignIn => login_form(op, &id, request.login_hint.as_deref(), None, 200).await?,
         };
         return may_redirect_to_client(shown, &request);
     }
     let token = params.get("csrf_token").ok().flatten().unwrap_or_default();
     if !pages::csrf_ok(&req, token)? {
-        return pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403);
+        return Err(PageError::new("Please try again", "Your form expired. Go back, reload the page and try again.", 403).into());
     }
     let answer = match page {
-        Page::SignUp => sign_up(&req, op, &params, &id, &request).await,
-        Page::Consent => consent_decision(&req, op, &params, &id, &request).await,
-        Page::SignIn => sign_in(&req, op, &params, &id, &request).await,
+        Page::SignUp => sign_up(&req, op, &params, &id, &request).await?,
+        Page::Consent => consent_decision(&req, op, &params, &id, &request).await?,
+        Page::SignIn => sign_in(&req, op, &params, &id, &request).await?,
     };
     may_redirect_to_client(answer, &request)
 }
@@ -62,8 +62,7 @@ pub async fn handle(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> Resu
 /// redirect its submission follows (CSP3 §6.3.1.1), and these forms end in
 /// a redirect to the client. So a form page admits exactly the redirect URI
 /// of the request it continues (set by the front Worker from this header).
-fn may_redirect_to_client(page: Result<Response>, request: &AuthorizationRequest) -> Result<Response> {
-    let mut page = page?;
+fn may_redirect_to_client(mut page: Response, request: &AuthorizationRequest) -> PageResult {
     if page.headers().get("content-type")?.is_some_and(|c| c.starts_with("text/html")) {
         page.headers_mut().set(crate::forward::FORM_ACTION_HEADER, &request.redirect_uri)?;
     }
@@ -178,29 +177,29 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     signin::finish(req, op, id, request, &user, &aero2_core::amr::password()).await
 }
 
-async fn consent_form(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+async fn consent_form(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest) -> PageResult {
     if session::current(req, op)?.is_none() {
-        return see_other(&format!("/login?request={id}"));
+        return Ok(see_other(&format!("/login?request={id}"))?);
     }
     let Some(client) = clients::find(op, &request.client_id).await? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
-    with_csrf(op, |csrf| pages::consent_page(&op.app.name, &client.name, &request.scope, id, csrf))
+    Ok(with_csrf(op, |csrf| pages::consent_page(&op.app.name, &client.name, &request.scope, id, csrf))?)
 }
 
-async fn consent_decision(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+async fn consent_decision(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> PageResult {
     let Some(current) = session::current(req, op)? else {
-        return see_other(&format!("/login?request={id}"));
+        return Ok(see_other(&format!("/login?request={id}"))?);
     };
     let Some(client) = clients::find(op, &request.client_id).await? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
     store::delete_pending(&op.sql, id)?;
     if params.get("decision").ok().flatten() != Some("allow") {
         let denied = OAuthError::AccessDenied("the user denied the request".into());
         let location = aero2_core::oauth::authorize::error_location(&request.redirect_uri, &denied, request.state.as_deref(), &op.issuer);
-        return super::see_other(&location);
+        return Ok(super::see_other(&location)?);
     }
     store::put_consent(&op.sql, &current.user_id, &client.client_id, &request.scope.to_string(), op.now)?;
-    authorize::proceed(req, op, request, &client, Some(current), None).await
+    Ok(authorize::proceed(req, op, request, &client, Some(current), None).await?)
 }

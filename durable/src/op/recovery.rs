@@ -18,7 +18,8 @@
 use super::with_csrf;
 use super::{limits, session, store, Op};
 use crate::mailer::Mail;
-use crate::{db, directory, idps, pages, password};
+use crate::pages::{self, PageError, PageResult};
+use crate::{db, directory, idps, password};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::password::{check_password, normalize_email};
 use aero2_core::rate_limit::{Class, Verdict};
@@ -53,29 +54,37 @@ enum Link {
 }
 
 /// `/forgot`: the page asking for an address, and its submission.
-pub async fn forgot(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+pub async fn forgot(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    pages::answer("forgot", serve_forgot(req, op, via).await)
+}
+
+async fn serve_forgot(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let Some(params) = submitted(&mut req, via).await? else {
-        return pages::error_page("Invalid request", "The request is malformed.", 400);
+        return Err(PageError::new("Invalid request", "The request is malformed.", 400).into());
     };
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
     match via {
-        Via::Query => with_csrf(op, |csrf| pages::forgot_page(&op.app.name, &get("request"), csrf, None, 200)),
+        Via::Query => Ok(with_csrf(op, |csrf| pages::forgot_page(&op.app.name, &get("request"), csrf, None, 200))?),
         Via::Form if !pages::csrf_ok(&req, &get("csrf_token"))? => form_expired(),
-        Via::Form => send_link(&req, op, &get("email"), &get("request")).await,
+        Via::Form => Ok(send_link(&req, op, &get("email"), &get("request")).await?),
     }
 }
 
 /// `/reset?token=…`: the new-password page of a live link, and its
 /// submission.
-pub async fn reset(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+pub async fn reset(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    pages::answer("reset", serve_reset(req, op, via).await)
+}
+
+async fn serve_reset(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let Some(params) = submitted(&mut req, via).await? else {
-        return pages::error_page("Invalid request", "The request is malformed.", 400);
+        return Err(PageError::new("Invalid request", "The request is malformed.", 400).into());
     };
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
     match via {
         Via::Query => match live(op, &get("token"))? {
-            Some(link) => with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, &get("token")), csrf, None, 200)),
-            None => pages::error_page("Link expired", EXPIRED, 400),
+            Some(link) => Ok(with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, &get("token")), csrf, None, 200))?),
+            None => Err(PageError::new("Link expired", EXPIRED, 400).into()),
         },
         Via::Form if !pages::csrf_ok(&req, &get("csrf_token"))? => form_expired(),
         Via::Form => set_password(op, &get("token"), &get("password")).await,
@@ -86,8 +95,8 @@ async fn submitted(req: &mut Request, via: Via) -> Result<Option<Params>> {
     Ok(super::params(req, via).await?.ok())
 }
 
-fn form_expired() -> Result<Response> {
-    pages::error_page("Please try again", "Your form expired. Go back, reload the page and try again.", 403)
+fn form_expired() -> PageResult {
+    Err(PageError::new("Please try again", "Your form expired. Go back, reload the page and try again.", 403).into())
 }
 
 fn live(op: &Op<'_>, token: &str) -> Result<Option<Link>> {
@@ -178,16 +187,16 @@ pub async fn send_undo_link(op: &Op<'_>, user_id: &str, old_email: &str, new_ema
     super::send_mail(op, &mail).await
 }
 
-async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> Result<Response> {
+async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> PageResult {
     let Some(link) = live(op, token)? else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+        return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     if let Err(e) = check_password(new_password) {
         let msg = e.body().error_description;
-        return with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, token), csrf, Some(&msg), 400));
+        return Ok(with_csrf(op, |csrf| pages::reset_page(&form_for(op, &link, token), csrf, Some(&msg), 400))?);
     }
     let Some(link) = take(op, token)? else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+        return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     let db = db::database(op.env)?;
     let (user_id, email, done) = match link {
@@ -195,13 +204,13 @@ async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> Result<Re
             // A link for an address the account no longer uses is void.
             let current = directory::user_by_id(&db, &op.app.id, &g.user_id).await?.and_then(|u| u.email);
             if current.as_deref() != Some(g.email.as_str()) {
-                return pages::error_page("Link expired", EXPIRED, 400);
+                return Err(PageError::new("Link expired", EXPIRED, 400).into());
             }
             (g.user_id, g.email, ("Password changed", "Sign in with your new password. You have been signed out everywhere else."))
         }
         Link::Undo(g) => {
             if !directory::change_email(&db, &op.app.id, &g.user_id, &g.old_email, op.now).await? {
-                return pages::error_page("Address in use", "Another account uses this address now; the change cannot be undone.", 409);
+                return Err(PageError::new("Address in use", "Another account uses this address now; the change cannot be undone.", 409).into());
             }
             (g.user_id, g.old_email, ("Account recovered", "Your account has its address back. Sign in with your new password."))
         }
@@ -213,5 +222,5 @@ async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> Result<Re
     directory::set_password(&db, &op.app.id, &user_id, &hash, op.now).await?;
     directory::set_email_verified(&db, &op.app.id, &user_id, &email, op.now).await?;
     idps::unlink_unverified(&db, &op.app.id, &user_id).await?;
-    pages::notice_page(done.0, done.1)
+    Ok(pages::notice_page(done.0, done.1)?)
 }

@@ -18,7 +18,8 @@ use super::{limits, providers, query, see_other, signin, store, Op};
 use crate::directory::{self, User};
 use crate::idps::{self, Identity};
 use crate::upstream::{self, Upstream};
-use crate::{db, pages, rng, webcrypto};
+use crate::pages::{self, PageError, PageResult};
+use crate::{db, rng, webcrypto};
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
@@ -45,10 +46,11 @@ const EXPIRED: &str = "This sign-in has expired or was already used. Go back to 
 
 /// Serves `endpoint` for the provider named `slug`.
 pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, slug: &str) -> Result<Response> {
-    match endpoint {
+    let answer = match endpoint {
         Endpoint::Authorize => authorize(&req, op, slug).await,
         Endpoint::Callback => callback(&req, op, slug).await,
-    }
+    };
+    pages::answer("rp", answer)
 }
 
 async fn find(op: &Op<'_>, slug: &str) -> Result<Option<Idp>> {
@@ -82,23 +84,20 @@ fn failure_of(e: &Upstream, otherwise: Failure) -> Failure {
     }
 }
 
-async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
+async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> PageResult {
     // Each redirect stores a state for minutes: counted per IP first.
     if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::RpAuthorizePerIp, limits::client_ip(req)?.as_deref())? {
-        return limits::too_many_page(retry_after_secs);
+        return Ok(limits::too_many_page(retry_after_secs)?);
     }
     let params = query(req)?.ok();
     let request_id = params.as_ref().and_then(|p| p.get("request").ok().flatten()).unwrap_or_default().to_owned();
     let Some(request) = pending(op, &request_id)? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
     let Some(idp) = find(op, slug).await?.filter(|i| i.enabled) else {
-        return pages::error_page("Unknown sign-in method", "This application offers no such sign-in method.", 404);
+        return Err(PageError::new("Unknown sign-in method", "This application offers no such sign-in method.", 404).into());
     };
-    let idp = match resolved(op, idp).await {
-        Ok(i) => i,
-        Err(f) => return f.answer("rp", |f| pages::error_page("Sign-in unavailable", &unavailable(f), 502)),
-    };
+    let idp = resolved(op, idp).await.map_err(|f| f.map(|f| PageError::new("Sign-in unavailable", unavailable(&f), 502)))?;
     let verifier = b64::encode(rng::bytes::<32>()?);
     let challenge = s256_challenge(&verifier);
     let state = b64::encode(rng::bytes::<32>()?);
@@ -163,37 +162,37 @@ fn unavailable(f: &Failure) -> String {
     }
 }
 
-async fn callback(req: &Request, op: &Op<'_>, slug: &str) -> Result<Response> {
+async fn callback(req: &Request, op: &Op<'_>, slug: &str) -> PageResult {
     let Ok(params) = query(req)? else {
-        return pages::error_page("Invalid request", "The sign-in response could not be read.", 400);
+        return Err(PageError::new("Invalid request", "The sign-in response could not be read.", 400).into());
     };
     let Some(state) = params.get("state").ok().flatten().filter(|s| !s.is_empty()) else {
-        return pages::error_page("Invalid request", "The sign-in response has no state.", 400);
+        return Err(PageError::new("Invalid request", "The sign-in response has no state.", 400).into());
     };
     // Used up here, whatever happens next: a state works once.
     let taken = store::take_single_use(&op.sql, STATE_KIND, &sha256_hex(state.as_bytes()), op.now)?;
     let Some(stored) = taken.and_then(|p| serde_json::from_str::<PendingUpstream>(&p).ok()) else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
     let Some(idp) = find(op, slug).await?.filter(|i| i.id == stored.idp_id && i.enabled) else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
     let browser = pages::cookie_value(req, BROWSER_COOKIE)?.unwrap_or_default();
     if !aero2_core::secret::constant_time_eq(sha256_hex(browser.as_bytes()).as_bytes(), stored.browser.as_bytes()) {
-        return pages::error_page("Sign-in expired", "This sign-in was started in another browser. Start again here.", 400);
+        return Err(PageError::new("Sign-in expired", "This sign-in was started in another browser. Start again here.", 400).into());
     }
     let Some(request) = pending(op, &stored.request)? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
     let idp = match resolved(op, idp.clone()).await {
         Ok(i) => i,
-        Err(f) => return fail(op, &stored, &request, &idp, f),
+        Err(f) => return Ok(fail(op, &stored, &request, &idp, f)?),
     };
     let profile = match federated(op, &params, &idp, &stored).await {
         Ok(p) => p,
-        Err(f) => return fail(op, &stored, &request, &idp, f),
+        Err(f) => return Ok(fail(op, &stored, &request, &idp, f)?),
     };
-    sign_in(req, op, &idp, &stored, &request, &profile).await
+    Ok(sign_in(req, op, &idp, &stored, &request, &profile).await?)
 }
 
 /// The provider's answer → its profile.

@@ -13,7 +13,8 @@ use super::with_csrf;
 use super::{limits, session, store, Op};
 use crate::directory::{self, User};
 use crate::mailer::Mail;
-use crate::{db, pages};
+use crate::pages::{self, PageError, PageResult};
+use crate::db;
 use aero2_core::encoding::sha256_hex;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::SignupMode;
@@ -155,10 +156,14 @@ pub fn confirm_first(email: &str) -> Result<Response> {
 
 /// `GET /verify?token=…` shows what the link does and a button; `POST
 /// /verify` (the button) does it.
-pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+pub async fn handle(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    pages::answer("verify", serve(req, op, via).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let params = super::params(&mut req, via).await?;
     let Ok(params) = params else {
-        return pages::error_page("Invalid request", "The request is malformed.", 400);
+        return Err(PageError::new("Invalid request", "The request is malformed.", 400).into());
     };
     let token = params.get("token").ok().flatten().unwrap_or_default().to_owned();
     let key = sha256_hex(token.as_bytes());
@@ -166,7 +171,7 @@ pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response>
         return show(op, &token, &key);
     }
     if !pages::csrf_ok(&req, params.get("csrf_token").ok().flatten().unwrap_or_default())? {
-        return pages::error_page("Please try again", "Your form expired. Open the link from your email again.", 403);
+        return Err(PageError::new("Please try again", "Your form expired. Open the link from your email again.", 403).into());
     }
     // Used up here, before any await: a link works once.
     for kind in [VERIFY, SIGNUP, EMAIL_CHANGE] {
@@ -178,10 +183,10 @@ pub async fn handle(mut req: Request, op: &Op<'_>, via: Via) -> Result<Response>
             };
         }
     }
-    pages::error_page("Link expired", EXPIRED, 400)
+    Err(PageError::new("Link expired", EXPIRED, 400).into())
 }
 
-fn show(op: &Op<'_>, token: &str, key: &str) -> Result<Response> {
+fn show(op: &Op<'_>, token: &str, key: &str) -> PageResult {
     let live = |kind| store::peek_single_use(&op.sql, kind, key, op.now);
     let (title, message, button) = if let Some(g) = live(VERIFY)?.and_then(|p| serde_json::from_str::<VerifyGrant>(&p).ok()) {
         ("Confirm your email", format!("Confirm {} as the address of your {} account.", g.email, op.app.name), "Confirm")
@@ -190,26 +195,26 @@ fn show(op: &Op<'_>, token: &str, key: &str) -> Result<Response> {
     } else if let Some(c) = live(EMAIL_CHANGE)?.and_then(|p| serde_json::from_str::<EmailChange>(&p).ok()) {
         ("Confirm your new email", format!("Use {} for your {} account from now on.", c.email, op.app.name), "Use this address")
     } else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+        return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     let fields = [("token", token)];
     let c = pages::Confirm { app_name: &op.app.name, title, message: &message, action: "/verify", fields: &fields, button };
-    with_csrf(op, |csrf| pages::confirm_page(&c, csrf))
+    Ok(with_csrf(op, |csrf| pages::confirm_page(&c, csrf))?)
 }
 
-async fn verify(op: &Op<'_>, payload: &str) -> Result<Response> {
+async fn verify(op: &Op<'_>, payload: &str) -> PageResult {
     let Ok(grant) = serde_json::from_str::<VerifyGrant>(payload) else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+        return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     directory::set_email_verified(&db::database(op.env)?, &op.app.id, &grant.user_id, &grant.email, op.now).await?;
     op.caches.users.borrow_mut().clear();
-    pages::notice_page("Email confirmed", "Thank you: your address is confirmed. You can close this page and sign in.")
+    Ok(pages::notice_page("Email confirmed", "Thank you: your address is confirmed. You can close this page and sign in.")?)
 }
 
 /// The address is proven: the account exists from now on, verified.
-async fn finish_signup(op: &Op<'_>, payload: &str) -> Result<Response> {
+async fn finish_signup(op: &Op<'_>, payload: &str) -> PageResult {
     let Ok(p) = serde_json::from_str::<PendingSignup>(payload) else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+        return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     let db = db::database(op.env)?;
     // The policy may have changed since (an invitation withdrawn, a domain
@@ -217,31 +222,31 @@ async fn finish_signup(op: &Op<'_>, payload: &str) -> Result<Response> {
     let policy = op.app.settings.signup.clone().unwrap_or_default();
     let invited = policy.mode == SignupMode::InviteOnly && directory::invitation(&db, &op.app.id, &p.email).await?.is_some();
     if let Err(refusal) = policy.check(&p.email, invited) {
-        return pages::error_page("Sign-up closed", refusal.message(), 403);
+        return Err(PageError::new("Sign-up closed", refusal.message(), 403).into());
     }
     let account = directory::PasswordAccount { email: &p.email, email_verified: true, name: p.name.as_deref(), password_hash: &p.password_hash };
     if directory::insert_password_user(&db, &op.app.id, &account, op.now).await?.is_none() {
-        return pages::error_page("Address in use", "An account already uses this address. Sign in, or reset its password.", 409);
+        return Err(PageError::new("Address in use", "An account already uses this address. Sign in, or reset its password.", 409).into());
     }
     if invited {
         directory::accept_invitation(&db, &op.app.id, &p.email, op.now).await?;
     }
-    pages::notice_page("Account created", &format!("Your account for {} is ready. Go back to {} and sign in.", p.email, op.app.name))
+    Ok(pages::notice_page("Account created", &format!("Your account for {} is ready. Go back to {} and sign in.", p.email, op.app.name))?)
 }
 
 /// Moves the account to its new address, ends every other session and
 /// grant, and tells the old address how to undo it.
-async fn change(op: &Op<'_>, payload: &str) -> Result<Response> {
+async fn change(op: &Op<'_>, payload: &str) -> PageResult {
     let Ok(c) = serde_json::from_str::<EmailChange>(payload) else {
-        return pages::error_page("Link expired", EXPIRED, 400);
+        return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     if !directory::change_email(&db::database(op.env)?, &op.app.id, &c.user_id, &c.email, op.now).await? {
-        return pages::error_page("Address in use", "Another account already uses this address.", 409);
+        return Err(PageError::new("Address in use", "Another account already uses this address.", 409).into());
     }
     op.caches.users.borrow_mut().clear();
     session::end_all_but(op, &c.user_id, c.keep_sid.as_deref(), c.keep_grant.as_deref())?;
     if let Some(old) = &c.old_email {
         super::recovery::send_undo_link(op, &c.user_id, old, &c.email).await?;
     }
-    pages::notice_page("Email changed", "Your account now uses this address. Sign in with it from now on.")
+    Ok(pages::notice_page("Email changed", "Your account now uses this address. Sign in with it from now on.")?)
 }
