@@ -1,4 +1,4 @@
-//! D1 access for an application's OAuth clients and users. Every query is
+//! D1 access for an application's OAuth clients, users and APIs. Every query is
 //! filtered by `app_id`; values are bound, never formatted into SQL.
 
 use crate::{password, rng};
@@ -6,6 +6,7 @@ use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
 use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
 use aero2_core::password::NewUser;
+use aero2_core::rbac::Api;
 use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -343,5 +344,104 @@ pub async fn accept_invitation(db: &D1Database, app_id: &str, email: &str, now: 
         .bind(&[text(app_id), text(email), int(now.0)])?
         .run()
         .await?;
+    Ok(())
+}
+
+// ----------------------------------------------------------------------- apis
+
+#[derive(Deserialize)]
+struct ApiRow {
+    id: String,
+    identifier: String,
+    name: String,
+    permissions: String,
+    token_lifetime_seconds: i64,
+    signing_alg: String,
+    enforce_rbac: i64,
+    permissions_claim: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ApiRow {
+    /// A row this code wrote; anything unreadable is treated as no API.
+    fn into_api(self) -> Option<Api> {
+        Some(Api {
+            id: self.id,
+            identifier: self.identifier,
+            name: self.name,
+            permissions: serde_json::from_str(&self.permissions).ok()?,
+            token_lifetime_seconds: u32::try_from(self.token_lifetime_seconds).ok()?,
+            signing_alg: Alg::parse(&self.signing_alg)?,
+            enforce_rbac: self.enforce_rbac != 0,
+            permissions_claim: self.permissions_claim != 0,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+const API_COLUMNS: &str =
+    "id, app_id, identifier, name, permissions, token_lifetime_seconds, signing_alg, enforce_rbac, permissions_claim, created_at, updated_at";
+
+fn api_args(app_id: &str, a: &Api) -> Result<[JsValue; 11]> {
+    Ok([
+        text(&a.id),
+        text(app_id),
+        text(&a.identifier),
+        text(&a.name),
+        text(&serde_json::to_string(&a.permissions)?),
+        int(i64::from(a.token_lifetime_seconds)),
+        text(a.signing_alg.as_str()),
+        flag(a.enforce_rbac),
+        flag(a.permissions_claim),
+        int(a.created_at),
+        int(a.updated_at),
+    ])
+}
+
+/// Fails with a unique violation (`db::is_unique_violation`) when the
+/// application has an API with this identifier already.
+pub async fn insert_api(db: &D1Database, app_id: &str, a: &Api) -> Result<()> {
+    db.prepare(format!("INSERT INTO apis ({API_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"))
+        .bind(&api_args(app_id, a)?)?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Rewrites the mutable fields (never the id, application or identifier).
+pub async fn update_api(db: &D1Database, app_id: &str, a: &Api) -> Result<()> {
+    db.prepare(
+        "UPDATE apis SET name = ?4, permissions = ?5, token_lifetime_seconds = ?6, signing_alg = ?7, enforce_rbac = ?8, \
+         permissions_claim = ?9, updated_at = ?11 WHERE id = ?1 AND app_id = ?2",
+    )
+    .bind(&api_args(app_id, a)?)?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn api(db: &D1Database, app_id: &str, id: &str) -> Result<Option<Api>> {
+    let row: Option<ApiRow> = db
+        .prepare(format!("SELECT {API_COLUMNS} FROM apis WHERE app_id = ?1 AND id = ?2"))
+        .bind(&[text(app_id), text(id)])?
+        .first(None)
+        .await?;
+    Ok(row.and_then(ApiRow::into_api))
+}
+
+pub async fn list_apis(db: &D1Database, app_id: &str) -> Result<Vec<Api>> {
+    let rows: Vec<ApiRow> = db
+        .prepare(format!("SELECT {API_COLUMNS} FROM apis WHERE app_id = ?1 ORDER BY created_at, id"))
+        .bind(&[text(app_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().filter_map(ApiRow::into_api).collect())
+}
+
+pub async fn delete_api(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
+    db.prepare("DELETE FROM apis WHERE app_id = ?1 AND id = ?2").bind(&[text(app_id), text(id)])?.run().await?;
     Ok(())
 }

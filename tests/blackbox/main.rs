@@ -14,6 +14,7 @@ mod management;
 mod oidc;
 mod oidc_errors;
 mod persistence;
+mod rbac;
 mod platform;
 mod recovery;
 mod routing;
@@ -56,6 +57,7 @@ fn main() {
         ("recovery", recovery::tests()),
         ("account", account::tests()),
         ("rp", rp::tests()),
+        ("rbac", rbac::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

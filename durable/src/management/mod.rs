@@ -20,10 +20,13 @@
 //! | POST | `/applications/{id}/signing-keys/rotate` | same |
 //! | GET, POST | `/applications/{id}/idps` | same |
 //! | GET, PATCH, DELETE | `/applications/{id}/idps/{idp_id}` | same |
+//! | GET, POST | `/applications/{id}/apis` | same |
+//! | GET, PATCH, DELETE | `/applications/{id}/apis/{api_id}` | same |
 //!
 //! An application the caller may not act on is answered exactly like one
 //! that does not exist (404), so keys reveal nothing about other tenants.
 
+mod apis;
 mod applications;
 pub(crate) mod auth;
 mod body;
@@ -116,6 +119,11 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         E::GetIdp => idps::get(&req, ctx, &app, id).await,
         E::UpdateIdp => idps::update(req, ctx, &app, id).await,
         E::DeleteIdp => idps::delete(ctx, &app, id).await,
+        E::ListApis => apis::list(ctx, &app).await,
+        E::CreateApi => apis::create(req, ctx, &app).await,
+        E::GetApi => apis::get(ctx, &app, id).await,
+        E::UpdateApi => apis::update(req, ctx, &app, id).await,
+        E::DeleteApi => apis::delete(ctx, &app, id).await,
     }
 }
 

@@ -13,6 +13,8 @@ pub enum IdKind {
     IdentityProvider,
     /// A link between a provider's subject and a user.
     Identity,
+    /// An API (resource server) of an application.
+    Api,
 }
 
 impl IdKind {
@@ -23,6 +25,7 @@ impl IdKind {
             IdKind::User => "usr_",
             IdKind::IdentityProvider => "idp_",
             IdKind::Identity => "idn_",
+            IdKind::Api => "api_",
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod oauth;
 pub mod password;
 pub mod rate_limit;
+pub mod rbac;
 pub mod routes;
 pub mod rp;
 pub mod secret;

@@ -40,6 +40,11 @@ pub enum Endpoint {
     GetIdp,
     UpdateIdp,
     DeleteIdp,
+    ListApis,
+    CreateApi,
+    GetApi,
+    UpdateApi,
+    DeleteApi,
 }
 
 impl Endpoint {
@@ -82,5 +87,10 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row {
         path: "/api/v1/applications/{}/idps/{}",
         methods: &[(Get, E::GetIdp), (Patch, E::UpdateIdp), (Delete, E::DeleteIdp)],
+    },
+    Row { path: "/api/v1/applications/{}/apis", methods: &[(Get, E::ListApis), (Post, E::CreateApi)] },
+    Row {
+        path: "/api/v1/applications/{}/apis/{}",
+        methods: &[(Get, E::GetApi), (Patch, E::UpdateApi), (Delete, E::DeleteApi)],
     },
 ];

@@ -1,0 +1,348 @@
+//! APIs (resource servers) an application protects with Aero2, and the
+//! permissions they define — the first part of role-based access control.
+//!
+//! An API is named by its `identifier`, an absolute URI that becomes the
+//! `aud` of access tokens issued for it (RFC 8707 `resource`); its
+//! permissions are the scopes a client may ask for it (`read:invoices`).
+//! Two switches decide what a token for it carries: `enforce_rbac` (the
+//! granted scope is what was asked intersected with what the user's roles
+//! allow) and `permissions_claim` (a `permissions` array in the token).
+//!
+//! What an identifier may not be, so that a token for a developer's API is
+//! never mistaken for one of Aero2's own: a URL on the platform's domain or
+//! on one of the application's custom domains (its issuer, its account
+//! API). What a permission may not be: one of the scopes Aero2 gives
+//! meaning to (`openid`, `profile`, `email`, `offline_access`, `account`).
+
+use crate::error::ApiError;
+use crate::json_body::{name, object, reject_unknown};
+use crate::jose::alg::Alg;
+use crate::oauth::scope::USER_SCOPES;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// APIs per application.
+pub const MAX_APIS: usize = 50;
+/// Permissions per API.
+pub const MAX_PERMISSIONS: usize = 100;
+const MAX_IDENTIFIER_CHARS: usize = 600;
+const MAX_PERMISSION_CHARS: usize = 100;
+const MAX_DESCRIPTION_CHARS: usize = 500;
+const DEFAULT_TOKEN_LIFETIME_SECS: u32 = 3_600;
+const MIN_TOKEN_LIFETIME_SECS: u32 = 60;
+const MAX_TOKEN_LIFETIME_SECS: u32 = 86_400;
+
+/// A permission an API defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permission {
+    pub value: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// An API of an application, as stored and as the management API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Api {
+    pub id: String,
+    pub identifier: String,
+    pub name: String,
+    pub permissions: Vec<Permission>,
+    pub token_lifetime_seconds: u32,
+    pub signing_alg: Alg,
+    pub enforce_rbac: bool,
+    pub permissions_claim: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Where an application is served, for the identifier rule above.
+#[derive(Debug, Clone, Copy)]
+pub struct Served<'a> {
+    pub platform_domain: &'a str,
+    pub custom_domains: &'a [String],
+}
+
+/// A new API from a management-API body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApi {
+    pub identifier: String,
+    pub name: String,
+    pub settings: ApiSettings,
+}
+
+/// What may change after creation (the identifier may not: tokens carry it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiSettings {
+    pub permissions: Vec<Permission>,
+    pub token_lifetime_seconds: u32,
+    pub signing_alg: Alg,
+    pub enforce_rbac: bool,
+    pub permissions_claim: bool,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            permissions: Vec::new(),
+            token_lifetime_seconds: DEFAULT_TOKEN_LIFETIME_SECS,
+            signing_alg: Alg::ES256,
+            enforce_rbac: false,
+            permissions_claim: false,
+        }
+    }
+}
+
+const SETTINGS: &[&str] = &["permissions", "token_lifetime_seconds", "signing_alg", "enforce_rbac", "permissions_claim"];
+
+impl NewApi {
+    /// # Errors
+    /// 400 naming the field.
+    pub fn from_json(body: &Value, served: Served<'_>) -> Result<Self, ApiError> {
+        let obj = object(body)?;
+        let mut known = vec!["identifier", "name"];
+        known.extend_from_slice(SETTINGS);
+        reject_unknown(obj, &known)?;
+        let raw = obj.get("identifier").ok_or_else(|| ApiError::invalid("identifier", "is required"))?;
+        let identifier = parse_identifier(raw.as_str().ok_or_else(|| ApiError::invalid("identifier", "must be a string"))?, served)?;
+        let name = name("name", obj.get("name"), true)?.unwrap_or_default();
+        let settings = apply_settings(obj, ApiSettings::default())?;
+        Ok(NewApi { identifier, name, settings })
+    }
+
+    #[must_use]
+    pub fn into_api(self, id: String, now_ms: i64) -> Api {
+        Api {
+            id,
+            identifier: self.identifier,
+            name: self.name,
+            permissions: self.settings.permissions,
+            token_lifetime_seconds: self.settings.token_lifetime_seconds,
+            signing_alg: self.settings.signing_alg,
+            enforce_rbac: self.settings.enforce_rbac,
+            permissions_claim: self.settings.permissions_claim,
+            created_at: now_ms,
+            updated_at: now_ms,
+        }
+    }
+}
+
+impl Api {
+    /// This API changed by a PATCH body (`name` and the settings; a body
+    /// naming `identifier` is refused: it is immutable).
+    ///
+    /// # Errors
+    /// 400 naming the field.
+    pub fn patched(&self, body: &Value, now_ms: i64) -> Result<Api, ApiError> {
+        let obj = object(body)?;
+        if obj.contains_key("identifier") {
+            return Err(ApiError::invalid("identifier", "cannot change: access tokens carry it as their audience"));
+        }
+        let mut known = vec!["name"];
+        known.extend_from_slice(SETTINGS);
+        reject_unknown(obj, &known)?;
+        let current = ApiSettings {
+            permissions: self.permissions.clone(),
+            token_lifetime_seconds: self.token_lifetime_seconds,
+            signing_alg: self.signing_alg,
+            enforce_rbac: self.enforce_rbac,
+            permissions_claim: self.permissions_claim,
+        };
+        let s = apply_settings(obj, current)?;
+        Ok(Api {
+            name: name("name", obj.get("name"), false)?.unwrap_or_else(|| self.name.clone()),
+            permissions: s.permissions,
+            token_lifetime_seconds: s.token_lifetime_seconds,
+            signing_alg: s.signing_alg,
+            enforce_rbac: s.enforce_rbac,
+            permissions_claim: s.permissions_claim,
+            updated_at: now_ms,
+            ..self.clone()
+        })
+    }
+}
+
+fn apply_settings(obj: &Map<String, Value>, mut s: ApiSettings) -> Result<ApiSettings, ApiError> {
+    if let Some(v) = obj.get("permissions") {
+        s.permissions = parse_permissions(v)?;
+    }
+    if let Some(v) = obj.get("token_lifetime_seconds") {
+        s.token_lifetime_seconds = v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| (MIN_TOKEN_LIFETIME_SECS..=MAX_TOKEN_LIFETIME_SECS).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid("token_lifetime_seconds", format!("must be an integer from {MIN_TOKEN_LIFETIME_SECS} to {MAX_TOKEN_LIFETIME_SECS}"))
+            })?;
+    }
+    if let Some(v) = obj.get("signing_alg") {
+        s.signing_alg = match v.as_str() {
+            Some("ES256") => Alg::ES256,
+            Some("RS256") => Alg::RS256,
+            _ => return Err(ApiError::invalid("signing_alg", "must be \"ES256\" or \"RS256\"")),
+        };
+    }
+    for (field, slot) in [("enforce_rbac", &mut s.enforce_rbac), ("permissions_claim", &mut s.permissions_claim)] {
+        if let Some(v) = obj.get(field) {
+            *slot = v.as_bool().ok_or_else(|| ApiError::invalid(field, "must be true or false"))?;
+        }
+    }
+    Ok(s)
+}
+
+/// An absolute URI (a scheme, then no whitespace, no fragment), not on a
+/// host that serves Aero2 itself.
+fn parse_identifier(raw: &str, served: Served<'_>) -> Result<String, ApiError> {
+    let bad = |m: &str| Err(ApiError::invalid("identifier", m.to_owned()));
+    if raw.is_empty() || raw.chars().count() > MAX_IDENTIFIER_CHARS {
+        return bad(&format!("must be 1 to {MAX_IDENTIFIER_CHARS} characters"));
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) || raw.contains('#') {
+        return bad("must be an absolute URI without spaces or a fragment");
+    }
+    let Some((scheme, rest)) = raw.split_once(':') else {
+        return bad("must be an absolute URI (such as https://api.example.com/invoices)");
+    };
+    let scheme_ok = scheme.len() >= 2
+        && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok || rest.is_empty() {
+        return bad("must be an absolute URI (such as https://api.example.com/invoices)");
+    }
+    if let Some(authority) = rest.strip_prefix("//") {
+        let host = authority.split(['/', '?']).next().unwrap_or_default();
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let host = host.split(':').next().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return bad("must name a host after \"//\"");
+        }
+        let platform = served.platform_domain.to_ascii_lowercase();
+        let ours = host == platform
+            || host.ends_with(&format!(".{platform}"))
+            || served.custom_domains.iter().any(|d| d.eq_ignore_ascii_case(&host));
+        if ours {
+            return bad("must not be on a host that serves Aero2 (an issuer, the account API): tokens for it would carry our own audience");
+        }
+    }
+    Ok(raw.to_owned())
+}
+
+fn parse_permissions(v: &Value) -> Result<Vec<Permission>, ApiError> {
+    let field = "permissions";
+    let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array of {\"value\", \"description\"?}"))?;
+    if list.len() > MAX_PERMISSIONS {
+        return Err(ApiError::invalid(field, format!("must have at most {MAX_PERMISSIONS} entries")));
+    }
+    let mut out: Vec<Permission> = Vec::with_capacity(list.len());
+    for item in list {
+        let obj = item.as_object().ok_or_else(|| ApiError::invalid(field, "each entry must be an object {\"value\", \"description\"?}"))?;
+        reject_unknown(obj, &["value", "description"])?;
+        let value = obj.get("value").and_then(Value::as_str).ok_or_else(|| ApiError::invalid(field, "each entry needs a \"value\" string"))?;
+        let well_formed = !value.is_empty()
+            && value.chars().count() <= MAX_PERMISSION_CHARS
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-' | '/' | '*'));
+        if !well_formed {
+            return Err(ApiError::invalid(field, format!("a value must be 1 to {MAX_PERMISSION_CHARS} characters of letters, digits and : . _ - / *")));
+        }
+        if USER_SCOPES.contains(&value) {
+            return Err(ApiError::invalid(field, format!("\"{value}\" is a scope Aero2 defines itself")));
+        }
+        if out.iter().any(|p| p.value == value) {
+            return Err(ApiError::invalid(field, format!("\"{value}\" is listed twice")));
+        }
+        let description = match obj.get("description") {
+            None => String::new(),
+            Some(d) => {
+                let d = d.as_str().ok_or_else(|| ApiError::invalid(field, "a description must be a string"))?;
+                if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) {
+                    return Err(ApiError::invalid(field, format!("a description must be at most {MAX_DESCRIPTION_CHARS} characters, no control characters")));
+                }
+                d.to_owned()
+            }
+        };
+        out.push(Permission { value: value.to_owned(), description });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SERVED: Served<'static> = Served { platform_domain: "aero2.example", custom_domains: &[] };
+
+    fn field_of(e: ApiError) -> Option<&'static str> {
+        e.body().field
+    }
+
+    #[test]
+    fn an_api_parses_with_defaults() {
+        let api = NewApi::from_json(&json!({"identifier": "https://api.example.com/invoices", "name": "Invoices"}), SERVED).unwrap();
+        assert_eq!(api.identifier, "https://api.example.com/invoices");
+        assert_eq!(api.settings, ApiSettings::default());
+        let full = NewApi::from_json(
+            &json!({
+                "identifier": "urn:acme:invoices", "name": "Invoices",
+                "permissions": [{"value": "read:invoices", "description": "Read"}, {"value": "write:invoices"}],
+                "token_lifetime_seconds": 600, "signing_alg": "RS256", "enforce_rbac": true, "permissions_claim": true
+            }),
+            SERVED,
+        )
+        .unwrap();
+        assert_eq!(full.settings.permissions.len(), 2);
+        assert_eq!(full.settings.signing_alg, Alg::RS256);
+        assert!(full.settings.enforce_rbac && full.settings.permissions_claim);
+    }
+
+    #[test]
+    fn identifiers_are_absolute_uris_off_our_own_hosts() {
+        let custom = ["auth.acme.com".to_owned()];
+        let served = Served { platform_domain: "aero2.example", custom_domains: &custom };
+        for bad in [
+            "invoices",
+            "https://",
+            "https://api.example.com/a b",
+            "https://api.example.com/#frag",
+            "1http://x",
+            "https://myapp.aero2.example/account",
+            "https://aero2.example",
+            "https://AUTH.acme.com/x",
+            "https://user@myapp.aero2.example:443/",
+        ] {
+            let e = NewApi::from_json(&json!({"identifier": bad, "name": "x"}), served).unwrap_err();
+            assert_eq!(field_of(e), Some("identifier"), "{bad}");
+        }
+        for good in ["https://api.example.com", "urn:acme:api", "https://aero2.example.evil.com/"] {
+            assert!(NewApi::from_json(&json!({"identifier": good, "name": "x"}), served).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn permissions_are_checked_and_bounded() {
+        let with = |p: Value| NewApi::from_json(&json!({"identifier": "urn:a", "name": "x", "permissions": p}), SERVED);
+        for bad in [
+            json!("read"),
+            json!([{"value": ""}]),
+            json!([{"value": "read invoices"}]),
+            json!([{"value": "openid"}]),
+            json!([{"value": "account"}]),
+            json!([{"value": "a"}, {"value": "a"}]),
+            json!([{"value": "a", "extra": 1}]),
+            json!([{"value": "a", "description": 3}]),
+        ] {
+            assert!(with(bad.clone()).is_err(), "{bad}");
+        }
+        let many: Vec<Value> = (0..=MAX_PERMISSIONS).map(|i| json!({"value": format!("p{i}")})).collect();
+        assert_eq!(field_of(with(Value::Array(many)).unwrap_err()), Some("permissions"));
+    }
+
+    #[test]
+    fn a_patch_changes_settings_never_the_identifier() {
+        let api = NewApi::from_json(&json!({"identifier": "urn:a", "name": "A"}), SERVED).unwrap().into_api("api_1".into(), 1);
+        let p = api.patched(&json!({"name": "B", "enforce_rbac": true, "permissions": [{"value": "x"}]}), 2).unwrap();
+        assert_eq!((p.name.as_str(), p.enforce_rbac, p.permissions.len(), p.updated_at, p.identifier.as_str()), ("B", true, 1, 2, "urn:a"));
+        assert_eq!(field_of(api.patched(&json!({"identifier": "urn:b"}), 2).unwrap_err()), Some("identifier"));
+        assert_eq!(field_of(api.patched(&json!({"token_lifetime_seconds": 10}), 2).unwrap_err()), Some("token_lifetime_seconds"));
+        assert!(api.patched(&json!({"nope": 1}), 2).is_err());
+    }
+}
