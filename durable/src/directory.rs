@@ -6,7 +6,7 @@ use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
 use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
 use aero2_core::password::NewUser;
-use aero2_core::rbac::Api;
+use aero2_core::rbac::{Api, Grant, Role};
 use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -441,7 +441,95 @@ pub async fn list_apis(db: &D1Database, app_id: &str) -> Result<Vec<Api>> {
     Ok(rows.into_iter().filter_map(ApiRow::into_api).collect())
 }
 
+/// Deletes the API and every role's permissions from it.
 pub async fn delete_api(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
-    db.prepare("DELETE FROM apis WHERE app_id = ?1 AND id = ?2").bind(&[text(app_id), text(id)])?.run().await?;
+    let args = [text(app_id), text(id)];
+    db.batch(vec![
+        db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND api_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM apis WHERE app_id = ?1 AND id = ?2").bind(&args)?,
+    ])
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------- roles
+
+const ROLE_COLUMNS: &str = "id, name, description, created_at, updated_at";
+
+/// Fails with a unique violation when the application has a role of this name.
+pub async fn insert_role(db: &D1Database, app_id: &str, r: &Role) -> Result<()> {
+    db.prepare("INSERT INTO roles (id, app_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(&[text(&r.id), text(app_id), text(&r.name), text(&r.description), int(r.created_at), int(r.updated_at)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Fails with a unique violation when another role has the new name.
+pub async fn update_role(db: &D1Database, app_id: &str, r: &Role) -> Result<()> {
+    db.prepare("UPDATE roles SET name = ?3, description = ?4, updated_at = ?5 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(app_id), text(&r.id), text(&r.name), text(&r.description), int(r.updated_at)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn role(db: &D1Database, app_id: &str, id: &str) -> Result<Option<Role>> {
+    db.prepare(format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app_id = ?1 AND id = ?2"))
+        .bind(&[text(app_id), text(id)])?
+        .first(None)
+        .await
+}
+
+pub async fn list_roles(db: &D1Database, app_id: &str) -> Result<Vec<Role>> {
+    db.prepare(format!("SELECT {ROLE_COLUMNS} FROM roles WHERE app_id = ?1 ORDER BY created_at, id"))
+        .bind(&[text(app_id)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// Deletes the role and what it grants.
+pub async fn delete_role(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
+    let args = [text(app_id), text(id)];
+    db.batch(vec![
+        db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND role_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM roles WHERE app_id = ?1 AND id = ?2").bind(&args)?,
+    ])
+    .await?;
+    Ok(())
+}
+
+/// What the role grants, in a stable order.
+pub async fn role_permissions(db: &D1Database, app_id: &str, role_id: &str) -> Result<Vec<Grant>> {
+    db.prepare("SELECT api_id, value FROM role_permissions WHERE app_id = ?1 AND role_id = ?2 ORDER BY api_id, value")
+        .bind(&[text(app_id), text(role_id)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// Adds `grants` to the role (those it has already are left as they are).
+pub async fn add_role_permissions(db: &D1Database, app_id: &str, role_id: &str, grants: &[Grant]) -> Result<()> {
+    let mut batch = Vec::with_capacity(grants.len());
+    for g in grants {
+        batch.push(
+            db.prepare("INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) VALUES (?1, ?2, ?3, ?4)")
+                .bind(&[text(app_id), text(role_id), text(&g.api_id), text(&g.value)])?,
+        );
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+pub async fn remove_role_permissions(db: &D1Database, app_id: &str, role_id: &str, grants: &[Grant]) -> Result<()> {
+    let mut batch = Vec::with_capacity(grants.len());
+    for g in grants {
+        batch.push(
+            db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND role_id = ?2 AND api_id = ?3 AND value = ?4")
+                .bind(&[text(app_id), text(role_id), text(&g.api_id), text(&g.value)])?,
+        );
+    }
+    db.batch(batch).await?;
     Ok(())
 }

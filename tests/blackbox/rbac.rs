@@ -1,8 +1,9 @@
 //! APIs (resource servers) and their permissions through the management
 //! API: the exact shape, every validation error naming its field, the
 //! identifier rules (absolute, unique, immutable, never on a host that
-//! serves Aero2), the limits, and applications that never see each
-//! other's APIs.
+//! serves Aero2), the limits; roles and the permissions they grant, only
+//! ever ones the application's own APIs define; and applications that
+//! never see each other's APIs or roles.
 
 use crate::Test;
 use aero2_tests::{unique, Client, OPERATOR};
@@ -13,6 +14,8 @@ pub fn tests() -> Vec<Test> {
         ("an_api_is_created_read_changed_and_deleted", an_api_is_created_read_changed_and_deleted),
         ("bad_apis_name_the_field", bad_apis_name_the_field),
         ("apis_of_one_application_never_reach_another", apis_of_one_application_never_reach_another),
+        ("roles_grant_permissions_the_applications_apis_define", roles_grant_permissions_the_applications_apis_define),
+        ("roles_of_one_application_never_reach_another", roles_of_one_application_never_reach_another),
     ]
 }
 
@@ -126,4 +129,79 @@ fn apis_of_one_application_never_reach_another(c: &Client) {
     // Deleting an application deletes its APIs.
     c.api("DELETE", &format!("/applications/{a}"), OPERATOR, None).assert_status(204);
     c.api("GET", &format!("{}/{id}", apis(&a)), OPERATOR, None).assert_error(404, "not_found");
+}
+
+fn roles(app_id: &str) -> String {
+    format!("/applications/{app_id}/roles")
+}
+
+fn grant_list(api_id: &str, values: &[&str]) -> Value {
+    json!({ "permissions": values.iter().map(|v| json!({"api_id": api_id, "value": v})).collect::<Vec<_>>() })
+}
+
+fn roles_grant_permissions_the_applications_apis_define(c: &Client) {
+    let app = new_app(c);
+    let perms = json!([{"value": "read:invoices"}, {"value": "write:invoices"}]);
+    let api = create(c, &app, &json!({"identifier": "https://api.example.com/invoices", "name": "Invoices", "permissions": perms}));
+    let api_id = api["id"].as_str().unwrap();
+    let r = c.api("POST", &roles(&app), OPERATOR, Some(&json!({"name": "billing", "description": "Invoices"})));
+    r.assert_status(201);
+    let role = r.json();
+    let mut keys: Vec<&str> = role.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["created_at", "description", "id", "name", "updated_at"]);
+    let id = role["id"].as_str().unwrap();
+    assert!(id.starts_with("rol_"));
+    let one = format!("{}/{id}", roles(&app));
+    let taken = c.api("POST", &roles(&app), OPERATOR, Some(&json!({"name": "billing"})));
+    taken.assert_error(409, "conflict");
+    assert_eq!(taken.json()["field"], "name");
+    c.api("POST", &roles(&app), OPERATOR, Some(&json!({"description": "no name"}))).assert_error(400, "invalid_request");
+
+    let renamed = c.api("PATCH", &one, OPERATOR, Some(&json!({"name": "billing-admin"})));
+    renamed.assert_status(200);
+    assert_eq!((renamed.json()["name"].as_str(), renamed.json()["description"].as_str()), (Some("billing-admin"), Some("Invoices")));
+    assert_eq!(c.api("GET", &roles(&app), OPERATOR, None).json()["roles"].as_array().unwrap().len(), 1);
+
+    let perms_path = format!("{one}/permissions");
+    assert_eq!(c.api("GET", &perms_path, OPERATOR, None).json()["permissions"], json!([]));
+    let granted = c.api("POST", &perms_path, OPERATOR, Some(&grant_list(api_id, &["read:invoices", "write:invoices"])));
+    granted.assert_status(200);
+    assert_eq!(granted.json()["permissions"].as_array().unwrap().len(), 2);
+    // Granting again changes nothing; what no API defines is refused.
+    c.api("POST", &perms_path, OPERATOR, Some(&grant_list(api_id, &["read:invoices"]))).assert_status(200);
+    for bad in [grant_list(api_id, &["delete:invoices"]), grant_list("api_00000000000000000000000000000000", &["read:invoices"]), json!({"permissions": []})] {
+        let r = c.api("POST", &perms_path, OPERATOR, Some(&bad));
+        r.assert_error(400, "invalid_request");
+        assert_eq!(r.json()["field"], "permissions", "{bad}");
+    }
+    let left = c.api("DELETE", &perms_path, OPERATOR, Some(&grant_list(api_id, &["write:invoices"])));
+    left.assert_status(200);
+    assert_eq!(left.json()["permissions"], json!([{"api_id": api_id, "value": "read:invoices"}]));
+    assert_eq!(c.api("GET", &perms_path, OPERATOR, None).json(), left.json(), "stored as answered");
+
+    // An API that goes takes its permissions out of every role.
+    c.api("DELETE", &format!("{}/{api_id}", apis(&app)), OPERATOR, None).assert_status(204);
+    assert_eq!(c.api("GET", &perms_path, OPERATOR, None).json()["permissions"], json!([]));
+    c.api("DELETE", &one, OPERATOR, None).assert_status(204);
+    c.api("GET", &one, OPERATOR, None).assert_error(404, "not_found");
+    c.api("GET", &perms_path, OPERATOR, None).assert_error(404, "not_found");
+}
+
+fn roles_of_one_application_never_reach_another(c: &Client) {
+    let (a, b) = (new_app(c), new_app(c));
+    let api_a = create(c, &a, &json!({"identifier": "urn:a", "name": "A", "permissions": [{"value": "read"}]}));
+    let role = c.api("POST", &roles(&a), OPERATOR, Some(&json!({"name": "reader"}))).json();
+    let id = role["id"].as_str().unwrap();
+    // The same name is free in another application.
+    let role_b = c.api("POST", &roles(&b), OPERATOR, Some(&json!({"name": "reader"})));
+    role_b.assert_status(201);
+    // B's role cannot be given A's API's permissions.
+    let b_perms = format!("{}/{}/permissions", roles(&b), role_b.json()["id"].as_str().unwrap());
+    c.api("POST", &b_perms, OPERATOR, Some(&grant_list(api_a["id"].as_str().unwrap(), &["read"]))).assert_error(400, "invalid_request");
+    let b_key = c.create_key(&b, "sk")["key"].as_str().unwrap().to_owned();
+    for (method, path) in [("GET", format!("{}/{id}", roles(&b))), ("GET", format!("{}/{id}", roles(&a))), ("DELETE", format!("{}/{id}", roles(&a))), ("GET", format!("{}/{id}/permissions", roles(&a)))] {
+        c.api(method, &path, &b_key, None).assert_error(404, "not_found");
+    }
+    assert_eq!(c.api("GET", &format!("{}/{id}", roles(&a)), OPERATOR, None).json()["name"], "reader");
 }

@@ -22,6 +22,9 @@
 //! | GET, PATCH, DELETE | `/applications/{id}/idps/{idp_id}` | same |
 //! | GET, POST | `/applications/{id}/apis` | same |
 //! | GET, PATCH, DELETE | `/applications/{id}/apis/{api_id}` | same |
+//! | GET, POST | `/applications/{id}/roles` | same |
+//! | GET, PATCH, DELETE | `/applications/{id}/roles/{role_id}` | same |
+//! | GET, POST, DELETE | `/applications/{id}/roles/{role_id}/permissions` | same (POST adds, DELETE removes) |
 //!
 //! An application the caller may not act on is answered exactly like one
 //! that does not exist (404), so keys reveal nothing about other tenants.
@@ -35,6 +38,7 @@ mod domains;
 mod idps;
 mod invitations;
 mod keys;
+mod roles;
 mod signing_keys;
 mod users;
 
@@ -124,6 +128,14 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         E::GetApi => apis::get(ctx, &app, id).await,
         E::UpdateApi => apis::update(req, ctx, &app, id).await,
         E::DeleteApi => apis::delete(ctx, &app, id).await,
+        E::ListRoles => roles::list(ctx, &app).await,
+        E::CreateRole => roles::create(req, ctx, &app).await,
+        E::GetRole => roles::get(ctx, &app, id).await,
+        E::UpdateRole => roles::update(req, ctx, &app, id).await,
+        E::DeleteRole => roles::delete(ctx, &app, id).await,
+        E::RolePermissions => roles::permissions(ctx, &app, id).await,
+        E::GrantRolePermissions => roles::grant(req, ctx, &app, id).await,
+        E::RevokeRolePermissions => roles::revoke(req, ctx, &app, id).await,
     }
 }
 

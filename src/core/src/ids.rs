@@ -15,6 +15,8 @@ pub enum IdKind {
     Identity,
     /// An API (resource server) of an application.
     Api,
+    /// A role of an application.
+    Role,
 }
 
 impl IdKind {
@@ -26,6 +28,7 @@ impl IdKind {
             IdKind::IdentityProvider => "idp_",
             IdKind::Identity => "idn_",
             IdKind::Api => "api_",
+            IdKind::Role => "rol_",
         }
     }
 }

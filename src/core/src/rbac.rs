@@ -1,5 +1,6 @@
-//! APIs (resource servers) an application protects with Aero2, and the
-//! permissions they define — the first part of role-based access control.
+//! Role-based access control: the APIs (resource servers) an application
+//! protects with Aero2, the permissions they define, and roles that bundle
+//! permissions for users.
 //!
 //! An API is named by its `identifier`, an absolute URI that becomes the
 //! `aud` of access tokens issued for it (RFC 8707 `resource`); its
@@ -264,6 +265,100 @@ fn parse_permissions(v: &Value) -> Result<Vec<Permission>, ApiError> {
     Ok(out)
 }
 
+// ---------------------------------------------------------------------- roles
+
+/// Roles per application.
+pub const MAX_ROLES: usize = 200;
+/// Permissions per role.
+pub const MAX_ROLE_PERMISSIONS: usize = 500;
+
+/// A role: a name and a set of permissions drawn from the application's
+/// APIs, assigned to users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One permission of a role: a permission `value` of the API `api_id`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Grant {
+    pub api_id: String,
+    pub value: String,
+}
+
+/// A role's name and description from a POST or PATCH body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFields {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl RoleFields {
+    /// `required`: a new role needs its name.
+    ///
+    /// # Errors
+    /// 400 naming the field.
+    pub fn from_json(body: &Value, required: bool) -> Result<Self, ApiError> {
+        let obj = object(body)?;
+        reject_unknown(obj, &["name", "description"])?;
+        let name = name("name", obj.get("name"), required)?;
+        let description = match obj.get("description") {
+            None => None,
+            Some(d) => {
+                let d = d.as_str().ok_or_else(|| ApiError::invalid("description", "must be a string"))?;
+                if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) {
+                    return Err(ApiError::invalid("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters, no control characters")));
+                }
+                Some(d.to_owned())
+            }
+        };
+        Ok(RoleFields { name, description })
+    }
+}
+
+/// `{"permissions": [{"api_id", "value"}, …]}` (to add to a role, or to
+/// remove from it), each checked against the application's APIs: the API
+/// exists and defines the permission.
+///
+/// # Errors
+/// 400 naming `permissions`.
+pub fn parse_grants(body: &Value, apis: &[Api]) -> Result<Vec<Grant>, ApiError> {
+    let field = "permissions";
+    let obj = object(body)?;
+    reject_unknown(obj, &[field])?;
+    let list = obj
+        .get(field)
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| ApiError::invalid(field, "must be a non-empty array of {\"api_id\", \"value\"}"))?;
+    if list.len() > MAX_ROLE_PERMISSIONS {
+        return Err(ApiError::invalid(field, format!("must have at most {MAX_ROLE_PERMISSIONS} entries")));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        let o = item.as_object().ok_or_else(|| ApiError::invalid(field, "each entry must be an object {\"api_id\", \"value\"}"))?;
+        reject_unknown(o, &["api_id", "value"])?;
+        let (Some(api_id), Some(value)) = (o.get("api_id").and_then(Value::as_str), o.get("value").and_then(Value::as_str)) else {
+            return Err(ApiError::invalid(field, "each entry needs \"api_id\" and \"value\" strings"));
+        };
+        let Some(api) = apis.iter().find(|a| a.id == api_id) else {
+            return Err(ApiError::invalid(field, format!("no API {} in this application", crate::json_body::truncate(api_id, 64))));
+        };
+        if !api.permissions.iter().any(|p| p.value == value) {
+            return Err(ApiError::invalid(field, format!("the API {} defines no permission {}", api.identifier, crate::json_body::truncate(value, 100))));
+        }
+        let g = Grant { api_id: api_id.to_owned(), value: value.to_owned() };
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +429,29 @@ mod tests {
         }
         let many: Vec<Value> = (0..=MAX_PERMISSIONS).map(|i| json!({"value": format!("p{i}")})).collect();
         assert_eq!(field_of(with(Value::Array(many)).unwrap_err()), Some("permissions"));
+    }
+
+    #[test]
+    fn role_permissions_must_be_defined_by_an_api_of_the_application() {
+        let api = NewApi::from_json(&json!({"identifier": "urn:a", "name": "A", "permissions": [{"value": "read"}, {"value": "write"}]}), SERVED)
+            .unwrap()
+            .into_api("api_1".into(), 1);
+        let apis = [api];
+        let ok = parse_grants(&json!({"permissions": [{"api_id": "api_1", "value": "read"}, {"api_id": "api_1", "value": "read"}]}), &apis).unwrap();
+        assert_eq!(ok, vec![Grant { api_id: "api_1".into(), value: "read".into() }], "duplicates fold");
+        for bad in [
+            json!({"permissions": []}),
+            json!({"permissions": [{"api_id": "api_2", "value": "read"}]}),
+            json!({"permissions": [{"api_id": "api_1", "value": "delete"}]}),
+            json!({"permissions": [{"api_id": "api_1"}]}),
+            json!({"permissions": [{"api_id": "api_1", "value": "read", "x": 1}]}),
+            json!({"perms": []}),
+        ] {
+            assert!(parse_grants(&bad, &apis).is_err(), "{bad}");
+        }
+        assert_eq!(RoleFields::from_json(&json!({"name": " Admin ", "description": "All"}), true).unwrap().name.as_deref(), Some("Admin"));
+        assert_eq!(field_of(RoleFields::from_json(&json!({"description": "x"}), true).unwrap_err()), Some("name"));
+        assert!(RoleFields::from_json(&json!({"description": "x"}), false).is_ok(), "a PATCH may leave the name");
     }
 
     #[test]

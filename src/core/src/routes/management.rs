@@ -45,6 +45,14 @@ pub enum Endpoint {
     GetApi,
     UpdateApi,
     DeleteApi,
+    ListRoles,
+    CreateRole,
+    GetRole,
+    UpdateRole,
+    DeleteRole,
+    RolePermissions,
+    GrantRolePermissions,
+    RevokeRolePermissions,
 }
 
 impl Endpoint {
@@ -92,5 +100,14 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row {
         path: "/api/v1/applications/{}/apis/{}",
         methods: &[(Get, E::GetApi), (Patch, E::UpdateApi), (Delete, E::DeleteApi)],
+    },
+    Row { path: "/api/v1/applications/{}/roles", methods: &[(Get, E::ListRoles), (Post, E::CreateRole)] },
+    Row {
+        path: "/api/v1/applications/{}/roles/{}",
+        methods: &[(Get, E::GetRole), (Patch, E::UpdateRole), (Delete, E::DeleteRole)],
+    },
+    Row {
+        path: "/api/v1/applications/{}/roles/{}/permissions",
+        methods: &[(Get, E::RolePermissions), (Post, E::GrantRolePermissions), (Delete, E::RevokeRolePermissions)],
     },
 ];
