@@ -489,10 +489,11 @@ pub async fn list_roles(db: &D1Database, app_id: &str) -> Result<Vec<Role>> {
         .results()
 }
 
-/// Deletes the role and what it grants.
+/// Deletes the role, what it grants, and its assignments.
 pub async fn delete_role(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
     let args = [text(app_id), text(id)];
     db.batch(vec![
+        db.prepare("DELETE FROM user_roles WHERE app_id = ?1 AND role_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND role_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM roles WHERE app_id = ?1 AND id = ?2").bind(&args)?,
     ])
@@ -516,6 +517,43 @@ pub async fn add_role_permissions(db: &D1Database, app_id: &str, role_id: &str, 
         batch.push(
             db.prepare("INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) VALUES (?1, ?2, ?3, ?4)")
                 .bind(&[text(app_id), text(role_id), text(&g.api_id), text(&g.value)])?,
+        );
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+/// The roles of a user, by name.
+pub async fn user_roles(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Role>> {
+    db.prepare(
+        "SELECT r.id, r.name, r.description, r.created_at, r.updated_at FROM user_roles u \
+         JOIN roles r ON r.app_id = u.app_id AND r.id = u.role_id WHERE u.app_id = ?1 AND u.user_id = ?2 ORDER BY r.name",
+    )
+    .bind(&[text(app_id), text(user_id)])?
+    .all()
+    .await?
+    .results()
+}
+
+/// Assigns `role_ids` (ones the user has already are left as they are).
+pub async fn assign_roles(db: &D1Database, app_id: &str, user_id: &str, role_ids: &[String], now: UnixMillis) -> Result<()> {
+    let mut batch = Vec::with_capacity(role_ids.len());
+    for r in role_ids {
+        batch.push(
+            db.prepare("INSERT OR IGNORE INTO user_roles (app_id, user_id, role_id, created_at) VALUES (?1, ?2, ?3, ?4)")
+                .bind(&[text(app_id), text(user_id), text(r), int(now.0)])?,
+        );
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+pub async fn unassign_roles(db: &D1Database, app_id: &str, user_id: &str, role_ids: &[String]) -> Result<()> {
+    let mut batch = Vec::with_capacity(role_ids.len());
+    for r in role_ids {
+        batch.push(
+            db.prepare("DELETE FROM user_roles WHERE app_id = ?1 AND user_id = ?2 AND role_id = ?3")
+                .bind(&[text(app_id), text(user_id), text(r)])?,
         );
     }
     db.batch(batch).await?;

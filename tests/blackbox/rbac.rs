@@ -16,6 +16,7 @@ pub fn tests() -> Vec<Test> {
         ("apis_of_one_application_never_reach_another", apis_of_one_application_never_reach_another),
         ("roles_grant_permissions_the_applications_apis_define", roles_grant_permissions_the_applications_apis_define),
         ("roles_of_one_application_never_reach_another", roles_of_one_application_never_reach_another),
+        ("users_are_given_and_lose_roles", users_are_given_and_lose_roles),
     ]
 }
 
@@ -204,4 +205,45 @@ fn roles_of_one_application_never_reach_another(c: &Client) {
         c.api(method, &path, &b_key, None).assert_error(404, "not_found");
     }
     assert_eq!(c.api("GET", &format!("{}/{id}", roles(&a)), OPERATOR, None).json()["name"], "reader");
+}
+
+fn new_user(c: &Client, app_id: &str) -> String {
+    let email = format!("{}@example.com", unique("member"));
+    let r = c.api("POST", &format!("/applications/{app_id}/users"), OPERATOR, Some(&json!({"email": email, "password": "a long enough password"})));
+    r.assert_status(201);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+fn users_are_given_and_lose_roles(c: &Client) {
+    let (app, other) = (new_app(c), new_app(c));
+    let user = new_user(c, &app);
+    let reader = c.api("POST", &roles(&app), OPERATOR, Some(&json!({"name": "reader"}))).json()["id"].as_str().unwrap().to_owned();
+    let writer = c.api("POST", &roles(&app), OPERATOR, Some(&json!({"name": "writer"}))).json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/applications/{app}/users/{user}/roles");
+    assert_eq!(c.api("GET", &path, OPERATOR, None).json()["roles"], json!([]));
+    let given = c.api("POST", &path, OPERATOR, Some(&json!({"roles": [writer, reader, reader]})));
+    given.assert_status(200);
+    let body = given.json();
+    let names: Vec<&str> = body["roles"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["reader", "writer"], "each once, by name");
+    // Roles of another application, or none at all, are refused.
+    let foreign = c.api("POST", &roles(&other), OPERATOR, Some(&json!({"name": "reader"}))).json()["id"].as_str().unwrap().to_owned();
+    for bad in [json!({"roles": [foreign]}), json!({"roles": []}), json!({"roles": "rol_x"})] {
+        let r = c.api("POST", &path, OPERATOR, Some(&bad));
+        r.assert_error(400, "invalid_request");
+        assert_eq!(r.json()["field"], "roles", "{bad}");
+    }
+    // A user of another application, or no user, is not found.
+    let stranger = new_user(c, &other);
+    c.api("POST", &format!("/applications/{app}/users/{stranger}/roles"), OPERATOR, Some(&json!({"roles": [reader]}))).assert_error(404, "not_found");
+    c.api("GET", &format!("/applications/{app}/users/usr_00000000000000000000000000000000/roles"), OPERATOR, None).assert_error(404, "not_found");
+    let other_key = c.create_key(&other, "sk")["key"].as_str().unwrap().to_owned();
+    c.api("GET", &path, &other_key, None).assert_error(404, "not_found");
+
+    let taken = c.api("DELETE", &path, OPERATOR, Some(&json!({"roles": [writer]})));
+    taken.assert_status(200);
+    assert_eq!(taken.json()["roles"].as_array().unwrap().len(), 1);
+    // A role that is deleted is gone from its users.
+    c.api("DELETE", &format!("{}/{reader}", roles(&app)), OPERATOR, None).assert_status(204);
+    assert_eq!(c.api("GET", &path, OPERATOR, None).json()["roles"], json!([]));
 }

@@ -25,6 +25,7 @@
 //! | GET, POST | `/applications/{id}/roles` | same |
 //! | GET, PATCH, DELETE | `/applications/{id}/roles/{role_id}` | same |
 //! | GET, POST, DELETE | `/applications/{id}/roles/{role_id}/permissions` | same (POST adds, DELETE removes) |
+//! | GET, POST, DELETE | `/applications/{id}/users/{user_id}/roles` | same (POST assigns, DELETE takes away) |
 //!
 //! An application the caller may not act on is answered exactly like one
 //! that does not exist (404), so keys reveal nothing about other tenants.
@@ -136,6 +137,9 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         E::RolePermissions => roles::permissions(ctx, &app, id).await,
         E::GrantRolePermissions => roles::grant(req, ctx, &app, id).await,
         E::RevokeRolePermissions => roles::revoke(req, ctx, &app, id).await,
+        E::UserRoles => roles::of_user(ctx, &app, id).await,
+        E::AssignUserRoles => roles::assign(req, ctx, &app, id).await,
+        E::UnassignUserRoles => roles::unassign(req, ctx, &app, id).await,
     }
 }
 

@@ -1,5 +1,6 @@
-//! `/applications/{id}/roles`: roles, and the permissions of the
-//! application's APIs each one grants (`aero2_core::rbac`).
+//! `/applications/{id}/roles`: roles, the permissions of the application's
+//! APIs each one grants, and `/users/{user_id}/roles`: who has them
+//! (`aero2_core::rbac`).
 
 use super::{body, Ctx, Outcome};
 use crate::fail::ApiResult;
@@ -7,7 +8,7 @@ use crate::{db, directory, now, respond, rng};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, new_id, IdKind};
-use aero2_core::rbac::{parse_grants, Role, RoleFields, MAX_ROLES, MAX_ROLE_PERMISSIONS};
+use aero2_core::rbac::{parse_grants, parse_role_ids, Role, RoleFields, MAX_ROLES, MAX_ROLE_PERMISSIONS, MAX_USER_ROLES};
 use serde_json::json;
 use worker::Request;
 
@@ -104,4 +105,43 @@ pub async fn revoke(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
     directory::remove_role_permissions(&ctx.db, &app.id, id, &grants).await?;
     let left = directory::role_permissions(&ctx.db, &app.id, id).await?;
     Ok(respond::json(200, &json!({ "permissions": left }))?)
+}
+
+/// The user `user_id` of this application must exist.
+async fn user_exists(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> ApiResult<()> {
+    if !is_id(IdKind::User, user_id) || directory::user_by_id(&ctx.db, &app.id, user_id).await?.is_none() {
+        return Err(ApiError::NotFound.into());
+    }
+    Ok(())
+}
+
+pub async fn of_user(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    user_exists(ctx, app, user_id).await?;
+    let roles = directory::user_roles(&ctx.db, &app.id, user_id).await?;
+    Ok(respond::json(200, &json!({ "roles": roles }))?)
+}
+
+/// Assigns roles (each one of the application's) to the user.
+pub async fn assign(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    user_exists(ctx, app, user_id).await?;
+    let known = directory::list_roles(&ctx.db, &app.id).await?;
+    let ids = parse_role_ids(&body::json(req).await?, &known)?;
+    let mut held: Vec<String> = directory::user_roles(&ctx.db, &app.id, user_id).await?.into_iter().map(|r| r.id).collect();
+    held.extend(ids.iter().cloned());
+    held.sort();
+    held.dedup();
+    if held.len() > MAX_USER_ROLES {
+        return Err(ApiError::invalid("roles", format!("a user may have at most {MAX_USER_ROLES} roles")).into());
+    }
+    directory::assign_roles(&ctx.db, &app.id, user_id, &ids, now()).await?;
+    of_user(ctx, app, user_id).await
+}
+
+/// Takes roles away; ones the user does not have are ignored.
+pub async fn unassign(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    user_exists(ctx, app, user_id).await?;
+    let known = directory::list_roles(&ctx.db, &app.id).await?;
+    let ids = parse_role_ids(&body::json(req).await?, &known)?;
+    directory::unassign_roles(&ctx.db, &app.id, user_id, &ids).await?;
+    of_user(ctx, app, user_id).await
 }

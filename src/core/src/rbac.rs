@@ -290,6 +290,36 @@ pub struct Grant {
     pub value: String,
 }
 
+/// Roles per user.
+pub const MAX_USER_ROLES: usize = 50;
+
+/// `{"roles": ["rol_…", …]}` (to assign to a user, or to take away), each
+/// one of the application's `known` roles.
+///
+/// # Errors
+/// 400 naming `roles`.
+pub fn parse_role_ids(body: &Value, known: &[Role]) -> Result<Vec<String>, ApiError> {
+    let field = "roles";
+    let obj = object(body)?;
+    reject_unknown(obj, &[field])?;
+    let list = obj
+        .get(field)
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty() && l.len() <= MAX_USER_ROLES)
+        .ok_or_else(|| ApiError::invalid(field, format!("must be an array of 1 to {MAX_USER_ROLES} role ids")))?;
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for item in list {
+        let id = item.as_str().ok_or_else(|| ApiError::invalid(field, "each entry must be a role id"))?;
+        if !known.iter().any(|r| r.id == id) {
+            return Err(ApiError::invalid(field, format!("no role {} in this application", crate::json_body::truncate(id, 64))));
+        }
+        if !out.iter().any(|o| o == id) {
+            out.push(id.to_owned());
+        }
+    }
+    Ok(out)
+}
+
 /// A role's name and description from a POST or PATCH body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleFields {
@@ -452,6 +482,11 @@ mod tests {
         assert_eq!(RoleFields::from_json(&json!({"name": " Admin ", "description": "All"}), true).unwrap().name.as_deref(), Some("Admin"));
         assert_eq!(field_of(RoleFields::from_json(&json!({"description": "x"}), true).unwrap_err()), Some("name"));
         assert!(RoleFields::from_json(&json!({"description": "x"}), false).is_ok(), "a PATCH may leave the name");
+        let known = [Role { id: "rol_1".into(), name: "a".into(), description: String::new(), created_at: 0, updated_at: 0 }];
+        assert_eq!(parse_role_ids(&json!({"roles": ["rol_1", "rol_1"]}), &known).unwrap(), vec!["rol_1".to_owned()]);
+        for bad in [json!({"roles": []}), json!({"roles": ["rol_2"]}), json!({"roles": [1]}), json!({"roles": "rol_1"})] {
+            assert_eq!(field_of(parse_role_ids(&bad, &known).unwrap_err()), Some("roles"), "{bad}");
+        }
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub enum Endpoint {
     RolePermissions,
     GrantRolePermissions,
     RevokeRolePermissions,
+    UserRoles,
+    AssignUserRoles,
+    UnassignUserRoles,
 }
 
 impl Endpoint {
@@ -87,6 +90,10 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/api/v1/applications/{}/users", methods: &[(Get, E::ListUsers), (Post, E::CreateUser)] },
     Row { path: "/api/v1/applications/{}/users/{}", methods: &[(Get, E::GetUser), (Patch, E::UpdateUser)] },
     Row { path: "/api/v1/applications/{}/users/{}/unlock", methods: &[(Post, E::UnlockUser)] },
+    Row {
+        path: "/api/v1/applications/{}/users/{}/roles",
+        methods: &[(Get, E::UserRoles), (Post, E::AssignUserRoles), (Delete, E::UnassignUserRoles)],
+    },
     Row { path: "/api/v1/applications/{}/invitations", methods: &[(Get, E::ListInvitations), (Post, E::Invite)] },
     Row { path: "/api/v1/applications/{}/invitations/{}", methods: &[(Delete, E::RevokeInvitation)] },
     Row { path: "/api/v1/applications/{}/outbox", methods: &[(Get, E::Outbox)] },
