@@ -171,6 +171,7 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM apis WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM role_permissions WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM user_roles WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM client_grants WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM roles WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM mail_outbox WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM applications WHERE id = ?1", &id)?,

@@ -6,7 +6,7 @@ use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
 use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
 use aero2_core::password::NewUser;
-use aero2_core::rbac::{Api, Grant, Role};
+use aero2_core::rbac::{Api, ClientGrant, Grant, Role};
 use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -130,11 +130,14 @@ pub async fn list_clients(db: &D1Database, app_id: &str) -> Result<Vec<Client>> 
     Ok(rows.into_iter().filter_map(ClientRow::into_client).collect())
 }
 
+/// Deletes the client and its grants.
 pub async fn delete_client(db: &D1Database, app_id: &str, client_id: &str) -> Result<()> {
-    db.prepare("DELETE FROM oauth_clients WHERE app_id = ?1 AND client_id = ?2")
-        .bind(&[text(app_id), text(client_id)])?
-        .run()
-        .await?;
+    let args = [text(app_id), text(client_id)];
+    db.batch(vec![
+        db.prepare("DELETE FROM client_grants WHERE app_id = ?1 AND client_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM oauth_clients WHERE app_id = ?1 AND client_id = ?2").bind(&args)?,
+    ])
+    .await?;
     Ok(())
 }
 
@@ -441,10 +444,12 @@ pub async fn list_apis(db: &D1Database, app_id: &str) -> Result<Vec<Api>> {
     Ok(rows.into_iter().filter_map(ApiRow::into_api).collect())
 }
 
-/// Deletes the API and every role's permissions from it.
+/// Deletes the API, every role's permissions from it and every client's
+/// grant of it.
 pub async fn delete_api(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
     let args = [text(app_id), text(id)];
     db.batch(vec![
+        db.prepare("DELETE FROM client_grants WHERE app_id = ?1 AND api_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND api_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM apis WHERE app_id = ?1 AND id = ?2").bind(&args)?,
     ])
@@ -517,6 +522,39 @@ pub async fn add_role_permissions(db: &D1Database, app_id: &str, role_id: &str, 
         batch.push(
             db.prepare("INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) VALUES (?1, ?2, ?3, ?4)")
                 .bind(&[text(app_id), text(role_id), text(&g.api_id), text(&g.value)])?,
+        );
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct ClientGrantRow {
+    api_id: String,
+    permissions: String,
+}
+
+/// A client's grants, by API id.
+pub async fn client_grants(db: &D1Database, app_id: &str, client_id: &str) -> Result<Vec<ClientGrant>> {
+    let rows: Vec<ClientGrantRow> = db
+        .prepare("SELECT api_id, permissions FROM client_grants WHERE app_id = ?1 AND client_id = ?2 ORDER BY api_id")
+        .bind(&[text(app_id), text(client_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some(ClientGrant { api_id: r.api_id, permissions: serde_json::from_str(&r.permissions).ok()? }))
+        .collect())
+}
+
+/// Replaces a client's grants with `grants`, in one batch.
+pub async fn set_client_grants(db: &D1Database, app_id: &str, client_id: &str, grants: &[ClientGrant]) -> Result<()> {
+    let mut batch = vec![db.prepare("DELETE FROM client_grants WHERE app_id = ?1 AND client_id = ?2").bind(&[text(app_id), text(client_id)])?];
+    for g in grants {
+        batch.push(
+            db.prepare("INSERT INTO client_grants (app_id, client_id, api_id, permissions) VALUES (?1, ?2, ?3, ?4)")
+                .bind(&[text(app_id), text(client_id), text(&g.api_id), text(&serde_json::to_string(&g.permissions)?)])?,
         );
     }
     db.batch(batch).await?;

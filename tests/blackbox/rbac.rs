@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Test> {
         ("roles_grant_permissions_the_applications_apis_define", roles_grant_permissions_the_applications_apis_define),
         ("roles_of_one_application_never_reach_another", roles_of_one_application_never_reach_another),
         ("users_are_given_and_lose_roles", users_are_given_and_lose_roles),
+        ("machine_clients_are_granted_permissions_of_an_api", machine_clients_are_granted_permissions_of_an_api),
     ]
 }
 
@@ -246,4 +247,47 @@ fn users_are_given_and_lose_roles(c: &Client) {
     // A role that is deleted is gone from its users.
     c.api("DELETE", &format!("{}/{reader}", roles(&app)), OPERATOR, None).assert_status(204);
     assert_eq!(c.api("GET", &path, OPERATOR, None).json()["roles"], json!([]));
+}
+
+fn new_client(c: &Client, app_id: &str, auth: &str, grant_types: &Value) -> String {
+    let mut body = json!({"name": "svc", "token_endpoint_auth_method": auth, "grant_types": grant_types});
+    if grant_types.as_array().unwrap().contains(&json!("authorization_code")) {
+        body["redirect_uris"] = json!(["https://app.example.com/cb"]);
+    }
+    let r = c.api("POST", &format!("/applications/{app_id}/clients"), OPERATOR, Some(&body));
+    r.assert_status(201);
+    r.json()["client_id"].as_str().unwrap().to_owned()
+}
+
+fn machine_clients_are_granted_permissions_of_an_api(c: &Client) {
+    let (app, other) = (new_app(c), new_app(c));
+    let api = create(c, &app, &json!({"identifier": "urn:billing", "name": "Billing", "permissions": [{"value": "read"}, {"value": "write"}]}));
+    let api_id = api["id"].as_str().unwrap();
+    let svc = new_client(c, &app, "client_secret_basic", &json!(["client_credentials"]));
+    let path = format!("/applications/{app}/clients/{svc}/grants");
+    assert_eq!(c.api("GET", &path, OPERATOR, None).json()["grants"], json!([]));
+    let set = c.api("PUT", &path, OPERATOR, Some(&json!({"grants": [{"api_id": api_id, "permissions": ["read"]}]})));
+    set.assert_status(200);
+    assert_eq!(set.json()["grants"], json!([{"api_id": api_id, "permissions": ["read"]}]));
+    assert_eq!(c.api("GET", &path, OPERATOR, None).json(), set.json(), "stored as answered");
+    for bad in [
+        json!({"grants": [{"api_id": api_id, "permissions": ["delete"]}]}),
+        json!({"grants": [{"api_id": "api_00000000000000000000000000000000", "permissions": []}]}),
+        json!({"grants": [{"api_id": api_id, "permissions": []}, {"api_id": api_id, "permissions": ["read"]}]}),
+    ] {
+        let r = c.api("PUT", &path, OPERATOR, Some(&bad));
+        r.assert_error(400, "invalid_request");
+        assert_eq!(r.json()["field"], "grants", "{bad}");
+    }
+    // A client that never acts for itself gets no grants.
+    let spa = new_client(c, &app, "none", &json!(["authorization_code"]));
+    let r = c.api("PUT", &format!("/applications/{app}/clients/{spa}/grants"), OPERATOR, Some(&json!({"grants": [{"api_id": api_id, "permissions": ["read"]}]})));
+    r.assert_error(400, "invalid_request");
+    // Another application's client or key sees nothing.
+    let other_key = c.create_key(&other, "sk")["key"].as_str().unwrap().to_owned();
+    c.api("GET", &path, &other_key, None).assert_error(404, "not_found");
+    c.api("GET", &format!("/applications/{other}/clients/{svc}/grants"), OPERATOR, None).assert_error(404, "not_found");
+    // Grants go with their API.
+    c.api("DELETE", &format!("{}/{api_id}", apis(&app)), OPERATOR, None).assert_status(204);
+    assert_eq!(c.api("GET", &path, OPERATOR, None).json()["grants"], json!([]));
 }

@@ -8,7 +8,8 @@ use crate::tenant_command::Command;
 use crate::{directory, now, respond, rng};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
-use aero2_core::oauth::client::{is_client_id, mint_client_secret, new_client_id, Client, ClientPatch, ClientType, NewClient};
+use aero2_core::oauth::client::{is_client_id, mint_client_secret, new_client_id, Client, ClientPatch, ClientType, GrantType, NewClient};
+use aero2_core::rbac::parse_client_grants;
 use serde_json::json;
 use worker::Request;
 
@@ -84,4 +85,28 @@ pub async fn rotate_secret(ctx: &Ctx<'_>, app: &Application, client_id: &str) ->
     directory::set_client_secret(&ctx.db, &app.id, client_id, &hash, now()).await?;
     Command::ClientsChanged.send(ctx.env, &app.id).await?;
     Ok(respond::json(200, &json!({ "client_id": client.client_id, "client_secret": secret.secret() }))?)
+}
+
+/// `GET …/clients/{client_id}/grants`: what the client may get for itself.
+pub async fn grants(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
+    let Some(client) = load(ctx, app, client_id).await? else {
+        return Err(ApiError::NotFound.into());
+    };
+    let grants = directory::client_grants(&ctx.db, &app.id, &client.client_id).await?;
+    Ok(respond::json(200, &json!({ "grants": grants }))?)
+}
+
+/// `PUT …/clients/{client_id}/grants`: replaces them. Only a confidential
+/// client allowed `client_credentials` acts for itself.
+pub async fn set_grants(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
+    let Some(client) = load(ctx, app, client_id).await? else {
+        return Err(ApiError::NotFound.into());
+    };
+    let apis = directory::list_apis(&ctx.db, &app.id).await?;
+    let grants = parse_client_grants(&body::json(req).await?, &apis)?;
+    if !grants.is_empty() && (client.is_public() || !client.allows_grant(GrantType::ClientCredentials)) {
+        return Err(ApiError::invalid("grants", "only a confidential client with the client_credentials grant type gets tokens for itself").into());
+    }
+    directory::set_client_grants(&ctx.db, &app.id, &client.client_id, &grants).await?;
+    Ok(respond::json(200, &json!({ "grants": grants }))?)
 }

@@ -15,6 +15,7 @@
 //! | GET, POST | `/applications/{id}/clients` | same as keys |
 //! | GET, PATCH, DELETE | `/applications/{id}/clients/{client_id}` | same |
 //! | POST | `/applications/{id}/clients/{client_id}/secret` | same (rotates) |
+//! | GET, PUT | `/applications/{id}/clients/{client_id}/grants` | same (PUT replaces) |
 //! | GET, POST | `/applications/{id}/users` | same |
 //! | GET | `/applications/{id}/users/{user_id}` | same |
 //! | POST | `/applications/{id}/signing-keys/rotate` | same |
@@ -140,6 +141,8 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         E::UserRoles => roles::of_user(ctx, &app, id).await,
         E::AssignUserRoles => roles::assign(req, ctx, &app, id).await,
         E::UnassignUserRoles => roles::unassign(req, ctx, &app, id).await,
+        E::ClientGrants => clients::grants(ctx, &app, id).await,
+        E::SetClientGrants => clients::set_grants(req, ctx, &app, id).await,
     }
 }
 

@@ -290,6 +290,56 @@ pub struct Grant {
     pub value: String,
 }
 
+/// What a confidential client may get for itself with `client_credentials`
+/// from one API: some of the permissions it defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientGrant {
+    pub api_id: String,
+    pub permissions: Vec<String>,
+}
+
+/// `{"grants": [{"api_id", "permissions": [...]}, …]}`: the whole set of a
+/// client's grants (a PUT replaces it; `[]` takes them all away). One entry
+/// per API, each permission defined by that API.
+///
+/// # Errors
+/// 400 naming `grants`.
+pub fn parse_client_grants(body: &Value, apis: &[Api]) -> Result<Vec<ClientGrant>, ApiError> {
+    let field = "grants";
+    let obj = object(body)?;
+    reject_unknown(obj, &[field])?;
+    let list = obj
+        .get(field)
+        .and_then(Value::as_array)
+        .filter(|l| l.len() <= MAX_APIS)
+        .ok_or_else(|| ApiError::invalid(field, "must be an array of {\"api_id\", \"permissions\": [...]}, one per API"))?;
+    let mut out: Vec<ClientGrant> = Vec::with_capacity(list.len());
+    for item in list {
+        let o = item.as_object().ok_or_else(|| ApiError::invalid(field, "each entry must be an object {\"api_id\", \"permissions\"}"))?;
+        reject_unknown(o, &["api_id", "permissions"])?;
+        let api_id = o.get("api_id").and_then(Value::as_str).ok_or_else(|| ApiError::invalid(field, "each entry needs an \"api_id\""))?;
+        let Some(api) = apis.iter().find(|a| a.id == api_id) else {
+            return Err(ApiError::invalid(field, format!("no API {} in this application", crate::json_body::truncate(api_id, 64))));
+        };
+        if out.iter().any(|g| g.api_id == api_id) {
+            return Err(ApiError::invalid(field, format!("the API {} is listed twice", api.identifier)));
+        }
+        let values = o.get("permissions").and_then(Value::as_array).ok_or_else(|| ApiError::invalid(field, "each entry needs a \"permissions\" array"))?;
+        let mut permissions: Vec<String> = Vec::with_capacity(values.len());
+        for v in values {
+            let v = v.as_str().ok_or_else(|| ApiError::invalid(field, "permissions must be strings"))?;
+            if !api.permissions.iter().any(|p| p.value == v) {
+                return Err(ApiError::invalid(field, format!("the API {} defines no permission {}", api.identifier, crate::json_body::truncate(v, 100))));
+            }
+            if !permissions.iter().any(|p| p == v) {
+                permissions.push(v.to_owned());
+            }
+        }
+        out.push(ClientGrant { api_id: api_id.to_owned(), permissions });
+    }
+    Ok(out)
+}
+
 /// Roles per user.
 pub const MAX_USER_ROLES: usize = 50;
 
@@ -486,6 +536,26 @@ mod tests {
         assert_eq!(parse_role_ids(&json!({"roles": ["rol_1", "rol_1"]}), &known).unwrap(), vec!["rol_1".to_owned()]);
         for bad in [json!({"roles": []}), json!({"roles": ["rol_2"]}), json!({"roles": [1]}), json!({"roles": "rol_1"})] {
             assert_eq!(field_of(parse_role_ids(&bad, &known).unwrap_err()), Some("roles"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_grants_name_each_api_once_with_its_own_permissions() {
+        let api = NewApi::from_json(&json!({"identifier": "urn:a", "name": "A", "permissions": [{"value": "read"}, {"value": "write"}]}), SERVED)
+            .unwrap()
+            .into_api("api_1".into(), 1);
+        let apis = [api];
+        let ok = parse_client_grants(&json!({"grants": [{"api_id": "api_1", "permissions": ["read", "read"]}]}), &apis).unwrap();
+        assert_eq!(ok, vec![ClientGrant { api_id: "api_1".into(), permissions: vec!["read".into()] }]);
+        assert_eq!(parse_client_grants(&json!({"grants": []}), &apis).unwrap(), vec![], "a PUT of nothing takes every grant away");
+        for bad in [
+            json!({"grants": [{"api_id": "api_2", "permissions": []}]}),
+            json!({"grants": [{"api_id": "api_1", "permissions": ["delete"]}]}),
+            json!({"grants": [{"api_id": "api_1", "permissions": []}, {"api_id": "api_1", "permissions": []}]}),
+            json!({"grants": [{"api_id": "api_1"}]}),
+            json!({"grants": {}}),
+        ] {
+            assert_eq!(field_of(parse_client_grants(&bad, &apis).unwrap_err()), Some("grants"), "{bad}");
         }
     }
 

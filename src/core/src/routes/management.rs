@@ -56,6 +56,8 @@ pub enum Endpoint {
     UserRoles,
     AssignUserRoles,
     UnassignUserRoles,
+    ClientGrants,
+    SetClientGrants,
 }
 
 impl Endpoint {
@@ -68,7 +70,7 @@ impl Endpoint {
 }
 
 use Endpoint as E;
-use Method::{Delete, Get, Patch, Post};
+use Method::{Delete, Get, Patch, Post, Put};
 
 pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/api/v1/applications", methods: &[(Get, E::ListApplications), (Post, E::CreateApplication)] },
@@ -87,6 +89,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
         methods: &[(Get, E::GetClient), (Patch, E::UpdateClient), (Delete, E::DeleteClient)],
     },
     Row { path: "/api/v1/applications/{}/clients/{}/secret", methods: &[(Post, E::RotateClientSecret)] },
+    Row { path: "/api/v1/applications/{}/clients/{}/grants", methods: &[(Get, E::ClientGrants), (Put, E::SetClientGrants)] },
     Row { path: "/api/v1/applications/{}/users", methods: &[(Get, E::ListUsers), (Post, E::CreateUser)] },
     Row { path: "/api/v1/applications/{}/users/{}", methods: &[(Get, E::GetUser), (Patch, E::UpdateUser)] },
     Row { path: "/api/v1/applications/{}/users/{}/unlock", methods: &[(Post, E::UnlockUser)] },
