@@ -290,6 +290,21 @@ pub struct Grant {
     pub value: String,
 }
 
+/// The application's API `id`, or a 400 on `field`.
+fn api_of<'a>(apis: &'a [Api], id: &str, field: &'static str) -> Result<&'a Api, ApiError> {
+    apis.iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| ApiError::invalid(field, format!("no API {} in this application", crate::json_body::truncate(id, 64))))
+}
+
+/// `value` is a permission `api` defines, or a 400 on `field`.
+fn defined(api: &Api, value: &str, field: &'static str) -> Result<(), ApiError> {
+    if api.permissions.iter().any(|p| p.value == value) {
+        return Ok(());
+    }
+    Err(ApiError::invalid(field, format!("the API {} defines no permission {}", api.identifier, crate::json_body::truncate(value, 100))))
+}
+
 /// What a confidential client may get for itself with `client_credentials`
 /// from one API: some of the permissions it defines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,9 +333,7 @@ pub fn parse_client_grants(body: &Value, apis: &[Api]) -> Result<Vec<ClientGrant
         let o = item.as_object().ok_or_else(|| ApiError::invalid(field, "each entry must be an object {\"api_id\", \"permissions\"}"))?;
         reject_unknown(o, &["api_id", "permissions"])?;
         let api_id = o.get("api_id").and_then(Value::as_str).ok_or_else(|| ApiError::invalid(field, "each entry needs an \"api_id\""))?;
-        let Some(api) = apis.iter().find(|a| a.id == api_id) else {
-            return Err(ApiError::invalid(field, format!("no API {} in this application", crate::json_body::truncate(api_id, 64))));
-        };
+        let api = api_of(apis, api_id, field)?;
         if out.iter().any(|g| g.api_id == api_id) {
             return Err(ApiError::invalid(field, format!("the API {} is listed twice", api.identifier)));
         }
@@ -328,9 +341,7 @@ pub fn parse_client_grants(body: &Value, apis: &[Api]) -> Result<Vec<ClientGrant
         let mut permissions: Vec<String> = Vec::with_capacity(values.len());
         for v in values {
             let v = v.as_str().ok_or_else(|| ApiError::invalid(field, "permissions must be strings"))?;
-            if !api.permissions.iter().any(|p| p.value == v) {
-                return Err(ApiError::invalid(field, format!("the API {} defines no permission {}", api.identifier, crate::json_body::truncate(v, 100))));
-            }
+            defined(api, v, field)?;
             if !permissions.iter().any(|p| p == v) {
                 permissions.push(v.to_owned());
             }
@@ -425,12 +436,7 @@ pub fn parse_grants(body: &Value, apis: &[Api]) -> Result<Vec<Grant>, ApiError> 
         let (Some(api_id), Some(value)) = (o.get("api_id").and_then(Value::as_str), o.get("value").and_then(Value::as_str)) else {
             return Err(ApiError::invalid(field, "each entry needs \"api_id\" and \"value\" strings"));
         };
-        let Some(api) = apis.iter().find(|a| a.id == api_id) else {
-            return Err(ApiError::invalid(field, format!("no API {} in this application", crate::json_body::truncate(api_id, 64))));
-        };
-        if !api.permissions.iter().any(|p| p.value == value) {
-            return Err(ApiError::invalid(field, format!("the API {} defines no permission {}", api.identifier, crate::json_body::truncate(value, 100))));
-        }
+        defined(api_of(apis, api_id, field)?, value, field)?;
         let g = Grant { api_id: api_id.to_owned(), value: value.to_owned() };
         if !out.contains(&g) {
             out.push(g);
