@@ -6,7 +6,7 @@ use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
 use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
 use aero2_core::password::NewUser;
-use aero2_core::rbac::{Api, ClientGrant, Grant, Role};
+use aero2_core::rbac::{Api, ApiSettings, ClientGrant, Grant, Role};
 use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -373,11 +373,13 @@ impl ApiRow {
             id: self.id,
             identifier: self.identifier,
             name: self.name,
-            permissions: serde_json::from_str(&self.permissions).ok()?,
-            token_lifetime_seconds: u32::try_from(self.token_lifetime_seconds).ok()?,
-            signing_alg: Alg::parse(&self.signing_alg)?,
-            enforce_rbac: self.enforce_rbac != 0,
-            permissions_claim: self.permissions_claim != 0,
+            settings: ApiSettings {
+                permissions: serde_json::from_str(&self.permissions).ok()?,
+                token_lifetime_seconds: u32::try_from(self.token_lifetime_seconds).ok()?,
+                signing_alg: Alg::parse(&self.signing_alg)?,
+                enforce_rbac: self.enforce_rbac != 0,
+                permissions_claim: self.permissions_claim != 0,
+            },
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -393,11 +395,11 @@ fn api_args(app_id: &str, a: &Api) -> Result<[JsValue; 11]> {
         text(app_id),
         text(&a.identifier),
         text(&a.name),
-        text(&serde_json::to_string(&a.permissions)?),
-        int(i64::from(a.token_lifetime_seconds)),
-        text(a.signing_alg.as_str()),
-        flag(a.enforce_rbac),
-        flag(a.permissions_claim),
+        text(&serde_json::to_string(&a.settings.permissions)?),
+        int(i64::from(a.settings.token_lifetime_seconds)),
+        text(a.settings.signing_alg.as_str()),
+        flag(a.settings.enforce_rbac),
+        flag(a.settings.permissions_claim),
         int(a.created_at),
         int(a.updated_at),
     ])
@@ -517,12 +519,15 @@ pub async fn role_permissions(db: &D1Database, app_id: &str, role_id: &str) -> R
 
 /// Adds `grants` to the role (those it has already are left as they are).
 pub async fn add_role_permissions(db: &D1Database, app_id: &str, role_id: &str, grants: &[Grant]) -> Result<()> {
-    let mut batch = Vec::with_capacity(grants.len());
-    for g in grants {
-        batch.push(
-            db.prepare("INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) VALUES (?1, ?2, ?3, ?4)")
-                .bind(&[text(app_id), text(role_id), text(&g.api_id), text(&g.value)])?,
-        );
+    let rows = grants.iter().map(|g| vec![text(app_id), text(role_id), text(&g.api_id), text(&g.value)]);
+    each(db, Vec::new(), "INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) VALUES (?1, ?2, ?3, ?4)", rows).await
+}
+
+/// Runs `first`, then `sql` once per row of arguments, in one batch.
+async fn each(db: &D1Database, first: Vec<worker::D1PreparedStatement>, sql: &str, rows: impl Iterator<Item = Vec<JsValue>>) -> Result<()> {
+    let mut batch = first;
+    for args in rows {
+        batch.push(db.prepare(sql).bind(&args)?);
     }
     db.batch(batch).await?;
     Ok(())
@@ -550,15 +555,13 @@ pub async fn client_grants(db: &D1Database, app_id: &str, client_id: &str) -> Re
 
 /// Replaces a client's grants with `grants`, in one batch.
 pub async fn set_client_grants(db: &D1Database, app_id: &str, client_id: &str, grants: &[ClientGrant]) -> Result<()> {
-    let mut batch = vec![db.prepare("DELETE FROM client_grants WHERE app_id = ?1 AND client_id = ?2").bind(&[text(app_id), text(client_id)])?];
+    let clear = db.prepare("DELETE FROM client_grants WHERE app_id = ?1 AND client_id = ?2").bind(&[text(app_id), text(client_id)])?;
+    let mut rows = Vec::with_capacity(grants.len());
     for g in grants {
-        batch.push(
-            db.prepare("INSERT INTO client_grants (app_id, client_id, api_id, permissions) VALUES (?1, ?2, ?3, ?4)")
-                .bind(&[text(app_id), text(client_id), text(&g.api_id), text(&serde_json::to_string(&g.permissions)?)])?,
-        );
+        rows.push(vec![text(app_id), text(client_id), text(&g.api_id), text(&serde_json::to_string(&g.permissions)?)]);
     }
-    db.batch(batch).await?;
-    Ok(())
+    let insert = "INSERT INTO client_grants (app_id, client_id, api_id, permissions) VALUES (?1, ?2, ?3, ?4)";
+    each(db, vec![clear], insert, rows.into_iter()).await
 }
 
 /// The roles of a user, by name.
@@ -575,37 +578,16 @@ pub async fn user_roles(db: &D1Database, app_id: &str, user_id: &str) -> Result<
 
 /// Assigns `role_ids` (ones the user has already are left as they are).
 pub async fn assign_roles(db: &D1Database, app_id: &str, user_id: &str, role_ids: &[String], now: UnixMillis) -> Result<()> {
-    let mut batch = Vec::with_capacity(role_ids.len());
-    for r in role_ids {
-        batch.push(
-            db.prepare("INSERT OR IGNORE INTO user_roles (app_id, user_id, role_id, created_at) VALUES (?1, ?2, ?3, ?4)")
-                .bind(&[text(app_id), text(user_id), text(r), int(now.0)])?,
-        );
-    }
-    db.batch(batch).await?;
-    Ok(())
+    let rows = role_ids.iter().map(|r| vec![text(app_id), text(user_id), text(r), int(now.0)]);
+    each(db, Vec::new(), "INSERT OR IGNORE INTO user_roles (app_id, user_id, role_id, created_at) VALUES (?1, ?2, ?3, ?4)", rows).await
 }
 
 pub async fn unassign_roles(db: &D1Database, app_id: &str, user_id: &str, role_ids: &[String]) -> Result<()> {
-    let mut batch = Vec::with_capacity(role_ids.len());
-    for r in role_ids {
-        batch.push(
-            db.prepare("DELETE FROM user_roles WHERE app_id = ?1 AND user_id = ?2 AND role_id = ?3")
-                .bind(&[text(app_id), text(user_id), text(r)])?,
-        );
-    }
-    db.batch(batch).await?;
-    Ok(())
+    let rows = role_ids.iter().map(|r| vec![text(app_id), text(user_id), text(r)]);
+    each(db, Vec::new(), "DELETE FROM user_roles WHERE app_id = ?1 AND user_id = ?2 AND role_id = ?3", rows).await
 }
 
 pub async fn remove_role_permissions(db: &D1Database, app_id: &str, role_id: &str, grants: &[Grant]) -> Result<()> {
-    let mut batch = Vec::with_capacity(grants.len());
-    for g in grants {
-        batch.push(
-            db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND role_id = ?2 AND api_id = ?3 AND value = ?4")
-                .bind(&[text(app_id), text(role_id), text(&g.api_id), text(&g.value)])?,
-        );
-    }
-    db.batch(batch).await?;
-    Ok(())
+    let rows = grants.iter().map(|g| vec![text(app_id), text(role_id), text(&g.api_id), text(&g.value)]);
+    each(db, Vec::new(), "DELETE FROM role_permissions WHERE app_id = ?1 AND role_id = ?2 AND api_id = ?3 AND value = ?4", rows).await
 }

@@ -117,6 +117,11 @@ async fn user_exists(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> ApiResu
 
 pub async fn of_user(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     user_exists(ctx, app, user_id).await?;
+    roles_of(ctx, app, user_id).await
+}
+
+/// The answer of every `/users/{user_id}/roles` call: the roles held now.
+async fn roles_of(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     let roles = directory::user_roles(&ctx.db, &app.id, user_id).await?;
     Ok(respond::json(200, &json!({ "roles": roles }))?)
 }
@@ -134,7 +139,7 @@ pub async fn assign(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
         return Err(ApiError::invalid("roles", format!("a user may have at most {MAX_USER_ROLES} roles")).into());
     }
     directory::assign_roles(&ctx.db, &app.id, user_id, &ids, now()).await?;
-    of_user(ctx, app, user_id).await
+    roles_of(ctx, app, user_id).await
 }
 
 /// Takes roles away; ones the user does not have are ignored.
@@ -143,5 +148,5 @@ pub async fn unassign(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &
     let known = directory::list_roles(&ctx.db, &app.id).await?;
     let ids = parse_role_ids(&body::json(req).await?, &known)?;
     directory::unassign_roles(&ctx.db, &app.id, user_id, &ids).await?;
-    of_user(ctx, app, user_id).await
+    roles_of(ctx, app, user_id).await
 }

@@ -114,6 +114,12 @@ pub async fn params(req: &mut Request, via: Via) -> Result<std::result::Result<P
     }
 }
 
+/// The parameters of a hosted page that shows only the generic
+/// "malformed" error page for a request it cannot read.
+pub async fn page_params(req: &mut Request, via: Via) -> crate::pages::PageResult<Params> {
+    Ok(params(req, via).await?.map_err(|_| crate::pages::PageError::new("Invalid request", "The request is malformed.", 400))?)
+}
+
 /// A JSON answer from a token-type endpoint: never cached (RFC 6749 §5.1).
 pub fn oauth_json(status: u16, body: &Value) -> Result<Response> {
     let headers = Headers::new();

@@ -24,7 +24,6 @@ use aero2_core::encoding::sha256_hex;
 use aero2_core::password::{check_password, normalize_email};
 use aero2_core::rate_limit::{Class, Verdict};
 use serde::{Deserialize, Serialize};
-use aero2_core::oauth::params::Params;
 use aero2_core::routes::op::Via;
 use worker::{Request, Response, Result};
 
@@ -59,9 +58,7 @@ pub async fn forgot(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
 }
 
 async fn serve_forgot(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
-    let Some(params) = submitted(&mut req, via).await? else {
-        return Err(PageError::new("Invalid request", "The request is malformed.", 400).into());
-    };
+    let params = super::page_params(&mut req, via).await?;
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
     match via {
         Via::Query => Ok(with_csrf(op, |csrf| pages::forgot_page(&op.app.name, &get("request"), csrf, None, 200))?),
@@ -77,9 +74,7 @@ pub async fn reset(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
 }
 
 async fn serve_reset(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
-    let Some(params) = submitted(&mut req, via).await? else {
-        return Err(PageError::new("Invalid request", "The request is malformed.", 400).into());
-    };
+    let params = super::page_params(&mut req, via).await?;
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
     match via {
         Via::Query => match live(op, &get("token"))? {
@@ -89,10 +84,6 @@ async fn serve_reset(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         Via::Form if !pages::csrf_ok(&req, &get("csrf_token"))? => form_expired(),
         Via::Form => set_password(op, &get("token"), &get("password")).await,
     }
-}
-
-async fn submitted(req: &mut Request, via: Via) -> Result<Option<Params>> {
-    Ok(super::params(req, via).await?.ok())
 }
 
 fn form_expired() -> PageResult {

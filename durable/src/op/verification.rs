@@ -161,10 +161,7 @@ pub async fn handle(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
 }
 
 async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
-    let params = super::params(&mut req, via).await?;
-    let Ok(params) = params else {
-        return Err(PageError::new("Invalid request", "The request is malformed.", 400).into());
-    };
+    let params = super::page_params(&mut req, via).await?;
     let token = params.get("token").ok().flatten().unwrap_or_default().to_owned();
     let key = sha256_hex(token.as_bytes());
     if via == Via::Query {

@@ -47,11 +47,9 @@ pub struct Api {
     pub id: String,
     pub identifier: String,
     pub name: String,
-    pub permissions: Vec<Permission>,
-    pub token_lifetime_seconds: u32,
-    pub signing_alg: Alg,
-    pub enforce_rbac: bool,
-    pub permissions_claim: bool,
+    /// Shown flat beside the fields above.
+    #[serde(flatten)]
+    pub settings: ApiSettings,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -72,7 +70,7 @@ pub struct NewApi {
 }
 
 /// What may change after creation (the identifier may not: tokens carry it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiSettings {
     pub permissions: Vec<Permission>,
     pub token_lifetime_seconds: u32,
@@ -112,18 +110,7 @@ impl NewApi {
 
     #[must_use]
     pub fn into_api(self, id: String, now_ms: i64) -> Api {
-        Api {
-            id,
-            identifier: self.identifier,
-            name: self.name,
-            permissions: self.settings.permissions,
-            token_lifetime_seconds: self.settings.token_lifetime_seconds,
-            signing_alg: self.settings.signing_alg,
-            enforce_rbac: self.settings.enforce_rbac,
-            permissions_claim: self.settings.permissions_claim,
-            created_at: now_ms,
-            updated_at: now_ms,
-        }
+        Api { id, identifier: self.identifier, name: self.name, settings: self.settings, created_at: now_ms, updated_at: now_ms }
     }
 }
 
@@ -141,21 +128,9 @@ impl Api {
         let mut known = vec!["name"];
         known.extend_from_slice(SETTINGS);
         reject_unknown(obj, &known)?;
-        let current = ApiSettings {
-            permissions: self.permissions.clone(),
-            token_lifetime_seconds: self.token_lifetime_seconds,
-            signing_alg: self.signing_alg,
-            enforce_rbac: self.enforce_rbac,
-            permissions_claim: self.permissions_claim,
-        };
-        let s = apply_settings(obj, current)?;
         Ok(Api {
             name: name("name", obj.get("name"), false)?.unwrap_or_else(|| self.name.clone()),
-            permissions: s.permissions,
-            token_lifetime_seconds: s.token_lifetime_seconds,
-            signing_alg: s.signing_alg,
-            enforce_rbac: s.enforce_rbac,
-            permissions_claim: s.permissions_claim,
+            settings: apply_settings(obj, self.settings.clone())?,
             updated_at: now_ms,
             ..self.clone()
         })
@@ -227,6 +202,16 @@ fn parse_identifier(raw: &str, served: Served<'_>) -> Result<String, ApiError> {
     Ok(raw.to_owned())
 }
 
+/// A description (of a permission, of a role): a string of at most 500
+/// characters, no control characters. `Err` says which rule it breaks.
+fn description(v: &Value) -> Result<String, String> {
+    let d = v.as_str().ok_or_else(|| "must be a string".to_owned())?;
+    if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) {
+        return Err(format!("must be at most {MAX_DESCRIPTION_CHARS} characters, no control characters"));
+    }
+    Ok(d.to_owned())
+}
+
 fn parse_permissions(v: &Value) -> Result<Vec<Permission>, ApiError> {
     let field = "permissions";
     let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array of {\"value\", \"description\"?}"))?;
@@ -252,13 +237,7 @@ fn parse_permissions(v: &Value) -> Result<Vec<Permission>, ApiError> {
         }
         let description = match obj.get("description") {
             None => String::new(),
-            Some(d) => {
-                let d = d.as_str().ok_or_else(|| ApiError::invalid(field, "a description must be a string"))?;
-                if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) {
-                    return Err(ApiError::invalid(field, format!("a description must be at most {MAX_DESCRIPTION_CHARS} characters, no control characters")));
-                }
-                d.to_owned()
-            }
+            Some(d) => description(d).map_err(|m| ApiError::invalid(field, format!("a description {m}")))?,
         };
         out.push(Permission { value: value.to_owned(), description });
     }
@@ -299,7 +278,7 @@ fn api_of<'a>(apis: &'a [Api], id: &str, field: &'static str) -> Result<&'a Api,
 
 /// `value` is a permission `api` defines, or a 400 on `field`.
 fn defined(api: &Api, value: &str, field: &'static str) -> Result<(), ApiError> {
-    if api.permissions.iter().any(|p| p.value == value) {
+    if api.settings.permissions.iter().any(|p| p.value == value) {
         return Ok(());
     }
     Err(ApiError::invalid(field, format!("the API {} defines no permission {}", api.identifier, crate::json_body::truncate(value, 100))))
@@ -397,16 +376,7 @@ impl RoleFields {
         let obj = object(body)?;
         reject_unknown(obj, &["name", "description"])?;
         let name = name("name", obj.get("name"), required)?;
-        let description = match obj.get("description") {
-            None => None,
-            Some(d) => {
-                let d = d.as_str().ok_or_else(|| ApiError::invalid("description", "must be a string"))?;
-                if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) {
-                    return Err(ApiError::invalid("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters, no control characters")));
-                }
-                Some(d.to_owned())
-            }
-        };
+        let description = obj.get("description").map(description).transpose().map_err(|m| ApiError::invalid("description", m))?;
         Ok(RoleFields { name, description })
     }
 }
@@ -569,7 +539,7 @@ mod tests {
     fn a_patch_changes_settings_never_the_identifier() {
         let api = NewApi::from_json(&json!({"identifier": "urn:a", "name": "A"}), SERVED).unwrap().into_api("api_1".into(), 1);
         let p = api.patched(&json!({"name": "B", "enforce_rbac": true, "permissions": [{"value": "x"}]}), 2).unwrap();
-        assert_eq!((p.name.as_str(), p.enforce_rbac, p.permissions.len(), p.updated_at, p.identifier.as_str()), ("B", true, 1, 2, "urn:a"));
+        assert_eq!((p.name.as_str(), p.settings.enforce_rbac, p.settings.permissions.len(), p.updated_at, p.identifier.as_str()), ("B", true, 1, 2, "urn:a"));
         assert_eq!(field_of(api.patched(&json!({"identifier": "urn:b"}), 2).unwrap_err()), Some("identifier"));
         assert_eq!(field_of(api.patched(&json!({"token_lifetime_seconds": 10}), 2).unwrap_err()), Some("token_lifetime_seconds"));
         assert!(api.patched(&json!({"nope": 1}), 2).is_err());
