@@ -576,6 +576,26 @@ pub async fn user_roles(db: &D1Database, app_id: &str, user_id: &str) -> Result<
     .results()
 }
 
+#[derive(Deserialize)]
+struct Value1 {
+    value: String,
+}
+
+/// The permissions a user holds for the API `api_id` through their roles
+/// (read afresh for every token: a role change reaches the next one).
+pub async fn user_permissions(db: &D1Database, app_id: &str, user_id: &str, api_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<Value1> = db
+        .prepare(
+            "SELECT DISTINCT p.value FROM user_roles u JOIN role_permissions p ON p.app_id = u.app_id AND p.role_id = u.role_id \
+             WHERE u.app_id = ?1 AND u.user_id = ?2 AND p.api_id = ?3 ORDER BY p.value",
+        )
+        .bind(&[text(app_id), text(user_id), text(api_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|r| r.value).collect())
+}
+
 /// Assigns `role_ids` (ones the user has already are left as they are).
 pub async fn assign_roles(db: &D1Database, app_id: &str, user_id: &str, role_ids: &[String], now: UnixMillis) -> Result<()> {
     let rows = role_ids.iter().map(|r| vec![text(app_id), text(user_id), text(r), int(now.0)]);

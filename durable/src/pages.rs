@@ -6,6 +6,7 @@ use crate::rng;
 use aero2_core::encoding::hex;
 use aero2_core::html::{alert, escape, fill, link, list_items};
 use aero2_core::oauth::scope::{Scope, EMAIL, OFFLINE_ACCESS, OPENID, PROFILE};
+use aero2_core::rbac::Api;
 use aero2_core::secret::constant_time_eq;
 use worker::{Headers, Request, Response, Result};
 
@@ -84,18 +85,27 @@ fn form_page(template: &str, app_name: &str, request: &str, csrf: &str, email: O
 }
 
 /// What each scope means to a person.
-fn scope_words(scope: &str) -> String {
+fn scope_words(scope: &str, api: Option<&Api>) -> String {
     match scope {
         OPENID => "Sign you in".into(),
         PROFILE => "See your name and picture".into(),
         EMAIL => "See your email address".into(),
         OFFLINE_ACCESS => "Stay signed in (refresh tokens)".into(),
-        other => format!("Use the “{other}” permission"),
+        other => {
+            let permission = api.and_then(|a| a.settings.permissions.iter().find(|p| p.value == other).map(|p| (a, p)));
+            match permission {
+                Some((a, p)) if !p.description.is_empty() => format!("{} ({}, “{other}”)", p.description, a.name),
+                Some((a, _)) => format!("Use the “{other}” permission of {}", a.name),
+                None => format!("Use the “{other}” permission"),
+            }
+        }
     }
 }
 
-pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, request: &str, csrf: &str) -> Result<Response> {
-    let words: Vec<String> = scopes.iter().map(scope_words).collect();
+/// Asks the user to allow `client_name` the `scopes`; permissions are
+/// described by the `api` they belong to.
+pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, api: Option<&Api>, request: &str, csrf: &str) -> Result<Response> {
+    let words: Vec<String> = scopes.iter().map(|s| scope_words(s, api)).collect();
     let list = list_items(words.iter().map(String::as_str));
     let values = [("app_name", app_name), ("client_name", client_name), ("request", request), ("csrf_token", csrf)];
     html(fill(CONSENT, &values, &[("scopes_html", &list)]), 200)

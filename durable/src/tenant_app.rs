@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5];
 
 pub use aero2_core::routes::op::HEALTH_PATH;
 /// Where the last record `ApplicationChanged` sent is kept.
@@ -299,7 +299,7 @@ impl TenantApp {
                 op::store::revoke_user_grants(&sql, user_id, now())?;
                 op::store::delete_user_sessions(&sql, user_id)?;
             }
-            Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged => {}
+            Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged | Command::ApisChanged => {}
         }
         self.caches.on(&command);
         respond::no_content()

@@ -31,6 +31,9 @@ pub enum Command {
     /// Its identity providers changed: the sign-in page and callbacks never
     /// use a deleted or disabled one.
     IdpsChanged,
+    /// Its APIs changed: tokens are never issued for a deleted API or with
+    /// an API's old settings.
+    ApisChanged,
     /// The operator lifts the sign-in lockout of `identifier`.
     Unlock { identifier: String },
     /// The user was disabled: end their sessions, grants, refresh tokens

@@ -5,8 +5,9 @@
 //! One shared server serves most tests; tests that restart the runtime
 //! start servers of their own.
 
-mod clients;
 mod account;
+mod api_tokens;
+mod clients;
 mod domains;
 mod hardening;
 mod lockout;
@@ -58,6 +59,7 @@ fn main() {
         ("account", account::tests()),
         ("rp", rp::tests()),
         ("rbac", rbac::tests()),
+        ("api_tokens", api_tokens::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

@@ -3,6 +3,7 @@
 
 use super::{body, Ctx, Outcome};
 use crate::fail::ApiResult;
+use crate::tenant_command::Command;
 use crate::{db, directory, now, respond, rng};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
@@ -30,6 +31,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         }
         return Err(e.into());
     }
+    Command::ApisChanged.send(ctx.env, &app.id).await?;
     Ok(respond::json(201, &api)?)
 }
 
@@ -49,11 +51,13 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
     let api = load(ctx, app, id).await?;
     let updated = api.patched(&body::json(req).await?, now().0)?;
     directory::update_api(&ctx.db, &app.id, &updated).await?;
+    Command::ApisChanged.send(ctx.env, &app.id).await?;
     Ok(respond::json(200, &updated)?)
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
     load(ctx, app, id).await?;
     directory::delete_api(&ctx.db, &app.id, id).await?;
+    Command::ApisChanged.send(ctx.env, &app.id).await?;
     Ok(respond::no_content()?)
 }

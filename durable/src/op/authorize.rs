@@ -7,7 +7,7 @@
 
 use aero2_core::oauth::grant::CodeGrant;
 use super::session::{self, Current};
-use super::{clients, limits, see_other, store, Op};
+use super::{clients, limits, resources, see_other, store, Op};
 use crate::pages::{self, PageError, PageResult};
 use crate::{rng, schema};
 use aero2_core::encoding::{hex, sha256_hex};
@@ -36,7 +36,9 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         Ok(id) => clients::find(op, id).await?,
         Err(rejection) => return reject(op, &rejection),
     };
-    let request = match validate_authorization_request(&params, client.as_ref(), op.now) {
+    // The APIs matter only to a request that names one (RFC 8707).
+    let apis = if params.has("resource") || params.has("audience") { resources::apis(op).await? } else { Vec::new() };
+    let request = match validate_authorization_request(&params, client.as_ref(), &apis, op.now) {
         Ok(request) => request,
         Err(rejection) => return reject(op, &rejection),
     };

@@ -11,6 +11,7 @@
 //! | `clients` | OAuth clients by id | 60 s | `ClientsChanged` |
 //! | `users` | users by id (hot paths: refresh, UserInfo) | 60 s | `UsersChanged`, `UserDisabled`, the object's own account changes |
 //! | `idps` | the provider list | 60 s | `IdpsChanged` |
+//! | `apis` | the application's APIs (resource servers) | 60 s | `ApisChanged` |
 //! | `upstream_jwks`, `upstream_discovery` | providers' keys and discovery documents | 10 min, 1 h | an unknown `kid` refetches |
 //! | `keys` | the application's public keys (`op::signer`) | the kid gate's | `KeysChanged` |
 //! | `counters` | rate-limit counts kept in memory | their window | – |
@@ -22,6 +23,7 @@ use aero2_core::application::Application;
 use aero2_core::cache::TtlCache;
 use aero2_core::oauth::client::Client;
 use aero2_core::rate_limit::MemoryCounters;
+use aero2_core::rbac::Api;
 use aero2_core::rp::config::Idp;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -29,6 +31,7 @@ use std::cell::RefCell;
 const CLIENTS_TTL_MS: i64 = 60_000;
 const USERS_TTL_MS: i64 = 60_000;
 const IDPS_TTL_MS: i64 = 60_000;
+const APIS_TTL_MS: i64 = 60_000;
 const UPSTREAM_JWKS_TTL_MS: i64 = 10 * 60_000;
 const UPSTREAM_DISCOVERY_TTL_MS: i64 = 60 * 60_000;
 
@@ -38,6 +41,7 @@ pub struct Caches {
     pub clients: RefCell<TtlCache<String, Client>>,
     pub users: RefCell<TtlCache<String, User>>,
     pub idps: RefCell<TtlCache<(), Vec<Idp>>>,
+    pub apis: RefCell<TtlCache<(), Vec<Api>>>,
     pub upstream_jwks: RefCell<TtlCache<String, UpstreamKeys>>,
     pub upstream_discovery: RefCell<TtlCache<String, Value>>,
     pub keys: RefCell<super::signer::KeyCache>,
@@ -51,6 +55,7 @@ impl Default for Caches {
             clients: RefCell::new(TtlCache::new(CLIENTS_TTL_MS, 1_000)),
             users: RefCell::new(TtlCache::new(USERS_TTL_MS, 10_000)),
             idps: RefCell::new(TtlCache::new(IDPS_TTL_MS, 1)),
+            apis: RefCell::new(TtlCache::new(APIS_TTL_MS, 1)),
             upstream_jwks: RefCell::new(TtlCache::new(UPSTREAM_JWKS_TTL_MS, 64)),
             upstream_discovery: RefCell::new(TtlCache::new(UPSTREAM_DISCOVERY_TTL_MS, 64)),
             keys: RefCell::default(),
@@ -70,6 +75,7 @@ impl Caches {
             Command::KeysChanged => *self.keys.borrow_mut() = super::signer::KeyCache::default(),
             Command::UsersChanged | Command::UserDisabled { .. } => self.users.borrow_mut().clear(),
             Command::IdpsChanged => self.idps.borrow_mut().clear(),
+            Command::ApisChanged => self.apis.borrow_mut().clear(),
             Command::SyncDomains { .. } | Command::Unlock { .. } => {}
         }
     }
@@ -80,6 +86,7 @@ impl Caches {
         self.clients.borrow_mut().clear();
         self.users.borrow_mut().clear();
         self.idps.borrow_mut().clear();
+        self.apis.borrow_mut().clear();
         self.upstream_jwks.borrow_mut().clear();
         self.upstream_discovery.borrow_mut().clear();
         *self.keys.borrow_mut() = super::signer::KeyCache::default();

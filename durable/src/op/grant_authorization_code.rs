@@ -5,7 +5,7 @@
 //! the code unused; a concurrent redemption is seen before anything is
 //! written, and revokes what the first one issued.
 
-use super::{store, tokens, Op};
+use super::{resources, store, tokens, Op};
 use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::client::{Client, GrantType};
@@ -20,9 +20,10 @@ pub async fn exchange(
     code: &str,
     redirect_uri: &str,
     verifier: Option<&CodeVerifier>,
+    resource: Option<&str>,
 ) -> TokenResult<Value> {
     let code_hash = sha256_hex(code.as_bytes());
-    let presented = CodeRedemption { client_id: &client.client_id, redirect_uri, verifier };
+    let presented = CodeRedemption { client_id: &client.client_id, redirect_uri, verifier, resource };
     let decide = || -> worker::Result<std::result::Result<_, Rejection>> {
         Ok(redeem(store::code(&op.sql, &code_hash)?.as_ref(), &presented, op.now).cloned())
     };
@@ -39,7 +40,8 @@ pub async fn exchange(
         (Err(rejection), _) => return reject(op, rejection),
         (Ok(_), None) => return Err(Fail::Internal("an active user without a record".into())),
     };
-    let minted = tokens::mint_for_user(op, client, &user, &issue).await?;
+    let access = resources::for_user(op, &user.id, &issue.scope, issue.grant.resource.as_deref()).await??;
+    let minted = tokens::mint_for_user(op, client, &user, &issue, &access).await?;
     // Awaits above let other requests run: decide again, then store.
     if let Err(rejection) = decide()? {
         return reject(op, rejection);

@@ -11,7 +11,7 @@
 //! meanwhile is seen before anything is stored.
 
 use super::grant_authorization_code::reject;
-use super::{store, tokens, Op};
+use super::{resources, store, tokens, Op};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::grant::{rotate, RefreshRequest, Rejection, Rotating};
@@ -24,9 +24,11 @@ pub async fn exchange(
     client: &Client,
     refresh_token: &str,
     scope: Option<&Scope>,
+    resource: Option<&str>,
 ) -> TokenResult<Value> {
     let token_hash = sha256_hex(refresh_token.as_bytes());
-    let request = RefreshRequest { client_id: &client.client_id, scope, leeway_ms: op.app.settings.refresh_reuse_leeway_ms() };
+    let leeway_ms = op.app.settings.refresh_reuse_leeway_ms();
+    let request = RefreshRequest { client_id: &client.client_id, scope, leeway_ms, resource };
     let decide = || -> worker::Result<std::result::Result<Rotating, Rejection>> {
         let r = store::refresh_records(&op.sql, &token_hash)?;
         Ok(rotate(&token_hash, r.token.as_ref(), r.successor.as_ref(), r.grant.as_ref(), &request, op.now))
@@ -41,7 +43,10 @@ pub async fn exchange(
         Err(rejection) => return reject(op, rejection),
     };
     let Some(user) = user else { return Err(Fail::Internal("an active user without a record".into())) };
-    let minted = tokens::mint_for_user(op, client, &user, &issue).await?;
+    // What the user's roles allow now: a role taken away since the last
+    // refresh is gone from this token.
+    let access = resources::for_user(op, &user.id, &issue.scope, issue.grant.resource.as_deref()).await??;
+    let minted = tokens::mint_for_user(op, client, &user, &issue, &access).await?;
     // Awaits above let other requests run: decide again, and store what
     // this decision says (a rotation made meanwhile makes this one replace
     // its successor).

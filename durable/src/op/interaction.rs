@@ -184,7 +184,11 @@ async fn consent_form(req: &Request, op: &Op<'_>, id: &str, request: &Authorizat
     let Some(client) = clients::find(op, &request.client_id).await? else {
         return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
-    Ok(with_csrf(op, |csrf| pages::consent_page(&op.app.name, &client.name, &request.scope, id, csrf))?)
+    let api = match &request.resource {
+        Some(identifier) => super::resources::api(op, identifier).await?.ok(),
+        None => None,
+    };
+    Ok(with_csrf(op, |csrf| pages::consent_page(&op.app.name, &client.name, &request.scope, api.as_ref(), id, csrf))?)
 }
 
 async fn consent_decision(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> PageResult {

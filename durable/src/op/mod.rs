@@ -37,6 +37,7 @@ pub mod limits;
 mod logout;
 mod providers;
 mod recovery;
+mod resources;
 mod revoke;
 pub mod rp;
 mod session;

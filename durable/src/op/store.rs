@@ -58,6 +58,10 @@ pub const MIGRATION_V4: &[&str] = &[
         next_attempt_at INTEGER NOT NULL)",
 ];
 
+/// Storage schema version 5: the API a grant's access tokens are for
+/// (RFC 8707 `resource`, by identifier).
+pub const MIGRATION_V5: &[&str] = &["ALTER TABLE grants ADD COLUMN resource TEXT"];
+
 /// Deletes everything past its expiry (run by the alarm).
 pub const SWEEPS: &[&str] = &[
     "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
@@ -295,13 +299,14 @@ struct GrantRow {
     revoked_at: Option<i64>,
     /// The session's `amr` when the grant was made (a JSON array).
     amr: Option<String>,
+    resource: Option<String>,
 }
 
 /// A grant by id (one whose scope cannot be read counts as absent).
 pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
     let row: Option<GrantRow> = first(
         sql,
-        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr FROM grants WHERE id = ?1",
+        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr, resource FROM grants WHERE id = ?1",
         vec![id.into()],
     )?;
     Ok(row.and_then(|g| {
@@ -317,6 +322,7 @@ pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
             client_id: g.client_id,
             user_id: g.user_id,
             nonce: g.nonce,
+            resource: g.resource,
             expires_at: UnixMillis(g.expires_at),
             revoked_at: g.revoked_at.map(UnixMillis),
         })
@@ -413,8 +419,8 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
             }
             Write::CreateGrant(g) => {
                 sql.exec(
-                    "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr, resource)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     vec![
                         g.id.as_str().into(),
                         g.client_id.as_str().into(),
@@ -426,6 +432,7 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
                         t(now),
                         t(g.expires_at),
                         aero2_core::amr::to_stored(&g.auth.amr).into(),
+                        g.resource.clone().into(),
                     ],
                 )?;
             }

@@ -23,13 +23,16 @@ async fn serve(mut req: Request, op: &Op<'_>) -> TokenResult<Response> {
     let request = TokenRequest::parse(&params)?;
     check_grant_allowed(&client, &request)?;
     let body = match request {
-        TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
-            grant_authorization_code::exchange(op, &client, code.secret(), &redirect_uri, code_verifier.as_ref()).await?
+        TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
+            let verifier = code_verifier.as_ref();
+            grant_authorization_code::exchange(op, &client, code.secret(), &redirect_uri, verifier, resource.as_deref()).await?
         }
-        TokenRequest::RefreshToken { refresh_token, scope } => {
-            grant_refresh_token::exchange(op, &client, refresh_token.secret(), scope.as_ref()).await?
+        TokenRequest::RefreshToken { refresh_token, scope, resource } => {
+            grant_refresh_token::exchange(op, &client, refresh_token.secret(), scope.as_ref(), resource.as_deref()).await?
         }
-        TokenRequest::ClientCredentials { scope } => grant_client_credentials::exchange(op, &client, scope.as_ref()).await?,
+        TokenRequest::ClientCredentials { scope, resource } => {
+            grant_client_credentials::exchange(op, &client, scope.as_ref(), resource.as_deref()).await?
+        }
     };
     Ok(oauth_json(200, &body)?)
 }

@@ -7,7 +7,7 @@
 //! ([`Minted`]). A failure while signing changes nothing, so the client's
 //! retry is an ordinary request, never mistaken for reuse.
 
-use super::{signer, Op};
+use super::{resources, signer, Op};
 use crate::directory::User;
 use crate::signer_call::ToSign;
 use crate::rng;
@@ -17,13 +17,16 @@ use aero2_core::jose::claims::{AccessTokenClaims, Audience, IdTokenClaims, ACCES
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::grant::{self, GrantRecord, Issue};
 use aero2_core::oauth::lifetimes::{ACCESS_TOKEN_TTL_SECS, ID_TOKEN_TTL_SECS};
+use aero2_core::oauth::discovery::INTROSPECT_PATH;
+use aero2_core::oauth::resource::{self, Access};
 use aero2_core::oauth::scope::{account_audience, Scope, ACCOUNT};
 use serde_json::{Map, Value};
 use worker::Result;
 
-/// Access tokens are ES256 (fast to sign and verify). ID tokens use the
-/// client's registered `id_token_signed_response_alg`: RS256, the algorithm
-/// every OIDC client accepts (OIDC Core §15.1), unless it asked for ES256.
+/// Access tokens are ES256 (fast to sign and verify) unless an API asks
+/// for RS256. ID tokens use the client's registered
+/// `id_token_signed_response_alg`: RS256, the algorithm every OIDC client
+/// accepts (OIDC Core §15.1), unless it asked for ES256.
 const ACCESS_TOKEN_ALG: Alg = Alg::ES256;
 
 /// Signed tokens that are not live yet: the grant decision's
@@ -34,8 +37,9 @@ pub struct Minted {
     pub ids: grant::Minted,
 }
 
-/// `aud`: the issuer, and the account API when the token may call it.
-fn audience(issuer: &str, scope: &Scope) -> Audience {
+/// Aero2's own `aud`: the issuer, and the account API when the token may
+/// call it.
+fn own_audience(issuer: &str, scope: &Scope) -> Audience {
     if scope.contains(ACCOUNT) {
         Audience::Many(vec![issuer.to_owned(), account_audience(issuer)])
     } else {
@@ -43,14 +47,25 @@ fn audience(issuer: &str, scope: &Scope) -> Audience {
     }
 }
 
-fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &str, grant: Option<&GrantRecord>) -> AccessTokenClaims {
+/// An access token to sign: its claims (with `permissions` or the pointer
+/// to introspection), algorithm and lifetime.
+struct AccessToken {
+    claims: Value,
+    alg: Alg,
+    ttl_secs: i64,
+}
+
+fn access_token(op: &Op<'_>, client: &Client, sub: &str, access: &Access, jti: &str, grant: Option<&GrantRecord>) -> AccessToken {
     let iat = op.now.as_secs();
+    let ttl_secs = access.api.as_ref().map_or(ACCESS_TOKEN_TTL_SECS, |a| a.lifetime_secs);
+    let alg = access.api.as_ref().map_or(ACCESS_TOKEN_ALG, |a| a.alg);
+    let scope = &access.scope;
     let amr = grant.map(|g| g.auth.amr.clone()).filter(|a| !a.is_empty());
-    AccessTokenClaims {
+    let claims = AccessTokenClaims {
         iss: op.issuer.clone(),
         sub: sub.to_owned(),
-        aud: audience(&op.issuer, scope),
-        exp: iat + ACCESS_TOKEN_TTL_SECS,
+        aud: resource::audience(access, &op.issuer, own_audience(&op.issuer, scope)),
+        exp: iat + ttl_secs,
         iat,
         nbf: None,
         jti: jti.to_owned(),
@@ -59,7 +74,18 @@ fn access_claims(op: &Op<'_>, client: &Client, sub: &str, scope: &Scope, jti: &s
         auth_time: grant.map(|g| g.auth.auth_time),
         acr: grant.and_then(|g| g.auth.acr.clone()),
         amr,
-    }
+    };
+    let mut claims = match claims.to_json() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let introspection = format!("{}{INTROSPECT_PATH}", op.issuer);
+    resource::add_permissions(&mut claims, access.permissions.as_deref(), alg, &introspection);
+    AccessToken { claims: Value::Object(claims), alg, ttl_secs }
+}
+
+fn to_sign(at: &AccessToken) -> ToSign {
+    ToSign { alg: at.alg, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.claims.clone(), at_hash_of: None }
 }
 
 /// The standard claims a scope releases (OIDC Core §5.4).
@@ -84,14 +110,19 @@ pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
 }
 
 /// Signs the tokens of a user-bound issuance (a grant decision's `Issue`)
-/// for `client` and `user`; stores nothing.
-pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue) -> Result<Minted> {
-    let (g, scope) = (&issue.grant, &issue.scope);
+/// for `client` and `user`, carrying `access` (what the API and the user's
+/// roles allow now, `op::resources`); stores nothing.
+pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue, access: &Access) -> Result<Minted> {
+    let (g, scope) = (&issue.grant, &access.scope);
     let jti = hex(&rng::bytes::<16>()?);
-    let at = access_claims(op, client, &user.id, scope, &jti, Some(g));
-    let mut batch = vec![ToSign { alg: ACCESS_TOKEN_ALG, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.to_json(), at_hash_of: None }];
+    let at = access_token(op, client, &user.id, access, &jti, Some(g));
+    let mut batch = vec![to_sign(&at)];
     if scope.contains("openid") {
         let iat = op.now.as_secs();
+        let mut profile = profile_claims(user, scope);
+        if op.app.settings.roles_in_id_token == Some(true) {
+            profile.insert("roles".into(), resources::role_names(op, &user.id).await?.into());
+        }
         let id = IdTokenClaims {
             iss: op.issuer.clone(),
             sub: user.id.clone(),
@@ -105,7 +136,7 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
             azp: Some(client.client_id.clone()),
             at_hash: None,
             sid: g.auth.sid.clone(),
-            profile: profile_claims(user, scope),
+            profile,
         };
         let alg = client.id_token_signed_response_alg;
         batch.push(ToSign { alg, typ: Some("JWT".into()), claims: id.to_json(), at_hash_of: Some(0) });
@@ -115,7 +146,7 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());
     body.insert("token_type".into(), "Bearer".into());
-    body.insert("expires_in".into(), ACCESS_TOKEN_TTL_SECS.into());
+    body.insert("expires_in".into(), at.ttl_secs.into());
     body.insert("scope".into(), scope.to_string().into());
     if let Some(id_token) = signed.next() {
         body.insert("id_token".into(), id_token.into());
@@ -128,22 +159,21 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
     } else {
         None
     };
-    Ok(Minted { body: Value::Object(body), ids: grant::Minted { access_jti: jti, refresh_hash } })
+    Ok(Minted { body: Value::Object(body), ids: grant::Minted { access_jti: jti, access_ttl_secs: at.ttl_secs, refresh_hash } })
 }
 
 /// client_credentials: the client acts for itself, `sub` is its id
 /// (RFC 9068 §2.2), no ID token, no refresh token (RFC 6749 §4.4.3).
-pub async fn issue_for_client(op: &Op<'_>, client: &Client, scope: &Scope) -> Result<Value> {
+pub async fn issue_for_client(op: &Op<'_>, client: &Client, access: &Access) -> Result<Value> {
     let jti = hex(&rng::bytes::<16>()?);
-    let at = access_claims(op, client, &client.client_id, scope, &jti, None);
-    let batch = vec![ToSign { alg: ACCESS_TOKEN_ALG, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.to_json(), at_hash_of: None }];
-    let access_token = signer::sign(op.env, &op.app.id, batch).await?.into_iter().next().unwrap_or_default();
+    let at = access_token(op, client, &client.client_id, access, &jti, None);
+    let access_token = signer::sign(op.env, &op.app.id, vec![to_sign(&at)]).await?.into_iter().next().unwrap_or_default();
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());
     body.insert("token_type".into(), "Bearer".into());
-    body.insert("expires_in".into(), ACCESS_TOKEN_TTL_SECS.into());
-    if !scope.is_empty() {
-        body.insert("scope".into(), scope.to_string().into());
+    body.insert("expires_in".into(), at.ttl_secs.into());
+    if !access.scope.is_empty() {
+        body.insert("scope".into(), access.scope.to_string().into());
     }
     Ok(Value::Object(body))
 }

@@ -17,6 +17,11 @@ pub async fn handle(req: Request, op: &Op<'_>) -> Result<Response> {
 
 async fn serve(mut req: Request, op: &Op<'_>) -> BearerResult<Response> {
     let claims = bearer::claims(&mut req, op, NEEDS).await?;
+    // A token for one of the application's APIs names the issuer too when
+    // it was granted `openid`; one that does not is not for UserInfo.
+    if !claims.aud.contains(&op.issuer) {
+        return Err(refuse(OAuthError::InvalidToken("the access token is not for this issuer's UserInfo".into()), NEEDS));
+    }
     let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_else(|_| Scope::from_known(&[]));
     if !scope.contains("openid") {
         return Err(refuse(OAuthError::InsufficientScope("the token was not granted the openid scope".into()), NEEDS));

@@ -60,6 +60,10 @@ pub struct ApplicationSettings {
     /// seconds; 0 turns it off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_reuse_leeway_seconds: Option<u32>,
+    /// Whether ID tokens carry the user's `roles` (their names; default
+    /// false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_in_id_token: Option<bool>,
 }
 
 /// Defaults of the settings above.
@@ -236,7 +240,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         obj,
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
-            "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds",
+            "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -253,6 +257,9 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
     settings.refresh_token_reuse_leeway_seconds =
         seconds("refresh_token_reuse_leeway_seconds", "settings.refresh_token_reuse_leeway_seconds", REFRESH_LEEWAY_RANGE)?;
+    if let Some(v) = obj.get("roles_in_id_token") {
+        settings.roles_in_id_token = Some(v.as_bool().ok_or_else(|| ApiError::invalid("settings.roles_in_id_token", "must be true or false"))?);
+    }
     if let Some(v) = obj.get("idp_linking") {
         settings.idp_linking = Some(
             v.as_str()
@@ -484,11 +491,14 @@ mod tests {
         assert_eq!((d.recent_sign_in_secs(), d.refresh_reuse_leeway_ms()), (300, 10_000));
         let s = ok(json!({"recent_sign_in_seconds": 60, "refresh_token_reuse_leeway_seconds": 0})).unwrap().settings;
         assert_eq!((s.recent_sign_in_secs(), s.refresh_reuse_leeway_ms()), (60, 0));
+        assert_eq!(ok(json!({"roles_in_id_token": true})).unwrap().settings.roles_in_id_token, Some(true));
+        assert_eq!(d.roles_in_id_token, None);
         for (bad, field) in [
             (json!({"recent_sign_in_seconds": 0}), "settings.recent_sign_in_seconds"),
             (json!({"recent_sign_in_seconds": "60"}), "settings.recent_sign_in_seconds"),
             (json!({"refresh_token_reuse_leeway_seconds": 301}), "settings.refresh_token_reuse_leeway_seconds"),
             (json!({"refresh_token_reuse_leeway_seconds": -1}), "settings.refresh_token_reuse_leeway_seconds"),
+            (json!({"roles_in_id_token": "yes"}), "settings.roles_in_id_token"),
         ] {
             assert_eq!(field_of(ok(bad).unwrap_err()), Some(field));
         }

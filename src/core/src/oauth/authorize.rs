@@ -23,7 +23,9 @@ use super::client::{Client, GrantType};
 use super::error::OAuthError;
 use super::params::{append_query, Params};
 use super::pkce::{check_challenge, CodeChallenge};
+use super::resource;
 use super::scope::Scope;
+use crate::rbac::Api;
 use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +88,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     pub ui_locales: Option<String>,
     pub requested_at: UnixMillis,
+    /// The identifier of the API the tokens are for (RFC 8707 `resource`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,10 +156,12 @@ pub fn requested_client_id(params: &Params) -> Result<&str, AuthorizeRejection> 
 struct Ctx<'a> {
     params: &'a Params,
     client: &'a Client,
+    apis: &'a [Api],
 }
 
 #[derive(Default)]
 struct Draft {
+    resource: Option<String>,
     scope: Scope,
     nonce: Option<String>,
     code_challenge: Option<CodeChallenge>,
@@ -172,6 +179,7 @@ const CHECKS: &[Check] = &[
     check_no_request_object,
     check_response_type,
     check_client_grant,
+    check_resource,
     check_scope,
     check_prompt,
     check_max_age,
@@ -214,15 +222,27 @@ fn check_client_grant(ctx: &Ctx<'_>, _: &mut Draft) -> Result<(), OAuthError> {
     }
 }
 
+/// RFC 8707 §2: the API the tokens are for, one of the application's.
+fn check_resource(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
+    draft.resource = match resource::requested(ctx.params)? {
+        Some(id) => Some(resource::find(ctx.apis, &id)?.identifier.clone()),
+        None => None,
+    };
+    Ok(())
+}
+
 /// RFC 6749 §3.3: with no default scope configured, an absent scope fails.
+/// Aero2's scopes are held to the client's, permissions to the API's.
 fn check_scope(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
     let scope = Scope::parse(ctx.params.get("scope")?.unwrap_or_default())?;
     if scope.is_empty() {
         return Err(OAuthError::InvalidScope("scope is required".into()));
     }
-    if !scope.is_subset_of(&ctx.client.scopes) {
-        return Err(OAuthError::InvalidScope("scope includes values this client may not request".into()));
-    }
+    let api = match &draft.resource {
+        Some(id) => Some(resource::find(ctx.apis, id)?),
+        None => None,
+    };
+    resource::check_scope(&scope, &ctx.client.scopes, api)?;
     // Registration already keeps `account` to first-party clients; this
     // holds even for a row written by other means.
     if scope.contains(super::scope::ACCOUNT) && !ctx.client.first_party {
@@ -270,10 +290,12 @@ fn copy_passthrough(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> 
 }
 
 /// Checks an authorization request. `client` is the lookup result for
-/// [`requested_client_id`]; `now` becomes `requested_at`.
+/// [`requested_client_id`]; `apis` are the application's (for
+/// `resource`); `now` becomes `requested_at`.
 pub fn validate_authorization_request(
     params: &Params,
     client: Option<&Client>,
+    apis: &[Api],
     now: UnixMillis,
 ) -> Result<AuthorizationRequest, AuthorizeRejection> {
     let page = AuthorizeRejection::ShowErrorPage;
@@ -296,7 +318,7 @@ pub fn validate_authorization_request(
         response_mode: ResponseMode::Query,
     };
     let state = bounded(params, "state").map_err(|e| redirect(e, None))?;
-    let ctx = Ctx { params, client };
+    let ctx = Ctx { params, client, apis };
     let mut draft = Draft::default();
     for check in CHECKS {
         check(&ctx, &mut draft).map_err(|e| redirect(e, state.clone()))?;
@@ -313,6 +335,7 @@ pub fn validate_authorization_request(
         login_hint: draft.login_hint,
         ui_locales: draft.ui_locales,
         requested_at: now,
+        resource: draft.resource,
     })
 }
 
@@ -424,7 +447,41 @@ mod tests {
     }
 
     fn run(params: &Params, c: &Client) -> Result<AuthorizationRequest, AuthorizeRejection> {
-        validate_authorization_request(params, Some(c), NOW)
+        validate_authorization_request(params, Some(c), &[], NOW)
+    }
+
+    #[test]
+    fn a_resource_names_one_of_the_applications_apis() {
+        let api = crate::rbac::Api {
+            id: "api_1".into(),
+            identifier: "https://api.example/invoices".into(),
+            name: "Invoices".into(),
+            settings: crate::rbac::ApiSettings {
+                permissions: vec![crate::rbac::Permission { value: "read:invoices".into(), description: String::new() }],
+                ..crate::rbac::ApiSettings::default()
+            },
+            created_at: 0,
+            updated_at: 0,
+        };
+        let apis = [api];
+        let target = "https://api.example/invoices";
+        let ok = validate_authorization_request(&with(&[("resource", target), ("scope", "openid read:invoices")]), Some(&client()), &apis, NOW).unwrap();
+        assert_eq!((ok.resource.as_deref(), ok.scope.to_string().as_str()), (Some(target), "openid read:invoices"));
+        let stored: AuthorizationRequest = serde_json::from_str(&serde_json::to_string(&ok).unwrap()).unwrap();
+        assert_eq!(stored, ok);
+        // Earlier stored requests have no resource.
+        let mut old = serde_json::to_value(run(&with(&[]), &client()).unwrap()).unwrap();
+        old.as_object_mut().unwrap().remove("resource");
+        assert_eq!(serde_json::from_value::<AuthorizationRequest>(old).unwrap().resource, None);
+        let code = |changes: &[(&'static str, &str)]| {
+            let r = validate_authorization_request(&with(changes), Some(&client()), &apis, NOW).unwrap_err();
+            assert!(matches!(r, AuthorizeRejection::Redirect { .. }), "{r:?}");
+            r.error().code()
+        };
+        assert_eq!(code(&[("resource", "https://api.example/orders")]), "invalid_target");
+        assert_eq!(code(&[("audience", "not a uri")]), "invalid_target");
+        assert_eq!(code(&[("scope", "openid read:invoices")]), "invalid_scope");
+        assert_eq!(code(&[("resource", target), ("scope", "openid write:invoices")]), "invalid_scope");
     }
 
     #[test]
@@ -457,7 +514,7 @@ mod tests {
             (with(&[("redirect_uri", "")]), None, "invalid_client"),
         ];
         for (p, c, code) in cases {
-            let r = validate_authorization_request(&p, c, NOW).unwrap_err();
+            let r = validate_authorization_request(&p, c, &[], NOW).unwrap_err();
             assert!(matches!(&r, AuthorizeRejection::ShowErrorPage(e) if e.code() == code), "{r:?}");
             assert_eq!(r.location("https://issuer"), None);
         }

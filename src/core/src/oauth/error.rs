@@ -65,6 +65,9 @@ pub enum OAuthError {
     /// `insufficient_user_authentication`: the user signed in too long ago
     /// (or not strongly enough) for this request (RFC 9470 §3).
     InsufficientUserAuthentication(String),
+    /// `invalid_target`: the `resource` (or `audience`) is malformed,
+    /// unknown, or not one this client may get a token for (RFC 8707 §2).
+    InvalidTarget(String),
 }
 
 impl OAuthError {
@@ -90,6 +93,7 @@ impl OAuthError {
             OAuthError::InsufficientScope(d) => ("insufficient_scope", d),
             OAuthError::UnsupportedTokenType(d) => ("unsupported_token_type", d),
             OAuthError::InsufficientUserAuthentication(d) => ("insufficient_user_authentication", d),
+            OAuthError::InvalidTarget(d) => ("invalid_target", d),
         }
     }
 
@@ -204,6 +208,7 @@ mod tests {
             (OAuthError::InsufficientScope(d()), "insufficient_scope", 400, 403),
             (OAuthError::UnsupportedTokenType(d()), "unsupported_token_type", 400, 400),
             (OAuthError::InsufficientUserAuthentication(d()), "insufficient_user_authentication", 400, 401),
+            (OAuthError::InvalidTarget(d()), "invalid_target", 400, 400),
         ];
         for (e, code, token_status, bearer_status) in cases {
             assert_eq!(e.code(), code);

@@ -26,9 +26,10 @@
 
 use super::authorize::AuthorizationRequest;
 use super::error::OAuthError;
-use super::lifetimes::{ACCESS_TOKEN_TTL_SECS, REFRESH_FAMILY_TTL_MS};
+use super::lifetimes::REFRESH_FAMILY_TTL_MS;
 use super::pkce::{check_redemption, CodeChallenge, CodeVerifier};
 use super::refresh::{decide, Presented, Rotation};
+use super::resource::check_same;
 use super::scope::Scope;
 use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,9 @@ pub struct CodeGrant {
     /// `amr` as a JSON array (`crate::amr::to_stored`).
     #[serde(default)]
     pub amr: Option<String>,
+    /// The API the tokens are for (RFC 8707), by identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 impl CodeGrant {
@@ -77,6 +81,7 @@ impl CodeGrant {
             code_challenge: request.code_challenge.clone(),
             session_id: auth.sid.clone(),
             amr: Some(crate::amr::to_stored(&auth.amr)),
+            resource: request.resource.clone(),
         }
     }
 
@@ -110,6 +115,8 @@ pub struct GrantRecord {
     pub scope: Scope,
     pub auth: AuthContext,
     pub nonce: Option<String>,
+    /// The API its access tokens are for (RFC 8707), by identifier.
+    pub resource: Option<String>,
     /// Also the end of its refresh-token family.
     pub expires_at: UnixMillis,
     pub revoked_at: Option<UnixMillis>,
@@ -197,6 +204,8 @@ fn revoking(grant_id: &str, msg: &str) -> Rejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Minted {
     pub access_jti: String,
+    /// The access token's lifetime (an API sets its own).
+    pub access_ttl_secs: i64,
     /// The digest of the refresh token, if one was minted.
     pub refresh_hash: Option<String>,
 }
@@ -232,7 +241,7 @@ impl Issue {
         let bind = Write::BindAccessToken {
             jti: minted.access_jti.clone(),
             grant_id: grant_id.clone(),
-            expires_at: now.plus_secs(ACCESS_TOKEN_TTL_SECS),
+            expires_at: now.plus_secs(minted.access_ttl_secs),
         };
         match &self.source {
             Source::Code { code_hash } => {
@@ -258,6 +267,8 @@ pub struct CodeRedemption<'a> {
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
     pub verifier: Option<&'a CodeVerifier>,
+    /// RFC 8707 `resource` on the token request, if any.
+    pub resource: Option<&'a str>,
 }
 
 /// Whether this request may redeem the code now. A second redemption
@@ -285,6 +296,7 @@ pub fn redeem<'c>(code: Option<&'c CodeRecord>, r: &CodeRedemption<'_>, now: Uni
         return Err(invalid("redirect_uri does not match the authorization request"));
     }
     check_redemption(cg.code_challenge.as_ref(), r.verifier).map_err(|error| Rejection { error, writes: Vec::new() })?;
+    check_same(r.resource, cg.resource.as_deref()).map_err(|error| Rejection { error, writes: Vec::new() })?;
     Ok(cg)
 }
 
@@ -312,6 +324,7 @@ pub fn issue_for_code(
         scope: cg.scope.clone(),
         auth: cg.auth(),
         nonce: cg.nonce.clone(),
+        resource: cg.resource.clone(),
         expires_at: now.plus_millis(REFRESH_FAMILY_TTL_MS),
         revoked_at: None,
     };
@@ -333,6 +346,8 @@ pub struct RefreshRequest<'a> {
     pub scope: Option<&'a Scope>,
     /// The application's retry leeway (`super::refresh`).
     pub leeway_ms: i64,
+    /// RFC 8707 `resource`, if any: only the grant's own.
+    pub resource: Option<&'a str>,
 }
 
 /// A refresh token that may rotate: the grant, the scope to issue, and
@@ -373,6 +388,7 @@ pub fn rotate(
     if !grant.is_live(now) {
         return Err(invalid("refresh token is revoked or expired"));
     }
+    check_same(r.resource, grant.resource.as_deref()).map_err(|error| Rejection { error, writes: Vec::new() })?;
     let scope = match r.scope {
         Some(s) if !s.is_subset_of(&grant.scope) => {
             return Err(Rejection { error: OAuthError::InvalidScope("scope exceeds the original grant".into()), writes: Vec::new() });

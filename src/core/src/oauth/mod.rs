@@ -14,6 +14,7 @@
 //! | `token_request` | token request parsing and grant permission              |
 //! | `refresh`       | refresh rotation, reuse detection and the retry leeway  |
 //! | `grant`         | code and refresh grants, revocation, introspection, as decisions over records with the writes they make |
+//! | `resource`      | tokens for the application's APIs (RFC 8707): audience, permissions, RBAC |
 //! | `discovery`     | provider metadata (OIDC Discovery §3, RFC 8414)          |
 //! | `lifetimes`     | how long codes, tokens, families and sessions live      |
 
@@ -28,5 +29,6 @@ pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;
+pub mod resource;
 pub mod scope;
 pub mod token_request;

@@ -54,6 +54,13 @@ impl Params {
             .ok_or_else(|| OAuthError::InvalidRequest(format!("parameter '{name}' is required")))
     }
 
+    /// Every non-empty value of `name`, in order (for parameters that may
+    /// repeat, such as RFC 8707 `resource`).
+    #[must_use]
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs.iter().filter(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str()).collect()
+    }
+
     /// Whether `name` carries a value at least once.
     #[must_use]
     pub fn has(&self, name: &str) -> bool {

@@ -92,6 +92,12 @@ impl Scope {
         Scope(self.0.iter().filter(|t| other.contains(t)).cloned().collect())
     }
 
+    /// The tokens of `self` for which `keep` holds, in order.
+    #[must_use]
+    pub fn retain(&self, keep: impl Fn(&str) -> bool) -> Scope {
+        Scope(self.0.iter().filter(|t| keep(t)).cloned().collect())
+    }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

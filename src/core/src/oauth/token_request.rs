@@ -15,6 +15,8 @@
 //!   strings (RFC 6749 §4.1.3).
 //! - A malformed `code_verifier` is `invalid_request`; a wrong one is
 //!   `invalid_grant`, decided at redemption ([`super::pkce::check_redemption`]).
+//! - `resource` (RFC 8707) or `audience` names at most one API
+//!   (`invalid_target`); whether it is the right one is the grant's check.
 //! - The client must be registered for the grant, and `client_credentials`
 //!   needs a confidential client (RFC 6749 §4.4): `unauthorized_client`.
 
@@ -22,6 +24,7 @@ use super::client::{Client, GrantType};
 use super::error::OAuthError;
 use super::params::Params;
 use super::pkce::CodeVerifier;
+use super::resource;
 use super::scope::Scope;
 use crate::secret::SecretString;
 
@@ -30,11 +33,11 @@ use crate::secret::SecretString;
 #[derive(Debug)]
 pub enum TokenRequest {
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5.
-    AuthorizationCode { code: SecretString, redirect_uri: String, code_verifier: Option<CodeVerifier> },
+    AuthorizationCode { code: SecretString, redirect_uri: String, code_verifier: Option<CodeVerifier>, resource: Option<String> },
     /// RFC 6749 §6; `scope` may only narrow the original grant.
-    RefreshToken { refresh_token: SecretString, scope: Option<Scope> },
+    RefreshToken { refresh_token: SecretString, scope: Option<Scope>, resource: Option<String> },
     /// RFC 6749 §4.4.2.
-    ClientCredentials { scope: Option<Scope> },
+    ClientCredentials { scope: Option<Scope>, resource: Option<String> },
 }
 
 fn optional_scope(params: &Params) -> Result<Option<Scope>, OAuthError> {
@@ -51,13 +54,15 @@ impl TokenRequest {
                 code: SecretString::new(params.require("code")?.to_owned()),
                 redirect_uri: params.require("redirect_uri")?.to_owned(),
                 code_verifier: params.get("code_verifier")?.map(CodeVerifier::parse).transpose()?,
+                resource: resource::requested(params)?,
             }),
             Some(GrantType::RefreshToken) => Ok(TokenRequest::RefreshToken {
                 refresh_token: SecretString::new(params.require("refresh_token")?.to_owned()),
                 scope: optional_scope(params)?,
+                resource: resource::requested(params)?,
             }),
             Some(GrantType::ClientCredentials) => {
-                Ok(TokenRequest::ClientCredentials { scope: optional_scope(params)? })
+                Ok(TokenRequest::ClientCredentials { scope: optional_scope(params)?, resource: resource::requested(params)? })
             }
             None => Err(OAuthError::UnsupportedGrantType("grant_type is not supported".into())),
         }
@@ -104,7 +109,7 @@ mod tests {
     fn parses_each_grant() {
         let body = format!("grant_type=authorization_code&code=c1&redirect_uri=https%3A%2F%2Fa.example%2Fcb&code_verifier={VERIFIER}");
         match parse(&body).unwrap() {
-            TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, .. } => {
                 assert_eq!(code.secret(), "c1");
                 assert_eq!(redirect_uri, "https://a.example/cb");
                 assert_eq!(code_verifier.unwrap().secret(), VERIFIER);
@@ -116,15 +121,23 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse("grant_type=refresh_token&refresh_token=r1&scope=openid+email").unwrap() {
-            TokenRequest::RefreshToken { refresh_token, scope } => {
+            TokenRequest::RefreshToken { refresh_token, scope, .. } => {
                 assert_eq!(refresh_token.secret(), "r1");
                 assert_eq!(scope.unwrap().to_string(), "openid email");
             }
             other => panic!("{other:?}"),
         }
         let cc = parse("grant_type=client_credentials").unwrap();
-        assert!(matches!(cc, TokenRequest::ClientCredentials { scope: None }));
+        assert!(matches!(cc, TokenRequest::ClientCredentials { scope: None, resource: None }));
         assert_eq!(cc.grant_type(), GrantType::ClientCredentials);
+        let for_api = parse("grant_type=client_credentials&audience=https%3A%2F%2Fapi.example").unwrap();
+        assert!(matches!(for_api, TokenRequest::ClientCredentials { resource: Some(r), .. } if r == "https://api.example"));
+        match parse("grant_type=refresh_token&refresh_token=r1&resource=urn%3Ainvoices").unwrap() {
+            TokenRequest::RefreshToken { resource, .. } => assert_eq!(resource.as_deref(), Some("urn:invoices")),
+            other => panic!("{other:?}"),
+        }
+        let two = parse("grant_type=client_credentials&resource=urn%3Aa&resource=urn%3Ab").unwrap_err();
+        assert_eq!(two.code(), "invalid_target");
     }
 
     #[test]

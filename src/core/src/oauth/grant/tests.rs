@@ -6,6 +6,7 @@
 use super::*;
 use crate::oauth::pkce::s256_challenge;
 use std::collections::{BTreeMap, BTreeSet};
+use crate::oauth::lifetimes::ACCESS_TOKEN_TTL_SECS;
 
 const T0: UnixMillis = UnixMillis(1_700_000_000_000);
 const CLIENT: &str = "cl_web";
@@ -34,6 +35,7 @@ fn request(scope_str: &str) -> AuthorizationRequest {
         login_hint: None,
         ui_locales: None,
         requested_at: T0,
+        resource: None,
     }
 }
 
@@ -137,7 +139,7 @@ impl Pair {
     fn sign(&mut self, issue: &Issue) -> (Tokens, Minted) {
         let access_jti = self.id("jti");
         let refresh = issue.refresh.then(|| self.id("rt"));
-        (Tokens { access_jti: access_jti.clone(), refresh: refresh.clone() }, Minted { access_jti, refresh_hash: refresh })
+        (Tokens { access_jti: access_jti.clone(), refresh: refresh.clone() }, Minted { access_jti, access_ttl_secs: ACCESS_TOKEN_TTL_SECS, refresh_hash: refresh })
     }
 
     fn meanwhile(&mut self) {
@@ -149,7 +151,7 @@ impl Pair {
     /// The token endpoint with `grant_type=authorization_code`.
     fn redeem(&mut self, code: &str, verifier: &str) -> Result<Tokens, OAuthError> {
         let verifier = CodeVerifier::parse(verifier).unwrap();
-        let r = CodeRedemption { client_id: CLIENT, redirect_uri: REDIRECT, verifier: Some(&verifier) };
+        let r = CodeRedemption { client_id: CLIENT, redirect_uri: REDIRECT, verifier: Some(&verifier), resource: None };
         let cg = match redeem(self.codes.get(code), &r, self.now) {
             Ok(cg) => cg.clone(),
             Err(rej) => return Err(self.reject(rej)),
@@ -171,7 +173,7 @@ impl Pair {
     /// The token endpoint with `grant_type=refresh_token`.
     fn refresh(&mut self, rt: &str, narrower: Option<&str>) -> Result<Tokens, OAuthError> {
         let narrower = narrower.map(scope);
-        let r = RefreshRequest { client_id: CLIENT, scope: narrower.as_ref(), leeway_ms: LEEWAY };
+        let r = RefreshRequest { client_id: CLIENT, scope: narrower.as_ref(), leeway_ms: LEEWAY, resource: None };
         let rotating = match self.decide_rotation(rt, &r) {
             Ok(rot) => rot,
             Err(rej) => return Err(self.reject(rej)),
@@ -366,7 +368,7 @@ fn code_record() -> CodeRecord {
 fn a_code_is_checked_for_client_redirect_expiry_and_pkce() {
     let v = CodeVerifier::parse(VERIFIER).unwrap();
     let wrong = CodeVerifier::parse(&"a".repeat(43)).unwrap();
-    let ok = CodeRedemption { client_id: CLIENT, redirect_uri: REDIRECT, verifier: Some(&v) };
+    let ok = CodeRedemption { client_id: CLIENT, redirect_uri: REDIRECT, verifier: Some(&v), resource: None };
     let code = code_record();
     assert!(redeem(Some(&code), &ok, T0).is_ok());
     let refused = |c: Option<&CodeRecord>, r: CodeRedemption<'_>, now| redeem(c, &r, now).unwrap_err();
@@ -379,6 +381,15 @@ fn a_code_is_checked_for_client_redirect_expiry_and_pkce() {
     );
     assert!(matches!(refused(Some(&code), CodeRedemption { verifier: Some(&wrong), ..ok }, T0).error, OAuthError::InvalidGrant(_)));
     assert!(matches!(refused(Some(&code), CodeRedemption { verifier: None, ..ok }, T0).error, OAuthError::InvalidRequest(_) | OAuthError::InvalidGrant(_)));
+    // RFC 8707 §2.2: the token request may repeat the code's resource, nothing else.
+    let target_error = |r: Rejection| (r.error.code(), r.writes.len());
+    assert_eq!(target_error(refused(Some(&code), CodeRedemption { resource: Some("https://api.example"), ..ok }, T0)), ("invalid_target", 0));
+    let for_api = CodeRecord { grant: CodeGrant { resource: Some("https://api.example".into()), ..code.grant.clone() }, ..code.clone() };
+    assert!(redeem(Some(&for_api), &CodeRedemption { resource: Some("https://api.example"), ..ok }, T0).is_ok());
+    assert_eq!(
+        issue_for_code("h", &for_api.grant, true, "gr_9".into(), true, T0).unwrap().grant.resource.as_deref(),
+        Some("https://api.example")
+    );
     let used = CodeRecord { redeemed_at: Some(T0), grant_id: Some("gr_1".into()), ..code };
     assert_eq!(refused(Some(&used), ok, T0).writes, vec![Write::RevokeGrant { grant_id: "gr_1".into() }]);
 }
@@ -392,8 +403,10 @@ fn refresh_tokens_come_with_offline_access_for_clients_that_may_refresh() {
     assert!(!issue_for_code("h", &cg, true, "gr_1".into(), false, T0).unwrap().refresh);
     let issue = issue_for_code("h", &cg, true, "gr_1".into(), true, T0).unwrap();
     assert_eq!(issue.grant.expires_at, T0.plus_millis(REFRESH_FAMILY_TTL_MS), "the family lives as long as the grant");
-    let writes = issue.writes(&Minted { access_jti: "j".into(), refresh_hash: Some("r".into()) }, T0);
+    let writes = issue.writes(&Minted { access_jti: "j".into(), access_ttl_secs: 600, refresh_hash: Some("r".into()) }, T0);
     assert!(matches!(&writes[..], [Write::RedeemCode { .. }, Write::CreateGrant(_), Write::BindAccessToken { .. }, Write::PutRefresh(n)] if n.expires_at == issue.grant.expires_at));
+    // The access token is bound for as long as it was signed to live (an API sets its own lifetime).
+    assert!(matches!(&writes[2], Write::BindAccessToken { expires_at, .. } if *expires_at == T0.plus_secs(600)));
 }
 
 fn grant_record() -> GrantRecord {
@@ -404,6 +417,7 @@ fn grant_record() -> GrantRecord {
         scope: scope("openid email offline_access"),
         auth: auth(),
         nonce: None,
+        resource: None,
         expires_at: T0.plus_millis(REFRESH_FAMILY_TTL_MS),
         revoked_at: None,
     }
@@ -418,16 +432,26 @@ fn a_refresh_may_narrow_the_scope_never_widen_it() {
     let (g, t) = (grant_record(), refresh_record());
     let narrower = scope("openid");
     let wider = scope("openid profile");
-    let ask = |s: Option<&Scope>| rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: CLIENT, scope: s, leeway_ms: LEEWAY }, T0);
+    let ask = |s: Option<&Scope>| rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: CLIENT, scope: s, leeway_ms: LEEWAY, resource: None }, T0);
     assert_eq!(ask(None).unwrap().scope, g.scope);
     assert_eq!(ask(Some(&narrower)).unwrap().scope, narrower);
     assert!(matches!(ask(Some(&wider)).unwrap_err().error, OAuthError::InvalidScope(_)));
+    // RFC 8707 §2.2: a resource, if repeated, must be the grant's own.
+    let for_api = GrantRecord { resource: Some("https://api.example".into()), ..g.clone() };
+    let target = |g: &GrantRecord, r: Option<&str>| {
+        rotate("h", Some(&t), None, Some(g), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: r }, T0)
+    };
+    assert!(target(&for_api, Some("https://api.example")).is_ok());
+    assert!(target(&for_api, None).is_ok());
+    let refused = target(&for_api, Some("https://other.example")).unwrap_err();
+    assert_eq!((refused.error.code(), refused.writes.len()), ("invalid_target", 0));
+    assert_eq!(target(&g, Some("https://api.example")).unwrap_err().error.code(), "invalid_target");
 }
 
 #[test]
 fn a_refresh_token_of_another_client_or_a_dead_grant_is_refused_without_revoking() {
     let (g, t) = (grant_record(), refresh_record());
-    let r = RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY };
+    let r = RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None };
     let other = rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: "cl_other", ..r }, T0).unwrap_err();
     assert_eq!(other, invalid("refresh token was issued to another client"));
     let revoked = GrantRecord { revoked_at: Some(T0), ..g.clone() };
