@@ -5,6 +5,7 @@ use aero2_core::api_key::ApiKeyKind;
 use aero2_core::application::{
     Application, ApplicationSettings, DASHBOARD_APP_ID, DASHBOARD_NAME, DASHBOARD_SLUG,
 };
+use aero2_core::dashboard;
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use worker::wasm_bindgen::JsValue;
@@ -85,17 +86,61 @@ impl ApplicationRow {
 
 const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at";
 
-/// Creates the Dashboard application if it does not exist. Idempotent.
+/// Creates the Dashboard application if it does not exist, with what the
+/// platform's own RBAC needs (`aero2_core::dashboard`): the management API,
+/// the roles and their permissions, `developer` for every new user. One
+/// batch, idempotent: what exists is left as it is, what is missing (a
+/// deleted role, a permission taken out of one) comes back.
 pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis) -> Result<()> {
-    stmt(
+    let app = text(DASHBOARD_APP_ID);
+    let settings = serde_json::json!({ "default_roles": [dashboard::DEFAULT_ROLE] }).to_string();
+    let mut batch = vec![stmt(
         db,
         "INSERT OR IGNORE INTO applications (id, slug, name, settings, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, '{}', ?4, ?4)",
-        &[text(DASHBOARD_APP_ID), text(DASHBOARD_SLUG), text(DASHBOARD_NAME), int(now.0)],
-    )?
-    .run()
-    .await?;
+         VALUES (?1, ?2, ?3, ?5, ?4, ?4)",
+        &[app.clone(), text(DASHBOARD_SLUG), text(DASHBOARD_NAME), int(now.0), text(&settings)],
+    )?];
+    let api = crate::directory::management_api(crate::rng::bytes()?, now);
+    batch.push(crate::directory::insert_api_statement(db, DASHBOARD_APP_ID, &api, true)?);
+    for role in dashboard::ROLES {
+        let id = aero2_core::ids::new_id(aero2_core::ids::IdKind::Role, crate::rng::bytes()?);
+        batch.push(stmt(
+            db,
+            "INSERT OR IGNORE INTO roles (id, app_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            &[text(&id), app.clone(), text(role.name), text(role.description), int(now.0)],
+        )?);
+        for p in role.permissions {
+            batch.push(stmt(
+                db,
+                "INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) \
+                 SELECT r.app_id, r.id, a.id, ?4 FROM roles r JOIN apis a ON a.app_id = r.app_id \
+                 WHERE r.app_id = ?1 AND r.name = ?2 AND a.identifier = ?3",
+                &[app.clone(), text(role.name), text(dashboard::MANAGEMENT_API), text(p.value())],
+            )?);
+        }
+    }
+    db.batch(batch).await?;
     Ok(())
+}
+
+/// The Dashboard user who owns `app_id`, if any.
+pub async fn app_owner(db: &D1Database, app_id: &str) -> Result<Option<String>> {
+    #[derive(serde::Deserialize)]
+    struct Owner {
+        user_id: String,
+    }
+    let row: Option<Owner> = stmt(db, "SELECT user_id FROM application_owners WHERE app_id = ?1", &[text(app_id)])?.first(None).await?;
+    Ok(row.map(|o| o.user_id))
+}
+
+/// The ids of the applications `user_id` owns.
+pub async fn owned_apps(db: &D1Database, user_id: &str) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Owned {
+        app_id: String,
+    }
+    let rows: Vec<Owned> = stmt(db, "SELECT app_id FROM application_owners WHERE user_id = ?1", &[text(user_id)])?.all().await?.results()?;
+    Ok(rows.into_iter().map(|o| o.app_id).collect())
 }
 
 async fn first_app(query: D1PreparedStatement) -> Result<Option<Application>> {
@@ -132,15 +177,23 @@ pub async fn list_apps(db: &D1Database) -> Result<Vec<Application>> {
     Ok(rows.into_iter().map(ApplicationRow::into_application).collect())
 }
 
-pub async fn insert_app(db: &D1Database, app: &Application) -> Result<()> {
+/// Inserts `app`, owned by the Dashboard user `owner` if given, in one
+/// batch. Fails with a unique violation when the slug is taken.
+pub async fn insert_app(db: &D1Database, app: &Application, owner: Option<&str>) -> Result<()> {
     let settings = serde_json::to_string(&app.settings)?;
-    stmt(
+    let mut batch = vec![stmt(
         db,
         "INSERT INTO applications (id, slug, name, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[text(&app.id), text(&app.slug), text(&app.name), text(&settings), int(app.created_at), int(app.updated_at)],
-    )?
-    .run()
-    .await?;
+    )?];
+    if let Some(user_id) = owner {
+        batch.push(stmt(
+            db,
+            "INSERT INTO application_owners (app_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+            &[text(&app.id), text(user_id), int(app.created_at)],
+        )?);
+    }
+    db.batch(batch).await?;
     Ok(())
 }
 
@@ -174,6 +227,7 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM client_grants WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM roles WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM mail_outbox WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM application_owners WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM applications WHERE id = ?1", &id)?,
     ])
     .await?;

@@ -173,8 +173,20 @@ const USER_COLUMNS: &str =
     "id, app_id, email, email_verified, name, picture, password_hash, disabled, created_at, updated_at";
 
 pub async fn insert_user(db: &D1Database, u: &User) -> Result<()> {
-    insert_user_statement(db, u)?.run().await?;
+    db.batch(vec![insert_user_statement(db, u)?, default_roles_statement(db, u)?]).await?;
     Ok(())
+}
+
+/// Gives a new user the application's `settings.default_roles` (those of
+/// its roles with these names), read in the same statement: for the batch
+/// that inserts the user.
+pub fn default_roles_statement(db: &D1Database, u: &User) -> Result<worker::D1PreparedStatement> {
+    db.prepare(
+        "INSERT OR IGNORE INTO user_roles (app_id, user_id, role_id, created_at) \
+         SELECT r.app_id, ?2, r.id, ?3 FROM roles r WHERE r.app_id = ?1 AND r.name IN \
+         (SELECT j.value FROM applications a, json_each(a.settings, '$.default_roles') j WHERE a.id = ?1)",
+    )
+    .bind(&[text(&u.app_id), text(&u.id), int(u.created_at)])
 }
 
 /// The INSERT of `u`, for a batch.
@@ -408,11 +420,35 @@ fn api_args(app_id: &str, a: &Api) -> Result<[JsValue; 11]> {
 /// Fails with a unique violation (`db::is_unique_violation`) when the
 /// application has an API with this identifier already.
 pub async fn insert_api(db: &D1Database, app_id: &str, a: &Api) -> Result<()> {
-    db.prepare(format!("INSERT INTO apis ({API_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"))
-        .bind(&api_args(app_id, a)?)?
-        .run()
-        .await?;
+    insert_api_statement(db, app_id, a, false)?.run().await?;
     Ok(())
+}
+
+/// The INSERT of `a` (`or_ignore`: leave an API with its identifier as it is).
+pub fn insert_api_statement(db: &D1Database, app_id: &str, a: &Api, or_ignore: bool) -> Result<worker::D1PreparedStatement> {
+    let verb = if or_ignore { "INSERT OR IGNORE" } else { "INSERT" };
+    db.prepare(format!("{verb} INTO apis ({API_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")).bind(&api_args(app_id, a)?)
+}
+
+/// The Dashboard's management API (`aero2_core::dashboard`), as the
+/// bootstrap stores it: RBAC enforced, permissions in the token.
+pub fn management_api(id_bytes: [u8; 16], now: UnixMillis) -> Api {
+    use aero2_core::dashboard::{Permission as P, MANAGEMENT_API, MANAGEMENT_API_NAME, MANAGEMENT_TOKEN_LIFETIME_SECS};
+    use aero2_core::rbac::Permission;
+    Api {
+        id: new_id(IdKind::Api, id_bytes),
+        identifier: MANAGEMENT_API.into(),
+        name: MANAGEMENT_API_NAME.into(),
+        settings: ApiSettings {
+            permissions: P::ALL.iter().map(|p| Permission { value: p.value().into(), description: p.description().into() }).collect(),
+            token_lifetime_seconds: MANAGEMENT_TOKEN_LIFETIME_SECS,
+            signing_alg: Alg::ES256,
+            enforce_rbac: true,
+            permissions_claim: true,
+        },
+        created_at: now.0,
+        updated_at: now.0,
+    }
 }
 
 /// Rewrites the mutable fields (never the id, application or identifier).

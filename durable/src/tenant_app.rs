@@ -165,7 +165,10 @@ impl TenantApp {
     async fn serve(&self, req: Request, app: &Application) -> Result<Response> {
         let path = req.path();
         match Surface::of(&path) {
-            Surface::Management if app.is_dashboard() => management::handle(req, &self.env).await,
+            Surface::Management if app.is_dashboard() => {
+                let op = self.op(&req, app)?;
+                management::handle(req, &self.env, &op).await
+            }
             // Other applications have no management API.
             Surface::Management => respond::error(&ApiError::NotFound),
             Surface::Account => match respond::routed(routes::account::TABLE, &req, &path)? {

@@ -8,6 +8,7 @@
 mod account;
 mod api_tokens;
 mod clients;
+mod dashboard_access;
 mod domains;
 mod hardening;
 mod lockout;
@@ -60,6 +61,7 @@ fn main() {
         ("rp", rp::tests()),
         ("rbac", rbac::tests()),
         ("api_tokens", api_tokens::tests()),
+        ("dashboard_access", dashboard_access::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

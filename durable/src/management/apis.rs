@@ -6,6 +6,7 @@ use crate::fail::ApiResult;
 use crate::tenant_command::Command;
 use crate::{db, directory, now, respond, rng};
 use aero2_core::application::Application;
+use aero2_core::dashboard::MANAGEMENT_API;
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, new_id, IdKind};
 use aero2_core::rbac::{Api, NewApi, Served, MAX_APIS};
@@ -47,8 +48,18 @@ pub async fn get(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
     Ok(respond::json(200, &load(ctx, app, id).await?)?)
 }
 
+/// The management API is the platform's own: its permissions mean what
+/// `aero2_core::dashboard` says, so it is not changed or deleted here.
+fn changeable(app: &Application, api: &Api) -> ApiResult<()> {
+    if app.is_dashboard() && api.identifier == MANAGEMENT_API {
+        return Err(ApiError::Forbidden("the management API is the platform's own; its permissions are defined by Aero2").into());
+    }
+    Ok(())
+}
+
 pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
     let api = load(ctx, app, id).await?;
+    changeable(app, &api)?;
     let updated = api.patched(&body::json(req).await?, now().0)?;
     directory::update_api(&ctx.db, &app.id, &updated).await?;
     Command::ApisChanged.send(ctx.env, &app.id).await?;
@@ -56,7 +67,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
-    load(ctx, app, id).await?;
+    changeable(app, &load(ctx, app, id).await?)?;
     directory::delete_api(&ctx.db, &app.id, id).await?;
     Command::ApisChanged.send(ctx.env, &app.id).await?;
     Ok(respond::no_content()?)

@@ -1,9 +1,14 @@
-//! Who is calling the management API: the operator (credential from
-//! configuration, `AERO2_BOOTSTRAP_SECRET`) or one application, through one
-//! of its `sk_live_` keys. Publishable keys grant no access here.
+//! Who is calling the management API (`aero2_core::dashboard::Caller`):
+//! the operator (credential from configuration, `AERO2_BOOTSTRAP_SECRET`),
+//! one application through one of its `sk_live_` keys, or a Dashboard user
+//! through an access token the Dashboard application issued for the
+//! management API. Publishable keys grant no access here.
 //!
-//! Both checks compare SHA-256 digests in constant time; a revoked key, an
-//! unknown key and a malformed one are indistinguishable (401).
+//! Credentials compare SHA-256 digests in constant time; a revoked key, an
+//! unknown key and a malformed one are indistinguishable (401). A token is
+//! checked like any of the Dashboard's access tokens (`op::access::verify`:
+//! signature, `iss`, `exp`, revocation, client), then for its audience, its
+//! user (still enabled) and the permissions that user's roles give now.
 
 use crate::db;
 use aero2_core::api_key::{ApiKeyKind, PresentedApiKey};
@@ -11,30 +16,14 @@ use aero2_core::encoding::sha256_hex;
 use crate::fail::ApiResult;
 use aero2_core::error::ApiError;
 use aero2_core::secret::{constant_time_eq, SecretString};
+use crate::op::{access, resources, Op};
+use aero2_core::dashboard::{effective_permissions, MANAGEMENT_API};
+pub use aero2_core::dashboard::Caller;
 use worker::{D1Database, Env, Request, Result};
 
 pub const OPERATOR_SECRET_VAR: &str = "AERO2_BOOTSTRAP_SECRET";
 /// Shorter operator secrets are refused: they could be guessed.
 const MIN_OPERATOR_SECRET_LEN: usize = 32;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Caller {
-    Operator,
-    Application { app_id: String, key_id: String },
-}
-
-impl Caller {
-    pub fn may_act_on(&self, app_id: &str) -> bool {
-        match self {
-            Caller::Operator => true,
-            Caller::Application { app_id: own, .. } => own == app_id,
-        }
-    }
-
-    pub fn is_operator(&self) -> bool {
-        matches!(self, Caller::Operator)
-    }
-}
 
 fn bearer(req: &Request) -> Result<Option<SecretString>> {
     let Some(value) = req.headers().get("authorization")? else {
@@ -67,7 +56,8 @@ pub fn is_operator(req: &Request, env: &Env) -> Result<bool> {
 }
 
 /// Who is calling, or 401 (with `WWW-Authenticate`, from `respond::error`).
-pub async fn authenticate(req: &Request, env: &Env, db: &D1Database) -> ApiResult<Caller> {
+/// `op` is the Dashboard application's (which serves the management API).
+pub async fn authenticate(req: &Request, env: &Env, db: &D1Database, op: &Op<'_>) -> ApiResult<Caller> {
     let Some(token) = bearer(req)? else {
         return Err(ApiError::Unauthorized.into());
     };
@@ -86,5 +76,26 @@ pub async fn authenticate(req: &Request, env: &Env, db: &D1Database) -> ApiResul
     if is_operator(req, env)? {
         return Ok(Caller::Operator);
     }
-    Err(ApiError::Unauthorized.into())
+    match dashboard_user(op, token.secret()).await? {
+        Some(caller) => Ok(caller),
+        None => Err(ApiError::Unauthorized.into()),
+    }
+}
+
+/// A Dashboard user's access token for the management API, if `token` is
+/// one that is valid now.
+async fn dashboard_user(op: &Op<'_>, token: &str) -> Result<Option<Caller>> {
+    let Ok(claims) = access::verify(op, token).await? else { return Ok(None) };
+    // A token for the management API, of a user (a client acting for
+    // itself owns nothing).
+    if !claims.aud.contains(MANAGEMENT_API) || claims.sub == claims.client_id {
+        return Ok(None);
+    }
+    if crate::op::users::user(op, &claims.sub).await?.is_none_or(|u| u.disabled) {
+        return Ok(None);
+    }
+    let Ok(api) = resources::api(op, MANAGEMENT_API).await? else { return Ok(None) };
+    let held = resources::user_permissions(op, &claims.sub, &api).await?;
+    let permissions = effective_permissions(claims.scopes(), &held);
+    Ok(Some(Caller::User { user_id: claims.sub, permissions }))
 }

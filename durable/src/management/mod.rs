@@ -1,12 +1,21 @@
 //! The management API, served by the Dashboard application's `TenantApp`.
 //!
+//! Callers (`auth`, `aero2_core::dashboard::Caller`): the operator
+//! credential, an application's `sk_live_` key, or a Dashboard user's
+//! access token for the management API. Before anything else, the caller
+//! must hold the endpoint's permission (`aero2_core::dashboard::needs`:
+//! reads need `read:applications`, and so on; a key is its application's
+//! and may not create applications or verify domains), then may act only
+//! on applications it may see (its own for a key, those its user owns for
+//! a Dashboard token, all for the operator and `operate:platform`).
+//!
 //! Routes (all JSON, all under `/api/v1`; the table itself is
 //! `aero2_core::routes::management`, this is who may call each):
 //!
 //! | method | path | who |
 //! |---|---|---|
-//! | GET, POST | `/applications` | POST: operator only; GET lists what the caller may see |
-//! | GET, PATCH, DELETE | `/applications/{id}` | operator, or that application's `sk_live_` key |
+//! | GET, POST | `/applications` | POST: operator, or a Dashboard user with `create:applications` (who owns it); GET lists what the caller may see |
+//! | GET, PATCH, DELETE | `/applications/{id}` | operator, that application's `sk_live_` key, or its owner's token |
 //! | GET, POST | `/applications/{id}/keys` | same |
 //! | DELETE | `/applications/{id}/keys/{key_id}` | same (revokes) |
 //! | GET, POST | `/applications/{id}/domains` | same |
@@ -48,7 +57,9 @@ use crate::fail::{answer_api, ApiResult};
 use crate::{db, respond};
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, IdKind};
+use aero2_core::dashboard::needs;
 use auth::Caller;
+use crate::op::Op;
 use worker::{D1Database, Env, Request, Response, Result};
 
 /// What a handler needs besides the request.
@@ -58,14 +69,15 @@ pub(crate) struct Ctx<'a> {
     pub caller: Caller,
 }
 
-pub async fn handle(req: Request, env: &Env) -> Result<Response> {
-    answer_api("management API", serve(req, env).await)
+/// `op`: the Dashboard application's, whose tokens are credentials here.
+pub async fn handle(req: Request, env: &Env, op: &Op<'_>) -> Result<Response> {
+    answer_api("management API", serve(req, env, op).await)
 }
 
 /// Authenticates the caller, then routes.
-async fn serve(req: Request, env: &Env) -> Outcome {
+async fn serve(req: Request, env: &Env, op: &Op<'_>) -> Outcome {
     let db = db::database(env)?;
-    let caller = auth::authenticate(&req, env, &db).await?;
+    let caller = auth::authenticate(&req, env, &db, op).await?;
     route(req, &Ctx { env, db, caller }).await
 }
 
@@ -81,6 +93,9 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         Err(resp) => return Ok(resp),
     };
     let endpoint = found.endpoint;
+    if !ctx.caller.may(endpoint) {
+        return Err(ApiError::Forbidden(needs(endpoint).refusal()).into());
+    }
     if !endpoint.names_application() {
         return match endpoint {
             E::CreateApplication => applications::create(req, ctx).await,
@@ -149,7 +164,14 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
 /// The application `id` names, if the caller may act on it. Otherwise 404,
 /// whether or not it exists.
 async fn load_app(ctx: &Ctx<'_>, id: &str) -> ApiResult<aero2_core::application::Application> {
-    if !is_id(IdKind::Application, id) || !ctx.caller.may_act_on(id) {
+    if !is_id(IdKind::Application, id) {
+        return Err(ApiError::NotFound.into());
+    }
+    let owner = match &ctx.caller {
+        Caller::User { .. } if !ctx.caller.sees_everything() => db::app_owner(&ctx.db, id).await?,
+        _ => None,
+    };
+    if !ctx.caller.may_act_on(id, owner.as_deref()) {
         return Err(ApiError::NotFound.into());
     }
     Ok(db::app_by_id(&ctx.db, id).await?.ok_or(ApiError::NotFound)?)

@@ -21,7 +21,7 @@
 //! decode the request, read records, ask the core, persist through `store`
 //! (the grants' writes through `store::apply`), and encode.
 
-mod access;
+pub(crate) mod access;
 mod account;
 mod authorize;
 mod bearer;
@@ -37,7 +37,7 @@ pub mod limits;
 mod logout;
 mod providers;
 mod recovery;
-mod resources;
+pub(crate) mod resources;
 mod revoke;
 pub mod rp;
 mod session;

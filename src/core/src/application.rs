@@ -64,6 +64,10 @@ pub struct ApplicationSettings {
     /// false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles_in_id_token: Option<bool>,
+    /// The roles (by name) every new user gets, however the account is
+    /// created; names of no role are skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_roles: Option<Vec<String>>,
 }
 
 /// Defaults of the settings above.
@@ -234,6 +238,25 @@ fn parse_lockout(v: &Value) -> Result<LockoutSettings, ApiError> {
     })
 }
 
+/// At most this many default roles.
+const MAX_DEFAULT_ROLES: usize = 10;
+
+fn parse_default_roles(v: &Value) -> Result<Vec<String>, ApiError> {
+    let field = "settings.default_roles";
+    let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array of role names"))?;
+    if list.len() > MAX_DEFAULT_ROLES {
+        return Err(ApiError::invalid(field, format!("may list at most {MAX_DEFAULT_ROLES} roles")));
+    }
+    let mut names: Vec<String> = Vec::with_capacity(list.len());
+    for item in list {
+        let name = json_body::name(field, Some(item), true)?.unwrap_or_default();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
 fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     let obj = v.as_object().ok_or_else(|| ApiError::invalid("settings", "must be an object"))?;
     reject_unknown(
@@ -241,6 +264,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
+            "default_roles",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -257,6 +281,9 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
     settings.refresh_token_reuse_leeway_seconds =
         seconds("refresh_token_reuse_leeway_seconds", "settings.refresh_token_reuse_leeway_seconds", REFRESH_LEEWAY_RANGE)?;
+    if let Some(v) = obj.get("default_roles") {
+        settings.default_roles = Some(parse_default_roles(v)?);
+    }
     if let Some(v) = obj.get("roles_in_id_token") {
         settings.roles_in_id_token = Some(v.as_bool().ok_or_else(|| ApiError::invalid("settings.roles_in_id_token", "must be true or false"))?);
     }
@@ -493,12 +520,17 @@ mod tests {
         assert_eq!((s.recent_sign_in_secs(), s.refresh_reuse_leeway_ms()), (60, 0));
         assert_eq!(ok(json!({"roles_in_id_token": true})).unwrap().settings.roles_in_id_token, Some(true));
         assert_eq!(d.roles_in_id_token, None);
+        let roles = ok(json!({"default_roles": ["developer", " developer ", "member"]})).unwrap().settings.default_roles;
+        assert_eq!(roles, Some(vec!["developer".to_owned(), "member".to_owned()]));
         for (bad, field) in [
             (json!({"recent_sign_in_seconds": 0}), "settings.recent_sign_in_seconds"),
             (json!({"recent_sign_in_seconds": "60"}), "settings.recent_sign_in_seconds"),
             (json!({"refresh_token_reuse_leeway_seconds": 301}), "settings.refresh_token_reuse_leeway_seconds"),
             (json!({"refresh_token_reuse_leeway_seconds": -1}), "settings.refresh_token_reuse_leeway_seconds"),
             (json!({"roles_in_id_token": "yes"}), "settings.roles_in_id_token"),
+            (json!({"default_roles": "developer"}), "settings.default_roles"),
+            (json!({"default_roles": [""]}), "settings.default_roles"),
+            (json!({"default_roles": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]}), "settings.default_roles"),
         ] {
             assert_eq!(field_of(ok(bad).unwrap_err()), Some(field));
         }

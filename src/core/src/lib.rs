@@ -12,6 +12,7 @@ pub mod api_key;
 pub mod application;
 pub mod cache;
 pub mod cors;
+pub mod dashboard;
 pub mod encoding;
 pub mod error;
 pub mod headers;

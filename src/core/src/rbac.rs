@@ -29,6 +29,8 @@ pub const MAX_PERMISSIONS: usize = 100;
 const MAX_IDENTIFIER_CHARS: usize = 600;
 const MAX_PERMISSION_CHARS: usize = 100;
 const MAX_DESCRIPTION_CHARS: usize = 500;
+/// Identifiers of the platform's own APIs (`crate::dashboard`).
+const RESERVED_URN_PREFIX: &str = "urn:aero2:";
 const DEFAULT_TOKEN_LIFETIME_SECS: u32 = 3_600;
 const MIN_TOKEN_LIFETIME_SECS: u32 = 60;
 const MAX_TOKEN_LIFETIME_SECS: u32 = 86_400;
@@ -183,6 +185,9 @@ fn parse_identifier(raw: &str, served: Served<'_>) -> Result<String, ApiError> {
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     if !scheme_ok || rest.is_empty() {
         return bad("must be an absolute URI (such as https://api.example.com/invoices)");
+    }
+    if raw.to_ascii_lowercase().starts_with(RESERVED_URN_PREFIX) {
+        return bad("must not be in the urn:aero2: namespace, which names the platform's own APIs");
     }
     if let Some(authority) = rest.strip_prefix("//") {
         let host = authority.split(['/', '?']).next().unwrap_or_default();
@@ -459,6 +464,8 @@ mod tests {
             "https://aero2.example",
             "https://AUTH.acme.com/x",
             "https://user@myapp.aero2.example:443/",
+            "urn:aero2:management-api",
+            "URN:Aero2:anything",
         ] {
             let e = NewApi::from_json(&json!({"identifier": bad, "name": "x"}), served).unwrap_err();
             assert_eq!(field_of(e), Some("identifier"), "{bad}");

@@ -1,0 +1,322 @@
+//! The platform protects its own management API with Aero2's RBAC
+//! (dogfooding). The Dashboard application defines an API, the management
+//! API ([`MANAGEMENT_API`]), with the permissions below, and three roles
+//! that bundle them; a developer who signs up on the Dashboard's hosted
+//! pages gets [`DEFAULT_ROLE`]. An access token the Dashboard application
+//! issued for the management API is a credential there, beside the
+//! operator's and `sk_live_` keys, and may do what its permissions allow,
+//! on the applications its user owns.
+//!
+//! | role | permissions | may |
+//! |---|---|---|
+//! | `member` | `read:applications` | read the applications they own |
+//! | `developer` | + `write:applications`, `create:applications`, `delete:applications` | create applications (they own them), change and delete them |
+//! | `operator` | + `operate:platform` | everything the operator credential may: every application, domain verification |
+//!
+//! Who may call an endpoint is decided here, for every kind of caller:
+//! [`Caller::may`] (the endpoint's permission) and [`Caller::may_act_on`]
+//! (the application).
+
+use crate::routes::management::Endpoint;
+
+/// The management API's identifier: the `resource` a Dashboard client asks
+/// for, and the `aud` of the tokens it gets.
+pub const MANAGEMENT_API: &str = "urn:aero2:management-api";
+pub const MANAGEMENT_API_NAME: &str = "Aero2 management API";
+/// How long a management-API token lives: short, since it can change
+/// applications.
+pub const MANAGEMENT_TOKEN_LIFETIME_SECS: u32 = 900;
+
+/// What a management-API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Permission {
+    ReadApplications,
+    WriteApplications,
+    CreateApplications,
+    DeleteApplications,
+    OperatePlatform,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 5] = [
+        Permission::ReadApplications,
+        Permission::WriteApplications,
+        Permission::CreateApplications,
+        Permission::DeleteApplications,
+        Permission::OperatePlatform,
+    ];
+
+    /// The scope token.
+    #[must_use]
+    pub fn value(self) -> &'static str {
+        match self {
+            Permission::ReadApplications => "read:applications",
+            Permission::WriteApplications => "write:applications",
+            Permission::CreateApplications => "create:applications",
+            Permission::DeleteApplications => "delete:applications",
+            Permission::OperatePlatform => "operate:platform",
+        }
+    }
+
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::ReadApplications => "Read the applications you own and everything in them",
+            Permission::WriteApplications => "Change the applications you own: settings, clients, users, keys, domains, providers, APIs, roles",
+            Permission::CreateApplications => "Create applications (you own them)",
+            Permission::DeleteApplications => "Delete the applications you own",
+            Permission::OperatePlatform => "Act on every application as the platform's operator",
+        }
+    }
+
+    /// Why a caller without this permission is refused (403).
+    #[must_use]
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Permission::ReadApplications => "this credential may not read applications (it needs read:applications)",
+            Permission::WriteApplications => "this credential may not change applications (it needs write:applications)",
+            Permission::CreateApplications => {
+                "only the operator, or a Dashboard user whose roles give create:applications, may create applications"
+            }
+            Permission::DeleteApplications => "this credential may not delete applications (it needs delete:applications)",
+            Permission::OperatePlatform => "only the operator may do this (operate:platform)",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(value: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.value() == value)
+    }
+}
+
+/// One of the Dashboard's roles.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleDef {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub permissions: &'static [Permission],
+}
+
+use Permission as P;
+
+pub const ROLES: &[RoleDef] = &[
+    RoleDef { name: "member", description: "Reads the applications they own", permissions: &[P::ReadApplications] },
+    RoleDef {
+        name: "developer",
+        description: "Creates, manages and deletes their own applications",
+        permissions: &[P::ReadApplications, P::WriteApplications, P::CreateApplications, P::DeleteApplications],
+    },
+    RoleDef {
+        name: "operator",
+        description: "Operates the platform: every application",
+        permissions: &[P::ReadApplications, P::WriteApplications, P::CreateApplications, P::DeleteApplications, P::OperatePlatform],
+    },
+];
+
+/// The role a Dashboard user gets when their account is created.
+pub const DEFAULT_ROLE: &str = "developer";
+
+/// The permission an endpoint needs.
+#[must_use]
+pub fn needs(endpoint: Endpoint) -> Permission {
+    use Endpoint as E;
+    match endpoint {
+        E::ListApplications
+        | E::GetApplication
+        | E::ListKeys
+        | E::ListDomains
+        | E::ListClients
+        | E::GetClient
+        | E::ListUsers
+        | E::GetUser
+        | E::ListInvitations
+        | E::Outbox
+        | E::ListIdps
+        | E::GetIdp
+        | E::ListApis
+        | E::GetApi
+        | E::ListRoles
+        | E::GetRole
+        | E::RolePermissions
+        | E::UserRoles
+        | E::ClientGrants => P::ReadApplications,
+        E::CreateApplication => P::CreateApplications,
+        E::DeleteApplication => P::DeleteApplications,
+        // Proving a domain is the operator's (locally; DNS in production).
+        E::VerifyDomain => P::OperatePlatform,
+        E::UpdateApplication
+        | E::CreateKey
+        | E::RevokeKey
+        | E::AddDomain
+        | E::RemoveDomain
+        | E::CreateClient
+        | E::UpdateClient
+        | E::DeleteClient
+        | E::RotateClientSecret
+        | E::CreateUser
+        | E::UpdateUser
+        | E::UnlockUser
+        | E::Invite
+        | E::RevokeInvitation
+        | E::RotateSigningKeys
+        | E::CreateIdp
+        | E::UpdateIdp
+        | E::DeleteIdp
+        | E::CreateApi
+        | E::UpdateApi
+        | E::DeleteApi
+        | E::CreateRole
+        | E::UpdateRole
+        | E::DeleteRole
+        | E::GrantRolePermissions
+        | E::RevokeRolePermissions
+        | E::AssignUserRoles
+        | E::UnassignUserRoles
+        | E::SetClientGrants => P::WriteApplications,
+    }
+}
+
+/// Who is calling the management API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The operator credential (`AERO2_BOOTSTRAP_SECRET`).
+    Operator,
+    /// One application, through one of its `sk_live_` keys.
+    Application { app_id: String, key_id: String },
+    /// A Dashboard user, through an access token for [`MANAGEMENT_API`],
+    /// with the permissions that token was granted and their roles still
+    /// allow.
+    User { user_id: String, permissions: Vec<Permission> },
+}
+
+impl Caller {
+    fn has(&self, p: Permission) -> bool {
+        matches!(self, Caller::User { permissions, .. } if permissions.contains(&p))
+    }
+
+    /// Whether the caller acts on every application (no owner check).
+    #[must_use]
+    pub fn sees_everything(&self) -> bool {
+        matches!(self, Caller::Operator) || self.has(P::OperatePlatform)
+    }
+
+    /// Whether the caller may call `endpoint` at all. A key is its
+    /// application's: it may not create applications or verify domains.
+    #[must_use]
+    pub fn may(&self, endpoint: Endpoint) -> bool {
+        let need = needs(endpoint);
+        match self {
+            Caller::Operator => true,
+            Caller::Application { .. } => !matches!(need, P::CreateApplications | P::OperatePlatform),
+            Caller::User { .. } => self.has(need),
+        }
+    }
+
+    /// Whether the caller may act on the application `app_id`, owned by
+    /// `owner` (a Dashboard user id, if it has one).
+    #[must_use]
+    pub fn may_act_on(&self, app_id: &str, owner: Option<&str>) -> bool {
+        if self.sees_everything() {
+            return true;
+        }
+        match self {
+            Caller::Application { app_id: own, .. } => own == app_id,
+            Caller::User { user_id, .. } => owner == Some(user_id.as_str()),
+            Caller::Operator => true,
+        }
+    }
+
+    /// Who did it, for the record: `operator`, `key:<id>`, `user:<id>`.
+    #[must_use]
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::Operator => "operator".into(),
+            Caller::Application { key_id, .. } => format!("key:{key_id}"),
+            Caller::User { user_id, .. } => format!("user:{user_id}"),
+        }
+    }
+}
+
+/// The permissions a management-API token carries in `scope`, kept to
+/// what the user's roles allow now (`held`): a role taken away takes
+/// effect at the next request, whatever the token says.
+#[must_use]
+pub fn effective_permissions<'a>(scope: impl Iterator<Item = &'a str>, held: &[String]) -> Vec<Permission> {
+    let mut out: Vec<Permission> = scope.filter(|s| held.iter().any(|h| h == s)).filter_map(Permission::parse).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routes::management::TABLE;
+
+    fn user(perms: &[Permission]) -> Caller {
+        Caller::User { user_id: "usr_dev".into(), permissions: perms.to_vec() }
+    }
+
+    #[test]
+    fn every_endpoint_needs_a_permission_and_reads_need_only_read() {
+        for row in TABLE {
+            for (method, endpoint) in row.methods {
+                let need = needs(*endpoint);
+                if matches!(method, crate::routes::Method::Get) {
+                    assert_eq!(need, P::ReadApplications, "{} {:?}", row.path, endpoint);
+                } else {
+                    assert_ne!(need, P::ReadApplications, "a write needs more than read: {} {:?}", row.path, endpoint);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_role_holds_what_the_table_says() {
+        let role = |n: &str| ROLES.iter().find(|r| r.name == n).unwrap();
+        assert_eq!(role("member").permissions, &[P::ReadApplications]);
+        assert!(!role("developer").permissions.contains(&P::OperatePlatform));
+        assert_eq!(role("operator").permissions, &Permission::ALL);
+        assert!(ROLES.iter().any(|r| r.name == DEFAULT_ROLE));
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.value()), Some(p));
+        }
+    }
+
+    #[test]
+    fn a_developer_acts_only_on_what_they_own_and_what_their_permissions_allow() {
+        let dev = user(&[P::ReadApplications, P::WriteApplications, P::CreateApplications, P::DeleteApplications]);
+        assert!(dev.may(Endpoint::CreateApplication) && dev.may(Endpoint::CreateClient) && dev.may(Endpoint::DeleteApplication));
+        assert!(!dev.may(Endpoint::VerifyDomain), "proving a domain is the operator's");
+        assert!(dev.may_act_on("app_1", Some("usr_dev")));
+        assert!(!dev.may_act_on("app_1", Some("usr_other")));
+        assert!(!dev.may_act_on("app_1", None), "an application without an owner is the operator's");
+        assert!(!dev.sees_everything());
+
+        let member = user(&[P::ReadApplications]);
+        assert!(member.may(Endpoint::ListClients) && !member.may(Endpoint::CreateClient) && !member.may(Endpoint::CreateApplication));
+        let nobody = user(&[]);
+        assert!(!nobody.may(Endpoint::ListApplications));
+
+        let op = user(&Permission::ALL);
+        assert!(op.sees_everything() && op.may_act_on("app_1", Some("usr_other")) && op.may(Endpoint::VerifyDomain));
+    }
+
+    #[test]
+    fn keys_and_the_operator_keep_what_they_had() {
+        let key = Caller::Application { app_id: "app_1".into(), key_id: "key_1".into() };
+        assert!(key.may(Endpoint::DeleteApplication) && key.may(Endpoint::CreateClient));
+        assert!(!key.may(Endpoint::CreateApplication) && !key.may(Endpoint::VerifyDomain));
+        assert!(key.may_act_on("app_1", None) && !key.may_act_on("app_2", None));
+        assert!(Caller::Operator.may(Endpoint::VerifyDomain) && Caller::Operator.may_act_on("app_2", Some("usr_x")));
+        assert_eq!((Caller::Operator.actor(), key.actor(), user(&[]).actor()), ("operator".into(), "key:key_1".into(), "user:usr_dev".into()));
+    }
+
+    #[test]
+    fn a_tokens_permissions_are_cut_to_what_the_roles_allow_now() {
+        let held = vec!["read:applications".to_owned(), "write:applications".to_owned(), "read:invoices".to_owned()];
+        let scope = ["openid", "read:applications", "write:applications", "delete:applications"];
+        assert_eq!(effective_permissions(scope.into_iter(), &held), vec![P::ReadApplications, P::WriteApplications]);
+        assert!(effective_permissions(scope.into_iter(), &[]).is_empty());
+    }
+}
