@@ -2,10 +2,7 @@
 //! `app_id`; values are always bound, never formatted into SQL.
 
 use aero2_core::api_key::ApiKeyKind;
-use aero2_core::application::{
-    Application, ApplicationSettings, DASHBOARD_APP_ID, DASHBOARD_NAME, DASHBOARD_SLUG,
-};
-use aero2_core::dashboard;
+use aero2_core::application::{Application, ApplicationSettings};
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use worker::wasm_bindgen::JsValue;
@@ -85,43 +82,6 @@ impl ApplicationRow {
 }
 
 const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at";
-
-/// Creates the Dashboard application if it does not exist, with what the
-/// platform's own RBAC needs (`aero2_core::dashboard`): the management API,
-/// the roles and their permissions, `developer` for every new user. One
-/// batch, idempotent: what exists is left as it is, what is missing (a
-/// deleted role, a permission taken out of one) comes back.
-pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis) -> Result<()> {
-    let app = text(DASHBOARD_APP_ID);
-    let settings = serde_json::json!({ "default_roles": [dashboard::DEFAULT_ROLE] }).to_string();
-    let mut batch = vec![stmt(
-        db,
-        "INSERT OR IGNORE INTO applications (id, slug, name, settings, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?5, ?4, ?4)",
-        &[app.clone(), text(DASHBOARD_SLUG), text(DASHBOARD_NAME), int(now.0), text(&settings)],
-    )?];
-    let api = crate::directory::management_api(crate::rng::bytes()?, now);
-    batch.push(crate::directory::insert_api_statement(db, DASHBOARD_APP_ID, &api, true)?);
-    for role in dashboard::ROLES {
-        let id = aero2_core::ids::new_id(aero2_core::ids::IdKind::Role, crate::rng::bytes()?);
-        batch.push(stmt(
-            db,
-            "INSERT OR IGNORE INTO roles (id, app_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            &[text(&id), app.clone(), text(role.name), text(role.description), int(now.0)],
-        )?);
-        for p in role.permissions {
-            batch.push(stmt(
-                db,
-                "INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) \
-                 SELECT r.app_id, r.id, a.id, ?4 FROM roles r JOIN apis a ON a.app_id = r.app_id \
-                 WHERE r.app_id = ?1 AND r.name = ?2 AND a.identifier = ?3",
-                &[app.clone(), text(role.name), text(dashboard::MANAGEMENT_API), text(p.value())],
-            )?);
-        }
-    }
-    db.batch(batch).await?;
-    Ok(())
-}
 
 /// The Dashboard user who owns `app_id`, if any.
 pub async fn app_owner(db: &D1Database, app_id: &str) -> Result<Option<String>> {

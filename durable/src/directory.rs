@@ -2,6 +2,8 @@
 //! filtered by `app_id`; values are bound, never formatted into SQL.
 
 use crate::{password, rng};
+use aero2_core::application::{DASHBOARD_APP_ID, DASHBOARD_NAME, DASHBOARD_SLUG};
+use aero2_core::dashboard;
 use aero2_core::ids::{new_id, IdKind};
 use aero2_core::jose::alg::Alg;
 use aero2_core::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
@@ -428,6 +430,43 @@ pub async fn insert_api(db: &D1Database, app_id: &str, a: &Api) -> Result<()> {
 pub fn insert_api_statement(db: &D1Database, app_id: &str, a: &Api, or_ignore: bool) -> Result<worker::D1PreparedStatement> {
     let verb = if or_ignore { "INSERT OR IGNORE" } else { "INSERT" };
     db.prepare(format!("{verb} INTO apis ({API_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")).bind(&api_args(app_id, a)?)
+}
+
+/// Creates the Dashboard application if it does not exist, with what the
+/// platform's own RBAC needs (`aero2_core::dashboard`): the management API,
+/// the roles and their permissions, `developer` for every new user. One
+/// batch, idempotent: what exists is left as it is, what is missing (a
+/// deleted role, a permission taken out of one) comes back.
+pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis) -> Result<()> {
+    let app = text(DASHBOARD_APP_ID);
+    let settings = serde_json::json!({ "default_roles": [dashboard::DEFAULT_ROLE] }).to_string();
+    let mut batch = vec![db
+        .prepare(
+            "INSERT OR IGNORE INTO applications (id, slug, name, settings, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?5, ?4, ?4)",
+        )
+        .bind(&[app.clone(), text(DASHBOARD_SLUG), text(DASHBOARD_NAME), int(now.0), text(&settings)])?];
+    let api = management_api(rng::bytes()?, now);
+    batch.push(insert_api_statement(db, DASHBOARD_APP_ID, &api, true)?);
+    for role in dashboard::ROLES {
+        let id = new_id(IdKind::Role, rng::bytes()?);
+        batch.push(
+            db.prepare("INSERT OR IGNORE INTO roles (id, app_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)")
+                .bind(&[text(&id), app.clone(), text(role.name), text(role.description), int(now.0)])?,
+        );
+        for p in role.permissions {
+            batch.push(
+                db.prepare(
+                    "INSERT OR IGNORE INTO role_permissions (app_id, role_id, api_id, value) \
+                     SELECT r.app_id, r.id, a.id, ?4 FROM roles r JOIN apis a ON a.app_id = r.app_id \
+                     WHERE r.app_id = ?1 AND r.name = ?2 AND a.identifier = ?3",
+                )
+                .bind(&[app.clone(), text(role.name), text(dashboard::MANAGEMENT_API), text(p.value())])?,
+            );
+        }
+    }
+    db.batch(batch).await?;
+    Ok(())
 }
 
 /// The Dashboard's management API (`aero2_core::dashboard`), as the

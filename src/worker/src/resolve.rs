@@ -64,7 +64,7 @@ pub fn forget(app_id: &str) {
 /// isolate on (idempotent insert).
 async fn bootstrap(db: &worker::D1Database) -> Result<()> {
     if !BOOTSTRAPPED.with(Cell::get) {
-        db::ensure_dashboard(db, now()).await?;
+        aero2_durable::directory::ensure_dashboard(db, now()).await?;
         BOOTSTRAPPED.with(|b| b.set(true));
     }
     Ok(())
