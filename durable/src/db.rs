@@ -188,6 +188,8 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM roles WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM mail_outbox WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM application_owners WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM audit_log WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM audit_checkpoints WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM applications WHERE id = ?1", &id)?,
     ])
     .await?;

@@ -23,6 +23,9 @@ pub const FORM_ACTION_HEADER: &str = "x-aero2-form-action";
 /// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
 /// its cached resolution at once. Stripped before the response leaves.
 pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";
+/// The request's id (Cloudflare's `cf-ray`, else one the front Worker
+/// draws), for the audit log; the Worker returns it as `x-request-id`.
+pub const REQUEST_ID_HEADER: &str = "x-aero2-request-id";
 pub const TENANT_APP_BINDING: &str = "TENANT_APP";
 pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
 /// The one name of the singleton signer.
@@ -37,6 +40,7 @@ pub const RESERVED_HEADERS: &[&str] = &[
     CUSTOM_DOMAIN_HEADER,
     TOMBSTONE_HEADER,
     FORM_ACTION_HEADER,
+    REQUEST_ID_HEADER,
 ];
 
 /// A native copy of `headers` (one call into the runtime, not one per

@@ -9,6 +9,7 @@
 //! crate. `forward` defines the contract between the front Worker and
 //! `TenantApp`; `db` holds every D1 query, each filtered by `app_id`.
 
+pub mod audit;
 pub mod db;
 pub mod directory;
 pub mod fail;

@@ -14,6 +14,17 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
 }
 
 /// 204 with no body.
+/// `resp` read whole: the same answer again, and its body as JSON (`None`
+/// when there is none, or it is not JSON).
+pub async fn with_json_body(mut resp: Response) -> Result<(Response, Option<serde_json::Value>)> {
+    let status = resp.status_code();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await?;
+    let json = serde_json::from_slice(&bytes).ok();
+    let again = if bytes.is_empty() { Response::empty()? } else { Response::from_bytes(bytes)? };
+    Ok((again.with_status(status).with_headers(headers), json))
+}
+
 pub fn no_content() -> Result<Response> {
     let headers = Headers::new();
     headers.set("cache-control", "no-store")?;

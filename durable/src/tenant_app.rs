@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6];
 
 pub use aero2_core::routes::op::HEALTH_PATH;
 /// Where the last record `ApplicationChanged` sent is kept.
@@ -100,6 +100,7 @@ impl DurableObject for TenantApp {
         }
         if let Identity::Live(app_id) = self.identity(&sql)? {
             crate::mailer::deliver_due(&self.env, &sql, &app_id, t).await?;
+            crate::audit::on_alarm(&self.env, &self.state.storage(), &app_id, t).await?;
         }
         schema::arm_alarm(&self.state.storage(), op::store::NEXT_EXPIRY, vec![]).await?;
         Response::empty()
@@ -303,9 +304,42 @@ impl TenantApp {
                 op::store::delete_user_sessions(&sql, user_id)?;
             }
             Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged | Command::ApisChanged => {}
+            Command::Audit { app_id, event } => {
+                if self.writes_log_of(&sql, app_id)? {
+                    crate::audit::record(&self.env, &self.state.storage(), app_id, (**event).clone(), now()).await?;
+                }
+            }
+            Command::AuditState { app_id } => {
+                self.writes_log_of(&sql, app_id)?;
+                return respond::json(200, &crate::audit::report_state(&sql, app_id)?);
+            }
+            Command::AuditCheckpoint { app_id } => {
+                let made = if self.writes_log_of(&sql, app_id)? {
+                    crate::audit::checkpoint(&self.env, &self.state.storage(), app_id, now()).await?
+                } else {
+                    None
+                };
+                return respond::json(200, &made);
+            }
         }
         self.caches.on(&command);
         respond::no_content()
+    }
+
+    /// Whether this object keeps `app_id`'s audit log: it is that
+    /// application's (bound now if it never served a request yet), and
+    /// not deleted.
+    fn writes_log_of(&self, sql: &worker::SqlStorage, app_id: &str) -> Result<bool> {
+        match self.identity(sql)? {
+            Identity::Deleted => Ok(false),
+            Identity::Live(id) if id == app_id => Ok(true),
+            Identity::Live(id) => Err(worker::Error::RustError(format!("the object of {id} was asked to write the log of {app_id}"))),
+            Identity::Unbound => {
+                schema::meta_set(sql, "app_id", app_id)?;
+                *self.identity.borrow_mut() = Some(Identity::Live(app_id.to_owned()));
+                Ok(true)
+            }
+        }
     }
 
     /// Wipes this application's state and marks the object deleted.

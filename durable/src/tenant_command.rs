@@ -39,19 +39,39 @@ pub enum Command {
     /// The user was disabled: end their sessions, grants, refresh tokens
     /// and the access tokens bound to those grants.
     UserDisabled { user_id: String },
+    /// Append `event` to the application's audit log (the object is its
+    /// only writer); answered once the entry is in D1 or queued for it.
+    Audit { app_id: String, event: Box<aero2_core::audit::Event> },
+    /// Answer the log's head, anchor and latest checkpoint (JSON).
+    AuditState { app_id: String },
+    /// Sign a checkpoint of the log's head now; answer it (JSON, `null`
+    /// for an empty log).
+    AuditCheckpoint { app_id: String },
 }
 
 impl Command {
-    /// Sends the command to `app_id`'s object; it answers 204 when done.
-    pub async fn send(&self, env: &Env, app_id: &str) -> Result<()> {
+    async fn fetch(&self, env: &Env, app_id: &str) -> Result<worker::Response> {
         let headers = worker::Headers::new();
         headers.set(INTERNAL_HEADER, "command")?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(self)?.into()));
         let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
-        let resp = forward::tenant_stub(env, app_id)?.fetch_with_request(req).await?;
-        match resp.status_code() {
+        forward::tenant_stub(env, app_id)?.fetch_with_request(req).await
+    }
+
+    /// Sends the command to `app_id`'s object; it answers 204 when done.
+    pub async fn send(&self, env: &Env, app_id: &str) -> Result<()> {
+        match self.fetch(env, app_id).await?.status_code() {
             204 => Ok(()),
+            s => Err(worker::Error::RustError(format!("command {self:?} answered {s}"))),
+        }
+    }
+
+    /// Sends a command that answers 200 with JSON; returns that JSON.
+    pub async fn ask(&self, env: &Env, app_id: &str) -> Result<serde_json::Value> {
+        let mut resp = self.fetch(env, app_id).await?;
+        match resp.status_code() {
+            200 => resp.json().await,
             s => Err(worker::Error::RustError(format!("command {self:?} answered {s}"))),
         }
     }

@@ -95,6 +95,10 @@ fn password_change_needs_the_current_one_and_ends_other_sessions(c: &Client) {
     r.assert_error(400, "invalid_request");
     assert_eq!(r.json()["field"], "new_password");
     assert_eq!(change(PASSWORD, "a new long password").status, 204);
+    // Recorded once, by the user (the refused attempt changed nothing).
+    let changed = crate::audit::log(c, &s.app_id, "?type=password.changed");
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["actor"], format!("user:{}", s.user_id));
     // Everything else is signed out; the caller's own token still works.
     assert_eq!(silent(c, &s, &mut other).as_deref(), Some("login_required"));
     call(c, &s, "GET", "/oauth2/userinfo", &other_at, None).assert_error(401, "invalid_token");

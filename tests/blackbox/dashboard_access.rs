@@ -29,7 +29,7 @@ const PASSWORD: &str = "a long enough password";
 
 /// A public client of the Dashboard application (what the Dashboard SPA
 /// is), created by the operator.
-fn dashboard_client(c: &Client) -> String {
+pub fn dashboard_client(c: &Client) -> String {
     let r = c.api(
         "POST",
         "/applications/app_dashboard/clients",
@@ -41,11 +41,11 @@ fn dashboard_client(c: &Client) -> String {
     r.json()["client_id"].as_str().unwrap().to_owned()
 }
 
-struct Developer {
-    email: String,
-    user_id: String,
-    access_token: String,
-    refresh_token: String,
+pub struct Developer {
+    pub email: String,
+    pub user_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
 }
 
 fn authorize_query(client_id: &str, scope: &str) -> String {
@@ -67,7 +67,7 @@ fn redeem(c: &Client, client_id: &str, location: &str) -> Value {
 
 /// Signs up on the Dashboard's hosted pages and gets a token for the
 /// management API.
-fn sign_up(c: &Client, client_id: &str) -> Developer {
+pub fn sign_up(c: &Client, client_id: &str) -> Developer {
     let email = format!("{}@example.com", unique("dev"));
     let mut b = Browser::new();
     let r = b.get(c, DASHBOARD, &authorize_query(client_id, ALL));

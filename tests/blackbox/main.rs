@@ -7,6 +7,7 @@
 
 mod account;
 mod api_tokens;
+mod audit;
 mod clients;
 mod dashboard_access;
 mod domains;
@@ -62,6 +63,7 @@ fn main() {
         ("rbac", rbac::tests()),
         ("api_tokens", api_tokens::tests()),
         ("dashboard_access", dashboard_access::tests()),
+        ("audit", audit::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

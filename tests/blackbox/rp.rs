@@ -392,6 +392,11 @@ fn links_by_email_only_when_both_sides_verified(c: &Client) {
     let (tokens, sub) = finish(c, &s3, st, &back);
     assert_eq!(sub, l3_id, "linked to the existing account");
     assert_eq!(users(c, &s3).len(), count3);
+    let linked = crate::audit::log(c, &s3.app_id, "?type=identity.linked");
+    assert_eq!((linked.len(), linked[0]["user_id"].as_str(), linked[0]["detail"]["idp"].as_str()), (1, Some(l3_id.as_str()), Some("google")));
+    let federated = crate::audit::log(c, &s3.app_id, "?type=signin.succeeded");
+    assert_eq!(federated.len(), 1);
+    assert_ne!(federated[0]["detail"]["amr"], json!(["pwd"]), "a federated sign-in says so");
     assert_eq!(identities(c, &s3, tokens.access_token().secret()).len(), 1);
 
     // 4. A local account whose address was never verified is not joined,

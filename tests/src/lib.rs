@@ -182,6 +182,27 @@ impl Server {
         self.restart();
     }
 
+    /// Stops the runtime, runs `sql` against the local D1 database's file
+    /// (`wrangler d1 execute --local`, as someone with the disk would), and
+    /// starts it again on the same port.
+    pub fn edit_d1_offline(&mut self, sql: &str) {
+        self.stop();
+        let config = wrangler_config(&self.state_dir);
+        let status = wrangler()
+            .args(["d1", "execute", "DB", "--local", "--yes", "--config"])
+            .arg(&config)
+            .arg("--persist-to")
+            .arg(&self.state_dir)
+            .args(["--command", sql])
+            .stdout(File::create(self.state_dir.join("d1-edit.log")).expect("log"))
+            .stderr(Stdio::inherit())
+            .status()
+            .expect("run wrangler d1 execute");
+        assert!(status.success(), "d1 execute failed: see {}", self.state_dir.join("d1-edit.log").display());
+        let (dir, port, log, vars) = (self.state_dir.clone(), self.port, self.log.clone(), self.vars.clone());
+        *self = Self::spawn(&dir, port, log, vars);
+    }
+
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else { return };
         let pgid = format!("-{}", child.id());

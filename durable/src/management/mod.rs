@@ -42,6 +42,7 @@
 
 mod apis;
 mod applications;
+mod audit;
 pub(crate) mod auth;
 mod body;
 mod clients;
@@ -57,7 +58,9 @@ use crate::fail::{answer_api, ApiResult};
 use crate::{db, respond};
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, IdKind};
+use aero2_core::application::Application;
 use aero2_core::dashboard::needs;
+use aero2_core::routes::management::Endpoint;
 use auth::Caller;
 use crate::op::Op;
 use worker::{D1Database, Env, Request, Response, Result};
@@ -85,8 +88,11 @@ async fn serve(req: Request, env: &Env, op: &Op<'_>) -> Outcome {
 /// error), an internal failure is ours.
 pub(crate) type Outcome = ApiResult;
 
+/// Checks the caller may call the endpoint, runs it, and records a change
+/// in the audit log of the application it changed (`audit::record_change`,
+/// with the resource as it was before, read through its own GET).
 async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
-    use aero2_core::routes::management::{Endpoint as E, TABLE};
+    use aero2_core::routes::management::TABLE;
     let path = req.path();
     let found = match respond::routed(TABLE, &req, &path)? {
         Ok(found) => found,
@@ -96,14 +102,52 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     if !ctx.caller.may(endpoint) {
         return Err(ApiError::Forbidden(needs(endpoint).refusal()).into());
     }
-    if !endpoint.names_application() {
+    let app = if endpoint.names_application() { Some(load_app(ctx, found.param(0)).await?) } else { None };
+    let Some(kind) = aero2_core::audit::management_type(endpoint) else {
+        return dispatch(req, ctx, endpoint, app, found.param(1)).await;
+    };
+    let before = if aero2_core::audit::reads_before(endpoint) { read_before(&req, ctx).await? } else { None };
+    let origin = audit::Origin::of(&req)?;
+    let app_id = app.as_ref().map(|a| a.id.clone());
+    let below = path.split('/').skip(5).collect::<Vec<_>>().join("/");
+    let user_id = (path.split('/').nth(5) == Some("users")).then(|| found.param(1).to_owned()).filter(|id| !id.is_empty());
+    let resp = dispatch(req, ctx, endpoint, app, found.param(1)).await?;
+    if !(200..300).contains(&resp.status_code()) {
+        return Ok(resp);
+    }
+    let change = audit::Change {
+        endpoint,
+        kind,
+        app_id: app_id.as_deref(),
+        resource: if below.is_empty() { "application".to_owned() } else { below },
+        user_id: user_id.as_deref(),
+        before,
+    };
+    Ok(audit::record_change(ctx, origin, change, resp).await?)
+}
+
+/// The resource a change is about to act on, as its GET shows it (`None`
+/// where the path has no GET, or it answers anything but 200).
+async fn read_before(req: &Request, ctx: &Ctx<'_>) -> Result<Option<serde_json::Value>> {
+    let headers = worker::Headers::new();
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Get).with_headers(headers);
+    let get = Request::new_with_init(req.url()?.as_str(), &init)?;
+    let Ok(resp) = Box::pin(route(get, ctx)).await else { return Ok(None) };
+    if resp.status_code() != 200 {
+        return Ok(None);
+    }
+    Ok(respond::with_json_body(resp).await?.1)
+}
+
+async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<Application>, id: &str) -> Outcome {
+    use Endpoint as E;
+    let Some(app) = app else {
         return match endpoint {
             E::CreateApplication => applications::create(req, ctx).await,
             _ => applications::list(ctx).await,
         };
-    }
-    let app = load_app(ctx, found.param(0)).await?;
-    let id = found.param(1);
+    };
     match endpoint {
         E::ListApplications | E::CreateApplication => Err(ApiError::NotFound.into()),
         E::GetApplication => applications::get(&app),
@@ -158,6 +202,11 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         E::UnassignUserRoles => roles::unassign(req, ctx, &app, id).await,
         E::ClientGrants => clients::grants(ctx, &app, id).await,
         E::SetClientGrants => clients::set_grants(req, ctx, &app, id).await,
+        E::Audit => audit::list(&req, ctx, &app).await,
+        E::AuditExport => audit::export(&req, ctx, &app).await,
+        E::AuditVerify => audit::verify(ctx, &app).await,
+        E::Checkpoints => audit::checkpoints(ctx, &app).await,
+        E::Checkpoint => audit::checkpoint(ctx, &app).await,
     }
 }
 

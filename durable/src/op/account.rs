@@ -43,6 +43,7 @@ pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) 
 
 async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> BearerResult<Response> {
     let caller = authenticate(&mut req, op).await?;
+    let user_id = caller.user.id.clone();
     let answer = match endpoint {
         Endpoint::Profile => profile_json(&caller.user),
         Endpoint::UpdateProfile => update_profile(&mut req, op, caller.user).await?,
@@ -57,6 +58,13 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -
         Endpoint::Identities => identities(op, &caller.user).await?,
         Endpoint::Unlink => unlink(op, &caller.user, param).await?,
     };
+    if let Some(kind) = aero2_core::audit::account_type(endpoint) {
+        let mut event = super::by_user(kind, &user_id);
+        if !param.is_empty() {
+            event = event.resource(format!("{}/{param}", if endpoint == Endpoint::Unlink { "identities" } else { "sessions" }));
+        }
+        super::audit(op, &req, event).await?;
+    }
     Ok(match answer {
         Value::Null => respond::no_content()?,
         body => respond::json(200, &body)?,
@@ -145,7 +153,7 @@ async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Bearer
 /// The caller's current password, checked under the sign-in lockout.
 async fn check_current_password(op: &Op<'_>, user: &User, given: &str) -> BearerResult<()> {
     let identifier = user.email.clone().unwrap_or_else(|| user.id.clone());
-    if let Attempt::Locked { .. } = limits::begin_sign_in(op, &identifier)? {
+    if let (Attempt::Locked { .. }, _) = limits::begin_sign_in(op, &identifier)? {
         return Err(ApiError::Forbidden("too many wrong passwords; try again later").into());
     }
     if !password::verify_password(given, user.password_hash.as_deref()).await? {

@@ -9,12 +9,15 @@ use super::{resources, store, tokens, Op};
 use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::client::{Client, GrantType};
-use aero2_core::oauth::grant::{issue_for_code, redeem, CodeRedemption, Rejection};
+use aero2_core::audit::Event;
+use aero2_core::oauth::grant::{issue_for_code, redeem, CodeRedemption, Rejection, Write};
+use worker::Request;
 use aero2_core::oauth::pkce::CodeVerifier;
 use serde_json::Value;
 use crate::fail::{Fail, TokenResult};
 
 pub async fn exchange(
+    req: &Request,
     op: &Op<'_>,
     client: &Client,
     code: &str,
@@ -29,7 +32,7 @@ pub async fn exchange(
     };
     let cg = match decide()? {
         Ok(cg) => cg,
-        Err(rejection) => return reject(op, rejection),
+        Err(rejection) => return reject(req, op, client, rejection).await,
     };
     let user = super::users::user(op, &cg.user_id).await?;
     let active = user.as_ref().is_some_and(|u| !u.disabled);
@@ -37,21 +40,39 @@ pub async fn exchange(
     let may_refresh = client.allows_grant(GrantType::RefreshToken);
     let (issue, user) = match (issue_for_code(&code_hash, &cg, active, grant_id, may_refresh, op.now), user) {
         (Ok(issue), Some(user)) => (issue, user),
-        (Err(rejection), _) => return reject(op, rejection),
+        (Err(rejection), _) => return reject(req, op, client, rejection).await,
         (Ok(_), None) => return Err(Fail::Internal("an active user without a record".into())),
     };
     let access = resources::for_user(op, &user.id, &issue.scope, issue.grant.resource.as_deref()).await??;
     let minted = tokens::mint_for_user(op, client, &user, &issue, &access).await?;
     // Awaits above let other requests run: decide again, then store.
     if let Err(rejection) = decide()? {
-        return reject(op, rejection);
+        return reject(req, op, client, rejection).await;
     }
     store::apply(&op.sql, &issue.writes(&minted.ids, op.now), op.now)?;
     Ok(minted.body)
 }
 
-/// Applies a rejection's writes (a replayed code revokes its grant).
-pub fn reject<T>(op: &Op<'_>, rejection: Rejection) -> TokenResult<T> {
+/// Applies a rejection's writes (a replayed code revokes its grant); a
+/// replay goes to the audit log.
+pub async fn reject<T>(req: &Request, op: &Op<'_>, client: &Client, rejection: Rejection) -> TokenResult<T> {
     store::apply(&op.sql, &rejection.writes, op.now)?;
+    if rejection.replayed {
+        let grant = rejection.writes.iter().find_map(|w| match w {
+            Write::RevokeGrant { grant_id } => Some(grant_id.clone()),
+            _ => None,
+        });
+        let user = match &grant {
+            Some(id) => store::grant(&op.sql, id)?.map(|g| g.user_id),
+            None => None,
+        };
+        let mut event = Event::new("token.reuse_detected", &format!("client:{}", client.client_id))
+            .with("grant_id", grant)
+            .with("error", rejection.error.description().to_owned());
+        if let Some(u) = &user {
+            event = event.user(u);
+        }
+        super::audit(op, req, event).await?;
+    }
     Err(rejection.error.into())
 }

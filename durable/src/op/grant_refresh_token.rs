@@ -16,10 +16,12 @@ use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
 use aero2_core::oauth::grant::{rotate, RefreshRequest, Rejection, Rotating};
 use aero2_core::oauth::scope::Scope;
+use worker::Request;
 use serde_json::Value;
 use crate::fail::{Fail, TokenResult};
 
 pub async fn exchange(
+    req: &Request,
     op: &Op<'_>,
     client: &Client,
     refresh_token: &str,
@@ -35,12 +37,12 @@ pub async fn exchange(
     };
     let rotating = match decide()? {
         Ok(r) => r,
-        Err(rejection) => return reject(op, rejection),
+        Err(rejection) => return reject(req, op, client, rejection).await,
     };
     let user = super::users::user(op, &rotating.grant.user_id).await?.filter(|u| !u.disabled);
     let issue = match rotating.issue(user.is_some()) {
         Ok(issue) => issue,
-        Err(rejection) => return reject(op, rejection),
+        Err(rejection) => return reject(req, op, client, rejection).await,
     };
     let Some(user) = user else { return Err(Fail::Internal("an active user without a record".into())) };
     // What the user's roles allow now: a role taken away since the last
@@ -52,7 +54,7 @@ pub async fn exchange(
     // its successor).
     let last = match decide()?.and_then(|r| r.issue(true)) {
         Ok(last) => last,
-        Err(rejection) => return reject(op, rejection),
+        Err(rejection) => return reject(req, op, client, rejection).await,
     };
     store::apply(&op.sql, &last.writes(&minted.ids, op.now), op.now)?;
     Ok(minted.body)

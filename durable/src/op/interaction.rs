@@ -90,7 +90,12 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
             return too_many(op, id, email, retry_after_secs).await;
         }
     }
-    if let Attempt::Locked { until } = limits::begin_sign_in(op, &identifier)? {
+    if let (Attempt::Locked { until }, locks_now) = limits::begin_sign_in(op, &identifier)? {
+        super::audit(op, req, failed(&identifier, None, "locked")).await?;
+        if locks_now {
+            let event = aero2_core::audit::Event::new("user.locked", "system").with("email", identifier.clone()).with("until", until.0);
+            super::audit(op, req, event).await?;
+        }
         return too_many(op, id, email, (until.0 - op.now.0 + 999).div_euclid(1000).max(1)).await;
     }
     let user = match &normalized {
@@ -98,14 +103,35 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
         None => None,
     };
     let ok = password::verify_password(given, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
+    let reason = match &user {
+        None => "unknown_user",
+        Some(_) if !ok => "wrong_password",
+        Some(u) if u.disabled => "user_disabled",
+        Some(_) => "",
+    };
+    let known = user.as_ref().map(|u| u.id.clone());
     match user.filter(|u| ok && !u.disabled) {
         Some(user) => {
             limits::sign_in_succeeded(op, &identifier)?;
             signin::finish(req, op, id, request, &user, &aero2_core::amr::password()).await
         }
-        None => login_form(op, id, Some(email), Some("Invalid email or password."), 401).await,
+        None => {
+            super::audit(op, req, failed(&identifier, known.as_deref(), reason)).await?;
+            login_form(op, id, Some(email), Some("Invalid email or password."), 401).await
+        }
     }
 }
+
+/// A failed sign-in for the log: who tried (the address typed, cut to its
+/// key's length), which account it names if any, and why.
+fn failed(identifier: &str, user_id: Option<&str>, reason: &str) -> aero2_core::audit::Event {
+    let mut e = aero2_core::audit::Event::new("signin.failed", "anonymous").with("email", identifier.chars().take(254).collect::<String>()).with("reason", reason);
+    if let Some(u) = user_id {
+        e = e.user(u);
+    }
+    e
+}
+
 
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
 /// worded the same so neither reveals whether the account exists.
@@ -174,6 +200,7 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
     if flow == (Flow::AtOnce { verify: true }) {
         verification::send_link(req, op, &user).await?;
     }
+    super::audit(op, req, super::by_user("signup", &user.id).with("method", "password")).await?;
     signin::finish(req, op, id, request, &user, &aero2_core::amr::password()).await
 }
 

@@ -43,14 +43,17 @@ pub fn hit(op: &Op<'_>, class: Class, subject: Option<&str>) -> Result<Verdict> 
 }
 
 /// Counts a sign-in attempt for `identifier` before its password is
-/// checked; `Locked` means refuse without checking.
-pub fn begin_sign_in(op: &Op<'_>, identifier: &str) -> Result<Attempt> {
+/// checked; `Locked` means refuse without checking, and the flag says
+/// this very attempt locked it.
+pub fn begin_sign_in(op: &Op<'_>, identifier: &str) -> Result<(Attempt, bool)> {
     let policy = op.app.settings.lockout_policy();
     let id = bounded(identifier);
     let mut lockout = store::lockout(&op.sql, id)?;
+    let was_locked = lockout.locked(op.now).is_some();
     let attempt = lockout.begin_attempt(op.now, &policy);
     store::put_lockout(&op.sql, id, &lockout, lockout.expires_at(&policy))?;
-    Ok(attempt)
+    let locks_now = !was_locked && matches!(attempt, Attempt::Locked { .. });
+    Ok((attempt, locks_now))
 }
 
 /// The password was right: the identifier's history is cleared.

@@ -47,6 +47,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
             return Ok(ask(op, &target, state)?);
         }
         store::end_session(&op.sql, &s.id_hash, &s.sid(), op.now)?;
+        super::audit(op, &req, super::by_user("signout", &s.user_id).resource(format!("sessions/{}", s.sid()))).await?;
     }
     let mut resp = match target.redirect {
         Some(uri) => super::see_other(&match state {

@@ -74,6 +74,18 @@ pub struct Op<'a> {
     pub now: UnixMillis,
 }
 
+/// Records an authentication event in the application's audit log, with
+/// where the request came from.
+pub async fn audit(op: &Op<'_>, req: &Request, event: aero2_core::audit::Event) -> Result<()> {
+    let event = crate::audit::from_request(event, req)?;
+    crate::audit::record(op.env, &op.storage, &op.app.id, event, op.now).await
+}
+
+/// An event about `user_id`, done by that user.
+pub fn by_user(kind: &str, user_id: &str) -> aero2_core::audit::Event {
+    aero2_core::audit::Event::new(kind, &format!("user:{user_id}")).user(user_id)
+}
+
 /// Serves an OP endpoint or hosted page (`aero2_core::routes::op`).
 pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Response> {
     match endpoint {

@@ -82,7 +82,7 @@ async fn serve_reset(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
             None => Err(PageError::new("Link expired", EXPIRED, 400).into()),
         },
         Via::Form if !pages::csrf_ok(&req, &get("csrf_token"))? => form_expired(),
-        Via::Form => set_password(op, &get("token"), &get("password")).await,
+        Via::Form => set_password(&req, op, &get("token"), &get("password")).await,
     }
 }
 
@@ -178,7 +178,7 @@ pub async fn send_undo_link(op: &Op<'_>, user_id: &str, old_email: &str, new_ema
     super::send_mail(op, &mail).await
 }
 
-async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> PageResult {
+async fn set_password(req: &Request, op: &Op<'_>, token: &str, new_password: &str) -> PageResult {
     let Some(link) = live(op, token)? else {
         return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
@@ -190,20 +190,20 @@ async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> PageResul
         return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     let db = db::database(op.env)?;
-    let (user_id, email, done) = match link {
+    let (user_id, email, done, kind) = match link {
         Link::Reset(g) => {
             // A link for an address the account no longer uses is void.
             let current = directory::user_by_id(&db, &op.app.id, &g.user_id).await?.and_then(|u| u.email);
             if current.as_deref() != Some(g.email.as_str()) {
                 return Err(PageError::new("Link expired", EXPIRED, 400).into());
             }
-            (g.user_id, g.email, ("Password changed", "Sign in with your new password. You have been signed out everywhere else."))
+            (g.user_id, g.email, ("Password changed", "Sign in with your new password. You have been signed out everywhere else."), "password.reset")
         }
         Link::Undo(g) => {
             if !directory::change_email(&db, &op.app.id, &g.user_id, &g.old_email, op.now).await? {
                 return Err(PageError::new("Address in use", "Another account uses this address now; the change cannot be undone.", 409).into());
             }
-            (g.user_id, g.old_email, ("Account recovered", "Your account has its address back. Sign in with your new password."))
+            (g.user_id, g.old_email, ("Account recovered", "Your account has its address back. Sign in with your new password."), "email.change_undone")
         }
     };
     session::end_all_but(op, &user_id, None, None)?;
@@ -213,5 +213,6 @@ async fn set_password(op: &Op<'_>, token: &str, new_password: &str) -> PageResul
     directory::set_password(&db, &op.app.id, &user_id, &hash, op.now).await?;
     directory::set_email_verified(&db, &op.app.id, &user_id, &email, op.now).await?;
     idps::unlink_unverified(&db, &op.app.id, &user_id).await?;
+    super::audit(op, req, super::by_user(kind, &user_id).with("email", email.clone())).await?;
     Ok(pages::notice_page(done.0, done.1)?)
 }

@@ -421,6 +421,7 @@ async fn sign_in(
             if !idps::link(&db, &op.app.id, &new_identity(&u.id)?).await? {
                 return pages::error_page("Please try again", "This sign-in happened twice at once. Start again.", 409);
             }
+            super::audit(op, req, super::by_user("identity.linked", &u.id).with("idp", idp.slug.clone()).with("email", p.email.clone())).await?;
             u
         }
         Outcome::Create => {
@@ -447,6 +448,7 @@ async fn sign_in(
                     directory::accept_invitation(&db, &op.app.id, e, op.now).await?;
                 }
             }
+            super::audit(op, req, super::by_user("signup", &user.id).with("method", "federated").with("idp", idp.slug.clone())).await?;
             user
         }
         Outcome::Refused(r) => return refuse(op, stored, r).await,

@@ -39,6 +39,8 @@ pub async fn finish(req: &Request, op: &Op<'_>, id: &str, request: &Authorizatio
     };
     let (current, cookie) = session::start(req, op, &user.id, amr)?;
     store::delete_pending(&op.sql, id)?;
+    let event = super::by_user("signin.succeeded", &user.id).with("amr", amr.to_vec()).with("client_id", client.client_id.clone());
+    super::audit(op, req, event).await?;
     authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
 }
 

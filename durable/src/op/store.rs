@@ -90,7 +90,10 @@ pub const NEXT_EXPIRY: &str = "SELECT NULLIF(MIN(
     COALESCE((SELECT MIN(expires_at) FROM access_tokens), 9223372036854775807),
     COALESCE((SELECT MIN(expires_at) FROM revoked_access_tokens), 9223372036854775807),
     COALESCE((SELECT MIN(expires_at) FROM lockouts), 9223372036854775807),
-    COALESCE((SELECT MIN(next_attempt_at) FROM mail_queue), 9223372036854775807)
+    COALESCE((SELECT MIN(next_attempt_at) FROM mail_queue), 9223372036854775807),
+    COALESCE((SELECT MIN(next_attempt_at) FROM audit_queue), 9223372036854775807),
+    COALESCE((SELECT MIN(next_sweep_at) FROM audit_state), 9223372036854775807),
+    COALESCE((SELECT MIN(next_checkpoint_at) FROM audit_state), 9223372036854775807)
 ), 9223372036854775807) AS next";
 
 fn t(at: UnixMillis) -> V {

@@ -174,9 +174,9 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     for kind in [VERIFY, SIGNUP, EMAIL_CHANGE] {
         if let Some(payload) = store::take_single_use(&op.sql, kind, &key, op.now)? {
             return match kind {
-                VERIFY => verify(op, &payload).await,
-                SIGNUP => finish_signup(op, &payload).await,
-                _ => change(op, &payload).await,
+                VERIFY => verify(&req, op, &payload).await,
+                SIGNUP => finish_signup(&req, op, &payload).await,
+                _ => change(&req, op, &payload).await,
             };
         }
     }
@@ -199,17 +199,18 @@ fn show(op: &Op<'_>, token: &str, key: &str) -> PageResult {
     Ok(with_csrf(op, |csrf| pages::confirm_page(&c, csrf))?)
 }
 
-async fn verify(op: &Op<'_>, payload: &str) -> PageResult {
+async fn verify(req: &Request, op: &Op<'_>, payload: &str) -> PageResult {
     let Ok(grant) = serde_json::from_str::<VerifyGrant>(payload) else {
         return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     directory::set_email_verified(&db::database(op.env)?, &op.app.id, &grant.user_id, &grant.email, op.now).await?;
     op.caches.users.borrow_mut().clear();
+    super::audit(op, req, super::by_user("email.verified", &grant.user_id).with("email", grant.email.clone())).await?;
     Ok(pages::notice_page("Email confirmed", "Thank you: your address is confirmed. You can close this page and sign in.")?)
 }
 
 /// The address is proven: the account exists from now on, verified.
-async fn finish_signup(op: &Op<'_>, payload: &str) -> PageResult {
+async fn finish_signup(req: &Request, op: &Op<'_>, payload: &str) -> PageResult {
     let Ok(p) = serde_json::from_str::<PendingSignup>(payload) else {
         return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
@@ -222,9 +223,10 @@ async fn finish_signup(op: &Op<'_>, payload: &str) -> PageResult {
         return Err(PageError::new("Sign-up closed", refusal.message(), 403).into());
     }
     let account = directory::PasswordAccount { email: &p.email, email_verified: true, name: p.name.as_deref(), password_hash: &p.password_hash };
-    if directory::insert_password_user(&db, &op.app.id, &account, op.now).await?.is_none() {
+    let Some(user) = directory::insert_password_user(&db, &op.app.id, &account, op.now).await? else {
         return Err(PageError::new("Address in use", "An account already uses this address. Sign in, or reset its password.", 409).into());
-    }
+    };
+    super::audit(op, req, super::by_user("signup", &user.id).with("method", "password").with("email_proven", true)).await?;
     if invited {
         directory::accept_invitation(&db, &op.app.id, &p.email, op.now).await?;
     }
@@ -233,7 +235,7 @@ async fn finish_signup(op: &Op<'_>, payload: &str) -> PageResult {
 
 /// Moves the account to its new address, ends every other session and
 /// grant, and tells the old address how to undo it.
-async fn change(op: &Op<'_>, payload: &str) -> PageResult {
+async fn change(req: &Request, op: &Op<'_>, payload: &str) -> PageResult {
     let Ok(c) = serde_json::from_str::<EmailChange>(payload) else {
         return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
@@ -242,6 +244,8 @@ async fn change(op: &Op<'_>, payload: &str) -> PageResult {
     }
     op.caches.users.borrow_mut().clear();
     session::end_all_but(op, &c.user_id, c.keep_sid.as_deref(), c.keep_grant.as_deref())?;
+    let event = super::by_user("email.changed", &c.user_id).with("from", c.old_email.clone()).with("to", c.email.clone());
+    super::audit(op, req, event).await?;
     if let Some(old) = &c.old_email {
         super::recovery::send_undo_link(op, &c.user_id, old, &c.email).await?;
     }

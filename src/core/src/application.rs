@@ -68,6 +68,9 @@ pub struct ApplicationSettings {
     /// created; names of no role are skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_roles: Option<Vec<String>>,
+    /// How many days audit entries are kept (default 30, 1 to 3650).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_retention_days: Option<u32>,
 }
 
 /// Defaults of the settings above.
@@ -159,6 +162,12 @@ impl ApplicationSettings {
     #[must_use]
     pub fn recent_sign_in_secs(&self) -> i64 {
         self.recent_sign_in_seconds.map_or(DEFAULT_RECENT_SIGN_IN_SECS, i64::from)
+    }
+
+    /// How many days audit entries are kept.
+    #[must_use]
+    pub fn audit_retention_days(&self) -> i64 {
+        i64::from(self.audit_retention_days.unwrap_or(crate::audit::DEFAULT_RETENTION_DAYS))
     }
 
     /// The refresh-token retry leeway, in milliseconds.
@@ -264,7 +273,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles",
+            "default_roles", "audit_retention_days",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -278,6 +287,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
             })
             .transpose()
     };
+    settings.audit_retention_days = seconds("audit_retention_days", "settings.audit_retention_days", crate::audit::RETENTION_DAYS)?;
     settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
     settings.refresh_token_reuse_leeway_seconds =
         seconds("refresh_token_reuse_leeway_seconds", "settings.refresh_token_reuse_leeway_seconds", REFRESH_LEEWAY_RANGE)?;
@@ -520,6 +530,8 @@ mod tests {
         assert_eq!((s.recent_sign_in_secs(), s.refresh_reuse_leeway_ms()), (60, 0));
         assert_eq!(ok(json!({"roles_in_id_token": true})).unwrap().settings.roles_in_id_token, Some(true));
         assert_eq!(d.roles_in_id_token, None);
+        assert_eq!(d.audit_retention_days(), 30);
+        assert_eq!(ok(json!({"audit_retention_days": 7})).unwrap().settings.audit_retention_days(), 7);
         let roles = ok(json!({"default_roles": ["developer", " developer ", "member"]})).unwrap().settings.default_roles;
         assert_eq!(roles, Some(vec!["developer".to_owned(), "member".to_owned()]));
         for (bad, field) in [
@@ -529,6 +541,8 @@ mod tests {
             (json!({"refresh_token_reuse_leeway_seconds": -1}), "settings.refresh_token_reuse_leeway_seconds"),
             (json!({"roles_in_id_token": "yes"}), "settings.roles_in_id_token"),
             (json!({"default_roles": "developer"}), "settings.default_roles"),
+            (json!({"audit_retention_days": 0}), "settings.audit_retention_days"),
+            (json!({"audit_retention_days": 3651}), "settings.audit_retention_days"),
             (json!({"default_roles": [""]}), "settings.default_roles"),
             (json!({"default_roles": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]}), "settings.default_roles"),
         ] {

@@ -139,7 +139,11 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::GetRole
         | E::RolePermissions
         | E::UserRoles
-        | E::ClientGrants => P::ReadApplications,
+        | E::ClientGrants
+        | E::Audit
+        | E::AuditExport
+        | E::AuditVerify
+        | E::Checkpoints => P::ReadApplications,
         E::CreateApplication => P::CreateApplications,
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
@@ -172,7 +176,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::RevokeRolePermissions
         | E::AssignUserRoles
         | E::UnassignUserRoles
-        | E::SetClientGrants => P::WriteApplications,
+        | E::SetClientGrants
+        | E::Checkpoint => P::WriteApplications,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod account;
 pub mod amr;
 pub mod api_key;
 pub mod application;
+pub mod audit;
 pub mod cache;
 pub mod cors;
 pub mod dashboard;

@@ -38,11 +38,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // HEAD runs as GET wherever GET is served (`aero2_core::routes`); its
     // answer is that one without the body (RFC 9110 §9.3.2).
     let head = req.inner().method() == "HEAD";
-    let (resp, allowed_origins) = match serve(req, &env, &platform).await {
+    let request_id = match req.headers().get("cf-ray")? {
+        Some(ray) => ray,
+        None => aero2_core::encoding::hex(&aero2_durable::rng::bytes::<16>()?),
+    };
+    let (resp, allowed_origins) = match serve(req, &env, &platform, &request_id).await {
         Ok(r) => r,
         Err(e) => (respond::internal("front worker", &e)?, Vec::new()),
     };
-    shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head)
+    shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)
 }
 
 /// Request bodies Aero2 accepts: forms and JSON documents, never uploads.
@@ -83,7 +87,7 @@ async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiErro
 
 /// The response, and the allowed origins of the application it came from
 /// (empty when none was resolved).
-async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec<String>)> {
+async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Result<(Response, Vec<String>)> {
     let host = match req.headers().get("host")? {
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
@@ -107,6 +111,7 @@ async fn serve(req: Request, env: &Env, platform: &str) -> Result<(Response, Vec
     };
     let headers = forward::copy_without_reserved(req.headers())?;
     headers.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
+    headers.set(forward::REQUEST_ID_HEADER, request_id)?;
     if let Some(issuer) = issuer_for(&host, platform) {
         headers.set(forward::ISSUER_HEADER, &issuer)?;
     }

@@ -26,7 +26,8 @@ pub fn preflight(origin: Option<&str>, allowed: &[String]) -> Result<Response> {
 /// Rebuilds the response with our headers (responses from a stub have
 /// immutable headers, so they are copied). The answer to a `HEAD` request
 /// keeps them and drops the body (RFC 9110 §9.3.2).
-pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String], head: bool) -> Result<Response> {
+/// `request_id` goes back as `x-request-id` (the audit log records it).
+pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String], head: bool, request_id: &str) -> Result<Response> {
     let status = resp.status_code();
     // Only an origin derived from a registered redirect URI, set by our own
     // object (inbound x-aero2-* headers never reach it).
@@ -35,6 +36,7 @@ pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[Stri
     for (name, value) in security_headers(local, redirect_source.as_deref()) {
         headers.set(name, &value)?;
     }
+    headers.set("x-request-id", request_id)?;
     if let Some(origin) = origin.filter(|o| origin_allowed(o, allowed)) {
         headers.set("access-control-allow-origin", origin)?;
         headers.set("access-control-allow-credentials", "true")?;

@@ -190,14 +190,25 @@ pub enum Write {
 pub struct Rejection {
     pub error: OAuthError,
     pub writes: Vec<Write>,
+    /// A used code or rotated refresh token came back: someone else may
+    /// hold a copy (the audit log says so).
+    pub replayed: bool,
+}
+
+fn refused(error: OAuthError) -> Rejection {
+    Rejection { error, writes: Vec::new(), replayed: false }
 }
 
 fn invalid(msg: &str) -> Rejection {
-    Rejection { error: OAuthError::InvalidGrant(msg.into()), writes: Vec::new() }
+    refused(OAuthError::InvalidGrant(msg.into()))
 }
 
 fn revoking(grant_id: &str, msg: &str) -> Rejection {
-    Rejection { error: OAuthError::InvalidGrant(msg.into()), writes: vec![Write::RevokeGrant { grant_id: grant_id.to_owned() }] }
+    Rejection { error: OAuthError::InvalidGrant(msg.into()), writes: vec![Write::RevokeGrant { grant_id: grant_id.to_owned() }], replayed: false }
+}
+
+fn replayed(grant_id: &str, msg: &str) -> Rejection {
+    Rejection { replayed: true, ..revoking(grant_id, msg) }
 }
 
 /// What the signed tokens were: the shell mints these ids and signs.
@@ -281,7 +292,7 @@ pub fn redeem<'c>(code: Option<&'c CodeRecord>, r: &CodeRedemption<'_>, now: Uni
     if code.redeemed_at.is_some() {
         let msg = "authorization code was already used; tokens it issued are revoked";
         return Err(match &code.grant_id {
-            Some(grant_id) => revoking(grant_id, msg),
+            Some(grant_id) => replayed(grant_id, msg),
             None => invalid(msg),
         });
     }
@@ -295,8 +306,8 @@ pub fn redeem<'c>(code: Option<&'c CodeRecord>, r: &CodeRedemption<'_>, now: Uni
     if cg.redirect_uri != r.redirect_uri {
         return Err(invalid("redirect_uri does not match the authorization request"));
     }
-    check_redemption(cg.code_challenge.as_ref(), r.verifier).map_err(|error| Rejection { error, writes: Vec::new() })?;
-    check_same(r.resource, cg.resource.as_deref()).map_err(|error| Rejection { error, writes: Vec::new() })?;
+    check_redemption(cg.code_challenge.as_ref(), r.verifier).map_err(refused)?;
+    check_same(r.resource, cg.resource.as_deref()).map_err(refused)?;
     Ok(cg)
 }
 
@@ -380,7 +391,7 @@ pub fn rotate(
         return Err(invalid("refresh token was issued to another client"));
     }
     let replaces = match decide(&token.presented(successor), now, r.leeway_ms) {
-        Rotation::Reuse => return Err(revoking(&grant.id, "refresh token was already used; the token family is revoked")),
+        Rotation::Reuse => return Err(replayed(&grant.id, "refresh token was already used; the token family is revoked")),
         Rotation::Expired => return Err(invalid("refresh token is revoked or expired")),
         Rotation::Rotate => None,
         Rotation::Replace => token.successor.clone(),
@@ -388,10 +399,10 @@ pub fn rotate(
     if !grant.is_live(now) {
         return Err(invalid("refresh token is revoked or expired"));
     }
-    check_same(r.resource, grant.resource.as_deref()).map_err(|error| Rejection { error, writes: Vec::new() })?;
+    check_same(r.resource, grant.resource.as_deref()).map_err(refused)?;
     let scope = match r.scope {
         Some(s) if !s.is_subset_of(&grant.scope) => {
-            return Err(Rejection { error: OAuthError::InvalidScope("scope exceeds the original grant".into()), writes: Vec::new() });
+            return Err(refused(OAuthError::InvalidScope("scope exceeds the original grant".into())));
         }
         Some(s) => s.clone(),
         None => grant.scope.clone(),

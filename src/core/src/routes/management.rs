@@ -58,6 +58,11 @@ pub enum Endpoint {
     UnassignUserRoles,
     ClientGrants,
     SetClientGrants,
+    Audit,
+    AuditExport,
+    AuditVerify,
+    Checkpoints,
+    Checkpoint,
 }
 
 impl Endpoint {
@@ -120,4 +125,8 @@ pub static TABLE: &[Row<Endpoint>] = &[
         path: "/api/v1/applications/{}/roles/{}/permissions",
         methods: &[(Get, E::RolePermissions), (Post, E::GrantRolePermissions), (Delete, E::RevokeRolePermissions)],
     },
+    Row { path: "/api/v1/applications/{}/audit", methods: &[(Get, E::Audit)] },
+    Row { path: "/api/v1/applications/{}/audit/export", methods: &[(Get, E::AuditExport)] },
+    Row { path: "/api/v1/applications/{}/audit/verify", methods: &[(Get, E::AuditVerify)] },
+    Row { path: "/api/v1/applications/{}/audit/checkpoints", methods: &[(Get, E::Checkpoints), (Post, E::Checkpoint)] },
 ];

@@ -390,8 +390,17 @@ fn a_code_is_checked_for_client_redirect_expiry_and_pkce() {
         issue_for_code("h", &for_api.grant, true, "gr_9".into(), true, T0).unwrap().grant.resource.as_deref(),
         Some("https://api.example")
     );
-    let used = CodeRecord { redeemed_at: Some(T0), grant_id: Some("gr_1".into()), ..code };
+    let used = CodeRecord { redeemed_at: Some(T0), grant_id: Some("gr_1".into()), ..code.clone() };
     assert_eq!(refused(Some(&used), ok, T0).writes, vec![Write::RevokeGrant { grant_id: "gr_1".into() }]);
+    assert!(refused(Some(&used), ok, T0).replayed, "a replayed code is audited as such");
+    assert!(!refused(Some(&code), CodeRedemption { client_id: "cl_other", ..ok }, T0).replayed);
+    // Revoking because the user is gone is not a replay.
+    let rotating = rotate("h", Some(&refresh_record()), None, Some(&grant_record()), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None }, T0).unwrap();
+    let gone = rotating.issue(false).unwrap_err();
+    assert!(!gone.replayed && !gone.writes.is_empty());
+    let reused = RefreshRecord { rotated_at: Some(T0), successor: Some("s".into()), ..refresh_record() };
+    let r = rotate("h", Some(&reused), None, Some(&grant_record()), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: 0, resource: None }, T0.plus_millis(60_000));
+    assert!(r.unwrap_err().replayed, "a rotated refresh token presented again");
 }
 
 #[test]

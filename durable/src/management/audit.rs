@@ -1,0 +1,281 @@
+//! `/applications/{id}/audit…`: reading an application's audit log
+//! (newest first, filtered, paged), exporting it as NDJSON, verifying its
+//! hash chain, and its signed checkpoints; and recording every change the
+//! management API makes ([`record_change`]), in the log of the application
+//! it changed. The log itself is written by that application's `TenantApp`
+//! (`crate::audit`), reached through `Command::Audit`.
+
+use super::{Ctx, Outcome};
+use crate::db::{int, text};
+use crate::respond;
+use crate::tenant_command::Command;
+use aero2_core::application::{Application, DASHBOARD_APP_ID};
+use aero2_core::audit::{self, Entry, Event, Filter, Link, Verifier, MAX_PAGE};
+use aero2_core::error::ApiError;
+use aero2_core::routes::management::Endpoint;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::wasm_bindgen::JsValue;
+use worker::{Request, Response, Result};
+
+/// Entries in one export response; a `Link: rel="next"` leads on.
+const EXPORT_PAGE: usize = 5_000;
+/// Entries read from D1 at a time while verifying.
+const VERIFY_PAGE: usize = 1_000;
+
+#[derive(Deserialize)]
+struct Row {
+    app_id: String,
+    seq: i64,
+    at: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    actor: String,
+    user_id: Option<String>,
+    resource: Option<String>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    request_id: Option<String>,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Row {
+    /// The entry as written; a detail that is not JSON any more is kept as
+    /// its text (verification then finds the change).
+    fn into_entry(self) -> Entry {
+        let detail = serde_json::from_str(&self.detail).unwrap_or(Value::String(self.detail));
+        Entry {
+            app_id: self.app_id,
+            seq: u64::try_from(self.seq).unwrap_or(0),
+            at: self.at,
+            event: Event {
+                kind: self.kind,
+                actor: self.actor,
+                user_id: self.user_id,
+                resource: self.resource,
+                ip: self.ip,
+                user_agent: self.user_agent,
+                request_id: self.request_id,
+                detail,
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+const COLUMNS: &str = "app_id, seq, at, type, actor, user_id, resource, ip, user_agent, request_id, detail, prev_hash, hash";
+
+fn filter(req: &Request, max: usize) -> Result<std::result::Result<Filter, ApiError>> {
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    Ok(Filter::from_query(&pairs, max))
+}
+
+/// The entries of `app_id` matching `f`: newest first before the cursor,
+/// or oldest first after it.
+async fn read(ctx: &Ctx<'_>, app_id: &str, f: &Filter, oldest_first: bool) -> Result<Vec<Entry>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE app_id = ?1");
+    let mut args: Vec<JsValue> = vec![text(app_id)];
+    let mut and = |clause: &str, v: JsValue, args: &mut Vec<JsValue>| {
+        args.push(v);
+        sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+    };
+    if let Some(k) = &f.kind {
+        and("type =", text(k), &mut args);
+    }
+    if let Some(a) = &f.actor {
+        and("actor =", text(a), &mut args);
+    }
+    if let Some(u) = &f.user_id {
+        and("user_id =", text(u), &mut args);
+    }
+    if let Some(s) = f.since {
+        and("at >=", int(s), &mut args);
+    }
+    if let Some(u) = f.until {
+        and("at <", int(u), &mut args);
+    }
+    if let Some(c) = f.cursor {
+        and(if oldest_first { "seq >" } else { "seq <" }, int(i64::try_from(c).unwrap_or(i64::MAX)), &mut args);
+    }
+    let order = if oldest_first { "ASC" } else { "DESC" };
+    let limit = f.limit + 1;
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {limit}"));
+    let rows: Vec<Row> = ctx.db.prepare(&sql).bind(&args)?.all().await?.results()?;
+    Ok(rows.into_iter().map(Row::into_entry).collect())
+}
+
+fn entry_json(e: &Entry) -> Value {
+    json!({
+        "seq": e.seq, "at": e.at, "type": e.event.kind, "actor": e.event.actor, "user_id": e.event.user_id,
+        "resource": e.event.resource, "ip": e.event.ip, "user_agent": e.event.user_agent, "request_id": e.event.request_id,
+        "detail": e.event.detail, "prev_hash": e.prev_hash, "hash": e.hash,
+    })
+}
+
+/// `GET …/audit`: newest first; `next_cursor` pages on.
+pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let f = filter(req, MAX_PAGE)??;
+    let mut entries = read(ctx, &app.id, &f, false).await?;
+    let more = entries.len() > f.limit;
+    entries.truncate(f.limit);
+    let next = more.then(|| entries.last().map(|e| e.seq.to_string())).flatten();
+    Ok(respond::json(200, &json!({ "entries": entries.iter().map(entry_json).collect::<Vec<_>>(), "next_cursor": next }))?)
+}
+
+/// `GET …/audit/export`: NDJSON, oldest first, the same filters; `cursor`
+/// is the last number already exported.
+pub async fn export(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let mut f = filter(req, EXPORT_PAGE)??;
+    if !req.url()?.query_pairs().any(|(k, _)| k == "limit") {
+        f.limit = EXPORT_PAGE;
+    }
+    let mut entries = read(ctx, &app.id, &f, true).await?;
+    let more = entries.len() > f.limit;
+    entries.truncate(f.limit);
+    let mut body = String::new();
+    for e in &entries {
+        body.push_str(&entry_json(e).to_string());
+        body.push('\n');
+    }
+    let mut resp = Response::ok(body)?;
+    let headers = resp.headers_mut();
+    headers.set("content-type", "application/x-ndjson")?;
+    headers.set("cache-control", "no-store")?;
+    if let (true, Some(last)) = (more, entries.last()) {
+        let mut url = req.url()?;
+        let kept: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "cursor").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        url.query_pairs_mut().clear().extend_pairs(kept).append_pair("cursor", &last.seq.to_string());
+        headers.set("link", &format!("<{}{}>; rel=\"next\"", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default()))?;
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct WriterState {
+    head: Link,
+    anchor: Link,
+    checkpoint: Option<Link>,
+}
+
+/// `GET …/audit/verify`: recomputes the chain from the writer's anchor to
+/// its head and reports the first broken link.
+pub async fn verify(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let state: WriterState = serde_json::from_value(Command::AuditState { app_id: app.id.clone() }.ask(ctx.env, &app.id).await?)?;
+    let mut v = Verifier::new(&app.id, &state.anchor, state.checkpoint.as_ref());
+    loop {
+        let page = Filter { cursor: Some(v.last().seq), limit: VERIFY_PAGE, ..Filter::default() };
+        let entries = read(ctx, &app.id, &page, true).await?;
+        let n = entries.len();
+        if entries.iter().take(VERIFY_PAGE).any(|e| !v.feed(e)) || n <= VERIFY_PAGE {
+            break;
+        }
+    }
+    let report = v.finish(&state.head);
+    Ok(respond::json(
+        200,
+        &json!({
+            "ok": report.ok, "checked": report.checked, "first_broken": report.first_broken,
+            "head": state.head, "anchor": state.anchor, "checkpoint": state.checkpoint,
+        }),
+    )?)
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct CheckpointRow {
+    seq: i64,
+    hash: String,
+    at: i64,
+    jws: String,
+}
+
+/// `GET …/audit/checkpoints`: the signed checkpoints, newest first.
+pub async fn checkpoints(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let rows: Vec<CheckpointRow> = ctx
+        .db
+        .prepare("SELECT seq, hash, at, jws FROM audit_checkpoints WHERE app_id = ?1 ORDER BY seq DESC LIMIT 100")
+        .bind(&[text(&app.id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(respond::json(200, &json!({ "checkpoints": rows }))?)
+}
+
+/// `POST …/audit/checkpoints`: sign one of the head now (404 for an empty log).
+pub async fn checkpoint(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let made = Command::AuditCheckpoint { app_id: app.id.clone() }.ask(ctx.env, &app.id).await?;
+    if made.is_null() {
+        return Err(ApiError::NotFound.into());
+    }
+    Ok(respond::json(201, &made)?)
+}
+
+/// Where a change came from, read before the handler takes the request.
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Origin {
+    pub fn of(req: &Request) -> Result<Origin> {
+        let h = req.headers();
+        Ok(Origin { ip: h.get("cf-connecting-ip")?, user_agent: h.get("user-agent")?, request_id: h.get(crate::forward::REQUEST_ID_HEADER)? })
+    }
+}
+
+/// What a change acted on, for its entry.
+pub struct Change<'a> {
+    pub endpoint: Endpoint,
+    pub kind: &'static str,
+    /// The application in the path (`None` for a new one).
+    pub app_id: Option<&'a str>,
+    /// The path below `/applications/{id}/`, e.g. `clients/cl_…`.
+    pub resource: String,
+    pub user_id: Option<&'a str>,
+    pub before: Option<Value>,
+}
+
+/// Records a change the management API made (its answer `resp`, 2xx), in
+/// the log of the application it changed; a new application's log starts
+/// with its creation, a deleted one's ends in the Dashboard's log. Returns
+/// the answer as it was.
+pub async fn record_change(ctx: &Ctx<'_>, origin: Origin, change: Change<'_>, resp: Response) -> Result<Response> {
+    let (resp, after) = respond::with_json_body(resp).await?;
+    // What a creation made: named by its id (a client by `client_id`, a
+    // domain by its hostname).
+    let created = after
+        .as_ref()
+        .and_then(|a| ["id", "client_id", "hostname"].iter().find_map(|k| a.get(*k).and_then(Value::as_str)))
+        .map(str::to_owned);
+    let log = match (change.endpoint, change.app_id) {
+        (Endpoint::DeleteApplication, _) => Some(DASHBOARD_APP_ID.to_owned()),
+        (Endpoint::CreateApplication, _) => created.clone(),
+        (_, Some(id)) => Some(id.to_owned()),
+        (_, None) => None,
+    };
+    let Some(log) = log else { return Ok(resp) };
+    let resource = match change.endpoint {
+        Endpoint::CreateApplication | Endpoint::DeleteApplication => format!("applications/{}", created.as_deref().or(change.app_id).unwrap_or_default()),
+        _ if !audit::reads_before(change.endpoint) && change.endpoint != Endpoint::Checkpoint => match &created {
+            Some(id) => format!("{}/{id}", change.resource),
+            None => change.resource,
+        },
+        _ => change.resource,
+    };
+    let kind = audit::refine(change.kind, change.before.as_ref(), after.as_ref());
+    let mut event = Event::new(kind, &ctx.caller.actor())
+        .resource(resource)
+        .from_request(origin.ip, origin.user_agent, origin.request_id)
+        .with("before", change.before.as_ref().map_or(Value::Null, audit::redacted))
+        .with("after", after.as_ref().map_or(Value::Null, audit::redacted));
+    let created_user = (change.endpoint == Endpoint::CreateUser).then_some(created.as_deref()).flatten();
+    if let Some(u) = change.user_id.or(created_user) {
+        event = event.user(u);
+    }
+    Command::Audit { app_id: log.clone(), event: Box::new(event) }.send(ctx.env, &log).await?;
+    Ok(resp)
+}
