@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod db;
 pub mod directory;
+pub mod factors;
 pub mod fail;
 pub mod forward;
 pub mod idps;

@@ -20,6 +20,8 @@ const FORGOT: &str = include_str!("../../ui/forgot.html");
 const RESET: &str = include_str!("../../ui/reset.html");
 const NOTICE: &str = include_str!("../../ui/notice.html");
 const CONFIRM: &str = include_str!("../../ui/confirm.html");
+const MFA: &str = include_str!("../../ui/mfa.html");
+const RECOVERY_CODES: &str = include_str!("../../ui/recovery-codes.html");
 
 pub const CSRF_COOKIE: &str = "aero2_csrf";
 pub const SESSION_COOKIE: &str = "aero2_session";
@@ -155,6 +157,52 @@ pub fn confirm_page(c: &Confirm<'_>, csrf: &str) -> Result<Response> {
 }
 
 /// A plain message (not an error).
+/// What the second-factor page asks for.
+pub enum SecondFactorForm<'a> {
+    /// A code from one of the user's factors, or a recovery code.
+    Challenge,
+    /// The first code of a new authenticator: its QR code (an SVG
+    /// document) and secret are shown.
+    Enrol { qr_svg: &'a str, secret: &'a str },
+}
+
+/// The second step of a sign-in (`/mfa`).
+pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &SecondFactorForm<'_>, error: Option<&str>, status: u16) -> Result<Response> {
+    let (heading, intro, enrol, recovery) = match form {
+        SecondFactorForm::Challenge => (
+            "Two-step verification",
+            format!("Enter the code your authenticator app shows for {}.", escape(app_name)),
+            String::new(),
+            "<details class=\"alt\"><summary>Use a recovery code</summary><form method=\"post\" action=\"/mfa\">\
+             <input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
+             <label for=\"recovery_code\">Recovery code</label><input id=\"recovery_code\" name=\"recovery_code\" type=\"text\" autocomplete=\"off\">\
+             <button type=\"submit\">Use it</button></form></details>"
+                .replace("{{ticket}}", &escape(ticket))
+                .replace("{{csrf_token}}", &escape(csrf)),
+        ),
+        SecondFactorForm::Enrol { qr_svg, secret } => {
+            // The SVG goes in as an element: drop its XML declaration.
+            let svg = qr_svg.find("<svg").map_or("", |i| qr_svg.get(i..).unwrap_or_default());
+            (
+                "Set up two-step verification",
+                format!("{} asks for a second step when you sign in. Scan this code with an authenticator app, then enter the code it shows.", escape(app_name)),
+                format!("<figure class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</figure><p class=\"hint\">Or enter this key: <code>{}</code></p>", escape(secret)),
+                String::new(),
+            )
+        }
+    };
+    let values = [("app_name", app_name), ("heading", heading), ("ticket", ticket), ("csrf_token", csrf)];
+    let intro = intro.as_str();
+    html(fill(MFA, &values, &[("intro", intro), ("error_html", &alert(error)), ("enrol_html", &enrol), ("recovery_html", &recovery)]), status)
+}
+
+/// The recovery codes of a new second factor, shown once, and the button
+/// that finishes the sign-in.
+pub fn recovery_codes_page(app_name: &str, ticket: &str, csrf: &str, codes: &[String]) -> Result<Response> {
+    let list = list_items(codes.iter().map(String::as_str));
+    html(fill(RECOVERY_CODES, &[("app_name", app_name), ("ticket", ticket), ("csrf_token", csrf)], &[("codes_html", &list)]), 200)
+}
+
 pub fn notice_page(title: &str, message: &str) -> Result<Response> {
     html(fill(NOTICE, &[("title", title), ("message", message)], &[]), 200)
 }

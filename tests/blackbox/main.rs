@@ -14,6 +14,7 @@ mod domains;
 mod hardening;
 mod lockout;
 mod management;
+mod mfa;
 mod oidc;
 mod oidc_errors;
 mod persistence;
@@ -64,6 +65,7 @@ fn main() {
         ("api_tokens", api_tokens::tests()),
         ("dashboard_access", dashboard_access::tests()),
         ("audit", audit::tests()),
+        ("mfa", mfa::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

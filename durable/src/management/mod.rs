@@ -202,6 +202,8 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         E::UnassignUserRoles => roles::unassign(req, ctx, &app, id).await,
         E::ClientGrants => clients::grants(ctx, &app, id).await,
         E::SetClientGrants => clients::set_grants(req, ctx, &app, id).await,
+        E::UserFactors => users::factors(ctx, &app, id).await,
+        E::ResetUserFactors => users::reset_factors(ctx, &app, id).await,
         E::Audit => audit::list(&req, ctx, &app).await,
         E::AuditExport => audit::export(&req, ctx, &app).await,
         E::AuditVerify => audit::verify(ctx, &app).await,

@@ -74,3 +74,28 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
     }
     Ok(respond::json(200, &user)?)
 }
+
+/// The user's second factors (never their secrets) and recovery codes left.
+pub async fn factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    let user = existing(ctx, app, user_id).await?;
+    let list = crate::factors::list(&ctx.db, &app.id, &user.id).await?;
+    let left = crate::factors::recovery_codes_left(&ctx.db, &app.id, &user.id).await?;
+    Ok(respond::json(200, &json!({ "factors": list, "recovery_codes_left": left }))?)
+}
+
+/// Removes every second factor and recovery code of the user (a lost
+/// phone): their next sign-in asks for a new one if the application
+/// requires it. The second-factor lockout is lifted too.
+pub async fn reset_factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    let user = existing(ctx, app, user_id).await?;
+    crate::factors::remove_all(&ctx.db, &app.id, &user.id).await?;
+    Command::Unlock { identifier: format!("mfa:{}", user.id) }.send(ctx.env, &app.id).await?;
+    Ok(respond::no_content()?)
+}
+
+async fn existing(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> crate::fail::ApiResult<crate::directory::User> {
+    if !is_id(IdKind::User, user_id) {
+        return Err(ApiError::NotFound.into());
+    }
+    Ok(directory::user_by_id(&ctx.db, &app.id, user_id).await?.ok_or(ApiError::NotFound)?)
+}

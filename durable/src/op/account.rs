@@ -16,7 +16,7 @@
 
 use super::bearer::{self, refuse, BearerResult, Challenge};
 use super::session::sid_of;
-use super::{clients, limits, session, store, verification, Op};
+use super::{account_factors, clients, limits, session, store, verification, Op};
 use crate::directory::{self, User};
 use crate::{db, password, respond};
 use aero2_core::account::{check_account_token, parse_email_change, presence, PasswordChange, Presence, ProfilePatch};
@@ -57,11 +57,30 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -
         Endpoint::EndSession => end_one(op, &caller, param)?,
         Endpoint::Identities => identities(op, &caller.user).await?,
         Endpoint::Unlink => unlink(op, &caller.user, param).await?,
+        Endpoint::Factors => account_factors::list(op, &caller.user).await?,
+        Endpoint::AddTotp => {
+            prove_presence(op, &caller, &optional_body(&mut req).await?, "adding a second factor").await?;
+            account_factors::add_totp(op, &caller.user).await?
+        }
+        Endpoint::ConfirmFactor => account_factors::confirm(op, &caller.user, param, &body(&mut req).await?).await?,
+        Endpoint::RemoveFactor => {
+            prove_presence(op, &caller, &optional_body(&mut req).await?, "removing a second factor").await?;
+            account_factors::remove(op, &caller.user, param).await?
+        }
+        Endpoint::RecoveryCodes => {
+            prove_presence(op, &caller, &optional_body(&mut req).await?, "making new recovery codes").await?;
+            account_factors::regenerate(op, &caller.user).await?
+        }
     };
     if let Some(kind) = aero2_core::audit::account_type(endpoint) {
         let mut event = super::by_user(kind, &user_id);
+        let collection = match endpoint {
+            Endpoint::Unlink => "identities",
+            Endpoint::ConfirmFactor | Endpoint::RemoveFactor => "factors",
+            _ => "sessions",
+        };
         if !param.is_empty() {
-            event = event.resource(format!("{}/{param}", if endpoint == Endpoint::Unlink { "identities" } else { "sessions" }));
+            event = event.resource(format!("{collection}/{param}"));
         }
         super::audit(op, &req, event).await?;
     }
@@ -91,6 +110,34 @@ fn profile_json(u: &User) -> Value {
 async fn body(req: &mut Request) -> BearerResult<Value> {
     let bytes = req.bytes().await?;
     Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into()))?)
+}
+
+/// A JSON body that may be absent (`{}`).
+async fn optional_body(req: &mut Request) -> BearerResult<Value> {
+    let bytes = req.bytes().await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into()))?)
+}
+
+/// A sensitive change needs the user present: a sign-in within
+/// `recent_sign_in_seconds`, or the current password (`current_password`
+/// in `body`, checked by the lockout).
+async fn prove_presence(op: &Op<'_>, caller: &Caller, body: &Value, what: &str) -> BearerResult<()> {
+    let given = match body.get("current_password") {
+        None => None,
+        Some(v) => Some(v.as_str().ok_or_else(|| ApiError::invalid("current_password", "must be a string"))?),
+    };
+    let max_age = op.app.settings.recent_sign_in_secs();
+    match presence(caller.auth_time, op.now, max_age, given.is_some()) {
+        Presence::Proven => Ok(()),
+        Presence::CheckPassword => check_current_password(op, &caller.user, given.unwrap_or_default()).await,
+        Presence::Required => {
+            let e = OAuthError::InsufficientUserAuthentication(format!("{what} needs the current password or a sign-in within the last {max_age} seconds"));
+            Err(refuse(e, Challenge { scope: None, max_age: Some(max_age) }))
+        }
+    }
 }
 
 async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> BearerResult<Value> {

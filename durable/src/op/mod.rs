@@ -23,6 +23,8 @@
 
 pub(crate) mod access;
 mod account;
+mod account_factors;
+mod second_factor;
 mod authorize;
 mod bearer;
 pub mod caches;
@@ -100,6 +102,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::SignIn(via) => interaction::handle(req, op, interaction::Page::SignIn, via).await,
         Endpoint::SignUp(via) => interaction::handle(req, op, interaction::Page::SignUp, via).await,
         Endpoint::Consent(via) => interaction::handle(req, op, interaction::Page::Consent, via).await,
+        Endpoint::SecondFactor(via) => second_factor::handle(req, op, via).await,
         Endpoint::Forgot(via) => recovery::forgot(req, op, via).await,
         Endpoint::Reset(via) => recovery::reset(req, op, via).await,
         Endpoint::Verify(via) => verification::handle(req, op, via).await,

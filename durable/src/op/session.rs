@@ -27,12 +27,8 @@ pub struct Current {
 impl Current {
     /// How this session's user authenticated, for what it issues.
     pub fn auth(&self) -> AuthContext {
-        AuthContext {
-            auth_time: self.auth_time_secs,
-            amr: aero2_core::amr::from_stored(self.amr.as_deref()),
-            acr: None,
-            sid: Some(self.sid()),
-        }
+        let amr = aero2_core::amr::from_stored(self.amr.as_deref());
+        AuthContext { auth_time: self.auth_time_secs, acr: aero2_core::mfa::acr_of(&amr), amr, sid: Some(self.sid()) }
     }
 
     pub fn info(&self) -> SessionInfo {

@@ -5,8 +5,9 @@
 //!
 //! ```text
 //!  password ─┐
-//!  provider ─┼─► finish(user, amr) ─► address gate ─► session(amr) ─► resume the request
-//!  sign-up ──┘                         │ (verification required)
+//!  provider ─┼─► finish(user, amr) ─► address gate ─► second factor ─► complete: session(amr) ─► resume the request
+//!  sign-up ──┘                         │ (verification     │ (enrolled, or required)
+//!                                      │  required)        └─► /mfa (`second_factor`) ─► complete(amr + otp, mfa)
 //!                                      └─► mail a link / refuse: no address
 //! ```
 
@@ -34,6 +35,15 @@ pub async fn finish(req: &Request, op: &Op<'_>, id: &str, request: &Authorizatio
         }
         AddressGate::NoAddress => return login_form(op, id, None, Some(Refusal::NoVerifiedEmail.message()), 403).await,
     }
+    if let Some(page) = super::second_factor::begin(req, op, id, user, amr).await? {
+        return Ok(page);
+    }
+    complete(req, op, id, request, user, amr).await
+}
+
+/// Every check passed: the session starts (with how the user proved who
+/// they are) and the pending request `id` resumes.
+pub async fn complete(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user: &User, amr: &[String]) -> Result<Response> {
     let Some(client) = clients::find(op, &request.client_id).await? else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };

@@ -315,11 +315,9 @@ pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
     Ok(row.and_then(|g| {
         Some(GrantRecord {
             scope: Scope::parse(&g.scope).ok()?,
-            auth: AuthContext {
-                auth_time: g.auth_time,
-                amr: aero2_core::amr::from_stored(g.amr.as_deref()),
-                acr: None,
-                sid: g.session_id,
+            auth: {
+                let amr = aero2_core::amr::from_stored(g.amr.as_deref());
+                AuthContext { auth_time: g.auth_time, acr: aero2_core::mfa::acr_of(&amr), amr, sid: g.session_id }
             },
             id: g.id,
             client_id: g.client_id,

@@ -68,6 +68,9 @@ pub struct ApplicationSettings {
     /// created; names of no role are skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_roles: Option<Vec<String>>,
+    /// Second factors: `off`, `optional` (default) or `required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<crate::mfa::Policy>,
     /// How many days audit entries are kept (default 30, 1 to 3650).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_retention_days: Option<u32>,
@@ -273,7 +276,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days",
+            "default_roles", "audit_retention_days", "mfa",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -291,6 +294,11 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
     settings.refresh_token_reuse_leeway_seconds =
         seconds("refresh_token_reuse_leeway_seconds", "settings.refresh_token_reuse_leeway_seconds", REFRESH_LEEWAY_RANGE)?;
+    if let Some(v) = obj.get("mfa") {
+        settings.mfa = Some(
+            v.as_str().and_then(crate::mfa::Policy::parse).ok_or_else(|| ApiError::invalid("settings.mfa", "must be \"off\", \"optional\" or \"required\""))?,
+        );
+    }
     if let Some(v) = obj.get("default_roles") {
         settings.default_roles = Some(parse_default_roles(v)?);
     }
@@ -542,6 +550,7 @@ mod tests {
             (json!({"roles_in_id_token": "yes"}), "settings.roles_in_id_token"),
             (json!({"default_roles": "developer"}), "settings.default_roles"),
             (json!({"audit_retention_days": 0}), "settings.audit_retention_days"),
+            (json!({"mfa": "sometimes"}), "settings.mfa"),
             (json!({"audit_retention_days": 3651}), "settings.audit_retention_days"),
             (json!({"default_roles": [""]}), "settings.default_roles"),
             (json!({"default_roles": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]}), "settings.default_roles"),

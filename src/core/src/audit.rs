@@ -422,6 +422,7 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::UnassignUserRoles => "user.roles_removed",
         E::SetClientGrants => "client.grants_set",
         E::Checkpoint => "audit.checkpoint",
+        E::ResetUserFactors => "user.factors_reset",
         _ => return None,
     })
 }
@@ -444,7 +445,12 @@ pub fn reads_before(endpoint: Endpoint) -> bool {
 pub fn account_type(endpoint: crate::routes::account::Endpoint) -> Option<&'static str> {
     use crate::routes::account::Endpoint as E;
     match endpoint {
-        E::Profile | E::Sessions | E::Identities => None,
+        E::Profile | E::Sessions | E::Identities | E::Factors => None,
+        // Recorded by the handler, which knows the factor.
+        E::AddTotp => Some("factor.enrolment_started"),
+        E::ConfirmFactor => Some("factor.added"),
+        E::RemoveFactor => Some("factor.removed"),
+        E::RecoveryCodes => Some("recovery_codes.regenerated"),
         E::UpdateProfile => Some("profile.updated"),
         E::ChangeEmail => Some("email.change_requested"),
         E::ChangePassword => Some("password.changed"),

@@ -143,7 +143,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::Audit
         | E::AuditExport
         | E::AuditVerify
-        | E::Checkpoints => P::ReadApplications,
+        | E::Checkpoints
+        | E::UserFactors => P::ReadApplications,
         E::CreateApplication => P::CreateApplications,
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
@@ -177,7 +178,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::AssignUserRoles
         | E::UnassignUserRoles
         | E::SetClientGrants
-        | E::Checkpoint => P::WriteApplications,
+        | E::Checkpoint
+        | E::ResetUserFactors => P::WriteApplications,
     }
 }
 

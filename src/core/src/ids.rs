@@ -17,6 +17,8 @@ pub enum IdKind {
     Api,
     /// A role of an application.
     Role,
+    /// A user's second factor.
+    Factor,
 }
 
 impl IdKind {
@@ -29,6 +31,7 @@ impl IdKind {
             IdKind::Identity => "idn_",
             IdKind::Api => "api_",
             IdKind::Role => "rol_",
+            IdKind::Factor => "mfa_",
         }
     }
 }

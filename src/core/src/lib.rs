@@ -24,6 +24,7 @@ pub mod jose;
 pub mod lockout;
 pub mod json_body;
 pub mod mail;
+pub mod mfa;
 pub mod oauth;
 pub mod password;
 pub mod rate_limit;

@@ -87,12 +87,8 @@ impl CodeGrant {
 
     #[must_use]
     pub fn auth(&self) -> AuthContext {
-        AuthContext {
-            auth_time: self.auth_time,
-            amr: crate::amr::from_stored(self.amr.as_deref()),
-            acr: None,
-            sid: self.session_id.clone(),
-        }
+        let amr = crate::amr::from_stored(self.amr.as_deref());
+        AuthContext { auth_time: self.auth_time, acr: crate::mfa::acr_of(&amr), amr, sid: self.session_id.clone() }
     }
 }
 

@@ -18,6 +18,13 @@ pub enum Endpoint {
     Identities,
     /// `{identity id}`
     Unlink,
+    Factors,
+    AddTotp,
+    /// `{factor id}`
+    ConfirmFactor,
+    /// `{factor id}`
+    RemoveFactor,
+    RecoveryCodes,
 }
 
 use Endpoint as E;
@@ -31,4 +38,9 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/account/sessions/{}", methods: &[(Delete, E::EndSession)] },
     Row { path: "/account/identities", methods: &[(Get, E::Identities)] },
     Row { path: "/account/identities/{}", methods: &[(Delete, E::Unlink)] },
+    Row { path: "/account/factors", methods: &[(Get, E::Factors)] },
+    Row { path: "/account/factors/totp", methods: &[(Post, E::AddTotp)] },
+    Row { path: "/account/factors/{}", methods: &[(Delete, E::RemoveFactor)] },
+    Row { path: "/account/factors/{}/confirm", methods: &[(Post, E::ConfirmFactor)] },
+    Row { path: "/account/recovery-codes", methods: &[(Post, E::RecoveryCodes)] },
 ];

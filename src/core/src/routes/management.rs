@@ -63,6 +63,8 @@ pub enum Endpoint {
     AuditVerify,
     Checkpoints,
     Checkpoint,
+    UserFactors,
+    ResetUserFactors,
 }
 
 impl Endpoint {
@@ -125,6 +127,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
         path: "/api/v1/applications/{}/roles/{}/permissions",
         methods: &[(Get, E::RolePermissions), (Post, E::GrantRolePermissions), (Delete, E::RevokeRolePermissions)],
     },
+    Row { path: "/api/v1/applications/{}/users/{}/factors", methods: &[(Get, E::UserFactors), (Delete, E::ResetUserFactors)] },
     Row { path: "/api/v1/applications/{}/audit", methods: &[(Get, E::Audit)] },
     Row { path: "/api/v1/applications/{}/audit/export", methods: &[(Get, E::AuditExport)] },
     Row { path: "/api/v1/applications/{}/audit/verify", methods: &[(Get, E::AuditVerify)] },

@@ -31,6 +31,8 @@ pub enum Endpoint {
     SignIn(Via),
     SignUp(Via),
     Consent(Via),
+    /// The second factor of a sign-in: a code, or adding a factor.
+    SecondFactor(Via),
     Forgot(Via),
     Reset(Via),
     Verify(Via),
@@ -67,6 +69,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/login", SignIn),
     page!("/signup", SignUp),
     page!("/consent", Consent),
+    page!("/mfa", SecondFactor),
     page!("/forgot", Forgot),
     page!("/reset", Reset),
     page!("/verify", Verify),

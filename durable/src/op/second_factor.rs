@@ -1,0 +1,212 @@
+//! The second step of a sign-in (`/mfa`), between the first factor and
+//! the session (`signin::finish` → [`begin`] → `signin::complete`).
+//!
+//! When the user has a confirmed factor, or the application requires one
+//! (`aero2_core::mfa::next_step`), the first factor's result is parked as a
+//! single-use ticket (10 minutes, by its digest) and the page asks for a
+//! code — or, for a user who has none under `required`, shows a new
+//! authenticator's QR code and asks for its first code. A right code ends
+//! the ticket and completes the sign-in with `amr` + `otp`, `mfa` (and
+//! `acr` `urn:aero2:acr:mfa`). Wrong codes count toward a second-factor
+//! lockout (the application's lockout policy, per user); a code is
+//! accepted once; a recovery code works once and is mailed about.
+
+use super::account_factors::{lockout_key, new_recovery_codes, tell};
+use super::signin::{complete, EXPIRED};
+use super::{authorize, limits, store, with_csrf, Op};
+use crate::directory::User;
+use crate::pages::{self, PageError, PageResult, SecondFactorForm};
+use crate::{db, factors, rng};
+use aero2_core::audit::Event;
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::lockout::Attempt;
+use aero2_core::mfa::{self, Check, Step};
+use aero2_core::routes::op::Via;
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response, Result};
+
+const TICKET: &str = "mfa";
+const CONTINUE: &str = "mfa_continue";
+const TICKET_TTL_MS: i64 = 10 * 60_000;
+
+/// A sign-in waiting for its second factor.
+#[derive(Serialize, Deserialize)]
+struct Ticket {
+    /// The pending authorization request.
+    request: String,
+    user_id: String,
+    /// How the first factor was proven.
+    amr: Vec<String>,
+    /// The authenticator being added (`required` and none yet).
+    enrol: Option<String>,
+}
+
+/// After the first factor: `Some(page)` when a second step is needed.
+pub async fn begin(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[String]) -> Result<Option<Response>> {
+    if amr.iter().any(|a| a == "mfa") {
+        return Ok(None);
+    }
+    let d1 = db::database(op.env)?;
+    let confirmed = factors::list(&d1, &op.app.id, &user.id).await?.iter().filter(|f| f.confirmed()).count();
+    let step = mfa::next_step(op.app.settings.mfa.unwrap_or_default(), confirmed);
+    let enrol = match step {
+        Step::Done => return Ok(None),
+        Step::Challenge => None,
+        Step::Enrol => {
+            let secret = rng::bytes::<{ mfa::SECRET_BYTES }>()?;
+            Some((factors::add_totp(&d1, op.env, &op.app.id, &user.id, &secret, op.now).await?.id, secret))
+        }
+    };
+    let ticket = hex(&rng::bytes::<32>()?);
+    let parked = Ticket { request: request_id.to_owned(), user_id: user.id.clone(), amr: amr.to_vec(), enrol: enrol.as_ref().map(|(id, _)| id.clone()) };
+    store::put_single_use(&op.sql, TICKET, &sha256_hex(ticket.as_bytes()), &serde_json::to_string(&parked)?, op.now.plus_millis(TICKET_TTL_MS))?;
+    crate::schema::arm_alarm_by(&op.storage, op.now.plus_millis(TICKET_TTL_MS)).await?;
+    super::audit(op, req, super::by_user("signin.second_factor_asked", &user.id).with("enrol", parked.enrol.is_some())).await?;
+    Ok(Some(page(op, &ticket, user, enrol.as_ref().map(|(_, s)| s.as_slice()), None, 200)?))
+}
+
+fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, error: Option<&str>, status: u16) -> Result<Response> {
+    match enrol_secret {
+        None => with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &SecondFactorForm::Challenge, error, status)),
+        Some(secret) => {
+            let uri = mfa::otpauth_uri(&op.app.name, user.email.as_deref().unwrap_or(&user.id), secret);
+            let (qr, key) = (mfa::qr_svg(&uri), mfa::base32(secret));
+            with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &SecondFactorForm::Enrol { qr_svg: &qr, secret: &key }, error, status))
+        }
+    }
+}
+
+pub async fn handle(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
+    pages::answer("second factor", serve(req, op, via).await)
+}
+
+async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
+    let params = super::page_params(&mut req, via).await?;
+    let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
+    if via == Via::Form && !pages::csrf_ok(&req, &get("csrf_token"))? {
+        return Err(PageError::new("Please try again", "Your form expired. Go back to the application and sign in again.", 403).into());
+    }
+    if via == Via::Form && !get("continue").is_empty() {
+        return resume(&req, op, &get("continue")).await;
+    }
+    let ticket = get("ticket");
+    let key = sha256_hex(ticket.as_bytes());
+    let Some(parked) = store::peek_single_use(&op.sql, TICKET, &key, op.now)?.and_then(|p| serde_json::from_str::<Ticket>(&p).ok()) else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    let Some(user) = super::users::user(op, &parked.user_id).await?.filter(|u| !u.disabled) else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    let d1 = db::database(op.env)?;
+    let enrol_secret = match &parked.enrol {
+        Some(id) => Some(factors::secret(&d1, op.env, &op.app.id, id).await?),
+        None => None,
+    };
+    if via == Via::Query {
+        return Ok(page(op, &ticket, &user, enrol_secret.as_deref(), None, 200)?);
+    }
+    let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), Some(error), status);
+    if let (Attempt::Locked { until }, _) = limits::begin_sign_in(op, &lockout_key(&user.id))? {
+        super::audit(op, &req, failed(&user, "locked")).await?;
+        let mut resp = again(&format!("Too many wrong codes. Try again in {}.", limits::wait_phrase((until.0 - op.now.0 + 999).div_euclid(1000))), 429)?;
+        resp.headers_mut().set("retry-after", &((until.0 - op.now.0 + 999).div_euclid(1000)).to_string())?;
+        return Ok(resp);
+    }
+    let verdict = match (&parked.enrol, get("recovery_code")) {
+        (None, rc) if !rc.trim().is_empty() => {
+            if factors::use_recovery_code(&d1, &op.app.id, &user.id, &mfa::recovery_digest(&rc), op.now).await? {
+                let left = factors::recovery_codes_left(&d1, &op.app.id, &user.id).await?;
+                super::audit(op, &req, super::by_user("recovery_code.used", &user.id).with("left", left)).await?;
+                tell(op, &user, "A recovery code was used", "One of your recovery codes was used to sign in").await?;
+                Verdict::Passed
+            } else {
+                Verdict::Failed("That recovery code is not right, or was used already.")
+            }
+        }
+        (None, _) => check_factors(op, &user, &get("code")).await?,
+        (Some(id), _) => {
+            let secret = enrol_secret.clone().unwrap_or_default();
+            match mfa::check(&secret, &get("code"), op.now, None) {
+                Check::Accepted { step } if factors::use_step(&d1, &op.app.id, id, step, op.now).await? => Verdict::Enrolled,
+                _ => Verdict::Failed("That code is not right. Check the time on your device, and enter the code shown now."),
+            }
+        }
+    };
+    match verdict {
+        Verdict::Failed(why) => {
+            super::audit(op, &req, failed(&user, if parked.enrol.is_some() { "wrong_enrolment_code" } else { "wrong_second_factor" })).await?;
+            Ok(again(why, 401)?)
+        }
+        Verdict::Replayed => {
+            super::audit(op, &req, failed(&user, "code_reused")).await?;
+            Ok(again("That code was used already. Wait for the next one.", 401)?)
+        }
+        Verdict::Passed => {
+            limits::sign_in_succeeded(op, &lockout_key(&user.id))?;
+            store::take_single_use(&op.sql, TICKET, &key, op.now)?;
+            finish(&req, op, &parked, &user).await
+        }
+        Verdict::Enrolled => {
+            limits::sign_in_succeeded(op, &lockout_key(&user.id))?;
+            store::take_single_use(&op.sql, TICKET, &key, op.now)?;
+            super::audit(op, &req, super::by_user("factor.added", &user.id).with("kind", "totp").with("during_sign_in", true)).await?;
+            tell(op, &user, "A second factor was added to your account", "An authenticator app was added as a second factor").await?;
+            let codes = new_recovery_codes(op, &user).await?;
+            // The codes are shown once; the button finishes the sign-in.
+            let next = hex(&rng::bytes::<32>()?);
+            let done = Ticket { enrol: None, ..parked };
+            store::put_single_use(&op.sql, CONTINUE, &sha256_hex(next.as_bytes()), &serde_json::to_string(&done)?, op.now.plus_millis(TICKET_TTL_MS))?;
+            Ok(with_csrf(op, |csrf| pages::recovery_codes_page(&op.app.name, &next, csrf, &codes))?)
+        }
+    }
+}
+
+enum Verdict {
+    Passed,
+    Enrolled,
+    Replayed,
+    Failed(&'static str),
+}
+
+/// A code against each of the user's confirmed factors; the step it
+/// matched is used up (a replay of it fails).
+async fn check_factors(op: &Op<'_>, user: &User, code: &str) -> Result<Verdict> {
+    let d1 = db::database(op.env)?;
+    let mut replayed = false;
+    for f in factors::list(&d1, &op.app.id, &user.id).await?.into_iter().filter(factors::Factor::confirmed) {
+        let secret = factors::secret(&d1, op.env, &op.app.id, &f.id).await?;
+        match mfa::check(&secret, code, op.now, f.last_step) {
+            Check::Accepted { step } if factors::use_step(&d1, &op.app.id, &f.id, step, op.now).await? => return Ok(Verdict::Passed),
+            Check::Accepted { .. } | Check::Replayed => replayed = true,
+            Check::Wrong => {}
+        }
+    }
+    Ok(if replayed { Verdict::Replayed } else { Verdict::Failed("That code is not right.") })
+}
+
+fn failed(user: &User, reason: &str) -> Event {
+    let mut e = Event::new("signin.failed", "anonymous").user(&user.id).with("reason", reason).with("step", "second_factor");
+    if let Some(email) = &user.email {
+        e = e.with("email", email.clone());
+    }
+    e
+}
+
+/// The recovery codes were shown: finish the sign-in.
+async fn resume(req: &Request, op: &Op<'_>, token: &str) -> PageResult {
+    let Some(parked) = store::take_single_use(&op.sql, CONTINUE, &sha256_hex(token.as_bytes()), op.now)?.and_then(|p| serde_json::from_str::<Ticket>(&p).ok()) else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    let Some(user) = super::users::user(op, &parked.user_id).await?.filter(|u| !u.disabled) else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    finish(req, op, &parked, &user).await
+}
+
+async fn finish(req: &Request, op: &Op<'_>, parked: &Ticket, user: &User) -> PageResult {
+    let Some(request) = authorize::pending(op, &parked.request)? else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    let amr = mfa::with_second_factor(&parked.amr, "otp");
+    Ok(complete(req, op, &parked.request, &request, user, &amr).await?)
+}

@@ -1,0 +1,254 @@
+//! Second factors: TOTP enrolled through the account API and used at
+//! sign-in, with codes computed here (HMAC-SHA-1 per RFC 6238, not the
+//! server's code), including drift and replay; recovery codes used once;
+//! an application that requires a factor enrolling users on the hosted
+//! pages; tokens saying `amr` and `acr`; the second-factor lockout; the
+//! operator's reset; and applications that never see each other's factors.
+
+use crate::oidc::{b64, provision, Setup, PASSWORD, REDIRECT};
+use crate::security::{account, authorize_path, token_request, tokens};
+use crate::Test;
+use aero2_tests::browser::{hidden_field, query_param, Browser};
+use aero2_tests::{Client, Resp, OPERATOR};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("totp_is_enrolled_then_asked_at_every_sign_in", totp_is_enrolled_then_asked_at_every_sign_in),
+        ("an_application_can_require_a_second_factor", an_application_can_require_a_second_factor),
+        ("second_factor_codes_are_locked_out_and_kept_to_their_application", second_factor_codes_are_locked_out_and_kept_to_their_application),
+    ]
+}
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    let (mut out, mut buf, mut bits) = (Vec::new(), 0u32, 0u32);
+    for ch in s.bytes() {
+        let v = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".iter().position(|&a| a == ch).expect("base32") as u32;
+        buf = (buf << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// The TOTP code (RFC 6238, SHA-1, 6 digits, 30 s) of `secret` at `step`.
+fn totp(secret: &[u8], step: u64) -> String {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).unwrap();
+    mac.update(&step.to_be_bytes());
+    let d = mac.finalize().into_bytes();
+    let o = (d[19] & 0x0f) as usize;
+    let n = u32::from_be_bytes([d[o] & 0x7f, d[o + 1], d[o + 2], d[o + 3]]);
+    format!("{:06}", n % 1_000_000)
+}
+
+fn step_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 30
+}
+
+fn account_token(c: &Client, s: &Setup) -> String {
+    tokens(c, s, &mut Browser::new(), (&s.client_id, &s.client_secret), "openid account")["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Adds and confirms an authenticator through the account API; returns
+/// its secret, the step its confirming code used, and the recovery codes.
+fn enrol(c: &Client, s: &Setup, at: &str) -> (Vec<u8>, u64, Vec<String>) {
+    let r = account(c, s, "POST", "/account/factors/totp", at, None);
+    r.assert_status(200);
+    let f = r.json();
+    assert!(f["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/"));
+    assert!(f["qr_svg"].as_str().unwrap().contains("<svg"));
+    let secret = base32_decode(f["secret"].as_str().unwrap());
+    let id = f["id"].as_str().unwrap();
+    let wrong = account(c, s, "POST", &format!("/account/factors/{id}/confirm"), at, Some(json!({"code": "000000"})));
+    wrong.assert_error(400, "invalid_request");
+    assert_eq!(wrong.json()["field"], "code");
+    let step = step_now();
+    let ok = account(c, s, "POST", &format!("/account/factors/{id}/confirm"), at, Some(json!({"code": totp(&secret, step)})));
+    ok.assert_status(200);
+    let codes: Vec<String> = ok.json()["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 10);
+    account(c, s, "POST", &format!("/account/factors/{id}/confirm"), at, Some(json!({"code": totp(&secret, step + 1)}))).assert_error(409, "conflict");
+    (secret, step, codes)
+}
+
+/// A sign-in that stops at the second step: the page, its ticket and CSRF
+/// token, and the browser.
+fn password_step(c: &Client, s: &Setup, email: &str) -> (Browser, Resp, String, String) {
+    password_step_for(c, s, email, "openid")
+}
+
+fn password_step_for(c: &Client, s: &Setup, email: &str, scope: &str) -> (Browser, Resp, String, String) {
+    let mut b = Browser::new();
+    let r = b.get(c, &s.slug, &authorize_path(&s.client_id, scope));
+    let login = r.header("location").unwrap().to_owned();
+    let page = b.get(c, &s.slug, &login);
+    let request = hidden_field(&page.body, "request").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", email), ("password", PASSWORD)]);
+    assert_eq!(r.status, 200, "the password is not enough: {}", r.body);
+    let ticket = hidden_field(&r.body, "ticket").expect("the second-factor page");
+    let csrf = hidden_field(&r.body, "csrf_token").unwrap();
+    (b, r, ticket, csrf)
+}
+
+/// Posts the second-step form; like a browser, the next post uses the
+/// CSRF token of the page this one answered with.
+fn second_step(c: &Client, s: &Setup, b: &mut Browser, ticket: &str, csrf: &mut String, field: &str, value: &str) -> Resp {
+    let r = b.post_form(c, &s.slug, "/mfa", &[("ticket", ticket), ("csrf_token", csrf.as_str()), (field, value)]);
+    if let Some(fresh) = hidden_field(&r.body, "csrf_token") {
+        *csrf = fresh;
+    }
+    r
+}
+
+/// The tokens the code in a final redirect gets.
+fn redeem(c: &Client, s: &Setup, location: &str) -> Value {
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let code = query_param(location, "code").unwrap();
+    let r = token_request(c, s, &s.client_id, &s.client_secret, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)]);
+    r.assert_status(200);
+    r.json()
+}
+
+fn claims(jwt: &str) -> Value {
+    serde_json::from_slice(&b64(jwt.split('.').nth(1).unwrap())).unwrap()
+}
+
+fn audit(c: &Client, s: &Setup, kind: &str) -> Vec<Value> {
+    crate::audit::log(c, &s.app_id, &format!("?type={kind}"))
+}
+
+fn totp_is_enrolled_then_asked_at_every_sign_in(c: &Client) {
+    let s = provision(c, true);
+    let at = account_token(c, &s);
+    let (secret, used, recovery) = enrol(c, &s, &at);
+    let listed = account(c, &s, "GET", "/account/factors", &at, None).json();
+    assert_eq!((listed["factors"].as_array().unwrap().len(), listed["recovery_codes_left"].as_i64()), (1, Some(10)));
+    assert!(listed["factors"][0]["confirmed_at"].is_i64());
+    assert!(!listed.to_string().contains("secret"), "the secret is shown once");
+
+    // The password alone is not enough now.
+    let (mut b, _, ticket, mut csrf) = password_step(c, &s, &s.email);
+    let r = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", "123456");
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("not right"));
+    // The code that confirmed the factor was used: a replay.
+    let r = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, used));
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("used already"), "{}", r.body);
+    // The next step's code (one step of drift) passes.
+    let r = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, used + 1));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let t = redeem(c, &s, r.header("location").unwrap());
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id["amr"], json!(["pwd", "otp", "mfa"]));
+    assert_eq!(id["acr"], "urn:aero2:acr:mfa");
+    assert_eq!(claims(t["access_token"].as_str().unwrap())["acr"], "urn:aero2:acr:mfa");
+    // The ticket is used up.
+    let again = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, used + 2));
+    assert_eq!(again.status, 400);
+
+    // A recovery code works once, typed loosely.
+    let (mut b, _, ticket, mut csrf) = password_step(c, &s, &s.email);
+    let loose = recovery[0].to_uppercase().replace('-', " ");
+    let r = second_step(c, &s, &mut b, &ticket, &mut csrf, "recovery_code", &loose);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (mut b, _, ticket, mut csrf) = password_step(c, &s, &s.email);
+    assert_eq!(second_step(c, &s, &mut b, &ticket, &mut csrf, "recovery_code", &recovery[0]).status, 401);
+    assert_eq!(account(c, &s, "GET", "/account/factors", &at, None).json()["recovery_codes_left"], 9);
+
+    // Audited and mailed.
+    assert_eq!(audit(c, &s, "factor.added").len(), 1);
+    assert_eq!(audit(c, &s, "recovery_code.used").len(), 1);
+    let reasons: Vec<String> = audit(c, &s, "signin.failed").iter().map(|e| e["detail"]["reason"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(reasons, ["wrong_second_factor", "code_reused", "wrong_second_factor"]);
+    let mails = c.mail_to(&s.app_id, &s.email, "factor_changed", 2);
+    assert!(mails.iter().any(|m| m["subject"].as_str().unwrap().contains("recovery code")));
+
+    // New recovery codes void the old ones; removing the factor ends the step.
+    let fresh = account(c, &s, "POST", "/account/recovery-codes", &at, None);
+    fresh.assert_status(200);
+    assert_eq!(fresh.json()["recovery_codes"].as_array().unwrap().len(), 10);
+    let (mut b, _, ticket, mut csrf) = password_step(c, &s, &s.email);
+    assert_eq!(second_step(c, &s, &mut b, &ticket, &mut csrf, "recovery_code", &recovery[1]).status, 401, "an old code");
+    let factor = listed["factors"][0]["id"].as_str().unwrap();
+    account(c, &s, "DELETE", &format!("/account/factors/{factor}"), &at, None).assert_status(204);
+    assert_eq!(account(c, &s, "GET", "/account/factors", &at, None).json()["recovery_codes_left"], 0);
+    tokens(c, &s, &mut Browser::new(), (&s.client_id, &s.client_secret), "openid");
+}
+
+fn an_application_can_require_a_second_factor(c: &Client) {
+    let s = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"mfa": "required"}}))).assert_status(200);
+    // No factor yet: the hosted page shows a new authenticator.
+    let (mut b, page, ticket, mut csrf) = password_step(c, &s, &s.email);
+    assert!(page.body.contains("<svg") && page.body.contains("Set up two-step verification"));
+    let key = page.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap();
+    let secret = base32_decode(key);
+    assert_eq!(second_step(c, &s, &mut b, &ticket, &mut csrf, "code", "999999").status, 401);
+    let shown = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, step_now()));
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown.body.matches("<li>").count(), 10, "the recovery codes, once");
+    let next = hidden_field(&shown.body, "continue").unwrap();
+    let csrf = hidden_field(&shown.body, "csrf_token").unwrap();
+    let done = b.post_form(c, &s.slug, "/mfa", &[("continue", &next), ("csrf_token", &csrf)]);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let t = redeem(c, &s, done.header("location").unwrap());
+    assert_eq!(claims(t["id_token"].as_str().unwrap())["amr"], json!(["pwd", "otp", "mfa"]));
+    // The continue button works once.
+    assert_eq!(b.post_form(c, &s.slug, "/mfa", &[("continue", &next), ("csrf_token", &csrf)]).status, 400);
+
+    // The last factor cannot be removed while the application requires one.
+    let (mut b, _, ticket, mut csrf) = password_step_for(c, &s, &s.email, "openid account");
+    let r = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, step_now() + 1));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = redeem(c, &s, r.header("location").unwrap())["access_token"].as_str().unwrap().to_owned();
+    let factor = account(c, &s, "GET", "/account/factors", &at, None).json()["factors"][0]["id"].as_str().unwrap().to_owned();
+    account(c, &s, "DELETE", &format!("/account/factors/{factor}"), &at, None).assert_error(409, "conflict");
+    let listed = c.api("GET", &format!("/applications/{}/users/{}/factors", s.app_id, s.user_id), OPERATOR, None).json();
+    assert_eq!(listed["factors"].as_array().unwrap().len(), 1);
+    assert!(!listed.to_string().contains(key), "never the secret");
+
+    // The operator's reset: the next sign-in enrols again.
+    c.api("DELETE", &format!("/applications/{}/users/{}/factors", s.app_id, s.user_id), OPERATOR, None).assert_status(204);
+    assert_eq!(audit(c, &s, "user.factors_reset").len(), 1);
+    let (_, page, _, _) = password_step(c, &s, &s.email);
+    assert!(page.body.contains("Set up two-step verification"));
+}
+
+fn second_factor_codes_are_locked_out_and_kept_to_their_application(c: &Client) {
+    let s = provision(c, true);
+    let at = account_token(c, &s);
+    let (secret, _, _) = enrol(c, &s, &at);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"lockout": {"max_failures": 2, "window_seconds": 600, "lock_seconds": 60}}}))).assert_status(200);
+    let (mut b, _, ticket, mut csrf) = password_step(c, &s, &s.email);
+    for _ in 0..2 {
+        assert_eq!(second_step(c, &s, &mut b, &ticket, &mut csrf, "code", "111111").status, 401);
+    }
+    let locked = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, step_now() + 1));
+    assert_eq!(locked.status, 429, "even the right code waits: {}", locked.body);
+    assert!(locked.header("retry-after").is_some());
+
+    // Another application: its key and its users see nothing of these factors.
+    let other = provision(c, true);
+    let factor = account(c, &s, "GET", "/account/factors", &at, None).json()["factors"][0]["id"].as_str().unwrap().to_owned();
+    let other_at = account_token(c, &other);
+    account(c, &other, "DELETE", &format!("/account/factors/{factor}"), &other_at, None).assert_error(404, "not_found");
+    let other_key = c.create_key(&other.app_id, "sk")["key"].as_str().unwrap().to_owned();
+    c.api("GET", &format!("/applications/{}/users/{}/factors", s.app_id, s.user_id), &other_key, None).assert_error(404, "not_found");
+    c.api("GET", &format!("/applications/{}/users/{}/factors", other.app_id, s.user_id), &other_key, None).assert_error(404, "not_found");
+    assert_eq!(account(c, &s, "GET", "/account/factors", &at, None).json()["factors"].as_array().unwrap().len(), 1);
+
+    // An application that offers none: nothing can be added.
+    let off = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", off.app_id), OPERATOR, Some(&json!({"settings": {"mfa": "off"}}))).assert_status(200);
+    let off_at = account_token(c, &off);
+    account(c, &off, "POST", "/account/factors/totp", &off_at, None).assert_error(403, "forbidden");
+}
