@@ -23,7 +23,7 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-background-networking', '--disab
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
-const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm'].map((n) => [n, read(`ui/${n}.html`)]));
+const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes'].map((n) => [n, read(`ui/${n}.html`)]));
 const CSS = read('ui/hosted.css');
 
 // --- rendering: the same rules as aero2_core::html and durable/src/pages.rs
@@ -72,6 +72,23 @@ function render(name, v = {}) {
         action: v.action ?? '/verify', button: v.button ?? 'Use this address', csrf_token: CSRF }, {
         fields_html: Object.entries(v.fields ?? { token: 'vfy_0123' }).map(([k, x]) => `<input type="hidden" name="${escape(k)}" value="${escape(x)}">`).join(''),
       });
+    case 'mfa': {
+      // As pages.rs `second_factor_page`.
+      const qr = '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="200" height="200" viewBox="0 0 29 29" shape-rendering="crispEdges">'
+        + '<path fill="#ffffff" d="M0 0h29v29H0z"/><path fill="#000000" d="M4 4h7v1H4zM18 4h7v1h-7zM4 10h7v1H4z"/></svg>';
+      const enrol = v.enrol
+        ? `<figure class="qr" role="img" aria-label="QR code for your authenticator app">${qr}</figure><p class="hint">Or enter this key: <code>${escape(v.key ?? 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ')}</code></p>`
+        : '';
+      const recovery = v.enrol ? '' : `<details class="alt"><summary>Use a recovery code</summary><form method="post" action="/mfa">`
+        + `<input type="hidden" name="ticket" value="${escape(v.ticket ?? 't1')}"><input type="hidden" name="csrf_token" value="${CSRF}">`
+        + '<label for="recovery_code">Recovery code</label><input id="recovery_code" name="recovery_code" type="text" autocomplete="off">'
+        + '<button type="submit">Use it</button></form></details>';
+      return fill(T.mfa, { app_name: app, heading: v.enrol ? 'Set up two-step verification' : 'Two-step verification', ticket: v.ticket ?? 't1', csrf_token: CSRF },
+        { intro: escape(`Enter the code your authenticator app shows for ${app}.`), error_html: alert(v.error), enrol_html: enrol, recovery_html: recovery });
+    }
+    case 'recovery-codes':
+      return fill(T['recovery-codes'], { app_name: app, ticket: 't2', csrf_token: CSRF },
+        { codes_html: (v.codes ?? ['k3m9q-ab2cd', 'zz7wq-p0pp1', 'aaaaa-bbbbb', 'ccccc-ddddd', 'eeeee-fffff', 'ggggg-hhhhh', 'iiiii-jjjjj', 'kkkkk-lllll', 'mmmmm-nnnnn', 'ooooo-ppppp']).map((c) => `<li>${escape(c)}</li>`).join('') });
     default:
       throw new Error(name);
   }
@@ -87,6 +104,10 @@ const PAGES = {
   '/signed-out': () => render('signed-out'),
   '/signed-out-return': () => render('signed-out', { returnTo: 'https://notes.example.com/bye?a=1&b=2' }),
   '/confirm': () => render('confirm'),
+  '/mfa': () => render('mfa'),
+  '/mfa-error': () => render('mfa', { error: 'That code is not right.' }),
+  '/mfa-enrol': () => render('mfa', { enrol: true }),
+  '/recovery-codes': () => render('recovery-codes'),
   '/confirm-logout': () => render('confirm', { title: 'Sign out of Acme Notes?', message: 'You will be signed out of this application on this browser.',
     action: '/oauth2/logout', button: 'Sign out', fields: { client_id: 'cl_1', post_logout_redirect_uri: 'https://notes.example.com/bye', state: 'xyz' } }),
 };
@@ -97,6 +118,9 @@ const XSS = {
   '/xss/consent': () => render('consent', { app: HOSTILE, client: HOSTILE, scopes: ['openid', 'x<b>y'] }),
   '/xss/error': () => render('error', { title: HOSTILE, message: HOSTILE }),
   '/xss/signed-out': () => render('signed-out', { app: HOSTILE, returnTo: `https://x.example/"><script>alert(4)</script>` }),
+  '/xss/mfa': () => render('mfa', { app: HOSTILE, error: HOSTILE, ticket: HOSTILE }),
+  '/xss/mfa-enrol': () => render('mfa', { app: HOSTILE, enrol: true, key: HOSTILE }),
+  '/xss/recovery-codes': () => render('recovery-codes', { app: HOSTILE, codes: [HOSTILE] }),
   '/xss/confirm': () => render('confirm', { app: HOSTILE, title: HOSTILE, message: HOSTILE, button: HOSTILE, fields: { state: HOSTILE } }),
 };
 
@@ -342,6 +366,37 @@ test('confirmation pages: one button posts what the link or request carried', as
   }
 });
 
+test('second factor: a one-time-code field, a recovery code behind a disclosure, the QR code white in dark mode', async () => {
+  let p = await open('/mfa');
+  try {
+    const code = await p.page.$eval('#code', (e) => [e.name, e.getAttribute('autocomplete'), e.inputMode, e.labels.length]);
+    assert.deepEqual(code, ['code', 'one-time-code', 'numeric', 1]);
+    assert.equal(await p.page.isVisible('#recovery_code'), false, 'the recovery code waits behind its summary');
+    await p.page.click('summary');
+    assert.equal(await p.page.isVisible('#recovery_code'), true);
+    assert.deepEqual(await p.page.$$eval('input[name=ticket]', (i) => i.map((x) => x.value)), ['t1', 't1']);
+  } finally {
+    await p.close();
+  }
+  p = await open('/mfa-enrol', { colorScheme: 'dark' });
+  try {
+    assert.equal(await p.page.$eval('figure.qr', (f) => getComputedStyle(f).backgroundColor), 'rgb(255, 255, 255)');
+    assert.equal(await p.page.$eval('figure.qr', (f) => f.getAttribute('aria-label')), 'QR code for your authenticator app');
+    assert.equal(await p.page.textContent('code'), 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+    assert.equal(await p.page.$('#recovery_code'), null, 'no recovery code before there is a factor');
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.close();
+  }
+  p = await open('/recovery-codes');
+  try {
+    assert.equal(await p.page.$$eval('.codes li', (l) => l.length), 10);
+    assert.deepEqual(await p.page.$$eval('input[type=hidden]', (i) => i.map((x) => x.name)), ['continue', 'csrf_token']);
+  } finally {
+    await p.close();
+  }
+});
+
 test('error and signed-out pages', async () => {
   let p = await open('/error');
   assert.equal(await p.page.title(), 'Sign-in expired');
@@ -364,7 +419,8 @@ test('hostile app name, email, error, title and message stay text (no CSP to hel
     try {
       await page.waitForTimeout(50);
       assert.deepEqual(problems.filter((p) => p.startsWith('dialog') || p.startsWith('page error')), [], path);
-      assert.equal(await page.locator('script, img, svg').count(), 0, `${path}: injected elements`);
+      // The one SVG a page may hold is the QR code pages.rs puts in its figure.
+      assert.equal(await page.locator('script, img, svg:not(figure.qr > svg)').count(), 0, `${path}: injected elements`);
       assert.ok((await page.textContent('body')).includes('<script>alert(1)</script>'), path);
       if (path === '/xss/login') {
         assert.equal(await page.inputValue('input[name=email]'), HOSTILE);
