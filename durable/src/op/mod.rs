@@ -43,6 +43,7 @@ pub(crate) mod resources;
 mod revoke;
 pub mod rp;
 mod session;
+mod signed_in;
 mod signin;
 pub mod signer;
 pub mod store;

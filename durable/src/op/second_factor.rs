@@ -12,7 +12,7 @@
 //! accepted once; a recovery code works once and is mailed about.
 
 use super::account_factors::{lockout_key, new_recovery_codes, tell};
-use super::signin::{complete, EXPIRED};
+use super::signed_in::{complete, EXPIRED};
 use super::{authorize, limits, store, with_csrf, Op};
 use crate::directory::User;
 use crate::pages::{self, PageError, PageResult, SecondFactorForm};

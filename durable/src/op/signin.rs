@@ -11,8 +11,7 @@
 //!                                      └─► mail a link / refuse: no address
 //! ```
 
-use super::authorize;
-use super::{clients, providers, session, store, verification, with_csrf, Op};
+use super::{providers, verification, with_csrf, Op};
 use crate::directory::User;
 use crate::pages;
 use aero2_core::application::AddressGate;
@@ -21,7 +20,7 @@ use aero2_core::rp::linking::Refusal;
 use aero2_core::signup::SignupMode;
 use worker::{Request, Response, Result};
 
-pub const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
+pub use super::signed_in::{complete, EXPIRED};
 
 /// `user` proved who they are by `amr`: apply the application's
 /// verification policy, start their session and resume the pending
@@ -39,19 +38,6 @@ pub async fn finish(req: &Request, op: &Op<'_>, id: &str, request: &Authorizatio
         return Ok(page);
     }
     complete(req, op, id, request, user, amr).await
-}
-
-/// Every check passed: the session starts (with how the user proved who
-/// they are) and the pending request `id` resumes.
-pub async fn complete(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user: &User, amr: &[String]) -> Result<Response> {
-    let Some(client) = clients::find(op, &request.client_id).await? else {
-        return pages::error_page("Sign-in expired", EXPIRED, 400);
-    };
-    let (current, cookie) = session::start(req, op, &user.id, amr)?;
-    store::delete_pending(&op.sql, id)?;
-    let event = super::by_user("signin.succeeded", &user.id).with("amr", amr.to_vec()).with("client_id", client.client_id.clone());
-    super::audit(op, req, event).await?;
-    authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
 }
 
 /// The sign-in page for pending request `id`, with the application's

@@ -1,0 +1,27 @@
+//! The last step of every sign-in, once every factor the application asks
+//! for is proven (`signin::finish`, or `second_factor` after its code):
+//! the session starts with how the user proved who they are, the sign-in
+//! is audited, and the pending authorization request resumes. Its own
+//! module so that `signin` and `second_factor` both reach it without
+//! reaching each other.
+
+use super::{authorize, clients, session, store, Op};
+use crate::directory::User;
+use crate::pages;
+use aero2_core::oauth::authorize::AuthorizationRequest;
+use worker::{Request, Response, Result};
+
+pub const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
+
+/// Every check passed: the session starts (with how the user proved who
+/// they are) and the pending request `id` resumes.
+pub async fn complete(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user: &User, amr: &[String]) -> Result<Response> {
+    let Some(client) = clients::find(op, &request.client_id).await? else {
+        return pages::error_page("Sign-in expired", EXPIRED, 400);
+    };
+    let (current, cookie) = session::start(req, op, &user.id, amr)?;
+    store::delete_pending(&op.sql, id)?;
+    let event = super::by_user("signin.succeeded", &user.id).with("amr", amr.to_vec()).with("client_id", client.client_id.clone());
+    super::audit(op, req, event).await?;
+    authorize::proceed(req, op, request, &client, Some(current), Some(cookie)).await
+}
