@@ -18,6 +18,7 @@ pub fn tests() -> Vec<Test> {
         ("totp_is_enrolled_then_asked_at_every_sign_in", totp_is_enrolled_then_asked_at_every_sign_in),
         ("an_application_can_require_a_second_factor", an_application_can_require_a_second_factor),
         ("second_factor_codes_are_locked_out_and_kept_to_their_application", second_factor_codes_are_locked_out_and_kept_to_their_application),
+        ("a_client_can_ask_for_a_second_factor", a_client_can_ask_for_a_second_factor),
     ]
 }
 
@@ -251,4 +252,70 @@ fn second_factor_codes_are_locked_out_and_kept_to_their_application(c: &Client) 
     c.api("PATCH", &format!("/applications/{}", off.app_id), OPERATOR, Some(&json!({"settings": {"mfa": "off"}}))).assert_status(200);
     let off_at = account_token(c, &off);
     account(c, &off, "POST", "/account/factors/totp", &off_at, None).assert_error(403, "forbidden");
+}
+
+/// The authorization request of `s`'s client with `extra` query parameters.
+fn authorize_with(s: &Setup, extra: &str) -> String {
+    format!("{}{extra}", authorize_path(&s.client_id, "openid"))
+}
+
+fn a_client_can_ask_for_a_second_factor(c: &Client) {
+    let s = provision(c, true);
+    let discovery = c.get(&s.slug, "/.well-known/openid-configuration").json();
+    assert_eq!(discovery["acr_values_supported"], json!(["urn:aero2:acr:mfa"]));
+    // A browser signed in with the password alone, before any factor.
+    let mut b = Browser::new();
+    let plain = tokens(c, &s, &mut b, (&s.client_id, &s.client_secret), "openid account");
+    assert!(claims(plain["id_token"].as_str().unwrap()).get("acr").is_none());
+    let step_up = "&acr_values=urn%3Aaero2%3Aacr%3Amfa";
+
+    // No factor yet, optional policy: the step-up adds one.
+    let r = b.get(c, &s.slug, &authorize_with(&s, step_up));
+    assert_eq!(r.status, 303);
+    let to = r.header("location").unwrap().to_owned();
+    assert!(to.starts_with("/mfa?request="), "{to}");
+    let page = b.get(c, &s.slug, &to);
+    assert!(page.body.contains("Set up two-step verification"), "{}", page.body);
+    let key = page.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let secret = base32_decode(&key);
+    let ticket = hidden_field(&page.body, "ticket").unwrap();
+    let mut csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let step = step_now();
+    let shown = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, step));
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let next = hidden_field(&shown.body, "continue").unwrap();
+    let done = b.post_form(c, &s.slug, "/mfa", &[("continue", &next), ("csrf_token", &csrf)]);
+    let t = redeem(c, &s, done.header("location").unwrap());
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!((id["acr"].as_str(), id["amr"].clone()), (Some("urn:aero2:acr:mfa"), json!(["pwd", "otp", "mfa"])));
+
+    // The stepped-up session satisfies the next request at once.
+    let again = b.get(c, &s.slug, &authorize_with(&s, step_up));
+    assert!(query_param(again.header("location").unwrap(), "code").is_some(), "no second prompt");
+
+    // A session without it: asked for a code (the factor exists now).
+    let mut fresh = Browser::new();
+    let first = fresh.get(c, &s.slug, &authorize_with(&s, ""));
+    let login = first.header("location").unwrap().to_owned();
+    let form = fresh.get(c, &s.slug, &login);
+    let (request, login_csrf) = (hidden_field(&form.body, "request").unwrap(), hidden_field(&form.body, "csrf_token").unwrap());
+    let r = fresh.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &login_csrf), ("email", &s.email), ("password", PASSWORD)]);
+    assert!(r.body.contains("Two-step verification"), "an enrolled user is always asked");
+
+    // A silent request (prompt=none) is answered from the stepped-up session.
+    let silent = b.get(c, &s.slug, &format!("{}&prompt=none", authorize_with(&s, step_up)));
+    assert!(query_param(silent.header("location").unwrap(), "code").is_some(), "already stepped up: silent works");
+
+    // An application that offers no second factor refuses the step-up.
+    let off = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", off.app_id), OPERATOR, Some(&json!({"settings": {"mfa": "off"}}))).assert_status(200);
+    let mut b3 = Browser::new();
+    tokens(c, &off, &mut b3, (&off.client_id, &off.client_secret), "openid");
+    let none = b3.get(c, &off.slug, &format!("{}&prompt=none", authorize_with(&off, step_up)));
+    assert_eq!(query_param(none.header("location").unwrap(), "error").as_deref(), Some("interaction_required"));
+    let r = b3.get(c, &off.slug, &authorize_with(&off, step_up));
+    let to = r.header("location").unwrap().to_owned();
+    let refused = b3.get(c, &off.slug, &to);
+    assert_eq!(refused.status, 303);
+    assert_eq!(query_param(refused.header("location").unwrap(), "error").as_deref(), Some("access_denied"));
 }

@@ -75,6 +75,7 @@ pub async fn proceed(
     let mut resp = match decide(request, &state) {
         Decision::NeedLogin => see_other(&format!("/login?request={}", park(op, request).await?))?,
         Decision::NeedConsent => see_other(&format!("/consent?request={}", park(op, request).await?))?,
+        Decision::NeedSecondFactor => see_other(&format!("/mfa?request={}", park(op, request).await?))?,
         Decision::Error(e) => see_other(&error_location(&request.redirect_uri, &e, request.state.as_deref(), &op.issuer))?,
         Decision::Issue => match session {
             Some(s) => see_other(&success_location(request, &issue_code(op, request, &s).await?, &op.issuer))?,

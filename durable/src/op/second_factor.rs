@@ -46,9 +46,28 @@ pub async fn begin(req: &Request, op: &Op<'_>, request_id: &str, user: &User, am
     if amr.iter().any(|a| a == "mfa") {
         return Ok(None);
     }
-    let d1 = db::database(op.env)?;
-    let confirmed = factors::list(&d1, &op.app.id, &user.id).await?.iter().filter(|f| f.confirmed()).count();
+    let confirmed = confirmed_factors(op, user).await?;
     let step = mfa::next_step(op.app.settings.mfa.unwrap_or_default(), confirmed);
+    ask(req, op, request_id, user, amr, step).await
+}
+
+/// A signed-in user whose client asked for a second factor (`acr_values`)
+/// the session has not proven: `None` when the application offers none.
+pub async fn step_up(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[String]) -> Result<Option<Response>> {
+    let confirmed = confirmed_factors(op, user).await?;
+    match mfa::step_up(op.app.settings.mfa.unwrap_or_default(), confirmed) {
+        Some(step) => ask(req, op, request_id, user, amr, step).await,
+        None => Ok(None),
+    }
+}
+
+async fn confirmed_factors(op: &Op<'_>, user: &User) -> Result<usize> {
+    Ok(factors::list(&db::database(op.env)?, &op.app.id, &user.id).await?.iter().filter(|f| f.confirmed()).count())
+}
+
+/// Parks the sign-in as a ticket and shows the page `step` needs.
+async fn ask(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[String], step: Step) -> Result<Option<Response>> {
+    let d1 = db::database(op.env)?;
     let enrol = match step {
         Step::Done => return Ok(None),
         Step::Challenge => None,
@@ -88,6 +107,9 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     }
     if via == Via::Form && !get("continue").is_empty() {
         return resume(&req, op, &get("continue")).await;
+    }
+    if via == Via::Query && !get("request").is_empty() && get("ticket").is_empty() {
+        return begin_step_up(&req, op, &get("request")).await;
     }
     let ticket = get("ticket");
     let key = sha256_hex(ticket.as_bytes());
@@ -190,6 +212,31 @@ fn failed(user: &User, reason: &str) -> Event {
         e = e.with("email", email.clone());
     }
     e
+}
+
+/// `/mfa?request=…` from the authorization endpoint: the signed-in user's
+/// client asked for a second factor (`acr_values`) the session has not
+/// proven. Without a session, sign in first; where the application offers
+/// no second factor, `access_denied` goes back to the client.
+async fn begin_step_up(req: &Request, op: &Op<'_>, request_id: &str) -> PageResult {
+    let Some(request) = authorize::pending(op, request_id)? else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    let Some(current) = super::session::current(req, op)? else {
+        return Ok(super::see_other(&format!("/login?request={request_id}"))?);
+    };
+    let Some(user) = super::users::user(op, &current.user_id).await?.filter(|u| !u.disabled) else {
+        return Ok(super::see_other(&format!("/login?request={request_id}"))?);
+    };
+    match step_up(req, op, request_id, &user, &current.auth().amr).await? {
+        Some(page) => Ok(page),
+        None => {
+            store::delete_pending(&op.sql, request_id)?;
+            let refused = aero2_core::oauth::error::OAuthError::AccessDenied("this application does not offer the second factor the client asked for".into());
+            let location = aero2_core::oauth::authorize::error_location(&request.redirect_uri, &refused, request.state.as_deref(), &op.issuer);
+            Ok(super::see_other(&location)?)
+        }
+    }
 }
 
 /// The recovery codes were shown: finish the sign-in.

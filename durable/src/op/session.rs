@@ -32,7 +32,8 @@ impl Current {
     }
 
     pub fn info(&self) -> SessionInfo {
-        SessionInfo { user_id: self.user_id.clone(), auth_time_secs: self.auth_time_secs }
+        let amr = aero2_core::amr::from_stored(self.amr.as_deref());
+        SessionInfo { user_id: self.user_id.clone(), auth_time_secs: self.auth_time_secs, mfa: aero2_core::mfa::acr_of(&amr).is_some() }
     }
 
     /// The `sid` claim: names the session without revealing its key.

@@ -230,6 +230,20 @@ pub fn with_second_factor(first: &[String], method: &str) -> Vec<String> {
 
 /// The `acr` a sign-in with this `amr` reached.
 pub const ACR_MFA: &str = "urn:aero2:acr:mfa";
+/// The `acr_values` Aero2 understands (discovery's `acr_values_supported`).
+pub const ACR_VALUES: &[&str] = &[ACR_MFA];
+
+/// The step a step-up (`acr_values` asking for a second factor) needs:
+/// a code when the user has a factor, else adding one; `None` when the
+/// application offers none.
+#[must_use]
+pub fn step_up(policy: Policy, confirmed_factors: usize) -> Option<Step> {
+    match (policy, confirmed_factors) {
+        (_, n) if n > 0 => Some(Step::Challenge),
+        (Policy::Off, _) => None,
+        _ => Some(Step::Enrol),
+    }
+}
 
 #[must_use]
 pub fn acr_of(amr: &[String]) -> Option<String> {
@@ -314,5 +328,8 @@ mod tests {
         assert_eq!(acr_of(&["pwd".to_owned()]), None);
         assert_eq!(Policy::parse("required"), Some(Policy::Required));
         assert_eq!(Policy::parse("sometimes"), None);
+        assert_eq!(step_up(Policy::Optional, 0), Some(Step::Enrol), "a step-up enrols whoever has none");
+        assert_eq!(step_up(Policy::Off, 1), Some(Step::Challenge));
+        assert_eq!(step_up(Policy::Off, 0), None);
     }
 }

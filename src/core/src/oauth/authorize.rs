@@ -91,6 +91,18 @@ pub struct AuthorizationRequest {
     /// The identifier of the API the tokens are for (RFC 8707 `resource`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The `acr_values` Aero2 knows, as asked (OIDC Core §3.1.2.1); asking
+    /// for `urn:aero2:acr:mfa` is a step-up: a second factor is required.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acr_values: Vec<String>,
+}
+
+impl AuthorizationRequest {
+    /// Whether the client asked for a second factor (step-up).
+    #[must_use]
+    pub fn wants_mfa(&self) -> bool {
+        self.acr_values.iter().any(|a| a == crate::mfa::ACR_MFA)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +174,7 @@ struct Ctx<'a> {
 #[derive(Default)]
 struct Draft {
     resource: Option<String>,
+    acr_values: Vec<String>,
     scope: Scope,
     nonce: Option<String>,
     code_challenge: Option<CodeChallenge>,
@@ -183,6 +196,7 @@ const CHECKS: &[Check] = &[
     check_scope,
     check_prompt,
     check_max_age,
+    check_acr_values,
     check_pkce,
     copy_passthrough,
 ];
@@ -249,6 +263,16 @@ fn check_scope(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
         return Err(OAuthError::InvalidScope("the account scope is for first-party clients only".into()));
     }
     draft.scope = scope;
+    Ok(())
+}
+
+/// `acr_values` are voluntary (OIDC Core §3.1.2.1): values Aero2 does not
+/// know are ignored; the one it knows, `urn:aero2:acr:mfa`, is honoured.
+fn check_acr_values(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
+    if let Some(v) = bounded(ctx.params, "acr_values")? {
+        draft.acr_values = v.split(' ').filter(|a| crate::mfa::ACR_VALUES.contains(a)).map(str::to_owned).collect();
+        draft.acr_values.dedup();
+    }
     Ok(())
 }
 
@@ -336,6 +360,7 @@ pub fn validate_authorization_request(
         ui_locales: draft.ui_locales,
         requested_at: now,
         resource: draft.resource,
+        acr_values: draft.acr_values,
     })
 }
 
@@ -344,6 +369,9 @@ pub fn validate_authorization_request(
 pub struct SessionInfo {
     pub user_id: String,
     pub auth_time_secs: i64,
+    /// The session's sign-in proved a second factor (`acr` mfa).
+    #[serde(default)]
+    pub mfa: bool,
 }
 
 /// What [`decide`] needs to know besides the request.
@@ -361,6 +389,9 @@ pub struct SessionState<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     NeedLogin,
+    /// Signed in, but the client asked for a second factor this session
+    /// has not proven (step-up).
+    NeedSecondFactor,
     NeedConsent,
     Issue,
     Error(OAuthError),
@@ -388,6 +419,13 @@ pub fn decide(request: &AuthorizationRequest, state: &SessionState<'_>) -> Decis
             Decision::Error(OAuthError::LoginRequired("the user must sign in".into()))
         } else {
             Decision::NeedLogin
+        };
+    }
+    if request.wants_mfa() && !state.session.is_some_and(|s| s.mfa) {
+        return if request.prompt.none {
+            Decision::Error(OAuthError::InteractionRequired("the user must prove a second factor".into()))
+        } else {
+            Decision::NeedSecondFactor
         };
     }
     let needs_consent = !state.first_party
@@ -633,8 +671,8 @@ mod tests {
     #[test]
     fn decide_follows_prompt_and_max_age() {
         let t0 = NOW.as_secs();
-        let old = SessionInfo { user_id: "usr_1".into(), auth_time_secs: t0 - 1000 };
-        let fresh = SessionInfo { user_id: "usr_1".into(), auth_time_secs: t0 + 5 };
+        let old = SessionInfo { user_id: "usr_1".into(), auth_time_secs: t0 - 1000, mfa: false };
+        let fresh = SessionInfo { user_id: "usr_1".into(), auth_time_secs: t0 + 5, mfa: false };
         let code = |d: Decision| match d {
             Decision::Error(e) => e.code().to_owned(),
             other => format!("{other:?}"),
@@ -660,5 +698,21 @@ mod tests {
         for (i, (r, s, want)) in cases.iter().enumerate() {
             assert_eq!(code(decide(r, s)), *want, "case {i}");
         }
+        // Step-up: acr_values asking for a second factor the session lacks.
+        let stepped = SessionInfo { mfa: true, ..old.clone() };
+        let up = |prompt: &str| AuthorizationRequest { acr_values: vec![crate::mfa::ACR_MFA.into()], ..request(prompt, None) };
+        assert_eq!(code(decide(&up(""), &state(Some(&old), t0, Some(t0 - 10), true))), "NeedSecondFactor");
+        assert_eq!(code(decide(&up("none"), &state(Some(&old), t0, Some(t0 - 10), true))), "interaction_required");
+        assert_eq!(code(decide(&up(""), &state(Some(&stepped), t0, Some(t0 - 10), true))), "Issue");
+        assert_eq!(code(decide(&up(""), &state(None, t0, None, true))), "NeedLogin", "sign in first, then step up");
+    }
+
+    #[test]
+    fn only_known_acr_values_are_kept() {
+        let r = run(&with(&[("acr_values", "urn:other:gold urn:aero2:acr:mfa urn:aero2:acr:mfa")]), &client()).unwrap();
+        assert_eq!(r.acr_values, vec![crate::mfa::ACR_MFA.to_owned()]);
+        assert!(r.wants_mfa());
+        let plain = run(&with(&[("acr_values", "urn:other:gold")]), &client()).unwrap();
+        assert!(plain.acr_values.is_empty() && !plain.wants_mfa());
     }
 }

@@ -38,6 +38,7 @@ pub fn metadata(issuer: &str) -> Value {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": crate::mfa::ACR_VALUES,
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
             "name", "picture", "updated_at", "email", "email_verified"

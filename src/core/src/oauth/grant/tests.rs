@@ -36,6 +36,7 @@ fn request(scope_str: &str) -> AuthorizationRequest {
         ui_locales: None,
         requested_at: T0,
         resource: None,
+        acr_values: Vec::new(),
     }
 }
 
