@@ -318,4 +318,16 @@ fn a_client_can_ask_for_a_second_factor(c: &Client) {
     let refused = b3.get(c, &off.slug, &to);
     assert_eq!(refused.status, 303);
     assert_eq!(query_param(refused.header("location").unwrap(), "error").as_deref(), Some("access_denied"));
+
+    // An old session may not add a first factor: sign in again first.
+    let stale = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", stale.app_id), OPERATOR, Some(&json!({"settings": {"recent_sign_in_seconds": 1}}))).assert_status(200);
+    let mut b4 = Browser::new();
+    tokens(c, &stale, &mut b4, (&stale.client_id, &stale.client_secret), "openid");
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let r = b4.get(c, &stale.slug, &authorize_with(&stale, step_up));
+    let to = r.header("location").unwrap().to_owned();
+    let back = b4.get(c, &stale.slug, &to);
+    assert_eq!(back.status, 303);
+    assert!(back.header("location").unwrap().starts_with("/login?request="), "{:?}", back.header("location"));
 }

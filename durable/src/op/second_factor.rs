@@ -228,6 +228,13 @@ async fn begin_step_up(req: &Request, op: &Op<'_>, request_id: &str) -> PageResu
     let Some(user) = super::users::user(op, &current.user_id).await?.filter(|u| !u.disabled) else {
         return Ok(super::see_other(&format!("/login?request={request_id}"))?);
     };
+    // Adding a first factor binds the account to whoever holds the new
+    // authenticator: only a recent sign-in may do it, not an old session
+    // (a stolen cookie). Sign in again, then come back here.
+    let recent = op.now.as_secs() - current.auth_time_secs <= op.app.settings.recent_sign_in_secs();
+    if !recent && confirmed_factors(op, &user).await? == 0 {
+        return Ok(super::see_other(&format!("/login?request={request_id}"))?);
+    }
     match step_up(req, op, request_id, &user, &current.auth().amr).await? {
         Some(page) => Ok(page),
         None => {
