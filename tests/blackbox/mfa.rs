@@ -293,6 +293,20 @@ fn a_client_can_ask_for_a_second_factor(c: &Client) {
     let again = b.get(c, &s.slug, &authorize_with(&s, step_up));
     assert!(query_param(again.header("location").unwrap(), "code").is_some(), "no second prompt");
 
+    // …for as long as the application says: then the code is asked again.
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"mfa_max_age_seconds": 1}}))).assert_status(200);
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    assert!(query_param(b.get(c, &s.slug, &authorize_with(&s, "")).header("location").unwrap(), "code").is_some(), "only a step-up asks");
+    let decayed = b.get(c, &s.slug, &authorize_with(&s, step_up));
+    let to = decayed.header("location").unwrap().to_owned();
+    assert!(to.starts_with("/mfa?request="), "{to}");
+    let page = b.get(c, &s.slug, &to);
+    assert!(page.body.contains("Two-step verification"), "a code, not a new authenticator");
+    let (ticket, mut csrf) = (hidden_field(&page.body, "ticket").unwrap(), hidden_field(&page.body, "csrf_token").unwrap());
+    let r = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", &totp(&secret, step_now() + 1));
+    assert_eq!(r.status, 303, "{}", r.body);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {}}))).assert_status(200);
+
     // A session without it: asked for a code (the factor exists now).
     let mut fresh = Browser::new();
     let first = fresh.get(c, &s.slug, &authorize_with(&s, ""));

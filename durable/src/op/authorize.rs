@@ -71,7 +71,13 @@ pub async fn proceed(
         Some(s) => consent_covering(op, &s.user_id, client, &request.scope)?,
         None => None,
     };
-    let state = SessionState { session: info.as_ref(), now: op.now, consent_granted_at_secs: consent_at, first_party: client.first_party };
+    let state = SessionState {
+        session: info.as_ref(),
+        now: op.now,
+        consent_granted_at_secs: consent_at,
+        first_party: client.first_party,
+        mfa_max_age_secs: op.app.settings.mfa_max_age_seconds.map(i64::from),
+    };
     let mut resp = match decide(request, &state) {
         Decision::NeedLogin => see_other(&format!("/login?request={}", park(op, request).await?))?,
         Decision::NeedConsent => see_other(&format!("/consent?request={}", park(op, request).await?))?,

@@ -71,6 +71,11 @@ pub struct ApplicationSettings {
     /// Second factors: `off`, `optional` (default) or `required`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa: Option<crate::mfa::Policy>,
+    /// How long a second factor satisfies a step-up (`acr_values`), in
+    /// seconds after the sign-in that proved it (default: the session's
+    /// life; 1 to 2592000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_max_age_seconds: Option<u32>,
     /// How many days audit entries are kept (default 30, 1 to 3650).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_retention_days: Option<u32>,
@@ -276,7 +281,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -290,6 +295,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
             })
             .transpose()
     };
+    settings.mfa_max_age_seconds = seconds("mfa_max_age_seconds", "settings.mfa_max_age_seconds", 1..=2_592_000)?;
     settings.audit_retention_days = seconds("audit_retention_days", "settings.audit_retention_days", crate::audit::RETENTION_DAYS)?;
     settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
     settings.refresh_token_reuse_leeway_seconds =
@@ -551,6 +557,7 @@ mod tests {
             (json!({"default_roles": "developer"}), "settings.default_roles"),
             (json!({"audit_retention_days": 0}), "settings.audit_retention_days"),
             (json!({"mfa": "sometimes"}), "settings.mfa"),
+            (json!({"mfa_max_age_seconds": 0}), "settings.mfa_max_age_seconds"),
             (json!({"audit_retention_days": 3651}), "settings.audit_retention_days"),
             (json!({"default_roles": [""]}), "settings.default_roles"),
             (json!({"default_roles": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]}), "settings.default_roles"),

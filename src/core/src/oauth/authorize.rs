@@ -384,6 +384,10 @@ pub struct SessionState<'a> {
     pub consent_granted_at_secs: Option<i64>,
     /// First-party clients are the operator's own: consent is implied.
     pub first_party: bool,
+    /// How long a second factor satisfies a step-up (`acr_values`), in
+    /// seconds since the sign-in that proved it; `None`: as long as the
+    /// session lives. A raised assurance decays.
+    pub mfa_max_age_secs: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,7 +425,10 @@ pub fn decide(request: &AuthorizationRequest, state: &SessionState<'_>) -> Decis
             Decision::NeedLogin
         };
     }
-    if request.wants_mfa() && !state.session.is_some_and(|s| s.mfa) {
+    let mfa_holds = state.session.is_some_and(|s| {
+        s.mfa && state.mfa_max_age_secs.is_none_or(|max| state.now.as_secs().saturating_sub(s.auth_time_secs) <= max)
+    });
+    if request.wants_mfa() && !mfa_holds {
         return if request.prompt.none {
             Decision::Error(OAuthError::InteractionRequired("the user must prove a second factor".into()))
         } else {
@@ -665,7 +672,7 @@ mod tests {
     }
 
     fn state(session: Option<&SessionInfo>, now_secs: i64, consent: Option<i64>, first_party: bool) -> SessionState<'_> {
-        SessionState { session, now: UnixMillis(now_secs * 1000), consent_granted_at_secs: consent, first_party }
+        SessionState { session, now: UnixMillis(now_secs * 1000), consent_granted_at_secs: consent, first_party, mfa_max_age_secs: None }
     }
 
     #[test]
@@ -705,6 +712,11 @@ mod tests {
         assert_eq!(code(decide(&up("none"), &state(Some(&old), t0, Some(t0 - 10), true))), "interaction_required");
         assert_eq!(code(decide(&up(""), &state(Some(&stepped), t0, Some(t0 - 10), true))), "Issue");
         assert_eq!(code(decide(&up(""), &state(None, t0, None, true))), "NeedLogin", "sign in first, then step up");
+        // The second factor decays: older than the application's window, asked again.
+        let window = |max: i64| SessionState { mfa_max_age_secs: Some(max), ..state(Some(&stepped), t0, Some(t0 - 10), true) };
+        assert_eq!(code(decide(&up(""), &window(1000))), "Issue", "proved 1000 s ago, within 1000 s");
+        assert_eq!(code(decide(&up(""), &window(999))), "NeedSecondFactor");
+        assert_eq!(code(decide(&request("", None), &window(1))), "Issue", "only a step-up asks for it");
     }
 
     #[test]
