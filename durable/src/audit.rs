@@ -53,10 +53,30 @@ fn day_ms(env: &Env) -> i64 {
 /// Entries copied to D1 in one batch.
 const FLUSH_BATCH: usize = 50;
 
-/// The request's origin for an event: IP, user agent, request id.
+/// Where a request came from, for its events: IP, user agent, request id.
+/// Read before a handler takes the request (`Origin::of`), or at once
+/// (`from_request`).
+pub struct Origin {
+    ip: Option<String>,
+    user_agent: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Origin {
+    pub fn of(req: &Request) -> Result<Origin> {
+        let h = req.headers();
+        Ok(Origin { ip: h.get("cf-connecting-ip")?, user_agent: h.get("user-agent")?, request_id: h.get(crate::forward::REQUEST_ID_HEADER)? })
+    }
+
+    #[must_use]
+    pub fn stamp(self, event: Event) -> Event {
+        event.from_request(self.ip, self.user_agent, self.request_id)
+    }
+}
+
+/// `event`, stamped with where `req` came from.
 pub fn from_request(event: Event, req: &Request) -> Result<Event> {
-    let h = req.headers();
-    Ok(event.from_request(h.get("cf-connecting-ip")?, h.get("user-agent")?, h.get(crate::forward::REQUEST_ID_HEADER)?))
+    Ok(Origin::of(req)?.stamp(event))
 }
 
 #[derive(Deserialize)]
@@ -104,8 +124,12 @@ pub fn state(sql: &SqlStorage, app_id: &str) -> Result<State> {
 /// decided here), then copies what is queued to D1.
 pub async fn record(env: &Env, storage: &Storage, app_id: &str, event: Event, now: UnixMillis) -> Result<()> {
     let sql = storage.sql();
-    append(&sql, app_id, event, now, day_ms(env))?;
-    schema::arm_alarm(storage, crate::op::store::NEXT_EXPIRY, vec![]).await?;
+    let day = day_ms(env);
+    append(&sql, app_id, event, now, day)?;
+    // The earliest thing this append can have made due: the copy's retry,
+    // or a first checkpoint (a sweep comes later still). Moving the alarm
+    // earlier only, on this hot path, instead of recomputing every expiry.
+    schema::arm_alarm_by(storage, now.plus_millis(RETRY_AFTER_MS.min(day / 24))).await?;
     flush(env, &sql, app_id, now).await
 }
 

@@ -50,6 +50,16 @@ pub async fn list(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Fa
         .results()
 }
 
+/// How many confirmed factors the user has (one COUNT: every sign-in asks).
+pub async fn confirmed_count(db: &D1Database, app_id: &str, user_id: &str) -> Result<usize> {
+    let row: Option<Count> = db
+        .prepare("SELECT COUNT(*) AS n FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL")
+        .bind(&[text(app_id), text(user_id)])?
+        .first(None)
+        .await?;
+    Ok(row.map_or(0, |c| usize::try_from(c.n).unwrap_or(0)))
+}
+
 /// The user's factor `id`, if it is theirs.
 pub async fn get(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> Result<Option<Factor>> {
     db.prepare(format!("SELECT {COLUMNS} FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3"))

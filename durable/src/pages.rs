@@ -173,12 +173,14 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
             "Two-step verification",
             format!("Enter the code your authenticator app shows for {}.", escape(app_name)),
             String::new(),
-            "<details class=\"alt\"><summary>Use a recovery code</summary><form method=\"post\" action=\"/mfa\">\
-             <input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
-             <label for=\"recovery_code\">Recovery code</label><input id=\"recovery_code\" name=\"recovery_code\" type=\"text\" autocomplete=\"off\">\
-             <button type=\"submit\">Use it</button></form></details>"
-                .replace("{{ticket}}", &escape(ticket))
-                .replace("{{csrf_token}}", &escape(csrf)),
+            fill(
+                "<details class=\"alt\"><summary>Use a recovery code</summary><form method=\"post\" action=\"/mfa\">\
+                 <input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
+                 <label for=\"recovery_code\">Recovery code</label><input id=\"recovery_code\" name=\"recovery_code\" type=\"text\" autocomplete=\"off\">\
+                 <button type=\"submit\">Use it</button></form></details>",
+                &[("ticket", ticket), ("csrf_token", csrf)],
+                &[],
+            ),
         ),
         SecondFactorForm::Enrol { qr_svg, secret } => {
             // The SVG goes in as an element: drop its XML declaration.

@@ -213,20 +213,6 @@ pub async fn checkpoint(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     Ok(respond::json(201, &made)?)
 }
 
-/// Where a change came from, read before the handler takes the request.
-pub struct Origin {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Origin {
-    pub fn of(req: &Request) -> Result<Origin> {
-        let h = req.headers();
-        Ok(Origin { ip: h.get("cf-connecting-ip")?, user_agent: h.get("user-agent")?, request_id: h.get(crate::forward::REQUEST_ID_HEADER)? })
-    }
-}
-
 /// What a change acted on, for its entry.
 pub struct Change<'a> {
     pub endpoint: Endpoint,
@@ -243,7 +229,7 @@ pub struct Change<'a> {
 /// the log of the application it changed; a new application's log starts
 /// with its creation, a deleted one's ends in the Dashboard's log. Returns
 /// the answer as it was.
-pub async fn record_change(ctx: &Ctx<'_>, origin: Origin, change: Change<'_>, resp: Response) -> Result<Response> {
+pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: Change<'_>, resp: Response) -> Result<Response> {
     let (resp, after) = respond::with_json_body(resp).await?;
     // What a creation made: named by its id (a client by `client_id`, a
     // domain by its hostname).
@@ -267,9 +253,9 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: Origin, change: Change<'_>, re
         _ => change.resource,
     };
     let kind = audit::refine(change.kind, change.before.as_ref(), after.as_ref());
-    let mut event = Event::new(kind, &ctx.caller.actor())
+    let mut event = origin
+        .stamp(Event::new(kind, &ctx.caller.actor()))
         .resource(resource)
-        .from_request(origin.ip, origin.user_agent, origin.request_id)
         .with("before", change.before.as_ref().map_or(Value::Null, audit::redacted))
         .with("after", after.as_ref().map_or(Value::Null, audit::redacted));
     let created_user = (change.endpoint == Endpoint::CreateUser).then_some(created.as_deref()).flatten();

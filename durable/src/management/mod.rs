@@ -106,8 +106,11 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     let Some(kind) = aero2_core::audit::management_type(endpoint) else {
         return dispatch(req, ctx, endpoint, app, found.param(1)).await;
     };
-    let before = if aero2_core::audit::reads_before(endpoint) { read_before(&req, ctx).await? } else { None };
-    let origin = audit::Origin::of(&req)?;
+    let before = match &app {
+        Some(app) if aero2_core::audit::reads_before(endpoint) => read_before(&req, &path, ctx, app).await?,
+        _ => None,
+    };
+    let origin = crate::audit::Origin::of(&req)?;
     let app_id = app.as_ref().map(|a| a.id.clone());
     let below = path.split('/').skip(5).collect::<Vec<_>>().join("/");
     let user_id = (path.split('/').nth(5) == Some("users")).then(|| found.param(1).to_owned()).filter(|id| !id.is_empty());
@@ -126,14 +129,18 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     Ok(audit::record_change(ctx, origin, change, resp).await?)
 }
 
-/// The resource a change is about to act on, as its GET shows it (`None`
-/// where the path has no GET, or it answers anything but 200).
-async fn read_before(req: &Request, ctx: &Ctx<'_>) -> Result<Option<serde_json::Value>> {
-    let headers = worker::Headers::new();
+/// The resource a change on `path` of `app` is about to act on, as the
+/// path's own GET shows it (`None` where the path has no GET, or it
+/// answers anything but 200). The caller and the application were checked
+/// already: the GET runs its handler only.
+async fn read_before(req: &Request, path: &str, ctx: &Ctx<'_>, app: &Application) -> Result<Option<serde_json::Value>> {
+    let aero2_core::routes::Routed::Found(found) = aero2_core::routes::route(aero2_core::routes::management::TABLE, "GET", path) else {
+        return Ok(None);
+    };
     let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Get).with_headers(headers);
+    init.with_method(worker::Method::Get).with_headers(worker::Headers::new());
     let get = Request::new_with_init(req.url()?.as_str(), &init)?;
-    let Ok(resp) = Box::pin(route(get, ctx)).await else { return Ok(None) };
+    let Ok(resp) = dispatch(get, ctx, found.endpoint, Some(app.clone()), found.param(1)).await else { return Ok(None) };
     if resp.status_code() != 200 {
         return Ok(None);
     }

@@ -81,7 +81,7 @@ pub async fn confirm(op: &Op<'_>, user: &User, id: &str, body: &Value) -> Bearer
 pub async fn remove(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
     let d1 = db::database(op.env)?;
     let factor = owned(op, user, id).await?;
-    let confirmed = factors::list(&d1, &op.app.id, &user.id).await?.iter().filter(|f| f.confirmed()).count();
+    let confirmed = factors::confirmed_count(&d1, &op.app.id, &user.id).await?;
     if factor.confirmed() && confirmed == 1 && op.app.settings.mfa == Some(Policy::Required) {
         return Err(ApiError::Conflict { field: "id", message: "this application requires a second factor: add another one first".into() }.into());
     }
@@ -94,7 +94,7 @@ pub async fn remove(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
 
 pub async fn regenerate(op: &Op<'_>, user: &User) -> BearerResult<Value> {
     let d1 = db::database(op.env)?;
-    if !factors::list(&d1, &op.app.id, &user.id).await?.iter().any(factors::Factor::confirmed) {
+    if factors::confirmed_count(&d1, &op.app.id, &user.id).await? == 0 {
         return Err(ApiError::Conflict { field: "recovery_codes", message: "add a second factor first".into() }.into());
     }
     let codes = new_recovery_codes(op, user).await?;

@@ -91,12 +91,12 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
         }
     }
     if let (Attempt::Locked { until }, locks_now) = limits::begin_sign_in(op, &identifier)? {
-        super::audit(op, req, failed(&identifier, None, "locked")).await?;
+        super::audit(op, req, super::signin_failed(Some(&identifier), None, "locked")).await?;
         if locks_now {
             let event = aero2_core::audit::Event::new("user.locked", "system").with("email", identifier.clone()).with("until", until.0);
             super::audit(op, req, event).await?;
         }
-        return too_many(op, id, email, (until.0 - op.now.0 + 999).div_euclid(1000).max(1)).await;
+        return too_many(op, id, email, limits::retry_after_secs(until, op.now)).await;
     }
     let user = match &normalized {
         Some(e) => directory::user_by_email(&db::database(op.env)?, &op.app.id, e).await?,
@@ -116,21 +116,12 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
             signin::finish(req, op, id, request, &user, &aero2_core::amr::password()).await
         }
         None => {
-            super::audit(op, req, failed(&identifier, known.as_deref(), reason)).await?;
+            super::audit(op, req, super::signin_failed(Some(&identifier), known.as_deref(), reason)).await?;
             login_form(op, id, Some(email), Some("Invalid email or password."), 401).await
         }
     }
 }
 
-/// A failed sign-in for the log: who tried (the address typed, cut to its
-/// key's length), which account it names if any, and why.
-fn failed(identifier: &str, user_id: Option<&str>, reason: &str) -> aero2_core::audit::Event {
-    let mut e = aero2_core::audit::Event::new("signin.failed", "anonymous").with("email", identifier.chars().take(254).collect::<String>()).with("reason", reason);
-    if let Some(u) = user_id {
-        e = e.user(u);
-    }
-    e
-}
 
 
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,

@@ -77,6 +77,12 @@ pub fn too_many_json(retry_after_secs: i64) -> Result<worker::Response> {
     Ok(resp)
 }
 
+/// Whole seconds (at least one, rounded up) from `now` until a lock ends:
+/// `Retry-After`.
+pub fn retry_after_secs(until: aero2_core::time::UnixMillis, now: aero2_core::time::UnixMillis) -> i64 {
+    (until.0 - now.0 + 999).div_euclid(1000).max(1)
+}
+
 /// "N minutes" (at least one, rounded up) until a limit lets go.
 pub fn wait_phrase(retry_after_secs: i64) -> String {
     let minutes = (retry_after_secs + 59).div_euclid(60).max(1);

@@ -84,6 +84,19 @@ pub async fn audit(op: &Op<'_>, req: &Request, event: aero2_core::audit::Event) 
     crate::audit::record(op.env, &op.storage, &op.app.id, event, op.now).await
 }
 
+/// A failed sign-in for the log, at either step: who tried (the address
+/// typed, cut to its key's length), which account it names if any, why.
+pub fn signin_failed(email: Option<&str>, user_id: Option<&str>, reason: &str) -> aero2_core::audit::Event {
+    let mut e = aero2_core::audit::Event::new("signin.failed", "anonymous").with("reason", reason);
+    if let Some(email) = email {
+        e = e.with("email", email.chars().take(254).collect::<String>());
+    }
+    if let Some(u) = user_id {
+        e = e.user(u);
+    }
+    e
+}
+
 /// An event about `user_id`, done by that user.
 pub fn by_user(kind: &str, user_id: &str) -> aero2_core::audit::Event {
     aero2_core::audit::Event::new(kind, &format!("user:{user_id}")).user(user_id)

@@ -62,7 +62,7 @@ pub async fn step_up(req: &Request, op: &Op<'_>, request_id: &str, user: &User, 
 }
 
 async fn confirmed_factors(op: &Op<'_>, user: &User) -> Result<usize> {
-    Ok(factors::list(&db::database(op.env)?, &op.app.id, &user.id).await?.iter().filter(|f| f.confirmed()).count())
+    factors::confirmed_count(&db::database(op.env)?, &op.app.id, &user.id).await
 }
 
 /// Parks the sign-in as a ticket and shows the page `step` needs.
@@ -130,8 +130,9 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), Some(error), status);
     if let (Attempt::Locked { until }, _) = limits::begin_sign_in(op, &lockout_key(&user.id))? {
         super::audit(op, &req, failed(&user, "locked")).await?;
-        let mut resp = again(&format!("Too many wrong codes. Try again in {}.", limits::wait_phrase((until.0 - op.now.0 + 999).div_euclid(1000))), 429)?;
-        resp.headers_mut().set("retry-after", &((until.0 - op.now.0 + 999).div_euclid(1000)).to_string())?;
+        let wait = limits::retry_after_secs(until, op.now);
+        let mut resp = again(&format!("Too many wrong codes. Try again in {}.", limits::wait_phrase(wait)), 429)?;
+        resp.headers_mut().set("retry-after", &wait.to_string())?;
         return Ok(resp);
     }
     let verdict = match (&parked.enrol, get("recovery_code")) {
@@ -207,11 +208,7 @@ async fn check_factors(op: &Op<'_>, user: &User, code: &str) -> Result<Verdict> 
 }
 
 fn failed(user: &User, reason: &str) -> Event {
-    let mut e = Event::new("signin.failed", "anonymous").user(&user.id).with("reason", reason).with("step", "second_factor");
-    if let Some(email) = &user.email {
-        e = e.with("email", email.clone());
-    }
-    e
+    super::signin_failed(user.email.as_deref(), Some(&user.id), reason).with("step", "second_factor")
 }
 
 /// `/mfa?request=…` from the authorization endpoint: the signed-in user's
