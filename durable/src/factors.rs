@@ -1,16 +1,19 @@
 //! Users' second factors and recovery codes in D1 (`aero2_core::mfa`
-//! decides). TOTP secrets are sealed with the key-encryption key, bound to
+//! decides): TOTP authenticators (`mfa_factors`) and passkeys (`passkeys`,
+//! checked by `aero2_core::webauthn`), listed together with one kind of
+//! id. TOTP secrets are sealed with the key-encryption key, bound to
 //! the application and the factor (a ciphertext copied to another row does
 //! not open); recovery codes are stored as digests. A code is used at most
 //! once: accepting one moves `last_step` forward only if no other request
 //! already has (a conditional UPDATE), and a recovery code is marked used
 //! the same way.
 
-use crate::db::{int, text};
+use crate::db::{flag, int, text};
 use crate::jwks_signer::key_encryption_key;
 use crate::webcrypto;
 use aero2_core::ids::{new_id, IdKind};
 use aero2_core::time::UnixMillis;
+use aero2_core::webauthn::{NewCredential, PublicKey};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, Result};
@@ -35,7 +38,11 @@ impl Factor {
     }
 }
 
-const COLUMNS: &str = "id, user_id, kind, confirmed_at, last_used_at, created_at, last_step";
+/// Both kinds of factor as one relation (`?1` the application, `?2` the
+/// user); a passkey is confirmed when it is made.
+const ALL_FACTORS: &str = "SELECT id, user_id, kind, confirmed_at, last_used_at, created_at, last_step FROM mfa_factors \
+     WHERE app_id = ?1 AND user_id = ?2 \
+     UNION ALL SELECT id, user_id, 'passkey', created_at, last_used_at, created_at, NULL FROM passkeys WHERE app_id = ?1 AND user_id = ?2";
 
 fn aad(app_id: &str, factor_id: &str) -> String {
     format!("aero2:mfa-secret:{app_id}:{factor_id}")
@@ -43,7 +50,7 @@ fn aad(app_id: &str, factor_id: &str) -> String {
 
 /// The user's factors, confirmed or waiting for their first code.
 pub async fn list(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Factor>> {
-    db.prepare(format!("SELECT {COLUMNS} FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 ORDER BY created_at, id"))
+    db.prepare(format!("SELECT * FROM ({ALL_FACTORS}) ORDER BY created_at, id"))
         .bind(&[text(app_id), text(user_id)])?
         .all()
         .await?
@@ -53,7 +60,10 @@ pub async fn list(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Fa
 /// How many confirmed factors the user has (one COUNT: every sign-in asks).
 pub async fn confirmed_count(db: &D1Database, app_id: &str, user_id: &str) -> Result<usize> {
     let row: Option<Count> = db
-        .prepare("SELECT COUNT(*) AS n FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL")
+        .prepare(
+            "SELECT (SELECT COUNT(*) FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL) \
+             + (SELECT COUNT(*) FROM passkeys WHERE app_id = ?1 AND user_id = ?2) AS n",
+        )
         .bind(&[text(app_id), text(user_id)])?
         .first(None)
         .await?;
@@ -62,7 +72,7 @@ pub async fn confirmed_count(db: &D1Database, app_id: &str, user_id: &str) -> Re
 
 /// The user's factor `id`, if it is theirs.
 pub async fn get(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> Result<Option<Factor>> {
-    db.prepare(format!("SELECT {COLUMNS} FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3"))
+    db.prepare(format!("SELECT * FROM ({ALL_FACTORS}) WHERE id = ?3"))
         .bind(&[text(app_id), text(user_id), text(id)])?
         .first(None)
         .await
@@ -117,20 +127,28 @@ fn changed(result: &worker::D1Result) -> Result<bool> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
-/// Removes the user's factor `id`; with it the recovery codes when no
-/// confirmed factor is left. `false` if there was no such factor.
+/// Removes the user's factor `id` (of either kind); with it the recovery
+/// codes when no confirmed factor is left. `false` if there was no such
+/// factor.
 pub async fn remove(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> Result<bool> {
+    let args = [text(app_id), text(user_id), text(id)];
     let results = db
         .batch(vec![
-            db.prepare("DELETE FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3").bind(&[text(app_id), text(user_id), text(id)])?,
+            db.prepare("DELETE FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3").bind(&args)?,
+            db.prepare("DELETE FROM passkeys WHERE app_id = ?1 AND user_id = ?2 AND id = ?3").bind(&args)?,
             db.prepare(
                 "DELETE FROM recovery_codes WHERE app_id = ?1 AND user_id = ?2 AND NOT EXISTS \
-                 (SELECT 1 FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL)",
+                 (SELECT 1 FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL) \
+                 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE app_id = ?1 AND user_id = ?2)",
             )
-            .bind(&[text(app_id), text(user_id)])?,
+            .bind(&args[..2])?,
         ])
         .await?;
-    Ok(results.first().map(changed).transpose()?.unwrap_or(false))
+    let mut removed = false;
+    for r in results.iter().take(2) {
+        removed |= changed(r)?;
+    }
+    Ok(removed)
 }
 
 /// Removes every factor and recovery code of the user (the operator's reset).
@@ -138,6 +156,7 @@ pub async fn remove_all(db: &D1Database, app_id: &str, user_id: &str) -> Result<
     let args = [text(app_id), text(user_id)];
     db.batch(vec![
         db.prepare("DELETE FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM passkeys WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM recovery_codes WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
     ])
     .await?;
@@ -181,4 +200,100 @@ pub async fn recovery_codes_left(db: &D1Database, app_id: &str, user_id: &str) -
         .first(None)
         .await?;
     Ok(row.map_or(0, |c| c.n))
+}
+
+// ---------------------------------------------------------------- passkeys
+
+/// A stored passkey (public material only).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Passkey {
+    pub id: String,
+    pub user_id: String,
+    pub credential_id: String,
+    pub rp_id: String,
+    public_key: String,
+    pub sign_count: i64,
+    transports: String,
+}
+
+impl Passkey {
+    /// The key as the core checks it; `None` for a row that does not read.
+    #[must_use]
+    pub fn public_key(&self) -> Option<PublicKey> {
+        serde_json::from_str(&self.public_key).ok()
+    }
+
+    /// The credential ID and transports, as options list them.
+    #[must_use]
+    pub fn descriptor(&self) -> Option<(Vec<u8>, Vec<String>)> {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&self.credential_id).ok()?;
+        Some((id, serde_json::from_str(&self.transports).unwrap_or_default()))
+    }
+}
+
+const PASSKEY_COLUMNS: &str = "id, user_id, credential_id, rp_id, public_key, sign_count, transports";
+
+/// The user's passkeys for `rp_id` (the host in use).
+pub async fn passkeys_of(db: &D1Database, app_id: &str, user_id: &str, rp_id: &str) -> Result<Vec<Passkey>> {
+    db.prepare(format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE app_id = ?1 AND user_id = ?2 AND rp_id = ?3 ORDER BY created_at"))
+        .bind(&[text(app_id), text(user_id), text(rp_id)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// The passkey with this credential ID in this application, for `rp_id`.
+pub async fn passkey_by_credential(db: &D1Database, app_id: &str, rp_id: &str, credential_id: &[u8]) -> Result<Option<Passkey>> {
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(credential_id);
+    db.prepare(format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE app_id = ?1 AND credential_id = ?2 AND rp_id = ?3"))
+        .bind(&[text(app_id), text(&encoded), text(rp_id)])?
+        .first(None)
+        .await
+}
+
+/// Stores a checked new credential for the user: `None` when the
+/// credential is registered already (in this application).
+pub async fn add_passkey(db: &D1Database, app_id: &str, user_id: &str, rp_id: &str, c: &NewCredential, now: UnixMillis) -> Result<Option<Factor>> {
+    let id = new_id(IdKind::Factor, crate::rng::bytes()?);
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let inserted = crate::db::unless_taken(
+        db.prepare(
+            "INSERT INTO passkeys (id, app_id, user_id, credential_id, rp_id, public_key, sign_count, transports, user_verified, \
+             backup_eligible, backed_up, aaguid, attestation_format, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )
+        .bind(&[
+            text(&id),
+            text(app_id),
+            text(user_id),
+            text(&b64.encode(&c.credential_id)),
+            text(rp_id),
+            text(&serde_json::to_string(&c.public_key)?),
+            int(i64::from(c.sign_count)),
+            text(&serde_json::to_string(&c.transports)?),
+            flag(c.user_verified),
+            flag(c.backup_eligible),
+            flag(c.backed_up),
+            text(&aero2_core::encoding::hex(&c.aaguid)),
+            text(&c.format),
+            int(now.0),
+        ])?
+        .run()
+        .await,
+    )?;
+    Ok(inserted.then(|| Factor { id, user_id: user_id.to_owned(), kind: "passkey".into(), confirmed_at: Some(now.0), last_used_at: None, created_at: now.0, last_step: None }))
+}
+
+/// Records a verified assertion: the counter moves to `count` unless
+/// another request already moved it as far (`false` then: the same
+/// counter twice is a cloned authenticator or a replay).
+pub async fn use_passkey(db: &D1Database, app_id: &str, id: &str, count: u32, backed_up: bool, now: UnixMillis) -> Result<bool> {
+    let result = db
+        .prepare(
+            "UPDATE passkeys SET sign_count = ?3, last_used_at = ?4, backed_up = ?5 \
+             WHERE app_id = ?1 AND id = ?2 AND (sign_count < ?3 OR (sign_count = 0 AND ?3 = 0))",
+        )
+        .bind(&[text(app_id), text(id), int(i64::from(count)), int(now.0), flag(backed_up)])?
+        .run()
+        .await?;
+    changed(&result)
 }

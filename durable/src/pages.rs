@@ -22,6 +22,7 @@ const NOTICE: &str = include_str!("../../ui/notice.html");
 const CONFIRM: &str = include_str!("../../ui/confirm.html");
 const MFA: &str = include_str!("../../ui/mfa.html");
 const RECOVERY_CODES: &str = include_str!("../../ui/recovery-codes.html");
+const PASSKEY_JS: &str = include_str!("../../ui/passkey.js");
 
 pub const CSRF_COOKIE: &str = "aero2_csrf";
 pub const SESSION_COOKIE: &str = "aero2_session";
@@ -47,6 +48,23 @@ pub struct LoginForm<'a> {
     pub signup_open: bool,
     /// Enabled identity providers as (slug, display name).
     pub providers: &'a [(String, String)],
+    /// Offers "Sign in with a passkey".
+    pub passkeys: bool,
+}
+
+/// A passkey button in its own form: `/ui/passkey.js` shows it where the
+/// browser has WebAuthn, runs the ceremony `purpose` names, and posts the
+/// response to `action` in the `passkey` field with `fields`.
+fn passkey_form(action: &str, purpose: &str, fields: &[(&str, &str)], label: &str) -> String {
+    let hidden: String = fields.iter().map(|(n, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(n), escape(v))).collect();
+    format!(
+        "<form method=\"post\" action=\"{}\" class=\"passkey\" data-passkey=\"{}\" hidden>{hidden}<input type=\"hidden\" name=\"passkey\" value=\"\">\
+         <button type=\"submit\" class=\"secondary\">{}</button><p class=\"error\" role=\"alert\" hidden></p></form>\
+         <script src=\"/ui/passkey.js\" defer></script>",
+        escape(action),
+        escape(purpose),
+        escape(label)
+    )
 }
 
 pub fn login_page(f: &LoginForm<'_>, status: u16) -> Result<Response> {
@@ -72,8 +90,15 @@ pub fn login_page(f: &LoginForm<'_>, status: u16) -> Result<Response> {
             .collect();
         format!("<div class=\"providers\" aria-label=\"Other ways to sign in\"><p class=\"divider\">or</p>{buttons}</div>")
     };
+    let passkey = if f.passkeys {
+        passkey_form("/login", "sign_in", &[("request", f.request), ("csrf_token", f.csrf)], "Sign in with a passkey")
+    } else {
+        String::new()
+    };
     let values = [("app_name", f.app_name), ("request", f.request), ("csrf_token", f.csrf), ("email", f.email.unwrap_or_default())];
-    html(fill(LOGIN, &values, &[("error_html", &alert(f.error)), ("signup_html", &signup), ("providers_html", &providers)]), status)
+    let error = alert(f.error);
+    let slots = [("error_html", error.as_str()), ("signup_html", &signup), ("providers_html", &providers), ("passkey_html", &passkey)];
+    html(fill(LOGIN, &values, &slots), status)
 }
 
 /// Sign-up form; the same slots as sign-in.
@@ -159,8 +184,9 @@ pub fn confirm_page(c: &Confirm<'_>, csrf: &str) -> Result<Response> {
 /// A plain message (not an error).
 /// What the second-factor page asks for.
 pub enum SecondFactorForm<'a> {
-    /// A code from one of the user's factors, or a recovery code.
-    Challenge,
+    /// A code from one of the user's factors, or a recovery code; with
+    /// `passkeys`, one of the user's passkeys too.
+    Challenge { passkeys: bool },
     /// The first code of a new authenticator: its QR code (an SVG
     /// document) and secret are shown.
     Enrol { qr_svg: &'a str, secret: &'a str },
@@ -168,11 +194,12 @@ pub enum SecondFactorForm<'a> {
 
 /// The second step of a sign-in (`/mfa`).
 pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &SecondFactorForm<'_>, error: Option<&str>, status: u16) -> Result<Response> {
+    let passkey = |label: &str| passkey_form("/mfa", "second_factor", &[("ticket", ticket), ("csrf_token", csrf)], label);
     let (heading, intro, enrol, recovery) = match form {
-        SecondFactorForm::Challenge => (
+        SecondFactorForm::Challenge { passkeys } => (
             "Two-step verification",
             format!("Enter the code your authenticator app shows for {}.", escape(app_name)),
-            String::new(),
+            if *passkeys { passkey("Use a passkey") } else { String::new() },
             fill(
                 "<details class=\"alt\"><summary>Use a recovery code</summary><form method=\"post\" action=\"/mfa\">\
                  <input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
@@ -188,7 +215,11 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
             (
                 "Set up two-step verification",
                 format!("{} asks for a second step when you sign in. Scan this code with an authenticator app, then enter the code it shows.", escape(app_name)),
-                format!("<figure class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</figure><p class=\"hint\">Or enter this key: <code>{}</code></p>", escape(secret)),
+                format!(
+                    "{}<figure class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</figure><p class=\"hint\">Or enter this key: <code>{}</code></p>",
+                    passkey("Add a passkey instead"),
+                    escape(secret)
+                ),
                 String::new(),
             )
         }
@@ -246,6 +277,14 @@ pub fn answer(context: &str, result: PageResult) -> Result<Response> {
 pub fn signed_out_page(app_name: &str, return_to: Option<&str>) -> Result<Response> {
     let back = return_to.and_then(|uri| link(uri, "Return to the application")).unwrap_or_default();
     html(fill(SIGNED_OUT, &[("app_name", app_name)], &[("return_html", &back)]), 200)
+}
+
+/// The hosted pages' one script (passkey ceremonies).
+pub fn script() -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/javascript; charset=utf-8")?;
+    headers.set("cache-control", "public, max-age=3600")?;
+    Ok(Response::ok(PASSKEY_JS)?.with_headers(headers))
 }
 
 pub fn stylesheet() -> Result<Response> {

@@ -5,6 +5,7 @@
 //! `js_sys::Reflect`, so no web-sys feature set has to match ours.
 
 use aero2_core::jose::alg::Alg;
+use aero2_core::webauthn::{CoseAlg, PublicKey, SignatureCheck};
 use serde_json::Value;
 use worker::js_sys::{self, Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -111,6 +112,31 @@ pub async fn sign(alg: Alg, key: &CryptoKey, data: &[u8]) -> Result<Vec<u8>> {
 
 pub async fn verify(alg: Alg, key: &CryptoKey, signature: &[u8], data: &[u8]) -> Result<bool> {
     Ok(call("verify", &[sign_algorithm(alg)?, key.0.clone(), bytes(signature), bytes(data)]).await?.is_truthy())
+}
+
+/// WebAuthn's three algorithms, for importing a credential's key and for
+/// verifying with it.
+fn passkey_algorithms(alg: CoseAlg) -> Result<(JsValue, JsValue)> {
+    Ok(match alg {
+        CoseAlg::Es256 => (obj(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?, obj(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])?),
+        CoseAlg::Rs256 => (obj(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())])?, obj(&[("name", "RSASSA-PKCS1-v1_5".into())])?),
+        CoseAlg::EdDsa => (obj(&[("name", "Ed25519".into())])?, obj(&[("name", "Ed25519".into())])?),
+    })
+}
+
+/// Imports a passkey's public key: an error for a key WebCrypto does not
+/// take (a point off the curve), which refuses the registration.
+pub async fn import_passkey(key: &PublicKey) -> Result<CryptoKey> {
+    let (import, _) = passkey_algorithms(key.alg)?;
+    Ok(CryptoKey(call("importKey", &["jwk".into(), from_json(&key.jwk)?, import, false.into(), usages(&["verify"])]).await?))
+}
+
+/// Verifies the one signature of an assertion (`aero2_core::webauthn`);
+/// a key that does not import verifies nothing.
+pub async fn verify_passkey(check: &SignatureCheck) -> Result<bool> {
+    let Ok(key) = import_passkey(&check.public_key).await else { return Ok(false) };
+    let (_, algorithm) = passkey_algorithms(check.public_key.alg)?;
+    Ok(call("verify", &[algorithm, key.0, bytes(&check.signature), bytes(&check.message)]).await?.is_truthy())
 }
 
 /// AES-256-GCM key for sealing private keys at rest.

@@ -17,6 +17,7 @@ mod management;
 mod mfa;
 mod oidc;
 mod oidc_errors;
+mod passkeys;
 mod persistence;
 mod rbac;
 mod platform;
@@ -66,6 +67,7 @@ fn main() {
         ("dashboard_access", dashboard_access::tests()),
         ("audit", audit::tests()),
         ("mfa", mfa::tests()),
+        ("passkeys", passkeys::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

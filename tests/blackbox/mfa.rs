@@ -81,7 +81,7 @@ fn enrol(c: &Client, s: &Setup, at: &str) -> (Vec<u8>, u64, Vec<String>) {
 
 /// A sign-in that stops at the second step: the page, its ticket and CSRF
 /// token, and the browser.
-fn password_step(c: &Client, s: &Setup, email: &str) -> (Browser, Resp, String, String) {
+pub(crate) fn password_step(c: &Client, s: &Setup, email: &str) -> (Browser, Resp, String, String) {
     password_step_for(c, s, email, "openid")
 }
 
@@ -101,7 +101,7 @@ fn password_step_for(c: &Client, s: &Setup, email: &str, scope: &str) -> (Browse
 
 /// Posts the second-step form; like a browser, the next post uses the
 /// CSRF token of the page this one answered with.
-fn second_step(c: &Client, s: &Setup, b: &mut Browser, ticket: &str, csrf: &mut String, field: &str, value: &str) -> Resp {
+pub(crate) fn second_step(c: &Client, s: &Setup, b: &mut Browser, ticket: &str, csrf: &mut String, field: &str, value: &str) -> Resp {
     let r = b.post_form(c, &s.slug, "/mfa", &[("ticket", ticket), ("csrf_token", csrf.as_str()), (field, value)]);
     if let Some(fresh) = hidden_field(&r.body, "csrf_token") {
         *csrf = fresh;
@@ -110,7 +110,7 @@ fn second_step(c: &Client, s: &Setup, b: &mut Browser, ticket: &str, csrf: &mut 
 }
 
 /// The tokens the code in a final redirect gets.
-fn redeem(c: &Client, s: &Setup, location: &str) -> Value {
+pub(crate) fn redeem(c: &Client, s: &Setup, location: &str) -> Value {
     assert!(location.starts_with(REDIRECT), "{location}");
     let code = query_param(location, "code").unwrap();
     let r = token_request(c, s, &s.client_id, &s.client_secret, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)]);
@@ -118,7 +118,7 @@ fn redeem(c: &Client, s: &Setup, location: &str) -> Value {
     r.json()
 }
 
-fn claims(jwt: &str) -> Value {
+pub(crate) fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&b64(jwt.split('.').nth(1).unwrap())).unwrap()
 }
 

@@ -1,6 +1,8 @@
 //! The hosted pages in a real browser: headless Chromium (Debian's, driven
 //! by playwright-core from tests/ui/signin.mjs) signs in through the login
-//! and consent pages under the production CSP and lands on the client.
+//! and consent pages under the production CSP and lands on the client; and
+//! (tests/ui/passkey.mjs) makes a passkey with Chromium's virtual
+//! authenticator, then signs in with it alone.
 
 use crate::oidc::{provision, PASSWORD};
 use crate::Test;
@@ -9,11 +11,36 @@ use serde_json::json;
 use std::process::Command;
 
 pub fn tests() -> Vec<Test> {
-    vec![("sign_in_and_consent_in_chromium", sign_in_and_consent_in_chromium)]
+    vec![
+        ("sign_in_and_consent_in_chromium", sign_in_and_consent_in_chromium),
+        ("passkeys_in_chromium_with_its_virtual_authenticator", passkeys_in_chromium_with_its_virtual_authenticator),
+    ]
 }
 
 fn sign_in_and_consent_in_chromium(c: &Client) {
     let s = provision(c, false);
+    run_script(c, &s, "tests/ui/signin.mjs");
+}
+
+fn passkeys_in_chromium_with_its_virtual_authenticator(c: &Client) {
+    let s = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"mfa": "required"}}))).assert_status(200);
+    let (out, client_id, redirect) = run_script(c, &s, "tests/ui/passkey.mjs");
+    let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let code = result["codes"].as_array().unwrap().last().unwrap().as_str().unwrap();
+    // The last sign-in used the passkey alone: the tokens say so.
+    let form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", &redirect), ("client_id", &client_id), ("code_verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")];
+    let body = aero2_tests::browser::form_encode(&form);
+    let r = c.send("POST", &s.slug, "/oauth2/token", &[("content-type", "application/x-www-form-urlencoded")], Some(&body));
+    r.assert_status(200);
+    let id_token = r.json()["id_token"].as_str().unwrap().to_owned();
+    let claims: serde_json::Value = serde_json::from_slice(&crate::oidc::b64(id_token.split('.').nth(1).unwrap())).unwrap();
+    assert_eq!((claims["amr"].clone(), claims["sub"].as_str()), (json!(["hwk", "user", "mfa"]), Some(s.user_id.as_str())));
+}
+
+/// Runs a browser script against `s` with a public client whose redirect
+/// URI the script serves; its output, the client and the redirect URI.
+fn run_script(c: &Client, s: &crate::oidc::Setup, script: &str) -> (String, String, String) {
     // A client whose redirect URI the script serves (a real, free port).
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
     let client = c.api(
@@ -27,7 +54,7 @@ fn sign_in_and_consent_in_chromium(c: &Client) {
     let root = repo_root();
     let port = c.url("x", "").rsplit(':').next().unwrap().to_owned();
     let out = Command::new(root.join("node_modules/.bin/node"))
-        .arg(root.join("tests/ui/signin.mjs"))
+        .arg(root.join(script))
         .env("AERO2_PORT", port)
         .env("AERO2_SLUG", &s.slug)
         .env("AERO2_CLIENT_ID", &client_id)
@@ -35,8 +62,9 @@ fn sign_in_and_consent_in_chromium(c: &Client) {
         .env("AERO2_PASSWORD", PASSWORD)
         .env("AERO2_REDIRECT", &redirect)
         .output()
-        .expect("run node tests/ui/signin.mjs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "browser test failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("\"ok\":true"), "{stdout}");
+    (stdout, client_id, redirect)
 }

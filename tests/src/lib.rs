@@ -5,6 +5,7 @@
 //! `<slug>.localhost:<port>` by resolving every name to 127.0.0.1.
 
 pub mod browser;
+pub mod webauthn;
 
 use serde_json::Value;
 use std::fs::File;

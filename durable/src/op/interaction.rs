@@ -79,6 +79,9 @@ fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, Authorizat
 /// then the user lookup and password check, which take the same time for an
 /// unknown email. A success gives the attempt back.
 async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+    if let Some(response) = params.get("passkey").ok().flatten().filter(|p| !p.is_empty()) {
+        return passkey_sign_in(req, op, response, id, request).await;
+    }
     let email = params.get("email").ok().flatten().unwrap_or_default();
     let given = params.get("password").ok().flatten().unwrap_or_default();
     let normalized = normalize_email(email).ok();
@@ -123,6 +126,25 @@ async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
 }
 
 
+
+/// "Sign in with a passkey": the per-IP limit, then the assertion for
+/// this pending request (a discoverable credential, user verification
+/// required: `amr` `hwk`, `user`, `mfa`).
+async fn passkey_sign_in(req: &Request, op: &Op<'_>, response: &str, id: &str, request: &AuthorizationRequest) -> Result<Response> {
+    if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::SignInPerIp, limits::client_ip(req)?.as_deref())? {
+        return too_many(op, id, "", retry_after_secs).await;
+    }
+    if !op.app.settings.passkey_sign_in() {
+        return login_form(op, id, None, Some("Passkeys do not sign in to this application."), 403).await;
+    }
+    match super::passkeys::authenticate(op, super::passkeys::Purpose::SignIn, id, None, response).await? {
+        Ok((user, amr)) => signin::finish(req, op, id, request, &user, &amr).await,
+        Err(refusal) => {
+            super::audit(op, req, super::signin_failed(None, None, refusal.reason()).with("method", "passkey")).await?;
+            login_form(op, id, None, Some(&super::passkeys::sentence(refusal)), 401).await
+        }
+    }
+}
 
 /// 429 with `Retry-After` (RFC 6585 §4): a rate limit or a locked account,
 /// worded the same so neither reveals whether the account exists.

@@ -15,6 +15,7 @@
 //! | `/rp/authorize/{idp}`, `/rp/callback/{idp}` | `rp` (upstream identity providers; their list in `providers`) |
 //! | `/forgot`, `/reset` | `recovery` |
 //! | `/verify` | `verification` |
+//! | `/passkeys/options`, `/ui/passkey.js` | `passkey_options` (ceremonies in `passkeys`) |
 //! | `/account/…` | `account` |
 //!
 //! Rules live in `aero2_core::oauth` and `aero2_core::jose`; these files
@@ -25,6 +26,8 @@ pub(crate) mod access;
 mod account;
 mod account_factors;
 mod second_factor;
+mod passkey_options;
+mod passkeys;
 mod authorize;
 mod bearer;
 pub mod caches;
@@ -121,6 +124,8 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::Reset(via) => recovery::reset(req, op, via).await,
         Endpoint::Verify(via) => verification::handle(req, op, via).await,
         Endpoint::Stylesheet => crate::pages::stylesheet(),
+        Endpoint::Script => crate::pages::script(),
+        Endpoint::PasskeyOptions => passkey_options::handle(req, op).await,
         // Answered by the object itself (`TenantApp::health`).
         Endpoint::Health => crate::respond::error(&ApiError::NotFound),
     }

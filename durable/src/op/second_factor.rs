@@ -4,14 +4,16 @@
 //! When the user has a confirmed factor, or the application requires one
 //! (`aero2_core::mfa::next_step`), the first factor's result is parked as a
 //! single-use ticket (10 minutes, by its digest) and the page asks for a
-//! code — or, for a user who has none under `required`, shows a new
-//! authenticator's QR code and asks for its first code. A right code ends
-//! the ticket and completes the sign-in with `amr` + `otp`, `mfa` (and
+//! code or one of their passkeys — or, for a user who has none under
+//! `required`, shows a new authenticator's QR code and asks for its first
+//! code, or makes a passkey instead. A right code ends the ticket and
+//! completes the sign-in with `amr` + `otp` (a passkey: `hwk`), `mfa` (and
 //! `acr` `urn:aero2:acr:mfa`). Wrong codes count toward a second-factor
 //! lockout (the application's lockout policy, per user); a code is
 //! accepted once; a recovery code works once and is mailed about.
 
 use super::account_factors::{lockout_key, new_recovery_codes, tell};
+use super::passkeys::{self, Purpose};
 use super::signed_in::{complete, EXPIRED};
 use super::{authorize, limits, store, with_csrf, Op};
 use crate::directory::User;
@@ -22,7 +24,9 @@ use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::lockout::Attempt;
 use aero2_core::mfa::{self, Check, Step};
 use aero2_core::routes::op::Via;
+use aero2_core::webauthn::Refusal;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use worker::{Request, Response, Result};
 
 const TICKET: &str = "mfa";
@@ -81,12 +85,35 @@ async fn ask(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[S
     store::put_single_use(&op.sql, TICKET, &sha256_hex(ticket.as_bytes()), &serde_json::to_string(&parked)?, op.now.plus_millis(TICKET_TTL_MS))?;
     crate::schema::arm_alarm_by(&op.storage, op.now.plus_millis(TICKET_TTL_MS)).await?;
     super::audit(op, req, super::by_user("signin.second_factor_asked", &user.id).with("enrol", parked.enrol.is_some())).await?;
-    Ok(Some(page(op, &ticket, user, enrol.as_ref().map(|(_, s)| s.as_slice()), None, 200)?))
+    let passkeys = enrol.is_none() && has_passkeys(op, user).await?;
+    Ok(Some(page(op, &ticket, user, enrol.as_ref().map(|(_, s)| s.as_slice()), passkeys, None, 200)?))
 }
 
-fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, error: Option<&str>, status: u16) -> Result<Response> {
+/// Whether the user has a passkey for the host in use (the page offers it).
+async fn has_passkeys(op: &Op<'_>, user: &User) -> Result<bool> {
+    let Some((rp_id, _)) = aero2_core::webauthn::rp_of_issuer(&op.issuer) else { return Ok(false) };
+    Ok(!factors::passkeys_of(&db::database(op.env)?, &op.app.id, &user.id, &rp_id).await?.is_empty())
+}
+
+/// The options of a passkey ceremony for the sign-in `ticket` (from
+/// `/passkeys/options`): a new passkey when the sign-in is adding a
+/// factor, else one of the user's. `None` when the ticket is not live.
+pub async fn passkey_options(op: &Op<'_>, ticket: &str) -> Result<Option<Value>> {
+    let key = sha256_hex(ticket.as_bytes());
+    let Some(parked) = store::peek_single_use(&op.sql, TICKET, &key, op.now)?.and_then(|p| serde_json::from_str::<Ticket>(&p).ok()) else {
+        return Ok(None);
+    };
+    let Some(user) = super::users::user(op, &parked.user_id).await?.filter(|u| !u.disabled) else { return Ok(None) };
+    Ok(Some(match parked.enrol {
+        Some(_) => passkeys::creation_options(op, &key, &user).await?,
+        None => passkeys::request_options(op, Purpose::SecondFactor, &key, Some(&user)).await?,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, passkeys: bool, error: Option<&str>, status: u16) -> Result<Response> {
     match enrol_secret {
-        None => with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &SecondFactorForm::Challenge, error, status)),
+        None => with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &SecondFactorForm::Challenge { passkeys }, error, status)),
         Some(secret) => {
             let uri = mfa::otpauth_uri(&op.app.name, user.email.as_deref().unwrap_or(&user.id), secret);
             let (qr, key) = (mfa::qr_svg(&uri), mfa::base32(secret));
@@ -124,10 +151,11 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         Some(id) => Some(factors::secret(&d1, op.env, &op.app.id, id).await?),
         None => None,
     };
+    let passkeys = parked.enrol.is_none() && has_passkeys(op, &user).await?;
     if via == Via::Query {
-        return Ok(page(op, &ticket, &user, enrol_secret.as_deref(), None, 200)?);
+        return Ok(page(op, &ticket, &user, enrol_secret.as_deref(), passkeys, None, 200)?);
     }
-    let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), Some(error), status);
+    let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), passkeys, Some(error), status);
     if let (Attempt::Locked { until }, _) = limits::begin_sign_in(op, &lockout_key(&user.id))? {
         super::audit(op, &req, failed(&user, "locked")).await?;
         let wait = limits::retry_after_secs(until, op.now);
@@ -135,13 +163,27 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         resp.headers_mut().set("retry-after", &wait.to_string())?;
         return Ok(resp);
     }
+    let passkey = get("passkey");
     let verdict = match (&parked.enrol, get("recovery_code")) {
+        (Some(unconfirmed), _) if !passkey.is_empty() => match passkeys::register(op, &key, &user, &passkey).await? {
+            Ok(_) => {
+                // The passkey is the new factor: the authenticator offered
+                // beside it is dropped unconfirmed.
+                factors::remove(&d1, &op.app.id, &user.id, unconfirmed).await?;
+                Verdict::Enrolled("passkey")
+            }
+            Err(refusal) => Verdict::Refused(refusal),
+        },
+        (None, _) if !passkey.is_empty() => match passkeys::authenticate(op, Purpose::SecondFactor, &key, Some(&user.id), &passkey).await? {
+            Ok(_) => Verdict::Passed("hwk"),
+            Err(refusal) => Verdict::Refused(refusal),
+        },
         (None, rc) if !rc.trim().is_empty() => {
             if factors::use_recovery_code(&d1, &op.app.id, &user.id, &mfa::recovery_digest(&rc), op.now).await? {
                 let left = factors::recovery_codes_left(&d1, &op.app.id, &user.id).await?;
                 super::audit(op, &req, super::by_user("recovery_code.used", &user.id).with("left", left)).await?;
                 tell(op, &user, "A recovery code was used", "One of your recovery codes was used to sign in").await?;
-                Verdict::Passed
+                Verdict::Passed("otp")
             } else {
                 Verdict::Failed("That recovery code is not right, or was used already.")
             }
@@ -150,7 +192,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         (Some(id), _) => {
             let secret = enrol_secret.clone().unwrap_or_default();
             match mfa::check(&secret, &get("code"), op.now, None) {
-                Check::Accepted { step } if factors::use_step(&d1, &op.app.id, id, step, op.now).await? => Verdict::Enrolled,
+                Check::Accepted { step } if factors::use_step(&d1, &op.app.id, id, step, op.now).await? => Verdict::Enrolled("totp"),
                 _ => Verdict::Failed("That code is not right. Check the time on your device, and enter the code shown now."),
             }
         }
@@ -160,24 +202,31 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
             super::audit(op, &req, failed(&user, if parked.enrol.is_some() { "wrong_enrolment_code" } else { "wrong_second_factor" })).await?;
             Ok(again(why, 401)?)
         }
+        Verdict::Refused(refusal) => {
+            super::audit(op, &req, failed(&user, refusal.reason()).with("method", "passkey")).await?;
+            Ok(again(&passkeys::sentence(refusal), 401)?)
+        }
         Verdict::Replayed => {
             super::audit(op, &req, failed(&user, "code_reused")).await?;
             Ok(again("That code was used already. Wait for the next one.", 401)?)
         }
-        Verdict::Passed => {
+        Verdict::Passed(method) => {
             limits::sign_in_succeeded(op, &lockout_key(&user.id))?;
             store::take_single_use(&op.sql, TICKET, &key, op.now)?;
-            finish(&req, op, &parked, &user).await
+            let amr = mfa::with_second_factor(&parked.amr, method);
+            finish(&req, op, &parked.request, &user, &amr).await
         }
-        Verdict::Enrolled => {
+        Verdict::Enrolled(kind) => {
             limits::sign_in_succeeded(op, &lockout_key(&user.id))?;
             store::take_single_use(&op.sql, TICKET, &key, op.now)?;
-            super::audit(op, &req, super::by_user("factor.added", &user.id).with("kind", "totp").with("during_sign_in", true)).await?;
-            tell(op, &user, "A second factor was added to your account", "An authenticator app was added as a second factor").await?;
+            super::audit(op, &req, super::by_user("factor.added", &user.id).with("kind", kind).with("during_sign_in", true)).await?;
+            let what = if kind == "passkey" { "A passkey was added as a second factor" } else { "An authenticator app was added as a second factor" };
+            tell(op, &user, "A second factor was added to your account", what).await?;
             let codes = new_recovery_codes(op, &user).await?;
             // The codes are shown once; the button finishes the sign-in.
             let next = hex(&rng::bytes::<32>()?);
-            let done = Ticket { enrol: None, ..parked };
+            let method = if kind == "passkey" { "hwk" } else { "otp" };
+            let done = Ticket { enrol: None, amr: mfa::with_second_factor(&parked.amr, method), ..parked };
             store::put_single_use(&op.sql, CONTINUE, &sha256_hex(next.as_bytes()), &serde_json::to_string(&done)?, op.now.plus_millis(TICKET_TTL_MS))?;
             Ok(with_csrf(op, |csrf| pages::recovery_codes_page(&op.app.name, &next, csrf, &codes))?)
         }
@@ -185,10 +234,13 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
 }
 
 enum Verdict {
-    Passed,
-    Enrolled,
+    /// A second factor proven, by this `amr` method.
+    Passed(&'static str),
+    /// A factor of this kind added (and proven).
+    Enrolled(&'static str),
     Replayed,
     Failed(&'static str),
+    Refused(Refusal),
 }
 
 /// A code against each of the user's confirmed factors; the step it
@@ -196,10 +248,10 @@ enum Verdict {
 async fn check_factors(op: &Op<'_>, user: &User, code: &str) -> Result<Verdict> {
     let d1 = db::database(op.env)?;
     let mut replayed = false;
-    for f in factors::list(&d1, &op.app.id, &user.id).await?.into_iter().filter(factors::Factor::confirmed) {
+    for f in factors::list(&d1, &op.app.id, &user.id).await?.into_iter().filter(|f| f.confirmed() && f.kind == "totp") {
         let secret = factors::secret(&d1, op.env, &op.app.id, &f.id).await?;
         match mfa::check(&secret, code, op.now, f.last_step) {
-            Check::Accepted { step } if factors::use_step(&d1, &op.app.id, &f.id, step, op.now).await? => return Ok(Verdict::Passed),
+            Check::Accepted { step } if factors::use_step(&d1, &op.app.id, &f.id, step, op.now).await? => return Ok(Verdict::Passed("otp")),
             Check::Accepted { .. } | Check::Replayed => replayed = true,
             Check::Wrong => {}
         }
@@ -251,13 +303,13 @@ async fn resume(req: &Request, op: &Op<'_>, token: &str) -> PageResult {
     let Some(user) = super::users::user(op, &parked.user_id).await?.filter(|u| !u.disabled) else {
         return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
-    finish(req, op, &parked, &user).await
+    // The ticket's `amr` already has the factor added.
+    finish(req, op, &parked.request, &user, &parked.amr).await
 }
 
-async fn finish(req: &Request, op: &Op<'_>, parked: &Ticket, user: &User) -> PageResult {
-    let Some(request) = authorize::pending(op, &parked.request)? else {
+async fn finish(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[String]) -> PageResult {
+    let Some(request) = authorize::pending(op, request_id)? else {
         return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
-    let amr = mfa::with_second_factor(&parked.amr, "otp");
-    Ok(complete(req, op, &parked.request, &request, user, &amr).await?)
+    Ok(complete(req, op, request_id, &request, user, amr).await?)
 }

@@ -76,6 +76,15 @@ pub struct ApplicationSettings {
     /// life; 1 to 2592000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_max_age_seconds: Option<u32>,
+    /// Whether a passkey alone signs a user in (the "Sign in with a
+    /// passkey" button; default true). Such a sign-in always asks the
+    /// authenticator to verify the user, so it counts as two factors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_sign_in: Option<bool>,
+    /// User verification asked of passkeys made and used as a second
+    /// factor: `required`, `preferred` (default) or `discouraged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_user_verification: Option<crate::webauthn::UserVerification>,
     /// How many days audit entries are kept (default 30, 1 to 3650).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_retention_days: Option<u32>,
@@ -170,6 +179,13 @@ impl ApplicationSettings {
     #[must_use]
     pub fn recent_sign_in_secs(&self) -> i64 {
         self.recent_sign_in_seconds.map_or(DEFAULT_RECENT_SIGN_IN_SECS, i64::from)
+    }
+
+    /// Whether the sign-in page offers passkeys as the only factor
+    /// (never where second factors are `off`: passkeys are factors).
+    #[must_use]
+    pub fn passkey_sign_in(&self) -> bool {
+        self.passkey_sign_in.unwrap_or(true) && self.mfa != Some(crate::mfa::Policy::Off)
     }
 
     /// How many days audit entries are kept.
@@ -281,7 +297,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -303,6 +319,16 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
     if let Some(v) = obj.get("mfa") {
         settings.mfa = Some(
             v.as_str().and_then(crate::mfa::Policy::parse).ok_or_else(|| ApiError::invalid("settings.mfa", "must be \"off\", \"optional\" or \"required\""))?,
+        );
+    }
+    if let Some(v) = obj.get("passkey_sign_in") {
+        settings.passkey_sign_in = Some(v.as_bool().ok_or_else(|| ApiError::invalid("settings.passkey_sign_in", "must be true or false"))?);
+    }
+    if let Some(v) = obj.get("passkey_user_verification") {
+        settings.passkey_user_verification = Some(
+            v.as_str()
+                .and_then(crate::webauthn::UserVerification::parse)
+                .ok_or_else(|| ApiError::invalid("settings.passkey_user_verification", "must be \"required\", \"preferred\" or \"discouraged\""))?,
         );
     }
     if let Some(v) = obj.get("default_roles") {
@@ -558,6 +584,8 @@ mod tests {
             (json!({"audit_retention_days": 0}), "settings.audit_retention_days"),
             (json!({"mfa": "sometimes"}), "settings.mfa"),
             (json!({"mfa_max_age_seconds": 0}), "settings.mfa_max_age_seconds"),
+            (json!({"passkey_sign_in": "yes"}), "settings.passkey_sign_in"),
+            (json!({"passkey_user_verification": "always"}), "settings.passkey_user_verification"),
             (json!({"audit_retention_days": 3651}), "settings.audit_retention_days"),
             (json!({"default_roles": [""]}), "settings.default_roles"),
             (json!({"default_roles": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]}), "settings.default_roles"),

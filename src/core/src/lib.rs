@@ -36,3 +36,4 @@ pub mod signing_keys;
 pub mod signup;
 pub mod slug;
 pub mod time;
+pub mod webauthn;

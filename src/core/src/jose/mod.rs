@@ -29,7 +29,7 @@ pub mod kid_gate;
 pub mod validate;
 
 #[cfg(test)]
-mod test_keys;
+pub(crate) mod test_keys;
 
 pub use alg::Alg;
 pub use error::JoseError;

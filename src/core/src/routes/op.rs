@@ -37,6 +37,10 @@ pub enum Endpoint {
     Reset(Via),
     Verify(Via),
     Stylesheet,
+    /// The hosted pages' script (passkey ceremonies).
+    Script,
+    /// A passkey ceremony's options, for the hosted pages' script.
+    PasskeyOptions,
     /// The object's health, for the operator (anonymous checks are
     /// answered by the front Worker).
     Health,
@@ -44,6 +48,7 @@ pub enum Endpoint {
 
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 pub const STYLESHEET_PATH: &str = "/ui/hosted.css";
+pub const SCRIPT_PATH: &str = "/ui/passkey.js";
 
 use Endpoint as E;
 use Method::{Get, Post};
@@ -73,6 +78,8 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/forgot", Forgot),
     page!("/reset", Reset),
     page!("/verify", Verify),
+    Row { path: "/passkeys/options", methods: &[(Post, E::PasskeyOptions)] },
     Row { path: STYLESHEET_PATH, methods: &[(Get, E::Stylesheet)] },
+    Row { path: SCRIPT_PATH, methods: &[(Get, E::Script)] },
     Row { path: HEALTH_PATH, methods: &[(Get, E::Health)] },
 ];
