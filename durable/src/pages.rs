@@ -22,6 +22,7 @@ const NOTICE: &str = include_str!("../../ui/notice.html");
 const CONFIRM: &str = include_str!("../../ui/confirm.html");
 const MFA: &str = include_str!("../../ui/mfa.html");
 const RECOVERY_CODES: &str = include_str!("../../ui/recovery-codes.html");
+const SECURITY: &str = include_str!("../../ui/security.html");
 const PASSKEY_JS: &str = include_str!("../../ui/passkey.js");
 
 pub const CSRF_COOKIE: &str = "aero2_csrf";
@@ -227,6 +228,92 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
     let values = [("app_name", app_name), ("heading", heading), ("ticket", ticket), ("csrf_token", csrf)];
     let intro = intro.as_str();
     html(fill(MFA, &values, &[("intro", intro), ("error_html", &alert(error)), ("enrol_html", &enrol), ("recovery_html", &recovery)]), status)
+}
+
+/// What the security page shows besides the list.
+pub enum SecurityView<'a> {
+    /// The factors, and ways to add one.
+    Overview,
+    /// A new authenticator app: its QR code and key, and the form for its
+    /// first code.
+    AddTotp { factor_id: &'a str, qr_svg: &'a str, secret: &'a str },
+    /// New recovery codes, shown once.
+    RecoveryCodes(&'a [String]),
+}
+
+/// What the security page lists: (factor id, kind, when last used).
+pub struct SecurityPage<'a> {
+    pub app_name: &'a str,
+    pub csrf: &'a str,
+    pub factors: &'a [(String, String)],
+    pub recovery_codes_left: i64,
+    /// Whether factors may be added (the policy is not `off`).
+    pub may_add: bool,
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+fn security_form(csrf: &str, fields: &[(&str, &str)], label: &str, class: &str) -> String {
+    let hidden: String = fields.iter().map(|(n, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(n), escape(v))).collect();
+    format!(
+        "<form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\">{hidden}<button type=\"submit\" class=\"{}\">{}</button></form>",
+        escape(csrf),
+        escape(class),
+        escape(label)
+    )
+}
+
+/// `/security`: the signed-in user's second factors, with a button to
+/// remove each, and ways to add an authenticator app or a passkey.
+pub fn security_page(p: &SecurityPage<'_>, view: &SecurityView<'_>, status: u16) -> Result<Response> {
+    let csrf = p.csrf;
+    let mut body = p.notice.map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n))).unwrap_or_default();
+    match view {
+        SecurityView::AddTotp { factor_id, qr_svg, secret } => {
+            let svg = qr_svg.find("<svg").map_or("", |i| qr_svg.get(i..).unwrap_or_default());
+            body.push_str(&format!(
+                "<h2>Add an authenticator app</h2><p>Scan this code with an authenticator app, then enter the code it shows.</p>\
+                 <figure class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</figure><p class=\"hint\">Or enter this key: <code>{}</code></p>\
+                 <form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"confirm_totp\">\
+                 <input type=\"hidden\" name=\"factor\" value=\"{}\"><label for=\"code\">Code from your authenticator app</label>\
+                 <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9 ]*\" maxlength=\"8\" autocomplete=\"one-time-code\" autofocus>\
+                 <button type=\"submit\">Verify</button></form>",
+                escape(secret),
+                escape(csrf),
+                escape(factor_id)
+            ));
+        }
+        SecurityView::RecoveryCodes(codes) => {
+            body.push_str(&format!(
+                "<h2>Your recovery codes</h2><p>If you lose your second factors, each of these codes signs you in once. They are shown only now: keep them somewhere safe.</p>\
+                 <ul class=\"codes\" aria-label=\"Recovery codes\">{}</ul><p class=\"alt\"><a href=\"/security\">I saved them</a></p>",
+                list_items(codes.iter().map(String::as_str))
+            ));
+        }
+        SecurityView::Overview => {
+            body.push_str("<h2>Second factors</h2>");
+            if p.factors.is_empty() {
+                body.push_str("<p>No second factor yet.</p>");
+            } else {
+                body.push_str("<ul class=\"factors\">");
+                for (id, kind) in p.factors {
+                    let name = if kind == "passkey" { "Passkey" } else { "Authenticator app" };
+                    let remove = security_form(csrf, &[("action", "remove"), ("factor", id)], &format!("Remove {}", name.to_lowercase()), "secondary");
+                    body.push_str(&format!("<li><span>{name}</span>{remove}</li>"));
+                }
+                body.push_str("</ul>");
+            }
+            if p.may_add {
+                body.push_str(&security_form(csrf, &[("action", "add_totp")], "Add an authenticator app", "secondary"));
+                body.push_str(&passkey_form("/security", "register", &[("csrf_token", csrf)], "Add a passkey"));
+            }
+            if !p.factors.is_empty() {
+                body.push_str(&format!("<h2>Recovery codes</h2><p>{} unused.</p>", p.recovery_codes_left));
+                body.push_str(&security_form(csrf, &[("action", "recovery_codes")], "Make new recovery codes", "secondary"));
+            }
+        }
+    }
+    html(fill(SECURITY, &[("app_name", p.app_name)], &[("error_html", &alert(p.error)), ("body_html", &body)]), status)
 }
 
 /// The recovery codes of a new second factor, shown once, and the button

@@ -49,6 +49,11 @@ fn totp(secret: &[u8], step: u64) -> String {
     format!("{:06}", n % 1_000_000)
 }
 
+/// The current TOTP code of a base32 key.
+pub(crate) fn totp_now(key: &str) -> String {
+    totp(&base32_decode(key), step_now())
+}
+
 fn step_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 30
 }

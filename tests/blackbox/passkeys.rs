@@ -6,8 +6,8 @@
 //! (counter), presented at another origin, without user verification,
 //! or at another application.
 
-use crate::mfa::{claims, password_step, redeem, second_step};
-use crate::oidc::{provision, Setup};
+use crate::mfa::{claims, password_step, redeem, second_step, totp_now};
+use crate::oidc::{provision, Setup, PASSWORD};
 use crate::security::authorize_path;
 use crate::Test;
 use aero2_tests::browser::{hidden_field, Browser};
@@ -19,6 +19,7 @@ pub fn tests() -> Vec<Test> {
     vec![
         ("a_passkey_is_made_at_sign_in_then_used_as_a_second_factor_and_alone", a_passkey_is_made_at_sign_in_then_used_as_a_second_factor_and_alone),
         ("passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified", passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified),
+        ("the_security_page_adds_and_removes_factors", the_security_page_adds_and_removes_factors),
     ]
 }
 
@@ -215,4 +216,92 @@ fn passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified(c: &Client)
     // Still a second factor.
     let r = second_factor(c, &s, &mut a);
     assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// Posts a security-page form; the next post uses the CSRF token of the
+/// page this one answered with.
+fn security_post(c: &Client, s: &Setup, b: &mut Browser, csrf: &mut String, fields: &[(&str, &str)]) -> Resp {
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let r = b.post_form(c, &s.slug, "/security", &all);
+    if let Some(fresh) = hidden_field(&r.body, "csrf_token") {
+        *csrf = fresh;
+    }
+    r
+}
+
+fn the_security_page_adds_and_removes_factors(c: &Client) {
+    let s = provision(c, true);
+    // Not signed in: the page sends the user to sign in, then back.
+    let mut b = Browser::new();
+    let r = b.get(c, &s.slug, "/security");
+    assert_eq!(r.status, 303);
+    let login = r.header("location").unwrap().to_owned();
+    assert!(login.starts_with("/login?request="), "{login}");
+    let page = b.get(c, &s.slug, &login);
+    let (request, csrf) = (hidden_field(&page.body, "request").unwrap(), hidden_field(&page.body, "csrf_token").unwrap());
+    let r = b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &s.email), ("password", PASSWORD)]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/security")), "{}", r.body);
+    let page = b.get(c, &s.slug, "/security");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("No second factor yet"), "{}", page.body);
+    let mut csrf = hidden_field(&page.body, "csrf_token").unwrap();
+
+    // An authenticator app: its QR code, then its first code.
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "add_totp")]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<svg"));
+    let key = r.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let factor = hidden_field(&r.body, "factor").unwrap();
+    let wrong = security_post(c, &s, &mut b, &mut csrf, &[("action", "confirm_totp"), ("factor", &factor), ("code", "000000")]);
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("current code") && wrong.body.contains("<svg"), "asked again: {}", wrong.body);
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "confirm_totp"), ("factor", &factor), ("code", &totp_now(&key))]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body.matches("<li>").count(), 10, "the recovery codes, once");
+    assert!(r.body.contains("href=\"/security\""), "a link back to the page");
+    let page = b.get(c, &s.slug, "/security");
+    assert!(page.body.contains("Remove authenticator app") && page.body.contains("10 unused"), "{}", page.body);
+    csrf = hidden_field(&page.body, "csrf_token").unwrap();
+
+    // A passkey, from the page's own ceremony.
+    let o = options(c, &s, &mut b, &[("csrf_token", &csrf), ("purpose", "register")]);
+    o.assert_status(200);
+    let mut a = Authenticator::new(Alg::EdDsa);
+    let response = a.create(&o.json(), &origin(c, &s));
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("passkey", &response)]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("The passkey was added") && r.body.contains("Remove passkey") && r.body.contains("Remove authenticator app"), "{}", r.body);
+    let added = crate::audit::log(c, &s.app_id, "?type=factor.added");
+    assert_eq!(added.len(), 2);
+    assert!(added.iter().all(|e| e["detail"]["via"] == "security_page"), "{added:?}");
+    c.mail_to(&s.app_id, &s.email, "factor_changed", 2);
+
+    // The passkey answers the second step of the next sign-in.
+    let r = second_factor(c, &s, &mut a);
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // Another user's factor is not found; the user's own is removed.
+    let other = provision(c, true);
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "remove"), ("factor", "mfa_0123456789abcdef0123456789abcdef")]);
+    assert_eq!(r.status, 404);
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "remove"), ("factor", &factor)]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("was removed") && !r.body.contains("Remove authenticator app"), "{}", r.body);
+    let r = b.get(c, &other.slug, "/security");
+    assert_eq!(r.status, 303, "a session at one application is nothing at another");
+
+    // A stale sign-in may look, not change: it signs in again first.
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"recent_sign_in_seconds": 1}}))).assert_status(200);
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let page = b.get(c, &s.slug, "/security");
+    assert_eq!(page.status, 200);
+    csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "recovery_codes")]);
+    assert_eq!(r.status, 303);
+    assert!(r.header("location").unwrap().starts_with("/login?request="));
+    options(c, &s, &mut b, &[("csrf_token", &csrf), ("purpose", "register")]).assert_error(401, "login_required");
+    // The page's forms need its CSRF token.
+    let forged = b.post_form(c, &s.slug, "/security", &[("csrf_token", "forged"), ("action", "add_totp")]);
+    assert_eq!(forged.status, 403);
 }

@@ -23,8 +23,9 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-background-networking', '--disab
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
-const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes'].map((n) => [n, read(`ui/${n}.html`)]));
+const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security'].map((n) => [n, read(`ui/${n}.html`)]));
 const CSS = read('ui/hosted.css');
+const PASSKEY_JS = read('ui/passkey.js');
 
 // --- rendering: the same rules as aero2_core::html and durable/src/pages.rs
 
@@ -86,6 +87,21 @@ function render(name, v = {}) {
       return fill(T.mfa, { app_name: app, heading: v.enrol ? 'Set up two-step verification' : 'Two-step verification', ticket: v.ticket ?? 't1', csrf_token: CSRF },
         { intro: escape(`Enter the code your authenticator app shows for ${app}.`), error_html: alert(v.error), enrol_html: enrol, recovery_html: recovery });
     }
+    case 'security': {
+      // As pages.rs `security_page` (the overview).
+      const hidden = (f) => Object.entries(f).map(([k, x]) => `<input type="hidden" name="${escape(k)}" value="${escape(x)}">`).join('');
+      const form = (f, label) => `<form method="post" action="/security"><input type="hidden" name="csrf_token" value="${CSRF}">${hidden(f)}<button type="submit" class="secondary">${escape(label)}</button></form>`;
+      const factors = (v.factors ?? [['mfa_1', 'totp'], ['mfa_2', 'passkey']]).map(([id, kind]) => {
+        const name = kind === 'passkey' ? 'Passkey' : 'Authenticator app';
+        return `<li><span>${name}</span>${form({ action: 'remove', factor: id }, `Remove ${name.toLowerCase()}`)}</li>`;
+      }).join('');
+      const passkey = `<form method="post" action="/security" class="passkey" data-passkey="register" hidden>${hidden({ csrf_token: CSRF })}<input type="hidden" name="passkey" value="">`
+        + '<button type="submit" class="secondary">Add a passkey</button><p class="error" role="alert" hidden></p></form><script src="/ui/passkey.js" defer></script>';
+      const body = `${v.notice ? `<p class="notice" role="status">${escape(v.notice)}</p>` : ''}<h2>Second factors</h2><ul class="factors">${factors}</ul>`
+        + form({ action: 'add_totp' }, 'Add an authenticator app') + passkey
+        + `<h2>Recovery codes</h2><p>${escape(String(v.left ?? 9))} unused.</p>` + form({ action: 'recovery_codes' }, 'Make new recovery codes');
+      return fill(T.security, { app_name: app }, { error_html: alert(v.error), body_html: body });
+    }
     case 'recovery-codes':
       return fill(T['recovery-codes'], { app_name: app, ticket: 't2', csrf_token: CSRF },
         { codes_html: (v.codes ?? ['k3m9q-ab2cd', 'zz7wq-p0pp1', 'aaaaa-bbbbb', 'ccccc-ddddd', 'eeeee-fffff', 'ggggg-hhhhh', 'iiiii-jjjjj', 'kkkkk-lllll', 'mmmmm-nnnnn', 'ooooo-ppppp']).map((c) => `<li>${escape(c)}</li>`).join('') });
@@ -108,6 +124,8 @@ const PAGES = {
   '/mfa-error': () => render('mfa', { error: 'That code is not right.' }),
   '/mfa-enrol': () => render('mfa', { enrol: true }),
   '/recovery-codes': () => render('recovery-codes'),
+  '/security': () => render('security', { notice: 'The passkey was added.' }),
+  '/security-error': () => render('security', { error: 'That second factor is not yours, or was removed already.' }),
   '/confirm-logout': () => render('confirm', { title: 'Sign out of Acme Notes?', message: 'You will be signed out of this application on this browser.',
     action: '/oauth2/logout', button: 'Sign out', fields: { client_id: 'cl_1', post_logout_redirect_uri: 'https://notes.example.com/bye', state: 'xyz' } }),
 };
@@ -121,6 +139,7 @@ const XSS = {
   '/xss/mfa': () => render('mfa', { app: HOSTILE, error: HOSTILE, ticket: HOSTILE }),
   '/xss/mfa-enrol': () => render('mfa', { app: HOSTILE, enrol: true, key: HOSTILE }),
   '/xss/recovery-codes': () => render('recovery-codes', { app: HOSTILE, codes: [HOSTILE] }),
+  '/xss/security': () => render('security', { app: HOSTILE, error: HOSTILE, notice: HOSTILE, factors: [[HOSTILE, 'totp']] }),
   '/xss/confirm': () => render('confirm', { app: HOSTILE, title: HOSTILE, message: HOSTILE, button: HOSTILE, fields: { state: HOSTILE } }),
 };
 
@@ -164,6 +183,9 @@ function opHandler(req, res) {
   const to = () => `${CLIENT}/cb?c=${c}`;
   if (url.pathname === '/ui/hosted.css') {
     return res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'public, max-age=3600', ...security(CSP) }).end(CSS);
+  }
+  if (url.pathname === '/ui/passkey.js') {
+    return res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600', ...security(CSP) }).end(PASSKEY_JS);
   }
   if (url.pathname === '/favicon.ico') return res.writeHead(204).end();
   if (PAGES[url.pathname]) return html(res, PAGES[url.pathname]());
@@ -419,8 +441,9 @@ test('hostile app name, email, error, title and message stay text (no CSP to hel
     try {
       await page.waitForTimeout(50);
       assert.deepEqual(problems.filter((p) => p.startsWith('dialog') || p.startsWith('page error')), [], path);
-      // The one SVG a page may hold is the QR code pages.rs puts in its figure.
-      assert.equal(await page.locator('script, img, svg:not(figure.qr > svg)').count(), 0, `${path}: injected elements`);
+      // The one SVG a page may hold is the QR code pages.rs puts in its
+      // figure; the one script, the hosted pages' own passkey script.
+      assert.equal(await page.locator('script:not([src="/ui/passkey.js"]), img, svg:not(figure.qr > svg)').count(), 0, `${path}: injected elements`);
       assert.ok((await page.textContent('body')).includes('<script>alert(1)</script>'), path);
       if (path === '/xss/login') {
         assert.equal(await page.inputValue('input[name=email]'), HOSTILE);

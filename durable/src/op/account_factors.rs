@@ -71,11 +71,22 @@ pub async fn confirm(op: &Op<'_>, user: &User, id: &str, body: &Value) -> Bearer
     answer.insert("id".into(), id.into());
     answer.insert("kind".into(), factor.kind.clone().into());
     answer.insert("confirmed_at".into(), op.now.0.into());
-    if factors::recovery_codes_left(&d1, &op.app.id, &user.id).await? == 0 {
-        answer.insert("recovery_codes".into(), json!(new_recovery_codes(op, user).await?));
+    if let Some(codes) = added(op, user, "An authenticator app was added as a second factor").await? {
+        answer.insert("recovery_codes".into(), json!(codes));
     }
-    tell(op, user, "A second factor was added to your account", "An authenticator app was added as a second factor").await?;
     Ok(Value::Object(answer))
+}
+
+/// After a factor was added (`what`, for the mail): the user is told, and
+/// a user without recovery codes gets ten (returned, to be shown once).
+pub async fn added(op: &Op<'_>, user: &User, what: &str) -> worker::Result<Option<Vec<String>>> {
+    let codes = if factors::recovery_codes_left(&db::database(op.env)?, &op.app.id, &user.id).await? == 0 {
+        Some(new_recovery_codes(op, user).await?)
+    } else {
+        None
+    };
+    tell(op, user, "A second factor was added to your account", what).await?;
+    Ok(codes)
 }
 
 pub async fn remove(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
@@ -87,7 +98,8 @@ pub async fn remove(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
     }
     factors::remove(&d1, &op.app.id, &user.id, id).await?;
     if factor.confirmed() {
-        tell(op, user, "A second factor was removed from your account", "An authenticator app was removed from your second factors").await?;
+        let what = if factor.kind == "passkey" { "A passkey was removed from your second factors" } else { "An authenticator app was removed from your second factors" };
+        tell(op, user, "A second factor was removed from your account", what).await?;
     }
     Ok(Value::Null)
 }

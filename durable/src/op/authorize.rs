@@ -103,7 +103,7 @@ fn consent_covering(op: &Op<'_>, user_id: &str, client: &Client, scope: &Scope) 
 }
 
 /// Stores the request while the user is away; returns its id.
-async fn park(op: &Op<'_>, request: &AuthorizationRequest) -> Result<String> {
+pub async fn park(op: &Op<'_>, request: &AuthorizationRequest) -> Result<String> {
     let id = hex(&rng::bytes::<16>()?);
     let expires = op.now.plus_millis(PENDING_REQUEST_TTL_MS);
     store::put_pending(&op.sql, &id, &serde_json::to_string(request)?, expires)?;

@@ -15,6 +15,7 @@
 //! | `/rp/authorize/{idp}`, `/rp/callback/{idp}` | `rp` (upstream identity providers; their list in `providers`) |
 //! | `/forgot`, `/reset` | `recovery` |
 //! | `/verify` | `verification` |
+//! | `/security` | `security` (the user's second factors; rules in `account_factors`) |
 //! | `/passkeys/options`, `/ui/passkey.js` | `passkey_options` (ceremonies in `passkeys`) |
 //! | `/account/…` | `account` |
 //!
@@ -44,6 +45,7 @@ mod providers;
 mod recovery;
 pub(crate) mod resources;
 mod revoke;
+mod security;
 pub mod rp;
 mod session;
 mod signed_in;
@@ -120,6 +122,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::SignUp(via) => interaction::handle(req, op, interaction::Page::SignUp, via).await,
         Endpoint::Consent(via) => interaction::handle(req, op, interaction::Page::Consent, via).await,
         Endpoint::SecondFactor(via) => second_factor::handle(req, op, via).await,
+        Endpoint::Security(via) => security::handle(req, op, via).await,
         Endpoint::Forgot(via) => recovery::forgot(req, op, via).await,
         Endpoint::Reset(via) => recovery::reset(req, op, via).await,
         Endpoint::Verify(via) => verification::handle(req, op, via).await,

@@ -3,7 +3,9 @@
 //! CSRF token and what the ceremony is for: `purpose=sign_in` with the
 //! pending `request` (a passkey alone, where the application allows it),
 //! or `purpose=second_factor` with the sign-in's `ticket` (one of the
-//! user's passkeys, or a new one where the sign-in is adding a factor).
+//! user's passkeys, or a new one where the sign-in is adding a factor),
+//! or `purpose=register`: a new passkey for the signed-in user of the
+//! security page (a recent sign-in).
 //! Each call costs a sign-in attempt of the caller's address.
 
 use super::passkeys::{self, Purpose};
@@ -43,7 +45,11 @@ pub async fn handle(mut req: Request, op: &Op<'_>) -> Result<Response> {
             Some(options) => options,
             None => return refuse(400, "invalid_request", EXPIRED),
         },
-        _ => return refuse(400, "invalid_request", "purpose must be sign_in or second_factor"),
+        "register" => match super::security::passkey_options(&req, op).await? {
+            Some(options) => options,
+            None => return refuse(401, "login_required", "Sign in again to add a passkey."),
+        },
+        _ => return refuse(400, "invalid_request", "purpose must be sign_in, second_factor or register"),
     };
     oauth_json(200, &options)
 }

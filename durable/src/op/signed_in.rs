@@ -3,7 +3,9 @@
 //! the session starts with how the user proved who they are, the sign-in
 //! is audited, and the pending authorization request resumes. Its own
 //! module so that `signin` and `second_factor` both reach it without
-//! reaching each other.
+//! reaching each other. A sign-in for one of Aero2's own pages (no client:
+//! `AuthorizationRequest::hosted_page`) starts the session and goes back
+//! to that page.
 
 use super::{authorize, clients, session, store, Op};
 use crate::directory::User;
@@ -16,6 +18,16 @@ pub const EXPIRED: &str = "This sign-in request has expired or was already used.
 /// Every check passed: the session starts (with how the user proved who
 /// they are) and the pending request `id` resumes.
 pub async fn complete(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user: &User, amr: &[String]) -> Result<Response> {
+    if let Some(path) = request.hosted_page() {
+        // A sign-in for one of our own pages (the security page): no
+        // client, no code; the browser goes back to the page.
+        let (_, cookie) = session::start(req, op, &user.id, amr)?;
+        store::delete_pending(&op.sql, id)?;
+        super::audit(op, req, super::by_user("signin.succeeded", &user.id).with("amr", amr.to_vec()).with("page", path)).await?;
+        let mut resp = super::see_other(path)?;
+        resp.headers_mut().append("set-cookie", &cookie)?;
+        return Ok(resp);
+    }
     let Some(client) = clients::find(op, &request.client_id).await? else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };

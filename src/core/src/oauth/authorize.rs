@@ -98,6 +98,35 @@ pub struct AuthorizationRequest {
 }
 
 impl AuthorizationRequest {
+    /// A sign-in for one of Aero2's own hosted pages (`path`, such as the
+    /// security page) rather than for a client: no client, no code; once
+    /// the user is signed in, the browser goes back to `path`.
+    #[must_use]
+    pub fn for_hosted_page(path: &'static str, now: UnixMillis) -> AuthorizationRequest {
+        AuthorizationRequest {
+            client_id: String::new(),
+            redirect_uri: path.to_owned(),
+            scope: Scope::default(),
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            prompt: Prompt::default(),
+            max_age: None,
+            login_hint: None,
+            ui_locales: None,
+            requested_at: now,
+            resource: None,
+            acr_values: Vec::new(),
+        }
+    }
+
+    /// The hosted page a sign-in resumes ([`Self::for_hosted_page`]); `None`
+    /// for a client's request (every client has an id).
+    #[must_use]
+    pub fn hosted_page(&self) -> Option<&str> {
+        (self.client_id.is_empty() && self.redirect_uri.starts_with('/') && !self.redirect_uri.starts_with("//")).then_some(self.redirect_uri.as_str())
+    }
+
     /// Whether the client asked for a second factor (step-up).
     #[must_use]
     pub fn wants_mfa(&self) -> bool {
@@ -726,5 +755,17 @@ mod tests {
         assert!(r.wants_mfa());
         let plain = run(&with(&[("acr_values", "urn:other:gold")]), &client()).unwrap();
         assert!(plain.acr_values.is_empty() && !plain.wants_mfa());
+    }
+
+    #[test]
+    fn only_our_own_requests_resume_a_hosted_page() {
+        let own = AuthorizationRequest::for_hosted_page("/security", NOW);
+        assert_eq!(own.hosted_page(), Some("/security"));
+        let client = run(&with(&[]), &client()).unwrap();
+        assert_eq!(client.hosted_page(), None, "a client's request always names its client");
+        let elsewhere = AuthorizationRequest { redirect_uri: "//evil.example/x".into(), ..own.clone() };
+        assert_eq!(elsewhere.hosted_page(), None, "never another host");
+        let absolute = AuthorizationRequest { redirect_uri: "https://evil.example/".into(), ..own };
+        assert_eq!(absolute.hosted_page(), None);
     }
 }

@@ -33,6 +33,8 @@ pub enum Endpoint {
     Consent(Via),
     /// The second factor of a sign-in: a code, or adding a factor.
     SecondFactor(Via),
+    /// The signed-in user's second factors (list, add, remove).
+    Security(Via),
     Forgot(Via),
     Reset(Via),
     Verify(Via),
@@ -75,6 +77,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/signup", SignUp),
     page!("/consent", Consent),
     page!("/mfa", SecondFactor),
+    page!("/security", Security),
     page!("/forgot", Forgot),
     page!("/reset", Reset),
     page!("/verify", Verify),
