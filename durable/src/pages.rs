@@ -22,6 +22,7 @@ const NOTICE: &str = include_str!("../../ui/notice.html");
 const CONFIRM: &str = include_str!("../../ui/confirm.html");
 const MFA: &str = include_str!("../../ui/mfa.html");
 const RECOVERY_CODES: &str = include_str!("../../ui/recovery-codes.html");
+const EMAIL_CODE: &str = include_str!("../../ui/email-code.html");
 const SECURITY: &str = include_str!("../../ui/security.html");
 const PASSKEY_JS: &str = include_str!("../../ui/passkey.js");
 
@@ -51,6 +52,14 @@ pub struct LoginForm<'a> {
     pub providers: &'a [(String, String)],
     /// Offers "Sign in with a passkey".
     pub passkeys: bool,
+    /// Offers a code and link by email instead of the password.
+    pub email_codes: bool,
+}
+
+/// "Check your email": the form for the code a sign-in by email sent.
+pub fn email_code_page(app_name: &str, request: &str, handle: &str, email: &str, csrf: &str, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", app_name), ("request", request), ("handle", handle), ("email", email), ("csrf_token", csrf)];
+    html(fill(EMAIL_CODE, &values, &[("error_html", &alert(error))]), status)
 }
 
 /// A passkey button in its own form: `/ui/passkey.js` shows it where the
@@ -97,7 +106,21 @@ pub fn login_page(f: &LoginForm<'_>, status: u16) -> Result<Response> {
         String::new()
     };
     let values = [("app_name", f.app_name), ("request", f.request), ("csrf_token", f.csrf), ("email", f.email.unwrap_or_default())];
+    let email_code = if f.email_codes {
+        fill(
+            "<details class=\"alt\"><summary>Email me a sign-in code instead</summary><form method=\"post\" action=\"/login\">\
+             <input type=\"hidden\" name=\"request\" value=\"{{request}}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
+             <input type=\"hidden\" name=\"email_signin\" value=\"1\"><label for=\"signin_email\">Email</label>\
+             <input id=\"signin_email\" name=\"email\" type=\"email\" autocomplete=\"email\" required>\
+             <button type=\"submit\" class=\"secondary\">Email me a code</button></form></details>",
+            &[("request", f.request), ("csrf_token", f.csrf)],
+            &[],
+        )
+    } else {
+        String::new()
+    };
     let error = alert(f.error);
+    let passkey = format!("{passkey}{email_code}");
     let slots = [("error_html", error.as_str()), ("signup_html", &signup), ("providers_html", &providers), ("passkey_html", &passkey)];
     html(fill(LOGIN, &values, &slots), status)
 }

@@ -11,6 +11,7 @@ mod audit;
 mod clients;
 mod dashboard_access;
 mod domains;
+mod email_signin;
 mod hardening;
 mod lockout;
 mod management;
@@ -68,6 +69,7 @@ fn main() {
         ("audit", audit::tests()),
         ("mfa", mfa::tests()),
         ("passkeys", passkeys::tests()),
+        ("email_signin", email_signin::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),

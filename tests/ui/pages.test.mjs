@@ -23,7 +23,7 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-background-networking', '--disab
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
-const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security'].map((n) => [n, read(`ui/${n}.html`)]));
+const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security', 'email-code'].map((n) => [n, read(`ui/${n}.html`)]));
 const CSS = read('ui/hosted.css');
 const PASSKEY_JS = read('ui/passkey.js');
 
@@ -57,6 +57,13 @@ function render(name, v = {}) {
           error_html: alert(v.error),
           // As pages.rs: the sign-up link unless the application's sign-up is closed.
           signup_html: `<p class="alt">No account? <a href="/signup?request=${escape(v.request ?? REQUEST)}">Create one</a></p>`,
+          // As pages.rs: the passkey button (shown by /ui/passkey.js) and the email code form.
+          passkey_html: name !== 'login' ? '' : `<form method="post" action="/login" class="passkey" data-passkey="sign_in" hidden><input type="hidden" name="request" value="${escape(v.request ?? REQUEST)}">`
+            + `<input type="hidden" name="csrf_token" value="${CSRF}"><input type="hidden" name="passkey" value=""><button type="submit" class="secondary">Sign in with a passkey</button>`
+            + '<p class="error" role="alert" hidden></p></form><script src="/ui/passkey.js" defer></script>'
+            + `<details class="alt"><summary>Email me a sign-in code instead</summary><form method="post" action="/login"><input type="hidden" name="request" value="${escape(v.request ?? REQUEST)}">`
+            + `<input type="hidden" name="csrf_token" value="${CSRF}"><input type="hidden" name="email_signin" value="1"><label for="signin_email">Email</label>`
+            + '<input id="signin_email" name="email" type="email" autocomplete="email" required><button type="submit" class="secondary">Email me a code</button></form></details>',
         });
     case 'consent':
       return fill(T.consent, { app_name: app, client_name: v.client ?? 'Acme Mobile', request: REQUEST, csrf_token: CSRF },
@@ -102,6 +109,9 @@ function render(name, v = {}) {
         + `<h2>Recovery codes</h2><p>${escape(String(v.left ?? 9))} unused.</p>` + form({ action: 'recovery_codes' }, 'Make new recovery codes');
       return fill(T.security, { app_name: app }, { error_html: alert(v.error), body_html: body });
     }
+    case 'email-code':
+      return fill(T['email-code'], { app_name: app, request: v.request ?? REQUEST, handle: v.handle ?? 'h'.repeat(64), email: v.email ?? 'ada@example.com', csrf_token: CSRF },
+        { error_html: alert(v.error) });
     case 'recovery-codes':
       return fill(T['recovery-codes'], { app_name: app, ticket: 't2', csrf_token: CSRF },
         { codes_html: (v.codes ?? ['k3m9q-ab2cd', 'zz7wq-p0pp1', 'aaaaa-bbbbb', 'ccccc-ddddd', 'eeeee-fffff', 'ggggg-hhhhh', 'iiiii-jjjjj', 'kkkkk-lllll', 'mmmmm-nnnnn', 'ooooo-ppppp']).map((c) => `<li>${escape(c)}</li>`).join('') });
@@ -125,6 +135,8 @@ const PAGES = {
   '/mfa-enrol': () => render('mfa', { enrol: true }),
   '/recovery-codes': () => render('recovery-codes'),
   '/security': () => render('security', { notice: 'The passkey was added.' }),
+  '/email-code': () => render('email-code'),
+  '/email-code-error': () => render('email-code', { error: 'That code is not right (4 tries left).' }),
   '/security-error': () => render('security', { error: 'That second factor is not yours, or was removed already.' }),
   '/confirm-logout': () => render('confirm', { title: 'Sign out of Acme Notes?', message: 'You will be signed out of this application on this browser.',
     action: '/oauth2/logout', button: 'Sign out', fields: { client_id: 'cl_1', post_logout_redirect_uri: 'https://notes.example.com/bye', state: 'xyz' } }),
@@ -139,6 +151,7 @@ const XSS = {
   '/xss/mfa': () => render('mfa', { app: HOSTILE, error: HOSTILE, ticket: HOSTILE }),
   '/xss/mfa-enrol': () => render('mfa', { app: HOSTILE, enrol: true, key: HOSTILE }),
   '/xss/recovery-codes': () => render('recovery-codes', { app: HOSTILE, codes: [HOSTILE] }),
+  '/xss/email-code': () => render('email-code', { app: HOSTILE, email: HOSTILE, error: HOSTILE, handle: HOSTILE, request: HOSTILE }),
   '/xss/security': () => render('security', { app: HOSTILE, error: HOSTILE, notice: HOSTILE, factors: [[HOSTILE, 'totp']] }),
   '/xss/confirm': () => render('confirm', { app: HOSTILE, title: HOSTILE, message: HOSTILE, button: HOSTILE, fields: { state: HOSTILE } }),
 };
@@ -257,8 +270,8 @@ function contrastReport() {
   return out;
 }
 
-async function fields(page) {
-  return page.$$eval('form input, form button', (els) => els.map((e) => ({
+async function fields(page, forms = 'form') {
+  return page.$$eval(`${forms} input, ${forms} button`, (els) => els.map((e) => ({
     tag: e.tagName.toLowerCase(), name: e.name, type: e.type, value: e.value, autocomplete: e.getAttribute('autocomplete'),
     required: e.required ?? false, labelled: e.type === 'hidden' || e.tagName === 'BUTTON' || e.labels.length === 1,
   })));
@@ -305,15 +318,22 @@ test('sign-in form: fields, autocomplete, labels, sign-up link keeps the request
     assert.equal(await page.title(), 'Sign in · Acme Notes');
     assert.match(await page.textContent('main'), /Acme Notes/);
     assert.deepEqual(await page.$eval('form', (f) => [f.method, new URL(f.action).pathname]), ['post', '/login']);
-    assert.deepEqual(await fields(page), [
+    assert.deepEqual(await fields(page, 'main > form:not([data-passkey])'), [
       { tag: 'input', name: 'request', type: 'hidden', value: REQUEST, autocomplete: null, required: false, labelled: true },
       { tag: 'input', name: 'csrf_token', type: 'hidden', value: CSRF, autocomplete: null, required: false, labelled: true },
       { tag: 'input', name: 'email', type: 'email', value: '', autocomplete: 'email', required: true, labelled: true },
       { tag: 'input', name: 'password', type: 'password', value: '', autocomplete: 'current-password', required: true, labelled: true },
       { tag: 'button', name: '', type: 'submit', value: '', autocomplete: null, required: false, labelled: true },
     ]);
+    // The passkey button appears (the script runs under the CSP: Chromium has WebAuthn).
+    await page.waitForSelector('form[data-passkey="sign_in"]:not([hidden])');
+    assert.ok(await page.locator('form[data-passkey] button').isVisible());
+    // The email code form, behind a disclosure, with a labelled address field.
+    const emailForm = await fields(page, 'details form');
+    assert.deepEqual(emailForm.filter((f) => f.type !== 'hidden').map((f) => [f.name, f.autocomplete, f.labelled]),
+      [['email', 'email', true], ['', null, true]]);
     assert.equal(await page.getAttribute('a[href^="/signup"]', 'href'), `/signup?request=${REQUEST}`);
-    assert.equal(await page.locator('[role=alert]').count(), 0, 'no error box without an error');
+    assert.equal(await page.locator('[role=alert]:not([hidden])').count(), 0, 'no error box without an error');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.name), 'email', 'keyboard reaches the email field first');
   } finally {

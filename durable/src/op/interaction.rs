@@ -62,7 +62,7 @@ async fn serve(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> PageResul
 /// redirect its submission follows (CSP3 §6.3.1.1), and these forms end in
 /// a redirect to the client. So a form page admits exactly the redirect URI
 /// of the request it continues (set by the front Worker from this header).
-fn may_redirect_to_client(mut page: Response, request: &AuthorizationRequest) -> PageResult {
+pub fn may_redirect_to_client(mut page: Response, request: &AuthorizationRequest) -> PageResult {
     if page.headers().get("content-type")?.is_some_and(|c| c.starts_with("text/html")) {
         page.headers_mut().set(crate::forward::FORM_ACTION_HEADER, &request.redirect_uri)?;
     }
@@ -81,6 +81,12 @@ fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, Authorizat
 async fn sign_in(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> Result<Response> {
     if let Some(response) = params.get("passkey").ok().flatten().filter(|p| !p.is_empty()) {
         return passkey_sign_in(req, op, response, id, request).await;
+    }
+    if params.get("email_signin").ok().flatten().is_some() {
+        return super::email_signin::send(req, op, id, params).await;
+    }
+    if params.get("email_code").ok().flatten().is_some() {
+        return super::email_signin::check_code(req, op, id, request, params).await;
     }
     let email = params.get("email").ok().flatten().unwrap_or_default();
     let given = params.get("password").ok().flatten().unwrap_or_default();

@@ -15,6 +15,7 @@
 //! | `/rp/authorize/{idp}`, `/rp/callback/{idp}` | `rp` (upstream identity providers; their list in `providers`) |
 //! | `/forgot`, `/reset` | `recovery` |
 //! | `/verify` | `verification` |
+//! | `/email-link` | `email_signin` (a code or link by email instead of the password) |
 //! | `/security` | `security` (the user's second factors; rules in `account_factors`) |
 //! | `/passkeys/options`, `/ui/passkey.js` | `passkey_options` (ceremonies in `passkeys`) |
 //! | `/account/…` | `account` |
@@ -34,6 +35,7 @@ mod bearer;
 pub mod caches;
 mod clients;
 mod discovery;
+mod email_signin;
 mod grant_authorization_code;
 mod grant_client_credentials;
 mod grant_refresh_token;
@@ -123,6 +125,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::Consent(via) => interaction::handle(req, op, interaction::Page::Consent, via).await,
         Endpoint::SecondFactor(via) => second_factor::handle(req, op, via).await,
         Endpoint::Security(via) => security::handle(req, op, via).await,
+        Endpoint::EmailLink(via) => email_signin::link(req, op, via).await,
         Endpoint::Forgot(via) => recovery::forgot(req, op, via).await,
         Endpoint::Reset(via) => recovery::reset(req, op, via).await,
         Endpoint::Verify(via) => verification::handle(req, op, via).await,

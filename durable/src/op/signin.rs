@@ -45,7 +45,7 @@ pub async fn finish(req: &Request, op: &Op<'_>, id: &str, request: &Authorizatio
 pub async fn login_form(op: &Op<'_>, id: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
     let providers: Vec<(String, String)> = providers::enabled(op).await?.into_iter().map(|i| (i.slug, i.display_name)).collect();
     with_csrf(op, |csrf| {
-        let form = pages::LoginForm { app_name: &op.app.name, request: id, csrf, email, error, signup_open: signup_open(op), providers: &providers, passkeys: op.app.settings.passkey_sign_in() };
+        let form = pages::LoginForm { app_name: &op.app.name, request: id, csrf, email, error, signup_open: signup_open(op), providers: &providers, passkeys: op.app.settings.passkey_sign_in(), email_codes: op.app.settings.email_sign_in.unwrap_or(true) };
         pages::login_page(&form, status)
     })
 }

@@ -67,7 +67,7 @@ async fn mail_link(op: &Op<'_>, kind: &str, payload: &impl Serialize, recipient:
 /// (per address and per IP). Over them, the mail is silently not sent and
 /// the page stays the same: nobody learns anything, and nobody can use us
 /// to flood an inbox.
-fn mail_limited(op: &Op<'_>, ip: Option<&str>, address: &str) -> Result<bool> {
+pub fn mail_limited(op: &Op<'_>, ip: Option<&str>, address: &str) -> Result<bool> {
     for (class, subject) in [(Class::MailPerIp, ip), (Class::MailPerIdentifier, Some(address))] {
         if matches!(limits::hit(op, class, subject)?, Verdict::Limited { .. }) {
             return Ok(true);

@@ -76,6 +76,11 @@ pub struct ApplicationSettings {
     /// life; 1 to 2592000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_max_age_seconds: Option<u32>,
+    /// Whether the sign-in page offers a code and link by email instead of
+    /// the password (default true; they prove what a password reset
+    /// proves: the mailbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_sign_in: Option<bool>,
     /// Whether a passkey alone signs a user in (the "Sign in with a
     /// passkey" button; default true). Such a sign-in always asks the
     /// authenticator to verify the user, so it counts as two factors.
@@ -297,7 +302,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -320,6 +325,9 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         settings.mfa = Some(
             v.as_str().and_then(crate::mfa::Policy::parse).ok_or_else(|| ApiError::invalid("settings.mfa", "must be \"off\", \"optional\" or \"required\""))?,
         );
+    }
+    if let Some(v) = obj.get("email_sign_in") {
+        settings.email_sign_in = Some(v.as_bool().ok_or_else(|| ApiError::invalid("settings.email_sign_in", "must be true or false"))?);
     }
     if let Some(v) = obj.get("passkey_sign_in") {
         settings.passkey_sign_in = Some(v.as_bool().ok_or_else(|| ApiError::invalid("settings.passkey_sign_in", "must be true or false"))?);
@@ -585,6 +593,7 @@ mod tests {
             (json!({"mfa": "sometimes"}), "settings.mfa"),
             (json!({"mfa_max_age_seconds": 0}), "settings.mfa_max_age_seconds"),
             (json!({"passkey_sign_in": "yes"}), "settings.passkey_sign_in"),
+            (json!({"email_sign_in": 1}), "settings.email_sign_in"),
             (json!({"passkey_user_verification": "always"}), "settings.passkey_user_verification"),
             (json!({"audit_retention_days": 3651}), "settings.audit_retention_days"),
             (json!({"default_roles": [""]}), "settings.default_roles"),

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cache;
 pub mod cors;
 pub mod dashboard;
+pub mod email_signin;
 pub mod encoding;
 pub mod error;
 pub mod headers;

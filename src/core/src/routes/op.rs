@@ -33,6 +33,8 @@ pub enum Endpoint {
     Consent(Via),
     /// The second factor of a sign-in: a code, or adding a factor.
     SecondFactor(Via),
+    /// A sign-in link from an email: its button (`GET`), the sign-in (`POST`).
+    EmailLink(Via),
     /// The signed-in user's second factors (list, add, remove).
     Security(Via),
     Forgot(Via),
@@ -78,6 +80,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/consent", Consent),
     page!("/mfa", SecondFactor),
     page!("/security", Security),
+    page!("/email-link", EmailLink),
     page!("/forgot", Forgot),
     page!("/reset", Reset),
     page!("/verify", Verify),
