@@ -8,9 +8,8 @@
 //! an account; mail is within the per-address and per-IP mail limits.
 //! `amr` `["otp"]` (RFC 8176: a one-time password).
 
-use super::interaction::may_redirect_to_client;
 use super::signin::{self, login_form, EXPIRED};
-use super::{authorize, limits, store, users, verification, with_csrf, Op};
+use super::{authorize, limits, may_redirect_to_client, store, users, verification, with_csrf, Op};
 use crate::directory;
 use crate::mailer::Mail;
 use crate::pages::{self, PageError, PageResult};

@@ -7,7 +7,7 @@
 use super::authorize::{self, pending};
 use super::session;
 use super::signin::{self, login_form, signup_open, EXPIRED};
-use super::{clients, limits, see_other, store, verification, with_csrf, Op};
+use super::{clients, limits, may_redirect_to_client, see_other, store, verification, with_csrf, Op};
 use aero2_core::lockout::Attempt;
 use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::signup::{Flow, Refusal, SignupMode};
@@ -56,17 +56,6 @@ async fn serve(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> PageResul
         Page::SignIn => sign_in(&req, op, &params, &id, &request).await?,
     };
     may_redirect_to_client(answer, &request)
-}
-
-/// Browsers apply the CSP `form-action` of the page holding a form to every
-/// redirect its submission follows (CSP3 §6.3.1.1), and these forms end in
-/// a redirect to the client. So a form page admits exactly the redirect URI
-/// of the request it continues (set by the front Worker from this header).
-pub fn may_redirect_to_client(mut page: Response, request: &AuthorizationRequest) -> PageResult {
-    if page.headers().get("content-type")?.is_some_and(|c| c.starts_with("text/html")) {
-        page.headers_mut().set(crate::forward::FORM_ACTION_HEADER, &request.redirect_uri)?;
-    }
-    Ok(page)
 }
 
 fn pending_of(op: &Op<'_>, params: &Params) -> Result<Option<(String, AuthorizationRequest)>> {

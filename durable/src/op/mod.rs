@@ -215,6 +215,17 @@ pub fn with_csrf(op: &Op<'_>, render: impl FnOnce(&str) -> Result<Response>) -> 
     Ok(resp)
 }
 
+/// Browsers apply the CSP `form-action` of the page holding a form to every
+/// redirect its submission follows (CSP3 §6.3.1.1), and these forms end in
+/// a redirect to the client. So a form page admits exactly the redirect URI
+/// of the request it continues (set by the front Worker from this header).
+pub fn may_redirect_to_client(mut page: Response, request: &aero2_core::oauth::authorize::AuthorizationRequest) -> crate::pages::PageResult {
+    if page.headers().get("content-type")?.is_some_and(|c| c.starts_with("text/html")) {
+        page.headers_mut().set(crate::forward::FORM_ACTION_HEADER, &request.redirect_uri)?;
+    }
+    Ok(page)
+}
+
 /// A 303 to `location` (RFC 9110 §15.4.4: the browser follows with GET).
 pub fn see_other(location: &str) -> Result<Response> {
     let headers = Headers::new();
