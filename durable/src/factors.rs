@@ -42,7 +42,8 @@ impl Factor {
 /// user); a passkey is confirmed when it is made.
 const ALL_FACTORS: &str = "SELECT id, user_id, kind, confirmed_at, last_used_at, created_at, last_step FROM mfa_factors \
      WHERE app_id = ?1 AND user_id = ?2 \
-     UNION ALL SELECT id, user_id, 'passkey', created_at, last_used_at, created_at, NULL FROM passkeys WHERE app_id = ?1 AND user_id = ?2";
+     UNION ALL SELECT id, user_id, 'passkey', created_at, last_used_at, created_at, NULL FROM passkeys WHERE app_id = ?1 AND user_id = ?2 \
+     UNION ALL SELECT id, user_id, 'sms', confirmed_at, last_used_at, created_at, NULL FROM sms_factors WHERE app_id = ?1 AND user_id = ?2";
 
 fn aad(app_id: &str, factor_id: &str) -> String {
     format!("aero2:mfa-secret:{app_id}:{factor_id}")
@@ -62,7 +63,8 @@ pub async fn confirmed_count(db: &D1Database, app_id: &str, user_id: &str) -> Re
     let row: Option<Count> = db
         .prepare(
             "SELECT (SELECT COUNT(*) FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL) \
-             + (SELECT COUNT(*) FROM passkeys WHERE app_id = ?1 AND user_id = ?2) AS n",
+             + (SELECT COUNT(*) FROM passkeys WHERE app_id = ?1 AND user_id = ?2) \
+             + (SELECT COUNT(*) FROM sms_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL) AS n",
         )
         .bind(&[text(app_id), text(user_id)])?
         .first(None)
@@ -136,16 +138,18 @@ pub async fn remove(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> R
         .batch(vec![
             db.prepare("DELETE FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3").bind(&args)?,
             db.prepare("DELETE FROM passkeys WHERE app_id = ?1 AND user_id = ?2 AND id = ?3").bind(&args)?,
+            db.prepare("DELETE FROM sms_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3").bind(&args)?,
             db.prepare(
                 "DELETE FROM recovery_codes WHERE app_id = ?1 AND user_id = ?2 AND NOT EXISTS \
                  (SELECT 1 FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL) \
-                 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE app_id = ?1 AND user_id = ?2)",
+                 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE app_id = ?1 AND user_id = ?2) \
+                 AND NOT EXISTS (SELECT 1 FROM sms_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NOT NULL)",
             )
-            .bind(&args[..2])?,
+            .bind(args.get(..2).unwrap_or_default())?,
         ])
         .await?;
     let mut removed = false;
-    for r in results.iter().take(2) {
+    for r in results.iter().take(3) {
         removed |= changed(r)?;
     }
     Ok(removed)
@@ -157,6 +161,7 @@ pub async fn remove_all(db: &D1Database, app_id: &str, user_id: &str) -> Result<
     db.batch(vec![
         db.prepare("DELETE FROM mfa_factors WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM passkeys WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM sms_factors WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM recovery_codes WHERE app_id = ?1 AND user_id = ?2").bind(&args)?,
     ])
     .await?;
@@ -296,4 +301,43 @@ pub async fn use_passkey(db: &D1Database, app_id: &str, id: &str, count: u32, ba
         .run()
         .await?;
     changed(&result)
+}
+
+// ---------------------------------------------------------------- phones
+
+#[derive(Deserialize)]
+struct PhoneRow {
+    phone: String,
+}
+
+/// Stores a new, unconfirmed phone factor (dropping any earlier phone
+/// enrolment the user never confirmed).
+pub async fn add_sms(db: &D1Database, app_id: &str, user_id: &str, phone: &str, now: UnixMillis) -> Result<Factor> {
+    let id = new_id(IdKind::Factor, crate::rng::bytes()?);
+    db.batch(vec![
+        db.prepare("DELETE FROM sms_factors WHERE app_id = ?1 AND user_id = ?2 AND confirmed_at IS NULL").bind(&[text(app_id), text(user_id)])?,
+        db.prepare("INSERT INTO sms_factors (id, app_id, user_id, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(&[text(&id), text(app_id), text(user_id), text(phone), int(now.0)])?,
+    ])
+    .await?;
+    Ok(Factor { id, user_id: user_id.to_owned(), kind: "sms".into(), confirmed_at: None, last_used_at: None, created_at: now.0, last_step: None })
+}
+
+/// The number of the user's phone factor `id`.
+pub async fn sms_phone(db: &D1Database, app_id: &str, user_id: &str, id: &str) -> Result<Option<String>> {
+    let row: Option<PhoneRow> = db
+        .prepare("SELECT phone FROM sms_factors WHERE app_id = ?1 AND user_id = ?2 AND id = ?3")
+        .bind(&[text(app_id), text(user_id), text(id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.phone))
+}
+
+/// Records a right code for phone factor `id` (confirming it if new).
+pub async fn sms_used(db: &D1Database, app_id: &str, id: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE sms_factors SET last_used_at = ?3, confirmed_at = COALESCE(confirmed_at, ?3) WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(app_id), text(id), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
 }

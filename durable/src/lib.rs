@@ -25,6 +25,7 @@ pub mod password;
 pub mod respond;
 pub mod rng;
 mod schema;
+pub mod sms;
 pub mod signer_call;
 pub mod tenant_app;
 pub mod tenant_command;

@@ -209,8 +209,9 @@ pub fn confirm_page(c: &Confirm<'_>, csrf: &str) -> Result<Response> {
 /// What the second-factor page asks for.
 pub enum SecondFactorForm<'a> {
     /// A code from one of the user's factors, or a recovery code; with
-    /// `passkeys`, one of the user's passkeys too.
-    Challenge { passkeys: bool },
+    /// `passkeys`, one of the user's passkeys too; with `phone` (masked),
+    /// a button that texts a code there; `notice` says one was sent.
+    Challenge { passkeys: bool, phone: Option<&'a str>, notice: Option<&'a str> },
     /// The first code of a new authenticator: its QR code (an SVG
     /// document) and secret are shown.
     Enrol { qr_svg: &'a str, secret: &'a str },
@@ -220,10 +221,28 @@ pub enum SecondFactorForm<'a> {
 pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &SecondFactorForm<'_>, error: Option<&str>, status: u16) -> Result<Response> {
     let passkey = |label: &str| passkey_form("/mfa", "second_factor", &[("ticket", ticket), ("csrf_token", csrf)], label);
     let (heading, intro, enrol, recovery) = match form {
-        SecondFactorForm::Challenge { passkeys } => (
+        SecondFactorForm::Challenge { passkeys, phone, notice } => (
             "Two-step verification",
-            format!("Enter the code your authenticator app shows for {}.", escape(app_name)),
-            if *passkeys { passkey("Use a passkey") } else { String::new() },
+            match phone {
+                Some(_) => format!("Enter the code your authenticator app shows for {}, or have one texted to you.", escape(app_name)),
+                None => format!("Enter the code your authenticator app shows for {}.", escape(app_name)),
+            },
+            {
+                let mut extra = notice.map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n))).unwrap_or_default();
+                if let Some(p) = phone {
+                    extra.push_str(&fill(
+                        "<form method=\"post\" action=\"/mfa\"><input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\">\
+                         <input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\"><input type=\"hidden\" name=\"send_sms\" value=\"1\">\
+                         <button type=\"submit\" class=\"secondary\">Text a code to {{phone}}</button></form>",
+                        &[("ticket", ticket), ("csrf_token", csrf), ("phone", p)],
+                        &[],
+                    ));
+                }
+                if *passkeys {
+                    extra.push_str(&passkey("Use a passkey"));
+                }
+                extra
+            },
             fill(
                 "<details class=\"alt\"><summary>Use a recovery code</summary><form method=\"post\" action=\"/mfa\">\
                  <input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
@@ -260,6 +279,8 @@ pub enum SecurityView<'a> {
     /// A new authenticator app: its QR code and key, and the form for its
     /// first code.
     AddTotp { factor_id: &'a str, qr_svg: &'a str, secret: &'a str },
+    /// A new phone: the form for the code texted to it.
+    ConfirmSms { factor_id: &'a str, phone: &'a str },
     /// New recovery codes, shown once.
     RecoveryCodes(&'a [String]),
 }
@@ -272,6 +293,8 @@ pub struct SecurityPage<'a> {
     pub recovery_codes_left: i64,
     /// Whether factors may be added (the policy is not `off`).
     pub may_add: bool,
+    /// Whether a phone may be added (a provider, and countries listed).
+    pub sms: bool,
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
 }
@@ -297,13 +320,25 @@ pub fn security_page(p: &SecurityPage<'_>, view: &SecurityView<'_>, status: u16)
             body.push_str(&format!(
                 "<h2>Add an authenticator app</h2><p>Scan this code with an authenticator app, then enter the code it shows.</p>\
                  <figure class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</figure><p class=\"hint\">Or enter this key: <code>{}</code></p>\
-                 <form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"confirm_totp\">\
+                 <form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"confirm\">\
                  <input type=\"hidden\" name=\"factor\" value=\"{}\"><label for=\"code\">Code from your authenticator app</label>\
                  <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9 ]*\" maxlength=\"8\" autocomplete=\"one-time-code\" autofocus>\
                  <button type=\"submit\">Verify</button></form>",
                 escape(secret),
                 escape(csrf),
                 escape(factor_id)
+            ));
+        }
+        SecurityView::ConfirmSms { factor_id, phone } => {
+            body.push_str(&fill(
+                "<h2>Add a phone number</h2><p>We texted a code to {{phone}}. Enter it to add the number.</p>\
+                 <form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
+                 <input type=\"hidden\" name=\"action\" value=\"confirm\"><input type=\"hidden\" name=\"factor\" value=\"{{factor}}\">\
+                 <label for=\"code\">Code from the text message</label>\
+                 <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9 -]*\" maxlength=\"8\" autocomplete=\"one-time-code\" autofocus>\
+                 <button type=\"submit\">Verify</button></form>",
+                &[("phone", phone), ("csrf_token", csrf), ("factor", factor_id)],
+                &[],
             ));
         }
         SecurityView::RecoveryCodes(codes) => {
@@ -320,7 +355,11 @@ pub fn security_page(p: &SecurityPage<'_>, view: &SecurityView<'_>, status: u16)
             } else {
                 body.push_str("<ul class=\"factors\">");
                 for (id, kind) in p.factors {
-                    let name = if kind == "passkey" { "Passkey" } else { "Authenticator app" };
+                    let name = match kind.as_str() {
+                        "passkey" => "Passkey",
+                        "sms" => "Phone (text messages)",
+                        _ => "Authenticator app",
+                    };
                     let remove = security_form(csrf, &[("action", "remove"), ("factor", id)], &format!("Remove {}", name.to_lowercase()), "secondary");
                     body.push_str(&format!("<li><span>{name}</span>{remove}</li>"));
                 }
@@ -329,6 +368,16 @@ pub fn security_page(p: &SecurityPage<'_>, view: &SecurityView<'_>, status: u16)
             if p.may_add {
                 body.push_str(&security_form(csrf, &[("action", "add_totp")], "Add an authenticator app", "secondary"));
                 body.push_str(&passkey_form("/security", "register", &[("csrf_token", csrf)], "Add a passkey"));
+                if p.sms {
+                    body.push_str(&fill(
+                        "<form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\
+                         <input type=\"hidden\" name=\"action\" value=\"add_sms\"><label for=\"phone\">Phone number, with its country code</label>\
+                         <input id=\"phone\" name=\"phone\" type=\"tel\" autocomplete=\"tel\" placeholder=\"+1 555 123 4567\" required>\
+                         <button type=\"submit\" class=\"secondary\">Add a phone number</button></form>",
+                        &[("csrf_token", csrf)],
+                        &[],
+                    ));
+                }
             }
             if !p.factors.is_empty() {
                 body.push_str(&format!("<h2>Recovery codes</h2><p>{} unused.</p>", p.recovery_codes_left));

@@ -38,6 +38,9 @@ pub fn error(e: &ApiError) -> Result<Response> {
     if matches!(e, ApiError::Unauthorized) {
         resp.headers_mut().set("www-authenticate", "Bearer realm=\"aero2\"")?;
     }
+    if let ApiError::RateLimited { retry_after_secs, .. } = e {
+        resp.headers_mut().set("retry-after", &retry_after_secs.to_string())?;
+    }
     Ok(resp)
 }
 

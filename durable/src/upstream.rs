@@ -47,6 +47,12 @@ pub async fn json(env: &Env, method: Method, url: &str, headers: &[(&str, &str)]
     }
 }
 
+/// Like [`json`], tried exactly once: for calls that must not be repeated
+/// (a text message sent twice costs twice).
+pub async fn json_once(env: &Env, method: Method, url: &str, headers: &[(&str, &str)], form: Option<String>) -> worker::Result<Result<Value, Upstream>> {
+    send(env, method, url, headers, form).await
+}
+
 async fn send(env: &Env, method: Method, url: &str, headers: &[(&str, &str)], form: Option<String>) -> worker::Result<Result<Value, Upstream>> {
     let h = Headers::new();
     h.set("accept", "application/json")?;

@@ -27,6 +27,7 @@ mod routing;
 mod rp;
 mod security;
 mod signup;
+mod sms;
 mod ui;
 mod users;
 
@@ -70,6 +71,7 @@ fn main() {
         ("mfa", mfa::tests()),
         ("passkeys", passkeys::tests()),
         ("email_signin", email_signin::tests()),
+        ("sms", sms::tests()),
         ("routing", routing::tests()),
         ("security", security::tests()),
         ("hardening", hardening::tests()),
@@ -78,8 +80,11 @@ fn main() {
     ];
     // The upstream identity providers first: the Worker's static provider
     // configuration names one of them.
-    let upstreams = if args.list { None } else { Some((Upstream::start("oidc-idp.mjs"), Upstream::start("social.mjs"))) };
-    let server = upstreams.as_ref().map(|(oidc, social)| {
+    let upstreams = if args.list { None } else { Some((Upstream::start("oidc-idp.mjs"), Upstream::start("social.mjs"), Upstream::start("twilio.mjs"))) };
+    let server = upstreams.as_ref().map(|(oidc, social, twilio)| {
+        let _ = sms::TWILIO.set(twilio.base());
+        let str_of = |k: &str| twilio.info[k].as_str().unwrap_or_default().to_owned();
+        let (sid, token, from) = (str_of("account_sid"), str_of("auth_token"), str_of("from"));
         let _ = rp::UPSTREAMS.set(rp::Upstreams { oidc: oidc.info["issuer"].as_str().unwrap_or_default().to_owned(), social: social.base() });
         let static_idps = rp::script_static_client(&social.base());
         Server::start_with(
@@ -88,6 +93,10 @@ fn main() {
                 ("AERO2_UPSTREAM_TIMEOUT_MS", "2000"),
                 ("AERO2_STATIC_IDPS", &static_idps),
                 ("AERO2_TEST_STATIC_GITHUB_SECRET", rp::STATIC_SECRET),
+                ("AERO2_SMS_URL", &twilio.base()),
+                ("AERO2_TWILIO_ACCOUNT_SID", &sid),
+                ("AERO2_TWILIO_AUTH_TOKEN", &token),
+                ("AERO2_SMS_FROM", &from),
             ],
         )
     });

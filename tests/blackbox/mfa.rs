@@ -58,7 +58,7 @@ fn step_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 30
 }
 
-fn account_token(c: &Client, s: &Setup) -> String {
+pub(crate) fn account_token(c: &Client, s: &Setup) -> String {
     tokens(c, s, &mut Browser::new(), (&s.client_id, &s.client_secret), "openid account")["access_token"].as_str().unwrap().to_owned()
 }
 

@@ -253,10 +253,10 @@ fn the_security_page_adds_and_removes_factors(c: &Client) {
     assert!(r.body.contains("<svg"));
     let key = r.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
     let factor = hidden_field(&r.body, "factor").unwrap();
-    let wrong = security_post(c, &s, &mut b, &mut csrf, &[("action", "confirm_totp"), ("factor", &factor), ("code", "000000")]);
+    let wrong = security_post(c, &s, &mut b, &mut csrf, &[("action", "confirm"), ("factor", &factor), ("code", "000000")]);
     assert_eq!(wrong.status, 400);
     assert!(wrong.body.contains("current code") && wrong.body.contains("<svg"), "asked again: {}", wrong.body);
-    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "confirm_totp"), ("factor", &factor), ("code", &totp_now(&key))]);
+    let r = security_post(c, &s, &mut b, &mut csrf, &[("action", "confirm"), ("factor", &factor), ("code", &totp_now(&key))]);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body.matches("<li>").count(), 10, "the recovery codes, once");
     assert!(r.body.contains("href=\"/security\""), "a link back to the page");

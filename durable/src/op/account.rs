@@ -62,6 +62,11 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -
             prove_presence(op, &caller, &optional_body(&mut req).await?, "adding a second factor").await?;
             account_factors::add_totp(op, &caller.user).await?
         }
+        Endpoint::AddSms => {
+            let body = optional_body(&mut req).await?;
+            prove_presence(op, &caller, &body, "adding a second factor").await?;
+            account_factors::add_sms(op, &caller.user, &body).await?
+        }
         Endpoint::ConfirmFactor => account_factors::confirm(op, &caller.user, param, &body(&mut req).await?).await?,
         Endpoint::RemoveFactor => {
             prove_presence(op, &caller, &optional_body(&mut req).await?, "removing a second factor").await?;

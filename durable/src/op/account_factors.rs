@@ -13,7 +13,7 @@
 //! | POST | `/account/recovery-codes` | ten new codes, the old ones void |
 
 use super::bearer::BearerResult;
-use super::{limits, Op};
+use super::{limits, sms_codes, Op};
 use crate::directory::User;
 use crate::{db, factors};
 use aero2_core::error::ApiError;
@@ -47,6 +47,31 @@ pub async fn add_totp(op: &Op<'_>, user: &User) -> BearerResult<Value> {
     }))
 }
 
+/// Starts a phone enrolment: the number is checked and a code texted to
+/// it (`sms_codes`); the first right code confirms it.
+pub async fn add_sms(op: &Op<'_>, user: &User, body: &Value) -> BearerResult<Value> {
+    if op.app.settings.mfa == Some(Policy::Off) {
+        return Err(ApiError::Forbidden("this application does not offer second factors").into());
+    }
+    let typed = body.get("phone").and_then(Value::as_str).ok_or_else(|| ApiError::invalid("phone", "is required"))?;
+    let phone = sms_codes::allowed(op, typed).map_err(not_sent)?;
+    let factor = factors::add_sms(&db::database(op.env)?, &op.app.id, &user.id, phone.as_str(), op.now).await?;
+    if let Err(r) = sms_codes::send(op, &factor.id, &factor.id, &phone).await? {
+        factors::remove(&db::database(op.env)?, &op.app.id, &user.id, &factor.id).await?;
+        return Err(not_sent(r).into());
+    }
+    Ok(json!({ "id": factor.id, "kind": "sms", "phone": phone.masked(), "confirmed_at": null }))
+}
+
+/// A text that was not sent, as the API says it.
+pub fn not_sent(r: sms_codes::NotSent) -> ApiError {
+    match r {
+        sms_codes::NotSent::Number(_) => ApiError::invalid("phone", r.message()),
+        sms_codes::NotSent::Limited { retry_after_secs } => ApiError::RateLimited { what: r.message(), retry_after_secs },
+        sms_codes::NotSent::NoProvider | sms_codes::NotSent::ProviderFailed => ApiError::Unavailable(r.message()),
+    }
+}
+
 /// The first valid code confirms an enrolment. Wrong codes count toward
 /// the second-factor lockout.
 pub async fn confirm(op: &Op<'_>, user: &User, id: &str, body: &Value) -> BearerResult<Value> {
@@ -58,6 +83,9 @@ pub async fn confirm(op: &Op<'_>, user: &User, id: &str, body: &Value) -> Bearer
     }
     if let (Attempt::Locked { .. }, _) = limits::begin_sign_in(op, &lockout_key(&user.id))? {
         return Err(ApiError::Forbidden("too many wrong codes; try again later").into());
+    }
+    if factor.kind == "sms" {
+        return confirm_sms(op, user, id, code).await;
     }
     let secret = factors::secret(&d1, op.env, &op.app.id, id).await?;
     let Check::Accepted { step } = mfa::check(&secret, code, op.now, factor.last_step) else {
@@ -75,6 +103,21 @@ pub async fn confirm(op: &Op<'_>, user: &User, id: &str, body: &Value) -> Bearer
         answer.insert("recovery_codes".into(), json!(codes));
     }
     Ok(Value::Object(answer))
+}
+
+async fn confirm_sms(op: &Op<'_>, user: &User, id: &str, code: &str) -> BearerResult<Value> {
+    match sms_codes::check(op, id, code)? {
+        sms_codes::Checked::Accepted { factor_id } if factor_id == id => {}
+        sms_codes::Checked::Wrong { .. } => return Err(ApiError::invalid("code", "is not the code we texted").into()),
+        _ => return Err(ApiError::invalid("code", "has expired or was used; add the phone again for a new one").into()),
+    }
+    factors::sms_used(&db::database(op.env)?, &op.app.id, id, op.now).await?;
+    limits::sign_in_succeeded(op, &lockout_key(&user.id))?;
+    let mut answer = json!({ "id": id, "kind": "sms", "confirmed_at": op.now.0 });
+    if let (Some(codes), Some(obj)) = (added(op, user, "A phone number was added as a second factor").await?, answer.as_object_mut()) {
+        obj.insert("recovery_codes".into(), json!(codes));
+    }
+    Ok(answer)
 }
 
 /// After a factor was added (`what`, for the mail): the user is told, and
@@ -98,7 +141,11 @@ pub async fn remove(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
     }
     factors::remove(&d1, &op.app.id, &user.id, id).await?;
     if factor.confirmed() {
-        let what = if factor.kind == "passkey" { "A passkey was removed from your second factors" } else { "An authenticator app was removed from your second factors" };
+        let what = match factor.kind.as_str() {
+            "passkey" => "A passkey was removed from your second factors",
+            "sms" => "A phone number was removed from your second factors",
+            _ => "An authenticator app was removed from your second factors",
+        };
         tell(op, user, "A second factor was removed from your account", what).await?;
     }
     Ok(Value::Null)

@@ -52,6 +52,7 @@ pub mod rp;
 mod session;
 mod signed_in;
 mod signin;
+mod sms_codes;
 pub mod signer;
 pub mod store;
 mod token;

@@ -15,7 +15,7 @@
 use super::account_factors::{lockout_key, new_recovery_codes, tell};
 use super::passkeys::{self, Purpose};
 use super::signed_in::{complete, EXPIRED};
-use super::{authorize, limits, store, with_csrf, Op};
+use super::{authorize, limits, sms_codes, store, with_csrf, Op};
 use crate::directory::User;
 use crate::pages::{self, PageError, PageResult, SecondFactorForm};
 use crate::{db, factors, rng};
@@ -24,6 +24,7 @@ use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::lockout::Attempt;
 use aero2_core::mfa::{self, Check, Step};
 use aero2_core::routes::op::Via;
+use aero2_core::sms::Phone;
 use aero2_core::webauthn::Refusal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,14 +86,30 @@ async fn ask(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[S
     store::put_single_use(&op.sql, TICKET, &sha256_hex(ticket.as_bytes()), &serde_json::to_string(&parked)?, op.now.plus_millis(TICKET_TTL_MS))?;
     crate::schema::arm_alarm_by(&op.storage, op.now.plus_millis(TICKET_TTL_MS)).await?;
     super::audit(op, req, super::by_user("signin.second_factor_asked", &user.id).with("enrol", parked.enrol.is_some())).await?;
-    let passkeys = enrol.is_none() && has_passkeys(op, user).await?;
-    Ok(Some(page(op, &ticket, user, enrol.as_ref().map(|(_, s)| s.as_slice()), passkeys, None, 200)?))
+    let offers = if enrol.is_none() { offers(op, user).await? } else { Offers::default() };
+    Ok(Some(page(op, &ticket, user, enrol.as_ref().map(|(_, s)| s.as_slice()), &offers, None, 200)?))
 }
 
-/// Whether the user has a passkey for the host in use (the page offers it).
-async fn has_passkeys(op: &Op<'_>, user: &User) -> Result<bool> {
-    let Some((rp_id, _)) = aero2_core::webauthn::rp_of_issuer(&op.issuer) else { return Ok(false) };
-    Ok(!factors::passkeys_of(&db::database(op.env)?, &op.app.id, &user.id, &rp_id).await?.is_empty())
+/// What the challenge offers besides a code from an app: the user's
+/// passkeys (for the host in use) and their phone (a texted code).
+#[derive(Default)]
+struct Offers {
+    passkeys: bool,
+    phone: Option<(String, Phone)>,
+    notice: Option<String>,
+}
+
+async fn offers(op: &Op<'_>, user: &User) -> Result<Offers> {
+    let d1 = db::database(op.env)?;
+    let passkeys = match aero2_core::webauthn::rp_of_issuer(&op.issuer) {
+        Some((rp_id, _)) => !factors::passkeys_of(&d1, &op.app.id, &user.id, &rp_id).await?.is_empty(),
+        None => false,
+    };
+    let mut phone = None;
+    if let Some(f) = factors::list(&d1, &op.app.id, &user.id).await?.into_iter().find(|f| f.kind == "sms" && f.confirmed()) {
+        phone = factors::sms_phone(&d1, &op.app.id, &user.id, &f.id).await?.and_then(|p| Phone::parse(&p).ok()).map(|p| (f.id, p));
+    }
+    Ok(Offers { passkeys, phone, notice: None })
 }
 
 /// The options of a passkey ceremony for the sign-in `ticket` (from
@@ -111,9 +128,13 @@ pub async fn passkey_options(op: &Op<'_>, ticket: &str) -> Result<Option<Value>>
 }
 
 #[allow(clippy::too_many_arguments)]
-fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, passkeys: bool, error: Option<&str>, status: u16) -> Result<Response> {
+fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, offers: &Offers, error: Option<&str>, status: u16) -> Result<Response> {
     match enrol_secret {
-        None => with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &SecondFactorForm::Challenge { passkeys }, error, status)),
+        None => {
+            let phone = offers.phone.as_ref().map(|(_, p)| p.masked());
+            let form = SecondFactorForm::Challenge { passkeys: offers.passkeys, phone: phone.as_deref(), notice: offers.notice.as_deref() };
+            with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &form, error, status))
+        }
         Some(secret) => {
             let uri = mfa::otpauth_uri(&op.app.name, user.email.as_deref().unwrap_or(&user.id), secret);
             let (qr, key) = (mfa::qr_svg(&uri), mfa::base32(secret));
@@ -151,11 +172,14 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         Some(id) => Some(factors::secret(&d1, op.env, &op.app.id, id).await?),
         None => None,
     };
-    let passkeys = parked.enrol.is_none() && has_passkeys(op, &user).await?;
+    let mut offers = if parked.enrol.is_none() { offers(op, &user).await? } else { Offers::default() };
     if via == Via::Query {
-        return Ok(page(op, &ticket, &user, enrol_secret.as_deref(), passkeys, None, 200)?);
+        return Ok(page(op, &ticket, &user, enrol_secret.as_deref(), &offers, None, 200)?);
     }
-    let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), passkeys, Some(error), status);
+    if !get("send_sms").is_empty() {
+        return text_a_code(&req, op, &key, &ticket, &user, &mut offers).await;
+    }
+    let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), &offers, Some(error), status);
     if let (Attempt::Locked { until }, _) = limits::begin_sign_in(op, &lockout_key(&user.id))? {
         super::audit(op, &req, failed(&user, "locked")).await?;
         let wait = limits::retry_after_secs(until, op.now);
@@ -188,7 +212,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
                 Verdict::Failed("That recovery code is not right, or was used already.")
             }
         }
-        (None, _) => check_factors(op, &user, &get("code")).await?,
+        (None, _) => check_factors(op, &user, &key, &get("code")).await?,
         (Some(id), _) => {
             let secret = enrol_secret.clone().unwrap_or_default();
             match mfa::check(&secret, &get("code"), op.now, None) {
@@ -243,9 +267,42 @@ enum Verdict {
     Refused(Refusal),
 }
 
-/// A code against each of the user's confirmed factors; the step it
-/// matched is used up (a replay of it fails).
-async fn check_factors(op: &Op<'_>, user: &User, code: &str) -> Result<Verdict> {
+/// "Text me a code": a code for this sign-in to the user's phone, within
+/// the application's SMS limits and budget.
+async fn text_a_code(req: &Request, op: &Op<'_>, key: &str, ticket: &str, user: &User, offers: &mut Offers) -> PageResult {
+    let Some((factor_id, phone)) = offers.phone.clone() else {
+        return Ok(page(op, ticket, user, None, offers, Some("There is no phone number on this account."), 400)?);
+    };
+    match sms_codes::send(op, key, &factor_id, &phone).await? {
+        Ok(()) => {
+            super::audit(op, req, super::by_user("sms.sent", &user.id).resource(format!("factors/{factor_id}"))).await?;
+            offers.notice = Some(format!("We texted a code to {}. Enter it below.", phone.masked()));
+            Ok(page(op, ticket, user, None, offers, None, 200)?)
+        }
+        Err(not_sent) => {
+            super::audit(op, req, super::by_user("sms.not_sent", &user.id).with("reason", not_sent.reason())).await?;
+            let (status, wait) = match not_sent {
+                sms_codes::NotSent::Limited { retry_after_secs } => (429, Some(retry_after_secs)),
+                _ => (503, None),
+            };
+            let mut resp = page(op, ticket, user, None, offers, Some(&sentence(not_sent.message())), status)?;
+            if let Some(w) = wait {
+                resp.headers_mut().set("retry-after", &w.to_string())?;
+            }
+            Ok(resp)
+        }
+    }
+}
+
+fn sentence(m: &str) -> String {
+    let mut chars = m.chars();
+    chars.next().map(|c| format!("{}{}.", c.to_uppercase(), chars.as_str())).unwrap_or_default()
+}
+
+/// A code against each of the user's confirmed authenticator apps (the
+/// step it matched is used up: a replay of it fails), then against a code
+/// texted for this sign-in (`ticket_key`).
+async fn check_factors(op: &Op<'_>, user: &User, ticket_key: &str, code: &str) -> Result<Verdict> {
     let d1 = db::database(op.env)?;
     let mut replayed = false;
     for f in factors::list(&d1, &op.app.id, &user.id).await?.into_iter().filter(|f| f.confirmed() && f.kind == "totp") {
@@ -256,7 +313,16 @@ async fn check_factors(op: &Op<'_>, user: &User, code: &str) -> Result<Verdict> 
             Check::Wrong => {}
         }
     }
-    Ok(if replayed { Verdict::Replayed } else { Verdict::Failed("That code is not right.") })
+    if replayed {
+        return Ok(Verdict::Replayed);
+    }
+    Ok(match sms_codes::check(op, ticket_key, code)? {
+        sms_codes::Checked::Accepted { factor_id } => {
+            factors::sms_used(&d1, &op.app.id, &factor_id, op.now).await?;
+            Verdict::Passed("sms")
+        }
+        _ => Verdict::Failed("That code is not right."),
+    })
 }
 
 fn failed(user: &User, reason: &str) -> Event {

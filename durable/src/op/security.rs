@@ -67,7 +67,8 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let action = if passkey.is_empty() { get("action") } else { "add_passkey".to_owned() };
     let (endpoint, factor) = match action.as_str() {
         "add_totp" => (Account::AddTotp, None),
-        "confirm_totp" => (Account::ConfirmFactor, Some(get("factor"))),
+        "confirm" => (Account::ConfirmFactor, Some(get("factor"))),
+        "add_sms" => (Account::AddSms, None),
         "remove" => (Account::RemoveFactor, Some(get("factor"))),
         "recovery_codes" => (Account::RecoveryCodes, None),
         "add_passkey" => (Account::ConfirmFactor, None),
@@ -75,7 +76,8 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     };
     let done = match action.as_str() {
         "add_totp" => account_factors::add_totp(op, &user).await,
-        "confirm_totp" => account_factors::confirm(op, &user, factor.as_deref().unwrap_or_default(), &json!({ "code": get("code") })).await,
+        "confirm" => account_factors::confirm(op, &user, factor.as_deref().unwrap_or_default(), &json!({ "code": get("code") })).await,
+        "add_sms" => account_factors::add_sms(op, &user, &json!({ "phone": get("phone") })).await,
         "remove" => account_factors::remove(op, &user, factor.as_deref().unwrap_or_default()).await,
         "recovery_codes" => account_factors::regenerate(op, &user).await,
         _ => add_passkey(op, &current, &user, &passkey).await,
@@ -84,7 +86,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         Ok(answer) => answer,
         Err(Fail::Refused { error: BearerRefusal::Api(e), .. }) => {
             let view = match (action.as_str(), factor.as_deref()) {
-                ("confirm_totp", Some(id)) => return totp_view(op, &user, id, Some(&refusal_message(&e)), e.status()).await,
+                ("confirm", Some(id)) => return pending_view(op, &user, id, Some(&refusal_message(&e)), e.status()).await,
                 _ => SecurityView::Overview,
             };
             return Ok(show(op, &user, &view, None, Some(&refusal_message(&e)), e.status()).await?);
@@ -95,7 +97,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let id = answer.get("id").and_then(Value::as_str).map(str::to_owned).or(factor);
     if let Some(kind) = aero2_core::audit::account_type(endpoint) {
         let mut event = super::by_user(kind, &user.id).with("via", "security_page");
-        if let Some(id) = id.as_deref().filter(|_| endpoint != Account::AddTotp && endpoint != Account::RecoveryCodes) {
+        if let Some(id) = id.as_deref().filter(|_| !matches!(endpoint, Account::AddTotp | Account::AddSms | Account::RecoveryCodes)) {
             event = event.resource(format!("factors/{id}"));
         }
         if let Some(k) = answer.get("kind").and_then(Value::as_str) {
@@ -106,7 +108,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let codes: Option<Vec<String>> = answer.get("recovery_codes").and_then(|c| serde_json::from_value(c.clone()).ok());
     Ok(match (action.as_str(), codes) {
         (_, Some(codes)) => show(op, &user, &SecurityView::RecoveryCodes(&codes), Some(notice(&action)), None, 200).await?,
-        ("add_totp", None) => totp_view(op, &user, id.as_deref().unwrap_or_default(), None, 200).await?,
+        ("add_totp" | "add_sms", None) => pending_view(op, &user, id.as_deref().unwrap_or_default(), None, 200).await?,
         (_, None) => show(op, &user, &SecurityView::Overview, Some(notice(&action)), None, 200).await?,
     })
 }
@@ -116,6 +118,7 @@ fn notice(action: &str) -> &'static str {
         "remove" => "The second factor was removed.",
         "recovery_codes" => "New recovery codes were made; the old ones no longer work.",
         "add_passkey" => "The passkey was added.",
+        "confirm" => "The second factor was added.",
         _ => "The authenticator app was added.",
     }
 }
@@ -131,12 +134,17 @@ fn refusal_message(e: &ApiError) -> String {
     if sentence.ends_with('.') { sentence } else { format!("{sentence}.") }
 }
 
-/// The authenticator app being added: its QR code again, with `error`.
-async fn totp_view(op: &Op<'_>, user: &User, factor_id: &str, error: Option<&str>, status: u16) -> PageResult {
+/// The factor being added: an authenticator app's QR code (again), or
+/// the form for the code texted to a new phone; with `error`.
+async fn pending_view(op: &Op<'_>, user: &User, factor_id: &str, error: Option<&str>, status: u16) -> PageResult {
     let d1 = db::database(op.env)?;
-    let Some(f) = factors::get(&d1, &op.app.id, &user.id, factor_id).await?.filter(|f| f.kind == "totp" && !f.confirmed()) else {
+    let Some(f) = factors::get(&d1, &op.app.id, &user.id, factor_id).await?.filter(|f| !f.confirmed()) else {
         return Ok(show(op, user, &SecurityView::Overview, None, error, status).await?);
     };
+    if f.kind == "sms" {
+        let phone = factors::sms_phone(&d1, &op.app.id, &user.id, &f.id).await?.and_then(|p| aero2_core::sms::Phone::parse(&p).ok()).map(|p| p.masked()).unwrap_or_default();
+        return Ok(show(op, user, &SecurityView::ConfirmSms { factor_id: &f.id, phone: &phone }, None, error, status).await?);
+    }
     let secret = factors::secret(&d1, op.env, &op.app.id, &f.id).await?;
     let uri = aero2_core::mfa::otpauth_uri(&op.app.name, user.email.as_deref().unwrap_or(&user.id), &secret);
     let (qr, key) = (aero2_core::mfa::qr_svg(&uri), aero2_core::mfa::base32(&secret));
@@ -148,8 +156,9 @@ async fn show(op: &Op<'_>, user: &User, view: &SecurityView<'_>, notice: Option<
     let listed: Vec<(String, String)> = factors::list(&d1, &op.app.id, &user.id).await?.into_iter().filter(factors::Factor::confirmed).map(|f| (f.id, f.kind)).collect();
     let left = factors::recovery_codes_left(&d1, &op.app.id, &user.id).await?;
     let may_add = op.app.settings.mfa != Some(Policy::Off);
+    let sms = crate::sms::configured(op.env) && op.app.settings.sms_countries.as_ref().is_some_and(|c| !c.is_empty());
     with_csrf(op, |csrf| {
-        let page = SecurityPage { app_name: &op.app.name, csrf, factors: &listed, recovery_codes_left: left, may_add, notice, error };
+        let page = SecurityPage { app_name: &op.app.name, csrf, factors: &listed, recovery_codes_left: left, may_add, sms, notice, error };
         pages::security_page(&page, view, status)
     })
 }

@@ -76,6 +76,11 @@ pub struct ApplicationSettings {
     /// life; 1 to 2592000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_max_age_seconds: Option<u32>,
+    /// The country calling codes (ITU-T E.164: "1", "44", …) second-factor
+    /// codes may be texted to. None by default: no text is sent until an
+    /// application lists where its users are (SMS toll fraud).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_countries: Option<Vec<String>>,
     /// Whether the sign-in page offers a code and link by email instead of
     /// the password (default true; they prove what a password reset
     /// proves: the mailbox).
@@ -302,7 +307,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -325,6 +330,21 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         settings.mfa = Some(
             v.as_str().and_then(crate::mfa::Policy::parse).ok_or_else(|| ApiError::invalid("settings.mfa", "must be \"off\", \"optional\" or \"required\""))?,
         );
+    }
+    if let Some(v) = obj.get("sms_countries") {
+        let field = "settings.sms_countries";
+        let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array of country calling codes"))?;
+        let mut codes: Vec<String> = Vec::new();
+        for item in list.iter().take(300) {
+            let code = item.as_str().filter(|c| crate::sms::is_calling_code(c)).ok_or_else(|| ApiError::invalid(field, "entries must be country calling codes: 1 to 3 digits, like \"1\" or \"44\""))?;
+            if !codes.iter().any(|c| c == code) {
+                codes.push(code.to_owned());
+            }
+        }
+        if list.len() > 300 {
+            return Err(ApiError::invalid(field, "may list at most 300 codes"));
+        }
+        settings.sms_countries = Some(codes);
     }
     if let Some(v) = obj.get("email_sign_in") {
         settings.email_sign_in = Some(v.as_bool().ok_or_else(|| ApiError::invalid("settings.email_sign_in", "must be true or false"))?);
@@ -594,6 +614,8 @@ mod tests {
             (json!({"mfa_max_age_seconds": 0}), "settings.mfa_max_age_seconds"),
             (json!({"passkey_sign_in": "yes"}), "settings.passkey_sign_in"),
             (json!({"email_sign_in": 1}), "settings.email_sign_in"),
+            (json!({"sms_countries": ["+1"]}), "settings.sms_countries"),
+            (json!({"sms_countries": "44"}), "settings.sms_countries"),
             (json!({"passkey_user_verification": "always"}), "settings.passkey_user_verification"),
             (json!({"audit_retention_days": 3651}), "settings.audit_retention_days"),
             (json!({"default_roles": [""]}), "settings.default_roles"),

@@ -447,7 +447,7 @@ pub fn account_type(endpoint: crate::routes::account::Endpoint) -> Option<&'stat
     match endpoint {
         E::Profile | E::Sessions | E::Identities | E::Factors => None,
         // Recorded by the handler, which knows the factor.
-        E::AddTotp => Some("factor.enrolment_started"),
+        E::AddTotp | E::AddSms => Some("factor.enrolment_started"),
         E::ConfirmFactor => Some("factor.added"),
         E::RemoveFactor => Some("factor.removed"),
         E::RecoveryCodes => Some("recovery_codes.regenerated"),

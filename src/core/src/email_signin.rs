@@ -8,30 +8,21 @@
 
 use crate::encoding::sha256_hex;
 use crate::secret::constant_time_eq;
+pub use crate::one_time_code::code;
 
-pub const CODE_DIGITS: usize = 6;
 pub const TTL_MS: i64 = 10 * 60_000;
-/// Wrong codes a pending sign-in takes before it ends.
-pub const MAX_ATTEMPTS: u32 = 5;
+pub use crate::one_time_code::MAX_ATTEMPTS;
 
-/// A 6-digit code from 8 random bytes (the modulo bias is below 2^-40).
-#[must_use]
-pub fn code(entropy: &[u8; 8]) -> String {
-    format!("{:06}", u64::from_be_bytes(*entropy) % 1_000_000)
-}
-
-/// What is stored for `code` of the pending sign-in `handle` (never the
-/// code itself).
+/// What is stored for `code` of the pending sign-in `handle`.
 #[must_use]
 pub fn code_digest(handle: &str, code: &str) -> String {
-    let typed: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    sha256_hex(format!("aero2-email-code:{handle}:{typed}").as_bytes())
+    crate::one_time_code::digest("email", handle, code)
 }
 
 /// Whether `typed` is the code whose digest is `stored`.
 #[must_use]
 pub fn code_matches(handle: &str, typed: &str, stored: &str) -> bool {
-    constant_time_eq(code_digest(handle, typed).as_bytes(), stored.as_bytes())
+    crate::one_time_code::matches("email", handle, typed, stored)
 }
 
 /// The digest of the browser's cookie that a pending sign-in keeps.
@@ -51,10 +42,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_six_digits_and_typed_loosely() {
-        assert_eq!(code(&[0; 8]), "000000");
-        assert_eq!(code(&[0, 0, 0, 0, 0, 0, 0x03, 0xe7]), "000999");
-        assert_eq!(code(&[0xff; 8]).len(), CODE_DIGITS);
+    fn codes_are_bound_to_their_sign_in() {
         let stored = code_digest("h1", "123456");
         assert!(code_matches("h1", "123 456", &stored) && code_matches("h1", "123-456", &stored));
         assert!(!code_matches("h2", "123456", &stored), "bound to its sign-in");

@@ -26,6 +26,8 @@ pub enum ApiError {
     Conflict { field: &'static str, message: String },
     /// 413: the body is larger than the endpoint accepts.
     PayloadTooLarge,
+    /// 429: a limit was reached (`Retry-After` carries the seconds).
+    RateLimited { what: &'static str, retry_after_secs: i64 },
     /// 500: our fault; details go to the log, never to the caller.
     Internal,
     /// 503: the deployment cannot do this now (its configuration is at
@@ -57,6 +59,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::PayloadTooLarge => 413,
+            ApiError::RateLimited { .. } => 429,
             ApiError::Internal => 500,
             ApiError::Unavailable(_) => 503,
         }
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { .. } => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal => "server_error",
             ApiError::Unavailable(_) => "temporarily_unavailable",
         }
@@ -92,6 +96,7 @@ impl ApiError {
             ApiError::UnknownApplication => ("no application is served at this host".to_owned(), None),
             ApiError::MethodNotAllowed => ("method not allowed on this resource".to_owned(), None),
             ApiError::PayloadTooLarge => ("request body too large".to_owned(), None),
+            ApiError::RateLimited { what, .. } => ((*what).to_owned(), None),
             ApiError::Internal => ("internal error".to_owned(), None),
             ApiError::Unavailable(m) => ((*m).to_owned(), None),
         };
@@ -130,6 +135,7 @@ mod tests {
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
             (ApiError::Conflict { field: "slug", message: "is taken".into() }, 409, "conflict"),
             (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (ApiError::RateLimited { what: "too many", retry_after_secs: 5 }, 429, "rate_limited"),
             (ApiError::Unavailable("x"), 503, "temporarily_unavailable"),
         ];
         for (e, status, code) in cases {

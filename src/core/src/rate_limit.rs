@@ -34,6 +34,11 @@ pub enum Class {
     AuthorizePerIp,
     /// Redirects to an upstream identity provider (each stores a state).
     RpAuthorizePerIp,
+    /// Text messages: per number, per number range (`sms::Phone::prefix`),
+    /// and the application's daily budget (one subject: the application).
+    SmsPerNumber,
+    SmsPerPrefix,
+    SmsPerDay,
 }
 
 impl Class {
@@ -49,6 +54,9 @@ impl Class {
             Class::MailPerIp => "mail:ip",
             Class::AuthorizePerIp => "authorize:ip",
             Class::RpAuthorizePerIp => "rp-authorize:ip",
+            Class::SmsPerNumber => "sms:number",
+            Class::SmsPerPrefix => "sms:prefix",
+            Class::SmsPerDay => "sms:day",
         }
     }
 
@@ -66,10 +74,14 @@ impl Class {
             // filling storage with pending requests is stopped all the same.
             Class::AuthorizePerIp => Limit { max: 300, window_ms: 60_000 },
             Class::RpAuthorizePerIp => Limit { max: 60, window_ms: 60_000 },
+            Class::SmsPerNumber => Limit { max: 3, window_ms: 3_600_000 },
+            Class::SmsPerPrefix => Limit { max: 10, window_ms: 3_600_000 },
+            // The budget: what an application pays for at most in a day.
+            Class::SmsPerDay => Limit { max: 100, window_ms: 86_400_000 },
         }
     }
 
-    pub const ALL: [Class; 9] = [
+    pub const ALL: [Class; 12] = [
         Class::SignInPerIp,
         Class::SignInPerIdentifier,
         Class::SignUpPerIp,
@@ -79,6 +91,9 @@ impl Class {
         Class::MailPerIp,
         Class::AuthorizePerIp,
         Class::RpAuthorizePerIp,
+        Class::SmsPerNumber,
+        Class::SmsPerPrefix,
+        Class::SmsPerDay,
     ];
 
     /// The name an application's settings use for this class.
@@ -94,6 +109,9 @@ impl Class {
             Class::MailPerIp => "mail_per_ip",
             Class::AuthorizePerIp => "authorize_per_ip",
             Class::RpAuthorizePerIp => "rp_authorize_per_ip",
+            Class::SmsPerNumber => "sms_per_number",
+            Class::SmsPerPrefix => "sms_per_prefix",
+            Class::SmsPerDay => "sms_per_day",
         }
     }
 

@@ -20,6 +20,8 @@ pub enum Endpoint {
     Unlink,
     Factors,
     AddTotp,
+    /// A phone for codes by text message.
+    AddSms,
     /// `{factor id}`
     ConfirmFactor,
     /// `{factor id}`
@@ -40,6 +42,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/account/identities/{}", methods: &[(Delete, E::Unlink)] },
     Row { path: "/account/factors", methods: &[(Get, E::Factors)] },
     Row { path: "/account/factors/totp", methods: &[(Post, E::AddTotp)] },
+    Row { path: "/account/factors/sms", methods: &[(Post, E::AddSms)] },
     Row { path: "/account/factors/{}", methods: &[(Delete, E::RemoveFactor)] },
     Row { path: "/account/factors/{}/confirm", methods: &[(Post, E::ConfirmFactor)] },
     Row { path: "/account/recovery-codes", methods: &[(Post, E::RecoveryCodes)] },
