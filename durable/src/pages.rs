@@ -211,7 +211,8 @@ pub enum SecondFactorForm<'a> {
     /// A code from one of the user's factors, or a recovery code; with
     /// `passkeys`, one of the user's passkeys too; with `phone` (masked),
     /// a button that texts a code there; `notice` says one was sent.
-    Challenge { passkeys: bool, phone: Option<&'a str>, notice: Option<&'a str> },
+    /// With `remember_days`, a box to skip this step on this browser.
+    Challenge { passkeys: bool, phone: Option<&'a str>, notice: Option<&'a str>, remember_days: Option<u32> },
     /// The first code of a new authenticator: its QR code (an SVG
     /// document) and secret are shown.
     Enrol { qr_svg: &'a str, secret: &'a str },
@@ -221,7 +222,7 @@ pub enum SecondFactorForm<'a> {
 pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &SecondFactorForm<'_>, error: Option<&str>, status: u16) -> Result<Response> {
     let passkey = |label: &str| passkey_form("/mfa", "second_factor", &[("ticket", ticket), ("csrf_token", csrf)], label);
     let (heading, intro, enrol, recovery) = match form {
-        SecondFactorForm::Challenge { passkeys, phone, notice } => (
+        SecondFactorForm::Challenge { passkeys, phone, notice, .. } => (
             "Two-step verification",
             match phone {
                 Some(_) => format!("Enter the code your authenticator app shows for {}, or have one texted to you.", escape(app_name)),
@@ -267,9 +268,16 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
             )
         }
     };
+    let remember = match form {
+        SecondFactorForm::Challenge { remember_days: Some(days), .. } => format!(
+            "<p class=\"check\"><input id=\"remember\" name=\"remember\" type=\"checkbox\" value=\"1\"><label for=\"remember\">Don't ask again on this device for {days} days</label></p>"
+        ),
+        _ => String::new(),
+    };
     let values = [("app_name", app_name), ("heading", heading), ("ticket", ticket), ("csrf_token", csrf)];
     let intro = intro.as_str();
-    html(fill(MFA, &values, &[("intro", intro), ("error_html", &alert(error)), ("enrol_html", &enrol), ("recovery_html", &recovery)]), status)
+    let slots = [("intro", intro), ("error_html", &alert(error)), ("enrol_html", &enrol), ("recovery_html", &recovery), ("remember_html", &remember)];
+    html(fill(MFA, &values, &slots), status)
 }
 
 /// What the security page shows besides the list.

@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6, op::store::MIGRATION_V7];
 
 pub use aero2_core::routes::op::HEALTH_PATH;
 /// Where the last record `ApplicationChanged` sent is kept.
@@ -299,6 +299,10 @@ impl TenantApp {
                 schema::meta_set(&sql, APPLICATION_KEY, &serde_json::to_string(application)?)?;
             }
             Command::Unlock { identifier } => op::store::delete_lockout(&sql, identifier)?,
+            Command::FactorsReset { user_id } => {
+                op::store::delete_lockout(&sql, &format!("mfa:{user_id}"))?;
+                op::store::forget_devices(&sql, user_id)?;
+            }
             Command::UserDisabled { user_id } => {
                 op::store::revoke_user_grants(&sql, user_id, now())?;
                 op::store::delete_user_sessions(&sql, user_id)?;

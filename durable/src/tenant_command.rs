@@ -36,6 +36,9 @@ pub enum Command {
     ApisChanged,
     /// The operator lifts the sign-in lockout of `identifier`.
     Unlock { identifier: String },
+    /// The operator removed the user's second factors: lift the
+    /// second-factor lockout and forget the browsers remembered for them.
+    FactorsReset { user_id: String },
     /// The user was disabled: end their sessions, grants, refresh tokens
     /// and the access tokens bound to those grants.
     UserDisabled { user_id: String },

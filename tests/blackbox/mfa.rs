@@ -19,6 +19,7 @@ pub fn tests() -> Vec<Test> {
         ("an_application_can_require_a_second_factor", an_application_can_require_a_second_factor),
         ("second_factor_codes_are_locked_out_and_kept_to_their_application", second_factor_codes_are_locked_out_and_kept_to_their_application),
         ("a_client_can_ask_for_a_second_factor", a_client_can_ask_for_a_second_factor),
+        ("a_remembered_browser_skips_the_second_step_until_it_must_not", a_remembered_browser_skips_the_second_step_until_it_must_not),
     ]
 }
 
@@ -349,4 +350,63 @@ fn a_client_can_ask_for_a_second_factor(c: &Client) {
     let back = b4.get(c, &stale.slug, &to);
     assert_eq!(back.status, 303);
     assert!(back.header("location").unwrap().starts_with("/login?request="), "{:?}", back.header("location"));
+}
+
+/// A sign-in in browser `b` (its session cookie dropped first): where the
+/// password leads (the `/mfa` page, or straight back to the client).
+fn sign_in_again(c: &Client, s: &Setup, b: &mut Browser, extra: &str) -> Resp {
+    b.set_cookie(&s.slug, "aero2_session", "ended");
+    let r = b.get(c, &s.slug, &authorize_with(s, extra));
+    let login = r.header("location").unwrap().to_owned();
+    let form = b.get(c, &s.slug, &login);
+    let (request, csrf) = (hidden_field(&form.body, "request").unwrap(), hidden_field(&form.body, "csrf_token").unwrap());
+    b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &s.email), ("password", PASSWORD)])
+}
+
+fn a_remembered_browser_skips_the_second_step_until_it_must_not(c: &Client) {
+    let s = provision(c, true);
+    let at = account_token(c, &s);
+    let (secret, used, recovery) = enrol(c, &s, &at);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"mfa_remember_days": 30}}))).assert_status(200);
+
+    // The box is offered; ticked, the browser is remembered for 30 days.
+    let (mut b, page, ticket, csrf) = password_step(c, &s, &s.email);
+    assert!(page.body.contains("Don't ask again on this device for 30 days"), "{}", page.body);
+    let r = b.post_form(c, &s.slug, "/mfa", &[("ticket", &ticket), ("csrf_token", &csrf), ("code", &totp(&secret, used + 1)), ("remember", "1")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let device = r.headers.iter().find(|(n, v)| n.eq_ignore_ascii_case("set-cookie") && v.starts_with("aero2_device=")).map(|(_, v)| v.clone()).unwrap();
+    assert!(device.contains("HttpOnly") && device.contains("Max-Age=2592000"), "{device}");
+
+    // The next sign-in in that browser: the password is enough, and the
+    // tokens say so (no mfa).
+    let r = sign_in_again(c, &s, &mut b, "");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let t = redeem(c, &s, r.header("location").unwrap());
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!((id["amr"].clone(), id.get("acr")), (json!(["pwd"]), None));
+    assert_eq!(audit(c, &s, "signin.second_factor_remembered").len(), 1);
+
+    // A step-up still asks; so does prompt=login; so does another browser.
+    let r = b.get(c, &s.slug, &authorize_with(&s, "&acr_values=urn%3Aaero2%3Aacr%3Amfa"));
+    assert!(r.header("location").unwrap().starts_with("/mfa?request="), "{:?}", r.header("location"));
+    let r = sign_in_again(c, &s, &mut b, "&prompt=login");
+    assert!(r.body.contains("Two-step verification"), "prompt=login asks every factor");
+    let (mut other, _, ticket, mut csrf) = password_step(c, &s, &s.email);
+
+    // max_age: an old sign-in signs in again, and the second factor with it.
+    let r = second_step(c, &s, &mut other, &ticket, &mut csrf, "recovery_code", &recovery[0]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let r = other.get(c, &s.slug, &authorize_with(&s, "&max_age=1"));
+    let login = r.header("location").unwrap().to_owned();
+    assert!(login.starts_with("/login?request="), "{login}");
+    let form = other.get(c, &s.slug, &login);
+    let (request, login_csrf) = (hidden_field(&form.body, "request").unwrap(), hidden_field(&form.body, "csrf_token").unwrap());
+    let r = other.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &login_csrf), ("email", &s.email), ("password", PASSWORD)]);
+    assert!(r.body.contains("Two-step verification"), "max_age re-asks the second factor where no browser is remembered");
+
+    // Ending the user's other sessions forgets remembered browsers too.
+    account(c, &s, "DELETE", "/account/sessions", &at, None).assert_status(204);
+    let r = sign_in_again(c, &s, &mut b, "");
+    assert!(r.body.contains("Two-step verification"), "forgotten: {}", r.body);
 }

@@ -92,7 +92,8 @@ function render(name, v = {}) {
         + '<label for="recovery_code">Recovery code</label><input id="recovery_code" name="recovery_code" type="text" autocomplete="off">'
         + '<button type="submit">Use it</button></form></details>';
       return fill(T.mfa, { app_name: app, heading: v.enrol ? 'Set up two-step verification' : 'Two-step verification', ticket: v.ticket ?? 't1', csrf_token: CSRF },
-        { intro: escape(`Enter the code your authenticator app shows for ${app}.`), error_html: alert(v.error), enrol_html: enrol, recovery_html: recovery });
+        { intro: escape(`Enter the code your authenticator app shows for ${app}.`), error_html: alert(v.error), enrol_html: enrol, recovery_html: recovery,
+          remember_html: v.remember ? `<p class="check"><input id="remember" name="remember" type="checkbox" value="1"><label for="remember">Don't ask again on this device for ${v.remember} days</label></p>` : '' });
     }
     case 'security': {
       // As pages.rs `security_page` (the overview).
@@ -133,6 +134,7 @@ const PAGES = {
   '/mfa': () => render('mfa'),
   '/mfa-error': () => render('mfa', { error: 'That code is not right.' }),
   '/mfa-enrol': () => render('mfa', { enrol: true }),
+  '/mfa-remember': () => render('mfa', { remember: 30 }),
   '/recovery-codes': () => render('recovery-codes'),
   '/security': () => render('security', { notice: 'The passkey was added.' }),
   '/email-code': () => render('email-code'),

@@ -89,7 +89,7 @@ pub async fn factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome
 pub async fn reset_factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     let user = existing(ctx, app, user_id).await?;
     crate::factors::remove_all(&ctx.db, &app.id, &user.id).await?;
-    Command::Unlock { identifier: format!("mfa:{}", user.id) }.send(ctx.env, &app.id).await?;
+    Command::FactorsReset { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
     Ok(respond::no_content()?)
 }
 

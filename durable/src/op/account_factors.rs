@@ -140,6 +140,8 @@ pub async fn remove(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
         return Err(ApiError::Conflict { field: "id", message: "this application requires a second factor: add another one first".into() }.into());
     }
     factors::remove(&d1, &op.app.id, &user.id, id).await?;
+    // A browser remembered after this factor must not skip the next one.
+    super::store::forget_devices(&op.sql, &user.id)?;
     if factor.confirmed() {
         let what = match factor.kind.as_str() {
             "passkey" => "A passkey was removed from your second factors",

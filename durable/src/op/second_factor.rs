@@ -53,7 +53,34 @@ pub async fn begin(req: &Request, op: &Op<'_>, request_id: &str, user: &User, am
     }
     let confirmed = confirmed_factors(op, user).await?;
     let step = mfa::next_step(op.app.settings.mfa.unwrap_or_default(), confirmed);
+    if step == Step::Challenge && remembered(req, op, request_id, user)? {
+        super::audit(op, req, super::by_user("signin.second_factor_remembered", &user.id)).await?;
+        return Ok(None);
+    }
     ask(req, op, request_id, user, amr, step).await
+}
+
+const DEVICE_COOKIE: &str = "aero2_device";
+
+/// Whether this browser was remembered for `user` after a second factor
+/// (`settings.mfa_remember_days`); never for `prompt=login`, which asks
+/// for every factor again.
+fn remembered(req: &Request, op: &Op<'_>, request_id: &str, user: &User) -> Result<bool> {
+    if op.app.settings.mfa_remember_days.is_none() || authorize::pending(op, request_id)?.is_none_or(|r| r.prompt.login) {
+        return Ok(false);
+    }
+    let Some(token) = pages::cookie_value(req, DEVICE_COOKIE)? else { return Ok(false) };
+    store::device_remembered(&op.sql, &sha256_hex(token.as_bytes()), &user.id, op.now)
+}
+
+/// Remembers this browser for `user` (the box was ticked): the cookie to set.
+fn remember(op: &Op<'_>, user: &User) -> Result<Option<String>> {
+    let Some(days) = op.app.settings.mfa_remember_days else { return Ok(None) };
+    let token = hex(&rng::bytes::<32>()?);
+    let ttl_secs = i64::from(days) * 86_400;
+    store::remember_device(&op.sql, &sha256_hex(token.as_bytes()), &user.id, op.now.plus_millis(ttl_secs * 1000))?;
+    let secure = if op.secure_cookies { "; Secure" } else { "" };
+    Ok(Some(format!("{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl_secs}{secure}")))
 }
 
 /// A signed-in user whose client asked for a second factor (`acr_values`)
@@ -132,7 +159,12 @@ fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, off
     match enrol_secret {
         None => {
             let phone = offers.phone.as_ref().map(|(_, p)| p.masked());
-            let form = SecondFactorForm::Challenge { passkeys: offers.passkeys, phone: phone.as_deref(), notice: offers.notice.as_deref() };
+            let form = SecondFactorForm::Challenge {
+                passkeys: offers.passkeys,
+                phone: phone.as_deref(),
+                notice: offers.notice.as_deref(),
+                remember_days: op.app.settings.mfa_remember_days,
+            };
             with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &form, error, status))
         }
         Some(secret) => {
@@ -238,7 +270,13 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
             limits::sign_in_succeeded(op, &lockout_key(&user.id))?;
             store::take_single_use(&op.sql, TICKET, &key, op.now)?;
             let amr = mfa::with_second_factor(&parked.amr, method);
-            finish(&req, op, &parked.request, &user, &amr).await
+            let device = if get("remember") == "1" { remember(op, &user)? } else { None };
+            let mut resp = finish(&req, op, &parked.request, &user, &amr).await?;
+            if let Some(cookie) = device {
+                super::audit(op, &req, super::by_user("device.remembered", &user.id)).await?;
+                resp.headers_mut().append("set-cookie", &cookie)?;
+            }
+            Ok(resp)
         }
         Verdict::Enrolled(kind) => {
             limits::sign_in_succeeded(op, &lockout_key(&user.id))?;

@@ -75,8 +75,9 @@ pub fn start(req: &Request, op: &Op<'_>, user_id: &str, amr: &[String]) -> Resul
 }
 
 /// Ends every session of `user_id` but `keep_sid`, and every grant but
-/// `keep_grant`, with the refresh and access tokens they issued. `None`
-/// for both signs the user out everywhere.
+/// `keep_grant`, with the refresh and access tokens they issued, and
+/// forgets the browsers remembered for a second factor. `None` for both
+/// signs the user out everywhere.
 pub fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_grant: Option<&str>) -> Result<()> {
     match keep_sid {
         // Every grant goes below; the sessions go in one statement.
@@ -88,6 +89,7 @@ pub fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_gran
                     store::end_session(&op.sql, &s.id, &sid, op.now)?;
                 }
             }
+            store::forget_devices(&op.sql, user_id)?;
         }
     }
     store::revoke_user_grants_except(&op.sql, user_id, keep_grant, op.now)

@@ -62,6 +62,14 @@ pub const MIGRATION_V4: &[&str] = &[
 /// (RFC 8707 `resource`, by identifier).
 pub const MIGRATION_V5: &[&str] = &["ALTER TABLE grants ADD COLUMN resource TEXT"];
 
+/// Storage schema version 7: browsers a user asked not to be asked for a
+/// second factor on again (`settings.mfa_remember_days`), by the digest of
+/// their cookie.
+pub const MIGRATION_V7: &[&str] = &[
+    "CREATE TABLE remembered_devices (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    "CREATE INDEX remembered_devices_user ON remembered_devices (user_id)",
+];
+
 /// Deletes everything past its expiry (run by the alarm).
 pub const SWEEPS: &[&str] = &[
     "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
@@ -74,6 +82,7 @@ pub const SWEEPS: &[&str] = &[
     "DELETE FROM access_tokens WHERE expires_at <= ?1",
     "DELETE FROM revoked_access_tokens WHERE expires_at <= ?1",
     "DELETE FROM lockouts WHERE expires_at <= ?1",
+    "DELETE FROM remembered_devices WHERE expires_at <= ?1",
 ];
 
 /// The earliest time anything above expires or is due. One SELECT of
@@ -90,6 +99,7 @@ pub const NEXT_EXPIRY: &str = "SELECT NULLIF(MIN(
     COALESCE((SELECT MIN(expires_at) FROM access_tokens), 9223372036854775807),
     COALESCE((SELECT MIN(expires_at) FROM revoked_access_tokens), 9223372036854775807),
     COALESCE((SELECT MIN(expires_at) FROM lockouts), 9223372036854775807),
+    COALESCE((SELECT MIN(expires_at) FROM remembered_devices), 9223372036854775807),
     COALESCE((SELECT MIN(next_attempt_at) FROM mail_queue), 9223372036854775807),
     COALESCE((SELECT MIN(next_attempt_at) FROM audit_queue), 9223372036854775807),
     COALESCE((SELECT MIN(next_sweep_at) FROM audit_state), 9223372036854775807),
@@ -224,6 +234,35 @@ pub fn access_token_grant(sql: &SqlStorage, jti: &str) -> Result<Option<String>>
 
 pub fn delete_user_sessions(sql: &SqlStorage, user_id: &str) -> Result<()> {
     sql.exec("DELETE FROM sessions WHERE user_id = ?1", vec![user_id.into()])?;
+    forget_devices(sql, user_id)
+}
+
+// --------------------------------------------------------- remembered devices
+
+/// Remembers the browser whose cookie has this digest for `user_id`.
+pub fn remember_device(sql: &SqlStorage, token_hash: &str, user_id: &str, expires_at: UnixMillis) -> Result<()> {
+    sql.exec(
+        "INSERT OR REPLACE INTO remembered_devices (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+        vec![token_hash.into(), user_id.into(), t(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// Whether the browser whose cookie has this digest is remembered for
+/// `user_id` (and not expired).
+pub fn device_remembered(sql: &SqlStorage, token_hash: &str, user_id: &str, now: UnixMillis) -> Result<bool> {
+    Ok(first::<Text>(
+        sql,
+        "SELECT user_id AS value FROM remembered_devices WHERE token_hash = ?1 AND user_id = ?2 AND expires_at > ?3",
+        vec![token_hash.into(), user_id.into(), t(now)],
+    )?
+    .is_some())
+}
+
+/// Forgets every browser remembered for `user_id` (a factor removed or
+/// reset, a new password, sessions ended, the user disabled).
+pub fn forget_devices(sql: &SqlStorage, user_id: &str) -> Result<()> {
+    sql.exec("DELETE FROM remembered_devices WHERE user_id = ?1", vec![user_id.into()])?;
     Ok(())
 }
 

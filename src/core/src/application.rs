@@ -95,6 +95,13 @@ pub struct ApplicationSettings {
     /// factor: `required`, `preferred` (default) or `discouraged`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passkey_user_verification: Option<crate::webauthn::UserVerification>,
+    /// For how many days a user may have a browser remembered after a
+    /// second factor ("don't ask again on this device"; 1 to 90; default:
+    /// never). A remembered browser skips the second step of a sign-in;
+    /// its tokens then say only the first factor (no `mfa`), so a step-up
+    /// (`acr_values`) or `prompt=login` still asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_remember_days: Option<u32>,
     /// How many days audit entries are kept (default 30, 1 to 3650).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_retention_days: Option<u32>,
@@ -307,7 +314,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries", "mfa_remember_days",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -321,6 +328,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
             })
             .transpose()
     };
+    settings.mfa_remember_days = seconds("mfa_remember_days", "settings.mfa_remember_days", 1..=90)?;
     settings.mfa_max_age_seconds = seconds("mfa_max_age_seconds", "settings.mfa_max_age_seconds", 1..=2_592_000)?;
     settings.audit_retention_days = seconds("audit_retention_days", "settings.audit_retention_days", crate::audit::RETENTION_DAYS)?;
     settings.recent_sign_in_seconds = seconds("recent_sign_in_seconds", "settings.recent_sign_in_seconds", RECENT_SIGN_IN_RANGE)?;
@@ -614,6 +622,7 @@ mod tests {
             (json!({"mfa_max_age_seconds": 0}), "settings.mfa_max_age_seconds"),
             (json!({"passkey_sign_in": "yes"}), "settings.passkey_sign_in"),
             (json!({"email_sign_in": 1}), "settings.email_sign_in"),
+            (json!({"mfa_remember_days": 91}), "settings.mfa_remember_days"),
             (json!({"sms_countries": ["+1"]}), "settings.sms_countries"),
             (json!({"sms_countries": "44"}), "settings.sms_countries"),
             (json!({"passkey_user_verification": "always"}), "settings.passkey_user_verification"),
