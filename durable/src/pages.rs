@@ -213,9 +213,9 @@ pub enum SecondFactorForm<'a> {
     /// a button that texts a code there; `notice` says one was sent.
     /// With `remember_days`, a box to skip this step on this browser.
     Challenge { passkeys: bool, phone: Option<&'a str>, notice: Option<&'a str>, remember_days: Option<u32> },
-    /// The first code of a new authenticator: its QR code (an SVG
-    /// document) and secret are shown.
-    Enrol { qr_svg: &'a str, secret: &'a str },
+    /// A first factor to add: a new authenticator app's QR code (an SVG
+    /// document) and secret, for its first code, and/or a passkey.
+    Enrol { totp: Option<(&'a str, &'a str)>, passkey: bool },
 }
 
 /// The second step of a sign-in (`/mfa`).
@@ -253,7 +253,7 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
                 &[],
             ),
         ),
-        SecondFactorForm::Enrol { qr_svg, secret } => {
+        SecondFactorForm::Enrol { totp: Some((qr_svg, secret)), passkey: with_passkey } => {
             // The SVG goes in as an element: drop its XML declaration.
             let svg = qr_svg.find("<svg").map_or("", |i| qr_svg.get(i..).unwrap_or_default());
             (
@@ -261,12 +261,18 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
                 format!("{} asks for a second step when you sign in. Scan this code with an authenticator app, then enter the code it shows.", escape(app_name)),
                 format!(
                     "{}<figure class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</figure><p class=\"hint\">Or enter this key: <code>{}</code></p>",
-                    passkey("Add a passkey instead"),
+                    if *with_passkey { passkey("Add a passkey instead") } else { String::new() },
                     escape(secret)
                 ),
                 String::new(),
             )
         }
+        SecondFactorForm::Enrol { totp: None, .. } => (
+            "Set up two-step verification",
+            format!("{} asks for a second step when you sign in. Add a passkey to continue.", escape(app_name)),
+            passkey("Add a passkey"),
+            String::new(),
+        ),
     };
     let remember = match form {
         SecondFactorForm::Challenge { remember_days: Some(days), .. } => format!(
@@ -274,9 +280,20 @@ pub fn second_factor_page(app_name: &str, ticket: &str, csrf: &str, form: &Secon
         ),
         _ => String::new(),
     };
+    let code_form = match form {
+        SecondFactorForm::Enrol { totp: None, .. } => String::new(),
+        _ => fill(
+            "<form method=\"post\" action=\"/mfa\"><input type=\"hidden\" name=\"ticket\" value=\"{{ticket}}\">\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\"><label for=\"code\">{{label}}</label>\
+             <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9 ]*\" maxlength=\"8\" autocomplete=\"one-time-code\" autofocus>\
+             {{remember_html}}<button type=\"submit\">Verify</button></form>",
+            &[("ticket", ticket), ("csrf_token", csrf), ("label", "Code from your authenticator app")],
+            &[("remember_html", &remember)],
+        ),
+    };
     let values = [("app_name", app_name), ("heading", heading), ("ticket", ticket), ("csrf_token", csrf)];
     let intro = intro.as_str();
-    let slots = [("intro", intro), ("error_html", &alert(error)), ("enrol_html", &enrol), ("recovery_html", &recovery), ("remember_html", &remember)];
+    let slots = [("intro", intro), ("error_html", &alert(error)), ("enrol_html", &enrol), ("code_form_html", &code_form), ("recovery_html", &recovery)];
     html(fill(MFA, &values, &slots), status)
 }
 
@@ -299,9 +316,10 @@ pub struct SecurityPage<'a> {
     pub csrf: &'a str,
     pub factors: &'a [(String, String)],
     pub recovery_codes_left: i64,
-    /// Whether factors may be added (the policy is not `off`).
-    pub may_add: bool,
-    /// Whether a phone may be added (a provider, and countries listed).
+    /// Which kinds of factor may be added: an authenticator app, a
+    /// passkey, a phone (that one also needs a provider and countries).
+    pub totp: bool,
+    pub passkey: bool,
     pub sms: bool,
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -373,9 +391,13 @@ pub fn security_page(p: &SecurityPage<'_>, view: &SecurityView<'_>, status: u16)
                 }
                 body.push_str("</ul>");
             }
-            if p.may_add {
-                body.push_str(&security_form(csrf, &[("action", "add_totp")], "Add an authenticator app", "secondary"));
-                body.push_str(&passkey_form("/security", "register", &[("csrf_token", csrf)], "Add a passkey"));
+            {
+                if p.totp {
+                    body.push_str(&security_form(csrf, &[("action", "add_totp")], "Add an authenticator app", "secondary"));
+                }
+                if p.passkey {
+                    body.push_str(&passkey_form("/security", "register", &[("csrf_token", csrf)], "Add a passkey"));
+                }
                 if p.sms {
                     body.push_str(&fill(
                         "<form method=\"post\" action=\"/security\"><input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\

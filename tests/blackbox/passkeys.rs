@@ -20,6 +20,7 @@ pub fn tests() -> Vec<Test> {
         ("a_passkey_is_made_at_sign_in_then_used_as_a_second_factor_and_alone", a_passkey_is_made_at_sign_in_then_used_as_a_second_factor_and_alone),
         ("passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified", passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified),
         ("the_security_page_adds_and_removes_factors", the_security_page_adds_and_removes_factors),
+        ("an_application_chooses_the_factors_it_offers", an_application_chooses_the_factors_it_offers),
     ]
 }
 
@@ -304,4 +305,52 @@ fn the_security_page_adds_and_removes_factors(c: &Client) {
     // The page's forms need its CSRF token.
     let forged = b.post_form(c, &s.slug, "/security", &[("csrf_token", "forged"), ("action", "add_totp")]);
     assert_eq!(forged.status, 403);
+}
+
+fn an_application_chooses_the_factors_it_offers(c: &Client) {
+    // Passkeys only, required: the sign-in asks for a passkey, no app.
+    let s = provision(c, true);
+    require_mfa(c, &s, json!({"mfa_factors": ["passkey"]}));
+    let (mut b, page, ticket, mut csrf) = password_step(c, &s, &s.email);
+    assert!(page.body.contains("Add a passkey to continue") && !page.body.contains("<svg") && !page.body.contains("name=\"code\""), "{}", page.body);
+    let typed = second_step(c, &s, &mut b, &ticket, &mut csrf, "code", "123456");
+    assert_eq!(typed.status, 401, "no app to type a code from");
+    let o = options(c, &s, &mut b, &[("csrf_token", &csrf), ("purpose", "second_factor"), ("ticket", &ticket)]).json();
+    let mut a = Authenticator::new(Alg::Es256);
+    let shown = second_step(c, &s, &mut b, &ticket, &mut csrf, "passkey", &a.create(&o, &origin(c, &s)));
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let listed = c.api("GET", &format!("/applications/{}/users/{}/factors", s.app_id, s.user_id), OPERATOR, None).json();
+    assert_eq!(listed["factors"].as_array().unwrap().len(), 1, "no app left behind: {listed}");
+    // The security page offers passkeys only.
+    let (mut b, _, request, csrf) = login_page(c, &s);
+    let o = options(c, &s, &mut b, &[("csrf_token", &csrf), ("purpose", "sign_in"), ("request", &request)]).json();
+    let r = b.post_form(c, &s.slug, "/login", &[("csrf_token", &csrf), ("request", &request), ("passkey", &a.get(&o, &origin(c, &s)))]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(c, &s.slug, "/security");
+    assert!(page.body.contains("Add a passkey") && !page.body.contains("Add an authenticator app"), "{}", page.body);
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/security", &[("csrf_token", &csrf), ("action", "add_totp")]);
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // Apps only: passkeys neither sign in alone nor are added, but a
+    // passkey the user has keeps working as their factor.
+    require_mfa(c, &s, json!({"mfa_factors": ["totp"]}));
+    let (mut b, page, _, csrf) = login_page(c, &s);
+    assert!(!page.body.contains("data-passkey"), "no passwordless passkeys");
+    let request = hidden_field(&page.body, "request").unwrap();
+    options(c, &s, &mut b, &[("csrf_token", &csrf), ("purpose", "sign_in"), ("request", &request)]).assert_error(403, "access_denied");
+    let r = second_factor(c, &s, &mut a);
+    assert_eq!(r.status, 303, "an existing passkey still answers: {}", r.body);
+
+    // Texts only, required, and a user without a factor: nothing can be
+    // added in the middle of a sign-in, so the sign-in stops there.
+    let t = provision(c, true);
+    require_mfa(c, &t, json!({"mfa_factors": ["sms"]}));
+    let mut b = Browser::new();
+    let r = b.get(c, &t.slug, &authorize_path(&t.client_id, "openid"));
+    let page = b.get(c, &t.slug, r.header("location").unwrap());
+    let (request, csrf) = (hidden_field(&page.body, "request").unwrap(), hidden_field(&page.body, "csrf_token").unwrap());
+    let r = b.post_form(c, &t.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &t.email), ("password", PASSWORD)]);
+    assert_eq!(r.status, 403, "{}", r.body);
+    c.api("PATCH", &format!("/applications/{}", t.app_id), OPERATOR, Some(&json!({"settings": {"mfa_factors": ["webauthn"]}}))).assert_error(400, "invalid_request");
 }

@@ -91,9 +91,14 @@ function render(name, v = {}) {
         + `<input type="hidden" name="ticket" value="${escape(v.ticket ?? 't1')}"><input type="hidden" name="csrf_token" value="${CSRF}">`
         + '<label for="recovery_code">Recovery code</label><input id="recovery_code" name="recovery_code" type="text" autocomplete="off">'
         + '<button type="submit">Use it</button></form></details>';
+      const remember = v.remember ? `<p class="check"><input id="remember" name="remember" type="checkbox" value="1"><label for="remember">Don't ask again on this device for ${v.remember} days</label></p>` : '';
+      const codeForm = `<form method="post" action="/mfa"><input type="hidden" name="ticket" value="${escape(v.ticket ?? 't1')}">`
+        + `<input type="hidden" name="csrf_token" value="${CSRF}"><label for="code">Code from your authenticator app</label>`
+        + '<input id="code" name="code" type="text" inputmode="numeric" pattern="[0-9 ]*" maxlength="8" autocomplete="one-time-code" autofocus>'
+        + `${remember}<button type="submit">Verify</button></form>`;
       return fill(T.mfa, { app_name: app, heading: v.enrol ? 'Set up two-step verification' : 'Two-step verification', ticket: v.ticket ?? 't1', csrf_token: CSRF },
         { intro: escape(`Enter the code your authenticator app shows for ${app}.`), error_html: alert(v.error), enrol_html: enrol, recovery_html: recovery,
-          remember_html: v.remember ? `<p class="check"><input id="remember" name="remember" type="checkbox" value="1"><label for="remember">Don't ask again on this device for ${v.remember} days</label></p>` : '' });
+          code_form_html: codeForm });
     }
     case 'security': {
       // As pages.rs `security_page` (the overview).

@@ -64,7 +64,7 @@ try {
 
   // Password, then the required second factor: a new passkey.
   await page.goto(authorize);
-  await page.fill('input[name=email]', email);
+  await page.fill('main > form:not([data-passkey]) input[name=email]', email);
   await page.fill('input[name=password]', password);
   step = 'password';
   await Promise.all([page.waitForNavigation(), page.click('form[action="/login"]:not([data-passkey]) button[type=submit]')]);

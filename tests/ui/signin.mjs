@@ -52,20 +52,22 @@ try {
   await page.goto(authorize);
   check(new URL(page.url()).pathname === '/login', `expected /login, at ${page.url()}`);
   check((await page.textContent('h1'))?.includes('Sign in'), 'login heading');
-  check(await page.locator('input[name=email][autocomplete~=email]').count() === 1, 'email field with autocomplete');
+  // The password form (the page also has a passkey form and an email-code form).
+  const pw = 'main > form:not([data-passkey])';
+  check(await page.locator(`${pw} input[name=email][autocomplete~=email]`).count() === 1, 'email field with autocomplete');
   check(await page.locator('input[name=password][autocomplete=current-password]').count() === 1, 'password field');
   check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scroll at 375px');
   check(await page.evaluate(() => getComputedStyle(document.querySelector('button')).borderRadius !== '0px'), 'stylesheet applied (CSP allows it)');
   if (shots) await page.screenshot({ path: `${shots}/login.png`, fullPage: true });
 
-  await page.fill('input[name=email]', email);
+  await page.fill(`${pw} input[name=email]`, email);
   await page.fill('input[name=password]', 'not the password');
-  await page.click('button[type=submit]');
+  await page.click(`${pw} button[type=submit]`);
   check((await page.textContent('[role=alert]'))?.includes('Invalid email or password'), 'wrong password message');
-  check(await page.inputValue('input[name=email]') === email, 'email kept after a failed attempt');
+  check(await page.inputValue(`${pw} input[name=email]`) === email, 'email kept after a failed attempt');
 
   await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/consent' || u.href.startsWith(redirect)), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/consent' || u.href.startsWith(redirect)), page.click(`${pw} button[type=submit]`)]);
   if (new URL(page.url()).pathname === '/consent') {
     check((await page.textContent('.scopes'))?.includes('email address'), 'consent lists scopes in words');
     if (shots) await page.screenshot({ path: `${shots}/consent.png`, fullPage: true });

@@ -18,7 +18,7 @@ use crate::directory::User;
 use crate::{db, factors};
 use aero2_core::error::ApiError;
 use aero2_core::lockout::Attempt;
-use aero2_core::mfa::{self, Check, Policy};
+use aero2_core::mfa::{self, Check, Kind, Policy};
 use serde_json::{json, Value};
 
 /// The second-factor lockout's key for `user_id` (codes count like
@@ -35,8 +35,8 @@ pub async fn list(op: &Op<'_>, user: &User) -> BearerResult<Value> {
 }
 
 pub async fn add_totp(op: &Op<'_>, user: &User) -> BearerResult<Value> {
-    if op.app.settings.mfa == Some(Policy::Off) {
-        return Err(ApiError::Forbidden("this application does not offer second factors").into());
+    if !op.app.settings.may_add(Kind::Totp) {
+        return Err(ApiError::Forbidden("this application does not offer authenticator apps").into());
     }
     let secret = crate::rng::bytes::<{ mfa::SECRET_BYTES }>()?;
     let factor = factors::add_totp(&db::database(op.env)?, op.env, &op.app.id, &user.id, &secret, op.now).await?;
@@ -50,8 +50,8 @@ pub async fn add_totp(op: &Op<'_>, user: &User) -> BearerResult<Value> {
 /// Starts a phone enrolment: the number is checked and a code texted to
 /// it (`sms_codes`); the first right code confirms it.
 pub async fn add_sms(op: &Op<'_>, user: &User, body: &Value) -> BearerResult<Value> {
-    if op.app.settings.mfa == Some(Policy::Off) {
-        return Err(ApiError::Forbidden("this application does not offer second factors").into());
+    if !op.app.settings.may_add(Kind::Sms) {
+        return Err(ApiError::Forbidden("this application does not offer codes by text message").into());
     }
     let typed = body.get("phone").and_then(Value::as_str).ok_or_else(|| ApiError::invalid("phone", "is required"))?;
     let phone = sms_codes::allowed(op, typed).map_err(not_sent)?;

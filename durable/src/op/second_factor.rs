@@ -22,7 +22,7 @@ use crate::{db, factors, rng};
 use aero2_core::audit::Event;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::lockout::Attempt;
-use aero2_core::mfa::{self, Check, Step};
+use aero2_core::mfa::{self, Check, Kind, Step};
 use aero2_core::routes::op::Via;
 use aero2_core::sms::Phone;
 use aero2_core::webauthn::Refusal;
@@ -42,8 +42,26 @@ struct Ticket {
     user_id: String,
     /// How the first factor was proven.
     amr: Vec<String>,
-    /// The authenticator being added (`required` and none yet).
+    /// The authenticator app being added (a first factor, and apps are
+    /// offered).
     enrol: Option<String>,
+    /// The sign-in is adding a first factor (an app, or a passkey).
+    #[serde(default)]
+    adding: bool,
+}
+
+impl Ticket {
+    fn adding(&self) -> bool {
+        self.adding || self.enrol.is_some()
+    }
+}
+
+/// What the page shows: a challenge with what it offers, or a first
+/// factor to add (with a new authenticator app's secret where apps are
+/// offered).
+enum Mode<'a> {
+    Challenge(&'a Offers),
+    Adding(Option<&'a [u8]>),
 }
 
 /// After the first factor: `Some(page)` when a second step is needed.
@@ -100,21 +118,31 @@ async fn confirmed_factors(op: &Op<'_>, user: &User) -> Result<usize> {
 /// Parks the sign-in as a ticket and shows the page `step` needs.
 async fn ask(req: &Request, op: &Op<'_>, request_id: &str, user: &User, amr: &[String], step: Step) -> Result<Option<Response>> {
     let d1 = db::database(op.env)?;
+    let may = |kind| op.app.settings.may_add(kind);
     let enrol = match step {
         Step::Done => return Ok(None),
         Step::Challenge => None,
+        // Only apps and passkeys can be added in the middle of a sign-in.
+        Step::Enrol if !may(Kind::Totp) && !may(Kind::Passkey) => {
+            let why = "This application requires a second factor, and none can be added here. Contact the application.";
+            return Ok(Some(pages::error_page("Two-step verification unavailable", why, 403)?));
+        }
+        Step::Enrol if !may(Kind::Totp) => None,
         Step::Enrol => {
             let secret = rng::bytes::<{ mfa::SECRET_BYTES }>()?;
             Some((factors::add_totp(&d1, op.env, &op.app.id, &user.id, &secret, op.now).await?.id, secret))
         }
     };
     let ticket = hex(&rng::bytes::<32>()?);
-    let parked = Ticket { request: request_id.to_owned(), user_id: user.id.clone(), amr: amr.to_vec(), enrol: enrol.as_ref().map(|(id, _)| id.clone()) };
+    let adding = step == Step::Enrol;
+    let parked = Ticket { request: request_id.to_owned(), user_id: user.id.clone(), amr: amr.to_vec(), enrol: enrol.as_ref().map(|(id, _)| id.clone()), adding };
     store::put_single_use(&op.sql, TICKET, &sha256_hex(ticket.as_bytes()), &serde_json::to_string(&parked)?, op.now.plus_millis(TICKET_TTL_MS))?;
     crate::schema::arm_alarm_by(&op.storage, op.now.plus_millis(TICKET_TTL_MS)).await?;
-    super::audit(op, req, super::by_user("signin.second_factor_asked", &user.id).with("enrol", parked.enrol.is_some())).await?;
-    let offers = if enrol.is_none() { offers(op, user).await? } else { Offers::default() };
-    Ok(Some(page(op, &ticket, user, enrol.as_ref().map(|(_, s)| s.as_slice()), &offers, None, 200)?))
+    super::audit(op, req, super::by_user("signin.second_factor_asked", &user.id).with("enrol", adding)).await?;
+    if adding {
+        return Ok(Some(page(op, &ticket, user, &Mode::Adding(enrol.as_ref().map(|(_, s)| s.as_slice())), None, 200)?));
+    }
+    Ok(Some(page(op, &ticket, user, &Mode::Challenge(&offers(op, user).await?), None, 200)?))
 }
 
 /// What the challenge offers besides a code from an app: the user's
@@ -148,16 +176,18 @@ pub async fn passkey_options(op: &Op<'_>, ticket: &str) -> Result<Option<Value>>
         return Ok(None);
     };
     let Some(user) = super::users::user(op, &parked.user_id).await?.filter(|u| !u.disabled) else { return Ok(None) };
-    Ok(Some(match parked.enrol {
-        Some(_) => passkeys::creation_options(op, &key, &user).await?,
-        None => passkeys::request_options(op, Purpose::SecondFactor, &key, Some(&user)).await?,
-    }))
+    Ok(match parked.adding() {
+        true if !op.app.settings.may_add(Kind::Passkey) => None,
+        true => Some(passkeys::creation_options(op, &key, &user).await?),
+        false => Some(passkeys::request_options(op, Purpose::SecondFactor, &key, Some(&user)).await?),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
-fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, offers: &Offers, error: Option<&str>, status: u16) -> Result<Response> {
-    match enrol_secret {
-        None => {
+fn page(op: &Op<'_>, ticket: &str, user: &User, mode: &Mode<'_>, error: Option<&str>, status: u16) -> Result<Response> {
+    let with_passkey = op.app.settings.may_add(Kind::Passkey);
+    match mode {
+        Mode::Challenge(offers) => {
             let phone = offers.phone.as_ref().map(|(_, p)| p.masked());
             let form = SecondFactorForm::Challenge {
                 passkeys: offers.passkeys,
@@ -167,10 +197,15 @@ fn page(op: &Op<'_>, ticket: &str, user: &User, enrol_secret: Option<&[u8]>, off
             };
             with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &form, error, status))
         }
-        Some(secret) => {
+        Mode::Adding(Some(secret)) => {
             let uri = mfa::otpauth_uri(&op.app.name, user.email.as_deref().unwrap_or(&user.id), secret);
             let (qr, key) = (mfa::qr_svg(&uri), mfa::base32(secret));
-            with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &SecondFactorForm::Enrol { qr_svg: &qr, secret: &key }, error, status))
+            let form = SecondFactorForm::Enrol { totp: Some((&qr, &key)), passkey: with_passkey };
+            with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &form, error, status))
+        }
+        Mode::Adding(None) => {
+            let form = SecondFactorForm::Enrol { totp: None, passkey: with_passkey };
+            with_csrf(op, |csrf| pages::second_factor_page(&op.app.name, ticket, csrf, &form, error, status))
         }
     }
 }
@@ -204,14 +239,15 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         Some(id) => Some(factors::secret(&d1, op.env, &op.app.id, id).await?),
         None => None,
     };
-    let mut offers = if parked.enrol.is_none() { offers(op, &user).await? } else { Offers::default() };
-    if via == Via::Query {
-        return Ok(page(op, &ticket, &user, enrol_secret.as_deref(), &offers, None, 200)?);
-    }
-    if !get("send_sms").is_empty() {
+    let mut offers = if parked.adding() { Offers::default() } else { offers(op, &user).await? };
+    if !parked.adding() && via == Via::Form && !get("send_sms").is_empty() {
         return text_a_code(&req, op, &key, &ticket, &user, &mut offers).await;
     }
-    let again = |error: &str, status: u16| page(op, &ticket, &user, enrol_secret.as_deref(), &offers, Some(error), status);
+    let mode = if parked.adding() { Mode::Adding(enrol_secret.as_deref()) } else { Mode::Challenge(&offers) };
+    if via == Via::Query {
+        return Ok(page(op, &ticket, &user, &mode, None, 200)?);
+    }
+    let again = |error: &str, status: u16| page(op, &ticket, &user, &mode, Some(error), status);
     if let (Attempt::Locked { until }, _) = limits::begin_sign_in(op, &lockout_key(&user.id))? {
         super::audit(op, &req, failed(&user, "locked")).await?;
         let wait = limits::retry_after_secs(until, op.now);
@@ -221,15 +257,19 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     }
     let passkey = get("passkey");
     let verdict = match (&parked.enrol, get("recovery_code")) {
-        (Some(unconfirmed), _) if !passkey.is_empty() => match passkeys::register(op, &key, &user, &passkey).await? {
+        _ if parked.adding() && !passkey.is_empty() && !op.app.settings.may_add(Kind::Passkey) => Verdict::Failed("This application does not offer passkeys."),
+        (unconfirmed, _) if parked.adding() && !passkey.is_empty() => match passkeys::register(op, &key, &user, &passkey).await? {
             Ok(_) => {
                 // The passkey is the new factor: the authenticator offered
                 // beside it is dropped unconfirmed.
-                factors::remove(&d1, &op.app.id, &user.id, unconfirmed).await?;
+                if let Some(id) = unconfirmed {
+                    factors::remove(&d1, &op.app.id, &user.id, id).await?;
+                }
                 Verdict::Enrolled("passkey")
             }
             Err(refusal) => Verdict::Refused(refusal),
         },
+        (None, _) if parked.adding() => Verdict::Failed("Add a passkey to continue."),
         (None, _) if !passkey.is_empty() => match passkeys::authenticate(op, Purpose::SecondFactor, &key, Some(&user.id), &passkey).await? {
             Ok(_) => Verdict::Passed("hwk"),
             Err(refusal) => Verdict::Refused(refusal),
@@ -255,7 +295,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     };
     match verdict {
         Verdict::Failed(why) => {
-            super::audit(op, &req, failed(&user, if parked.enrol.is_some() { "wrong_enrolment_code" } else { "wrong_second_factor" })).await?;
+            super::audit(op, &req, failed(&user, if parked.adding() { "wrong_enrolment_code" } else { "wrong_second_factor" })).await?;
             Ok(again(why, 401)?)
         }
         Verdict::Refused(refusal) => {
@@ -288,7 +328,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
             // The codes are shown once; the button finishes the sign-in.
             let next = hex(&rng::bytes::<32>()?);
             let method = if kind == "passkey" { "hwk" } else { "otp" };
-            let done = Ticket { enrol: None, amr: mfa::with_second_factor(&parked.amr, method), ..parked };
+            let done = Ticket { enrol: None, adding: false, amr: mfa::with_second_factor(&parked.amr, method), ..parked };
             store::put_single_use(&op.sql, CONTINUE, &sha256_hex(next.as_bytes()), &serde_json::to_string(&done)?, op.now.plus_millis(TICKET_TTL_MS))?;
             Ok(with_csrf(op, |csrf| pages::recovery_codes_page(&op.app.name, &next, csrf, &codes))?)
         }
@@ -309,13 +349,13 @@ enum Verdict {
 /// the application's SMS limits and budget.
 async fn text_a_code(req: &Request, op: &Op<'_>, key: &str, ticket: &str, user: &User, offers: &mut Offers) -> PageResult {
     let Some((factor_id, phone)) = offers.phone.clone() else {
-        return Ok(page(op, ticket, user, None, offers, Some("There is no phone number on this account."), 400)?);
+        return Ok(page(op, ticket, user, &Mode::Challenge(offers), Some("There is no phone number on this account."), 400)?);
     };
     match sms_codes::send(op, key, &factor_id, &phone).await? {
         Ok(()) => {
             super::audit(op, req, super::by_user("sms.sent", &user.id).resource(format!("factors/{factor_id}"))).await?;
             offers.notice = Some(format!("We texted a code to {}. Enter it below.", phone.masked()));
-            Ok(page(op, ticket, user, None, offers, None, 200)?)
+            Ok(page(op, ticket, user, &Mode::Challenge(offers), None, 200)?)
         }
         Err(not_sent) => {
             super::audit(op, req, super::by_user("sms.not_sent", &user.id).with("reason", not_sent.reason())).await?;
@@ -323,7 +363,7 @@ async fn text_a_code(req: &Request, op: &Op<'_>, key: &str, ticket: &str, user: 
                 sms_codes::NotSent::Limited { retry_after_secs } => (429, Some(retry_after_secs)),
                 _ => (503, None),
             };
-            let mut resp = page(op, ticket, user, None, offers, Some(&sentence(not_sent.message())), status)?;
+            let mut resp = page(op, ticket, user, &Mode::Challenge(offers), Some(&sentence(not_sent.message())), status)?;
             if let Some(w) = wait {
                 resp.headers_mut().set("retry-after", &w.to_string())?;
             }

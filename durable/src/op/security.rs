@@ -19,7 +19,7 @@ use crate::fail::Fail;
 use crate::pages::{self, PageError, PageResult, SecurityPage, SecurityView};
 use crate::{db, factors};
 use aero2_core::error::ApiError;
-use aero2_core::mfa::Policy;
+use aero2_core::mfa::Kind;
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::routes::account::Endpoint as Account;
 use aero2_core::routes::op::Via;
@@ -155,10 +155,10 @@ async fn show(op: &Op<'_>, user: &User, view: &SecurityView<'_>, notice: Option<
     let d1 = db::database(op.env)?;
     let listed: Vec<(String, String)> = factors::list(&d1, &op.app.id, &user.id).await?.into_iter().filter(factors::Factor::confirmed).map(|f| (f.id, f.kind)).collect();
     let left = factors::recovery_codes_left(&d1, &op.app.id, &user.id).await?;
-    let may_add = op.app.settings.mfa != Some(Policy::Off);
-    let sms = crate::sms::configured(op.env) && op.app.settings.sms_countries.as_ref().is_some_and(|c| !c.is_empty());
+    let may = |kind| op.app.settings.may_add(kind);
+    let sms = may(Kind::Sms) && crate::sms::configured(op.env) && op.app.settings.sms_countries.as_ref().is_some_and(|c| !c.is_empty());
     with_csrf(op, |csrf| {
-        let page = SecurityPage { app_name: &op.app.name, csrf, factors: &listed, recovery_codes_left: left, may_add, sms, notice, error };
+        let page = SecurityPage { app_name: &op.app.name, csrf, factors: &listed, recovery_codes_left: left, totp: may(Kind::Totp), passkey: may(Kind::Passkey), sms, notice, error };
         pages::security_page(&page, view, status)
     })
 }
@@ -166,8 +166,8 @@ async fn show(op: &Op<'_>, user: &User, view: &SecurityView<'_>, notice: Option<
 /// A new passkey from the page's "Add a passkey" ceremony (bound to this
 /// session).
 async fn add_passkey(op: &Op<'_>, current: &Current, user: &User, response: &str) -> BearerResult<Value> {
-    if op.app.settings.mfa == Some(Policy::Off) {
-        return Err(ApiError::Forbidden("this application does not offer second factors").into());
+    if !op.app.settings.may_add(Kind::Passkey) {
+        return Err(ApiError::Forbidden("this application does not offer passkeys").into());
     }
     let factor = match passkeys::register(op, &current.sid(), user, response).await? {
         Ok(f) => f,
@@ -181,7 +181,7 @@ async fn add_passkey(op: &Op<'_>, current: &Current, user: &User, response: &str
 /// `None` unless the session's sign-in is recent and factors may be added.
 pub async fn passkey_options(req: &Request, op: &Op<'_>) -> Result<Option<Value>> {
     let Some((current, user)) = signed_in(req, op).await? else { return Ok(None) };
-    if !recent(op, &current) || op.app.settings.mfa == Some(Policy::Off) {
+    if !recent(op, &current) || !op.app.settings.may_add(Kind::Passkey) {
         return Ok(None);
     }
     Ok(Some(passkeys::creation_options(op, &current.sid(), &user).await?))

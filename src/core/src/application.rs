@@ -86,6 +86,11 @@ pub struct ApplicationSettings {
     /// proves: the mailbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_sign_in: Option<bool>,
+    /// The kinds of second factor users may add (`totp`, `passkey`, `sms`;
+    /// default all). Factors a user has already keep working: a user
+    /// enrolled in a factor is always asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_factors: Option<Vec<crate::mfa::Kind>>,
     /// Whether a passkey alone signs a user in (the "Sign in with a
     /// passkey" button; default true). Such a sign-in always asks the
     /// authenticator to verify the user, so it counts as two factors.
@@ -198,11 +203,18 @@ impl ApplicationSettings {
         self.recent_sign_in_seconds.map_or(DEFAULT_RECENT_SIGN_IN_SECS, i64::from)
     }
 
+    /// Whether users may add a factor of `kind` (never where second
+    /// factors are `off`).
+    #[must_use]
+    pub fn may_add(&self, kind: crate::mfa::Kind) -> bool {
+        self.mfa != Some(crate::mfa::Policy::Off) && self.mfa_factors.as_ref().is_none_or(|k| k.contains(&kind))
+    }
+
     /// Whether the sign-in page offers passkeys as the only factor
-    /// (never where second factors are `off`: passkeys are factors).
+    /// (only where passkeys are offered at all: they are factors).
     #[must_use]
     pub fn passkey_sign_in(&self) -> bool {
-        self.passkey_sign_in.unwrap_or(true) && self.mfa != Some(crate::mfa::Policy::Off)
+        self.passkey_sign_in.unwrap_or(true) && self.may_add(crate::mfa::Kind::Passkey)
     }
 
     /// How many days audit entries are kept.
@@ -314,7 +326,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries", "mfa_remember_days",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries", "mfa_remember_days", "mfa_factors",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -338,6 +350,18 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         settings.mfa = Some(
             v.as_str().and_then(crate::mfa::Policy::parse).ok_or_else(|| ApiError::invalid("settings.mfa", "must be \"off\", \"optional\" or \"required\""))?,
         );
+    }
+    if let Some(v) = obj.get("mfa_factors") {
+        let field = "settings.mfa_factors";
+        let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array of \"totp\", \"passkey\", \"sms\""))?;
+        let mut kinds = Vec::new();
+        for item in list {
+            let kind = item.as_str().and_then(crate::mfa::Kind::parse).ok_or_else(|| ApiError::invalid(field, "entries must be \"totp\", \"passkey\" or \"sms\""))?;
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        settings.mfa_factors = Some(kinds);
     }
     if let Some(v) = obj.get("sms_countries") {
         let field = "settings.sms_countries";
@@ -623,6 +647,7 @@ mod tests {
             (json!({"passkey_sign_in": "yes"}), "settings.passkey_sign_in"),
             (json!({"email_sign_in": 1}), "settings.email_sign_in"),
             (json!({"mfa_remember_days": 91}), "settings.mfa_remember_days"),
+            (json!({"mfa_factors": ["totp", "email"]}), "settings.mfa_factors"),
             (json!({"sms_countries": ["+1"]}), "settings.sms_countries"),
             (json!({"sms_countries": "44"}), "settings.sms_countries"),
             (json!({"passkey_user_verification": "always"}), "settings.passkey_user_verification"),

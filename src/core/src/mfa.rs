@@ -52,6 +52,36 @@ impl Policy {
     }
 }
 
+/// The kinds of second factor; an application may offer some only
+/// (`settings.mfa_factors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// An authenticator app (TOTP).
+    Totp,
+    Passkey,
+    /// Codes by text message.
+    Sms,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Totp, Kind::Passkey, Kind::Sms];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Totp => "totp",
+            Kind::Passkey => "passkey",
+            Kind::Sms => "sms",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// What a sign-in needs after the first factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
