@@ -32,6 +32,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// An application with a first-party confidential client, a public client
 /// and one user, provisioned through the management API only.
+#[derive(Clone)]
 pub struct Setup {
     pub slug: String,
     pub app_id: String,

@@ -21,6 +21,7 @@ pub fn tests() -> Vec<Test> {
         ("passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified", passkeys_are_refused_when_replayed_cloned_elsewhere_or_unverified),
         ("the_security_page_adds_and_removes_factors", the_security_page_adds_and_removes_factors),
         ("an_application_chooses_the_factors_it_offers", an_application_chooses_the_factors_it_offers),
+        ("a_passkey_belongs_to_the_host_it_was_made_on", a_passkey_belongs_to_the_host_it_was_made_on),
     ]
 }
 
@@ -66,7 +67,7 @@ fn enrol_passkey(c: &Client, s: &Setup, alg: Alg) -> Authenticator {
     let o = options(c, s, &mut b, &[("csrf_token", &csrf), ("purpose", "second_factor"), ("ticket", &ticket)]);
     o.assert_status(200);
     let o = o.json();
-    let rp_id = format!("{}.localhost", s.slug);
+    let rp_id = if s.slug.contains('.') { s.slug.clone() } else { format!("{}.localhost", s.slug) };
     assert_eq!((o["publicKey"]["rp"]["id"].as_str(), o["publicKey"]["attestation"].as_str()), (Some(rp_id.as_str()), Some("none")));
     let mut a = Authenticator::new(alg);
     let response = a.create(&o, &origin(c, s));
@@ -353,4 +354,38 @@ fn an_application_chooses_the_factors_it_offers(c: &Client) {
     let r = b.post_form(c, &t.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &t.email), ("password", PASSWORD)]);
     assert_eq!(r.status, 403, "{}", r.body);
     c.api("PATCH", &format!("/applications/{}", t.app_id), OPERATOR, Some(&json!({"settings": {"mfa_factors": ["webauthn"]}}))).assert_error(400, "invalid_request");
+}
+
+fn a_passkey_belongs_to_the_host_it_was_made_on(c: &Client) {
+    let sub = provision(c, true);
+    require_mfa(c, &sub, json!({"passkey_user_verification": "required"}));
+    let host = format!("auth.{}.example.test", sub.slug);
+    let domains = format!("/applications/{}/domains", sub.app_id);
+    c.api("POST", &domains, OPERATOR, Some(&json!({"hostname": host}))).assert_status(201);
+    c.api("POST", &format!("{domains}/{host}/verify"), OPERATOR, None).assert_status(200);
+    // The same application, reached on its custom domain.
+    let custom = Setup { slug: host.clone(), ..sub.clone() };
+    let (mut b, _, ticket, csrf) = password_step(c, &custom, &custom.email);
+    let o = options(c, &custom, &mut b, &[("csrf_token", &csrf), ("purpose", "second_factor"), ("ticket", &ticket)]).json();
+    assert_eq!(o["publicKey"]["rp"]["id"].as_str(), Some(host.as_str()), "the RP ID is the host in use");
+    assert_eq!(o["publicKey"]["authenticatorSelection"]["userVerification"], "required");
+    drop(b);
+    let mut a = enrol_passkey(c, &custom, Alg::Es256);
+
+    // Its own host: good. The subdomain: a different RP ID, not offered,
+    // not accepted.
+    assert_eq!(second_factor(c, &custom, &mut a).status, 303);
+    let (_, page, _, _) = password_step(c, &sub, &sub.email);
+    assert!(!page.body.contains("Use a passkey"), "not offered on another host");
+    let r = passkey_sign_in(c, &sub, &mut a);
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("not registered"), "{}", r.body);
+
+    // User verification as the application requires it.
+    a.verifies_user = false;
+    let (mut b, _, ticket, mut csrf) = password_step(c, &custom, &custom.email);
+    let o = options(c, &custom, &mut b, &[("csrf_token", &csrf), ("purpose", "second_factor"), ("ticket", &ticket)]).json();
+    let r = second_step(c, &custom, &mut b, &ticket, &mut csrf, "passkey", &a.get(&o, &origin(c, &custom)));
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("PIN or biometrics"), "{}", r.body);
 }
