@@ -140,4 +140,15 @@ fn an_email_link_survives_scanners_and_other_browsers(c: &Client) {
     let t = redeem(c, &s, r.header("location").unwrap());
     assert_eq!(claims(t["id_token"].as_str().unwrap())["amr"], json!(["otp"]));
     assert_eq!(b.get(c, &s.slug, &path).status, 400, "used up");
+
+    // Wrong codes count toward the address's lockout, as wrong passwords do.
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"lockout": {"max_failures": 2, "window_seconds": 600, "lock_seconds": 60}}}))).assert_status(200);
+    let (mut b, _, request, handle, mut csrf) = ask(c, &s, &s.email);
+    let (code, _) = mail(c, &s, 2);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..2 {
+        post_code(c, &s, &mut b, &request, &handle, &mut csrf, wrong);
+    }
+    let locked = post_code(c, &s, &mut b, &request, &handle, &mut csrf, &code);
+    assert_eq!(locked.status, 429, "{}", locked.body);
 }

@@ -16,6 +16,7 @@ use crate::pages::{self, PageError, PageResult};
 use crate::{db, rng};
 use aero2_core::email_signin::{self as rules, MAX_ATTEMPTS, TTL_MS};
 use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::lockout::Attempt;
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::params::Params;
 use aero2_core::password::normalize_email;
@@ -35,6 +36,10 @@ const COOKIE: &str = "aero2_email_signin";
 struct Pending {
     request: String,
     user_id: String,
+    /// The address (normalized): wrong codes count toward its sign-in
+    /// lockout, as wrong passwords do.
+    #[serde(default)]
+    email: String,
     /// `rules::code_digest` of the code.
     code: String,
     /// `rules::browser_digest` of the cookie.
@@ -75,6 +80,7 @@ pub async fn send(req: &Request, op: &Op<'_>, id: &str, params: &Params) -> Resu
             let pending = Pending {
                 request: id.to_owned(),
                 user_id: user.id.clone(),
+                email: email.clone(),
                 code: rules::code_digest(&handle, &code),
                 browser: rules::browser_digest(&nonce),
                 attempts: 0,
@@ -105,6 +111,7 @@ pub async fn send(req: &Request, op: &Op<'_>, id: &str, params: &Params) -> Resu
 /// Why a code or link does not sign in.
 enum Refused {
     Expired,
+    Locked,
     OtherBrowser,
     WrongCode { left: u32 },
 }
@@ -114,6 +121,7 @@ impl Refused {
         match self {
             Refused::Expired => "This code has expired, was used, or had too many wrong tries. Ask for a new one.".to_owned(),
             Refused::OtherBrowser => "Use the code or link in the browser where you asked for it.".to_owned(),
+            Refused::Locked => "Too many attempts. Try again later.".to_owned(),
             Refused::WrongCode { left } => format!("That code is not right ({left} tries left)."),
         }
     }
@@ -122,6 +130,7 @@ impl Refused {
         match self {
             Refused::Expired => "email_code_expired",
             Refused::OtherBrowser => "other_browser",
+            Refused::Locked => "locked",
             Refused::WrongCode { .. } => "wrong_email_code",
         }
     }
@@ -150,7 +159,13 @@ pub async fn check_code(req: &Request, op: &Op<'_>, id: &str, request: &Authoriz
     }
     let outcome = match pending(req, op, &handle)? {
         Ok(p) if p.request != id => Err(Refused::Expired),
-        Ok(p) if rules::code_matches(&handle, typed, &p.code) => Ok(p),
+        // Every try counts toward the address's lockout, shared with its
+        // password: codes cannot be guessed faster than passwords.
+        Ok(p) if matches!(limits::begin_sign_in(op, &p.email)?.0, Attempt::Locked { .. }) => Err(Refused::Locked),
+        Ok(p) if rules::code_matches(&handle, typed, &p.code) => {
+            limits::sign_in_succeeded(op, &p.email)?;
+            Ok(p)
+        }
         Ok(mut p) => {
             // A wrong code counts; the last allowed one ends the sign-in.
             let key = sha256_hex(handle.as_bytes());
@@ -167,7 +182,11 @@ pub async fn check_code(req: &Request, op: &Op<'_>, id: &str, request: &Authoriz
         Ok(p) => finish(req, op, &handle, &p, request).await,
         Err(refused) => {
             super::audit(op, req, super::signin_failed(None, None, refused.reason()).with("method", "email")).await?;
-            let status = if matches!(refused, Refused::Expired) { 400 } else { 401 };
+            let status = match refused {
+                Refused::Expired => 400,
+                Refused::Locked => 429,
+                _ => 401,
+            };
             with_csrf(op, |csrf| pages::email_code_page(&op.app.name, id, &handle, "your address", csrf, Some(&refused.message()), status))
         }
     }
