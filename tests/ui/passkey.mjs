@@ -6,10 +6,9 @@
 // signs in with no password at all. Fails on any CSP violation or page
 // error. Run by the black-box suite (tests/blackbox/ui.rs), which
 // provisions the application and passes its coordinates in the environment.
-import { chromium } from 'playwright-core';
+import { env, openPage } from './browser.mjs';
 import { createServer } from 'node:http';
 
-const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`missing ${k}`); return v; };
 const port = env('AERO2_PORT');
 const slug = env('AERO2_SLUG');
 const clientId = env('AERO2_CLIENT_ID');
@@ -43,16 +42,8 @@ const toClient = async (page, click) => {
   }
 };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-});
+const { browser, context, page } = await openPage(problems);
 try {
-  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
-  const page = await context.newPage();
-  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 
   // A platform authenticator that verifies the user (like Touch ID).
   const cdp = await context.newCDPSession(page);
@@ -93,7 +84,7 @@ try {
   const after = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   check(after.credentials[0]?.signCount >= 1, 'the authenticator signed');
 } catch (e) {
-  const seen = await browser.contexts()[0]?.pages()[0]?.evaluate(() => `${location.pathname} | ${document.querySelector('h1')?.textContent} | ${[...document.querySelectorAll('[role=alert]')].map((a) => a.textContent).join(' / ')}`).catch(() => '?');
+  const seen = await page.evaluate(() => `${location.pathname} | ${document.querySelector('h1')?.textContent} | ${[...document.querySelectorAll('[role=alert]')].map((a) => a.textContent).join(' / ')}`).catch(() => '?');
   problems.push(`error at "${step}": ${e.message.split('\n')[0]} (page: ${seen})`);
 } finally {
   await browser.close();

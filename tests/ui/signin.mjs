@@ -4,11 +4,10 @@
 // horizontal scroll at phone width, or a missing form field. Run by the
 // black-box suite (tests/blackbox/ui.rs), which provisions the application
 // and passes its coordinates in the environment.
-import { chromium } from 'playwright-core';
+import { env, openPage } from './browser.mjs';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
-const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`missing ${k}`); return v; };
 const port = env('AERO2_PORT');
 const slug = env('AERO2_SLUG');
 const clientId = env('AERO2_CLIENT_ID');
@@ -37,17 +36,8 @@ await new Promise((ok) => client.listen(Number(new URL(redirect).port), '127.0.0
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-});
+const { browser, context, page } = await openPage(problems);
 try {
-  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
-  const page = await context.newPage();
-  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`); });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 
   await page.goto(authorize);
   check(new URL(page.url()).pathname === '/login', `expected /login, at ${page.url()}`);
