@@ -109,7 +109,8 @@ async fn send(env: &Env, db: &D1Database, app_id: &str, id: &str, mail: &Mail, n
 
 /// Stores the message and purges what is older than the retention, in one
 /// batch. The id is the queue's, so a retried delivery stores it once.
-async fn to_outbox(env: &Env, db: &D1Database, app_id: &str, id: &str, mail: &Mail, now: UnixMillis) -> Result<()> {
+/// (Also where local text messages go: `crate::sms`.)
+pub async fn to_outbox(env: &Env, db: &D1Database, app_id: &str, id: &str, mail: &Mail, now: UnixMillis) -> Result<()> {
     let purge = db::stmt(db, "DELETE FROM mail_outbox WHERE created_at < ?1", &[int(now.0 - retention_ms(env))])?;
     let insert = db::stmt(
         db,

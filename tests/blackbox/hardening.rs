@@ -328,4 +328,15 @@ fn the_outbox_keeps_mail_for_a_limited_time(_shared: &Client) {
     let mail = c.wait_for_mail(&s.app_id, |m| m.iter().any(|x| x["id"] != first.as_str()));
     assert_eq!(mail.len(), 1, "the day-old (here: second-old) message is gone: {mail:?}");
     assert_ne!(mail[0]["id"], first.as_str());
+
+    // Locally, without an SMS provider, texts go to the same outbox
+    // (`SMS=outbox` in wrangler.toml), where a developer reads the code.
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"sms_countries": ["1"]}}))).assert_status(200);
+    let at = crate::mfa::account_token(&c, &s);
+    let r = crate::security::account(&c, &s, "POST", "/account/factors/sms", &at, Some(json!({"phone": "+15557654321"})));
+    r.assert_status(200);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let text = c.mail_to(&s.app_id, "+15557654321", "sms", 1)[0]["body"].as_str().unwrap().to_owned();
+    let code: String = text.chars().take(6).collect();
+    crate::security::account(&c, &s, "POST", &format!("/account/factors/{id}/confirm"), &at, Some(json!({"code": code}))).assert_status(200);
 }

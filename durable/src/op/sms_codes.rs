@@ -91,7 +91,7 @@ pub async fn send(op: &Op<'_>, handle: &str, factor_id: &str, phone: &Phone) -> 
     store::take_single_use(&op.sql, PENDING, &key, op.now)?;
     store::put_single_use(&op.sql, PENDING, &key, &serde_json::to_string(&pending)?, expires_at)?;
     crate::schema::arm_alarm_by(&op.storage, expires_at).await?;
-    if sms::send(op.env, phone, &aero2_core::sms::message(&op.app.name, &code)).await?.is_err() {
+    if sms::send(op.env, &op.app.id, phone, &aero2_core::sms::message(&op.app.name, &code), op.now).await?.is_err() {
         store::take_single_use(&op.sql, PENDING, &key, op.now)?;
         return Ok(Err(NotSent::ProviderFailed));
     }
