@@ -306,6 +306,15 @@ fn the_security_page_adds_and_removes_factors(c: &Client) {
     // The page's forms need its CSRF token.
     let forged = b.post_form(c, &s.slug, "/security", &[("csrf_token", "forged"), ("action", "add_totp")]);
     assert_eq!(forged.status, 403);
+
+    // Each visit without a session parks a sign-in: it counts as an
+    // authorization request of the address.
+    let fresh = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}", fresh.app_id), OPERATOR, Some(&json!({"settings": {"rate_limits": {"authorize_per_ip": {"max": 1, "window_seconds": 3600}}}}))).assert_status(200);
+    assert_eq!(Browser::new().get(c, &fresh.slug, "/security").status, 303);
+    let limited = Browser::new().get(c, &fresh.slug, "/security");
+    assert_eq!(limited.status, 429);
+    assert!(limited.header("retry-after").is_some());
 }
 
 fn an_application_chooses_the_factors_it_offers(c: &Client) {

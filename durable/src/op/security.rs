@@ -13,7 +13,8 @@ use super::account_factors::{self, added};
 use super::bearer::{BearerResult, Refusal as BearerRefusal};
 use super::passkeys;
 use super::session::{self, Current};
-use super::{users, with_csrf, Op};
+use super::{limits, users, with_csrf, Op};
+use aero2_core::rate_limit::{Class, Verdict};
 use crate::directory::User;
 use crate::fail::Fail;
 use crate::pages::{self, PageError, PageResult, SecurityPage, SecurityView};
@@ -42,8 +43,12 @@ fn recent(op: &Op<'_>, current: &Current) -> bool {
     op.now.as_secs() - current.auth_time_secs <= op.app.settings.recent_sign_in_secs()
 }
 
-/// Sign in (again), then come back here.
-async fn sign_in_first(op: &Op<'_>) -> PageResult {
+/// Sign in (again), then come back here. Each parks a request, so it
+/// counts as an authorization request of the caller's address.
+async fn sign_in_first(req: &Request, op: &Op<'_>) -> PageResult {
+    if let Verdict::Limited { retry_after_secs } = limits::hit(op, Class::AuthorizePerIp, limits::client_ip(req)?.as_deref())? {
+        return Ok(limits::too_many_page(retry_after_secs)?);
+    }
     let request = AuthorizationRequest::for_hosted_page(PATH, op.now);
     let id = super::authorize::park(op, &request).await?;
     Ok(super::see_other(&format!("/login?request={id}"))?)
@@ -52,7 +57,7 @@ async fn sign_in_first(op: &Op<'_>) -> PageResult {
 async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     let params = super::page_params(&mut req, via).await?;
     let get = |name: &str| params.get(name).ok().flatten().unwrap_or_default().to_owned();
-    let Some((current, user)) = signed_in(&req, op).await? else { return sign_in_first(op).await };
+    let Some((current, user)) = signed_in(&req, op).await? else { return sign_in_first(&req, op).await };
     if via == Via::Query {
         return Ok(show(op, &user, &SecurityView::Overview, None, None, 200).await?);
     }
@@ -61,7 +66,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     }
     // Every change needs a recent sign-in, as the account API's do.
     if !recent(op, &current) {
-        return sign_in_first(op).await;
+        return sign_in_first(&req, op).await;
     }
     let passkey = get("passkey");
     let action = if passkey.is_empty() { get("action") } else { "add_passkey".to_owned() };
