@@ -115,6 +115,11 @@ fn a_code_by_email_signs_in_once_in_the_browser_that_asked(c: &Client) {
 
 fn an_email_link_survives_scanners_and_other_browsers(c: &Client) {
     let s = provision(c, true);
+    // The link proves the address: even where confirmed addresses are
+    // required, this unconfirmed user gets in (and is confirmed).
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"email_verification": "required"}}))).assert_status(200);
+    let user = format!("/applications/{}/users/{}", s.app_id, s.user_id);
+    assert_eq!(c.api("GET", &user, OPERATOR, None).json()["email_verified"], false);
     let (mut b, _, _, _, _) = ask(c, &s, &s.email);
     let (_, link) = mail(c, &s, 1);
     let path = link.split_once(&format!("{}", c.port())).unwrap().1.to_owned();
@@ -139,6 +144,7 @@ fn an_email_link_survives_scanners_and_other_browsers(c: &Client) {
     assert_eq!(r.status, 303, "{}", r.body);
     let t = redeem(c, &s, r.header("location").unwrap());
     assert_eq!(claims(t["id_token"].as_str().unwrap())["amr"], json!(["otp"]));
+    assert_eq!(c.api("GET", &user, OPERATOR, None).json()["email_verified"], true);
     assert_eq!(b.get(c, &s.slug, &path).status, 400, "used up");
 
     // Wrong codes count toward the address's lockout, as wrong passwords do.

@@ -195,9 +195,17 @@ pub async fn check_code(req: &Request, op: &Op<'_>, id: &str, request: &Authoriz
 /// Used up here, before any await: the code and the link work once.
 async fn finish(req: &Request, op: &Op<'_>, handle: &str, p: &Pending, request: &AuthorizationRequest) -> Result<Response> {
     store::take_single_use(&op.sql, PENDING, &sha256_hex(handle.as_bytes()), op.now)?;
-    let Some(user) = users::user(op, &p.user_id).await?.filter(|u| !u.disabled) else {
+    let Some(mut user) = users::user(op, &p.user_id).await?.filter(|u| !u.disabled) else {
         return pages::error_page("Sign-in expired", EXPIRED, 400);
     };
+    // The code or link came through the mailbox: the address is proven
+    // (so an application that requires confirmed addresses lets it in).
+    if !user.email_verified && user.email.as_deref() == Some(p.email.as_str()) {
+        directory::set_email_verified(&db::database(op.env)?, &op.app.id, &user.id, &p.email, op.now).await?;
+        op.caches.users.borrow_mut().clear();
+        super::audit(op, req, super::by_user("email.verified", &user.id).with("email", p.email.clone()).with("by", "email_signin")).await?;
+        user.email_verified = true;
+    }
     signin::finish(req, op, &p.request, request, &user, &["otp".to_owned()]).await
 }
 
