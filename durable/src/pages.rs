@@ -487,26 +487,34 @@ pub fn new_csrf_token() -> Result<String> {
     Ok(hex(&rng::bytes::<32>()?))
 }
 
-fn secure_attr(secure: bool) -> &'static str {
-    if secure {
-        "; Secure"
-    } else {
-        ""
-    }
+/// Every cookie we set: `HttpOnly` (no script reads them), and `Secure`
+/// everywhere but on localhost.
+pub fn cookie(name: &str, value: &str, path: &str, same_site: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{secure}")
 }
 
 /// The CSRF cookie: readable only by our own pages' form posts.
 pub fn csrf_cookie(token: &str, secure: bool) -> String {
-    format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{}", secure_attr(secure))
+    cookie(CSRF_COOKIE, token, "/", "Strict", 3600, secure)
 }
 
 /// Lax, so the session survives the top-level redirect back from a client.
 pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}", secure_attr(secure))
+    cookie(SESSION_COOKIE, token, "/", "Lax", max_age_secs, secure)
 }
 
 pub fn clear_session_cookie(secure: bool) -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure_attr(secure))
+    cookie(SESSION_COOKIE, "", "/", "Lax", 0, secure)
+}
+
+/// A message as a sentence on a page: its first letter capital, a full
+/// stop at the end.
+#[must_use]
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let s = chars.next().map(|c| format!("{}{}", c.to_uppercase(), chars.as_str())).unwrap_or_default();
+    if s.is_empty() || s.ends_with('.') { s } else { format!("{s}.") }
 }
 
 /// The value of cookie `name` in the request's `Cookie` header: the first

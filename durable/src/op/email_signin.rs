@@ -52,10 +52,6 @@ fn enabled(op: &Op<'_>) -> bool {
     op.app.settings.email_sign_in.unwrap_or(true)
 }
 
-fn cookie(nonce: &str, secure: bool) -> String {
-    let max_age = TTL_MS / 1000;
-    format!("{COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
-}
 
 /// "Email me a code" (`POST /login` with `email_signin`).
 pub async fn send(req: &Request, op: &Op<'_>, id: &str, params: &Params) -> Result<Response> {
@@ -104,7 +100,7 @@ pub async fn send(req: &Request, op: &Op<'_>, id: &str, params: &Params) -> Resu
         }
     }
     let mut page = with_csrf(op, |csrf| pages::email_code_page(&op.app.name, id, &handle, &email, csrf, None, 200))?;
-    page.headers_mut().append("set-cookie", &cookie(&nonce, op.secure_cookies))?;
+    page.headers_mut().append("set-cookie", &pages::cookie(COOKIE, &nonce, "/", "Strict", TTL_MS / 1000, op.secure_cookies))?;
     Ok(page)
 }
 

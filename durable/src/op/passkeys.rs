@@ -172,7 +172,5 @@ pub async fn authenticate(op: &Op<'_>, purpose: Purpose, binding: &str, user_id:
 /// A refusal as a sentence for a page.
 #[must_use]
 pub fn sentence(refusal: Refusal) -> String {
-    let m = refusal.message();
-    let mut chars = m.chars();
-    chars.next().map(|c| format!("{}{}.", c.to_uppercase(), chars.as_str())).unwrap_or_default()
+    crate::pages::sentence(refusal.message())
 }

@@ -137,11 +137,8 @@ async fn authorize(req: &Request, op: &Op<'_>, slug: &str) -> PageResult {
     }
     let location = append_query(&idp.endpoints.authorization_endpoint, &q);
     let mut resp = see_other(&location)?;
-    let secure = if op.secure_cookies { "; Secure" } else { "" };
-    resp.headers_mut().append(
-        "set-cookie",
-        &format!("{BROWSER_COOKIE}={browser}; Path={CALLBACK_PREFIX}; HttpOnly; SameSite=Lax; Max-Age={}{secure}", STATE_TTL_MS / 1000),
-    )?;
+    let cookie = crate::pages::cookie(BROWSER_COOKIE, &browser, CALLBACK_PREFIX, "Lax", STATE_TTL_MS / 1000, op.secure_cookies);
+    resp.headers_mut().append("set-cookie", &cookie)?;
     Ok(resp)
 }
 

@@ -97,8 +97,7 @@ fn remember(op: &Op<'_>, user: &User) -> Result<Option<String>> {
     let token = hex(&rng::bytes::<32>()?);
     let ttl_secs = i64::from(days) * 86_400;
     store::remember_device(&op.sql, &sha256_hex(token.as_bytes()), &user.id, op.now.plus_millis(ttl_secs * 1000))?;
-    let secure = if op.secure_cookies { "; Secure" } else { "" };
-    Ok(Some(format!("{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl_secs}{secure}")))
+    Ok(Some(pages::cookie(DEVICE_COOKIE, &token, "/", "Lax", ttl_secs, op.secure_cookies)))
 }
 
 /// A signed-in user whose client asked for a second factor (`acr_values`)
@@ -363,18 +362,13 @@ async fn text_a_code(req: &Request, op: &Op<'_>, key: &str, ticket: &str, user: 
                 sms_codes::NotSent::Limited { retry_after_secs } => (429, Some(retry_after_secs)),
                 _ => (503, None),
             };
-            let mut resp = page(op, ticket, user, &Mode::Challenge(offers), Some(&sentence(not_sent.message())), status)?;
+            let mut resp = page(op, ticket, user, &Mode::Challenge(offers), Some(&pages::sentence(not_sent.message())), status)?;
             if let Some(w) = wait {
                 resp.headers_mut().set("retry-after", &w.to_string())?;
             }
             Ok(resp)
         }
     }
-}
-
-fn sentence(m: &str) -> String {
-    let mut chars = m.chars();
-    chars.next().map(|c| format!("{}{}.", c.to_uppercase(), chars.as_str())).unwrap_or_default()
 }
 
 /// A code against each of the user's confirmed authenticator apps (the

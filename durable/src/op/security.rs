@@ -134,9 +134,7 @@ fn refusal_message(e: &ApiError) -> String {
         ApiError::NotFound => "That second factor is not yours, or was removed already.".to_owned(),
         other => other.body().error_description,
     };
-    let mut chars = text.chars();
-    let sentence = chars.next().map(|c| format!("{}{}", c.to_uppercase(), chars.as_str())).unwrap_or_default();
-    if sentence.ends_with('.') { sentence } else { format!("{sentence}.") }
+    pages::sentence(&text)
 }
 
 /// The factor being added: an authenticator app's QR code (again), or
