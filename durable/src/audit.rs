@@ -194,8 +194,8 @@ pub async fn flush(env: &Env, sql: &SqlStorage, app_id: &str, now: UnixMillis) -
 fn insert(d1: &worker::D1Database, e: &Entry) -> Result<worker::D1PreparedStatement> {
     let opt = |v: &Option<String>| v.as_deref().map_or(worker::wasm_bindgen::JsValue::NULL, text);
     d1.prepare(
-        "INSERT OR IGNORE INTO audit_log (app_id, seq, at, type, actor, user_id, resource, ip, user_agent, request_id, detail, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT OR IGNORE INTO audit_log (app_id, seq, at, type, actor, user_id, resource, ip, user_agent, request_id, detail, prev_hash, hash, org_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )
     .bind(&[
         text(&e.app_id),
@@ -211,6 +211,7 @@ fn insert(d1: &worker::D1Database, e: &Entry) -> Result<worker::D1PreparedStatem
         text(&e.event.detail.to_string()),
         text(&e.prev_hash),
         text(&e.hash),
+        opt(&e.event.org_id),
     ])
 }
 

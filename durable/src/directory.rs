@@ -36,6 +36,7 @@ struct ClientRow {
     updated_at: i64,
     id_token_signed_response_alg: String,
     disabled: i64,
+    organization_usage: String,
 }
 
 impl ClientRow {
@@ -57,6 +58,7 @@ impl ClientRow {
             require_pkce: self.require_pkce != 0,
             id_token_signed_response_alg: Alg::parse(&self.id_token_signed_response_alg)?,
             disabled: self.disabled != 0,
+            organization_usage: aero2_core::organization::Usage::parse(&self.organization_usage)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -65,7 +67,7 @@ impl ClientRow {
 
 const CLIENT_COLUMNS: &str = "client_id, app_id, name, client_type, token_endpoint_auth_method, secret_hash, \
     redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, require_pkce, created_at, updated_at, \
-    id_token_signed_response_alg, disabled";
+    id_token_signed_response_alg, disabled, organization_usage";
 
 fn client_args(c: &Client) -> Result<Vec<JsValue>> {
     let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
@@ -86,12 +88,13 @@ fn client_args(c: &Client) -> Result<Vec<JsValue>> {
         int(c.updated_at),
         text(c.id_token_signed_response_alg.as_str()),
         flag(c.disabled),
+        text(c.organization_usage.as_str()),
     ])
 }
 
 pub async fn insert_client(db: &D1Database, c: &Client) -> Result<()> {
     db.prepare(format!(
-        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
     ))
     .bind(&client_args(c)?)?
     .run()
@@ -104,7 +107,7 @@ pub async fn update_client(db: &D1Database, c: &Client) -> Result<()> {
     db.prepare(
         "UPDATE oauth_clients SET name = ?3, redirect_uris = ?7, post_logout_redirect_uris = ?8, grant_types = ?9, \
          scopes = ?10, first_party = ?11, require_pkce = ?12, updated_at = ?14, id_token_signed_response_alg = ?15, \
-         disabled = ?16 \
+         disabled = ?16, organization_usage = ?17 \
          WHERE client_id = ?1 AND app_id = ?2",
     )
     .bind(&client_args(c)?)?
@@ -576,6 +579,7 @@ pub async fn delete_role(db: &D1Database, app_id: &str, id: &str) -> Result<()> 
     let args = [text(app_id), text(id)];
     db.batch(vec![
         db.prepare("DELETE FROM user_roles WHERE app_id = ?1 AND role_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND role_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM role_permissions WHERE app_id = ?1 AND role_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM roles WHERE app_id = ?1 AND id = ?2").bind(&args)?,
     ])
@@ -656,15 +660,18 @@ struct Value1 {
     value: String,
 }
 
-/// The permissions a user holds for the API `api_id` through their roles
-/// (read afresh for every token: a role change reaches the next one).
-pub async fn user_permissions(db: &D1Database, app_id: &str, user_id: &str, api_id: &str) -> Result<Vec<String>> {
+/// The permissions a user holds for the API `api_id` through their roles,
+/// and, in the organization `org_id`, through their roles there too (read
+/// afresh for every token: a role change reaches the next one).
+pub async fn user_permissions(db: &D1Database, app_id: &str, user_id: &str, api_id: &str, org_id: Option<&str>) -> Result<Vec<String>> {
     let rows: Vec<Value1> = db
         .prepare(
-            "SELECT DISTINCT p.value FROM user_roles u JOIN role_permissions p ON p.app_id = u.app_id AND p.role_id = u.role_id \
-             WHERE u.app_id = ?1 AND u.user_id = ?2 AND p.api_id = ?3 ORDER BY p.value",
+            "SELECT DISTINCT p.value FROM role_permissions p WHERE p.app_id = ?1 AND p.api_id = ?3 AND p.role_id IN ( \
+               SELECT role_id FROM user_roles WHERE app_id = ?1 AND user_id = ?2 \
+               UNION SELECT role_id FROM organization_member_roles WHERE app_id = ?1 AND user_id = ?2 AND org_id = ?4) \
+             ORDER BY p.value",
         )
-        .bind(&[text(app_id), text(user_id), text(api_id)])?
+        .bind(&[text(app_id), text(user_id), text(api_id), org_id.map_or(JsValue::NULL, text)])?
         .all()
         .await?
         .results()?;

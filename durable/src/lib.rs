@@ -20,6 +20,7 @@ pub mod jwks_signer;
 pub mod mailer;
 mod management;
 pub mod op;
+pub mod organizations;
 pub mod pages;
 pub mod password;
 pub mod respond;

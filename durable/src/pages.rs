@@ -13,6 +13,7 @@ use worker::{Headers, Request, Response, Result};
 const LOGIN: &str = include_str!("../../ui/login.html");
 const SIGNUP: &str = include_str!("../../ui/signup.html");
 const CONSENT: &str = include_str!("../../ui/consent.html");
+const ORGANIZATION: &str = include_str!("../../ui/organization.html");
 const ERROR: &str = include_str!("../../ui/error.html");
 const SIGNED_OUT: &str = include_str!("../../ui/signed-out.html");
 const CSS: &str = include_str!("../../ui/hosted.css");
@@ -160,6 +161,24 @@ pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, api: Opti
     let list = list_items(words.iter().map(String::as_str));
     let values = [("app_name", app_name), ("client_name", client_name), ("request", request), ("csrf_token", csrf)];
     html(fill(CONSENT, &values, &[("scopes_html", &list)]), 200)
+}
+
+/// The organization picker: one button per organization the user belongs
+/// to, each `(id, name, slug)`.
+pub fn organization_page(app_name: &str, organizations: &[(&str, &str, &str)], request: &str, csrf: &str) -> Result<Response> {
+    let items: String = organizations
+        .iter()
+        .map(|(id, name, slug)| {
+            format!(
+                "<li><button type=\"submit\" name=\"organization\" value=\"{}\">{}<span class=\"slug\">{}</span></button></li>",
+                escape(id),
+                escape(name),
+                escape(slug)
+            )
+        })
+        .collect();
+    let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf)];
+    html(fill(ORGANIZATION, &values, &[("organizations_html", &items)]), 200)
 }
 
 /// Asks for the address to send a reset link to.

@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6, op::store::MIGRATION_V7];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6, op::store::MIGRATION_V7, op::store::MIGRATION_V8];
 
 pub use aero2_core::routes::op::HEALTH_PATH;
 /// Where the last record `ApplicationChanged` sent is kept.

@@ -25,7 +25,7 @@ const CB: &str = "https://app.example.com/callback";
 /// Every member of a client as the API shows it; never a secret or hash.
 const CLIENT_FIELDS: &[&str] = &[
     "client_id", "app_id", "name", "client_type", "token_endpoint_auth_method", "redirect_uris",
-    "post_logout_redirect_uris", "grant_types", "scopes", "first_party", "require_pkce", "id_token_signed_response_alg", "disabled",
+    "post_logout_redirect_uris", "grant_types", "scopes", "first_party", "require_pkce", "id_token_signed_response_alg", "disabled", "organization_usage",
     "created_at", "updated_at",
 ];
 

@@ -18,6 +18,7 @@ mod management;
 mod mfa;
 mod oidc;
 mod oidc_errors;
+mod organizations;
 mod passkeys;
 mod persistence;
 mod rbac;
@@ -65,6 +66,7 @@ fn main() {
         ("account", account::tests()),
         ("rp", rp::tests()),
         ("rbac", rbac::tests()),
+        ("organizations", organizations::tests()),
         ("api_tokens", api_tokens::tests()),
         ("dashboard_access", dashboard_access::tests()),
         ("audit", audit::tests()),

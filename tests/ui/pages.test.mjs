@@ -23,7 +23,7 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-background-networking', '--disab
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
-const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security', 'email-code'].map((n) => [n, read(`ui/${n}.html`)]));
+const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security', 'email-code', 'organization'].map((n) => [n, read(`ui/${n}.html`)]));
 const CSS = read('ui/hosted.css');
 const PASSKEY_JS = read('ui/passkey.js');
 
@@ -68,6 +68,12 @@ function render(name, v = {}) {
     case 'consent':
       return fill(T.consent, { app_name: app, client_name: v.client ?? 'Acme Mobile', request: REQUEST, csrf_token: CSRF },
         { scopes_html: (v.scopes ?? []).map((s) => `<li>${escape(scopeWords(s))}</li>`).join('') });
+    case 'organization':
+      // As pages.rs `organization_page`: one button per organization.
+      return fill(T.organization, { app_name: app, request: REQUEST, csrf_token: CSRF }, {
+        organizations_html: (v.orgs ?? [['org_1', 'Acme Inc.', 'acme'], ['org_2', 'Globex', 'globex']]).map(([id, n, slug]) =>
+          `<li><button type="submit" name="organization" value="${escape(id)}">${escape(n)}<span class="slug">${escape(slug)}</span></button></li>`).join(''),
+      });
     case 'error':
       return fill(T.error, { title: v.title, message: v.message });
     case 'signed-out':
@@ -132,6 +138,7 @@ const PAGES = {
   '/signup': () => render('signup'),
   '/signup-error': () => render('signup', { email: 'ada@example.com', error: 'password must be at least 8 characters' }),
   '/consent': () => render('consent', { scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read'] }),
+  '/organization': () => render('organization'),
   '/error': () => render('error', { title: 'Sign-in expired', message: 'This sign-in request has expired. Go back to the application and start again.' }),
   '/signed-out': () => render('signed-out'),
   '/signed-out-return': () => render('signed-out', { returnTo: 'https://notes.example.com/bye?a=1&b=2' }),
@@ -153,6 +160,7 @@ const XSS = {
   '/xss/login': () => render('login', { app: HOSTILE, email: HOSTILE, error: HOSTILE, request: HOSTILE }),
   '/xss/signup': () => render('signup', { app: HOSTILE, email: HOSTILE, error: HOSTILE }),
   '/xss/consent': () => render('consent', { app: HOSTILE, client: HOSTILE, scopes: ['openid', 'x<b>y'] }),
+  '/xss/organization': () => render('organization', { app: HOSTILE, orgs: [[HOSTILE, HOSTILE, HOSTILE]] }),
   '/xss/error': () => render('error', { title: HOSTILE, message: HOSTILE }),
   '/xss/signed-out': () => render('signed-out', { app: HOSTILE, returnTo: `https://x.example/"><script>alert(4)</script>` }),
   '/xss/mfa': () => render('mfa', { app: HOSTILE, error: HOSTILE, ticket: HOSTILE }),
@@ -384,6 +392,21 @@ test('consent: scopes in words, Allow and Deny as decision buttons', async () =>
     assert.deepEqual(await page.$$eval('button[name=decision]', (b) => b.map((x) => [x.type, x.value, x.textContent])),
       [['submit', 'deny', 'Deny'], ['submit', 'allow', 'Allow']]);
     assert.deepEqual(await page.$$eval('input[type=hidden]', (i) => i.map((x) => x.name)), ['request', 'csrf_token']);
+  } finally {
+    await close();
+  }
+});
+
+test('organization picker: one labelled button per organization, keyboard first', async () => {
+  const { page, close } = await open('/organization');
+  try {
+    assert.equal(await page.title(), 'Choose an organization · Acme Notes');
+    assert.deepEqual(await page.$eval('form', (f) => [f.method, new URL(f.action).pathname]), ['post', '/organization']);
+    assert.deepEqual(await page.$$eval('button[name=organization]', (b) => b.map((x) => [x.type, x.value, x.textContent])),
+      [['submit', 'org_1', 'Acme Inc.acme'], ['submit', 'org_2', 'Globexglobex']]);
+    assert.deepEqual(await page.$$eval('input[type=hidden]', (i) => i.map((x) => x.name)), ['request', 'csrf_token']);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.value), 'org_1');
   } finally {
     await close();
   }

@@ -39,6 +39,7 @@ struct Row {
     detail: String,
     prev_hash: String,
     hash: String,
+    org_id: Option<String>,
 }
 
 impl Row {
@@ -59,6 +60,7 @@ impl Row {
                 user_agent: self.user_agent,
                 request_id: self.request_id,
                 detail,
+                org_id: self.org_id,
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
@@ -66,7 +68,7 @@ impl Row {
     }
 }
 
-const COLUMNS: &str = "app_id, seq, at, type, actor, user_id, resource, ip, user_agent, request_id, detail, prev_hash, hash";
+const COLUMNS: &str = "app_id, seq, at, type, actor, user_id, resource, ip, user_agent, request_id, detail, prev_hash, hash, org_id";
 
 fn filter(req: &Request, max: usize) -> Result<std::result::Result<Filter, ApiError>> {
     let url = req.url()?;
@@ -92,6 +94,9 @@ async fn read(ctx: &Ctx<'_>, app_id: &str, f: &Filter, oldest_first: bool) -> Re
     if let Some(u) = &f.user_id {
         and("user_id =", text(u), &mut args);
     }
+    if let Some(o) = &f.org_id {
+        and("org_id =", text(o), &mut args);
+    }
     if let Some(s) = f.since {
         and("at >=", int(s), &mut args);
     }
@@ -112,7 +117,7 @@ fn entry_json(e: &Entry) -> Value {
     json!({
         "seq": e.seq, "at": e.at, "type": e.event.kind, "actor": e.event.actor, "user_id": e.event.user_id,
         "resource": e.event.resource, "ip": e.event.ip, "user_agent": e.event.user_agent, "request_id": e.event.request_id,
-        "detail": e.event.detail, "prev_hash": e.prev_hash, "hash": e.hash,
+        "org_id": e.event.org_id, "detail": e.event.detail, "prev_hash": e.prev_hash, "hash": e.hash,
     })
 }
 
@@ -222,6 +227,8 @@ pub struct Change<'a> {
     /// The path below `/applications/{id}/`, e.g. `clients/cl_…`.
     pub resource: String,
     pub user_id: Option<&'a str>,
+    /// The organization in the path (`None` for a new one: its id).
+    pub org_id: Option<&'a str>,
     pub before: Option<Value>,
 }
 
@@ -235,7 +242,7 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
     // domain by its hostname).
     let created = after
         .as_ref()
-        .and_then(|a| ["id", "client_id", "hostname"].iter().find_map(|k| a.get(*k).and_then(Value::as_str)))
+        .and_then(|a| ["id", "client_id", "hostname", "user_id"].iter().find_map(|k| a.get(*k).and_then(Value::as_str)))
         .map(str::to_owned);
     let log = match (change.endpoint, change.app_id) {
         (Endpoint::DeleteApplication, _) => Some(DASHBOARD_APP_ID.to_owned()),
@@ -258,9 +265,13 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
         .resource(resource)
         .with("before", change.before.as_ref().map_or(Value::Null, audit::redacted))
         .with("after", after.as_ref().map_or(Value::Null, audit::redacted));
-    let created_user = (change.endpoint == Endpoint::CreateUser).then_some(created.as_deref()).flatten();
+    let created_user = matches!(change.endpoint, Endpoint::CreateUser | Endpoint::AddMember).then_some(created.as_deref()).flatten();
     if let Some(u) = change.user_id.or(created_user) {
         event = event.user(u);
+    }
+    let created_org = (change.endpoint == Endpoint::CreateOrganization).then_some(created.as_deref()).flatten();
+    if let Some(o) = change.org_id.or(created_org) {
+        event = event.organization(o);
     }
     Command::Audit { app_id: log.clone(), event: Box::new(event) }.send(ctx.env, &log).await?;
     Ok(resp)

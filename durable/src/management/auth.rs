@@ -95,7 +95,7 @@ async fn dashboard_user(op: &Op<'_>, token: &str) -> Result<Option<Caller>> {
         return Ok(None);
     }
     let Ok(api) = resources::api(op, MANAGEMENT_API).await? else { return Ok(None) };
-    let held = resources::user_permissions(op, &claims.sub, &api).await?;
+    let held = resources::user_permissions(op, &claims.sub, &api, None).await?;
     let permissions = effective_permissions(claims.scopes(), &held);
     Ok(Some(Caller::User { user_id: claims.sub, permissions }))
 }

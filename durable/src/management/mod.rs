@@ -50,6 +50,7 @@ mod domains;
 mod idps;
 mod invitations;
 mod keys;
+mod organizations;
 mod roles;
 mod signing_keys;
 mod users;
@@ -104,7 +105,7 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     }
     let app = if endpoint.names_application() { Some(load_app(ctx, found.param(0)).await?) } else { None };
     let Some(kind) = aero2_core::audit::management_type(endpoint) else {
-        return dispatch(req, ctx, endpoint, app, found.param(1)).await;
+        return dispatch(req, ctx, endpoint, app, [found.param(1), found.param(2)]).await;
     };
     let before = match &app {
         Some(app) if aero2_core::audit::reads_before(endpoint) => read_before(&req, &path, ctx, app).await?,
@@ -113,8 +114,16 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     let origin = crate::audit::Origin::of(&req)?;
     let app_id = app.as_ref().map(|a| a.id.clone());
     let below = path.split('/').skip(5).collect::<Vec<_>>().join("/");
-    let user_id = (path.split('/').nth(5) == Some("users")).then(|| found.param(1).to_owned()).filter(|id| !id.is_empty());
-    let resp = dispatch(req, ctx, endpoint, app, found.param(1)).await?;
+    let segment = |n: usize| path.split('/').nth(n);
+    let user_id = match (segment(5), segment(7)) {
+        (Some("users"), _) => Some(found.param(1)),
+        (Some("organizations"), Some("members")) => Some(found.param(2)),
+        _ => None,
+    }
+    .filter(|id| !id.is_empty())
+    .map(str::to_owned);
+    let org_id = (segment(5) == Some("organizations")).then(|| found.param(1).to_owned()).filter(|id| !id.is_empty());
+    let resp = dispatch(req, ctx, endpoint, app, [found.param(1), found.param(2)]).await?;
     if !(200..300).contains(&resp.status_code()) {
         return Ok(resp);
     }
@@ -124,6 +133,7 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
         app_id: app_id.as_deref(),
         resource: if below.is_empty() { "application".to_owned() } else { below },
         user_id: user_id.as_deref(),
+        org_id: org_id.as_deref(),
         before,
     };
     Ok(audit::record_change(ctx, origin, change, resp).await?)
@@ -140,14 +150,16 @@ async fn read_before(req: &Request, path: &str, ctx: &Ctx<'_>, app: &Application
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Get).with_headers(worker::Headers::new());
     let get = Request::new_with_init(req.url()?.as_str(), &init)?;
-    let Ok(resp) = dispatch(get, ctx, found.endpoint, Some(app.clone()), found.param(1)).await else { return Ok(None) };
+    let Ok(resp) = dispatch(get, ctx, found.endpoint, Some(app.clone()), [found.param(1), found.param(2)]).await else { return Ok(None) };
     if resp.status_code() != 200 {
         return Ok(None);
     }
     Ok(respond::with_json_body(resp).await?.1)
 }
 
-async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<Application>, id: &str) -> Outcome {
+/// `ids`: the path's parameters after the application's id.
+async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<Application>, ids: [&str; 2]) -> Outcome {
+    let [id, sub] = ids;
     use Endpoint as E;
     let Some(app) = app else {
         return match endpoint {
@@ -216,6 +228,17 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         E::AuditVerify => audit::verify(ctx, &app).await,
         E::Checkpoints => audit::checkpoints(ctx, &app).await,
         E::Checkpoint => audit::checkpoint(ctx, &app).await,
+        E::ListOrganizations => organizations::list(&req, ctx, &app).await,
+        E::CreateOrganization => organizations::create(req, ctx, &app).await,
+        E::GetOrganization => organizations::get(ctx, &app, id).await,
+        E::UpdateOrganization => organizations::update(req, ctx, &app, id).await,
+        E::DeleteOrganization => organizations::delete(ctx, &app, id).await,
+        E::ListMembers => organizations::members(ctx, &app, id).await,
+        E::AddMember => organizations::add(req, ctx, &app, id).await,
+        E::GetMember => organizations::member(ctx, &app, id, sub).await,
+        E::UpdateMember => organizations::update_member(req, ctx, &app, id, sub).await,
+        E::RemoveMember => organizations::remove_member(ctx, &app, id, sub).await,
+        E::UserOrganizations => organizations::of_user(ctx, &app, id).await,
     }
 }
 

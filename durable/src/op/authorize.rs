@@ -7,7 +7,7 @@
 
 use aero2_core::oauth::grant::CodeGrant;
 use super::session::{self, Current};
-use super::{clients, limits, resources, see_other, store, Op};
+use super::{clients, limits, organizations, resources, see_other, store, Op};
 use crate::pages::{self, PageError, PageResult};
 use crate::{rng, schema};
 use aero2_core::encoding::{hex, sha256_hex};
@@ -16,6 +16,8 @@ use aero2_core::oauth::authorize::{
     AuthorizeRejection, Decision, SessionState,
 };
 use aero2_core::oauth::client::Client;
+use aero2_core::oauth::error::OAuthError;
+use aero2_core::organization::{choose, Choice, Usage};
 use aero2_core::oauth::lifetimes::PENDING_REQUEST_TTL_MS;
 use aero2_core::oauth::scope::Scope;
 use aero2_core::rate_limit::{Class, Verdict};
@@ -38,10 +40,18 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
     };
     // The APIs matter only to a request that names one (RFC 8707).
     let apis = if params.has("resource") || params.has("audience") { resources::apis(op).await? } else { Vec::new() };
-    let request = match validate_authorization_request(&params, client.as_ref(), &apis, op.now) {
+    let mut request = match validate_authorization_request(&params, client.as_ref(), &apis, op.now) {
         Ok(request) => request,
         Err(rejection) => return reject(op, &rejection),
     };
+    // The organization named by id or slug: from here on, by its id.
+    if let Some(reference) = request.organization.take() {
+        let Some(org) = organizations::find(op, &reference).await? else {
+            let unknown = OAuthError::InvalidRequest("no such organization".into());
+            return Ok(see_other(&error_location(&request.redirect_uri, &unknown, request.state.as_deref(), &op.issuer))?);
+        };
+        request.organization = Some(org.id);
+    }
     let client = client.ok_or_else(|| PageError::new("Unknown application", "This sign-in link names no registered client.", 400))?;
     Ok(proceed(&req, op, &request, &client, session::current(&req, op)?, None).await?)
 }
@@ -78,7 +88,35 @@ pub async fn proceed(
         first_party: client.first_party,
         mfa_max_age_secs: op.app.settings.mfa_max_age_seconds.map(i64::from),
     };
-    let mut resp = match decide(request, &state) {
+    let mut decision = decide(request, &state);
+    // Signed in: which organization (named, the only one, or picked).
+    let in_org;
+    let request = match (&decision, &session) {
+        (Decision::NeedConsent | Decision::Issue, Some(s)) => match organization(op, request, client, &s.user_id).await? {
+            Choice::Without => request,
+            Choice::In(org) => {
+                in_org = AuthorizationRequest { organization: Some(org), ..request.clone() };
+                &in_org
+            }
+            Choice::Pick if request.prompt.none => {
+                decision = Decision::Error(OAuthError::InteractionRequired("the user must choose an organization".into()));
+                request
+            }
+            Choice::Pick => {
+                let mut resp = see_other(&format!("/organization?request={}", park(op, request).await?))?;
+                if let Some(cookie) = set_cookie {
+                    resp.headers_mut().append("set-cookie", &cookie)?;
+                }
+                return Ok(resp);
+            }
+            Choice::Refuse(e) => {
+                decision = Decision::Error(e);
+                request
+            }
+        },
+        _ => request,
+    };
+    let mut resp = match decision {
         Decision::NeedLogin => see_other(&format!("/login?request={}", park(op, request).await?))?,
         Decision::NeedConsent => see_other(&format!("/consent?request={}", park(op, request).await?))?,
         Decision::NeedSecondFactor => see_other(&format!("/mfa?request={}", park(op, request).await?))?,
@@ -92,6 +130,17 @@ pub async fn proceed(
         resp.headers_mut().append("set-cookie", &cookie)?;
     }
     Ok(resp)
+}
+
+/// The organization this sign-in ends in (`aero2_core::organization::choose`):
+/// memberships are read only for a client that uses organizations or a
+/// request that names one.
+async fn organization(op: &Op<'_>, request: &AuthorizationRequest, client: &Client, user_id: &str) -> Result<Choice> {
+    if client.organization_usage == Usage::None && request.organization.is_none() {
+        return Ok(Choice::Without);
+    }
+    let member_of: Vec<String> = organizations::of_user(op, user_id).await?.into_iter().map(|o| o.id).collect();
+    Ok(choose(client.organization_usage, request.organization.as_deref(), &member_of))
 }
 
 /// When the user last consented to everything `scope` asks of `client`.

@@ -5,7 +5,7 @@
 //! the code unused; a concurrent redemption is seen before anything is
 //! written, and revokes what the first one issued.
 
-use super::{resources, store, tokens, Op};
+use super::{organizations, resources, store, tokens, Op};
 use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::oauth::client::{Client, GrantType};
@@ -43,8 +43,13 @@ pub async fn exchange(
         (Err(rejection), _) => return reject(req, op, client, rejection).await,
         (Ok(_), None) => return Err(Fail::Internal("an active user without a record".into())),
     };
-    let access = resources::for_user(op, &user.id, &issue.scope, issue.grant.resource.as_deref()).await??;
-    let minted = tokens::mint_for_user(op, client, &user, &issue, &access).await?;
+    // Still a member of the organization the user signed in to.
+    let org = match organizations::for_token(op, &user.id, issue.grant.organization.as_deref()).await? {
+        Ok(org) => org,
+        Err(e) => return Err(e.into()),
+    };
+    let access = resources::for_user(op, &user.id, &issue.scope, issue.grant.resource.as_deref(), issue.grant.organization.as_deref()).await??;
+    let minted = tokens::mint_for_user(op, client, &user, &issue, &access, org.as_ref()).await?;
     // Awaits above let other requests run: decide again, then store.
     if let Err(rejection) = decide()? {
         return reject(req, op, client, rejection).await;

@@ -1,4 +1,5 @@
-//! The hosted pages a user meets mid-flow: sign-in, sign-up and consent.
+//! The hosted pages a user meets mid-flow: sign-in, sign-up, the
+//! organization picker and consent.
 //! Each form is CSRF-protected (a SameSite=Strict cookie matched against a
 //! hidden field) and names the pending authorization request it continues.
 //! A failed sign-in says only "invalid email or password", and an unknown
@@ -27,6 +28,7 @@ pub enum Page {
     SignIn,
     SignUp,
     Consent,
+    Organization,
 }
 
 /// A page shown (`Via::Query`) or submitted (`Via::Form`).
@@ -42,6 +44,7 @@ async fn serve(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> PageResul
             Page::SignUp if !signup_open(op) => return Err(PageError::new("Sign-up is closed", Refusal::Closed.message(), 403).into()),
             Page::SignUp => with_csrf(op, |csrf| pages::signup_page(&op.app.name, &id, csrf, None, None, 200))?,
             Page::Consent => consent_form(&req, op, &id, &request).await?,
+            Page::Organization => organization_form(&req, op, &id).await?,
             Page::SignIn => login_form(op, &id, request.login_hint.as_deref(), None, 200).await?,
         };
         return may_redirect_to_client(shown, &request);
@@ -53,6 +56,7 @@ async fn serve(mut req: Request, op: &Op<'_>, page: Page, via: Via) -> PageResul
     let answer = match page {
         Page::SignUp => sign_up(&req, op, &params, &id, &request).await?,
         Page::Consent => consent_decision(&req, op, &params, &id, &request).await?,
+        Page::Organization => organization_choice(&req, op, &params, &id, &request).await?,
         Page::SignIn => sign_in(&req, op, &params, &id, &request).await?,
     };
     may_redirect_to_client(answer, &request)
@@ -241,4 +245,30 @@ async fn consent_decision(req: &Request, op: &Op<'_>, params: &Params, id: &str,
     }
     store::put_consent(&op.sql, &current.user_id, &client.client_id, &request.scope.to_string(), op.now)?;
     Ok(authorize::proceed(req, op, request, &client, Some(current), None).await?)
+}
+
+/// The organizations the signed-in user belongs to, one button each.
+async fn organization_form(req: &Request, op: &Op<'_>, id: &str) -> PageResult {
+    let Some(current) = session::current(req, op)? else {
+        return Ok(see_other(&format!("/login?request={id}"))?);
+    };
+    let orgs = super::organizations::of_user(op, &current.user_id).await?;
+    let choices: Vec<(&str, &str, &str)> = orgs.iter().map(|o| (o.id.as_str(), o.name.as_str(), o.slug.as_str())).collect();
+    Ok(with_csrf(op, |csrf| pages::organization_page(&op.app.name, &choices, id, csrf))?)
+}
+
+/// The organization picked: the request goes on in it (`authorize::proceed`
+/// checks again that the user belongs to it).
+async fn organization_choice(req: &Request, op: &Op<'_>, params: &Params, id: &str, request: &AuthorizationRequest) -> PageResult {
+    let Some(current) = session::current(req, op)? else {
+        return Ok(see_other(&format!("/login?request={id}"))?);
+    };
+    let Some(client) = clients::find(op, &request.client_id).await? else {
+        return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
+    };
+    let picked = params.get("organization").ok().flatten().filter(|o| aero2_core::ids::is_id(aero2_core::ids::IdKind::Organization, o));
+    let Some(picked) = picked else { return organization_form(req, op, id).await };
+    store::delete_pending(&op.sql, id)?;
+    let request = AuthorizationRequest { organization: Some(picked.to_owned()), ..request.clone() };
+    Ok(authorize::proceed(req, op, &request, &client, Some(current), None).await?)
 }

@@ -11,7 +11,7 @@
 //! at once, and this is where a token too large for its `permissions` list
 //! sends resource servers (`permissions_introspection`).
 
-use super::{access, clients, oauth_json, resources, store, token_answer, Op};
+use super::{access, clients, oauth_json, organizations, resources, store, token_answer, Op};
 use crate::fail::{Fail, TokenResult};
 use aero2_core::encoding::sha256_hex;
 use aero2_core::oauth::client::Client;
@@ -47,8 +47,12 @@ async fn describe_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<O
     let Some(g) = found else {
         return Ok(Some(json!({ "active": false })));
     };
-    // What the next refresh would grant: the user's roles now.
-    let Ok(access) = resources::for_user(op, &g.user_id, &g.scope, g.resource.as_deref()).await? else {
+    // What the next refresh would grant: the user's roles now, in the
+    // organization they still belong to.
+    let Ok(org) = organizations::for_token(op, &g.user_id, g.organization.as_deref()).await? else {
+        return Ok(Some(json!({ "active": false })));
+    };
+    let Ok(access) = resources::for_user(op, &g.user_id, &g.scope, g.resource.as_deref(), g.organization.as_deref()).await? else {
         return Ok(Some(json!({ "active": false })));
     };
     let mut v = json!({
@@ -63,7 +67,7 @@ async fn describe_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<O
     if let (Some(api), Value::Object(m)) = (&access.api, &mut v) {
         m.insert("aud".into(), api.identifier.clone().into());
     }
-    Ok(Some(with_permissions(v, access.permissions)))
+    Ok(Some(with_permissions(with_organization(v, org.as_ref()), access.permissions)))
 }
 
 /// An access token as it stands now: signature, expiry, revocation, its
@@ -81,13 +85,17 @@ async fn describe_access(op: &Op<'_>, token: &str) -> Result<Option<Value>> {
             return Ok(None);
         }
     }
+    // Issued in an organization the user has left since: inactive at once.
+    let Ok(org) = organizations::for_token(op, &claims.sub, claims.org_id.as_deref()).await? else {
+        return Ok(None);
+    };
     let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_default();
     let apis = resources::apis(op).await?;
     let api = apis.iter().find(|a| claims.aud.contains(&a.identifier));
     let access = match api {
         None => None,
         Some(api) if for_client => Some(resource::for_client_now(&scope, api, resources::client_grant(op, &claims.client_id, api).await?.as_ref())),
-        Some(api) => Some(resource::for_user(&scope, Some(api), &resources::user_permissions(op, &claims.sub, api).await?)),
+        Some(api) => Some(resource::for_user(&scope, Some(api), &resources::user_permissions(op, &claims.sub, api, claims.org_id.as_deref()).await?)),
     };
     let scope = access.as_ref().map_or(scope, |a| a.scope.clone());
     let mut v = json!({
@@ -104,7 +112,15 @@ async fn describe_access(op: &Op<'_>, token: &str) -> Result<Option<Value>> {
     if let (false, Value::Object(m)) = (scope.is_empty(), &mut v) {
         m.insert("scope".into(), scope.to_string().into());
     }
-    Ok(Some(with_permissions(v, access.and_then(|a| a.permissions))))
+    Ok(Some(with_permissions(with_organization(v, org.as_ref()), access.and_then(|a| a.permissions))))
+}
+
+/// `org_id`, `org_slug` and `org_roles` as they stand now.
+fn with_organization(mut v: Value, org: Option<&aero2_core::organization::TokenOrganization>) -> Value {
+    if let (Some(org), Value::Object(m)) = (org, &mut v) {
+        aero2_core::organization::claims(m, org, true);
+    }
+    v
 }
 
 fn with_permissions(mut v: Value, permissions: Option<Vec<String>>) -> Value {

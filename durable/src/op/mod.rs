@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`, `/.well-known/jwks.json` | `discovery` |
 //! | `/oauth2/authorize` | `authorize` |
-//! | `/login`, `/signup`, `/consent`, `/ui/hosted.css` | `interaction` (every sign-in ends in `signin::finish`) |
+//! | `/login`, `/signup`, `/consent`, `/organization`, `/ui/hosted.css` | `interaction` (every sign-in ends in `signin::finish`) |
 //! | `/oauth2/token` | `token` (grants in `grant_*`) |
 //! | `/oauth2/userinfo` | `userinfo` |
 //! | `/oauth2/revoke` | `revoke` |
@@ -43,6 +43,7 @@ mod interaction;
 mod introspect;
 pub mod limits;
 mod logout;
+mod organizations;
 mod providers;
 mod recovery;
 pub(crate) mod resources;
@@ -124,6 +125,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::SignIn(via) => interaction::handle(req, op, interaction::Page::SignIn, via).await,
         Endpoint::SignUp(via) => interaction::handle(req, op, interaction::Page::SignUp, via).await,
         Endpoint::Consent(via) => interaction::handle(req, op, interaction::Page::Consent, via).await,
+        Endpoint::Organization(via) => interaction::handle(req, op, interaction::Page::Organization, via).await,
         Endpoint::SecondFactor(via) => second_factor::handle(req, op, via).await,
         Endpoint::Security(via) => security::handle(req, op, via).await,
         Endpoint::EmailLink(via) => email_signin::link(req, op, via).await,

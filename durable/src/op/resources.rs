@@ -29,14 +29,16 @@ pub async fn api(op: &Op<'_>, identifier: &str) -> Result<std::result::Result<Ap
     Ok(resource::find(&apis(op).await?, identifier).cloned())
 }
 
-/// The user's permissions for `api` now.
-pub async fn user_permissions(op: &Op<'_>, user_id: &str, api: &Api) -> Result<Vec<String>> {
-    directory::user_permissions(&db::database(op.env)?, &op.app.id, user_id, &api.id).await
+/// The user's permissions for `api` now: their roles', and in the
+/// organization `org_id`, their organization roles' too.
+pub async fn user_permissions(op: &Op<'_>, user_id: &str, api: &Api, org_id: Option<&str>) -> Result<Vec<String>> {
+    directory::user_permissions(&db::database(op.env)?, &op.app.id, user_id, &api.id, org_id).await
 }
 
-/// What a token for `user_id` under `scope` (what they consented to)
-/// carries now, for the API `identifier` or for Aero2's own audience.
-pub async fn for_user(op: &Op<'_>, user_id: &str, scope: &Scope, identifier: Option<&str>) -> Result<std::result::Result<Access, OAuthError>> {
+/// What a token for `user_id` under `scope` (what they consented to), in
+/// the organization `org_id` if any, carries now, for the API
+/// `identifier` or for Aero2's own audience.
+pub async fn for_user(op: &Op<'_>, user_id: &str, scope: &Scope, identifier: Option<&str>, org_id: Option<&str>) -> Result<std::result::Result<Access, OAuthError>> {
     let Some(identifier) = identifier else {
         return Ok(Ok(resource::for_user(scope, None, &[])));
     };
@@ -44,7 +46,7 @@ pub async fn for_user(op: &Op<'_>, user_id: &str, scope: &Scope, identifier: Opt
         Ok(api) => api,
         Err(e) => return Ok(Err(e)),
     };
-    let held = user_permissions(op, user_id, &api).await?;
+    let held = user_permissions(op, user_id, &api, org_id).await?;
     Ok(Ok(resource::for_user(scope, Some(&api), &held)))
 }
 

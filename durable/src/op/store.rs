@@ -70,6 +70,10 @@ pub const MIGRATION_V7: &[&str] = &[
     "CREATE INDEX remembered_devices_user ON remembered_devices (user_id)",
 ];
 
+/// Storage schema version 8: the organization a grant's tokens are
+/// issued in (`aero2_core::organization`), by id.
+pub const MIGRATION_V8: &[&str] = &["ALTER TABLE grants ADD COLUMN organization TEXT"];
+
 /// Deletes everything past its expiry (run by the alarm).
 pub const SWEEPS: &[&str] = &[
     "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
@@ -342,13 +346,14 @@ struct GrantRow {
     /// The session's `amr` when the grant was made (a JSON array).
     amr: Option<String>,
     resource: Option<String>,
+    organization: Option<String>,
 }
 
 /// A grant by id (one whose scope cannot be read counts as absent).
 pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
     let row: Option<GrantRow> = first(
         sql,
-        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr, resource FROM grants WHERE id = ?1",
+        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr, resource, organization FROM grants WHERE id = ?1",
         vec![id.into()],
     )?;
     Ok(row.and_then(|g| {
@@ -363,6 +368,7 @@ pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
             user_id: g.user_id,
             nonce: g.nonce,
             resource: g.resource,
+            organization: g.organization,
             expires_at: UnixMillis(g.expires_at),
             revoked_at: g.revoked_at.map(UnixMillis),
         })
@@ -459,8 +465,8 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
             }
             Write::CreateGrant(g) => {
                 sql.exec(
-                    "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr, resource)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr, resource, organization)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     vec![
                         g.id.as_str().into(),
                         g.client_id.as_str().into(),
@@ -473,8 +479,12 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
                         t(g.expires_at),
                         aero2_core::amr::to_stored(&g.auth.amr).into(),
                         g.resource.clone().into(),
+                        g.organization.clone().into(),
                     ],
                 )?;
+            }
+            Write::SwitchOrganization { grant_id, organization } => {
+                sql.exec("UPDATE grants SET organization = ?2 WHERE id = ?1", vec![grant_id.as_str().into(), organization.as_str().into()])?;
             }
             Write::RevokeGrant { grant_id } => revoke_grant(sql, grant_id, now)?,
             Write::PutRefresh(n) => put_refresh(sql, n, now)?,

@@ -27,8 +27,8 @@ async fn serve(mut req: Request, op: &Op<'_>) -> TokenResult<Response> {
             let verifier = code_verifier.as_ref();
             grant_authorization_code::exchange(&req, op, &client, code.secret(), &redirect_uri, verifier, resource.as_deref()).await?
         }
-        TokenRequest::RefreshToken { refresh_token, scope, resource } => {
-            grant_refresh_token::exchange(&req, op, &client, refresh_token.secret(), scope.as_ref(), resource.as_deref()).await?
+        TokenRequest::RefreshToken { refresh_token, scope, resource, organization } => {
+            grant_refresh_token::exchange(&req, op, &client, refresh_token.secret(), scope.as_ref(), resource.as_deref(), organization.as_deref()).await?
         }
         TokenRequest::ClientCredentials { scope, resource } => {
             grant_client_credentials::exchange(op, &client, scope.as_ref(), resource.as_deref()).await?

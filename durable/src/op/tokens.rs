@@ -20,6 +20,7 @@ use aero2_core::oauth::lifetimes::{ACCESS_TOKEN_TTL_SECS, ID_TOKEN_TTL_SECS};
 use aero2_core::oauth::discovery::INTROSPECT_PATH;
 use aero2_core::oauth::resource::{self, Access};
 use aero2_core::oauth::scope::{account_audience, Scope, ACCOUNT};
+use aero2_core::organization::{self, TokenOrganization};
 use serde_json::{Map, Value};
 use worker::Result;
 
@@ -74,6 +75,7 @@ fn access_token(op: &Op<'_>, client: &Client, sub: &str, access: &Access, jti: &
         auth_time: grant.map(|g| g.auth.auth_time),
         acr: grant.and_then(|g| g.auth.acr.clone()),
         amr,
+        org_id: None,
     };
     let mut claims = match claims.to_json() {
         Value::Object(m) => m,
@@ -112,10 +114,14 @@ pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
 /// Signs the tokens of a user-bound issuance (a grant decision's `Issue`)
 /// for `client` and `user`, carrying `access` (what the API and the user's
 /// roles allow now, `op::resources`); stores nothing.
-pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue, access: &Access) -> Result<Minted> {
+/// `org`: the organization the grant is in, as the token carries it.
+pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue, access: &Access, org: Option<&TokenOrganization>) -> Result<Minted> {
     let (g, scope) = (&issue.grant, &access.scope);
     let jti = hex(&rng::bytes::<16>()?);
-    let at = access_token(op, client, &user.id, access, &jti, Some(g));
+    let mut at = access_token(op, client, &user.id, access, &jti, Some(g));
+    if let (Some(org), Value::Object(claims)) = (org, &mut at.claims) {
+        organization::claims(claims, org, true);
+    }
     let mut batch = vec![to_sign(&at)];
     if scope.contains("openid") {
         let iat = op.now.as_secs();
@@ -139,7 +145,11 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
             profile,
         };
         let alg = client.id_token_signed_response_alg;
-        batch.push(ToSign { alg, typ: Some("JWT".into()), claims: id.to_json(), at_hash_of: Some(0) });
+        let mut claims = id.to_json();
+        if let (Some(org), Value::Object(m)) = (org, &mut claims) {
+            organization::claims(m, org, false);
+        }
+        batch.push(ToSign { alg, typ: Some("JWT".into()), claims, at_hash_of: Some(0) });
     }
     let mut signed = signer::sign(op.env, &op.app.id, batch).await?.into_iter();
     let access_token = signed.next().unwrap_or_default();

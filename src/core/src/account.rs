@@ -201,6 +201,7 @@ mod tests {
             auth_time: None,
             acr: None,
             amr: None,
+            org_id: None,
         };
         assert_eq!(check_account_token(&claims, Some(&first), iss), Ok(()));
         let code = |c: &AccessTokenClaims, client: Option<&Client>| check_account_token(c, client, iss).map_err(|e| e.code());

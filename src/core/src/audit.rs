@@ -46,6 +46,11 @@ pub struct Event {
     pub request_id: Option<String>,
     /// Anything else: `before`/`after` (secrets redacted), a `reason`, …
     pub detail: Value,
+    /// The organization it concerns, if any: an organization's admins read
+    /// the entries that name theirs. Hashed only when present, so entries
+    /// written before organizations existed verify as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
 }
 
 impl Event {
@@ -61,7 +66,14 @@ impl Event {
             user_agent: None,
             request_id: None,
             detail: Value::Object(Map::new()),
+            org_id: None,
         }
+    }
+
+    #[must_use]
+    pub fn organization(mut self, org_id: &str) -> Event {
+        self.org_id = Some(org_id.to_owned());
+        self
     }
 
     #[must_use]
@@ -171,6 +183,10 @@ pub fn canonical(app_id: &str, seq: u64, at: i64, event: &Event) -> String {
         "request_id": event.request_id,
         "detail": event.detail,
     });
+    let mut body = body;
+    if let (Some(org), Value::Object(m)) = (&event.org_id, &mut body) {
+        m.insert("org_id".into(), org.clone().into());
+    }
     let mut out = String::new();
     canonical_json(&body, &mut out);
     out
@@ -315,6 +331,7 @@ pub struct Filter {
     pub kind: Option<String>,
     pub actor: Option<String>,
     pub user_id: Option<String>,
+    pub org_id: Option<String>,
     /// Milliseconds since the epoch, inclusive.
     pub since: Option<i64>,
     /// Milliseconds since the epoch, exclusive.
@@ -329,7 +346,7 @@ pub const MAX_PAGE: usize = 200;
 const DEFAULT_PAGE: usize = 50;
 
 impl Filter {
-    /// From a query string's pairs: `type`, `actor`, `user_id`, `since`,
+    /// From a query string's pairs: `type`, `actor`, `user_id`, `org_id`, `since`,
     /// `until`, `cursor`, `limit` (1 to `max_limit`).
     ///
     /// # Errors
@@ -351,6 +368,7 @@ impl Filter {
                 "type" => f.kind = Some(text("type", v)?),
                 "actor" => f.actor = Some(text("actor", v)?),
                 "user_id" => f.user_id = Some(text("user_id", v)?),
+                "org_id" => f.org_id = Some(text("org_id", v)?),
                 "since" => f.since = Some(number("since", v)?),
                 "until" => f.until = Some(number("until", v)?),
                 "cursor" => f.cursor = Some(u64::try_from(number("cursor", v)?).unwrap_or(0)),
@@ -423,6 +441,12 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::SetClientGrants => "client.grants_set",
         E::Checkpoint => "audit.checkpoint",
         E::ResetUserFactors => "user.factors_reset",
+        E::CreateOrganization => "organization.created",
+        E::UpdateOrganization => "organization.updated",
+        E::DeleteOrganization => "organization.deleted",
+        E::AddMember => "organization.member_added",
+        E::UpdateMember => "organization.member_updated",
+        E::RemoveMember => "organization.member_removed",
         _ => return None,
     })
 }
@@ -436,6 +460,7 @@ pub fn reads_before(endpoint: Endpoint) -> bool {
         && !matches!(
             endpoint,
             E::CreateApplication | E::CreateKey | E::AddDomain | E::CreateClient | E::CreateUser | E::Invite | E::CreateIdp | E::CreateApi | E::CreateRole | E::Checkpoint
+                | E::CreateOrganization | E::AddMember
         )
 }
 
@@ -560,6 +585,18 @@ mod tests {
         let r = redacted(&json!({"client_id": "cl_1", "client_secret": "s3cret", "nested": [{"key": "sk_live_x", "name": "n"}]}));
         assert_eq!(r, json!({"client_id": "cl_1", "client_secret": "[redacted]", "nested": [{"key": "[redacted]", "name": "n"}]}));
         assert!(!r.to_string().contains("s3cret") && !r.to_string().contains("sk_live_x"));
+    }
+
+    #[test]
+    fn the_organization_is_hashed_only_when_an_entry_names_one() {
+        let plain = Event::new("member.added", "operator");
+        let before_organizations = canonical("app_1", 1, 5, &plain);
+        assert!(!before_organizations.contains("org_id"), "entries without an organization hash as they always did");
+        let in_org = plain.clone().organization("org_1");
+        assert!(canonical("app_1", 1, 5, &in_org).contains(r#""org_id":"org_1""#));
+        assert_ne!(canonical("app_1", 1, 5, &in_org), canonical("app_1", 1, 5, &plain.organization("org_2")));
+        let stored = serde_json::to_value(Event::new("x", "y")).unwrap();
+        assert!(stored.get("org_id").is_none());
     }
 
     #[test]

@@ -144,7 +144,12 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::AuditExport
         | E::AuditVerify
         | E::Checkpoints
-        | E::UserFactors => P::ReadApplications,
+        | E::UserFactors
+        | E::ListOrganizations
+        | E::GetOrganization
+        | E::ListMembers
+        | E::GetMember
+        | E::UserOrganizations => P::ReadApplications,
         E::CreateApplication => P::CreateApplications,
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
@@ -179,7 +184,13 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::UnassignUserRoles
         | E::SetClientGrants
         | E::Checkpoint
-        | E::ResetUserFactors => P::WriteApplications,
+        | E::ResetUserFactors
+        | E::CreateOrganization
+        | E::UpdateOrganization
+        | E::DeleteOrganization
+        | E::AddMember
+        | E::UpdateMember
+        | E::RemoveMember => P::WriteApplications,
     }
 }
 

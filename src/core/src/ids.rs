@@ -19,6 +19,8 @@ pub enum IdKind {
     Role,
     /// A user's second factor.
     Factor,
+    /// An organization of an application.
+    Organization,
 }
 
 impl IdKind {
@@ -32,6 +34,7 @@ impl IdKind {
             IdKind::Api => "api_",
             IdKind::Role => "rol_",
             IdKind::Factor => "mfa_",
+            IdKind::Organization => "org_",
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod mail;
 pub mod mfa;
 pub mod oauth;
 pub mod one_time_code;
+pub mod organization;
 pub mod password;
 pub mod rate_limit;
 pub mod rbac;

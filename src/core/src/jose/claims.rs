@@ -65,6 +65,8 @@ pub struct AccessTokenClaims {
     pub auth_time: Option<i64>,
     pub acr: Option<String>,
     pub amr: Option<Vec<String>>,
+    /// The organization it was issued in (`crate::organization`).
+    pub org_id: Option<String>,
 }
 
 impl AccessTokenClaims {
@@ -83,6 +85,7 @@ impl AccessTokenClaims {
         put(&mut c, "auth_time", self.auth_time);
         put(&mut c, "acr", self.acr.as_deref());
         put(&mut c, "amr", self.amr.clone());
+        put(&mut c, "org_id", self.org_id.as_deref());
         Value::Object(c)
     }
 
@@ -214,6 +217,7 @@ mod tests {
             auth_time: None,
             acr: None,
             amr: None,
+            org_id: None,
         }
     }
 

@@ -53,6 +53,7 @@ pub fn validate_access_token(
         auth_time: optional_time(c, "auth_time")?,
         acr: optional_str(c, "acr")?,
         amr: optional_str_array(c, "amr")?,
+        org_id: optional_str(c, "org_id")?,
     };
     let leeway_ms = leeway_secs.max(0).saturating_mul(1000);
     if now.0 >= secs_to_ms(at.exp).saturating_add(leeway_ms) {

@@ -95,6 +95,11 @@ pub struct AuthorizationRequest {
     /// for `urn:aero2:acr:mfa` is a step-up: a second factor is required.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acr_values: Vec<String>,
+    /// The organization to sign in to: as the request named it (an id or
+    /// a slug) until the shell finds it, then its id; or the one the user
+    /// picked (`crate::organization`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -117,6 +122,7 @@ impl AuthorizationRequest {
             requested_at: now,
             resource: None,
             acr_values: Vec::new(),
+            organization: None,
         }
     }
 
@@ -211,6 +217,7 @@ struct Draft {
     max_age: Option<u64>,
     login_hint: Option<String>,
     ui_locales: Option<String>,
+    organization: Option<String>,
 }
 
 type Check = fn(&Ctx<'_>, &mut Draft) -> Result<(), OAuthError>;
@@ -227,6 +234,7 @@ const CHECKS: &[Check] = &[
     check_max_age,
     check_acr_values,
     check_pkce,
+    check_organization,
     copy_passthrough,
 ];
 
@@ -326,6 +334,28 @@ fn check_pkce(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
     Ok(())
 }
 
+/// `organization`: an id or a slug, for a client that uses organizations.
+fn check_organization(ctx: &Ctx<'_>, draft: &mut Draft) -> Result<(), OAuthError> {
+    draft.organization = organization(ctx.params, ctx.client)?;
+    Ok(())
+}
+
+/// The `organization` a request (authorization or refresh) names, checked
+/// for its shape and against the client's `organization_usage`.
+///
+/// # Errors
+/// `invalid_request`.
+pub fn organization(params: &Params, client: &Client) -> Result<Option<String>, OAuthError> {
+    let named = params.get("organization")?;
+    client.organization_usage.admits(named.is_some())?;
+    match named {
+        Some(v) if !crate::organization::is_reference(v) => {
+            Err(OAuthError::InvalidRequest("organization must be an organization's id or slug".into()))
+        }
+        v => Ok(v.map(str::to_owned)),
+    }
+}
+
 fn bounded(params: &Params, name: &str) -> Result<Option<String>, OAuthError> {
     match params.get(name)? {
         Some(v) if v.len() > MAX_PASSTHROUGH_LEN => {
@@ -390,6 +420,7 @@ pub fn validate_authorization_request(
         requested_at: now,
         resource: draft.resource,
         acr_values: draft.acr_values,
+        organization: draft.organization,
     })
 }
 
@@ -522,6 +553,17 @@ mod tests {
 
     fn run(params: &Params, c: &Client) -> Result<AuthorizationRequest, AuthorizeRejection> {
         validate_authorization_request(params, Some(c), &[], NOW)
+    }
+
+    #[test]
+    fn an_organization_is_named_only_to_a_client_that_uses_them() {
+        let refused = run(&with(&[("organization", "acme")]), &client()).unwrap_err();
+        assert!(matches!(refused, AuthorizeRejection::Redirect { error: OAuthError::InvalidRequest(_), .. }), "{refused:?}");
+        let allowed = Client { organization_usage: crate::organization::Usage::Allowed, ..client() };
+        assert_eq!(run(&with(&[("organization", "acme")]), &allowed).unwrap().organization.as_deref(), Some("acme"));
+        assert_eq!(run(&with(&[]), &allowed).unwrap().organization, None);
+        let junk = run(&with(&[("organization", "ACME inc")]), &allowed).unwrap_err();
+        assert!(matches!(junk, AuthorizeRejection::Redirect { error: OAuthError::InvalidRequest(_), .. }));
     }
 
     #[test]

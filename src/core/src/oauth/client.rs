@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::jose::alg::Alg;
 use crate::json_body::{self, object, reject_unknown, truncate};
 use crate::secret::{constant_time_eq, SecretString};
+use crate::organization::Usage;
 use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -122,6 +123,9 @@ pub struct Client {
     /// are refused while it stays disabled.
     #[serde(default)]
     pub disabled: bool,
+    /// Whether it signs users in to organizations (`crate::organization`).
+    #[serde(default)]
+    pub organization_usage: Usage,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -150,6 +154,7 @@ impl Client {
             require_pkce: true,
             id_token_signed_response_alg: Alg::RS256,
             disabled: false,
+            organization_usage: Usage::None,
             created_at: 0,
             updated_at: 0,
         }
@@ -225,6 +230,7 @@ pub struct NewClient {
     pub first_party: bool,
     pub require_pkce: bool,
     pub id_token_signed_response_alg: Alg,
+    pub organization_usage: Usage,
 }
 
 /// A validated update. Only these fields may change: the auth method, and so
@@ -240,6 +246,7 @@ pub struct ClientPatch {
     pub require_pkce: Option<bool>,
     pub id_token_signed_response_alg: Option<Alg>,
     pub disabled: Option<bool>,
+    pub organization_usage: Option<Usage>,
 }
 
 const IMMUTABLE_FIELDS: &[&str] = &["client_id", "app_id", "client_type", "token_endpoint_auth_method", "grant_types"];
@@ -370,7 +377,7 @@ impl NewClient {
             obj,
             &[
                 "name", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-                "scopes", "first_party", "require_pkce", "id_token_signed_response_alg",
+                "scopes", "first_party", "require_pkce", "id_token_signed_response_alg", "organization_usage",
             ],
         )?;
         let name = json_body::name("name", obj.get("name"), true)?.unwrap_or_default();
@@ -398,6 +405,7 @@ impl NewClient {
         let require_pkce = obj.get("require_pkce").map(|v| parse_bool("require_pkce", v)).transpose()?.unwrap_or(true);
         let id_token_signed_response_alg =
             obj.get("id_token_signed_response_alg").map(parse_id_token_alg).transpose()?.unwrap_or(Alg::RS256);
+        let organization_usage = obj.get("organization_usage").map(Usage::from_json).transpose()?.unwrap_or_default();
         let redirect_uris = redirect_uris.unwrap_or_default();
         check_client_rules(&Rules {
             client_type,
@@ -418,6 +426,7 @@ impl NewClient {
             first_party,
             require_pkce,
             id_token_signed_response_alg,
+            organization_usage,
         })
     }
 
@@ -440,6 +449,7 @@ impl NewClient {
             require_pkce: self.require_pkce,
             id_token_signed_response_alg: self.id_token_signed_response_alg,
             disabled: false,
+            organization_usage: self.organization_usage,
             created_at: now.0,
             updated_at: now.0,
         }
@@ -456,7 +466,7 @@ impl ClientPatch {
             obj,
             &[
                 "name", "redirect_uris", "post_logout_redirect_uris", "scopes", "first_party", "require_pkce",
-                "id_token_signed_response_alg", "disabled",
+                "id_token_signed_response_alg", "disabled", "organization_usage",
             ],
         )?;
         let patch = Self {
@@ -471,6 +481,7 @@ impl ClientPatch {
             require_pkce: obj.get("require_pkce").map(|v| parse_bool("require_pkce", v)).transpose()?,
             id_token_signed_response_alg: obj.get("id_token_signed_response_alg").map(parse_id_token_alg).transpose()?,
             disabled: obj.get("disabled").map(|v| parse_bool("disabled", v)).transpose()?,
+            organization_usage: obj.get("organization_usage").map(Usage::from_json).transpose()?,
         };
         if patch == Self::default() {
             return Err(ApiError::InvalidBody("nothing to update".into()));
@@ -505,6 +516,9 @@ impl ClientPatch {
         }
         if let Some(disabled) = self.disabled {
             next.disabled = disabled;
+        }
+        if let Some(usage) = self.organization_usage {
+            next.organization_usage = usage;
         }
         check_client_rules(&Rules {
             client_type: next.client_type,

@@ -65,6 +65,9 @@ pub struct CodeGrant {
     /// The API the tokens are for (RFC 8707), by identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The organization the user signed in to, by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
 }
 
 impl CodeGrant {
@@ -82,6 +85,7 @@ impl CodeGrant {
             session_id: auth.sid.clone(),
             amr: Some(crate::amr::to_stored(&auth.amr)),
             resource: request.resource.clone(),
+            organization: request.organization.clone(),
         }
     }
 
@@ -113,6 +117,9 @@ pub struct GrantRecord {
     pub nonce: Option<String>,
     /// The API its access tokens are for (RFC 8707), by identifier.
     pub resource: Option<String>,
+    /// The organization its tokens are issued in, by id; a refresh may
+    /// switch it.
+    pub organization: Option<String>,
     /// Also the end of its refresh-token family.
     pub expires_at: UnixMillis,
     pub revoked_at: Option<UnixMillis>,
@@ -179,6 +186,8 @@ pub enum Write {
     RotateRefresh { from: String, replaces: Option<String>, to: NewRefresh },
     /// Binds an access token to its grant, so revoking the grant revokes it.
     BindAccessToken { jti: String, grant_id: String, expires_at: UnixMillis },
+    /// The grant's tokens are issued in another organization from now on.
+    SwitchOrganization { grant_id: String, organization: String },
 }
 
 /// A refusal (`invalid_grant`, `invalid_scope`) and what it changes.
@@ -221,7 +230,7 @@ pub struct Minted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
     Code { code_hash: String },
-    Refresh { from: String, replaces: Option<String> },
+    Refresh { from: String, replaces: Option<String>, switched: bool },
 }
 
 /// Tokens to issue: under `grant`, for `scope`, with a refresh token or
@@ -256,8 +265,11 @@ impl Issue {
                 w.extend(next.map(Write::PutRefresh));
                 w
             }
-            Source::Refresh { from, replaces } => {
+            Source::Refresh { from, replaces, switched } => {
                 let mut w = Vec::new();
+                if let (true, Some(org)) = (switched, &self.grant.organization) {
+                    w.push(Write::SwitchOrganization { grant_id: grant_id.clone(), organization: org.clone() });
+                }
                 w.extend(next.map(|to| Write::RotateRefresh { from: from.clone(), replaces: replaces.clone(), to }));
                 w.push(bind);
                 w
@@ -332,6 +344,7 @@ pub fn issue_for_code(
         auth: cg.auth(),
         nonce: cg.nonce.clone(),
         resource: cg.resource.clone(),
+        organization: cg.organization.clone(),
         expires_at: now.plus_millis(REFRESH_FAMILY_TTL_MS),
         revoked_at: None,
     };
@@ -355,6 +368,9 @@ pub struct RefreshRequest<'a> {
     pub leeway_ms: i64,
     /// RFC 8707 `resource`, if any: only the grant's own.
     pub resource: Option<&'a str>,
+    /// The organization to switch to, by id (the shell found it and checked
+    /// the user is a member).
+    pub organization: Option<&'a str>,
 }
 
 /// A refresh token that may rotate: the grant, the scope to issue, and
@@ -365,6 +381,7 @@ pub struct Rotating {
     pub scope: Scope,
     token_hash: String,
     replaces: Option<String>,
+    switched: bool,
 }
 
 /// Whether the token `token_hash` (its record, its successor's, its
@@ -403,7 +420,12 @@ pub fn rotate(
         Some(s) => s.clone(),
         None => grant.scope.clone(),
     };
-    Ok(Rotating { grant: grant.clone(), scope, token_hash: token_hash.to_owned(), replaces })
+    let mut grant = grant.clone();
+    let switched = r.organization.is_some_and(|o| grant.organization.as_deref() != Some(o));
+    if switched {
+        grant.organization = r.organization.map(str::to_owned);
+    }
+    Ok(Rotating { grant, scope, token_hash: token_hash.to_owned(), replaces, switched })
 }
 
 impl Rotating {
@@ -420,7 +442,7 @@ impl Rotating {
             grant: self.grant,
             scope: self.scope,
             refresh: true,
-            source: Source::Refresh { from: self.token_hash, replaces: self.replaces },
+            source: Source::Refresh { from: self.token_hash, replaces: self.replaces, switched: self.switched },
         })
     }
 }

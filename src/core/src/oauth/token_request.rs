@@ -35,7 +35,8 @@ pub enum TokenRequest {
     /// RFC 6749 §4.1.3 with RFC 7636 §4.5.
     AuthorizationCode { code: SecretString, redirect_uri: String, code_verifier: Option<CodeVerifier>, resource: Option<String> },
     /// RFC 6749 §6; `scope` may only narrow the original grant.
-    RefreshToken { refresh_token: SecretString, scope: Option<Scope>, resource: Option<String> },
+    /// `organization` (an id or a slug) switches the grant's organization.
+    RefreshToken { refresh_token: SecretString, scope: Option<Scope>, resource: Option<String>, organization: Option<String> },
     /// RFC 6749 §4.4.2.
     ClientCredentials { scope: Option<Scope>, resource: Option<String> },
 }
@@ -60,6 +61,12 @@ impl TokenRequest {
                 refresh_token: SecretString::new(params.require("refresh_token")?.to_owned()),
                 scope: optional_scope(params)?,
                 resource: resource::requested(params)?,
+                organization: match params.get("organization")? {
+                    Some(o) if !crate::organization::is_reference(o) => {
+                        return Err(OAuthError::InvalidRequest("organization must be an organization's id or slug".into()))
+                    }
+                    o => o.map(str::to_owned),
+                },
             }),
             Some(GrantType::ClientCredentials) => {
                 Ok(TokenRequest::ClientCredentials { scope: optional_scope(params)?, resource: resource::requested(params)? })

@@ -65,6 +65,17 @@ pub enum Endpoint {
     Checkpoint,
     UserFactors,
     ResetUserFactors,
+    ListOrganizations,
+    CreateOrganization,
+    GetOrganization,
+    UpdateOrganization,
+    DeleteOrganization,
+    ListMembers,
+    AddMember,
+    GetMember,
+    UpdateMember,
+    RemoveMember,
+    UserOrganizations,
 }
 
 impl Endpoint {
@@ -128,6 +139,17 @@ pub static TABLE: &[Row<Endpoint>] = &[
         methods: &[(Get, E::RolePermissions), (Post, E::GrantRolePermissions), (Delete, E::RevokeRolePermissions)],
     },
     Row { path: "/api/v1/applications/{}/users/{}/factors", methods: &[(Get, E::UserFactors), (Delete, E::ResetUserFactors)] },
+    Row { path: "/api/v1/applications/{}/users/{}/organizations", methods: &[(Get, E::UserOrganizations)] },
+    Row { path: "/api/v1/applications/{}/organizations", methods: &[(Get, E::ListOrganizations), (Post, E::CreateOrganization)] },
+    Row {
+        path: "/api/v1/applications/{}/organizations/{}",
+        methods: &[(Get, E::GetOrganization), (Patch, E::UpdateOrganization), (Delete, E::DeleteOrganization)],
+    },
+    Row { path: "/api/v1/applications/{}/organizations/{}/members", methods: &[(Get, E::ListMembers), (Post, E::AddMember)] },
+    Row {
+        path: "/api/v1/applications/{}/organizations/{}/members/{}",
+        methods: &[(Get, E::GetMember), (Patch, E::UpdateMember), (Delete, E::RemoveMember)],
+    },
     Row { path: "/api/v1/applications/{}/audit", methods: &[(Get, E::Audit)] },
     Row { path: "/api/v1/applications/{}/audit/export", methods: &[(Get, E::AuditExport)] },
     Row { path: "/api/v1/applications/{}/audit/verify", methods: &[(Get, E::AuditVerify)] },

@@ -31,6 +31,9 @@ pub enum Endpoint {
     SignIn(Via),
     SignUp(Via),
     Consent(Via),
+    /// The organization picker, when a client requires one and the user
+    /// belongs to several.
+    Organization(Via),
     /// The second factor of a sign-in: a code, or adding a factor.
     SecondFactor(Via),
     /// A sign-in link from an email: its button (`GET`), the sign-in (`POST`).
@@ -78,6 +81,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/login", SignIn),
     page!("/signup", SignUp),
     page!("/consent", Consent),
+    page!("/organization", Organization),
     page!("/mfa", SecondFactor),
     page!("/security", Security),
     page!("/email-link", EmailLink),

@@ -37,6 +37,7 @@ fn request(scope_str: &str) -> AuthorizationRequest {
         requested_at: T0,
         resource: None,
         acr_values: Vec::new(),
+        organization: None,
     }
 }
 
@@ -99,6 +100,9 @@ impl Pair {
                     self.refresh.retain(|_, r| r.grant_id != grant_id);
                 }
                 Write::PutRefresh(n) => self.put_refresh(n),
+                Write::SwitchOrganization { grant_id, organization } => {
+                    self.grants.get_mut(&grant_id).unwrap().organization = Some(organization);
+                }
                 Write::RotateRefresh { from, replaces, to } => {
                     if let Some(old) = replaces {
                         if let Some(jti) = self.issued_with.get(&old) {
@@ -174,7 +178,7 @@ impl Pair {
     /// The token endpoint with `grant_type=refresh_token`.
     fn refresh(&mut self, rt: &str, narrower: Option<&str>) -> Result<Tokens, OAuthError> {
         let narrower = narrower.map(scope);
-        let r = RefreshRequest { client_id: CLIENT, scope: narrower.as_ref(), leeway_ms: LEEWAY, resource: None };
+        let r = RefreshRequest { client_id: CLIENT, scope: narrower.as_ref(), leeway_ms: LEEWAY, resource: None, organization: None };
         let rotating = match self.decide_rotation(rt, &r) {
             Ok(rot) => rot,
             Err(rej) => return Err(self.reject(rej)),
@@ -396,11 +400,11 @@ fn a_code_is_checked_for_client_redirect_expiry_and_pkce() {
     assert!(refused(Some(&used), ok, T0).replayed, "a replayed code is audited as such");
     assert!(!refused(Some(&code), CodeRedemption { client_id: "cl_other", ..ok }, T0).replayed);
     // Revoking because the user is gone is not a replay.
-    let rotating = rotate("h", Some(&refresh_record()), None, Some(&grant_record()), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None }, T0).unwrap();
+    let rotating = rotate("h", Some(&refresh_record()), None, Some(&grant_record()), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None, organization: None }, T0).unwrap();
     let gone = rotating.issue(false).unwrap_err();
     assert!(!gone.replayed && !gone.writes.is_empty());
     let reused = RefreshRecord { rotated_at: Some(T0), successor: Some("s".into()), ..refresh_record() };
-    let r = rotate("h", Some(&reused), None, Some(&grant_record()), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: 0, resource: None }, T0.plus_millis(60_000));
+    let r = rotate("h", Some(&reused), None, Some(&grant_record()), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: 0, resource: None, organization: None }, T0.plus_millis(60_000));
     assert!(r.unwrap_err().replayed, "a rotated refresh token presented again");
 }
 
@@ -428,6 +432,7 @@ fn grant_record() -> GrantRecord {
         auth: auth(),
         nonce: None,
         resource: None,
+        organization: None,
         expires_at: T0.plus_millis(REFRESH_FAMILY_TTL_MS),
         revoked_at: None,
     }
@@ -442,14 +447,14 @@ fn a_refresh_may_narrow_the_scope_never_widen_it() {
     let (g, t) = (grant_record(), refresh_record());
     let narrower = scope("openid");
     let wider = scope("openid profile");
-    let ask = |s: Option<&Scope>| rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: CLIENT, scope: s, leeway_ms: LEEWAY, resource: None }, T0);
+    let ask = |s: Option<&Scope>| rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: CLIENT, scope: s, leeway_ms: LEEWAY, resource: None, organization: None }, T0);
     assert_eq!(ask(None).unwrap().scope, g.scope);
     assert_eq!(ask(Some(&narrower)).unwrap().scope, narrower);
     assert!(matches!(ask(Some(&wider)).unwrap_err().error, OAuthError::InvalidScope(_)));
     // RFC 8707 §2.2: a resource, if repeated, must be the grant's own.
     let for_api = GrantRecord { resource: Some("https://api.example".into()), ..g.clone() };
     let target = |g: &GrantRecord, r: Option<&str>| {
-        rotate("h", Some(&t), None, Some(g), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: r }, T0)
+        rotate("h", Some(&t), None, Some(g), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: r, organization: None }, T0)
     };
     assert!(target(&for_api, Some("https://api.example")).is_ok());
     assert!(target(&for_api, None).is_ok());
@@ -461,7 +466,7 @@ fn a_refresh_may_narrow_the_scope_never_widen_it() {
 #[test]
 fn a_refresh_token_of_another_client_or_a_dead_grant_is_refused_without_revoking() {
     let (g, t) = (grant_record(), refresh_record());
-    let r = RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None };
+    let r = RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None, organization: None };
     let other = rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: "cl_other", ..r }, T0).unwrap_err();
     assert_eq!(other, invalid("refresh token was issued to another client"));
     let revoked = GrantRecord { revoked_at: Some(T0), ..g.clone() };
@@ -480,4 +485,26 @@ fn introspection_and_revocation_see_only_current_refresh_tokens() {
     assert_eq!(revoke_refresh(Some(&rotated), Some(&g), CLIENT, T0), None, "then it is tried as an access token");
     assert_eq!(revoke_refresh(Some(&t), Some(&g), "cl_other", T0), Some(vec![]));
     assert_eq!(revoke_refresh(Some(&t), Some(&g), CLIENT, T0), Some(vec![Write::RevokeGrant { grant_id: "gr_1".into() }]));
+}
+
+#[test]
+fn a_refresh_switches_the_organization_and_says_so_only_when_it_changes() {
+    let g = GrantRecord { organization: Some("org_a".into()), ..grant_record() };
+    let t = refresh_record();
+    let minted = Minted { access_jti: "j".into(), access_ttl_secs: 600, refresh_hash: Some("r2".into()) };
+    let ask = |org: Option<&str>| {
+        rotate("h", Some(&t), None, Some(&g), &RefreshRequest { client_id: CLIENT, scope: None, leeway_ms: LEEWAY, resource: None, organization: org }, T0)
+            .unwrap()
+            .issue(true)
+            .unwrap()
+    };
+    let switched = ask(Some("org_b"));
+    assert_eq!(switched.grant.organization.as_deref(), Some("org_b"));
+    let writes = switched.writes(&minted, T0);
+    assert!(writes.contains(&Write::SwitchOrganization { grant_id: "gr_1".into(), organization: "org_b".into() }));
+    for same in [None, Some("org_a")] {
+        let issue = ask(same);
+        assert_eq!(issue.grant.organization.as_deref(), Some("org_a"));
+        assert!(!issue.writes(&minted, T0).iter().any(|w| matches!(w, Write::SwitchOrganization { .. })));
+    }
 }

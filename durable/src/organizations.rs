@@ -1,0 +1,309 @@
+//! Organizations and their members in D1 (`aero2_core::organization`
+//! decides). Every query is filtered by `app_id`; values are bound.
+//!
+//! Limits hold under concurrency: a new organization or membership is
+//! inserted by one statement whose `WHERE` counts what exists, so two
+//! requests racing for the last place cannot both win.
+
+use crate::db::{int, text};
+use aero2_core::organization::{Branding, Organization, TokenOrganization, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
+use aero2_core::time::UnixMillis;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, Result};
+
+#[derive(Deserialize)]
+struct OrgRow {
+    id: String,
+    slug: String,
+    name: String,
+    metadata: String,
+    branding: String,
+    max_members: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl OrgRow {
+    fn into_org(self) -> Organization {
+        Organization {
+            id: self.id,
+            slug: self.slug,
+            name: self.name,
+            metadata: serde_json::from_str(&self.metadata).unwrap_or(Value::Object(serde_json::Map::new())),
+            branding: serde_json::from_str::<Branding>(&self.branding).unwrap_or_default(),
+            max_members: self.max_members.and_then(|n| u32::try_from(n).ok()),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+const ORG_COLUMNS: &str = "id, slug, name, metadata, branding, max_members, created_at, updated_at";
+
+fn org_args(app_id: &str, o: &Organization) -> Result<Vec<JsValue>> {
+    Ok(vec![
+        text(app_id),
+        text(&o.id),
+        text(&o.slug),
+        text(&o.name),
+        text(&o.metadata.to_string()),
+        text(&serde_json::to_string(&o.branding)?),
+        o.max_members.map_or(JsValue::NULL, |n| int(i64::from(n))),
+        int(o.created_at),
+        int(o.updated_at),
+    ])
+}
+
+/// Inserts `o` unless the application has [`MAX_ORGANIZATIONS`] already
+/// (`false`). A slug taken in the application is a unique violation.
+pub async fn insert(db: &D1Database, app_id: &str, o: &Organization) -> Result<bool> {
+    let mut args = org_args(app_id, o)?;
+    args.push(int(i64::try_from(MAX_ORGANIZATIONS).unwrap_or(i64::MAX)));
+    let r = db
+        .prepare(format!(
+            "INSERT INTO organizations (app_id, {ORG_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+             WHERE (SELECT COUNT(*) FROM organizations WHERE app_id = ?1) < ?10"
+        ))
+        .bind(&args)?
+        .run()
+        .await?;
+    Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+pub async fn update(db: &D1Database, app_id: &str, o: &Organization) -> Result<()> {
+    db.prepare(
+        "UPDATE organizations SET slug = ?3, name = ?4, metadata = ?5, branding = ?6, max_members = ?7, updated_at = ?9 \
+         WHERE app_id = ?1 AND id = ?2",
+    )
+    .bind(&org_args(app_id, o)?)?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Deletes the organization with its memberships.
+pub async fn delete(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
+    let args = [text(app_id), text(id)];
+    db.batch(vec![
+        db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM organization_members WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM organizations WHERE app_id = ?1 AND id = ?2").bind(&args)?,
+    ])
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id(db: &D1Database, app_id: &str, id: &str) -> Result<Option<Organization>> {
+    let row: Option<OrgRow> = db
+        .prepare(format!("SELECT {ORG_COLUMNS} FROM organizations WHERE app_id = ?1 AND id = ?2"))
+        .bind(&[text(app_id), text(id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(OrgRow::into_org))
+}
+
+/// The organization `reference` names: its id or its slug.
+pub async fn by_reference(db: &D1Database, app_id: &str, reference: &str) -> Result<Option<Organization>> {
+    let row: Option<OrgRow> = db
+        .prepare(format!("SELECT {ORG_COLUMNS} FROM organizations WHERE app_id = ?1 AND (id = ?2 OR slug = ?2)"))
+        .bind(&[text(app_id), text(reference)])?
+        .first(None)
+        .await?;
+    Ok(row.map(OrgRow::into_org))
+}
+
+/// One page of the application's organizations by slug, after `after`
+/// (a slug), with one more than `limit` to tell whether more follow.
+pub async fn list(db: &D1Database, app_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<Organization>> {
+    let rows: Vec<OrgRow> = db
+        .prepare(format!("SELECT {ORG_COLUMNS} FROM organizations WHERE app_id = ?1 AND slug > ?2 ORDER BY slug LIMIT ?3"))
+        .bind(&[text(app_id), text(after.unwrap_or("")), int(i64::try_from(limit + 1).unwrap_or(i64::MAX))])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(OrgRow::into_org).collect())
+}
+
+// -------------------------------------------------------------------- members
+
+/// A member as the management API shows them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Their organization roles.
+    pub roles: Vec<MemberRole>,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRole {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+struct MemberRow {
+    user_id: String,
+    email: Option<String>,
+    name: Option<String>,
+    created_at: i64,
+}
+
+#[derive(Deserialize)]
+struct MemberRoleRow {
+    user_id: String,
+    id: String,
+    name: String,
+}
+
+/// The members of `org_id` (or the one `user_id`), with their roles.
+async fn members_where(db: &D1Database, app_id: &str, org_id: &str, user_id: Option<&str>) -> Result<Vec<Member>> {
+    let args = [text(app_id), text(org_id), user_id.map_or(JsValue::NULL, text)];
+    let people: Vec<MemberRow> = db
+        .prepare(
+            "SELECT m.user_id, u.email, u.name, m.created_at FROM organization_members m \
+             JOIN users u ON u.app_id = m.app_id AND u.id = m.user_id \
+             WHERE m.app_id = ?1 AND m.org_id = ?2 AND (?3 IS NULL OR m.user_id = ?3) ORDER BY m.created_at, m.user_id",
+        )
+        .bind(&args)?
+        .all()
+        .await?
+        .results()?;
+    let roles: Vec<MemberRoleRow> = db
+        .prepare(
+            "SELECT mr.user_id, r.id, r.name FROM organization_member_roles mr \
+             JOIN roles r ON r.app_id = mr.app_id AND r.id = mr.role_id \
+             WHERE mr.app_id = ?1 AND mr.org_id = ?2 AND (?3 IS NULL OR mr.user_id = ?3) ORDER BY r.name",
+        )
+        .bind(&args)?
+        .all()
+        .await?
+        .results()?;
+    Ok(people
+        .into_iter()
+        .map(|p| Member {
+            roles: roles.iter().filter(|r| r.user_id == p.user_id).map(|r| MemberRole { id: r.id.clone(), name: r.name.clone() }).collect(),
+            user_id: p.user_id,
+            email: p.email,
+            name: p.name,
+            joined_at: p.created_at,
+        })
+        .collect())
+}
+
+pub async fn members(db: &D1Database, app_id: &str, org_id: &str) -> Result<Vec<Member>> {
+    members_where(db, app_id, org_id, None).await
+}
+
+pub async fn member(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<Option<Member>> {
+    Ok(members_where(db, app_id, org_id, Some(user_id)).await?.into_iter().next())
+}
+
+/// Why a membership was not added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAdded {
+    AlreadyMember,
+    /// The organization has as many members as it may.
+    Full,
+    /// The user belongs to [`MAX_MEMBERSHIPS`] organizations already.
+    TooManyMemberships,
+}
+
+/// Adds `user_id` to `org` with `role_ids`, within the organization's
+/// member limit and the user's membership limit (one statement decides).
+pub async fn add_member(db: &D1Database, app_id: &str, org: &Organization, user_id: &str, role_ids: &[String], now: UnixMillis) -> Result<std::result::Result<(), NotAdded>> {
+    if is_member(db, app_id, &org.id, user_id).await? {
+        return Ok(Err(NotAdded::AlreadyMember));
+    }
+    let r = db
+        .prepare(
+            "INSERT OR IGNORE INTO organization_members (app_id, org_id, user_id, created_at) SELECT ?1, ?2, ?3, ?4 \
+             WHERE (SELECT COUNT(*) FROM organization_members WHERE app_id = ?1 AND org_id = ?2) < ?5 \
+             AND (SELECT COUNT(*) FROM organization_members WHERE app_id = ?1 AND user_id = ?3) < ?6",
+        )
+        .bind(&[
+            text(app_id),
+            text(&org.id),
+            text(user_id),
+            int(now.0),
+            int(i64::from(org.member_limit())),
+            int(i64::try_from(MAX_MEMBERSHIPS).unwrap_or(i64::MAX)),
+        ])?
+        .run()
+        .await?;
+    if r.meta()?.and_then(|m| m.changes).unwrap_or(0) == 0 {
+        if is_member(db, app_id, &org.id, user_id).await? {
+            return Ok(Err(NotAdded::AlreadyMember));
+        }
+        let memberships = organizations_of(db, app_id, user_id).await?.len();
+        return Ok(Err(if memberships >= MAX_MEMBERSHIPS { NotAdded::TooManyMemberships } else { NotAdded::Full }));
+    }
+    set_member_roles(db, app_id, &org.id, user_id, role_ids).await?;
+    Ok(Ok(()))
+}
+
+pub async fn is_member(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<bool> {
+    let row: Option<Value> = db
+        .prepare("SELECT 1 AS one FROM organization_members WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3")
+        .bind(&[text(app_id), text(org_id), text(user_id)])?
+        .first(None)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Replaces the member's organization roles.
+pub async fn set_member_roles(db: &D1Database, app_id: &str, org_id: &str, user_id: &str, role_ids: &[String]) -> Result<()> {
+    let base = [text(app_id), text(org_id), text(user_id)];
+    let mut batch = vec![db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3").bind(&base)?];
+    for role in role_ids {
+        batch.push(
+            // Only while still a member: a removal racing this leaves no roles behind.
+            db.prepare(
+                "INSERT OR IGNORE INTO organization_member_roles (app_id, org_id, user_id, role_id) SELECT ?1, ?2, ?3, ?4 \
+                 WHERE EXISTS (SELECT 1 FROM organization_members WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3)",
+            )
+            .bind(&[text(app_id), text(org_id), text(user_id), text(role)])?,
+        );
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+pub async fn remove_member(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<()> {
+    let args = [text(app_id), text(org_id), text(user_id)];
+    db.batch(vec![
+        db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3").bind(&args)?,
+        db.prepare("DELETE FROM organization_members WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3").bind(&args)?,
+    ])
+    .await?;
+    Ok(())
+}
+
+/// The organizations `user_id` belongs to, by slug.
+pub async fn organizations_of(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Organization>> {
+    let rows: Vec<OrgRow> = db
+        .prepare(format!(
+            "SELECT {} FROM organizations o JOIN organization_members m ON m.app_id = o.app_id AND m.org_id = o.id \
+             WHERE o.app_id = ?1 AND m.user_id = ?2 ORDER BY o.slug",
+            ORG_COLUMNS.split(", ").map(|c| format!("o.{c}")).collect::<Vec<_>>().join(", ")
+        ))
+        .bind(&[text(app_id), text(user_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(OrgRow::into_org).collect())
+}
+
+/// What a token issued to `user_id` in `org_id` carries of it now; `None`
+/// when the organization is gone or the user is no longer a member.
+pub async fn for_token(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<Option<TokenOrganization>> {
+    let Some(org) = by_id(db, app_id, org_id).await? else { return Ok(None) };
+    let Some(member) = member(db, app_id, org_id, user_id).await? else { return Ok(None) };
+    let mut roles: Vec<String> = member.roles.into_iter().map(|r| r.name).collect();
+    roles.sort();
+    Ok(Some(TokenOrganization { id: org.id, slug: org.slug, roles }))
+}

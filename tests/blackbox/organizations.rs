@@ -1,0 +1,445 @@
+//! Organizations through the management API (shape, field errors,
+//! limits, members and their organization roles, the audit trail with the
+//! organization on each entry) and in the protocol: `organization` on the
+//! authorization request, the client's `organization_usage`, the picker,
+//! `org_id`/`org_slug`/`org_roles` in tokens (checked by the openidconnect
+//! crate), permissions from organization roles, switching with a refresh
+//! token, and a removed member losing the organization at the next refresh
+//! and at once at introspection. Nothing of one application's
+//! organizations is visible from another.
+
+use crate::oidc::{enc, issuer, oidc_client, provision, sign_in, Setup, PASSWORD, REDIRECT};
+use crate::security::{authorize_path, jwt_claims, register_client, token_request, VERIFIER};
+use crate::Test;
+use aero2_tests::browser::{hidden_field, query_param, Browser};
+use aero2_tests::{oidc_http, unique, Client, Resp, OPERATOR};
+use serde_json::{json, Value};
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("organizations_are_created_read_changed_and_deleted", organizations_are_created_read_changed_and_deleted),
+        ("members_hold_organization_roles_within_limits", members_hold_organization_roles_within_limits),
+        ("organizations_of_one_application_are_invisible_from_another", organizations_of_one_application_are_invisible_from_another),
+        ("tokens_carry_the_organization_the_user_signed_in_to", tokens_carry_the_organization_the_user_signed_in_to),
+        ("a_refresh_switches_organization_and_a_removed_member_loses_it", a_refresh_switches_organization_and_a_removed_member_loses_it),
+        ("a_client_that_requires_an_organization_picks_or_refuses", a_client_that_requires_an_organization_picks_or_refuses),
+    ]
+}
+
+const ORG_FIELDS: &[&str] = &["id", "slug", "name", "metadata", "branding", "max_members", "created_at", "updated_at"];
+
+fn orgs(app_id: &str) -> String {
+    format!("/applications/{app_id}/organizations")
+}
+
+fn create_org(c: &Client, app_id: &str, slug: &str) -> Value {
+    let r = c.api("POST", &orgs(app_id), OPERATOR, Some(&json!({"slug": slug, "name": format!("{slug} Inc.")})));
+    r.assert_status(201);
+    r.json()
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn add_member(c: &Client, app_id: &str, org_id: &str, user_id: &str, roles: &[&str]) -> Resp {
+    c.api("POST", &format!("{}/{org_id}/members", orgs(app_id)), OPERATOR, Some(&json!({"user_id": user_id, "roles": roles})))
+}
+
+fn new_user(c: &Client, app_id: &str) -> String {
+    let r = c.api("POST", &format!("/applications/{app_id}/users"), OPERATOR, Some(&json!({"email": format!("{}@example.com", unique("m")), "password": PASSWORD})));
+    r.assert_status(201);
+    id(&r.json())
+}
+
+fn new_role(c: &Client, app_id: &str, name: &str) -> String {
+    let r = c.api("POST", &format!("/applications/{app_id}/roles"), OPERATOR, Some(&json!({"name": name})));
+    r.assert_status(201);
+    id(&r.json())
+}
+
+#[track_caller]
+fn field_error(r: &Resp, status: u16, field: &str) {
+    r.assert_status(status);
+    assert_eq!(r.json()["field"], field, "{}", r.body);
+}
+
+fn organizations_are_created_read_changed_and_deleted(c: &Client) {
+    let app = c.create_app(&unique("orgs"))["id"].as_str().unwrap().to_owned();
+    let acme = create_org(c, &app, "acme");
+    let mut keys: Vec<&str> = acme.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut want = ORG_FIELDS.to_vec();
+    want.sort_unstable();
+    assert_eq!(keys, want);
+    assert!(acme["id"].as_str().unwrap().starts_with("org_"));
+    assert_eq!((acme["metadata"].clone(), acme["branding"].clone(), acme["max_members"].clone()), (json!({}), json!({"logo_url": null, "primary_color": null}), Value::Null));
+    let one = format!("{}/{}", orgs(&app), id(&acme));
+    assert_eq!(c.api("GET", &one, OPERATOR, None).json(), acme, "stored as answered");
+
+    field_error(&c.api("POST", &orgs(&app), OPERATOR, Some(&json!({"slug": "acme", "name": "Again"}))), 409, "slug");
+    for (body, field) in [
+        (json!({"name": "No slug"}), "slug"),
+        (json!({"slug": "Bad Slug", "name": "x"}), "slug"),
+        (json!({"slug": "okay", "name": ""}), "name"),
+        (json!({"slug": "okay", "name": "x", "metadata": "plan=pro"}), "metadata"),
+        (json!({"slug": "okay", "name": "x", "branding": {"logo_url": "javascript:alert(1)"}}), "branding"),
+        (json!({"slug": "okay", "name": "x", "branding": {"primary_color": "blue"}}), "branding"),
+        (json!({"slug": "okay", "name": "x", "max_members": 0}), "max_members"),
+    ] {
+        field_error(&c.api("POST", &orgs(&app), OPERATOR, Some(&body)), 400, field);
+    }
+    c.api("POST", &orgs(&app), OPERATOR, Some(&json!({"slug": "okay", "name": "x", "owner": "me"}))).assert_error(400, "invalid_request");
+
+    let patched = c.api(
+        "PATCH",
+        &one,
+        OPERATOR,
+        Some(&json!({"name": "Acme Corporation", "metadata": {"plan": "enterprise"}, "branding": {"logo_url": "https://cdn.acme.test/logo.png", "primary_color": "#C0FFEE"}, "max_members": 25})),
+    );
+    patched.assert_status(200);
+    let p = patched.json();
+    assert_eq!((p["slug"].as_str(), p["name"].as_str(), p["max_members"].as_u64()), (Some("acme"), Some("Acme Corporation"), Some(25)));
+    assert_eq!(p["branding"], json!({"logo_url": "https://cdn.acme.test/logo.png", "primary_color": "#c0ffee"}));
+    assert_eq!(p["metadata"], json!({"plan": "enterprise"}));
+
+    // Paging by slug.
+    for slug in ["beta", "gamma"] {
+        create_org(c, &app, slug);
+    }
+    let first = c.api("GET", &format!("{}?limit=2", orgs(&app)), OPERATOR, None).json();
+    let slugs = |v: &Value| v["organizations"].as_array().unwrap().iter().map(|o| o["slug"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(slugs(&first), ["acme", "beta"]);
+    assert_eq!(first["next_after"], "beta");
+    let rest = c.api("GET", &format!("{}?limit=2&after=beta", orgs(&app)), OPERATOR, None).json();
+    assert_eq!((slugs(&rest), rest["next_after"].clone()), (vec!["gamma".to_owned()], Value::Null));
+    field_error(&c.api("GET", &format!("{}?limit=0", orgs(&app)), OPERATOR, None), 400, "limit");
+
+    // The application's key manages its organizations; each change is
+    // audited with the organization on the entry.
+    let sk = c.create_key(&app, "sk")["key"].as_str().unwrap().to_owned();
+    c.api("DELETE", &one, &sk, None).assert_status(204);
+    c.api("GET", &one, OPERATOR, None).assert_error(404, "not_found");
+    c.api("GET", &format!("{}/org_{}", orgs(&app), "0".repeat(32)), OPERATOR, None).assert_error(404, "not_found");
+    c.api("GET", &format!("{}/not-an-id", orgs(&app)), OPERATOR, None).assert_error(404, "not_found");
+    let trail = crate::audit::log(c, &app, &format!("?org_id={}", id(&acme)));
+    let kinds: Vec<&str> = trail.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["organization.deleted", "organization.updated", "organization.created"], "newest first");
+    assert!(trail.iter().all(|e| e["org_id"] == acme["id"]));
+    assert_eq!(trail[1]["detail"]["before"]["name"], "acme Inc.");
+    assert_eq!(trail[0]["actor"].as_str().unwrap(), format!("key:{}", c.api("GET", &format!("/applications/{app}/keys"), OPERATOR, None).json()["keys"][0]["id"].as_str().unwrap()));
+    let verified = c.api("GET", &format!("/applications/{app}/audit/verify"), OPERATOR, None).json();
+    assert_eq!(verified["ok"], true, "entries naming an organization chain like the rest: {verified}");
+}
+
+fn members_hold_organization_roles_within_limits(c: &Client) {
+    let app = c.create_app(&unique("orgm"))["id"].as_str().unwrap().to_owned();
+    let org = id(&create_org(c, &app, "acme"));
+    let (admin, viewer) = (new_role(c, &app, "admin"), new_role(c, &app, "viewer"));
+    let (ada, bob) = (new_user(c, &app), new_user(c, &app));
+    let members = format!("{}/{org}/members", orgs(&app));
+
+    let added = add_member(c, &app, &org, &ada, &[&admin, &admin]);
+    added.assert_status(201);
+    let m = added.json();
+    assert_eq!((m["user_id"].as_str(), m["roles"].clone()), (Some(ada.as_str()), json!([{"id": admin, "name": "admin"}])));
+    assert!(m["email"].as_str().unwrap().ends_with("@example.com") && m["joined_at"].as_i64().unwrap() > 0);
+    field_error(&add_member(c, &app, &org, &ada, &[]), 409, "user_id");
+    field_error(&add_member(c, &app, &org, &format!("usr_{}", "0".repeat(32)), &[]), 400, "user_id");
+    field_error(&add_member(c, &app, &org, &bob, &["rol_nope"]), 400, "roles");
+    // A role or a user of another application is not one of this one's.
+    let other = c.create_app(&unique("orgm"))["id"].as_str().unwrap().to_owned();
+    field_error(&add_member(c, &app, &org, &bob, &[&new_role(c, &other, "admin")]), 400, "roles");
+    field_error(&add_member(c, &app, &org, &new_user(c, &other), &[]), 400, "user_id");
+
+    // The organization's own limit.
+    c.api("PATCH", &format!("{}/{org}", orgs(&app)), OPERATOR, Some(&json!({"max_members": 1}))).assert_status(200);
+    let full = add_member(c, &app, &org, &bob, &[]);
+    field_error(&full, 400, "user_id");
+    assert!(full.json()["error_description"].as_str().unwrap().contains("maximum of 1"));
+    c.api("PATCH", &format!("{}/{org}", orgs(&app)), OPERATOR, Some(&json!({"max_members": null}))).assert_status(200);
+    add_member(c, &app, &org, &bob, &[&viewer]).assert_status(201);
+    let list = c.api("GET", &members, OPERATOR, None).json();
+    assert_eq!(list["members"].as_array().unwrap().len(), 2);
+
+    // Roles replaced; the user's organizations; a deleted role leaves.
+    let one = format!("{members}/{bob}");
+    let r = c.api("PATCH", &one, OPERATOR, Some(&json!({"roles": [admin, viewer]})));
+    r.assert_status(200);
+    assert_eq!(r.json()["roles"].as_array().unwrap().len(), 2);
+    field_error(&c.api("PATCH", &one, OPERATOR, Some(&json!({}))), 400, "roles");
+    let of_bob = c.api("GET", &format!("/applications/{app}/users/{bob}/organizations"), OPERATOR, None).json();
+    assert_eq!(of_bob["organizations"][0]["id"], json!(org));
+    c.api("DELETE", &format!("/applications/{app}/roles/{viewer}"), OPERATOR, None).assert_status(204);
+    assert_eq!(c.api("GET", &one, OPERATOR, None).json()["roles"], json!([{"id": admin, "name": "admin"}]));
+
+    c.api("DELETE", &one, OPERATOR, None).assert_status(204);
+    c.api("GET", &one, OPERATOR, None).assert_error(404, "not_found");
+    c.api("DELETE", &one, OPERATOR, None).assert_error(404, "not_found");
+    let of_bob = c.api("GET", &format!("/applications/{app}/users/{bob}/organizations"), OPERATOR, None).json();
+    assert_eq!(of_bob["organizations"], json!([]));
+
+    let trail = crate::audit::log(c, &app, &format!("?org_id={org}&user_id={bob}"));
+    let kinds: Vec<&str> = trail.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["organization.member_removed", "organization.member_updated", "organization.member_added"]);
+    assert_eq!(trail[2]["resource"].as_str().unwrap(), format!("organizations/{org}/members/{bob}"));
+}
+
+fn organizations_of_one_application_are_invisible_from_another(c: &Client) {
+    let a = provision(c, true);
+    let b = provision(c, true);
+    let org = id(&create_org(c, &a.app_id, "shared-name"));
+    add_member(c, &a.app_id, &org, &a.user_id, &[]).assert_status(201);
+    // The same slug is free in another application.
+    let b_org = id(&create_org(c, &b.app_id, "shared-name"));
+    let b_key = c.create_key(&b.app_id, "sk")["key"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/applications/{}/organizations/{org}", b.app_id),
+        format!("/applications/{}/organizations/{org}/members", b.app_id),
+        format!("/applications/{}/organizations/{org}/members/{}", b.app_id, a.user_id),
+        format!("/applications/{}/organizations/{org}", a.app_id),
+        format!("/applications/{}/users/{}/organizations", b.app_id, a.user_id),
+    ] {
+        c.api("GET", &path, &b_key, None).assert_error(404, "not_found");
+    }
+    add_member(c, &b.app_id, &org, &b.user_id, &[]).assert_error(404, "not_found");
+    let listed = c.api("GET", &orgs(&b.app_id), &b_key, None).json();
+    assert_eq!(listed["organizations"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), vec![b_org.clone()]);
+
+    // A sign-in on B naming A's organization (by id) finds none.
+    let client = client_with_usage(c, &b, "allowed");
+    let mut browser = Browser::new();
+    let r = browser.get(c, &b.slug, &format!("{}&organization={org}", authorize_path(&client.0, "openid")));
+    assert_eq!(r.status, 303);
+    let back = r.header("location").unwrap();
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(query_param(back, "error").as_deref(), Some("invalid_request"));
+}
+
+/// A confidential client of `s` with `organization_usage`.
+fn client_with_usage(c: &Client, s: &Setup, usage: &str) -> (String, String) {
+    register_client(
+        c,
+        s,
+        json!({
+            "name": "B2B app",
+            "redirect_uris": [REDIRECT],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "scopes": "openid profile email offline_access",
+            "first_party": true,
+            "organization_usage": usage,
+        }),
+    )
+}
+
+/// Signs `s`'s user in with `extra` on the authorization request; the
+/// final redirect.
+fn authorize(c: &Client, s: &Setup, b: &mut Browser, client_id: &str, scope: &str, extra: &str) -> String {
+    let url = format!("{}{}{extra}", issuer(c, &s.slug), authorize_path(client_id, scope));
+    sign_in(c, b, &s.slug, &url, &s.email, PASSWORD)
+}
+
+fn redeem(c: &Client, s: &Setup, client: &(String, String), back: &str) -> Value {
+    let code = query_param(back, "code").unwrap_or_else(|| panic!("no code: {back}"));
+    let r = token_request(c, s, &client.0, &client.1, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)]);
+    r.assert_status(200);
+    r.json()
+}
+
+fn introspect(c: &Client, s: &Setup, client: &(String, String), token: &str) -> Value {
+    let auth = aero2_tests::basic_auth(&client.0, &client.1);
+    let body = aero2_tests::browser::form_encode(&[("token", token)]);
+    let r = c.send("POST", &s.slug, "/oauth2/introspect", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&body));
+    r.assert_status(200);
+    r.json()
+}
+
+fn tokens_carry_the_organization_the_user_signed_in_to(c: &Client) {
+    use openidconnect::core::CoreAuthenticationFlow;
+    use openidconnect::{AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, TokenResponse};
+
+    let s = provision(c, true);
+    let org = create_org(c, &s.app_id, "acme");
+    let org_id = id(&org);
+    // An API whose permissions the organization's admin role grants.
+    let identifier = format!("https://api.example.com/{}", unique("reports"));
+    let api = c.api(
+        "POST",
+        &format!("/applications/{}/apis", s.app_id),
+        OPERATOR,
+        Some(&json!({"identifier": identifier, "name": "Reports", "permissions": [{"value": "read:reports"}, {"value": "export:reports"}], "enforce_rbac": true, "permissions_claim": true})),
+    );
+    api.assert_status(201);
+    let api_id = id(&api.json());
+    let admin = new_role(c, &s.app_id, "org-admin");
+    c.api("POST", &format!("/applications/{}/roles/{admin}/permissions", s.app_id), OPERATOR, Some(&json!({"permissions": [{"api_id": api_id, "value": "export:reports"}]}))).assert_status(200);
+    let reader = new_role(c, &s.app_id, "reader");
+    c.api("POST", &format!("/applications/{}/roles/{reader}/permissions", s.app_id), OPERATOR, Some(&json!({"permissions": [{"api_id": api_id, "value": "read:reports"}]}))).assert_status(200);
+    c.api("POST", &format!("/applications/{}/users/{}/roles", s.app_id, s.user_id), OPERATOR, Some(&json!({"roles": [reader]}))).assert_status(200);
+    add_member(c, &s.app_id, &org_id, &s.user_id, &[&admin]).assert_status(201);
+
+    // The provisioned client does not use organizations: naming one is refused.
+    let mut b = Browser::new();
+    let r = b.get(c, &s.slug, &format!("{}&organization=acme", authorize_path(&s.client_id, "openid")));
+    let refused = r.header("location").unwrap().to_owned();
+    assert_eq!(query_param(&refused, "error").as_deref(), Some("invalid_request"), "{refused}");
+    assert!(query_param(&refused, "error_description").unwrap().contains("organizations"));
+
+    // With organizations allowed, a real client library signs in to one by slug.
+    c.api("PATCH", &format!("/applications/{}/clients/{}", s.app_id, s.client_id), OPERATOR, Some(&json!({"organization_usage": "allowed"}))).assert_status(200);
+    field_error(&c.api("PATCH", &format!("/applications/{}/clients/{}", s.app_id, s.client_id), OPERATOR, Some(&json!({"organization_usage": "sometimes"}))), 400, "organization_usage");
+    let client = oidc_client(c, &s);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _state, nonce) = client
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .add_scope(openidconnect::Scope::new("offline_access".into()))
+        .add_extra_param("organization", "acme")
+        .add_extra_param("resource", identifier.clone())
+        .add_scope(openidconnect::Scope::new("read:reports".into()))
+        .add_scope(openidconnect::Scope::new("export:reports".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let back = sign_in(c, &mut b, &s.slug, url.as_str(), &s.email, PASSWORD);
+    let code = query_param(&back, "code").unwrap_or_else(|| panic!("{back}"));
+    let tokens = client.exchange_code(AuthorizationCode::new(code)).unwrap().set_pkce_verifier(verifier).request(&oidc_http(c)).expect("token exchange");
+    let id_token = tokens.id_token().expect("id token");
+    id_token.claims(&client.id_token_verifier(), &nonce).expect("the library verifies the ID token");
+    let idc = jwt_claims(&id_token.to_string());
+    assert_eq!((idc["org_id"].as_str(), idc["org_slug"].as_str()), (Some(org_id.as_str()), Some("acme")));
+    let at = jwt_claims(tokens.access_token().secret());
+    assert_eq!((at["org_id"].as_str(), at["org_slug"].as_str(), at["org_roles"].clone()), (Some(org_id.as_str()), Some("acme"), json!(["org-admin"])));
+    assert!(at["aud"].as_array().unwrap().contains(&json!(identifier)), "{}", at["aud"]);
+    let mut held: Vec<&str> = at["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    held.sort_unstable();
+    assert_eq!(held, ["export:reports", "read:reports"], "the application role's and the organization role's");
+
+    // Without the organization, only the application role's permission.
+    let mut plain = Browser::new();
+    let url = format!("{}{}&resource={}", issuer(c, &s.slug), authorize_path(&s.client_id, "openid read:reports export:reports"), enc(&identifier));
+    let back = sign_in(c, &mut plain, &s.slug, &url, &s.email, PASSWORD);
+    let at = jwt_claims(redeem(c, &s, &(s.client_id.clone(), s.client_secret.clone()), &back)["access_token"].as_str().unwrap());
+    assert!(at.get("org_id").is_none());
+    assert_eq!(at["permissions"], json!(["read:reports"]));
+
+    // A user outside the organization: access_denied, back at the client.
+    let beta = id(&create_org(c, &s.app_id, "beta"));
+    let back = authorize(c, &s, &mut plain, &s.client_id, "openid", &format!("&organization={beta}"));
+    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"), "{back}");
+    let back = authorize(c, &s, &mut plain, &s.client_id, "openid", "&organization=no-such-org");
+    assert_eq!(query_param(&back, "error").as_deref(), Some("invalid_request"), "{back}");
+    let back = authorize(c, &s, &mut plain, &s.client_id, "openid", "&organization=Not%20A%20Slug");
+    assert_eq!(query_param(&back, "error").as_deref(), Some("invalid_request"), "{back}");
+}
+
+fn a_refresh_switches_organization_and_a_removed_member_loses_it(c: &Client) {
+    let s = provision(c, true);
+    let client = client_with_usage(c, &s, "allowed");
+    let (acme, beta) = (id(&create_org(c, &s.app_id, "acme")), id(&create_org(c, &s.app_id, "beta")));
+    let gamma = id(&create_org(c, &s.app_id, "gamma"));
+    let admin = new_role(c, &s.app_id, "admin");
+    add_member(c, &s.app_id, &acme, &s.user_id, &[&admin]).assert_status(201);
+    add_member(c, &s.app_id, &beta, &s.user_id, &[]).assert_status(201);
+    let mut b = Browser::new();
+    let back = authorize(c, &s, &mut b, &client.0, "openid offline_access", "&organization=acme");
+    let t = redeem(c, &s, &client, &back);
+    assert_eq!(jwt_claims(t["access_token"].as_str().unwrap())["org_id"], json!(acme));
+    let refresh = |rt: &str, extra: &[(&str, &str)]| {
+        let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", rt)];
+        form.extend_from_slice(extra);
+        token_request(c, &s, &client.0, &client.1, &form)
+    };
+
+    // Switch to beta by slug: no redirect, a new token in beta.
+    let r = refresh(t["refresh_token"].as_str().unwrap(), &[("organization", "beta")]);
+    r.assert_status(200);
+    let t2 = r.json();
+    let at2 = jwt_claims(t2["access_token"].as_str().unwrap());
+    assert_eq!((at2["org_id"].as_str(), at2["org_slug"].as_str(), at2["org_roles"].clone()), (Some(beta.as_str()), Some("beta"), json!([])));
+    assert_eq!(jwt_claims(t2["id_token"].as_str().unwrap())["org_slug"], "beta");
+    // The family stays in beta.
+    let r = refresh(t2["refresh_token"].as_str().unwrap(), &[]);
+    r.assert_status(200);
+    let t3 = r.json();
+    assert_eq!(jwt_claims(t3["access_token"].as_str().unwrap())["org_id"], json!(beta));
+
+    // An organization the user is not in: refused, nothing used up.
+    let rt3 = t3["refresh_token"].as_str().unwrap().to_owned();
+    let r = refresh(&rt3, &[("organization", &gamma)]);
+    r.assert_error(400, "invalid_grant");
+    let r = refresh(&rt3, &[("organization", "no-such-org")]);
+    r.assert_error(400, "invalid_request");
+    let r = refresh(&rt3, &[("organization", "acme")]);
+    r.assert_status(200);
+    let t4 = r.json();
+    let at4 = t4["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(jwt_claims(&at4)["org_roles"], json!(["admin"]));
+    let described = introspect(c, &s, &client, &at4);
+    assert_eq!((described["active"].as_bool(), described["org_id"].as_str(), described["org_roles"].clone()), (Some(true), Some(acme.as_str()), json!(["admin"])));
+
+    // Removed from acme: the access token is inactive at once, the next
+    // refresh in acme is refused, and beta is still reachable.
+    c.api("DELETE", &format!("{}/{acme}/members/{}", orgs(&s.app_id), s.user_id), OPERATOR, None).assert_status(204);
+    assert_eq!(introspect(c, &s, &client, &at4), json!({"active": false}));
+    let rt4 = t4["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(introspect(c, &s, &client, &rt4), json!({"active": false}));
+    refresh(&rt4, &[]).assert_error(400, "invalid_grant");
+    let r = refresh(&rt4, &[("organization", &beta)]);
+    r.assert_status(200);
+    assert_eq!(jwt_claims(r.json()["access_token"].as_str().unwrap())["org_id"], json!(beta));
+
+    // A client that does not use organizations may not switch.
+    let none = client_with_usage(c, &s, "none");
+    let back = authorize(c, &s, &mut b, &none.0, "openid offline_access", "");
+    let plain = redeem(c, &s, &none, &back);
+    let r = token_request(c, &s, &none.0, &none.1, &[("grant_type", "refresh_token"), ("refresh_token", plain["refresh_token"].as_str().unwrap()), ("organization", "beta")]);
+    r.assert_error(400, "invalid_request");
+}
+
+fn a_client_that_requires_an_organization_picks_or_refuses(c: &Client) {
+    let s = provision(c, true);
+    let client = client_with_usage(c, &s, "required");
+    // In no organization: refused after signing in.
+    let mut b = Browser::new();
+    let back = authorize(c, &s, &mut b, &client.0, "openid", "");
+    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"), "{back}");
+
+    // In one: that one, without a question.
+    let (acme, beta) = (id(&create_org(c, &s.app_id, "acme")), id(&create_org(c, &s.app_id, "beta")));
+    add_member(c, &s.app_id, &acme, &s.user_id, &[]).assert_status(201);
+    let back = authorize(c, &s, &mut b, &client.0, "openid", "");
+    assert_eq!(jwt_claims(redeem(c, &s, &client, &back)["access_token"].as_str().unwrap())["org_id"], json!(acme));
+
+    // In two: the picker, listing both; the pick ends in a code.
+    add_member(c, &s.app_id, &beta, &s.user_id, &[]).assert_status(201);
+    let r = b.get(c, &s.slug, &authorize_path(&client.0, "openid"));
+    assert_eq!(r.status, 303);
+    let picker = r.header("location").unwrap().to_owned();
+    assert!(picker.starts_with("/organization?request="), "{picker}");
+    let page = b.get(c, &s.slug, &picker);
+    page.assert_status(200);
+    assert!(page.body.contains("acme Inc.") && page.body.contains("beta Inc."), "{}", page.body);
+    assert!(page.body.contains(&format!("value=\"{beta}\"")));
+    let request = hidden_field(&page.body, "request").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    // A forged pick of an organization the user is not in is refused.
+    let gamma = id(&create_org(c, &s.app_id, "gamma"));
+    let forged = b.post_form(c, &s.slug, "/organization", &[("request", &request), ("csrf_token", &csrf), ("organization", &gamma)]);
+    assert_eq!(query_param(forged.header("location").unwrap(), "error").as_deref(), Some("access_denied"));
+    // Again, and pick beta.
+    let r = b.get(c, &s.slug, &authorize_path(&client.0, "openid"));
+    let page = b.get(c, &s.slug, r.header("location").unwrap());
+    let request = hidden_field(&page.body, "request").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let no_csrf = b.post_form(c, &s.slug, "/organization", &[("request", &request), ("csrf_token", "forged"), ("organization", &beta)]);
+    no_csrf.assert_status(403);
+    let r = b.post_form(c, &s.slug, "/organization", &[("request", &request), ("csrf_token", &csrf), ("organization", &beta)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = r.header("location").unwrap().to_owned();
+    let t = redeem(c, &s, &client, &back);
+    assert_eq!(jwt_claims(t["access_token"].as_str().unwrap())["org_slug"], "beta");
+    // Naming one skips the picker; prompt=none cannot show it.
+    let back = authorize(c, &s, &mut b, &client.0, "openid", "&organization=acme");
+    assert!(query_param(&back, "code").is_some(), "{back}");
+    let r = b.get(c, &s.slug, &format!("{}&prompt=none", authorize_path(&client.0, "openid")));
+    assert_eq!(query_param(r.header("location").unwrap(), "error").as_deref(), Some("interaction_required"));
+}
