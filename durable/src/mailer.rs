@@ -31,7 +31,7 @@ use worker::{D1Database, Env, Fetch, Headers, Method, Request, RequestInit, Resu
 
 pub const OUTBOX_RETENTION_VAR: &str = "AERO2_OUTBOX_RETENTION_MS";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mail {
     pub recipient: String,
     pub subject: String,

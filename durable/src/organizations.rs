@@ -6,6 +6,7 @@
 //! requests racing for the last place cannot both win.
 
 use crate::db::{int, text};
+use aero2_core::organization::invitation::Invitation;
 use aero2_core::organization::{Branding, Organization, TokenOrganization, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
 use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -83,10 +84,11 @@ pub async fn update(db: &D1Database, app_id: &str, o: &Organization) -> Result<(
     Ok(())
 }
 
-/// Deletes the organization with its memberships.
+/// Deletes the organization with its memberships and invitations.
 pub async fn delete(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
     let args = [text(app_id), text(id)];
     db.batch(vec![
+        db.prepare("DELETE FROM organization_invitations WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_members WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organizations WHERE app_id = ?1 AND id = ?2").bind(&args)?,
@@ -306,4 +308,127 @@ pub async fn for_token(db: &D1Database, app_id: &str, org_id: &str, user_id: &st
     let mut roles: Vec<String> = member.roles.into_iter().map(|r| r.name).collect();
     roles.sort();
     Ok(Some(TokenOrganization { id: org.id, slug: org.slug, roles }))
+}
+
+// ---------------------------------------------------------------- invitations
+
+#[derive(Deserialize)]
+struct InvitationRow {
+    id: String,
+    org_id: String,
+    email: String,
+    roles: String,
+    inviter: String,
+    return_to: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    accepted_at: Option<i64>,
+    accepted_by: Option<String>,
+    revoked_at: Option<i64>,
+}
+
+impl InvitationRow {
+    fn into_invitation(self) -> Invitation {
+        Invitation {
+            id: self.id,
+            org_id: self.org_id,
+            email: self.email,
+            roles: serde_json::from_str(&self.roles).unwrap_or_default(),
+            inviter: self.inviter,
+            return_to: self.return_to,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            accepted_at: self.accepted_at,
+            accepted_by: self.accepted_by,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
+const INVITATION_COLUMNS: &str = "id, org_id, email, roles, inviter, return_to, created_at, expires_at, accepted_at, accepted_by, revoked_at";
+
+/// Stores a pending invitation (only the digest of its token). An expired
+/// pending one for the same address and organization is revoked first; a
+/// live one makes this a unique violation.
+pub async fn insert_invitation(db: &D1Database, app_id: &str, i: &Invitation, token_hash: &str) -> Result<()> {
+    db.batch(vec![
+        db.prepare(
+            "UPDATE organization_invitations SET revoked_at = ?4 WHERE app_id = ?1 AND org_id = ?2 AND email = ?3 \
+             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= ?4",
+        )
+        .bind(&[text(app_id), text(&i.org_id), text(&i.email), int(i.created_at)])?,
+        db.prepare(format!(
+            "INSERT INTO organization_invitations (app_id, token_hash, {INVITATION_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, NULL)"
+        ))
+        .bind(&[
+            text(app_id),
+            text(token_hash),
+            text(&i.id),
+            text(&i.org_id),
+            text(&i.email),
+            text(&serde_json::to_string(&i.roles)?),
+            text(&i.inviter),
+            i.return_to.as_deref().map_or(JsValue::NULL, text),
+            int(i.created_at),
+            int(i.expires_at),
+        ])?,
+    ])
+    .await?;
+    Ok(())
+}
+
+/// The organization's invitations, newest first.
+pub async fn invitations(db: &D1Database, app_id: &str, org_id: &str) -> Result<Vec<Invitation>> {
+    let rows: Vec<InvitationRow> = db
+        .prepare(format!("SELECT {INVITATION_COLUMNS} FROM organization_invitations WHERE app_id = ?1 AND org_id = ?2 ORDER BY created_at DESC, id"))
+        .bind(&[text(app_id), text(org_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(InvitationRow::into_invitation).collect())
+}
+
+pub async fn invitation(db: &D1Database, app_id: &str, id: &str) -> Result<Option<Invitation>> {
+    let row: Option<InvitationRow> = db
+        .prepare(format!("SELECT {INVITATION_COLUMNS} FROM organization_invitations WHERE app_id = ?1 AND id = ?2"))
+        .bind(&[text(app_id), text(id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(InvitationRow::into_invitation))
+}
+
+/// The invitation whose link carries the token with this digest, in this
+/// application only.
+pub async fn invitation_by_token(db: &D1Database, app_id: &str, token_hash: &str) -> Result<Option<Invitation>> {
+    let row: Option<InvitationRow> = db
+        .prepare(format!("SELECT {INVITATION_COLUMNS} FROM organization_invitations WHERE app_id = ?1 AND token_hash = ?2"))
+        .bind(&[text(app_id), text(token_hash)])?
+        .first(None)
+        .await?;
+    Ok(row.map(InvitationRow::into_invitation))
+}
+
+/// Revokes a pending invitation; `false` if it was not pending.
+pub async fn revoke_invitation(db: &D1Database, app_id: &str, id: &str, now: UnixMillis) -> Result<bool> {
+    let r = db
+        .prepare("UPDATE organization_invitations SET revoked_at = ?3 WHERE app_id = ?1 AND id = ?2 AND accepted_at IS NULL AND revoked_at IS NULL")
+        .bind(&[text(app_id), text(id), int(now.0)])?
+        .run()
+        .await?;
+    Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// Uses the invitation up for `user_id`: `true` for exactly one request,
+/// while it is pending and unexpired.
+pub async fn accept_invitation(db: &D1Database, app_id: &str, id: &str, user_id: &str, now: UnixMillis) -> Result<bool> {
+    let r = db
+        .prepare(
+            "UPDATE organization_invitations SET accepted_at = ?4, accepted_by = ?3 WHERE app_id = ?1 AND id = ?2 \
+             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?4",
+        )
+        .bind(&[text(app_id), text(id), text(user_id), int(now.0)])?
+        .run()
+        .await?;
+    Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }

@@ -14,6 +14,7 @@ const LOGIN: &str = include_str!("../../ui/login.html");
 const SIGNUP: &str = include_str!("../../ui/signup.html");
 const CONSENT: &str = include_str!("../../ui/consent.html");
 const ORGANIZATION: &str = include_str!("../../ui/organization.html");
+const INVITATION: &str = include_str!("../../ui/invitation.html");
 const ERROR: &str = include_str!("../../ui/error.html");
 const SIGNED_OUT: &str = include_str!("../../ui/signed-out.html");
 const CSS: &str = include_str!("../../ui/hosted.css");
@@ -179,6 +180,24 @@ pub fn organization_page(app_name: &str, organizations: &[(&str, &str, &str)], r
         .collect();
     let values = [("app_name", app_name), ("request", request), ("csrf_token", csrf)];
     html(fill(ORGANIZATION, &values, &[("organizations_html", &items)]), 200)
+}
+
+/// What the invitation page for a new account shows.
+pub struct InvitationForm<'a> {
+    pub app_name: &'a str,
+    pub org_name: &'a str,
+    /// The invited address (fixed: the link proves it).
+    pub email: &'a str,
+    pub name: &'a str,
+    /// The link's token.
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+/// Asks a new invitee for a password (and a name).
+pub fn invitation_page(f: &InvitationForm<'_>, error: Option<&str>, status: u16) -> Result<Response> {
+    let values = [("app_name", f.app_name), ("org_name", f.org_name), ("email", f.email), ("name", f.name), ("token", f.token), ("csrf_token", f.csrf)];
+    html(fill(INVITATION, &values, &[("error_html", &alert(error))]), status)
 }
 
 /// Asks for the address to send a reset link to.

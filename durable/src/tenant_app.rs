@@ -317,6 +317,7 @@ impl TenantApp {
                 self.writes_log_of(&sql, app_id)?;
                 return respond::json(200, &crate::audit::report_state(&sql, app_id)?);
             }
+            Command::Mail { mail } => crate::mailer::queue(&sql, &self.state.storage(), mail, now()).await?,
             Command::AuditCheckpoint { app_id } => {
                 let made = if self.writes_log_of(&sql, app_id)? {
                     crate::audit::checkpoint(&self.env, &self.state.storage(), app_id, now()).await?

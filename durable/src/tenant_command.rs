@@ -50,6 +50,9 @@ pub enum Command {
     /// Sign a checkpoint of the log's head now; answer it (JSON, `null`
     /// for an empty log).
     AuditCheckpoint { app_id: String },
+    /// Queue `mail` for the object's alarm to deliver (a management change
+    /// that mails someone, such as an invitation).
+    Mail { mail: crate::mailer::Mail },
 }
 
 impl Command {

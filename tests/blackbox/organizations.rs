@@ -12,7 +12,7 @@ use crate::oidc::{enc, issuer, oidc_client, provision, sign_in, Setup, PASSWORD,
 use crate::security::{authorize_path, jwt_claims, register_client, token_request, VERIFIER};
 use crate::Test;
 use aero2_tests::browser::{hidden_field, query_param, Browser};
-use aero2_tests::{oidc_http, unique, Client, Resp, OPERATOR};
+use aero2_tests::{link_in, oidc_http, unique, Client, Resp, OPERATOR};
 use serde_json::{json, Value};
 
 pub fn tests() -> Vec<Test> {
@@ -23,6 +23,9 @@ pub fn tests() -> Vec<Test> {
         ("tokens_carry_the_organization_the_user_signed_in_to", tokens_carry_the_organization_the_user_signed_in_to),
         ("a_refresh_switches_organization_and_a_removed_member_loses_it", a_refresh_switches_organization_and_a_removed_member_loses_it),
         ("a_client_that_requires_an_organization_picks_or_refuses", a_client_that_requires_an_organization_picks_or_refuses),
+        ("an_invitation_signs_a_new_person_up_into_the_organization", an_invitation_signs_a_new_person_up_into_the_organization),
+        ("an_invitation_adds_an_existing_account_which_then_signs_in", an_invitation_adds_an_existing_account_which_then_signs_in),
+        ("invitations_are_single_use_revocable_and_kept_to_their_application", invitations_are_single_use_revocable_and_kept_to_their_application),
     ]
 }
 
@@ -442,4 +445,144 @@ fn a_client_that_requires_an_organization_picks_or_refuses(c: &Client) {
     assert!(query_param(&back, "code").is_some(), "{back}");
     let r = b.get(c, &s.slug, &format!("{}&prompt=none", authorize_path(&client.0, "openid")));
     assert_eq!(query_param(r.header("location").unwrap(), "error").as_deref(), Some("interaction_required"));
+}
+
+const WELCOME: &str = "http://127.0.0.1:47001/welcome";
+
+fn invite(c: &Client, app_id: &str, org_id: &str, body: Value) -> Resp {
+    c.api("POST", &format!("{}/{org_id}/invitations", orgs(app_id)), OPERATOR, Some(&body))
+}
+
+/// The link of the one invitation mailed to `email`.
+fn invitation_link(c: &Client, app_id: &str, email: &str) -> String {
+    let mail = c.mail_to(app_id, email, "organization_invitation", 1);
+    assert_eq!(mail.len(), 1, "{mail:#?}");
+    assert!(mail[0]["subject"].as_str().unwrap().starts_with("You are invited to join"));
+    let link = link_in(mail[0]["body"].as_str().unwrap(), "/invitation?token=").expect("the link");
+    assert!(link.starts_with("/invitation?token=oin_"), "{link}");
+    link
+}
+
+fn an_invitation_signs_a_new_person_up_into_the_organization(c: &Client) {
+    let s = provision(c, true);
+    let org = id(&create_org(c, &s.app_id, "acme"));
+    let admin = new_role(c, &s.app_id, "admin");
+    let email = format!("{}@example.com", unique("invitee"));
+    let r = invite(c, &s.app_id, &org, json!({"email": email.to_uppercase(), "roles": [admin], "expires_in_days": 3, "return_to": WELCOME}));
+    r.assert_status(201);
+    assert!(!r.body.contains("oin_"), "the token is in the mail only: {}", r.body);
+    let shown = r.json();
+    assert_eq!((shown["email"].as_str(), shown["status"].as_str(), shown["roles"].clone()), (Some(email.as_str()), Some("pending"), json!([admin])));
+    assert!(shown["id"].as_str().unwrap().starts_with("inv_"));
+    assert_eq!(shown["inviter"], "operator");
+    field_error(&invite(c, &s.app_id, &org, json!({"email": email})), 409, "email");
+    field_error(&invite(c, &s.app_id, &org, json!({"email": "x@example.com", "return_to": "https://evil.test/"})), 400, "return_to");
+    field_error(&invite(c, &s.app_id, &org, json!({"email": "x@example.com", "roles": ["rol_nope"]})), 400, "roles");
+
+    let link = invitation_link(c, &s.app_id, &email);
+    let mut b = Browser::new();
+    let page = b.get(c, &s.slug, &link);
+    page.assert_status(200);
+    assert!(page.body.contains("Join acme Inc.") && page.body.contains("autocomplete=\"new-password\""), "{}", page.body);
+    let token = hidden_field(&page.body, "token").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    // A weak password is refused on the page, nothing made.
+    let weak = b.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", &csrf), ("password", "short"), ("name", "Grace")]);
+    weak.assert_status(400);
+    assert!(weak.body.contains("role=\"alert\""));
+    let csrf = hidden_field(&weak.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", &csrf), ("password", PASSWORD), ("name", "Grace Hopper")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let done = r.header("location").unwrap().to_owned();
+    assert_eq!(done, format!("/invitation?done={}", shown["id"].as_str().unwrap()));
+    let r = b.get(c, &s.slug, &done);
+    assert_eq!(r.status, 303);
+    let back = r.header("location").unwrap();
+    assert!(back.starts_with(&format!("{WELCOME}?iss=")), "{back}");
+    assert_eq!(query_param(back, "organization"), Some(org.clone()));
+    assert_eq!(query_param(back, "iss"), Some(issuer(c, &s.slug)));
+
+    // The account exists, its address confirmed, a member with the role.
+    let users = c.api("GET", &format!("/applications/{}/users", s.app_id), OPERATOR, None).json();
+    let user = users["users"].as_array().unwrap().iter().find(|u| u["email"] == json!(email)).expect("the new account").clone();
+    assert_eq!((user["email_verified"].as_bool(), user["name"].as_str()), (Some(true), Some("Grace Hopper")));
+    let member = c.api("GET", &format!("{}/{org}/members/{}", orgs(&s.app_id), id(&user)), OPERATOR, None);
+    member.assert_status(200);
+    assert_eq!(member.json()["roles"], json!([{"id": admin, "name": "admin"}]));
+    let listed = c.api("GET", &format!("{}/{org}/invitations", orgs(&s.app_id)), OPERATOR, None).json();
+    assert_eq!((listed["invitations"][0]["status"].as_str(), listed["invitations"][0]["accepted_by"].as_str()), (Some("accepted"), Some(id(&user).as_str())));
+    let accepted = crate::audit::log(c, &s.app_id, "?type=organization.invitation_accepted");
+    assert_eq!((accepted[0]["org_id"].as_str(), accepted[0]["user_id"].as_str()), (Some(org.as_str()), Some(id(&user).as_str())));
+
+    // Signed in: the application's sign-in in that organization is one redirect.
+    let client = client_with_usage(c, &s, "allowed");
+    let r = b.get(c, &s.slug, &format!("{}&organization={org}", authorize_path(&client.0, "openid")));
+    let back = r.header("location").unwrap().to_owned();
+    assert_eq!(jwt_claims(redeem(c, &s, &client, &back)["access_token"].as_str().unwrap())["org_roles"], json!(["admin"]));
+    // The link is used up.
+    let again = Browser::new().get(c, &s.slug, &link);
+    again.assert_status(400);
+    assert!(again.body.contains("Invitation unavailable"));
+}
+
+fn an_invitation_adds_an_existing_account_which_then_signs_in(c: &Client) {
+    let s = provision(c, true);
+    let org = id(&create_org(c, &s.app_id, "acme"));
+    invite(c, &s.app_id, &org, json!({"email": s.email})).assert_status(201);
+    let link = invitation_link(c, &s.app_id, &s.email);
+    let mut b = Browser::new();
+    let page = b.get(c, &s.slug, &link);
+    page.assert_status(200);
+    assert!(!page.body.contains("password"), "no password asked of an existing account");
+    assert!(page.body.contains("Accept invitation"));
+    let token = hidden_field(&page.body, "token").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    b.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", "wrong")]).assert_status(403);
+    let r = b.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    // A member now, but the link did not sign them in: their usual sign-in.
+    c.api("GET", &format!("{}/{org}/members/{}", orgs(&s.app_id), s.user_id), OPERATOR, None).assert_status(200);
+    let login = r.header("location").unwrap().to_owned();
+    assert!(login.starts_with("/login?request="), "{login}");
+    let page = b.get(c, &s.slug, &login);
+    let request = hidden_field(&page.body, "request").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &s.email), ("password", PASSWORD)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let done = r.header("location").unwrap().to_owned();
+    assert!(done.starts_with("/invitation?done=inv_"), "{done}");
+    let r = b.get(c, &s.slug, &done);
+    r.assert_status(200);
+    assert!(r.body.contains("You joined acme Inc."), "{}", r.body);
+    // Another browser (not signed in as them) learns nothing from `done`.
+    Browser::new().get(c, &s.slug, &done).assert_status(400);
+}
+
+fn invitations_are_single_use_revocable_and_kept_to_their_application(c: &Client) {
+    let s = provision(c, true);
+    let other = provision(c, true);
+    let org = id(&create_org(c, &s.app_id, "acme"));
+    let email = format!("{}@example.com", unique("revoked"));
+    let inv = invite(c, &s.app_id, &org, json!({"email": email}));
+    inv.assert_status(201);
+    let inv_id = id(&inv.json());
+    let link = invitation_link(c, &s.app_id, &email);
+    // Another application's host does not know the token.
+    Browser::new().get(c, &other.slug, &link).assert_status(400);
+    c.api("GET", &format!("{}/{org}/invitations", orgs(&other.app_id)), OPERATOR, None).assert_error(404, "not_found");
+    c.api("DELETE", &format!("{}/{org}/invitations/{inv_id}", orgs(&other.app_id)), OPERATOR, None).assert_error(404, "not_found");
+    // Revoked: the link stops working, and a second revocation conflicts.
+    let one = format!("{}/{org}/invitations/{inv_id}", orgs(&s.app_id));
+    c.api("DELETE", &one, OPERATOR, None).assert_status(204);
+    c.api("DELETE", &one, OPERATOR, None).assert_error(409, "conflict");
+    Browser::new().get(c, &s.slug, &link).assert_status(400);
+    let listed = c.api("GET", &format!("{}/{org}/invitations", orgs(&s.app_id)), OPERATOR, None).json();
+    assert_eq!(listed["invitations"][0]["status"], "revoked");
+    // A forged token and junk are the same page.
+    Browser::new().get(c, &s.slug, &format!("/invitation?token=oin_{}", "0".repeat(64))).assert_status(400);
+    Browser::new().get(c, &s.slug, "/invitation?token=%27%20OR%201=1").assert_status(400);
+    // Once revoked, the address may be invited again; both are audited with the organization.
+    invite(c, &s.app_id, &org, json!({"email": email})).assert_status(201);
+    let kinds: Vec<String> = crate::audit::log(c, &s.app_id, &format!("?org_id={org}")).iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["organization.invitation_created", "organization.invitation_revoked", "organization.invitation_created", "organization.created"]);
 }

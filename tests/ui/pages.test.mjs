@@ -23,7 +23,7 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-background-networking', '--disab
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
-const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security', 'email-code', 'organization'].map((n) => [n, read(`ui/${n}.html`)]));
+const T = Object.fromEntries(['login', 'signup', 'consent', 'error', 'signed-out', 'confirm', 'mfa', 'recovery-codes', 'security', 'email-code', 'organization', 'invitation'].map((n) => [n, read(`ui/${n}.html`)]));
 const CSS = read('ui/hosted.css');
 const PASSKEY_JS = read('ui/passkey.js');
 
@@ -74,6 +74,10 @@ function render(name, v = {}) {
         organizations_html: (v.orgs ?? [['org_1', 'Acme Inc.', 'acme'], ['org_2', 'Globex', 'globex']]).map(([id, n, slug]) =>
           `<li><button type="submit" name="organization" value="${escape(id)}">${escape(n)}<span class="slug">${escape(slug)}</span></button></li>`).join(''),
       });
+    case 'invitation':
+      // As pages.rs `invitation_page`.
+      return fill(T.invitation, { app_name: app, org_name: v.org ?? 'Globex', email: v.email ?? 'grace@example.com', name: v.name ?? '', token: v.token ?? 'oin_0123', csrf_token: CSRF },
+        { error_html: alert(v.error) });
     case 'error':
       return fill(T.error, { title: v.title, message: v.message });
     case 'signed-out':
@@ -139,6 +143,8 @@ const PAGES = {
   '/signup-error': () => render('signup', { email: 'ada@example.com', error: 'password must be at least 8 characters' }),
   '/consent': () => render('consent', { scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read'] }),
   '/organization': () => render('organization'),
+  '/invitation': () => render('invitation'),
+  '/invitation-error': () => render('invitation', { name: 'Grace', error: 'password must be at least 8 characters' }),
   '/error': () => render('error', { title: 'Sign-in expired', message: 'This sign-in request has expired. Go back to the application and start again.' }),
   '/signed-out': () => render('signed-out'),
   '/signed-out-return': () => render('signed-out', { returnTo: 'https://notes.example.com/bye?a=1&b=2' }),
@@ -160,6 +166,7 @@ const XSS = {
   '/xss/login': () => render('login', { app: HOSTILE, email: HOSTILE, error: HOSTILE, request: HOSTILE }),
   '/xss/signup': () => render('signup', { app: HOSTILE, email: HOSTILE, error: HOSTILE }),
   '/xss/consent': () => render('consent', { app: HOSTILE, client: HOSTILE, scopes: ['openid', 'x<b>y'] }),
+  '/xss/invitation': () => render('invitation', { app: HOSTILE, org: HOSTILE, email: HOSTILE, name: HOSTILE, token: HOSTILE, error: HOSTILE }),
   '/xss/organization': () => render('organization', { app: HOSTILE, orgs: [[HOSTILE, HOSTILE, HOSTILE]] }),
   '/xss/error': () => render('error', { title: HOSTILE, message: HOSTILE }),
   '/xss/signed-out': () => render('signed-out', { app: HOSTILE, returnTo: `https://x.example/"><script>alert(4)</script>` }),
@@ -392,6 +399,22 @@ test('consent: scopes in words, Allow and Deny as decision buttons', async () =>
     assert.deepEqual(await page.$$eval('button[name=decision]', (b) => b.map((x) => [x.type, x.value, x.textContent])),
       [['submit', 'deny', 'Deny'], ['submit', 'allow', 'Allow']]);
     assert.deepEqual(await page.$$eval('input[type=hidden]', (i) => i.map((x) => x.name)), ['request', 'csrf_token']);
+  } finally {
+    await close();
+  }
+});
+
+test('invitation: the address fixed for password managers, a new password, a name', async () => {
+  const { page, close } = await open('/invitation');
+  try {
+    assert.equal(await page.title(), 'Join Globex · Acme Notes');
+    assert.deepEqual(await page.$eval('form', (f) => [f.method, new URL(f.action).pathname]), ['post', '/invitation']);
+    const named = Object.fromEntries((await fields(page)).filter((f) => f.name).map((f) => [f.name, f]));
+    assert.deepEqual(Object.keys(named), ['token', 'csrf_token', 'email', 'name', 'password']);
+    assert.deepEqual([named.email.autocomplete, named.email.value], ['username', 'grace@example.com']);
+    assert.equal(await page.$eval('#email', (e) => e.readOnly), true);
+    assert.deepEqual([named.password.autocomplete, named.password.required], ['new-password', true]);
+    assert.ok(Object.values(named).every((f) => f.labelled), 'every visible field has a label');
   } finally {
     await close();
   }

@@ -6,13 +6,11 @@
 //! configuration are listed (`"source": "static"`) but not editable here.
 
 use super::{body, Ctx, Outcome};
-use crate::forward::PLATFORM_DOMAIN_VAR;
 use crate::upstream::{self, Upstream};
 use crate::tenant_command::Command;
 use crate::{idps, now, respond, rng};
 use aero2_core::application::Application;
 use aero2_core::error::ApiError;
-use aero2_core::host::issuer_for;
 use aero2_core::ids::{is_id, new_id, IdKind};
 use aero2_core::rp::config::{Idp, IdpPatch, IdpSource, NewIdp, Resolution};
 use aero2_core::rp::discovery::{discovery_url, endpoints_from};
@@ -23,12 +21,7 @@ use worker::Request;
 /// register with the provider.
 fn shown(ctx: &Ctx<'_>, req_host: Option<&str>, app: &Application, idp: &Idp) -> worker::Result<Value> {
     let mut v = serde_json::to_value(idp)?;
-    let platform = ctx.env.var(PLATFORM_DOMAIN_VAR)?.to_string();
-    let host = req_host.map(|h| match h.split_once('.') {
-        Some((_, rest)) => format!("{}.{rest}", app.slug),
-        None => h.to_owned(),
-    });
-    if let (Some(obj), Some(issuer)) = (v.as_object_mut(), host.and_then(|h| issuer_for(&h, &platform))) {
+    if let (Some(obj), Some(issuer)) = (v.as_object_mut(), super::issuer_of(ctx, req_host, app)?) {
         obj.insert("redirect_uri".into(), format!("{issuer}{}{}", aero2_core::routes::rp::CALLBACK_PREFIX, idp.slug).into());
         obj.insert("client_secret_set".into(), true.into());
     }

@@ -239,7 +239,21 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         E::UpdateMember => organizations::update_member(req, ctx, &app, id, sub).await,
         E::RemoveMember => organizations::remove_member(ctx, &app, id, sub).await,
         E::UserOrganizations => organizations::of_user(ctx, &app, id).await,
+        E::ListOrgInvitations => organizations::invitations(ctx, &app, id).await,
+        E::CreateOrgInvitation => organizations::invite(req, ctx, &app, id).await,
+        E::RevokeOrgInvitation => organizations::revoke_invitation(ctx, &app, id, sub).await,
     }
+}
+
+/// The issuer of `app` on the platform's domain, as seen from a request to
+/// the dashboard host `req_host` (the same scheme and port).
+pub(crate) fn issuer_of(ctx: &Ctx<'_>, req_host: Option<&str>, app: &Application) -> Result<Option<String>> {
+    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let host = req_host.map(|h| match h.split_once('.') {
+        Some((_, rest)) => format!("{}.{rest}", app.slug),
+        None => h.to_owned(),
+    });
+    Ok(host.and_then(|h| aero2_core::host::issuer_for(&h, &platform)))
 }
 
 /// The application `id` names, if the caller may act on it. Otherwise 404,

@@ -1,5 +1,5 @@
-//! `/applications/{id}/organizations`: an application's organizations
-//! and their members (`aero2_core::organization`), and
+//! `/applications/{id}/organizations`: an application's organizations,
+//! their members and invitations (`aero2_core::organization`), and
 //! `/users/{user_id}/organizations`: the ones a user belongs to.
 //!
 //! A member's organization roles are the application's roles. Removing a
@@ -14,6 +14,11 @@ use aero2_core::application::Application;
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, new_id, IdKind};
 use aero2_core::json_body::{object, reject_unknown};
+use crate::fail::Fail;
+use crate::mailer::Mail;
+use crate::tenant_command::Command;
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::organization::invitation::{self, Invitation, NewInvitation, TOKEN_PREFIX};
 use aero2_core::organization::{parse_member_roles, Organization, OrganizationFields, Page, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
 use serde_json::json;
 use worker::Request;
@@ -144,4 +149,66 @@ pub async fn of_user(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome
     }
     let list = orgs::organizations_of(&ctx.db, &app.id, user_id).await?;
     Ok(respond::json(200, &json!({ "organizations": list }))?)
+}
+
+// ---------------------------------------------------------------- invitations
+
+pub async fn invitations(ctx: &Ctx<'_>, app: &Application, org_id: &str) -> Outcome {
+    load(ctx, app, org_id).await?;
+    let t = now();
+    let list: Vec<serde_json::Value> = orgs::invitations(&ctx.db, &app.id, org_id).await?.iter().map(|i| i.shown(t)).collect();
+    Ok(respond::json(200, &json!({ "invitations": list }))?)
+}
+
+/// `{"email", "roles"?, "expires_in_days"?, "return_to"?}`: stores the
+/// invitation (the digest of its token) and mails the link from the
+/// application's own object. The token is in the mail only.
+pub async fn invite(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str) -> Outcome {
+    let org = load(ctx, app, org_id).await?;
+    let host = req.headers().get("host")?;
+    let body = body::json(req).await?;
+    let known = directory::list_roles(&ctx.db, &app.id).await?;
+    let redirects: Vec<String> = directory::list_clients(&ctx.db, &app.id).await?.into_iter().flat_map(|c| c.redirect_uris).collect();
+    let new = NewInvitation::from_json(&body, &known, &redirects)?;
+    if crate::mailer::transport(ctx.env).is_err() {
+        return Err(ApiError::Unavailable("this deployment cannot send email right now, so it cannot invite anyone").into());
+    }
+    let Some(issuer) = super::issuer_of(ctx, host.as_deref(), app)? else {
+        return Err(Fail::Internal("no issuer for the invitation link".into()));
+    };
+    let t = now();
+    let token = format!("{TOKEN_PREFIX}{}", hex(&rng::bytes::<32>()?));
+    let invitation = Invitation {
+        id: new_id(IdKind::Invitation, rng::bytes()?),
+        org_id: org.id.clone(),
+        email: new.email.clone(),
+        roles: new.roles.clone(),
+        inviter: ctx.caller.actor(),
+        return_to: new.return_to.clone(),
+        created_at: t.0,
+        expires_at: new.expires_at(t).0,
+        accepted_at: None,
+        accepted_by: None,
+        revoked_at: None,
+    };
+    match orgs::insert_invitation(&ctx.db, &app.id, &invitation, &sha256_hex(token.as_bytes())).await {
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into())
+        }
+        other => other?,
+    }
+    let (subject, text) = invitation::mail(&app.name, &org.name, &format!("{issuer}/invitation?token={token}"), new.ttl_days);
+    let mail = Mail { recipient: new.email, subject, body: text, kind: invitation::MAIL_KIND.into() };
+    Command::Mail { mail }.send(ctx.env, &app.id).await?;
+    Ok(respond::json(201, &invitation.shown(t))?)
+}
+
+pub async fn revoke_invitation(ctx: &Ctx<'_>, app: &Application, org_id: &str, id: &str) -> Outcome {
+    load(ctx, app, org_id).await?;
+    let found = if is_id(IdKind::Invitation, id) { orgs::invitation(&ctx.db, &app.id, id).await? } else { None };
+    let Some(found) = found.filter(|i| i.org_id == org_id) else { return Err(ApiError::NotFound.into()) };
+    if !orgs::revoke_invitation(&ctx.db, &app.id, &found.id, now()).await? {
+        return Err(ApiError::Conflict { field: "invitation", message: "is no longer pending".into() }.into());
+    }
+    Ok(respond::no_content()?)
 }

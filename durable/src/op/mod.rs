@@ -40,6 +40,7 @@ mod grant_authorization_code;
 mod grant_client_credentials;
 mod grant_refresh_token;
 mod interaction;
+mod invitations;
 mod introspect;
 pub mod limits;
 mod logout;
@@ -125,6 +126,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::SignIn(via) => interaction::handle(req, op, interaction::Page::SignIn, via).await,
         Endpoint::SignUp(via) => interaction::handle(req, op, interaction::Page::SignUp, via).await,
         Endpoint::Consent(via) => interaction::handle(req, op, interaction::Page::Consent, via).await,
+        Endpoint::Invitation(via) => invitations::handle(req, op, via).await,
         Endpoint::Organization(via) => interaction::handle(req, op, interaction::Page::Organization, via).await,
         Endpoint::SecondFactor(via) => second_factor::handle(req, op, via).await,
         Endpoint::Security(via) => security::handle(req, op, via).await,

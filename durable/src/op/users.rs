@@ -22,3 +22,8 @@ pub async fn user(op: &Op<'_>, id: &str) -> Result<Option<User>> {
     }
     Ok(found)
 }
+
+/// Drops the cached copy of user `id` (changed by this object).
+pub fn forget(op: &Op<'_>, id: &str) {
+    op.caches.users.borrow_mut().remove(&id.to_owned());
+}

@@ -447,6 +447,8 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::AddMember => "organization.member_added",
         E::UpdateMember => "organization.member_updated",
         E::RemoveMember => "organization.member_removed",
+        E::CreateOrgInvitation => "organization.invitation_created",
+        E::RevokeOrgInvitation => "organization.invitation_revoked",
         _ => return None,
     })
 }
@@ -460,7 +462,7 @@ pub fn reads_before(endpoint: Endpoint) -> bool {
         && !matches!(
             endpoint,
             E::CreateApplication | E::CreateKey | E::AddDomain | E::CreateClient | E::CreateUser | E::Invite | E::CreateIdp | E::CreateApi | E::CreateRole | E::Checkpoint
-                | E::CreateOrganization | E::AddMember
+                | E::CreateOrganization | E::AddMember | E::CreateOrgInvitation
         )
 }
 

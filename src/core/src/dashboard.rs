@@ -149,7 +149,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::GetOrganization
         | E::ListMembers
         | E::GetMember
-        | E::UserOrganizations => P::ReadApplications,
+        | E::UserOrganizations
+        | E::ListOrgInvitations => P::ReadApplications,
         E::CreateApplication => P::CreateApplications,
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
@@ -190,7 +191,9 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::DeleteOrganization
         | E::AddMember
         | E::UpdateMember
-        | E::RemoveMember => P::WriteApplications,
+        | E::RemoveMember
+        | E::CreateOrgInvitation
+        | E::RevokeOrgInvitation => P::WriteApplications,
     }
 }
 

@@ -21,6 +21,8 @@ pub enum IdKind {
     Factor,
     /// An organization of an application.
     Organization,
+    /// An invitation to an organization.
+    Invitation,
 }
 
 impl IdKind {
@@ -35,6 +37,7 @@ impl IdKind {
             IdKind::Role => "rol_",
             IdKind::Factor => "mfa_",
             IdKind::Organization => "org_",
+            IdKind::Invitation => "inv_",
         }
     }
 }

@@ -14,6 +14,8 @@
 //! removed from an organization loses it at the next refresh, and their
 //! access tokens for it are inactive at once.
 
+pub mod invitation;
+
 use crate::error::ApiError;
 use crate::ids::{is_id, IdKind};
 use crate::json_body::{name, object, reject_unknown, truncate};

@@ -107,10 +107,10 @@ impl AuthorizationRequest {
     /// security page) rather than for a client: no client, no code; once
     /// the user is signed in, the browser goes back to `path`.
     #[must_use]
-    pub fn for_hosted_page(path: &'static str, now: UnixMillis) -> AuthorizationRequest {
+    pub fn for_hosted_page(path: impl Into<String>, now: UnixMillis) -> AuthorizationRequest {
         AuthorizationRequest {
             client_id: String::new(),
-            redirect_uri: path.to_owned(),
+            redirect_uri: path.into(),
             scope: Scope::default(),
             state: None,
             nonce: None,

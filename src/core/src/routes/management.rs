@@ -76,6 +76,9 @@ pub enum Endpoint {
     UpdateMember,
     RemoveMember,
     UserOrganizations,
+    ListOrgInvitations,
+    CreateOrgInvitation,
+    RevokeOrgInvitation,
 }
 
 impl Endpoint {
@@ -150,6 +153,11 @@ pub static TABLE: &[Row<Endpoint>] = &[
         path: "/api/v1/applications/{}/organizations/{}/members/{}",
         methods: &[(Get, E::GetMember), (Patch, E::UpdateMember), (Delete, E::RemoveMember)],
     },
+    Row {
+        path: "/api/v1/applications/{}/organizations/{}/invitations",
+        methods: &[(Get, E::ListOrgInvitations), (Post, E::CreateOrgInvitation)],
+    },
+    Row { path: "/api/v1/applications/{}/organizations/{}/invitations/{}", methods: &[(Delete, E::RevokeOrgInvitation)] },
     Row { path: "/api/v1/applications/{}/audit", methods: &[(Get, E::Audit)] },
     Row { path: "/api/v1/applications/{}/audit/export", methods: &[(Get, E::AuditExport)] },
     Row { path: "/api/v1/applications/{}/audit/verify", methods: &[(Get, E::AuditVerify)] },

@@ -34,6 +34,8 @@ pub enum Endpoint {
     /// The organization picker, when a client requires one and the user
     /// belongs to several.
     Organization(Via),
+    /// An invitation to an organization: its page (`GET`), accepting it.
+    Invitation(Via),
     /// The second factor of a sign-in: a code, or adding a factor.
     SecondFactor(Via),
     /// A sign-in link from an email: its button (`GET`), the sign-in (`POST`).
@@ -82,6 +84,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/signup", SignUp),
     page!("/consent", Consent),
     page!("/organization", Organization),
+    page!("/invitation", Invitation),
     page!("/mfa", SecondFactor),
     page!("/security", Security),
     page!("/email-link", EmailLink),
