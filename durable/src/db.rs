@@ -190,6 +190,7 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM organization_members WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM organizations WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM organization_invitations WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM organization_domains WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM mail_outbox WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM application_owners WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM audit_log WHERE app_id = ?1", &id)?,

@@ -6,6 +6,7 @@
 //! requests racing for the last place cannot both win.
 
 use crate::db::{int, text};
+use aero2_core::organization::domain::{OrgDomain, Policy, MAX_DOMAINS};
 use aero2_core::organization::invitation::Invitation;
 use aero2_core::organization::{Branding, Organization, TokenOrganization, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
 use aero2_core::time::UnixMillis;
@@ -84,11 +85,12 @@ pub async fn update(db: &D1Database, app_id: &str, o: &Organization) -> Result<(
     Ok(())
 }
 
-/// Deletes the organization with its memberships and invitations.
+/// Deletes the organization with its memberships, invitations and domains.
 pub async fn delete(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
     let args = [text(app_id), text(id)];
     db.batch(vec![
         db.prepare("DELETE FROM organization_invitations WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM organization_domains WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_members WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organizations WHERE app_id = ?1 AND id = ?2").bind(&args)?,
@@ -431,4 +433,105 @@ pub async fn accept_invitation(db: &D1Database, app_id: &str, id: &str, user_id:
         .run()
         .await?;
     Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+// -------------------------------------------------------------------- domains
+
+#[derive(Deserialize)]
+struct DomainRow {
+    domain: String,
+    org_id: String,
+    enrolment: String,
+    verification_token: String,
+    verified_at: Option<i64>,
+    created_at: i64,
+}
+
+impl DomainRow {
+    fn into_domain(self) -> OrgDomain {
+        OrgDomain {
+            domain: self.domain,
+            org_id: self.org_id,
+            enrolment: serde_json::from_value(Value::String(self.enrolment)).unwrap_or_default(),
+            verification_token: self.verification_token,
+            verified_at: self.verified_at,
+            created_at: self.created_at,
+        }
+    }
+}
+
+const DOMAIN_COLUMNS: &str = "domain, org_id, enrolment, verification_token, verified_at, created_at";
+
+fn policy_text(p: Policy) -> String {
+    serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Claims `d.domain` for its organization unless the organization has
+/// [`MAX_DOMAINS`] already (`false`); a domain claimed in the application
+/// already is a unique violation.
+pub async fn insert_domain(db: &D1Database, app_id: &str, d: &OrgDomain) -> Result<bool> {
+    let r = db
+        .prepare(format!(
+            "INSERT INTO organization_domains (app_id, {DOMAIN_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, NULL, ?6 \
+             WHERE (SELECT COUNT(*) FROM organization_domains WHERE app_id = ?1 AND org_id = ?3) < ?7"
+        ))
+        .bind(&[
+            text(app_id),
+            text(&d.domain),
+            text(&d.org_id),
+            text(&policy_text(d.enrolment)),
+            text(&d.verification_token),
+            int(d.created_at),
+            int(i64::try_from(MAX_DOMAINS).unwrap_or(i64::MAX)),
+        ])?
+        .run()
+        .await?;
+    Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+pub async fn domains(db: &D1Database, app_id: &str, org_id: &str) -> Result<Vec<OrgDomain>> {
+    let rows: Vec<DomainRow> = db
+        .prepare(format!("SELECT {DOMAIN_COLUMNS} FROM organization_domains WHERE app_id = ?1 AND org_id = ?2 ORDER BY domain"))
+        .bind(&[text(app_id), text(org_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(DomainRow::into_domain).collect())
+}
+
+/// The claim on `domain` in the application, whichever organization made it.
+pub async fn domain(db: &D1Database, app_id: &str, domain: &str) -> Result<Option<OrgDomain>> {
+    let row: Option<DomainRow> = db
+        .prepare(format!("SELECT {DOMAIN_COLUMNS} FROM organization_domains WHERE app_id = ?1 AND domain = ?2"))
+        .bind(&[text(app_id), text(domain)])?
+        .first(None)
+        .await?;
+    Ok(row.map(DomainRow::into_domain))
+}
+
+pub async fn set_enrolment(db: &D1Database, app_id: &str, domain: &str, policy: Policy) -> Result<()> {
+    db.prepare("UPDATE organization_domains SET enrolment = ?3 WHERE app_id = ?1 AND domain = ?2")
+        .bind(&[text(app_id), text(domain), text(&policy_text(policy))])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn verify_domain(db: &D1Database, app_id: &str, domain: &str, now: UnixMillis) -> Result<()> {
+    db.prepare("UPDATE organization_domains SET verified_at = COALESCE(verified_at, ?3) WHERE app_id = ?1 AND domain = ?2")
+        .bind(&[text(app_id), text(domain), int(now.0)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_domain(db: &D1Database, app_id: &str, domain: &str) -> Result<()> {
+    db.prepare("DELETE FROM organization_domains WHERE app_id = ?1 AND domain = ?2").bind(&[text(app_id), text(domain)])?.run().await?;
+    Ok(())
+}
+
+/// The verified claim that enrols people whose confirmed address is at
+/// `domain`, if any (its policy is not `none`).
+pub async fn enrolling(db: &D1Database, app_id: &str, domain: &str) -> Result<Option<OrgDomain>> {
+    Ok(self::domain(db, app_id, domain).await?.filter(|d| d.verified_at.is_some() && d.enrolment != Policy::None))
 }

@@ -164,17 +164,27 @@ pub fn consent_page(app_name: &str, client_name: &str, scopes: &Scope, api: Opti
     html(fill(CONSENT, &values, &[("scopes_html", &list)]), 200)
 }
 
+/// One organization on the picker.
+pub struct OrgChoice {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    /// Not a member yet: a verified domain suggests it; choosing it joins.
+    pub join: bool,
+}
+
 /// The organization picker: one button per organization the user belongs
-/// to, each `(id, name, slug)`.
-pub fn organization_page(app_name: &str, organizations: &[(&str, &str, &str)], request: &str, csrf: &str) -> Result<Response> {
+/// to or is offered.
+pub fn organization_page(app_name: &str, organizations: &[OrgChoice], request: &str, csrf: &str) -> Result<Response> {
     let items: String = organizations
         .iter()
-        .map(|(id, name, slug)| {
+        .map(|o| {
+            let name = if o.join { format!("Join {}", o.name) } else { o.name.clone() };
             format!(
                 "<li><button type=\"submit\" name=\"organization\" value=\"{}\">{}<span class=\"slug\">{}</span></button></li>",
-                escape(id),
-                escape(name),
-                escape(slug)
+                escape(&o.id),
+                escape(&name),
+                escape(&o.slug)
             )
         })
         .collect();

@@ -26,6 +26,8 @@ pub fn tests() -> Vec<Test> {
         ("an_invitation_signs_a_new_person_up_into_the_organization", an_invitation_signs_a_new_person_up_into_the_organization),
         ("an_invitation_adds_an_existing_account_which_then_signs_in", an_invitation_adds_an_existing_account_which_then_signs_in),
         ("invitations_are_single_use_revocable_and_kept_to_their_application", invitations_are_single_use_revocable_and_kept_to_their_application),
+        ("a_verified_domain_enrols_confirmed_addresses_only", a_verified_domain_enrols_confirmed_addresses_only),
+        ("a_suggesting_domain_offers_its_organization_on_the_picker", a_suggesting_domain_offers_its_organization_on_the_picker),
     ]
 }
 
@@ -585,4 +587,118 @@ fn invitations_are_single_use_revocable_and_kept_to_their_application(c: &Client
     invite(c, &s.app_id, &org, json!({"email": email})).assert_status(201);
     let kinds: Vec<String> = crate::audit::log(c, &s.app_id, &format!("?org_id={org}")).iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
     assert_eq!(kinds, ["organization.invitation_created", "organization.invitation_revoked", "organization.invitation_created", "organization.created"]);
+}
+
+fn user_at(c: &Client, app_id: &str, domain: &str, confirmed: bool) -> (String, String) {
+    let email = format!("{}@{domain}", unique("staff"));
+    let r = c.api("POST", &format!("/applications/{app_id}/users"), OPERATOR, Some(&json!({"email": email, "password": PASSWORD, "email_verified": confirmed})));
+    r.assert_status(201);
+    (id(&r.json()), email)
+}
+
+/// Signs in `email` through `client` (no organization named); the final redirect.
+fn sign_in_as(c: &Client, s: &Setup, client_id: &str, email: &str) -> (Browser, String) {
+    let mut b = Browser::new();
+    let url = format!("{}{}", issuer(c, &s.slug), authorize_path(client_id, "openid"));
+    let back = sign_in(c, &mut b, &s.slug, &url, email, PASSWORD);
+    (b, back)
+}
+
+fn is_member(c: &Client, app_id: &str, org_id: &str, user_id: &str) -> bool {
+    c.api("GET", &format!("{}/{org_id}/members/{user_id}", orgs(app_id)), OPERATOR, None).status == 200
+}
+
+fn a_verified_domain_enrols_confirmed_addresses_only(c: &Client) {
+    let s = provision(c, true);
+    let client = client_with_usage(c, &s, "allowed");
+    let (acme, beta) = (id(&create_org(c, &s.app_id, "acme")), id(&create_org(c, &s.app_id, "beta")));
+    let domain = format!("{}.test", unique("acme"));
+    let domains = format!("{}/{acme}/domains", orgs(&s.app_id));
+    let r = c.api("POST", &domains, OPERATOR, Some(&json!({"domain": domain.to_uppercase(), "enrolment": "automatic"})));
+    r.assert_status(201);
+    let claim = r.json();
+    assert_eq!((claim["domain"].as_str(), claim["verified"].as_bool(), claim["enrolment"].as_str()), (Some(domain.as_str()), Some(false), Some("automatic")));
+    assert_eq!(claim["dns_record"]["type"], "TXT");
+    assert_eq!(claim["dns_record"]["name"].as_str().unwrap(), format!("_aero2-verification.{domain}"));
+    assert!(claim["dns_record"]["value"].as_str().unwrap().starts_with("aero2-verification="));
+    // One organization per domain in an application; junk names the field.
+    field_error(&c.api("POST", &format!("{}/{beta}/domains", orgs(&s.app_id)), OPERATOR, Some(&json!({"domain": domain}))), 409, "domain");
+    field_error(&c.api("POST", &domains, OPERATOR, Some(&json!({"domain": "not a domain"}))), 400, "domain");
+    field_error(&c.api("POST", &domains, OPERATOR, Some(&json!({"domain": "x.test", "enrolment": "always"}))), 400, "enrolment");
+    c.api("GET", &format!("{}/{beta}/domains/{domain}", orgs(&s.app_id)), OPERATOR, None).assert_error(404, "not_found");
+
+    // Unverified, it enrols nobody.
+    let (early, early_email) = user_at(c, &s.app_id, &domain, true);
+    sign_in_as(c, &s, &client.0, &early_email);
+    assert!(!is_member(c, &s.app_id, &acme, &early));
+
+    // Only the operator proves a domain: the application's own key may not.
+    let sk = c.create_key(&s.app_id, "sk")["key"].as_str().unwrap().to_owned();
+    let verify = format!("{domains}/{domain}/verify");
+    c.api("POST", &verify, &sk, None).assert_error(403, "forbidden");
+    let r = c.api("POST", &verify, OPERATOR, None);
+    r.assert_status(200);
+    assert_eq!(r.json()["verified"], true);
+
+    // Verified: a confirmed address joins at sign-in (and its token is in acme);
+    // an unconfirmed one does not.
+    let (confirmed, confirmed_email) = user_at(c, &s.app_id, &domain, true);
+    let (unconfirmed, unconfirmed_email) = user_at(c, &s.app_id, &domain, false);
+    let (_, back) = sign_in_as(c, &s, &client.0, &confirmed_email);
+    assert!(query_param(&back, "code").is_some(), "{back}");
+    assert!(is_member(c, &s.app_id, &acme, &confirmed));
+    sign_in_as(c, &s, &client.0, &unconfirmed_email);
+    assert!(!is_member(c, &s.app_id, &acme, &unconfirmed), "an unproven address enrols nobody");
+    let joined = crate::audit::log(c, &s.app_id, &format!("?type=organization.member_added&user_id={confirmed}"));
+    assert_eq!((joined[0]["actor"].as_str(), joined[0]["org_id"].as_str(), joined[0]["detail"]["via"].as_str()), (Some("system"), Some(acme.as_str()), Some("verified_domain")));
+    let mut b = Browser::new();
+    let url = format!("{}{}&organization=acme", issuer(c, &s.slug), authorize_path(&client.0, "openid"));
+    let back = sign_in(c, &mut b, &s.slug, &url, &confirmed_email, PASSWORD);
+    assert_eq!(jwt_claims(redeem(c, &s, &client, &back)["access_token"].as_str().unwrap())["org_slug"], "acme");
+
+    // The policy changes; removing the claim frees the domain for another organization.
+    let r = c.api("PATCH", &format!("{domains}/{domain}"), OPERATOR, Some(&json!({"enrolment": "none"})));
+    r.assert_status(200);
+    assert_eq!(r.json()["enrolment"], "none");
+    let (later, later_email) = user_at(c, &s.app_id, &domain, true);
+    sign_in_as(c, &s, &client.0, &later_email);
+    assert!(!is_member(c, &s.app_id, &acme, &later));
+    c.api("DELETE", &format!("{domains}/{domain}"), OPERATOR, None).assert_status(204);
+    c.api("POST", &format!("{}/{beta}/domains", orgs(&s.app_id)), OPERATOR, Some(&json!({"domain": domain}))).assert_status(201);
+    // Another application may claim the same domain for its own organization.
+    let other = provision(c, true);
+    let theirs = id(&create_org(c, &other.app_id, "acme"));
+    c.api("POST", &format!("{}/{theirs}/domains", orgs(&other.app_id)), OPERATOR, Some(&json!({"domain": domain}))).assert_status(201);
+    let kinds: Vec<String> = crate::audit::log(c, &s.app_id, &format!("?org_id={acme}&type=organization.domain_verified")).iter().map(|e| e["resource"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, [format!("organizations/{acme}/domains/{domain}/verify")]);
+}
+
+fn a_suggesting_domain_offers_its_organization_on_the_picker(c: &Client) {
+    let s = provision(c, true);
+    let client = client_with_usage(c, &s, "required");
+    let globex = id(&create_org(c, &s.app_id, "globex"));
+    let domain = format!("{}.test", unique("globex"));
+    let claims = format!("{}/{globex}/domains", orgs(&s.app_id));
+    c.api("POST", &claims, OPERATOR, Some(&json!({"domain": domain, "enrolment": "suggest"}))).assert_status(201);
+    c.api("POST", &format!("{claims}/{domain}/verify"), OPERATOR, None).assert_status(200);
+    let (user, email) = user_at(c, &s.app_id, &domain, true);
+    // In no organization, but one is suggested: the picker, not a refusal.
+    let mut b = Browser::new();
+    let url = format!("{}{}", issuer(c, &s.slug), authorize_path(&client.0, "openid"));
+    let picker = sign_in(c, &mut b, &s.slug, &url, &email, PASSWORD);
+    assert!(picker.starts_with("/organization?request="), "{picker}");
+    assert!(!is_member(c, &s.app_id, &globex, &user), "suggested, not joined");
+    let page = b.get(c, &s.slug, &picker);
+    assert!(page.body.contains("Join globex Inc."), "{}", page.body);
+    let request = hidden_field(&page.body, "request").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/organization", &[("request", &request), ("csrf_token", &csrf), ("organization", &globex)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = r.header("location").unwrap().to_owned();
+    assert_eq!(jwt_claims(redeem(c, &s, &client, &back)["access_token"].as_str().unwrap())["org_id"], json!(globex));
+    assert!(is_member(c, &s.app_id, &globex, &user));
+    // An unconfirmed address at the domain is offered nothing.
+    let (_, unconfirmed) = user_at(c, &s.app_id, &domain, false);
+    let (_, back) = sign_in_as(c, &s, &client.0, &unconfirmed);
+    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"), "{back}");
 }

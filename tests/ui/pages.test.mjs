@@ -71,8 +71,9 @@ function render(name, v = {}) {
     case 'organization':
       // As pages.rs `organization_page`: one button per organization.
       return fill(T.organization, { app_name: app, request: REQUEST, csrf_token: CSRF }, {
-        organizations_html: (v.orgs ?? [['org_1', 'Acme Inc.', 'acme'], ['org_2', 'Globex', 'globex']]).map(([id, n, slug]) =>
-          `<li><button type="submit" name="organization" value="${escape(id)}">${escape(n)}<span class="slug">${escape(slug)}</span></button></li>`).join(''),
+        // A suggested organization (a verified domain offers it) reads "Join …".
+        organizations_html: (v.orgs ?? [['org_1', 'Acme Inc.', 'acme'], ['org_2', 'Globex', 'globex', true]]).map(([id, n, slug, join]) =>
+          `<li><button type="submit" name="organization" value="${escape(id)}">${escape(join ? `Join ${n}` : n)}<span class="slug">${escape(slug)}</span></button></li>`).join(''),
       });
     case 'invitation':
       // As pages.rs `invitation_page`.
@@ -426,7 +427,7 @@ test('organization picker: one labelled button per organization, keyboard first'
     assert.equal(await page.title(), 'Choose an organization · Acme Notes');
     assert.deepEqual(await page.$eval('form', (f) => [f.method, new URL(f.action).pathname]), ['post', '/organization']);
     assert.deepEqual(await page.$$eval('button[name=organization]', (b) => b.map((x) => [x.type, x.value, x.textContent])),
-      [['submit', 'org_1', 'Acme Inc.acme'], ['submit', 'org_2', 'Globexglobex']]);
+      [['submit', 'org_1', 'Acme Inc.acme'], ['submit', 'org_2', 'Join Globexglobex']]);
     assert.deepEqual(await page.$$eval('input[type=hidden]', (i) => i.map((x) => x.name)), ['request', 'csrf_token']);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.value), 'org_1');

@@ -242,7 +242,7 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
     // domain by its hostname).
     let created = after
         .as_ref()
-        .and_then(|a| ["id", "client_id", "hostname", "user_id"].iter().find_map(|k| a.get(*k).and_then(Value::as_str)))
+        .and_then(|a| ["id", "client_id", "hostname", "user_id", "domain"].iter().find_map(|k| a.get(*k).and_then(Value::as_str)))
         .map(str::to_owned);
     let log = match (change.endpoint, change.app_id) {
         (Endpoint::DeleteApplication, _) => Some(DASHBOARD_APP_ID.to_owned()),

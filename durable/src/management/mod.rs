@@ -242,6 +242,12 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         E::ListOrgInvitations => organizations::invitations(ctx, &app, id).await,
         E::CreateOrgInvitation => organizations::invite(req, ctx, &app, id).await,
         E::RevokeOrgInvitation => organizations::revoke_invitation(ctx, &app, id, sub).await,
+        E::ListOrgDomains => organizations::domains(ctx, &app, id).await,
+        E::AddOrgDomain => organizations::add_domain(req, ctx, &app, id).await,
+        E::GetOrgDomain => organizations::get_domain(ctx, &app, id, sub).await,
+        E::UpdateOrgDomain => organizations::update_domain(req, ctx, &app, id, sub).await,
+        E::RemoveOrgDomain => organizations::remove_domain(ctx, &app, id, sub).await,
+        E::VerifyOrgDomain => organizations::verify_domain(ctx, &app, id, sub).await,
     }
 }
 

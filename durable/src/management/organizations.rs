@@ -18,6 +18,7 @@ use crate::fail::Fail;
 use crate::mailer::Mail;
 use crate::tenant_command::Command;
 use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::organization::domain::{self, OrgDomain};
 use aero2_core::organization::invitation::{self, Invitation, NewInvitation, TOKEN_PREFIX};
 use aero2_core::organization::{parse_member_roles, Organization, OrganizationFields, Page, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
 use serde_json::json;
@@ -211,4 +212,56 @@ pub async fn revoke_invitation(ctx: &Ctx<'_>, app: &Application, org_id: &str, i
         return Err(ApiError::Conflict { field: "invitation", message: "is no longer pending".into() }.into());
     }
     Ok(respond::no_content()?)
+}
+
+// -------------------------------------------------------------------- domains
+
+pub async fn domains(ctx: &Ctx<'_>, app: &Application, org_id: &str) -> Outcome {
+    load(ctx, app, org_id).await?;
+    let list: Vec<serde_json::Value> = orgs::domains(&ctx.db, &app.id, org_id).await?.iter().map(OrgDomain::shown).collect();
+    Ok(respond::json(200, &json!({ "domains": list }))?)
+}
+
+/// `{"domain", "enrolment"?}`: the claim, with the TXT record to publish.
+pub async fn add_domain(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str) -> Outcome {
+    load(ctx, app, org_id).await?;
+    let (domain, enrolment) = domain::parse_new(&body::json(req).await?)?;
+    let claim = OrgDomain { domain, org_id: org_id.to_owned(), enrolment, verification_token: hex(&rng::bytes::<16>()?), verified_at: None, created_at: now().0 };
+    match orgs::insert_domain(&ctx.db, &app.id, &claim).await {
+        Err(e) if db::is_unique_violation(&e) => Err(ApiError::Conflict { field: "domain", message: "is claimed by an organization of this application".into() }.into()),
+        Err(e) => Err(e.into()),
+        Ok(false) => Err(ApiError::invalid("domain", format!("an organization may claim at most {} domains", domain::MAX_DOMAINS)).into()),
+        Ok(true) => Ok(respond::json(201, &claim.shown())?),
+    }
+}
+
+/// The claim on `domain` by `org_id`; another organization's is not found.
+async fn claim(ctx: &Ctx<'_>, app: &Application, org_id: &str, domain: &str) -> ApiResult<OrgDomain> {
+    load(ctx, app, org_id).await?;
+    let Ok(domain) = aero2_core::host::validate_hostname(domain) else { return Err(ApiError::NotFound.into()) };
+    Ok(orgs::domain(&ctx.db, &app.id, &domain).await?.filter(|d| d.org_id == org_id).ok_or(ApiError::NotFound)?)
+}
+
+pub async fn get_domain(ctx: &Ctx<'_>, app: &Application, org_id: &str, domain: &str) -> Outcome {
+    Ok(respond::json(200, &claim(ctx, app, org_id, domain).await?.shown())?)
+}
+
+pub async fn update_domain(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str, domain: &str) -> Outcome {
+    let d = claim(ctx, app, org_id, domain).await?;
+    let enrolment = domain::parse_patch(&body::json(req).await?)?;
+    orgs::set_enrolment(&ctx.db, &app.id, &d.domain, enrolment).await?;
+    Ok(respond::json(200, &OrgDomain { enrolment, ..d }.shown())?)
+}
+
+pub async fn remove_domain(ctx: &Ctx<'_>, app: &Application, org_id: &str, domain: &str) -> Outcome {
+    let d = claim(ctx, app, org_id, domain).await?;
+    orgs::delete_domain(&ctx.db, &app.id, &d.domain).await?;
+    Ok(respond::no_content()?)
+}
+
+/// The operator saw the TXT record (locally: says so).
+pub async fn verify_domain(ctx: &Ctx<'_>, app: &Application, org_id: &str, domain: &str) -> Outcome {
+    let d = claim(ctx, app, org_id, domain).await?;
+    orgs::verify_domain(&ctx.db, &app.id, &d.domain, now()).await?;
+    Ok(respond::json(200, &claim(ctx, app, org_id, &d.domain).await?.shown())?)
 }

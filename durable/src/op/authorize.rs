@@ -139,8 +139,9 @@ async fn organization(op: &Op<'_>, request: &AuthorizationRequest, client: &Clie
     if client.organization_usage == Usage::None && request.organization.is_none() {
         return Ok(Choice::Without);
     }
-    let member_of: Vec<String> = organizations::of_user(op, user_id).await?.into_iter().map(|o| o.id).collect();
-    Ok(choose(client.organization_usage, request.organization.as_deref(), &member_of))
+    let offered = organizations::offered(op, user_id).await?;
+    let ids = |list: Vec<aero2_core::organization::Organization>| list.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    Ok(choose(client.organization_usage, request.organization.as_deref(), &ids(offered.member_of), &ids(offered.suggested)))
 }
 
 /// When the user last consented to everything `scope` asks of `client`.

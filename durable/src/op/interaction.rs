@@ -252,8 +252,9 @@ async fn organization_form(req: &Request, op: &Op<'_>, id: &str) -> PageResult {
     let Some(current) = session::current(req, op)? else {
         return Ok(see_other(&format!("/login?request={id}"))?);
     };
-    let orgs = super::organizations::of_user(op, &current.user_id).await?;
-    let choices: Vec<(&str, &str, &str)> = orgs.iter().map(|o| (o.id.as_str(), o.name.as_str(), o.slug.as_str())).collect();
+    let offered = super::organizations::offered(op, &current.user_id).await?;
+    let choice = |o: &aero2_core::organization::Organization, join: bool| pages::OrgChoice { id: o.id.clone(), name: o.name.clone(), slug: o.slug.clone(), join };
+    let choices: Vec<pages::OrgChoice> = offered.member_of.iter().map(|o| choice(o, false)).chain(offered.suggested.iter().map(|o| choice(o, true))).collect();
     Ok(with_csrf(op, |csrf| pages::organization_page(&op.app.name, &choices, id, csrf))?)
 }
 
@@ -268,6 +269,8 @@ async fn organization_choice(req: &Request, op: &Op<'_>, params: &Params, id: &s
     };
     let picked = params.get("organization").ok().flatten().filter(|o| aero2_core::ids::is_id(aero2_core::ids::IdKind::Organization, o));
     let Some(picked) = picked else { return organization_form(req, op, id).await };
+    // One their verified domain suggests: choosing it joins it.
+    super::organizations::join_suggested(op, req, &current.user_id, picked).await?;
     store::delete_pending(&op.sql, id)?;
     let request = AuthorizationRequest { organization: Some(picked.to_owned()), ..request.clone() };
     Ok(authorize::proceed(req, op, &request, &client, Some(current), None).await?)

@@ -5,7 +5,8 @@
 //! module so that `signin` and `second_factor` both reach it without
 //! reaching each other. A sign-in for one of Aero2's own pages (no client:
 //! `AuthorizationRequest::hosted_page`) starts the session and goes back
-//! to that page.
+//! to that page. Verified domains with automatic enrolment take effect
+//! here, for every way of signing in.
 
 use super::{authorize, clients, session, store, Op};
 use crate::directory::User;
@@ -18,6 +19,9 @@ pub const EXPIRED: &str = "This sign-in request has expired or was already used.
 /// Every check passed: the session starts (with how the user proved who
 /// they are) and the pending request `id` resumes.
 pub async fn complete(req: &Request, op: &Op<'_>, id: &str, request: &AuthorizationRequest, user: &User, amr: &[String]) -> Result<Response> {
+    // A confirmed address at a verified domain with automatic enrolment:
+    // a member from this sign-in on.
+    super::organizations::enrol_by_domain(op, req, user).await?;
     if let Some(path) = request.hosted_page() {
         // A sign-in for one of our own pages (the security page): no
         // client, no code; the browser goes back to the page.

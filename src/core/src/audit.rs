@@ -449,6 +449,10 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::RemoveMember => "organization.member_removed",
         E::CreateOrgInvitation => "organization.invitation_created",
         E::RevokeOrgInvitation => "organization.invitation_revoked",
+        E::AddOrgDomain => "organization.domain_added",
+        E::UpdateOrgDomain => "organization.domain_updated",
+        E::RemoveOrgDomain => "organization.domain_removed",
+        E::VerifyOrgDomain => "organization.domain_verified",
         _ => return None,
     })
 }
@@ -462,7 +466,7 @@ pub fn reads_before(endpoint: Endpoint) -> bool {
         && !matches!(
             endpoint,
             E::CreateApplication | E::CreateKey | E::AddDomain | E::CreateClient | E::CreateUser | E::Invite | E::CreateIdp | E::CreateApi | E::CreateRole | E::Checkpoint
-                | E::CreateOrganization | E::AddMember | E::CreateOrgInvitation
+                | E::CreateOrganization | E::AddMember | E::CreateOrgInvitation | E::AddOrgDomain
         )
 }
 

@@ -150,11 +150,13 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::ListMembers
         | E::GetMember
         | E::UserOrganizations
-        | E::ListOrgInvitations => P::ReadApplications,
+        | E::ListOrgInvitations
+        | E::ListOrgDomains
+        | E::GetOrgDomain => P::ReadApplications,
         E::CreateApplication => P::CreateApplications,
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
-        E::VerifyDomain => P::OperatePlatform,
+        E::VerifyDomain | E::VerifyOrgDomain => P::OperatePlatform,
         E::UpdateApplication
         | E::CreateKey
         | E::RevokeKey
@@ -193,7 +195,10 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::UpdateMember
         | E::RemoveMember
         | E::CreateOrgInvitation
-        | E::RevokeOrgInvitation => P::WriteApplications,
+        | E::RevokeOrgInvitation
+        | E::AddOrgDomain
+        | E::UpdateOrgDomain
+        | E::RemoveOrgDomain => P::WriteApplications,
     }
 }
 

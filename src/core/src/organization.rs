@@ -14,6 +14,7 @@
 //! removed from an organization loses it at the next refresh, and their
 //! access tokens for it are inactive at once.
 
+pub mod domain;
 pub mod invitation;
 
 use crate::error::ApiError;
@@ -335,21 +336,26 @@ pub enum Choice {
 
 /// Decides the organization of a sign-in for `usage`: `requested` is the
 /// organization the request named (an id, already found in the
-/// application), `member_of` the ids of the user's organizations.
+/// application), `member_of` the ids of the user's organizations,
+/// `suggested` those their confirmed address's domain offers them
+/// (`domain::Policy::Suggest`) that they are not in yet: joining one takes
+/// their choice on the picker.
 #[must_use]
-pub fn choose(usage: Usage, requested: Option<&str>, member_of: &[String]) -> Choice {
+pub fn choose(usage: Usage, requested: Option<&str>, member_of: &[String], suggested: &[String]) -> Choice {
     if let Some(org) = requested {
         return if member_of.iter().any(|m| m == org) {
             Choice::In(org.to_owned())
+        } else if suggested.iter().any(|s| s == org) {
+            Choice::Pick
         } else {
             Choice::Refuse(OAuthError::AccessDenied("the user is not a member of this organization".into()))
         };
     }
-    match (usage, member_of) {
-        (Usage::None | Usage::Allowed, _) => Choice::Without,
-        (Usage::Required, []) => Choice::Refuse(OAuthError::AccessDenied("the user is not a member of any organization".into())),
-        (Usage::Required, [only]) => Choice::In(only.clone()),
-        (Usage::Required, _) => Choice::Pick,
+    match (usage, member_of, suggested) {
+        (Usage::None | Usage::Allowed, _, _) => Choice::Without,
+        (Usage::Required, [], []) => Choice::Refuse(OAuthError::AccessDenied("the user is not a member of any organization".into())),
+        (Usage::Required, [only], []) => Choice::In(only.clone()),
+        (Usage::Required, _, _) => Choice::Pick,
     }
 }
 
@@ -441,13 +447,19 @@ mod tests {
     fn the_organization_of_a_sign_in() {
         let (a, b) = (org_id('a'), org_id('b'));
         let both = vec![a.clone(), b.clone()];
-        assert_eq!(choose(Usage::Allowed, Some(&a), &both), Choice::In(a.clone()));
-        assert!(matches!(choose(Usage::Required, Some(&a), std::slice::from_ref(&b)), Choice::Refuse(OAuthError::AccessDenied(_))));
-        assert_eq!(choose(Usage::Allowed, None, &both), Choice::Without);
-        assert_eq!(choose(Usage::None, None, &both), Choice::Without);
-        assert_eq!(choose(Usage::Required, None, std::slice::from_ref(&b)), Choice::In(b.clone()));
-        assert_eq!(choose(Usage::Required, None, &both), Choice::Pick);
-        assert!(matches!(choose(Usage::Required, None, &[]), Choice::Refuse(OAuthError::AccessDenied(_))));
+        let (only_a, only_b) = (std::slice::from_ref(&a), std::slice::from_ref(&b));
+        assert_eq!(choose(Usage::Allowed, Some(&a), &both, &[]), Choice::In(a.clone()));
+        assert!(matches!(choose(Usage::Required, Some(&a), only_b, &[]), Choice::Refuse(OAuthError::AccessDenied(_))));
+        assert_eq!(choose(Usage::Allowed, None, &both, &[]), Choice::Without);
+        assert_eq!(choose(Usage::None, None, &both, &[]), Choice::Without);
+        assert_eq!(choose(Usage::Required, None, only_b, &[]), Choice::In(b.clone()));
+        assert_eq!(choose(Usage::Required, None, &both, &[]), Choice::Pick);
+        assert!(matches!(choose(Usage::Required, None, &[], &[]), Choice::Refuse(OAuthError::AccessDenied(_))));
+        // A suggested organization is joined only by choosing it.
+        assert_eq!(choose(Usage::Required, None, &[], only_a), Choice::Pick);
+        assert_eq!(choose(Usage::Required, None, only_b, only_a), Choice::Pick);
+        assert_eq!(choose(Usage::Allowed, Some(&a), only_b, only_a), Choice::Pick);
+        assert_eq!(choose(Usage::Allowed, None, only_b, only_a), Choice::Without);
         assert!(Usage::None.admits(true).is_err() && Usage::None.admits(false).is_ok() && Usage::Allowed.admits(true).is_ok());
     }
 

@@ -79,6 +79,12 @@ pub enum Endpoint {
     ListOrgInvitations,
     CreateOrgInvitation,
     RevokeOrgInvitation,
+    ListOrgDomains,
+    AddOrgDomain,
+    GetOrgDomain,
+    UpdateOrgDomain,
+    RemoveOrgDomain,
+    VerifyOrgDomain,
 }
 
 impl Endpoint {
@@ -158,6 +164,12 @@ pub static TABLE: &[Row<Endpoint>] = &[
         methods: &[(Get, E::ListOrgInvitations), (Post, E::CreateOrgInvitation)],
     },
     Row { path: "/api/v1/applications/{}/organizations/{}/invitations/{}", methods: &[(Delete, E::RevokeOrgInvitation)] },
+    Row { path: "/api/v1/applications/{}/organizations/{}/domains", methods: &[(Get, E::ListOrgDomains), (Post, E::AddOrgDomain)] },
+    Row {
+        path: "/api/v1/applications/{}/organizations/{}/domains/{}",
+        methods: &[(Get, E::GetOrgDomain), (Patch, E::UpdateOrgDomain), (Delete, E::RemoveOrgDomain)],
+    },
+    Row { path: "/api/v1/applications/{}/organizations/{}/domains/{}/verify", methods: &[(Post, E::VerifyOrgDomain)] },
     Row { path: "/api/v1/applications/{}/audit", methods: &[(Get, E::Audit)] },
     Row { path: "/api/v1/applications/{}/audit/export", methods: &[(Get, E::AuditExport)] },
     Row { path: "/api/v1/applications/{}/audit/verify", methods: &[(Get, E::AuditVerify)] },
