@@ -539,12 +539,12 @@ pub async fn delete_api(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
 
 // ---------------------------------------------------------------------- roles
 
-const ROLE_COLUMNS: &str = "id, name, description, created_at, updated_at";
+const ROLE_COLUMNS: &str = "id, name, description, org_permissions AS organization_permissions, created_at, updated_at";
 
 /// Fails with a unique violation when the application has a role of this name.
 pub async fn insert_role(db: &D1Database, app_id: &str, r: &Role) -> Result<()> {
-    db.prepare("INSERT INTO roles (id, app_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .bind(&[text(&r.id), text(app_id), text(&r.name), text(&r.description), int(r.created_at), int(r.updated_at)])?
+    db.prepare("INSERT INTO roles (id, app_id, name, description, created_at, updated_at, org_permissions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(&[text(&r.id), text(app_id), text(&r.name), text(&r.description), int(r.created_at), int(r.updated_at), text(&serde_json::to_string(&r.organization_permissions)?)])?
         .run()
         .await?;
     Ok(())
@@ -552,8 +552,8 @@ pub async fn insert_role(db: &D1Database, app_id: &str, r: &Role) -> Result<()> 
 
 /// Fails with a unique violation when another role has the new name.
 pub async fn update_role(db: &D1Database, app_id: &str, r: &Role) -> Result<()> {
-    db.prepare("UPDATE roles SET name = ?3, description = ?4, updated_at = ?5 WHERE app_id = ?1 AND id = ?2")
-        .bind(&[text(app_id), text(&r.id), text(&r.name), text(&r.description), int(r.updated_at)])?
+    db.prepare("UPDATE roles SET name = ?3, description = ?4, updated_at = ?5, org_permissions = ?6 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[text(app_id), text(&r.id), text(&r.name), text(&r.description), int(r.updated_at), text(&serde_json::to_string(&r.organization_permissions)?)])?
         .run()
         .await?;
     Ok(())
@@ -646,7 +646,7 @@ pub async fn set_client_grants(db: &D1Database, app_id: &str, client_id: &str, g
 /// The roles of a user, by name.
 pub async fn user_roles(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Role>> {
     db.prepare(
-        "SELECT r.id, r.name, r.description, r.created_at, r.updated_at FROM user_roles u \
+        "SELECT r.id, r.name, r.description, r.org_permissions AS organization_permissions, r.created_at, r.updated_at FROM user_roles u \
          JOIN roles r ON r.app_id = u.app_id AND r.id = u.role_id WHERE u.app_id = ?1 AND u.user_id = ?2 ORDER BY r.name",
     )
     .bind(&[text(app_id), text(user_id)])?

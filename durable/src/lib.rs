@@ -10,6 +10,7 @@
 //! `TenantApp`; `db` holds every D1 query, each filtered by `app_id`.
 
 pub mod audit;
+pub mod audit_log;
 pub mod db;
 pub mod directory;
 pub mod factors;

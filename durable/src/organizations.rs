@@ -6,6 +6,12 @@
 //! requests racing for the last place cannot both win.
 
 use crate::db::{int, text};
+use crate::rng;
+use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::ids::{new_id, IdKind};
+use aero2_core::organization::admin::Privileges;
+use aero2_core::organization::invitation::{NewInvitation, TOKEN_PREFIX};
+use aero2_core::rbac::Grant;
 use aero2_core::organization::domain::{OrgDomain, Policy, MAX_DOMAINS};
 use aero2_core::organization::invitation::Invitation;
 use aero2_core::organization::{Branding, Organization, TokenOrganization, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
@@ -534,4 +540,82 @@ pub async fn delete_domain(db: &D1Database, app_id: &str, domain: &str) -> Resul
 /// `domain`, if any (its policy is not `none`).
 pub async fn enrolling(db: &D1Database, app_id: &str, domain: &str) -> Result<Option<OrgDomain>> {
     Ok(self::domain(db, app_id, domain).await?.filter(|d| d.verified_at.is_some() && d.enrolment != Policy::None))
+}
+
+/// A new invitation by `inviter` (`operator`, `key:<id>`, `user:<id>`):
+/// stored with the digest of its token; returned with the token, for the
+/// mail only. `None` if one is pending for that address already.
+pub async fn create_invitation(db: &D1Database, app_id: &str, org_id: &str, new: &NewInvitation, inviter: &str, now: UnixMillis) -> Result<Option<(Invitation, String)>> {
+    let token = format!("{TOKEN_PREFIX}{}", hex(&rng::bytes::<32>()?));
+    let invitation = Invitation {
+        id: new_id(IdKind::Invitation, rng::bytes()?),
+        org_id: org_id.to_owned(),
+        email: new.email.clone(),
+        roles: new.roles.clone(),
+        inviter: inviter.to_owned(),
+        return_to: new.return_to.clone(),
+        created_at: now.0,
+        expires_at: new.expires_at(now).0,
+        accepted_at: None,
+        accepted_by: None,
+        revoked_at: None,
+    };
+    match insert_invitation(db, app_id, &invitation, &sha256_hex(token.as_bytes())).await {
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e),
+        Ok(()) => Ok(Some((invitation, token))),
+    }
+}
+
+// ------------------------------------------------------------------ privileges
+
+#[derive(Deserialize)]
+struct GrantRow {
+    api_id: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct OrgPermsRow {
+    org_permissions: String,
+}
+
+/// What the roles `role_ids` grant together: `api` roles' API permissions
+/// and `org` roles' organization permissions.
+async fn grants_of(db: &D1Database, app_id: &str, api: &[String], org: &[String]) -> Result<Privileges> {
+    let mut p = Privileges::default();
+    let grants: Vec<GrantRow> = db
+        .prepare("SELECT DISTINCT api_id, value FROM role_permissions WHERE app_id = ?1 AND role_id IN (SELECT value FROM json_each(?2))")
+        .bind(&[text(app_id), text(&serde_json::to_string(api)?)])?
+        .all()
+        .await?
+        .results()?;
+    let perms: Vec<OrgPermsRow> = db
+        .prepare("SELECT org_permissions FROM roles WHERE app_id = ?1 AND id IN (SELECT value FROM json_each(?2))")
+        .bind(&[text(app_id), text(&serde_json::to_string(org)?)])?
+        .all()
+        .await?
+        .results()?;
+    p.add(
+        grants.into_iter().map(|g| Grant { api_id: g.api_id, value: g.value }),
+        perms.into_iter().flat_map(|r| serde_json::from_str::<Vec<String>>(&r.org_permissions).unwrap_or_default()),
+    );
+    Ok(p)
+}
+
+/// Everything the roles `role_ids` grant (for giving or taking them).
+pub async fn privileges_of(db: &D1Database, app_id: &str, role_ids: &[String]) -> Result<Privileges> {
+    grants_of(db, app_id, role_ids, role_ids).await
+}
+
+/// What `user_id` holds in `org_id`: API permissions from their
+/// application roles and organization roles (as their tokens there do),
+/// organization permissions from their organization roles only.
+pub async fn held_in(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<Option<(Member, Privileges)>> {
+    let Some(member) = member(db, app_id, org_id, user_id).await? else { return Ok(None) };
+    let org_roles: Vec<String> = member.roles.iter().map(|r| r.id.clone()).collect();
+    let app_roles: Vec<String> = crate::directory::user_roles(db, app_id, user_id).await?.into_iter().map(|r| r.id).collect();
+    let api_roles: Vec<String> = org_roles.iter().chain(app_roles.iter()).cloned().collect();
+    let held = grants_of(db, app_id, &api_roles, &org_roles).await?;
+    Ok(Some((member, held)))
 }

@@ -28,6 +28,7 @@ pub fn tests() -> Vec<Test> {
         ("invitations_are_single_use_revocable_and_kept_to_their_application", invitations_are_single_use_revocable_and_kept_to_their_application),
         ("a_verified_domain_enrols_confirmed_addresses_only", a_verified_domain_enrols_confirmed_addresses_only),
         ("a_suggesting_domain_offers_its_organization_on_the_picker", a_suggesting_domain_offers_its_organization_on_the_picker),
+        ("an_organization_admin_manages_their_people_with_their_own_token", an_organization_admin_manages_their_people_with_their_own_token),
     ]
 }
 
@@ -701,4 +702,114 @@ fn a_suggesting_domain_offers_its_organization_on_the_picker(c: &Client) {
     let (_, unconfirmed) = user_at(c, &s.app_id, &domain, false);
     let (_, back) = sign_in_as(c, &s, &client.0, &unconfirmed);
     assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"), "{back}");
+}
+
+/// An account-API token of `email` issued in `organization` (or none) by
+/// `s`'s first-party client.
+fn account_token_in(c: &Client, s: &Setup, email: &str, organization: Option<&str>) -> String {
+    let extra = organization.map(|o| format!("&organization={o}")).unwrap_or_default();
+    let url = format!("{}{}{extra}", issuer(c, &s.slug), authorize_path(&s.client_id, "openid account"));
+    let back = sign_in(c, &mut Browser::new(), &s.slug, &url, email, PASSWORD);
+    redeem(c, s, &(s.client_id.clone(), s.client_secret.clone()), &back)["access_token"].as_str().unwrap().to_owned()
+}
+
+fn self_service(c: &Client, s: &Setup, method: &str, path: &str, token: &str, body: Option<Value>) -> Resp {
+    crate::security::account(c, s, method, &format!("/account/organizations{path}"), token, body)
+}
+
+fn role_with(c: &Client, app_id: &str, name: &str, org_permissions: &[&str], api_id: &str, api_permissions: &[&str]) -> String {
+    let r = c.api("POST", &format!("/applications/{app_id}/roles"), OPERATOR, Some(&json!({"name": name, "organization_permissions": org_permissions})));
+    r.assert_status(201);
+    assert_eq!(r.json()["organization_permissions"], json!(org_permissions.iter().copied().collect::<std::collections::BTreeSet<_>>()));
+    let role = id(&r.json());
+    if !api_permissions.is_empty() {
+        let grants: Vec<Value> = api_permissions.iter().map(|p| json!({"api_id": api_id, "value": p})).collect();
+        c.api("POST", &format!("/applications/{app_id}/roles/{role}/permissions"), OPERATOR, Some(&json!({"permissions": grants}))).assert_status(200);
+    }
+    role
+}
+
+fn an_organization_admin_manages_their_people_with_their_own_token(c: &Client) {
+    let s = provision(c, true);
+    c.api("PATCH", &format!("/applications/{}/clients/{}", s.app_id, s.client_id), OPERATOR, Some(&json!({"organization_usage": "allowed"}))).assert_status(200);
+    let api = c.api("POST", &format!("/applications/{}/apis", s.app_id), OPERATOR, Some(&json!({"identifier": format!("https://api.example.com/{}", unique("b2b")), "name": "B2B", "permissions": [{"value": "read:reports"}, {"value": "pay:invoices"}]})));
+    api.assert_status(201);
+    let api_id = id(&api.json());
+    field_error(&c.api("POST", &format!("/applications/{}/roles", s.app_id), OPERATOR, Some(&json!({"name": "x", "organization_permissions": ["org:everything"]}))), 400, "organization_permissions");
+    let admin = role_with(c, &s.app_id, "org-admin", &["org:members:read", "org:members:invite", "org:members:manage", "org:audit:read"], &api_id, &["read:reports"]);
+    let member = role_with(c, &s.app_id, "member", &[], &api_id, &["read:reports"]);
+    let billing = role_with(c, &s.app_id, "billing", &[], &api_id, &["pay:invoices"]);
+    let acme = id(&create_org(c, &s.app_id, "acme"));
+    let other = id(&create_org(c, &s.app_id, "other"));
+    let (bob, carol) = (new_user(c, &s.app_id), new_user(c, &s.app_id));
+    add_member(c, &s.app_id, &acme, &s.user_id, &[&admin]).assert_status(201);
+    add_member(c, &s.app_id, &other, &s.user_id, &[&admin]).assert_status(201);
+    add_member(c, &s.app_id, &acme, &bob, &[&member]).assert_status(201);
+    add_member(c, &s.app_id, &acme, &carol, &[&billing]).assert_status(201);
+    let at = account_token_in(c, &s, &s.email, Some("acme"));
+
+    let mine = self_service(c, &s, "GET", "", &at, None);
+    mine.assert_status(200);
+    let acme_entry = mine.json()["organizations"].as_array().unwrap().iter().find(|o| o["id"] == json!(acme)).unwrap().clone();
+    assert_eq!(acme_entry["permissions"], json!(["org:audit:read", "org:members:invite", "org:members:manage", "org:members:read"]));
+    assert_eq!(acme_entry["roles"], json!([{"id": admin, "name": "org-admin"}]));
+    let listed = self_service(c, &s, "GET", &format!("/{acme}/members"), &at, None);
+    listed.assert_status(200);
+    assert_eq!(listed.json()["members"].as_array().unwrap().len(), 3);
+
+    // Giving and taking within what the admin holds.
+    let r = self_service(c, &s, "PATCH", &format!("/{acme}/members/{bob}"), &at, Some(json!({"roles": [admin]})));
+    r.assert_status(200);
+    assert_eq!(r.json()["roles"], json!([{"id": admin, "name": "org-admin"}]));
+    self_service(c, &s, "PATCH", &format!("/{acme}/members/{bob}"), &at, Some(json!({"roles": [billing]}))).assert_error(403, "forbidden");
+    self_service(c, &s, "PATCH", &format!("/{acme}/members/{carol}"), &at, Some(json!({"roles": [member]}))).assert_error(403, "forbidden");
+    self_service(c, &s, "DELETE", &format!("/{acme}/members/{carol}"), &at, None).assert_error(403, "forbidden");
+    self_service(c, &s, "PATCH", &format!("/{acme}/members/{bob}"), &at, Some(json!({"roles": [member]}))).assert_status(200);
+    self_service(c, &s, "DELETE", &format!("/{acme}/members/usr_{}", "0".repeat(32)), &at, None).assert_error(404, "not_found");
+
+    // Inviting, through the outbox; not with a role the admin cannot give.
+    let email = format!("{}@example.com", unique("invited"));
+    self_service(c, &s, "POST", &format!("/{acme}/invitations"), &at, Some(json!({"email": email, "roles": [billing]}))).assert_error(403, "forbidden");
+    let inv = self_service(c, &s, "POST", &format!("/{acme}/invitations"), &at, Some(json!({"email": email, "roles": [member]})));
+    inv.assert_status(201);
+    let inv = inv.json();
+    assert_eq!(inv["inviter"].as_str().unwrap(), format!("user:{}", s.user_id));
+    invitation_link(c, &s.app_id, &email);
+    assert_eq!(self_service(c, &s, "GET", &format!("/{acme}/invitations"), &at, None).json()["invitations"][0]["id"], inv["id"]);
+    self_service(c, &s, "DELETE", &format!("/{acme}/invitations/{}", inv["id"].as_str().unwrap()), &at, None).assert_status(204);
+    self_service(c, &s, "DELETE", &format!("/{acme}/members/{bob}"), &at, None).assert_status(204);
+
+    // The organization's slice of the log: its entries only, the admin's among them.
+    let slice = self_service(c, &s, "GET", &format!("/{acme}/audit?org_id={other}&limit=200"), &at, None);
+    slice.assert_status(200);
+    let entries = slice.json()["entries"].as_array().unwrap().clone();
+    assert!(entries.iter().all(|e| e["org_id"] == json!(acme)), "{entries:#?}");
+    let kinds: Vec<&str> = entries.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    for k in ["organization.member_removed", "organization.invitation_revoked", "organization.invitation_created", "organization.member_updated", "organization.created"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let removed = entries.iter().find(|e| e["type"] == "organization.member_removed").unwrap();
+    assert_eq!((removed["actor"].as_str().unwrap(), removed["detail"]["via"].as_str()), (format!("user:{}", s.user_id).as_str(), Some("organization_admin")));
+    // Each organization's admin sees theirs: nothing of `other` in acme's slice, and the other way.
+    let theirs = account_token_in(c, &s, &s.email, Some("other"));
+    let other_slice = self_service(c, &s, "GET", &format!("/{other}/audit"), &theirs, None).json();
+    assert!(other_slice["entries"].as_array().unwrap().iter().all(|e| e["org_id"] == json!(other)));
+
+    // A token of another organization, or of none, does not act here.
+    self_service(c, &s, "GET", &format!("/{acme}/members"), &theirs, None).assert_error(403, "insufficient_scope");
+    let plain = account_token_in(c, &s, &s.email, None);
+    self_service(c, &s, "GET", &format!("/{acme}/members"), &plain, None).assert_error(403, "insufficient_scope");
+    self_service(c, &s, "GET", "/org_nope/members", &at, None).assert_error(404, "not_found");
+
+    // A member without permissions reads nothing, but may leave.
+    let carol_email = c.api("GET", &format!("/applications/{}/users/{carol}", s.app_id), OPERATOR, None).json()["email"].as_str().unwrap().to_owned();
+    let ct = account_token_in(c, &s, &carol_email, Some("acme"));
+    self_service(c, &s, "GET", &format!("/{acme}/members"), &ct, None).assert_error(403, "forbidden");
+    self_service(c, &s, "GET", &format!("/{acme}/audit"), &ct, None).assert_error(403, "forbidden");
+    self_service(c, &s, "DELETE", &format!("/{acme}/members/{carol}"), &ct, None).assert_status(204);
+    self_service(c, &s, "GET", &format!("/{acme}/members"), &ct, None).assert_error(403, "forbidden");
+
+    // Demoted by the developer: the admin's power ends at once.
+    c.api("PATCH", &format!("{}/{acme}/members/{}", orgs(&s.app_id), s.user_id), OPERATOR, Some(&json!({"roles": [member]}))).assert_status(200);
+    self_service(c, &s, "GET", &format!("/{acme}/members"), &at, None).assert_error(403, "forbidden");
 }

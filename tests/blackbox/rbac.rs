@@ -151,8 +151,9 @@ fn roles_grant_permissions_the_applications_apis_define(c: &Client) {
     let role = r.json();
     let mut keys: Vec<&str> = role.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["created_at", "description", "id", "name", "updated_at"]);
+    assert_eq!(keys, ["created_at", "description", "id", "name", "organization_permissions", "updated_at"]);
     let id = role["id"].as_str().unwrap();
+    assert_eq!(role["organization_permissions"], json!([]));
     assert!(id.starts_with("rol_"));
     let one = format!("{}/{id}", roles(&app));
     let taken = c.api("POST", &roles(&app), OPERATOR, Some(&json!({"name": "billing"})));

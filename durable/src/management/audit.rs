@@ -6,16 +6,15 @@
 //! (`crate::audit`), reached through `Command::Audit`.
 
 use super::{Ctx, Outcome};
-use crate::db::{int, text};
-use crate::respond;
+use crate::db::text;
+use crate::{audit_log, respond};
 use crate::tenant_command::Command;
 use aero2_core::application::{Application, DASHBOARD_APP_ID};
-use aero2_core::audit::{self, Entry, Event, Filter, Link, Verifier, MAX_PAGE};
+use aero2_core::audit::{self, Event, Filter, Link, Verifier, MAX_PAGE};
 use aero2_core::error::ApiError;
 use aero2_core::routes::management::Endpoint;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::wasm_bindgen::JsValue;
 use worker::{Request, Response, Result};
 
 /// Entries in one export response; a `Link: rel="next"` leads on.
@@ -23,112 +22,16 @@ const EXPORT_PAGE: usize = 5_000;
 /// Entries read from D1 at a time while verifying.
 const VERIFY_PAGE: usize = 1_000;
 
-#[derive(Deserialize)]
-struct Row {
-    app_id: String,
-    seq: i64,
-    at: i64,
-    #[serde(rename = "type")]
-    kind: String,
-    actor: String,
-    user_id: Option<String>,
-    resource: Option<String>,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    request_id: Option<String>,
-    detail: String,
-    prev_hash: String,
-    hash: String,
-    org_id: Option<String>,
-}
-
-impl Row {
-    /// The entry as written; a detail that is not JSON any more is kept as
-    /// its text (verification then finds the change).
-    fn into_entry(self) -> Entry {
-        let detail = serde_json::from_str(&self.detail).unwrap_or(Value::String(self.detail));
-        Entry {
-            app_id: self.app_id,
-            seq: u64::try_from(self.seq).unwrap_or(0),
-            at: self.at,
-            event: Event {
-                kind: self.kind,
-                actor: self.actor,
-                user_id: self.user_id,
-                resource: self.resource,
-                ip: self.ip,
-                user_agent: self.user_agent,
-                request_id: self.request_id,
-                detail,
-                org_id: self.org_id,
-            },
-            prev_hash: self.prev_hash,
-            hash: self.hash,
-        }
-    }
-}
-
-const COLUMNS: &str = "app_id, seq, at, type, actor, user_id, resource, ip, user_agent, request_id, detail, prev_hash, hash, org_id";
-
 fn filter(req: &Request, max: usize) -> Result<std::result::Result<Filter, ApiError>> {
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     Ok(Filter::from_query(&pairs, max))
 }
 
-/// The entries of `app_id` matching `f`: newest first before the cursor,
-/// or oldest first after it.
-async fn read(ctx: &Ctx<'_>, app_id: &str, f: &Filter, oldest_first: bool) -> Result<Vec<Entry>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE app_id = ?1");
-    let mut args: Vec<JsValue> = vec![text(app_id)];
-    let mut and = |clause: &str, v: JsValue, args: &mut Vec<JsValue>| {
-        args.push(v);
-        sql.push_str(&format!(" AND {clause} ?{}", args.len()));
-    };
-    if let Some(k) = &f.kind {
-        and("type =", text(k), &mut args);
-    }
-    if let Some(a) = &f.actor {
-        and("actor =", text(a), &mut args);
-    }
-    if let Some(u) = &f.user_id {
-        and("user_id =", text(u), &mut args);
-    }
-    if let Some(o) = &f.org_id {
-        and("org_id =", text(o), &mut args);
-    }
-    if let Some(s) = f.since {
-        and("at >=", int(s), &mut args);
-    }
-    if let Some(u) = f.until {
-        and("at <", int(u), &mut args);
-    }
-    if let Some(c) = f.cursor {
-        and(if oldest_first { "seq >" } else { "seq <" }, int(i64::try_from(c).unwrap_or(i64::MAX)), &mut args);
-    }
-    let order = if oldest_first { "ASC" } else { "DESC" };
-    let limit = f.limit + 1;
-    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {limit}"));
-    let rows: Vec<Row> = ctx.db.prepare(&sql).bind(&args)?.all().await?.results()?;
-    Ok(rows.into_iter().map(Row::into_entry).collect())
-}
-
-fn entry_json(e: &Entry) -> Value {
-    json!({
-        "seq": e.seq, "at": e.at, "type": e.event.kind, "actor": e.event.actor, "user_id": e.event.user_id,
-        "resource": e.event.resource, "ip": e.event.ip, "user_agent": e.event.user_agent, "request_id": e.event.request_id,
-        "org_id": e.event.org_id, "detail": e.event.detail, "prev_hash": e.prev_hash, "hash": e.hash,
-    })
-}
-
 /// `GET …/audit`: newest first; `next_cursor` pages on.
 pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let f = filter(req, MAX_PAGE)??;
-    let mut entries = read(ctx, &app.id, &f, false).await?;
-    let more = entries.len() > f.limit;
-    entries.truncate(f.limit);
-    let next = more.then(|| entries.last().map(|e| e.seq.to_string())).flatten();
-    Ok(respond::json(200, &json!({ "entries": entries.iter().map(entry_json).collect::<Vec<_>>(), "next_cursor": next }))?)
+    Ok(respond::json(200, &audit_log::page(&ctx.db, &app.id, &f).await?)?)
 }
 
 /// `GET …/audit/export`: NDJSON, oldest first, the same filters; `cursor`
@@ -138,12 +41,12 @@ pub async fn export(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
     if !req.url()?.query_pairs().any(|(k, _)| k == "limit") {
         f.limit = EXPORT_PAGE;
     }
-    let mut entries = read(ctx, &app.id, &f, true).await?;
+    let mut entries = audit_log::read(&ctx.db, &app.id, &f, true).await?;
     let more = entries.len() > f.limit;
     entries.truncate(f.limit);
     let mut body = String::new();
     for e in &entries {
-        body.push_str(&entry_json(e).to_string());
+        body.push_str(&audit_log::entry_json(e).to_string());
         body.push('\n');
     }
     let mut resp = Response::ok(body)?;
@@ -173,7 +76,7 @@ pub async fn verify(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let mut v = Verifier::new(&app.id, &state.anchor, state.checkpoint.as_ref());
     loop {
         let page = Filter { cursor: Some(v.last().seq), limit: VERIFY_PAGE, ..Filter::default() };
-        let entries = read(ctx, &app.id, &page, true).await?;
+        let entries = audit_log::read(&ctx.db, &app.id, &page, true).await?;
         let n = entries.len();
         if entries.iter().take(VERIFY_PAGE).any(|e| !v.feed(e)) || n <= VERIFY_PAGE {
             break;

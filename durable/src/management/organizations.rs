@@ -17,9 +17,9 @@ use aero2_core::json_body::{object, reject_unknown};
 use crate::fail::Fail;
 use crate::mailer::Mail;
 use crate::tenant_command::Command;
-use aero2_core::encoding::{hex, sha256_hex};
+use aero2_core::encoding::hex;
 use aero2_core::organization::domain::{self, OrgDomain};
-use aero2_core::organization::invitation::{self, Invitation, NewInvitation, TOKEN_PREFIX};
+use aero2_core::organization::invitation::{self, NewInvitation};
 use aero2_core::organization::{parse_member_roles, Organization, OrganizationFields, Page, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
 use serde_json::json;
 use worker::Request;
@@ -178,26 +178,9 @@ pub async fn invite(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str
         return Err(Fail::Internal("no issuer for the invitation link".into()));
     };
     let t = now();
-    let token = format!("{TOKEN_PREFIX}{}", hex(&rng::bytes::<32>()?));
-    let invitation = Invitation {
-        id: new_id(IdKind::Invitation, rng::bytes()?),
-        org_id: org.id.clone(),
-        email: new.email.clone(),
-        roles: new.roles.clone(),
-        inviter: ctx.caller.actor(),
-        return_to: new.return_to.clone(),
-        created_at: t.0,
-        expires_at: new.expires_at(t).0,
-        accepted_at: None,
-        accepted_by: None,
-        revoked_at: None,
+    let Some((invitation, token)) = orgs::create_invitation(&ctx.db, &app.id, &org.id, &new, &ctx.caller.actor(), t).await? else {
+        return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into());
     };
-    match orgs::insert_invitation(&ctx.db, &app.id, &invitation, &sha256_hex(token.as_bytes())).await {
-        Err(e) if db::is_unique_violation(&e) => {
-            return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into())
-        }
-        other => other?,
-    }
     let (subject, text) = invitation::mail(&app.name, &org.name, &format!("{issuer}/invitation?token={token}"), new.ttl_days);
     let mail = Mail { recipient: new.email, subject, body: text, kind: invitation::MAIL_KIND.into() };
     Command::Mail { mail }.send(ctx.env, &app.id).await?;

@@ -31,6 +31,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         id: new_id(IdKind::Role, rng::bytes()?),
         name: fields.name.unwrap_or_default(),
         description: fields.description.unwrap_or_default(),
+        organization_permissions: fields.organization_permissions.unwrap_or_default(),
         created_at: t,
         updated_at: t,
     };
@@ -59,6 +60,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
     let updated = Role {
         name: fields.name.unwrap_or(role.name),
         description: fields.description.unwrap_or(role.description),
+        organization_permissions: fields.organization_permissions.unwrap_or(role.organization_permissions),
         updated_at: now().0,
         ..role
     };

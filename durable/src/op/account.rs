@@ -28,21 +28,28 @@ use serde_json::{json, Value};
 use aero2_core::routes::account::Endpoint;
 use worker::{Request, Response, Result};
 
-/// Who is calling: the user, the grant their token belongs to, and when
-/// they signed in (the token's `auth_time`).
-struct Caller {
-    user: User,
-    grant_id: Option<String>,
-    auth_time: Option<i64>,
+/// Who is calling: the user, the grant their token belongs to, when they
+/// signed in (the token's `auth_time`) and the organization it was issued
+/// in (`org_id`).
+pub(super) struct Caller {
+    pub user: User,
+    pub grant_id: Option<String>,
+    pub auth_time: Option<i64>,
+    pub org_id: Option<String>,
 }
 
-/// Serves `endpoint`; `param` is the path's `{sid}` or `{id}`.
-pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> Result<Response> {
-    bearer::answer(op, "account API", serve(req, op, endpoint, param).await)
+/// Serves `endpoint`; `params` are the path's (`{sid}`, `{id}`, or an
+/// organization's id and a member's or invitation's).
+pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str; 2]) -> Result<Response> {
+    bearer::answer(op, "account API", serve(req, op, endpoint, params).await)
 }
 
-async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> BearerResult<Response> {
+async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str; 2]) -> BearerResult<Response> {
     let caller = authenticate(&mut req, op).await?;
+    if endpoint.is_organization() {
+        return super::org_admin::serve(req, op, endpoint, &caller, params).await;
+    }
+    let param = params[0];
     let user_id = caller.user.id.clone();
     let answer = match endpoint {
         Endpoint::Profile => profile_json(&caller.user),
@@ -76,6 +83,15 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -
             prove_presence(op, &caller, &optional_body(&mut req).await?, "making new recovery codes").await?;
             account_factors::regenerate(op, &caller.user).await?
         }
+        // Served by `org_admin` above.
+        Endpoint::MyOrganizations
+        | Endpoint::OrgMembers
+        | Endpoint::OrgUpdateMember
+        | Endpoint::OrgRemoveMember
+        | Endpoint::OrgInvitations
+        | Endpoint::OrgInvite
+        | Endpoint::OrgRevokeInvitation
+        | Endpoint::OrgAudit => return Err(ApiError::NotFound.into()),
     };
     if let Some(kind) = aero2_core::audit::account_type(endpoint) {
         let mut event = super::by_user(kind, &user_id);
@@ -105,14 +121,14 @@ async fn authenticate(req: &mut Request, op: &Op<'_>) -> BearerResult<Caller> {
     let Some(user) = super::users::user(op, &claims.sub).await?.filter(|u| !u.disabled) else {
         return Err(refuse(OAuthError::InvalidToken("the user no longer exists".into()), NEEDS));
     };
-    Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time })
+    Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time, org_id: claims.org_id })
 }
 
 fn profile_json(u: &User) -> Value {
     json!({ "sub": u.id, "email": u.email, "email_verified": u.email_verified, "name": u.name, "picture": u.picture })
 }
 
-async fn body(req: &mut Request) -> BearerResult<Value> {
+pub(super) async fn body(req: &mut Request) -> BearerResult<Value> {
     let bytes = req.bytes().await?;
     Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into()))?)
 }

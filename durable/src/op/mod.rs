@@ -44,6 +44,7 @@ mod invitations;
 mod introspect;
 pub mod limits;
 mod logout;
+mod org_admin;
 mod organizations;
 mod providers;
 mod recovery;
@@ -144,7 +145,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
 
 /// Serves `/account/…` (`aero2_core::routes::account`).
 pub async fn serve_account(req: Request, op: &Op<'_>, found: &Found<'_, aero2_core::routes::account::Endpoint>) -> Result<Response> {
-    account::handle(req, op, found.endpoint, found.param(0)).await
+    account::handle(req, op, found.endpoint, [found.param(0), found.param(1)]).await
 }
 
 /// Serves `/rp/…` (`aero2_core::routes::rp`).

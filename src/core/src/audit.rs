@@ -477,6 +477,13 @@ pub fn account_type(endpoint: crate::routes::account::Endpoint) -> Option<&'stat
     use crate::routes::account::Endpoint as E;
     match endpoint {
         E::Profile | E::Sessions | E::Identities | E::Factors => None,
+        E::MyOrganizations | E::OrgMembers | E::OrgInvitations | E::OrgAudit => None,
+        // An organization admin's changes, the same types as the
+        // management API's (recorded with the organization).
+        E::OrgUpdateMember => Some("organization.member_updated"),
+        E::OrgRemoveMember => Some("organization.member_removed"),
+        E::OrgInvite => Some("organization.invitation_created"),
+        E::OrgRevokeInvitation => Some("organization.invitation_revoked"),
         // Recorded by the handler, which knows the factor.
         E::AddTotp | E::AddSms => Some("factor.enrolment_started"),
         E::ConfirmFactor => Some("factor.added"),

@@ -14,6 +14,7 @@
 //! removed from an organization loses it at the next refresh, and their
 //! access tokens for it are inactive at once.
 
+pub mod admin;
 pub mod domain;
 pub mod invitation;
 
@@ -465,7 +466,7 @@ mod tests {
 
     #[test]
     fn member_roles_are_the_applications_and_bounded() {
-        let role = |id: &str| crate::rbac::Role { id: id.into(), name: id.into(), description: String::new(), created_at: 0, updated_at: 0 };
+        let role = |id: &str| crate::rbac::Role { id: id.into(), name: id.into(), description: String::new(), organization_permissions: vec![], created_at: 0, updated_at: 0 };
         let known = vec![role("rol_a"), role("rol_b")];
         assert_eq!(parse_member_roles(Some(&json!(["rol_a", "rol_a", "rol_b"])), &known).unwrap(), vec!["rol_a", "rol_b"]);
         assert!(parse_member_roles(Some(&json!(["rol_c"])), &known).is_err());

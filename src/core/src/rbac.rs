@@ -263,8 +263,26 @@ pub struct Role {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// What it lets its holders do in an organization where it is one of
+    /// their organization roles (`crate::organization::admin`).
+    #[serde(default, deserialize_with = "list_or_json")]
+    pub organization_permissions: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A list stored as JSON text in a column, or given as a JSON array.
+fn list_or_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(l) => l,
+        Either::Text(t) => serde_json::from_str(&t).unwrap_or_default(),
+    })
 }
 
 /// One permission of a role: a permission `value` of the API `api_id`.
@@ -370,6 +388,7 @@ pub fn parse_role_ids(body: &Value, known: &[Role]) -> Result<Vec<String>, ApiEr
 pub struct RoleFields {
     pub name: Option<String>,
     pub description: Option<String>,
+    pub organization_permissions: Option<Vec<String>>,
 }
 
 impl RoleFields {
@@ -379,10 +398,11 @@ impl RoleFields {
     /// 400 naming the field.
     pub fn from_json(body: &Value, required: bool) -> Result<Self, ApiError> {
         let obj = object(body)?;
-        reject_unknown(obj, &["name", "description"])?;
+        reject_unknown(obj, &["name", "description", "organization_permissions"])?;
         let name = name("name", obj.get("name"), required)?;
         let description = obj.get("description").map(description).transpose().map_err(|m| ApiError::invalid("description", m))?;
-        Ok(RoleFields { name, description })
+        let organization_permissions = obj.get("organization_permissions").map(crate::organization::admin::parse_org_permissions).transpose()?;
+        Ok(RoleFields { name, description, organization_permissions })
     }
 }
 
@@ -515,7 +535,7 @@ mod tests {
         assert_eq!(RoleFields::from_json(&json!({"name": " Admin ", "description": "All"}), true).unwrap().name.as_deref(), Some("Admin"));
         assert_eq!(field_of(RoleFields::from_json(&json!({"description": "x"}), true).unwrap_err()), Some("name"));
         assert!(RoleFields::from_json(&json!({"description": "x"}), false).is_ok(), "a PATCH may leave the name");
-        let known = [Role { id: "rol_1".into(), name: "a".into(), description: String::new(), created_at: 0, updated_at: 0 }];
+        let known = [Role { id: "rol_1".into(), name: "a".into(), description: String::new(), organization_permissions: vec![], created_at: 0, updated_at: 0 }];
         assert_eq!(parse_role_ids(&json!({"roles": ["rol_1", "rol_1"]}), &known).unwrap(), vec!["rol_1".to_owned()]);
         for bad in [json!({"roles": []}), json!({"roles": ["rol_2"]}), json!({"roles": [1]}), json!({"roles": "rol_1"})] {
             assert_eq!(field_of(parse_role_ids(&bad, &known).unwrap_err()), Some("roles"), "{bad}");

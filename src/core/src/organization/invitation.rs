@@ -173,7 +173,7 @@ mod tests {
     use serde_json::json;
 
     fn role(id: &str) -> Role {
-        Role { id: id.into(), name: id.into(), description: String::new(), created_at: 0, updated_at: 0 }
+        Role { id: id.into(), name: id.into(), description: String::new(), organization_permissions: vec![], created_at: 0, updated_at: 0 }
     }
 
     const REDIRECTS: &[&str] = &["https://app.acme.test/callback", "http://localhost:3000/cb"];

@@ -27,6 +27,42 @@ pub enum Endpoint {
     /// `{factor id}`
     RemoveFactor,
     RecoveryCodes,
+    /// The organizations the user belongs to, with their roles and
+    /// organization permissions there.
+    MyOrganizations,
+    /// `{org id}`: self-service for the organization's admins
+    /// (`crate::organization::admin`).
+    OrgMembers,
+    /// `{org id}/{user id}`
+    OrgUpdateMember,
+    /// `{org id}/{user id}`: an admin removes a member, or anyone leaves.
+    OrgRemoveMember,
+    /// `{org id}`
+    OrgInvitations,
+    /// `{org id}`
+    OrgInvite,
+    /// `{org id}/{invitation id}`
+    OrgRevokeInvitation,
+    /// `{org id}`: the organization's slice of the audit log.
+    OrgAudit,
+}
+
+impl Endpoint {
+    /// An organization's self-service endpoint (`/account/organizations/…`).
+    #[must_use]
+    pub fn is_organization(self) -> bool {
+        matches!(
+            self,
+            Endpoint::MyOrganizations
+                | Endpoint::OrgMembers
+                | Endpoint::OrgUpdateMember
+                | Endpoint::OrgRemoveMember
+                | Endpoint::OrgInvitations
+                | Endpoint::OrgInvite
+                | Endpoint::OrgRevokeInvitation
+                | Endpoint::OrgAudit
+        )
+    }
 }
 
 use Endpoint as E;
@@ -46,4 +82,10 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/account/factors/{}", methods: &[(Delete, E::RemoveFactor)] },
     Row { path: "/account/factors/{}/confirm", methods: &[(Post, E::ConfirmFactor)] },
     Row { path: "/account/recovery-codes", methods: &[(Post, E::RecoveryCodes)] },
+    Row { path: "/account/organizations", methods: &[(Get, E::MyOrganizations)] },
+    Row { path: "/account/organizations/{}/members", methods: &[(Get, E::OrgMembers)] },
+    Row { path: "/account/organizations/{}/members/{}", methods: &[(Patch, E::OrgUpdateMember), (Delete, E::OrgRemoveMember)] },
+    Row { path: "/account/organizations/{}/invitations", methods: &[(Get, E::OrgInvitations), (Post, E::OrgInvite)] },
+    Row { path: "/account/organizations/{}/invitations/{}", methods: &[(Delete, E::OrgRevokeInvitation)] },
+    Row { path: "/account/organizations/{}/audit", methods: &[(Get, E::OrgAudit)] },
 ];
