@@ -14,42 +14,27 @@
 //! | GET | `/account/identities` | the identity providers linked to the account |
 //! | DELETE | `/account/identities/{id}` | unlink one; 409 if it is the last way to sign in |
 
+use super::account_token::{authenticate, body, Caller};
 use super::bearer::{self, refuse, BearerResult, Challenge};
 use super::session::sid_of;
-use super::{account_factors, clients, limits, session, store, verification, Op};
+use super::{account_factors, limits, session, store, verification, Op};
 use crate::directory::{self, User};
 use crate::{db, password, respond};
-use aero2_core::account::{check_account_token, parse_email_change, presence, PasswordChange, Presence, ProfilePatch};
+use aero2_core::account::{parse_email_change, presence, PasswordChange, Presence, ProfilePatch};
 use aero2_core::error::ApiError;
 use aero2_core::lockout::Attempt;
 use aero2_core::oauth::error::OAuthError;
-use aero2_core::oauth::scope::ACCOUNT;
 use serde_json::{json, Value};
 use aero2_core::routes::account::Endpoint;
 use worker::{Request, Response, Result};
 
-/// Who is calling: the user, the grant their token belongs to, when they
-/// signed in (the token's `auth_time`) and the organization it was issued
-/// in (`org_id`).
-pub(super) struct Caller {
-    pub user: User,
-    pub grant_id: Option<String>,
-    pub auth_time: Option<i64>,
-    pub org_id: Option<String>,
+/// Serves `endpoint`; `param` is the path's `{sid}` or `{id}`.
+pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> Result<Response> {
+    bearer::answer(op, "account API", serve(req, op, endpoint, param).await)
 }
 
-/// Serves `endpoint`; `params` are the path's (`{sid}`, `{id}`, or an
-/// organization's id and a member's or invitation's).
-pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str; 2]) -> Result<Response> {
-    bearer::answer(op, "account API", serve(req, op, endpoint, params).await)
-}
-
-async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str; 2]) -> BearerResult<Response> {
+async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -> BearerResult<Response> {
     let caller = authenticate(&mut req, op).await?;
-    if endpoint.is_organization() {
-        return super::org_admin::serve(req, op, endpoint, &caller, params).await;
-    }
-    let param = params[0];
     let user_id = caller.user.id.clone();
     let answer = match endpoint {
         Endpoint::Profile => profile_json(&caller.user),
@@ -83,7 +68,7 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str;
             prove_presence(op, &caller, &optional_body(&mut req).await?, "making new recovery codes").await?;
             account_factors::regenerate(op, &caller.user).await?
         }
-        // Served by `org_admin` above.
+        // Served by `org_admin` (`op::serve_account`).
         Endpoint::MyOrganizations
         | Endpoint::OrgMembers
         | Endpoint::OrgUpdateMember
@@ -111,27 +96,10 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str;
     })
 }
 
-/// Every account route needs a token with the `account` scope.
-const NEEDS: Challenge = Challenge { scope: Some(ACCOUNT), max_age: None };
-
-async fn authenticate(req: &mut Request, op: &Op<'_>) -> BearerResult<Caller> {
-    let claims = bearer::claims(req, op, NEEDS).await?;
-    let client = clients::find(op, &claims.client_id).await?;
-    check_account_token(&claims, client.as_ref(), &op.issuer).map_err(|e| refuse(e, NEEDS))?;
-    let Some(user) = super::users::user(op, &claims.sub).await?.filter(|u| !u.disabled) else {
-        return Err(refuse(OAuthError::InvalidToken("the user no longer exists".into()), NEEDS));
-    };
-    Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time, org_id: claims.org_id })
-}
-
 fn profile_json(u: &User) -> Value {
     json!({ "sub": u.id, "email": u.email, "email_verified": u.email_verified, "name": u.name, "picture": u.picture })
 }
 
-pub(super) async fn body(req: &mut Request) -> BearerResult<Value> {
-    let bytes = req.bytes().await?;
-    Ok(serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidBody("body must be valid JSON".into()))?)
-}
 
 /// A JSON body that may be absent (`{}`).
 async fn optional_body(req: &mut Request) -> BearerResult<Value> {

@@ -26,6 +26,7 @@
 
 pub(crate) mod access;
 mod account;
+mod account_token;
 mod account_factors;
 mod second_factor;
 mod passkey_options;
@@ -145,7 +146,10 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
 
 /// Serves `/account/…` (`aero2_core::routes::account`).
 pub async fn serve_account(req: Request, op: &Op<'_>, found: &Found<'_, aero2_core::routes::account::Endpoint>) -> Result<Response> {
-    account::handle(req, op, found.endpoint, [found.param(0), found.param(1)]).await
+    if found.endpoint.is_organization() {
+        return org_admin::handle(req, op, found.endpoint, [found.param(0), found.param(1)]).await;
+    }
+    account::handle(req, op, found.endpoint, found.param(0)).await
 }
 
 /// Serves `/rp/…` (`aero2_core::routes::rp`).

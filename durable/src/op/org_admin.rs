@@ -6,8 +6,8 @@
 //! endpoint's permission. Nobody gives, takes or removes more than they
 //! hold themselves. Every change is audited with the organization.
 
-use super::account::{body, Caller};
-use super::bearer::{refuse, BearerResult, Challenge};
+use super::account_token::{authenticate, body, Caller, NEEDS};
+use super::bearer::{self, refuse, BearerResult};
 use super::Op;
 use crate::organizations::{self as orgs, Member};
 use crate::{audit_log, db, directory, respond};
@@ -16,7 +16,6 @@ use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, IdKind};
 use aero2_core::json_body::{object, reject_unknown};
 use aero2_core::oauth::error::OAuthError;
-use aero2_core::oauth::scope::ACCOUNT;
 use aero2_core::organization::admin::{needs, Privileges};
 use aero2_core::organization::invitation::{self, NewInvitation};
 use aero2_core::organization::{parse_member_roles, Organization};
@@ -24,11 +23,14 @@ use aero2_core::routes::account::Endpoint;
 use serde_json::{json, Value};
 use worker::{D1Database, Request, Response};
 
-const NEEDS: Challenge = Challenge { scope: Some(ACCOUNT), max_age: None };
+/// Serves `endpoint`; `params`: the organization's id, then a member's or
+/// an invitation's.
+pub async fn handle(req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str; 2]) -> worker::Result<Response> {
+    bearer::answer(op, "organization admin", serve(req, op, endpoint, params).await)
+}
 
-/// The organization's admin surface for `caller`; `params`: the
-/// organization's id, then a member's or an invitation's.
-pub(super) async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, caller: &Caller, params: [&str; 2]) -> BearerResult<Response> {
+async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str; 2]) -> BearerResult<Response> {
+    let caller = &authenticate(&mut req, op).await?;
     let db = db::database(op.env)?;
     if endpoint == Endpoint::MyOrganizations {
         return Ok(respond::json(200, &mine(op, &db, &caller.user.id).await?)?);

@@ -16,7 +16,7 @@
 //! meaning to (`openid`, `profile`, `email`, `offline_access`, `account`).
 
 use crate::error::ApiError;
-use crate::json_body::{name, object, reject_unknown};
+use crate::json_body::{name, object, reject_unknown, truncate};
 use crate::jose::alg::Alg;
 use crate::oauth::scope::USER_SCOPES;
 use serde::{Deserialize, Serialize};
@@ -251,6 +251,63 @@ fn parse_permissions(v: &Value) -> Result<Vec<Permission>, ApiError> {
 
 // ---------------------------------------------------------------------- roles
 
+/// What a role may let its holders do in an organization where it is one
+/// of their organization roles (`crate::organization::admin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OrgPermission {
+    /// See the members and the pending invitations.
+    ReadMembers,
+    /// Invite people (and revoke invitations).
+    InviteMembers,
+    /// Change members' roles and remove members.
+    ManageMembers,
+    /// Read the organization's slice of the audit log.
+    ReadAudit,
+}
+
+impl OrgPermission {
+    pub const ALL: [OrgPermission; 4] = [OrgPermission::ReadMembers, OrgPermission::InviteMembers, OrgPermission::ManageMembers, OrgPermission::ReadAudit];
+
+    #[must_use]
+    pub fn value(self) -> &'static str {
+        match self {
+            OrgPermission::ReadMembers => "org:members:read",
+            OrgPermission::InviteMembers => "org:members:invite",
+            OrgPermission::ManageMembers => "org:members:manage",
+            OrgPermission::ReadAudit => "org:audit:read",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<OrgPermission> {
+        OrgPermission::ALL.into_iter().find(|p| p.value() == s)
+    }
+}
+
+/// A role's `organization_permissions`: known values, each once.
+///
+/// # Errors
+/// 400 naming `organization_permissions`.
+pub fn parse_org_permissions(v: &Value) -> Result<Vec<String>, ApiError> {
+    let field = "organization_permissions";
+    let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array"))?;
+    let mut out: Vec<String> = Vec::new();
+    for item in list {
+        let s = item.as_str().ok_or_else(|| ApiError::invalid(field, "must contain only strings"))?;
+        if OrgPermission::parse(s).is_none() {
+            let known: Vec<&str> = OrgPermission::ALL.iter().map(|p| p.value()).collect();
+            return Err(ApiError::invalid(field, format!("unknown permission '{}'; known: {}", truncate(s, 64), known.join(", "))));
+        }
+        if !out.iter().any(|x| x == s) {
+            out.push(s.to_owned());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+
+
 /// Roles per application.
 pub const MAX_ROLES: usize = 200;
 /// Permissions per role.
@@ -401,7 +458,7 @@ impl RoleFields {
         reject_unknown(obj, &["name", "description", "organization_permissions"])?;
         let name = name("name", obj.get("name"), required)?;
         let description = obj.get("description").map(description).transpose().map_err(|m| ApiError::invalid("description", m))?;
-        let organization_permissions = obj.get("organization_permissions").map(crate::organization::admin::parse_org_permissions).transpose()?;
+        let organization_permissions = obj.get("organization_permissions").map(parse_org_permissions).transpose()?;
         Ok(RoleFields { name, description, organization_permissions })
     }
 }

@@ -14,66 +14,10 @@
 //! organization themselves ([`Privileges::covers`]), and may change or
 //! remove only members whose roles they could give. Anyone may leave.
 
-use crate::error::ApiError;
-use crate::json_body::truncate;
+pub use crate::rbac::{parse_org_permissions, OrgPermission};
 use crate::rbac::Grant;
 use crate::routes::account::Endpoint;
-use serde_json::Value;
 use std::collections::BTreeSet;
-
-/// What an organization role may let its holders do in the organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum OrgPermission {
-    /// See the members and the pending invitations.
-    ReadMembers,
-    /// Invite people (and revoke invitations).
-    InviteMembers,
-    /// Change members' roles and remove members.
-    ManageMembers,
-    /// Read the organization's slice of the audit log.
-    ReadAudit,
-}
-
-impl OrgPermission {
-    pub const ALL: [OrgPermission; 4] = [OrgPermission::ReadMembers, OrgPermission::InviteMembers, OrgPermission::ManageMembers, OrgPermission::ReadAudit];
-
-    #[must_use]
-    pub fn value(self) -> &'static str {
-        match self {
-            OrgPermission::ReadMembers => "org:members:read",
-            OrgPermission::InviteMembers => "org:members:invite",
-            OrgPermission::ManageMembers => "org:members:manage",
-            OrgPermission::ReadAudit => "org:audit:read",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<OrgPermission> {
-        OrgPermission::ALL.into_iter().find(|p| p.value() == s)
-    }
-}
-
-/// A role's `organization_permissions`: known values, each once.
-///
-/// # Errors
-/// 400 naming `organization_permissions`.
-pub fn parse_org_permissions(v: &Value) -> Result<Vec<String>, ApiError> {
-    let field = "organization_permissions";
-    let list = v.as_array().ok_or_else(|| ApiError::invalid(field, "must be an array"))?;
-    let mut out: Vec<String> = Vec::new();
-    for item in list {
-        let s = item.as_str().ok_or_else(|| ApiError::invalid(field, "must contain only strings"))?;
-        if OrgPermission::parse(s).is_none() {
-            let known: Vec<&str> = OrgPermission::ALL.iter().map(|p| p.value()).collect();
-            return Err(ApiError::invalid(field, format!("unknown permission '{}'; known: {}", truncate(s, 64), known.join(", "))));
-        }
-        if !out.iter().any(|x| x == s) {
-            out.push(s.to_owned());
-        }
-    }
-    out.sort();
-    Ok(out)
-}
 
 /// The organization permission an endpoint needs; `None` for what every
 /// member may do (list their organizations, leave).
