@@ -83,26 +83,6 @@ impl ApplicationRow {
 
 const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at";
 
-/// The Dashboard user who owns `app_id`, if any.
-pub async fn app_owner(db: &D1Database, app_id: &str) -> Result<Option<String>> {
-    #[derive(serde::Deserialize)]
-    struct Owner {
-        user_id: String,
-    }
-    let row: Option<Owner> = stmt(db, "SELECT user_id FROM application_owners WHERE app_id = ?1", &[text(app_id)])?.first(None).await?;
-    Ok(row.map(|o| o.user_id))
-}
-
-/// The ids of the applications `user_id` owns.
-pub async fn owned_apps(db: &D1Database, user_id: &str) -> Result<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct Owned {
-        app_id: String,
-    }
-    let rows: Vec<Owned> = stmt(db, "SELECT app_id FROM application_owners WHERE user_id = ?1", &[text(user_id)])?.all().await?.results()?;
-    Ok(rows.into_iter().map(|o| o.app_id).collect())
-}
-
 async fn first_app(query: D1PreparedStatement) -> Result<Option<Application>> {
     Ok(query.first::<ApplicationRow>(None).await?.map(ApplicationRow::into_application))
 }
@@ -137,21 +117,17 @@ pub async fn list_apps(db: &D1Database) -> Result<Vec<Application>> {
     Ok(rows.into_iter().map(ApplicationRow::into_application).collect())
 }
 
-/// Inserts `app`, owned by the Dashboard user `owner` if given, in one
+/// Inserts `app`, owned by the Developer Team `team` if given, in one
 /// batch. Fails with a unique violation when the slug is taken.
-pub async fn insert_app(db: &D1Database, app: &Application, owner: Option<&str>) -> Result<()> {
+pub async fn insert_app(db: &D1Database, app: &Application, team: Option<&str>) -> Result<()> {
     let settings = serde_json::to_string(&app.settings)?;
     let mut batch = vec![stmt(
         db,
         "INSERT INTO applications (id, slug, name, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[text(&app.id), text(&app.slug), text(&app.name), text(&settings), int(app.created_at), int(app.updated_at)],
     )?];
-    if let Some(user_id) = owner {
-        batch.push(stmt(
-            db,
-            "INSERT INTO application_owners (app_id, user_id, created_at) VALUES (?1, ?2, ?3)",
-            &[text(&app.id), text(user_id), int(app.created_at)],
-        )?);
+    if let Some(team) = team {
+        batch.push(crate::teams::own_statement(db, &app.id, team, app.created_at)?);
     }
     db.batch(batch).await?;
     Ok(())
@@ -192,7 +168,7 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM organization_invitations WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM organization_domains WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM mail_outbox WHERE app_id = ?1", &id)?,
-        stmt(db, "DELETE FROM application_owners WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM application_teams WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM audit_log WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM audit_checkpoints WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM applications WHERE id = ?1", &id)?,

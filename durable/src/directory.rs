@@ -178,14 +178,28 @@ const USER_COLUMNS: &str =
     "id, app_id, email, email_verified, name, picture, password_hash, disabled, created_at, updated_at";
 
 pub async fn insert_user(db: &D1Database, u: &User) -> Result<()> {
-    db.batch(vec![insert_user_statement(db, u)?, default_roles_statement(db, u)?]).await?;
+    let mut batch = vec![insert_user_statement(db, u)?];
+    batch.extend(new_user_statements(db, u)?);
+    db.batch(batch).await?;
     Ok(())
+}
+
+/// What a new user gets with their account, for the batch that inserts
+/// it: the application's default roles and, on the Dashboard, a personal
+/// Developer Team they own.
+pub fn new_user_statements(db: &D1Database, u: &User) -> Result<Vec<worker::D1PreparedStatement>> {
+    let mut out = vec![default_roles_statement(db, u)?];
+    if u.app_id == DASHBOARD_APP_ID {
+        let team = new_id(IdKind::Organization, rng::bytes()?);
+        out.extend(crate::teams::personal_team_statements(db, &u.id, &team, UnixMillis(u.created_at))?);
+    }
+    Ok(out)
 }
 
 /// Gives a new user the application's `settings.default_roles` (those of
 /// its roles with these names), read in the same statement: for the batch
 /// that inserts the user.
-pub fn default_roles_statement(db: &D1Database, u: &User) -> Result<worker::D1PreparedStatement> {
+fn default_roles_statement(db: &D1Database, u: &User) -> Result<worker::D1PreparedStatement> {
     db.prepare(
         "INSERT OR IGNORE INTO user_roles (app_id, user_id, role_id, created_at) \
          SELECT r.app_id, ?2, r.id, ?3 FROM roles r WHERE r.app_id = ?1 AND r.name IN \
@@ -451,6 +465,13 @@ pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis) -> Result<()> {
         .bind(&[app.clone(), text(DASHBOARD_SLUG), text(DASHBOARD_NAME), int(now.0), text(&settings)])?];
     let api = management_api(rng::bytes()?, now);
     batch.push(insert_api_statement(db, DASHBOARD_APP_ID, &api, true)?);
+    for team_role in dashboard::TeamRole::ALL {
+        let id = new_id(IdKind::Role, rng::bytes()?);
+        batch.push(
+            db.prepare("INSERT OR IGNORE INTO roles (id, app_id, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)")
+                .bind(&[text(&id), app.clone(), text(team_role.name()), text(team_role.description()), int(now.0)])?,
+        );
+    }
     for role in dashboard::ROLES {
         let id = new_id(IdKind::Role, rng::bytes()?);
         batch.push(

@@ -282,9 +282,9 @@ pub async fn link(db: &D1Database, app_id: &str, i: &Identity) -> Result<bool> {
 /// Creates `user` and links `i` to it in one transaction; `false` (and
 /// nothing written) if the address or the subject is taken meanwhile.
 pub async fn create_linked_user(db: &D1Database, user: &crate::directory::User, i: &Identity) -> Result<bool> {
-    let insert_user = crate::directory::insert_user_statement(db, user)?;
-    let roles = crate::directory::default_roles_statement(db, user)?;
-    crate::db::unless_taken(db.batch(vec![insert_user, identity_insert(db, &user.app_id, i)?, roles]).await)
+    let mut batch = vec![crate::directory::insert_user_statement(db, user)?, identity_insert(db, &user.app_id, i)?];
+    batch.extend(crate::directory::new_user_statements(db, user)?);
+    crate::db::unless_taken(db.batch(batch).await)
 }
 
 /// Records a sign-in through an identity, with what the provider says of

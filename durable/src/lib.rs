@@ -29,6 +29,7 @@ pub mod rng;
 mod schema;
 pub mod sms;
 pub mod signer_call;
+pub mod teams;
 pub mod tenant_app;
 pub mod tenant_command;
 pub mod upstream;

@@ -56,6 +56,36 @@ pub struct LoginForm<'a> {
     pub passkeys: bool,
     /// Offers a code and link by email instead of the password.
     pub email_codes: bool,
+    /// The organization being signed in to, with its branding.
+    pub organization: Option<&'a aero2_core::organization::Organization>,
+}
+
+/// What a page signing in to an organization adds: its colour (a
+/// stylesheet, as the CSP allows no inline style) in the head, its logo
+/// and name above the form.
+fn branding(org: Option<&aero2_core::organization::Organization>) -> (String, String) {
+    let Some(org) = org else { return (String::new(), String::new()) };
+    let head = org
+        .branding
+        .primary_color
+        .as_deref()
+        .map(|c| format!("<link rel=\"stylesheet\" href=\"{}?c={}\">", aero2_core::routes::op::BRAND_STYLESHEET_PATH, escape(c.trim_start_matches('#'))))
+        .unwrap_or_default();
+    let logo = org.branding.logo_url.as_deref().map(|u| format!("<img class=\"org-logo\" src=\"{}\" alt=\"{}\">", escape(u), escape(&org.name))).unwrap_or_default();
+    (head, format!("{logo}<p class=\"org\">Signing in to <strong>{}</strong></p>", escape(&org.name)))
+}
+
+/// `/ui/brand.css?c=rrggbb` (`aero2_core::organization::accent_stylesheet`);
+/// 404 for anything else. The answer depends on the query only: cached a day.
+pub fn brand_stylesheet(req: &Request) -> Result<Response> {
+    let colour = req.url()?.query_pairs().find(|(k, _)| k == "c").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let Some(css) = aero2_core::organization::accent_stylesheet(&colour) else {
+        return crate::respond::error(&aero2_core::error::ApiError::NotFound);
+    };
+    let headers = Headers::new();
+    headers.set("content-type", "text/css; charset=utf-8")?;
+    headers.set("cache-control", "public, max-age=86400")?;
+    Ok(Response::ok(css)?.with_headers(headers))
 }
 
 /// "Check your email": the form for the code a sign-in by email sent.
@@ -123,7 +153,15 @@ pub fn login_page(f: &LoginForm<'_>, status: u16) -> Result<Response> {
     };
     let error = alert(f.error);
     let passkey = format!("{passkey}{email_code}");
-    let slots = [("error_html", error.as_str()), ("signup_html", &signup), ("providers_html", &providers), ("passkey_html", &passkey)];
+    let (brand_head, org) = branding(f.organization);
+    let slots = [
+        ("error_html", error.as_str()),
+        ("signup_html", &signup),
+        ("providers_html", &providers),
+        ("passkey_html", &passkey),
+        ("brand_head_html", &brand_head),
+        ("org_html", &org),
+    ];
     html(fill(LOGIN, &values, &slots), status)
 }
 

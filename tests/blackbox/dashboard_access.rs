@@ -22,10 +22,10 @@ pub fn tests() -> Vec<Test> {
 
 const DASHBOARD: &str = "dashboard";
 const MANAGEMENT_API: &str = "urn:aero2:management-api";
-const ALL: &str = "openid offline_access read:applications write:applications create:applications delete:applications operate:platform";
+pub const ALL: &str = "openid offline_access read:applications write:applications create:applications delete:applications operate:platform";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const PASSWORD: &str = "a long enough password";
+pub const PASSWORD: &str = "a long enough password";
 
 /// A public client of the Dashboard application (what the Dashboard SPA
 /// is), created by the operator.
@@ -48,7 +48,7 @@ pub struct Developer {
     pub refresh_token: String,
 }
 
-fn authorize_query(client_id: &str, scope: &str) -> String {
+pub fn authorize_query(client_id: &str, scope: &str) -> String {
     format!(
         "/oauth2/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={}&resource={}&state=st&code_challenge={CHALLENGE}&code_challenge_method=S256",
         enc(REDIRECT),
@@ -57,7 +57,7 @@ fn authorize_query(client_id: &str, scope: &str) -> String {
     )
 }
 
-fn redeem(c: &Client, client_id: &str, location: &str) -> Value {
+pub fn redeem(c: &Client, client_id: &str, location: &str) -> Value {
     let code = query_param(location, "code").unwrap_or_else(|| panic!("a code: {location}"));
     let body = format!("grant_type=authorization_code&code={code}&redirect_uri={}&client_id={client_id}&code_verifier={VERIFIER}", enc(REDIRECT));
     let r = c.send("POST", DASHBOARD, "/oauth2/token", &[("content-type", "application/x-www-form-urlencoded")], Some(&body));

@@ -29,6 +29,7 @@ mod rp;
 mod security;
 mod signup;
 mod sms;
+mod teams;
 mod ui;
 mod users;
 
@@ -69,6 +70,7 @@ fn main() {
         ("organizations", organizations::tests()),
         ("api_tokens", api_tokens::tests()),
         ("dashboard_access", dashboard_access::tests()),
+        ("teams", teams::tests()),
         ("audit", audit::tests()),
         ("mfa", mfa::tests()),
         ("passkeys", passkeys::tests()),

@@ -29,6 +29,7 @@ pub fn tests() -> Vec<Test> {
         ("a_verified_domain_enrols_confirmed_addresses_only", a_verified_domain_enrols_confirmed_addresses_only),
         ("a_suggesting_domain_offers_its_organization_on_the_picker", a_suggesting_domain_offers_its_organization_on_the_picker),
         ("an_organization_admin_manages_their_people_with_their_own_token", an_organization_admin_manages_their_people_with_their_own_token),
+        ("a_sign_in_to_an_organization_wears_its_branding", a_sign_in_to_an_organization_wears_its_branding),
     ]
 }
 
@@ -812,4 +813,28 @@ fn an_organization_admin_manages_their_people_with_their_own_token(c: &Client) {
     // Demoted by the developer: the admin's power ends at once.
     c.api("PATCH", &format!("{}/{acme}/members/{}", orgs(&s.app_id), s.user_id), OPERATOR, Some(&json!({"roles": [member]}))).assert_status(200);
     self_service(c, &s, "GET", &format!("/{acme}/members"), &at, None).assert_error(403, "forbidden");
+}
+
+fn a_sign_in_to_an_organization_wears_its_branding(c: &Client) {
+    let s = provision(c, true);
+    let client = client_with_usage(c, &s, "allowed");
+    let org = id(&create_org(c, &s.app_id, "acme"));
+    c.api("PATCH", &format!("{}/{org}", orgs(&s.app_id)), OPERATOR, Some(&json!({"branding": {"logo_url": "https://cdn.acme.test/logo.png", "primary_color": "#1A4D2E"}}))).assert_status(200);
+    let mut b = Browser::new();
+    let r = b.get(c, &s.slug, &format!("{}&organization=acme", authorize_path(&client.0, "openid")));
+    let page = b.get(c, &s.slug, r.header("location").unwrap());
+    page.assert_status(200);
+    assert!(page.body.contains("<img class=\"org-logo\" src=\"https://cdn.acme.test/logo.png\" alt=\"acme Inc.\">"), "{}", page.body);
+    assert!(page.body.contains("<link rel=\"stylesheet\" href=\"/ui/brand.css?c=1a4d2e\">"));
+    assert!(page.body.contains("Signing in to <strong>acme Inc.</strong>"));
+    // Without the organization, the application's own look.
+    let r = b.get(c, &s.slug, &authorize_path(&client.0, "openid"));
+    let plain = b.get(c, &s.slug, r.header("location").unwrap());
+    assert!(!plain.body.contains("org-logo") && !plain.body.contains("brand.css"));
+    let css = c.get(&s.slug, "/ui/brand.css?c=1a4d2e");
+    css.assert_status(200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(css.body.contains("--brand:#1a4d2e;--brand-text:#ffffff"), "{}", css.body);
+    c.get(&s.slug, "/ui/brand.css?c=red").assert_status(404);
+    c.get(&s.slug, "/ui/brand.css?c=1a4d2e;}*{display:none").assert_status(404);
 }

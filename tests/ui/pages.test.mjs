@@ -55,6 +55,9 @@ function render(name, v = {}) {
       return fill(T[name], { app_name: app, request: v.request ?? REQUEST, csrf_token: CSRF, email: v.email ?? '' },
         {
           error_html: alert(v.error),
+          // As pages.rs `branding`: an organization's colour, logo and name.
+          brand_head_html: v.org?.colour ? `<link rel="stylesheet" href="/ui/brand.css?c=${escape(v.org.colour)}">` : '',
+          org_html: v.org ? `${v.org.logo ? `<img class="org-logo" src="${escape(v.org.logo)}" alt="${escape(v.org.name)}">` : ''}<p class="org">Signing in to <strong>${escape(v.org.name)}</strong></p>` : '',
           // As pages.rs: the sign-up link unless the application's sign-up is closed.
           signup_html: `<p class="alt">No account? <a href="/signup?request=${escape(v.request ?? REQUEST)}">Create one</a></p>`,
           // As pages.rs: the passkey button (shown by /ui/passkey.js) and the email code form.
@@ -140,6 +143,7 @@ function render(name, v = {}) {
 const PAGES = {
   '/login': () => render('login'),
   '/login-error': () => render('login', { email: 'ada@example.com', error: 'Invalid email or password.' }),
+  '/login-org': () => render('login', { org: { name: 'Globex', colour: '1a4d2e', logo: 'data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%2210%22 height=%2210%22/%3E' } }),
   '/signup': () => render('signup'),
   '/signup-error': () => render('signup', { email: 'ada@example.com', error: 'password must be at least 8 characters' }),
   '/consent': () => render('consent', { scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read'] }),
@@ -164,7 +168,7 @@ const PAGES = {
 };
 // Hostile values, served without CSP so that escaping alone must hold.
 const XSS = {
-  '/xss/login': () => render('login', { app: HOSTILE, email: HOSTILE, error: HOSTILE, request: HOSTILE }),
+  '/xss/login': () => render('login', { app: HOSTILE, email: HOSTILE, error: HOSTILE, request: HOSTILE, org: { name: HOSTILE, logo: `https://x.test/"><script>alert(5)</script>`, colour: HOSTILE } }),
   '/xss/signup': () => render('signup', { app: HOSTILE, email: HOSTILE, error: HOSTILE }),
   '/xss/consent': () => render('consent', { app: HOSTILE, client: HOSTILE, scopes: ['openid', 'x<b>y'] }),
   '/xss/invitation': () => render('invitation', { app: HOSTILE, org: HOSTILE, email: HOSTILE, name: HOSTILE, token: HOSTILE, error: HOSTILE }),
@@ -219,6 +223,11 @@ function opHandler(req, res) {
   const to = () => `${CLIENT}/cb?c=${c}`;
   if (url.pathname === '/ui/hosted.css') {
     return res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'public, max-age=3600', ...security(CSP) }).end(CSS);
+  }
+  if (url.pathname === '/ui/brand.css' && /^[0-9a-f]{6}$/.test(c ?? '')) {
+    // As aero2_core::organization::accent_stylesheet for this dark colour.
+    const rule = `:root{--brand:#${c};--brand-text:#ffffff}`;
+    return res.writeHead(200, { 'content-type': 'text/css', ...security(CSP) }).end(`${rule}\n@media (prefers-color-scheme: dark){${rule}}\n`);
   }
   if (url.pathname === '/ui/passkey.js') {
     return res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600', ...security(CSP) }).end(PASSKEY_JS);
@@ -421,6 +430,17 @@ test('invitation: the address fixed for password managers, a new password, a nam
   }
 });
 
+test('a sign-in to an organization wears its colour, logo and name', async () => {
+  const { page, close } = await open('/login-org');
+  try {
+    assert.equal(await page.textContent('.org'), 'Signing in to Globex');
+    assert.equal(await page.getAttribute('.org-logo', 'alt'), 'Globex');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('main > form button[type=submit]')).backgroundColor), 'rgb(26, 77, 46)');
+  } finally {
+    await close();
+  }
+});
+
 test('organization picker: one labelled button per organization, keyboard first', async () => {
   const { page, close } = await open('/organization');
   try {
@@ -516,8 +536,10 @@ test('hostile app name, email, error, title and message stay text (no CSP to hel
       await page.waitForTimeout(50);
       assert.deepEqual(problems.filter((p) => p.startsWith('dialog') || p.startsWith('page error')), [], path);
       // The one SVG a page may hold is the QR code pages.rs puts in its
-      // figure; the one script, the hosted pages' own passkey script.
-      assert.equal(await page.locator('script:not([src="/ui/passkey.js"]), img, svg:not(figure.qr > svg)').count(), 0, `${path}: injected elements`);
+      // figure; the one script, the hosted pages' own passkey script; the
+      // one image, an organization's logo.
+      assert.equal(await page.locator('script:not([src="/ui/passkey.js"]), img:not(.org-logo), svg:not(figure.qr > svg)').count(), 0, `${path}: injected elements`);
+      assert.ok((await page.locator('img.org-logo').count()) <= 1, `${path}: one logo at most`);
       assert.ok((await page.textContent('body')).includes('<script>alert(1)</script>'), path);
       if (path === '/xss/login') {
         assert.equal(await page.inputValue('input[name=email]'), HOSTILE);

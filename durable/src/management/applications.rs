@@ -6,38 +6,69 @@ use crate::{db, now, respond, rng};
 use aero2_core::application::{Application, ApplicationPatch, NewApplication};
 use super::auth::Caller;
 use aero2_core::error::ApiError;
-use aero2_core::ids::{new_id, IdKind};
+use crate::fail::ApiResult;
+use crate::teams;
+use aero2_core::application::DASHBOARD_APP_ID;
+use aero2_core::dashboard::Permission;
+use aero2_core::ids::{is_id, new_id, IdKind};
 use serde_json::json;
 use worker::Request;
 
 /// What the caller may act on: everything (the operator), its own
-/// application (a key), the applications a Dashboard user owns.
+/// application (a key), the applications of a Dashboard user's teams.
 pub async fn list(ctx: &Ctx<'_>) -> Outcome {
-    let owned = match &ctx.caller {
-        Caller::User { user_id, .. } if !ctx.caller.sees_everything() => db::owned_apps(&ctx.db, user_id).await?,
-        _ => Vec::new(),
+    let all = db::list_apps(&ctx.db).await?;
+    let apps: Vec<Application> = match &ctx.caller {
+        Caller::User { user_id, .. } if !ctx.caller.sees_everything() => {
+            let mine = teams::apps_of_user(&ctx.db, user_id).await?;
+            all.into_iter().filter(|a| mine.iter().any(|(id, _)| *id == a.id)).collect()
+        }
+        _ => all.into_iter().filter(|a| ctx.caller.may_act_on(&a.id, None)).collect(),
     };
-    let me = owned_by(&ctx.caller);
-    let apps: Vec<Application> = db::list_apps(&ctx.db)
-        .await?
-        .into_iter()
-        .filter(|a| ctx.caller.may_act_on(&a.id, me.filter(|_| owned.contains(&a.id))))
-        .collect();
     Ok(respond::json(200, &json!({ "applications": apps }))?)
 }
 
-/// The user a Dashboard caller is (the owner of what they create).
-fn owned_by(caller: &Caller) -> Option<&str> {
-    match caller {
-        Caller::User { user_id, .. } => Some(user_id),
-        _ => None,
+/// The team a new application goes to: `team_id` if the body names one
+/// (one the caller's role there lets them create in), else a Dashboard
+/// user's personal team; the operator's may have none.
+async fn team_for_new(ctx: &Ctx<'_>, named: Option<String>) -> ApiResult<Option<String>> {
+    let not_theirs = || ApiError::invalid("team_id", "is not a team of yours");
+    match (&ctx.caller, named) {
+        (Caller::User { user_id, .. }, named) if !ctx.caller.sees_everything() => {
+            let team = match named {
+                Some(t) => t,
+                None => teams::personal_of(&ctx.db, user_id).await?.map(|t| t.id).ok_or_else(|| ApiError::invalid("team_id", "is required (you have no personal team)"))?,
+            };
+            if !is_id(IdKind::Organization, &team) {
+                return Err(not_theirs().into());
+            }
+            match teams::role_in(&ctx.db, &team, user_id).await? {
+                None => Err(not_theirs().into()),
+                Some(role) if !role.allows(Permission::CreateApplications) => {
+                    Err(ApiError::Forbidden("your role in this team does not let you create applications").into())
+                }
+                Some(_) => Ok(Some(team)),
+            }
+        }
+        (_, Some(team)) => {
+            let exists = is_id(IdKind::Organization, &team) && crate::organizations::by_id(&ctx.db, DASHBOARD_APP_ID, &team).await?.is_some();
+            if exists { Ok(Some(team)) } else { Err(ApiError::invalid("team_id", "is not a team").into()) }
+        }
+        (_, None) => Ok(None),
     }
 }
 
-/// Who may is decided before (`Caller::may`); a Dashboard user owns what
-/// they create.
+/// Who may is decided before (`Caller::may`); the application belongs to
+/// a team (`team_for_new`).
 pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
-    let new = NewApplication::from_json(&body::json(req).await?)?;
+    let mut body = body::json(req).await?;
+    let named = match body.as_object_mut().and_then(|o| o.remove("team_id")) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(t)) => Some(t),
+        Some(_) => return Err(ApiError::invalid("team_id", "must be a team id").into()),
+    };
+    let new = NewApplication::from_json(&body)?;
+    let team = team_for_new(ctx, named).await?;
     let t = now();
     let app = Application {
         id: new_id(IdKind::Application, rng::bytes()?),
@@ -47,7 +78,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
         created_at: t.0,
         updated_at: t.0,
     };
-    if let Err(e) = db::insert_app(&ctx.db, &app, owned_by(&ctx.caller)).await {
+    if let Err(e) = db::insert_app(&ctx.db, &app, team.as_deref()).await {
         if db::is_unique_violation(&e) {
             return Err(ApiError::Conflict { field: "slug", message: "is already taken".into() }.into());
         }

@@ -150,6 +150,7 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
     let log = match (change.endpoint, change.app_id) {
         (Endpoint::DeleteApplication, _) => Some(DASHBOARD_APP_ID.to_owned()),
         (Endpoint::CreateApplication, _) => created.clone(),
+        (e, None) if e.is_team() => Some(DASHBOARD_APP_ID.to_owned()),
         (_, Some(id)) => Some(id.to_owned()),
         (_, None) => None,
     };
@@ -172,7 +173,7 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
     if let Some(u) = change.user_id.or(created_user) {
         event = event.user(u);
     }
-    let created_org = (change.endpoint == Endpoint::CreateOrganization).then_some(created.as_deref()).flatten();
+    let created_org = matches!(change.endpoint, Endpoint::CreateOrganization | Endpoint::CreateTeam).then_some(created.as_deref()).flatten();
     if let Some(o) = change.org_id.or(created_org) {
         event = event.organization(o);
     }

@@ -53,6 +53,7 @@ mod keys;
 mod organizations;
 mod roles;
 mod signing_keys;
+mod teams;
 mod users;
 
 use crate::fail::{answer_api, ApiResult};
@@ -103,9 +104,9 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     if !ctx.caller.may(endpoint) {
         return Err(ApiError::Forbidden(needs(endpoint).refusal()).into());
     }
-    let app = if endpoint.names_application() { Some(load_app(ctx, found.param(0)).await?) } else { None };
+    let app = if endpoint.names_application() { Some(load_app(ctx, found.param(0), endpoint).await?) } else { None };
     let Some(kind) = aero2_core::audit::management_type(endpoint) else {
-        return dispatch(req, ctx, endpoint, app, [found.param(1), found.param(2)]).await;
+        return dispatch(req, ctx, endpoint, app, [found.param(1), found.param(2)], found.param(0)).await;
     };
     let before = match &app {
         Some(app) if aero2_core::audit::reads_before(endpoint) => read_before(&req, &path, ctx, app).await?,
@@ -115,15 +116,22 @@ async fn route(req: Request, ctx: &Ctx<'_>) -> Outcome {
     let app_id = app.as_ref().map(|a| a.id.clone());
     let below = path.split('/').skip(5).collect::<Vec<_>>().join("/");
     let segment = |n: usize| path.split('/').nth(n);
+    let team = endpoint.is_team();
     let user_id = match (segment(5), segment(7)) {
+        (Some("members"), _) if team => Some(found.param(1)),
         (Some("users"), _) => Some(found.param(1)),
         (Some("organizations"), Some("members")) => Some(found.param(2)),
         _ => None,
     }
     .filter(|id| !id.is_empty())
     .map(str::to_owned);
-    let org_id = (segment(5) == Some("organizations")).then(|| found.param(1).to_owned()).filter(|id| !id.is_empty());
-    let resp = dispatch(req, ctx, endpoint, app, [found.param(1), found.param(2)]).await?;
+    // A team is an organization of the Dashboard: its events go to the
+    // Dashboard's log, with the team on each.
+    let org_id = if team { Some(found.param(0)) } else { (segment(5) == Some("organizations")).then(|| found.param(1)) }
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
+    let below = if team { path.trim_start_matches("/api/v1/").to_owned() } else { below };
+    let resp = dispatch(req, ctx, endpoint, app, [found.param(1), found.param(2)], found.param(0)).await?;
     if !(200..300).contains(&resp.status_code()) {
         return Ok(resp);
     }
@@ -150,25 +158,48 @@ async fn read_before(req: &Request, path: &str, ctx: &Ctx<'_>, app: &Application
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Get).with_headers(worker::Headers::new());
     let get = Request::new_with_init(req.url()?.as_str(), &init)?;
-    let Ok(resp) = dispatch(get, ctx, found.endpoint, Some(app.clone()), [found.param(1), found.param(2)]).await else { return Ok(None) };
+    let Ok(resp) = dispatch(get, ctx, found.endpoint, Some(app.clone()), [found.param(1), found.param(2)], found.param(0)).await else { return Ok(None) };
     if resp.status_code() != 200 {
         return Ok(None);
     }
     Ok(respond::with_json_body(resp).await?.1)
 }
 
-/// `ids`: the path's parameters after the application's id.
-async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<Application>, ids: [&str; 2]) -> Outcome {
+/// `ids`: the path's parameters after the application's id (for a team's
+/// path, after the team's, which is `id_of_team`).
+async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<Application>, ids: [&str; 2], id_of_team: &str) -> Outcome {
     let [id, sub] = ids;
     use Endpoint as E;
     let Some(app) = app else {
         return match endpoint {
             E::CreateApplication => applications::create(req, ctx).await,
+            E::ListTeams => teams::list(ctx).await,
+            E::CreateTeam => teams::create(req, ctx).await,
+            E::GetTeam => teams::get(ctx, id_of_team).await,
+            E::TeamApplications => teams::applications(ctx, id_of_team).await,
+            E::TeamMembers => teams::members(ctx, id_of_team).await,
+            E::UpdateTeamMember => teams::update_member(req, ctx, id_of_team, id).await,
+            E::RemoveTeamMember => teams::remove_member(ctx, id_of_team, id).await,
+            E::TeamInvitations => teams::invitations(ctx, id_of_team).await,
+            E::InviteToTeam => teams::invite(req, ctx, id_of_team).await,
+            E::RevokeTeamInvitation => teams::revoke_invitation(ctx, id_of_team, id).await,
+            E::TransferTeam => teams::transfer(req, ctx, id_of_team).await,
             _ => applications::list(ctx).await,
         };
     };
     match endpoint {
         E::ListApplications | E::CreateApplication => Err(ApiError::NotFound.into()),
+        E::ListTeams
+        | E::CreateTeam
+        | E::GetTeam
+        | E::TeamApplications
+        | E::TeamMembers
+        | E::UpdateTeamMember
+        | E::RemoveTeamMember
+        | E::TeamInvitations
+        | E::InviteToTeam
+        | E::RevokeTeamInvitation
+        | E::TransferTeam => Err(ApiError::NotFound.into()),
         E::GetApplication => applications::get(&app),
         E::UpdateApplication => applications::update(req, ctx, app).await,
         E::DeleteApplication => applications::delete(ctx, &app).await,
@@ -262,18 +293,23 @@ pub(crate) fn issuer_of(ctx: &Ctx<'_>, req_host: Option<&str>, app: &Application
     Ok(host.and_then(|h| aero2_core::host::issuer_for(&h, &platform)))
 }
 
-/// The application `id` names, if the caller may act on it. Otherwise 404,
-/// whether or not it exists.
-async fn load_app(ctx: &Ctx<'_>, id: &str) -> ApiResult<aero2_core::application::Application> {
+/// The application `id` names, if the caller may act on it: 404 whether
+/// or not it exists otherwise; 403 when a Dashboard user's role in the
+/// application's team does not allow what `endpoint` needs.
+async fn load_app(ctx: &Ctx<'_>, id: &str, endpoint: Endpoint) -> ApiResult<aero2_core::application::Application> {
     if !is_id(IdKind::Application, id) {
         return Err(ApiError::NotFound.into());
     }
-    let owner = match &ctx.caller {
-        Caller::User { .. } if !ctx.caller.sees_everything() => db::app_owner(&ctx.db, id).await?,
+    let team = match &ctx.caller {
+        Caller::User { user_id, .. } if !ctx.caller.sees_everything() => crate::teams::role_for_app(&ctx.db, id, user_id).await?,
         _ => None,
     };
-    if !ctx.caller.may_act_on(id, owner.as_deref()) {
+    if !ctx.caller.may_act_on(id, team) {
         return Err(ApiError::NotFound.into());
     }
-    Ok(db::app_by_id(&ctx.db, id).await?.ok_or(ApiError::NotFound)?)
+    let app = db::app_by_id(&ctx.db, id).await?.ok_or(ApiError::NotFound)?;
+    if !ctx.caller.team_allows(team, endpoint) {
+        return Err(ApiError::Forbidden("your role in the team that owns this application does not allow this").into());
+    }
+    Ok(app)
 }

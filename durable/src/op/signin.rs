@@ -44,8 +44,24 @@ pub async fn finish(req: &Request, op: &Op<'_>, id: &str, request: &Authorizatio
 /// enabled identity providers offered next to the password form.
 pub async fn login_form(op: &Op<'_>, id: &str, email: Option<&str>, error: Option<&str>, status: u16) -> Result<Response> {
     let providers: Vec<(String, String)> = providers::enabled(op).await?.into_iter().map(|i| (i.slug, i.display_name)).collect();
+    // A request that names an organization: the page wears its branding.
+    let organization = match super::authorize::pending(op, id)?.and_then(|r| r.organization) {
+        Some(org_id) => super::organizations::find(op, &org_id).await?,
+        None => None,
+    };
     with_csrf(op, |csrf| {
-        let form = pages::LoginForm { app_name: &op.app.name, request: id, csrf, email, error, signup_open: signup_open(op), providers: &providers, passkeys: op.app.settings.passkey_sign_in(), email_codes: op.app.settings.email_sign_in.unwrap_or(true) };
+        let form = pages::LoginForm {
+            app_name: &op.app.name,
+            request: id,
+            csrf,
+            email,
+            error,
+            signup_open: signup_open(op),
+            providers: &providers,
+            passkeys: op.app.settings.passkey_sign_in(),
+            email_codes: op.app.settings.email_sign_in.unwrap_or(true),
+            organization: organization.as_ref(),
+        };
         pages::login_page(&form, status)
     })
 }

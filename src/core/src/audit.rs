@@ -453,6 +453,12 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::UpdateOrgDomain => "organization.domain_updated",
         E::RemoveOrgDomain => "organization.domain_removed",
         E::VerifyOrgDomain => "organization.domain_verified",
+        E::CreateTeam => "team.created",
+        E::UpdateTeamMember => "team.member_updated",
+        E::RemoveTeamMember => "team.member_removed",
+        E::InviteToTeam => "team.invitation_created",
+        E::RevokeTeamInvitation => "team.invitation_revoked",
+        E::TransferTeam => "team.ownership_transferred",
         _ => return None,
     })
 }
@@ -467,6 +473,7 @@ pub fn reads_before(endpoint: Endpoint) -> bool {
             endpoint,
             E::CreateApplication | E::CreateKey | E::AddDomain | E::CreateClient | E::CreateUser | E::Invite | E::CreateIdp | E::CreateApi | E::CreateRole | E::Checkpoint
                 | E::CreateOrganization | E::AddMember | E::CreateOrgInvitation | E::AddOrgDomain
+                | E::CreateTeam | E::InviteToTeam | E::TransferTeam
         )
 }
 

@@ -116,6 +116,128 @@ pub const ROLES: &[RoleDef] = &[
 /// The role a Dashboard user gets when their account is created.
 pub const DEFAULT_ROLE: &str = "developer";
 
+/// A developer's role in a team. Teams are organizations of the Dashboard
+/// application, and own applications; these are their organization roles
+/// (application roles of the Dashboard, created with it). A token's
+/// permissions (above) are then cut to what the role allows with the
+/// team's applications ([`TeamRole::allows`]).
+///
+/// | role | applications of the team | the team |
+/// |---|---|---|
+/// | `team_viewer` | read | |
+/// | `team_developer` | + change, create | |
+/// | `team_admin` | + delete | invite, change roles, remove members (not owners) |
+/// | `team_owner` | + delete | + owners, transfer ownership |
+///
+/// A team keeps at least one owner: the last one cannot leave, be removed
+/// or be demoted ([`member_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TeamRole {
+    Viewer,
+    Developer,
+    Admin,
+    Owner,
+}
+
+impl TeamRole {
+    pub const ALL: [TeamRole; 4] = [TeamRole::Owner, TeamRole::Admin, TeamRole::Developer, TeamRole::Viewer];
+
+    /// The Dashboard role's name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            TeamRole::Owner => "team_owner",
+            TeamRole::Admin => "team_admin",
+            TeamRole::Developer => "team_developer",
+            TeamRole::Viewer => "team_viewer",
+        }
+    }
+
+    /// As the teams API names it (`owner`, …).
+    #[must_use]
+    pub fn short(self) -> &'static str {
+        self.name().trim_start_matches("team_")
+    }
+
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            TeamRole::Owner => "Owns the team: everything an admin may, and its owners",
+            TeamRole::Admin => "Manages the team's applications and its members",
+            TeamRole::Developer => "Creates and changes the team's applications",
+            TeamRole::Viewer => "Reads the team's applications",
+        }
+    }
+
+    /// From the teams API's `role` (`owner`, …).
+    #[must_use]
+    pub fn parse_short(s: &str) -> Option<TeamRole> {
+        TeamRole::ALL.into_iter().find(|r| r.short() == s)
+    }
+
+    /// The strongest team role among a member's role names.
+    pub fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<TeamRole> {
+        names.into_iter().filter_map(|n| TeamRole::ALL.into_iter().find(|r| r.name() == n)).max()
+    }
+
+    /// What this role lets a token do with the team's applications.
+    #[must_use]
+    pub fn allows(self, p: Permission) -> bool {
+        match p {
+            P::ReadApplications => true,
+            P::WriteApplications | P::CreateApplications => self >= TeamRole::Developer,
+            P::DeleteApplications => self >= TeamRole::Admin,
+            P::OperatePlatform => false,
+        }
+    }
+}
+
+/// Why a change of a team's members is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRefusal {
+    /// Only owners and admins manage members.
+    NotAManager,
+    /// Admins neither touch owners nor make them.
+    OwnersAreTheOwners,
+    /// The team would have no owner left.
+    LastOwner,
+}
+
+impl TeamRefusal {
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            TeamRefusal::NotAManager => "only the team's owners and admins manage its members",
+            TeamRefusal::OwnersAreTheOwners => "only an owner may change, remove or make an owner",
+            TeamRefusal::LastOwner => "a team keeps at least one owner: make someone else owner first",
+        }
+    }
+}
+
+/// Whether `actor` (their role; `None` for the operator, who may do
+/// anything but leave a team ownerless) may move a member from `current`
+/// to `next` (`None`: out of the team). `is_self`: the member is the
+/// actor (leaving, or changing their own role); `owners`: how many owners
+/// the team has now.
+///
+/// # Errors
+/// The [`TeamRefusal`].
+pub fn member_change(actor: Option<TeamRole>, is_self: bool, current: TeamRole, next: Option<TeamRole>, owners: usize) -> Result<(), TeamRefusal> {
+    let loses_owner = current == TeamRole::Owner && next != Some(TeamRole::Owner);
+    if loses_owner && owners <= 1 {
+        return Err(TeamRefusal::LastOwner);
+    }
+    let leaving = is_self && next.is_none();
+    match actor {
+        None => Ok(()),
+        Some(_) if leaving => Ok(()),
+        Some(TeamRole::Owner) => Ok(()),
+        Some(TeamRole::Admin) if current == TeamRole::Owner || next == Some(TeamRole::Owner) => Err(TeamRefusal::OwnersAreTheOwners),
+        Some(TeamRole::Admin) => Ok(()),
+        Some(_) => Err(TeamRefusal::NotAManager),
+    }
+}
+
 /// The permission an endpoint needs.
 #[must_use]
 pub fn needs(endpoint: Endpoint) -> Permission {
@@ -152,7 +274,12 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::UserOrganizations
         | E::ListOrgInvitations
         | E::ListOrgDomains
-        | E::GetOrgDomain => P::ReadApplications,
+        | E::GetOrgDomain
+        | E::ListTeams
+        | E::GetTeam
+        | E::TeamApplications
+        | E::TeamMembers
+        | E::TeamInvitations => P::ReadApplications,
         E::CreateApplication => P::CreateApplications,
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
@@ -198,7 +325,13 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::RevokeOrgInvitation
         | E::AddOrgDomain
         | E::UpdateOrgDomain
-        | E::RemoveOrgDomain => P::WriteApplications,
+        | E::RemoveOrgDomain
+        | E::CreateTeam
+        | E::UpdateTeamMember
+        | E::RemoveTeamMember
+        | E::InviteToTeam
+        | E::RevokeTeamInvitation
+        | E::TransferTeam => P::WriteApplications,
     }
 }
 
@@ -238,17 +371,28 @@ impl Caller {
         }
     }
 
-    /// Whether the caller may act on the application `app_id`, owned by
-    /// `owner` (a Dashboard user id, if it has one).
+    /// Whether the caller sees the application `app_id` at all: a key its
+    /// own, a Dashboard user those of the teams they belong to (`team`:
+    /// their role in the team that owns it, if any).
     #[must_use]
-    pub fn may_act_on(&self, app_id: &str, owner: Option<&str>) -> bool {
+    pub fn may_act_on(&self, app_id: &str, team: Option<TeamRole>) -> bool {
         if self.sees_everything() {
             return true;
         }
         match self {
             Caller::Application { app_id: own, .. } => own == app_id,
-            Caller::User { user_id, .. } => owner == Some(user_id.as_str()),
+            Caller::User { .. } => team.is_some(),
             Caller::Operator => true,
+        }
+    }
+
+    /// Whether the caller's role in the application's team allows what
+    /// `endpoint` needs (checked after [`Self::may_act_on`]).
+    #[must_use]
+    pub fn team_allows(&self, team: Option<TeamRole>, endpoint: Endpoint) -> bool {
+        match self {
+            Caller::User { .. } if !self.sees_everything() => team.is_some_and(|t| t.allows(needs(endpoint))),
+            _ => true,
         }
     }
 
@@ -314,10 +458,15 @@ mod tests {
         let dev = user(&[P::ReadApplications, P::WriteApplications, P::CreateApplications, P::DeleteApplications]);
         assert!(dev.may(Endpoint::CreateApplication) && dev.may(Endpoint::CreateClient) && dev.may(Endpoint::DeleteApplication));
         assert!(!dev.may(Endpoint::VerifyDomain), "proving a domain is the operator's");
-        assert!(dev.may_act_on("app_1", Some("usr_dev")));
-        assert!(!dev.may_act_on("app_1", Some("usr_other")));
-        assert!(!dev.may_act_on("app_1", None), "an application without an owner is the operator's");
+        assert!(dev.may_act_on("app_1", Some(TeamRole::Viewer)));
+        assert!(!dev.may_act_on("app_1", None), "an application of no team of theirs, or of none, is not theirs");
         assert!(!dev.sees_everything());
+        // The team role cuts what the token may do with the team's applications.
+        assert!(dev.team_allows(Some(TeamRole::Viewer), Endpoint::ListClients));
+        assert!(!dev.team_allows(Some(TeamRole::Viewer), Endpoint::CreateClient));
+        assert!(dev.team_allows(Some(TeamRole::Developer), Endpoint::CreateClient));
+        assert!(!dev.team_allows(Some(TeamRole::Developer), Endpoint::DeleteApplication));
+        assert!(dev.team_allows(Some(TeamRole::Admin), Endpoint::DeleteApplication));
 
         let member = user(&[P::ReadApplications]);
         assert!(member.may(Endpoint::ListClients) && !member.may(Endpoint::CreateClient) && !member.may(Endpoint::CreateApplication));
@@ -325,7 +474,7 @@ mod tests {
         assert!(!nobody.may(Endpoint::ListApplications));
 
         let op = user(&Permission::ALL);
-        assert!(op.sees_everything() && op.may_act_on("app_1", Some("usr_other")) && op.may(Endpoint::VerifyDomain));
+        assert!(op.sees_everything() && op.may_act_on("app_1", None) && op.may(Endpoint::VerifyDomain) && op.team_allows(None, Endpoint::DeleteApplication));
     }
 
     #[test]
@@ -334,8 +483,28 @@ mod tests {
         assert!(key.may(Endpoint::DeleteApplication) && key.may(Endpoint::CreateClient));
         assert!(!key.may(Endpoint::CreateApplication) && !key.may(Endpoint::VerifyDomain));
         assert!(key.may_act_on("app_1", None) && !key.may_act_on("app_2", None));
-        assert!(Caller::Operator.may(Endpoint::VerifyDomain) && Caller::Operator.may_act_on("app_2", Some("usr_x")));
+        assert!(Caller::Operator.may(Endpoint::VerifyDomain) && Caller::Operator.may_act_on("app_2", None));
         assert_eq!((Caller::Operator.actor(), key.actor(), user(&[]).actor()), ("operator".into(), "key:key_1".into(), "user:usr_dev".into()));
+    }
+
+    #[test]
+    fn team_roles_rank_and_a_team_keeps_an_owner() {
+        use TeamRole as T;
+        assert_eq!(TeamRole::of(["developer", "team_viewer", "team_admin"]), Some(T::Admin));
+        assert_eq!(TeamRole::of(["developer"]), None);
+        assert_eq!((T::Owner.short(), TeamRole::parse_short("viewer")), ("owner", Some(T::Viewer)));
+        assert!(!T::Viewer.allows(P::WriteApplications) && T::Developer.allows(P::CreateApplications) && !T::Owner.allows(P::OperatePlatform));
+        // Owners do anything, admins anything but owners, others nothing; anyone leaves.
+        assert_eq!(member_change(Some(T::Owner), false, T::Admin, Some(T::Owner), 1), Ok(()));
+        assert_eq!(member_change(Some(T::Admin), false, T::Developer, Some(T::Viewer), 1), Ok(()));
+        assert_eq!(member_change(Some(T::Admin), false, T::Owner, None, 2), Err(TeamRefusal::OwnersAreTheOwners));
+        assert_eq!(member_change(Some(T::Admin), false, T::Viewer, Some(T::Owner), 1), Err(TeamRefusal::OwnersAreTheOwners));
+        assert_eq!(member_change(Some(T::Developer), false, T::Viewer, None, 1), Err(TeamRefusal::NotAManager));
+        assert_eq!(member_change(Some(T::Viewer), true, T::Viewer, None, 1), Ok(()));
+        // The last owner stays, whoever asks.
+        assert_eq!(member_change(Some(T::Owner), true, T::Owner, None, 1), Err(TeamRefusal::LastOwner));
+        assert_eq!(member_change(None, false, T::Owner, Some(T::Admin), 1), Err(TeamRefusal::LastOwner));
+        assert_eq!(member_change(Some(T::Owner), true, T::Owner, None, 2), Ok(()));
     }
 
     #[test]

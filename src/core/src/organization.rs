@@ -70,6 +70,26 @@ pub struct Branding {
     pub primary_color: Option<String>,
 }
 
+/// The stylesheet a branded page adds after the hosted pages' own: the
+/// organization's colour on the buttons (`--brand`), with text on it black
+/// or white, whichever reads better (WCAG relative luminance). Links and
+/// focus rings keep the theme's accent, which is chosen to read on the
+/// page in light and dark. `None` for anything
+/// but `#rrggbb` / `rrggbb`.
+#[must_use]
+pub fn accent_stylesheet(colour_hex: &str) -> Option<String> {
+    let c = colour(&format!("#{}", colour_hex.trim_start_matches('#')))?;
+    let channel = |i: usize| -> f64 {
+        let v = f64::from(u8::from_str_radix(c.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0)) / 255.0;
+        if v <= 0.040_45 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    // Contrast with white (1.05 / (L + .05)) against black ((L + .05) / .05).
+    let text = if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 { "#ffffff" } else { "#000000" };
+    let rule = format!(":root{{--brand:{c};--brand-text:{text}}}");
+    Some(format!("{rule}\n@media (prefers-color-scheme: dark){{{rule}}}\n"))
+}
+
 /// The fields of a creation or an update, each checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrganizationFields {
@@ -436,6 +456,15 @@ mod tests {
         for bad in [("limit", "0"), ("limit", "201"), ("after", "A B"), ("sort", "x")] {
             assert!(q(&[bad]).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_brand_colour_becomes_the_accent_with_readable_text() {
+        let dark = accent_stylesheet("1a2b3c").unwrap();
+        assert!(dark.contains("--brand:#1a2b3c;--brand-text:#ffffff") && dark.contains("prefers-color-scheme: dark"));
+        assert!(accent_stylesheet("#C0FFEE").unwrap().contains("--brand:#c0ffee;--brand-text:#000000"));
+        assert_eq!(accent_stylesheet("red"), None);
+        assert_eq!(accent_stylesheet("c0ffee;}body{display:none"), None);
     }
 
     #[test]

@@ -85,6 +85,17 @@ pub enum Endpoint {
     UpdateOrgDomain,
     RemoveOrgDomain,
     VerifyOrgDomain,
+    ListTeams,
+    CreateTeam,
+    GetTeam,
+    TeamApplications,
+    TeamMembers,
+    UpdateTeamMember,
+    RemoveTeamMember,
+    TeamInvitations,
+    InviteToTeam,
+    RevokeTeamInvitation,
+    TransferTeam,
 }
 
 impl Endpoint {
@@ -92,7 +103,27 @@ impl Endpoint {
     /// must be allowed to act on.
     #[must_use]
     pub fn names_application(self) -> bool {
-        !matches!(self, Endpoint::ListApplications | Endpoint::CreateApplication)
+        !matches!(self, Endpoint::ListApplications | Endpoint::CreateApplication) && !self.is_team()
+    }
+
+    /// A Developer Teams endpoint (`/api/v1/teams…`, `crate::dashboard::TeamRole`).
+    #[must_use]
+    pub fn is_team(self) -> bool {
+        use Endpoint as E;
+        matches!(
+            self,
+            E::ListTeams
+                | E::CreateTeam
+                | E::GetTeam
+                | E::TeamApplications
+                | E::TeamMembers
+                | E::UpdateTeamMember
+                | E::RemoveTeamMember
+                | E::TeamInvitations
+                | E::InviteToTeam
+                | E::RevokeTeamInvitation
+                | E::TransferTeam
+        )
     }
 }
 
@@ -100,6 +131,14 @@ use Endpoint as E;
 use Method::{Delete, Get, Patch, Post, Put};
 
 pub static TABLE: &[Row<Endpoint>] = &[
+    Row { path: "/api/v1/teams", methods: &[(Get, E::ListTeams), (Post, E::CreateTeam)] },
+    Row { path: "/api/v1/teams/{}", methods: &[(Get, E::GetTeam)] },
+    Row { path: "/api/v1/teams/{}/applications", methods: &[(Get, E::TeamApplications)] },
+    Row { path: "/api/v1/teams/{}/members", methods: &[(Get, E::TeamMembers)] },
+    Row { path: "/api/v1/teams/{}/members/{}", methods: &[(Patch, E::UpdateTeamMember), (Delete, E::RemoveTeamMember)] },
+    Row { path: "/api/v1/teams/{}/invitations", methods: &[(Get, E::TeamInvitations), (Post, E::InviteToTeam)] },
+    Row { path: "/api/v1/teams/{}/invitations/{}", methods: &[(Delete, E::RevokeTeamInvitation)] },
+    Row { path: "/api/v1/teams/{}/transfer", methods: &[(Post, E::TransferTeam)] },
     Row { path: "/api/v1/applications", methods: &[(Get, E::ListApplications), (Post, E::CreateApplication)] },
     Row {
         path: "/api/v1/applications/{}",

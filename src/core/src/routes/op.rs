@@ -46,6 +46,8 @@ pub enum Endpoint {
     Reset(Via),
     Verify(Via),
     Stylesheet,
+    /// An organization's colour as the hosted pages' accent (`?c=rrggbb`).
+    BrandStylesheet,
     /// The hosted pages' script (passkey ceremonies).
     Script,
     /// A passkey ceremony's options, for the hosted pages' script.
@@ -57,6 +59,7 @@ pub enum Endpoint {
 
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 pub const STYLESHEET_PATH: &str = "/ui/hosted.css";
+pub const BRAND_STYLESHEET_PATH: &str = "/ui/brand.css";
 pub const SCRIPT_PATH: &str = "/ui/passkey.js";
 
 use Endpoint as E;
@@ -93,6 +96,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     page!("/verify", Verify),
     Row { path: "/passkeys/options", methods: &[(Post, E::PasskeyOptions)] },
     Row { path: STYLESHEET_PATH, methods: &[(Get, E::Stylesheet)] },
+    Row { path: BRAND_STYLESHEET_PATH, methods: &[(Get, E::BrandStylesheet)] },
     Row { path: SCRIPT_PATH, methods: &[(Get, E::Script)] },
     Row { path: HEALTH_PATH, methods: &[(Get, E::Health)] },
 ];
