@@ -127,7 +127,11 @@ pub async fn insert_app(db: &D1Database, app: &Application, team: Option<&str>) 
         &[text(&app.id), text(&app.slug), text(&app.name), text(&settings), int(app.created_at), int(app.updated_at)],
     )?];
     if let Some(team) = team {
-        batch.push(crate::teams::own_statement(db, &app.id, team, app.created_at)?);
+        batch.push(stmt(
+            db,
+            "INSERT INTO application_teams (app_id, team_id, created_at) VALUES (?1, ?2, ?3)",
+            &[text(&app.id), text(team), int(app.created_at)],
+        )?);
     }
     db.batch(batch).await?;
     Ok(())

@@ -614,7 +614,17 @@ pub async fn privileges_of(db: &D1Database, app_id: &str, role_ids: &[String]) -
 pub async fn held_in(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<Option<(Member, Privileges)>> {
     let Some(member) = member(db, app_id, org_id, user_id).await? else { return Ok(None) };
     let org_roles: Vec<String> = member.roles.iter().map(|r| r.id.clone()).collect();
-    let app_roles: Vec<String> = crate::directory::user_roles(db, app_id, user_id).await?.into_iter().map(|r| r.id).collect();
+    #[derive(Deserialize)]
+    struct RoleId {
+        role_id: String,
+    }
+    let app_roles: Vec<RoleId> = db
+        .prepare("SELECT role_id FROM user_roles WHERE app_id = ?1 AND user_id = ?2")
+        .bind(&[text(app_id), text(user_id)])?
+        .all()
+        .await?
+        .results()?;
+    let app_roles: Vec<String> = app_roles.into_iter().map(|r| r.role_id).collect();
     let api_roles: Vec<String> = org_roles.iter().chain(app_roles.iter()).cloned().collect();
     let held = grants_of(db, app_id, &api_roles, &org_roles).await?;
     Ok(Some((member, held)))

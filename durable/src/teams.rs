@@ -76,12 +76,6 @@ pub async fn apps_of(db: &D1Database, team_id: &str) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.app_id).collect())
 }
 
-/// The statement that gives `app_id` to `team_id` (in the batch that
-/// creates the application).
-pub fn own_statement(db: &D1Database, app_id: &str, team_id: &str, now: i64) -> Result<D1PreparedStatement> {
-    db.prepare("INSERT INTO application_teams (app_id, team_id, created_at) VALUES (?1, ?2, ?3)").bind(&[text(app_id), text(team_id), int(now)])
-}
-
 /// Gives `user_id` the one team role `role` in `team_id`.
 pub async fn set_role(db: &D1Database, team_id: &str, user_id: &str, role: TeamRole) -> Result<()> {
     let Some(id) = role_id(db, role).await? else { return Err(worker::Error::RustError(format!("the Dashboard has no role {}", role.name()))) };
