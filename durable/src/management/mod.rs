@@ -6,16 +6,17 @@
 //! must hold the endpoint's permission (`aero2_core::dashboard::needs`:
 //! reads need `read:applications`, and so on; a key is its application's
 //! and may not create applications or verify domains), then may act only
-//! on applications it may see (its own for a key, those its user owns for
-//! a Dashboard token, all for the operator and `operate:platform`).
+//! on applications it may see (its own for a key, those of its user's
+//! Developer Teams for a Dashboard token, within their team role; all for
+//! the operator and `operate:platform`).
 //!
 //! Routes (all JSON, all under `/api/v1`; the table itself is
 //! `aero2_core::routes::management`, this is who may call each):
 //!
 //! | method | path | who |
 //! |---|---|---|
-//! | GET, POST | `/applications` | POST: operator, or a Dashboard user with `create:applications` (who owns it); GET lists what the caller may see |
-//! | GET, PATCH, DELETE | `/applications/{id}` | operator, that application's `sk_live_` key, or its owner's token |
+//! | GET, POST | `/applications` | POST: operator, or a Dashboard user with `create:applications` (in a team of theirs); GET lists what the caller may see |
+//! | GET, PATCH, DELETE | `/applications/{id}` | operator, that application's `sk_live_` key, or a token of its team's members |
 //! | GET, POST | `/applications/{id}/keys` | same |
 //! | DELETE | `/applications/{id}/keys/{key_id}` | same (revokes) |
 //! | GET, POST | `/applications/{id}/domains` | same |
@@ -36,6 +37,10 @@
 //! | GET, PATCH, DELETE | `/applications/{id}/roles/{role_id}` | same |
 //! | GET, POST, DELETE | `/applications/{id}/roles/{role_id}/permissions` | same (POST adds, DELETE removes) |
 //! | GET, POST, DELETE | `/applications/{id}/users/{user_id}/roles` | same (POST assigns, DELETE takes away) |
+//!
+//! | … | `/applications/{id}/organizations…` | same (see `organizations`) |
+//! | GET, POST | `/teams` | Dashboard users (`teams`): their teams; the operator sees all |
+//! | … | `/teams/{team_id}…` | its members, as their team role allows |
 //!
 //! An application the caller may not act on is answered exactly like one
 //! that does not exist (404), so keys reveal nothing about other tenants.

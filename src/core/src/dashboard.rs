@@ -5,17 +5,18 @@
 //! pages gets [`DEFAULT_ROLE`]. An access token the Dashboard application
 //! issued for the management API is a credential there, beside the
 //! operator's and `sk_live_` keys, and may do what its permissions allow,
-//! on the applications its user owns.
+//! on the applications of its user's Developer Teams, as far as their
+//! role in the team allows ([`TeamRole`]).
 //!
 //! | role | permissions | may |
 //! |---|---|---|
-//! | `member` | `read:applications` | read the applications they own |
-//! | `developer` | + `write:applications`, `create:applications`, `delete:applications` | create applications (they own them), change and delete them |
+//! | `member` | `read:applications` | read their teams' applications |
+//! | `developer` | + `write:applications`, `create:applications`, `delete:applications` | create applications (in a team), change and delete them |
 //! | `operator` | + `operate:platform` | everything the operator credential may: every application, domain verification |
 //!
 //! Who may call an endpoint is decided here, for every kind of caller:
-//! [`Caller::may`] (the endpoint's permission) and [`Caller::may_act_on`]
-//! (the application).
+//! [`Caller::may`] (the endpoint's permission), [`Caller::may_act_on`]
+//! (the application) and [`Caller::team_allows`] (the team role).
 
 use crate::routes::management::Endpoint;
 
