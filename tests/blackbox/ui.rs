@@ -2,7 +2,9 @@
 //! by playwright-core from tests/ui/signin.mjs) signs in through the login
 //! and consent pages under the production CSP and lands on the client; and
 //! (tests/ui/passkey.mjs) makes a passkey with Chromium's virtual
-//! authenticator, then signs in with it alone.
+//! authenticator, then signs in with it alone; and
+//! (tests/ui/organization.mjs) picks an organization on the picker,
+//! checked with axe-core.
 
 use crate::oidc::{provision, PASSWORD};
 use crate::Test;
@@ -14,18 +16,39 @@ pub fn tests() -> Vec<Test> {
     vec![
         ("sign_in_and_consent_in_chromium", sign_in_and_consent_in_chromium),
         ("passkeys_in_chromium_with_its_virtual_authenticator", passkeys_in_chromium_with_its_virtual_authenticator),
+        ("the_organization_picker_in_chromium", the_organization_picker_in_chromium),
     ]
 }
 
 fn sign_in_and_consent_in_chromium(c: &Client) {
     let s = provision(c, false);
-    run_script(c, &s, "tests/ui/signin.mjs");
+    run_script(c, &s, "tests/ui/signin.mjs", &json!({}), &[]);
+}
+
+fn the_organization_picker_in_chromium(c: &Client) {
+    let s = provision(c, true);
+    let org = |slug: &str| {
+        let r = c.api("POST", &format!("/applications/{}/organizations", s.app_id), OPERATOR, Some(&json!({"slug": slug, "name": format!("{slug} Inc.")})));
+        r.assert_status(201);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        c.api("POST", &format!("/applications/{}/organizations/{id}/members", s.app_id), OPERATOR, Some(&json!({"user_id": s.user_id}))).assert_status(201);
+        id
+    };
+    let (_acme, globex) = (org("acme"), org("globex"));
+    let (out, client_id, redirect) = run_script(c, &s, "tests/ui/organization.mjs", &json!({"organization_usage": "required", "first_party": true}), &[("AERO2_ORG", &globex)]);
+    let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", result["code"].as_str().unwrap()), ("redirect_uri", &redirect), ("client_id", &client_id), ("code_verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")];
+    let r = c.send("POST", &s.slug, "/oauth2/token", &[("content-type", "application/x-www-form-urlencoded")], Some(&aero2_tests::browser::form_encode(&form)));
+    r.assert_status(200);
+    let at = r.json()["access_token"].as_str().unwrap().to_owned();
+    let claims: serde_json::Value = serde_json::from_slice(&crate::oidc::b64(at.split('.').nth(1).unwrap())).unwrap();
+    assert_eq!((claims["org_id"].as_str(), claims["org_slug"].as_str()), (Some(globex.as_str()), Some("globex")));
 }
 
 fn passkeys_in_chromium_with_its_virtual_authenticator(c: &Client) {
     let s = provision(c, true);
     c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"mfa": "required"}}))).assert_status(200);
-    let (out, client_id, redirect) = run_script(c, &s, "tests/ui/passkey.mjs");
+    let (out, client_id, redirect) = run_script(c, &s, "tests/ui/passkey.mjs", &json!({}), &[]);
     let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let code = result["codes"].as_array().unwrap().last().unwrap().as_str().unwrap();
     // The last sign-in used the passkey alone: the tokens say so.
@@ -38,22 +61,24 @@ fn passkeys_in_chromium_with_its_virtual_authenticator(c: &Client) {
     assert_eq!((claims["amr"].clone(), claims["sub"].as_str()), (json!(["hwk", "user", "mfa"]), Some(s.user_id.as_str())));
 }
 
-/// Runs a browser script against `s` with a public client whose redirect
-/// URI the script serves; its output, the client and the redirect URI.
-fn run_script(c: &Client, s: &crate::oidc::Setup, script: &str) -> (String, String, String) {
+/// Runs a browser script against `s` with a public client (with the
+/// fields `client` adds) whose redirect URI the script serves, and `vars`
+/// in its environment; its output, the client and the redirect URI.
+fn run_script(c: &Client, s: &crate::oidc::Setup, script: &str, client: &serde_json::Value, vars: &[(&str, &str)]) -> (String, String, String) {
     // A client whose redirect URI the script serves (a real, free port).
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
-    let client = c.api(
-        "POST",
-        &format!("/applications/{}/clients", s.app_id),
-        OPERATOR,
-        Some(&json!({"name": "Browser app", "token_endpoint_auth_method": "none", "redirect_uris": [redirect]})),
-    );
+    let mut body = json!({"name": "Browser app", "token_endpoint_auth_method": "none", "redirect_uris": [redirect]});
+    if let (Some(b), Some(extra)) = (body.as_object_mut(), client.as_object()) {
+        b.extend(extra.clone());
+    }
+    let client = c.api("POST", &format!("/applications/{}/clients", s.app_id), OPERATOR, Some(&body));
     client.assert_status(201);
     let client_id = client.json()["client_id"].as_str().unwrap().to_owned();
     let root = repo_root();
     let port = c.url("x", "").rsplit(':').next().unwrap().to_owned();
-    let out = Command::new(root.join("node_modules/.bin/node"))
+    let mut command = Command::new(root.join("node_modules/.bin/node"));
+    command.envs(vars.iter().copied());
+    let out = command
         .arg(root.join(script))
         .env("AERO2_PORT", port)
         .env("AERO2_SLUG", &s.slug)
