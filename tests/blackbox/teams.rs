@@ -59,6 +59,32 @@ fn invite_and_join(c: &Client, client_id: &str, inviter: &str, team: &str, role:
     Developer { email, user_id: claims["sub"].as_str().unwrap().to_owned(), access_token: at, refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned() }
 }
 
+/// An account-API token of `d` from a first-party Dashboard client that
+/// signs in to organizations, issued in `team`.
+fn account_token_in_team(c: &Client, d: &Developer, team: &str) -> String {
+    let r = c.api(
+        "POST",
+        "/applications/app_dashboard/clients",
+        OPERATOR,
+        Some(&json!({"name": unique("dash-account"), "redirect_uris": [REDIRECT], "grant_types": ["authorization_code"],
+            "scopes": "openid account", "first_party": true, "organization_usage": "allowed"})),
+    );
+    r.assert_status(201);
+    let (id, secret) = (r.json()["client_id"].as_str().unwrap().to_owned(), r.json()["client_secret"].as_str().unwrap().to_owned());
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20account&organization={team}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        crate::oidc::issuer(c, DASHBOARD),
+        crate::oidc::enc(REDIRECT)
+    );
+    let back = crate::oidc::sign_in(c, &mut Browser::new(), DASHBOARD, &url, &d.email, PASSWORD);
+    let code = aero2_tests::browser::query_param(&back, "code").unwrap_or_else(|| panic!("{back}"));
+    let body = aero2_tests::browser::form_encode(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")]);
+    let auth = aero2_tests::basic_auth(&id, &secret);
+    let r = c.send("POST", DASHBOARD, "/oauth2/token", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&body));
+    r.assert_status(200);
+    r.json()["access_token"].as_str().unwrap().to_owned()
+}
+
 fn new_client(c: &Client, app: &str, token: &str) -> aero2_tests::Resp {
     c.api("POST", &format!("/applications/{app}/clients"), token, Some(&json!({"name": "Web", "token_endpoint_auth_method": "none", "redirect_uris": [REDIRECT]})))
 }
@@ -139,8 +165,13 @@ fn a_team_keeps_an_owner_and_only_managers_manage(c: &Client) {
     assert_eq!((r.json()["role"].as_str(), r.json()["personal"].as_bool()), (Some("owner"), Some(false)));
     let team = r.json()["id"].as_str().unwrap().to_owned();
     c.api("POST", "/teams", a, Some(&json!({"slug": slug, "name": "Again"}))).assert_error(409, "conflict");
-    // The last owner may not leave, be demoted, or be removed.
+    // The last owner may not leave, be demoted, or be removed; not through
+    // the organizations' self-service either (teams are served by /teams only).
     c.api("DELETE", &format!("/teams/{team}/members/{}", ada.user_id), a, None).assert_error(403, "forbidden");
+    let self_service = account_token_in_team(c, &ada, &team);
+    let r = c.send("DELETE", DASHBOARD, &format!("/account/organizations/{team}/members/{}", ada.user_id), &[("authorization", &format!("Bearer {self_service}"))], None);
+    r.assert_error(404, "not_found");
+    assert_eq!(teams_of(c, a).iter().filter(|t| t["id"] == json!(team)).count(), 1, "still a member");
     c.api("PATCH", &format!("/teams/{team}/members/{}", ada.user_id), a, Some(&json!({"role": "admin"}))).assert_error(403, "forbidden");
     c.api("DELETE", &format!("/teams/{team}/members/{}", ada.user_id), OPERATOR, None).assert_error(403, "forbidden");
     // An admin manages people but not owners.

@@ -4,7 +4,8 @@
 //! have been issued in the organization of the path, the caller must still
 //! be a member, and their organization roles (read now) must hold the
 //! endpoint's permission. Nobody gives, takes or removes more than they
-//! hold themselves. Every change is audited with the organization.
+//! hold themselves. Every change is audited with the organization. The
+//! Dashboard's organizations (Developer Teams) are not served here.
 
 use super::account_token::{authenticate, body, Caller, NEEDS};
 use super::bearer::{self, refuse, BearerResult};
@@ -36,6 +37,12 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, params: [&str;
         return Ok(respond::json(200, &mine(op, &db, &caller.user.id).await?)?);
     }
     let [org_id, sub] = params;
+    // The Dashboard's organizations are Developer Teams, managed through
+    // the management API's `/teams`, whose rules (a team keeps an owner)
+    // this surface does not know.
+    if op.app.id == aero2_core::application::DASHBOARD_APP_ID {
+        return Err(ApiError::NotFound.into());
+    }
     let org = if is_id(IdKind::Organization, org_id) { orgs::by_id(&db, &op.app.id, org_id).await? } else { None };
     let Some(org) = org else { return Err(ApiError::NotFound.into()) };
     if caller.org_id.as_deref() != Some(org.id.as_str()) {
