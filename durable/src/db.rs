@@ -171,6 +171,7 @@ pub async fn delete_app(db: &D1Database, app_id: &str) -> Result<()> {
         stmt(db, "DELETE FROM organizations WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM organization_invitations WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM organization_domains WHERE app_id = ?1", &id)?,
+        stmt(db, "DELETE FROM organization_departures WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM mail_outbox WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM application_teams WHERE app_id = ?1", &id)?,
         stmt(db, "DELETE FROM audit_log WHERE app_id = ?1", &id)?,

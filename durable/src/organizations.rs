@@ -97,6 +97,7 @@ pub async fn delete(db: &D1Database, app_id: &str, id: &str) -> Result<()> {
     db.batch(vec![
         db.prepare("DELETE FROM organization_invitations WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_domains WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
+        db.prepare("DELETE FROM organization_departures WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organization_members WHERE app_id = ?1 AND org_id = ?2").bind(&args)?,
         db.prepare("DELETE FROM organizations WHERE app_id = ?1 AND id = ?2").bind(&args)?,
@@ -253,6 +254,10 @@ pub async fn add_member(db: &D1Database, app_id: &str, org: &Organization, user_
         return Ok(Err(if memberships >= MAX_MEMBERSHIPS { NotAdded::TooManyMemberships } else { NotAdded::Full }));
     }
     set_member_roles(db, app_id, &org.id, user_id, role_ids).await?;
+    db.prepare("DELETE FROM organization_departures WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3")
+        .bind(&[text(app_id), text(&org.id), text(user_id)])?
+        .run()
+        .await?;
     Ok(Ok(()))
 }
 
@@ -283,14 +288,29 @@ pub async fn set_member_roles(db: &D1Database, app_id: &str, org_id: &str, user_
     Ok(())
 }
 
-pub async fn remove_member(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<()> {
+/// Removes the member, and remembers they left: the organization's
+/// verified domains no longer enrol or suggest them ([`departed`]).
+pub async fn remove_member(db: &D1Database, app_id: &str, org_id: &str, user_id: &str, now: UnixMillis) -> Result<()> {
     let args = [text(app_id), text(org_id), text(user_id)];
     db.batch(vec![
         db.prepare("DELETE FROM organization_member_roles WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3").bind(&args)?,
         db.prepare("DELETE FROM organization_members WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3").bind(&args)?,
+        db.prepare("INSERT OR REPLACE INTO organization_departures (app_id, org_id, user_id, created_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&[text(app_id), text(org_id), text(user_id), int(now.0)])?,
     ])
     .await?;
     Ok(())
+}
+
+/// Whether `user_id` was removed from (or left) `org_id` and was not
+/// added back since.
+pub async fn departed(db: &D1Database, app_id: &str, org_id: &str, user_id: &str) -> Result<bool> {
+    let row: Option<Value> = db
+        .prepare("SELECT 1 AS one FROM organization_departures WHERE app_id = ?1 AND org_id = ?2 AND user_id = ?3")
+        .bind(&[text(app_id), text(org_id), text(user_id)])?
+        .first(None)
+        .await?;
+    Ok(row.is_some())
 }
 
 /// The organizations `user_id` belongs to, by slug.
@@ -425,6 +445,16 @@ pub async fn revoke_invitation(db: &D1Database, app_id: &str, id: &str, now: Uni
         .run()
         .await?;
     Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// Gives back an invitation `user_id` used up but could not join with (the
+/// organization was full): it is pending again.
+pub async fn unaccept_invitation(db: &D1Database, app_id: &str, id: &str, user_id: &str) -> Result<()> {
+    db.prepare("UPDATE organization_invitations SET accepted_at = NULL, accepted_by = NULL WHERE app_id = ?1 AND id = ?2 AND accepted_by = ?3")
+        .bind(&[text(app_id), text(id), text(user_id)])?
+        .run()
+        .await?;
+    Ok(())
 }
 
 /// Uses the invitation up for `user_id`: `true` for exactly one request,

@@ -444,6 +444,17 @@ fn a_client_that_requires_an_organization_picks_or_refuses(c: &Client) {
     let back = r.header("location").unwrap().to_owned();
     let t = redeem(c, &s, &client, &back);
     assert_eq!(jwt_claims(t["access_token"].as_str().unwrap())["org_slug"], "beta");
+    // A client that does not use organizations gets none, whatever is posted
+    // to the picker (here with a request parked for consent).
+    let (third, _) = register_client(c, &s, json!({"name": "Third party", "redirect_uris": [REDIRECT], "scopes": "openid", "first_party": false}));
+    let r = b.get(c, &s.slug, &authorize_path(&third, "openid"));
+    let consent = r.header("location").unwrap().to_owned();
+    assert!(consent.starts_with("/consent?request="), "{consent}");
+    let page = b.get(c, &s.slug, &consent);
+    let request = hidden_field(&page.body, "request").unwrap();
+    let csrf = hidden_field(&page.body, "csrf_token").unwrap();
+    let r = b.post_form(c, &s.slug, "/organization", &[("request", &request), ("csrf_token", &csrf), ("organization", &beta)]);
+    r.assert_status(400);
     // Naming one skips the picker; prompt=none cannot show it.
     let back = authorize(c, &s, &mut b, &client.0, "openid", "&organization=acme");
     assert!(query_param(&back, "code").is_some(), "{back}");
@@ -469,6 +480,8 @@ fn invitation_link(c: &Client, app_id: &str, email: &str) -> String {
 
 fn an_invitation_signs_a_new_person_up_into_the_organization(c: &Client) {
     let s = provision(c, true);
+    // Sign-up is by invitation only: the developer's invitation opens it.
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"signup": {"mode": "invite_only"}}}))).assert_status(200);
     let org = id(&create_org(c, &s.app_id, "acme"));
     let admin = new_role(c, &s.app_id, "admin");
     let email = format!("{}@example.com", unique("invitee"));
@@ -532,8 +545,23 @@ fn an_invitation_signs_a_new_person_up_into_the_organization(c: &Client) {
 fn an_invitation_adds_an_existing_account_which_then_signs_in(c: &Client) {
     let s = provision(c, true);
     let org = id(&create_org(c, &s.app_id, "acme"));
+    // An account nobody confirmed (maybe a squatter's, made in advance with
+    // the invitee's address) does not join through the link.
     invite(c, &s.app_id, &org, json!({"email": s.email})).assert_status(201);
     let link = invitation_link(c, &s.app_id, &s.email);
+    let mut b = Browser::new();
+    let page = b.get(c, &s.slug, &link);
+    let (token, csrf) = (hidden_field(&page.body, "token").unwrap(), hidden_field(&page.body, "csrf_token").unwrap());
+    let refused = b.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", &csrf)]);
+    refused.assert_status(409);
+    assert!(refused.body.contains("Forgot your password?"), "{}", refused.body);
+    assert!(!is_member(c, &s.app_id, &org, &s.user_id));
+    assert_eq!(c.api("GET", &format!("/applications/{}/users/{}", s.app_id, s.user_id), OPERATOR, None).json()["email_verified"], false, "nothing confirmed");
+
+    // An account whose address is confirmed joins, then signs in as usual.
+    let (user, email) = user_at(c, &s.app_id, "example.com", true);
+    invite(c, &s.app_id, &org, json!({"email": email})).assert_status(201);
+    let link = invitation_link(c, &s.app_id, &email);
     let mut b = Browser::new();
     let page = b.get(c, &s.slug, &link);
     page.assert_status(200);
@@ -545,13 +573,13 @@ fn an_invitation_adds_an_existing_account_which_then_signs_in(c: &Client) {
     let r = b.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", &csrf)]);
     assert_eq!(r.status, 303, "{}", r.body);
     // A member now, but the link did not sign them in: their usual sign-in.
-    c.api("GET", &format!("{}/{org}/members/{}", orgs(&s.app_id), s.user_id), OPERATOR, None).assert_status(200);
+    assert!(is_member(c, &s.app_id, &org, &user));
     let login = r.header("location").unwrap().to_owned();
     assert!(login.starts_with("/login?request="), "{login}");
     let page = b.get(c, &s.slug, &login);
     let request = hidden_field(&page.body, "request").unwrap();
     let csrf = hidden_field(&page.body, "csrf_token").unwrap();
-    let r = b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &s.email), ("password", PASSWORD)]);
+    let r = b.post_form(c, &s.slug, "/login", &[("request", &request), ("csrf_token", &csrf), ("email", &email), ("password", PASSWORD)]);
     assert_eq!(r.status, 303, "{}", r.body);
     let done = r.header("location").unwrap().to_owned();
     assert!(done.starts_with("/invitation?done=inv_"), "{done}");
@@ -657,6 +685,12 @@ fn a_verified_domain_enrols_confirmed_addresses_only(c: &Client) {
     let url = format!("{}{}&organization=acme", issuer(c, &s.slug), authorize_path(&client.0, "openid"));
     let back = sign_in(c, &mut b, &s.slug, &url, &confirmed_email, PASSWORD);
     assert_eq!(jwt_claims(redeem(c, &s, &client, &back)["access_token"].as_str().unwrap())["org_slug"], "acme");
+    // Removed, they are not brought back by the domain at their next sign-in.
+    c.api("DELETE", &format!("{}/{acme}/members/{confirmed}", orgs(&s.app_id)), OPERATOR, None).assert_status(204);
+    sign_in_as(c, &s, &client.0, &confirmed_email);
+    assert!(!is_member(c, &s.app_id, &acme, &confirmed), "a removed member stays removed");
+    // The API adds them back explicitly.
+    add_member(c, &s.app_id, &acme, &confirmed, &[]).assert_status(201);
 
     // The policy changes; removing the claim frees the domain for another organization.
     let r = c.api("PATCH", &format!("{domains}/{domain}"), OPERATOR, Some(&json!({"enrolment": "none"})));
@@ -774,9 +808,18 @@ fn an_organization_admin_manages_their_people_with_their_own_token(c: &Client) {
     let inv = self_service(c, &s, "POST", &format!("/{acme}/invitations"), &at, Some(json!({"email": email, "roles": [member]})));
     inv.assert_status(201);
     let inv = inv.json();
-    assert_eq!(inv["inviter"].as_str().unwrap(), format!("user:{}", s.user_id));
     invitation_link(c, &s.app_id, &email);
     assert_eq!(self_service(c, &s, "GET", &format!("/{acme}/invitations"), &at, None).json()["invitations"][0]["id"], inv["id"]);
+    assert_eq!(inv["inviter"].as_str().unwrap(), format!("member:{}", s.user_id));
+    // Where sign-up is invite-only, an organization admin's invitation does
+    // not open it (only the application's developers' do).
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {"signup": {"mode": "invite_only"}}}))).assert_status(200);
+    let link = link_in(c.mail_to(&s.app_id, &email, "organization_invitation", 1)[0]["body"].as_str().unwrap(), "/invitation?token=").unwrap();
+    let mut nb = Browser::new();
+    let page = nb.get(c, &s.slug, &link);
+    let (token, csrf) = (hidden_field(&page.body, "token").unwrap(), hidden_field(&page.body, "csrf_token").unwrap());
+    nb.post_form(c, &s.slug, "/invitation", &[("token", &token), ("csrf_token", &csrf), ("password", PASSWORD)]).assert_status(403);
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&json!({"settings": {}}))).assert_status(200);
     self_service(c, &s, "DELETE", &format!("/{acme}/invitations/{}", inv["id"].as_str().unwrap()), &at, None).assert_status(204);
     self_service(c, &s, "DELETE", &format!("/{acme}/members/{bob}"), &at, None).assert_status(204);
 

@@ -111,6 +111,9 @@ fn a_developer_gets_a_personal_team_and_a_teammate_manages_its_applications(c: &
     new_client(c, &app, b).assert_status(201);
     c.api("PATCH", &format!("/applications/{app}"), b, Some(&json!({"name": "Renamed by Bob"}))).assert_status(200);
     c.api("DELETE", &format!("/applications/{app}"), b, None).assert_error(403, "forbidden");
+    // Keys act without a team role and outlive a membership: admins' only.
+    c.api("POST", &format!("/applications/{app}/keys"), b, Some(&json!({"kind": "sk"}))).assert_error(403, "forbidden");
+    c.api("GET", &format!("/applications/{app}/keys"), b, None).assert_status(200);
     let members = c.api("GET", &format!("/teams/{team}/members"), b, None).json();
     assert_eq!(members["members"].as_array().unwrap().len(), 2);
     // A developer does not manage the team.

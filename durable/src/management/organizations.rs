@@ -139,7 +139,7 @@ pub async fn update_member(req: Request, ctx: &Ctx<'_>, app: &Application, org_i
 pub async fn remove_member(ctx: &Ctx<'_>, app: &Application, org_id: &str, user_id: &str) -> Outcome {
     load(ctx, app, org_id).await?;
     member_of(ctx, app, org_id, user_id).await?;
-    orgs::remove_member(&ctx.db, &app.id, org_id, user_id).await?;
+    orgs::remove_member(&ctx.db, &app.id, org_id, user_id, now()).await?;
     Ok(respond::no_content()?)
 }
 

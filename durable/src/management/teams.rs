@@ -166,7 +166,20 @@ pub async fn update_member(req: Request, ctx: &Ctx<'_>, team_id: &str, user_id: 
     let (m, current, owners) = target(ctx, &t, user_id).await?;
     member_change(actor.role(), actor.is(user_id), current, Some(next), owners).map_err(|r| ApiError::Forbidden(r.message()))?;
     teams::set_role(&ctx.db, &t.id, user_id, next).await?;
+    keep_an_owner(ctx, &t, user_id, current).await?;
     Ok(respond::json(200, &member_json(&m, Some(next)))?)
+}
+
+/// Two owners demoting or removing each other at once both pass
+/// `member_change`; whoever finds the team without an owner afterwards
+/// puts `user_id` back as its owner and is refused.
+async fn keep_an_owner(ctx: &Ctx<'_>, t: &Organization, user_id: &str, was: TeamRole) -> ApiResult<()> {
+    if was != TeamRole::Owner || teams::members(&ctx.db, &t.id).await?.iter().any(|(_, r)| *r == Some(TeamRole::Owner)) {
+        return Ok(());
+    }
+    let _ = orgs::add_member(&ctx.db, DASHBOARD_APP_ID, t, user_id, &[], now()).await?;
+    teams::set_role(&ctx.db, &t.id, user_id, TeamRole::Owner).await?;
+    Err(ApiError::Forbidden(aero2_core::dashboard::TeamRefusal::LastOwner.message()).into())
 }
 
 /// Removes a member, or the caller leaves; never the last owner.
@@ -174,7 +187,8 @@ pub async fn remove_member(ctx: &Ctx<'_>, team_id: &str, user_id: &str) -> Outco
     let (t, actor) = team(ctx, team_id).await?;
     let (_, current, owners) = target(ctx, &t, user_id).await?;
     member_change(actor.role(), actor.is(user_id), current, None, owners).map_err(|r| ApiError::Forbidden(r.message()))?;
-    orgs::remove_member(&ctx.db, DASHBOARD_APP_ID, &t.id, user_id).await?;
+    orgs::remove_member(&ctx.db, DASHBOARD_APP_ID, &t.id, user_id, now()).await?;
+    keep_an_owner(ctx, &t, user_id, current).await?;
     Ok(respond::no_content()?)
 }
 

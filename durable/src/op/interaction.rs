@@ -267,6 +267,10 @@ async fn organization_choice(req: &Request, op: &Op<'_>, params: &Params, id: &s
     let Some(client) = clients::find(op, &request.client_id).await? else {
         return Err(PageError::new("Sign-in expired", EXPIRED, 400).into());
     };
+    // A client that does not use organizations gets none, whatever is posted.
+    if let Err(e) = client.organization_usage.admits(true) {
+        return Err(PageError::new("Sign-in cannot continue", e.description(), 400).into());
+    }
     let picked = params.get("organization").ok().flatten().filter(|o| aero2_core::ids::is_id(aero2_core::ids::IdKind::Organization, o));
     let Some(picked) = picked else { return organization_form(req, op, id).await };
     // One their verified domain suggests: choosing it joins it.

@@ -2,12 +2,17 @@
 //! (`aero2_core::organization::invitation`). The link's GET only shows a
 //! page; its POST acts. The link proves the address:
 //!
-//! - an account with that address becomes a member (its address
-//!   confirmed), then signs in as usual, its second factor included: the
-//!   link alone never signs in an account that has credentials;
+//! - an account with that address, its address confirmed, becomes a
+//!   member, then signs in as usual, its second factor included: the link
+//!   alone never signs in an account that has credentials. An account
+//!   whose address was never confirmed does not join (it may be someone
+//!   else's, made with this address): its owner takes it over with a
+//!   password reset first;
 //! - no account: the page asks for a password (and a name), creates the
 //!   account with its address confirmed, makes it a member and signs it
-//!   in, within the application's sign-up policy.
+//!   in, within the application's sign-up policy (where sign-up is
+//!   invite-only, only an invitation from the application's developers
+//!   opens it: `opens_invite_only_signup`).
 //!
 //! Either way the browser ends at `/invitation?done=<id>`, which sends it
 //! on to the invitation's `return_to` (with `iss` and `organization`), or
@@ -23,7 +28,7 @@ use aero2_core::encoding::sha256_hex;
 use aero2_core::ids::{is_id, IdKind};
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::oauth::params::Params;
-use aero2_core::organization::invitation::{continue_to, Invitation, Status, TOKEN_PREFIX};
+use aero2_core::organization::invitation::{continue_to, opens_invite_only_signup, Invitation, Status, TOKEN_PREFIX};
 use aero2_core::organization::Organization;
 use aero2_core::password::NewUser;
 use aero2_core::rate_limit::{Class, Verdict};
@@ -85,22 +90,20 @@ fn new_account_form(op: &Op<'_>, org: &Organization, i: &Invitation, token: &str
     with_csrf(op, |csrf| pages::invitation_page(&pages::InvitationForm { app_name: &op.app.name, org_name: &org.name, email: &i.email, name, token, csrf }, error, status))
 }
 
-/// Adds the membership, then uses the invitation up (a race lost after
-/// the membership was added is the same person's other request).
-async fn add_and_accept(op: &Op<'_>, db: &D1Database, i: &Invitation, org: &Organization, user: &User) -> PageResult<()> {
-    match orgs::add_member(db, &op.app.id, org, &user.id, &i.roles, op.now).await? {
-        Ok(()) | Err(NotAdded::AlreadyMember) => {}
-        Err(NotAdded::Full) => {
-            return Err(PageError::new("Organization full", format!("{} has as many members as it may. Ask whoever invited you.", org.name), 409).into())
-        }
-        Err(NotAdded::TooManyMemberships) => {
-            return Err(PageError::new("Too many organizations", "Your account belongs to as many organizations as it may.".to_owned(), 409).into())
-        }
-    }
+/// Uses the invitation up (one request wins, and only while it is still
+/// pending: a revocation or expiry meanwhile stops it here), then adds the
+/// membership; an organization that is full gives the invitation back.
+async fn accept_and_add(op: &Op<'_>, db: &D1Database, i: &Invitation, org: &Organization, user: &User) -> PageResult<()> {
     if !orgs::accept_invitation(db, &op.app.id, &i.id, &user.id, op.now).await? {
         return Err(PageError::new("Invitation unavailable", GONE, 400).into());
     }
-    Ok(())
+    let refusal = match orgs::add_member(db, &op.app.id, org, &user.id, &i.roles, op.now).await? {
+        Ok(()) | Err(NotAdded::AlreadyMember) => return Ok(()),
+        Err(NotAdded::Full) => PageError::new("Organization full", format!("{} has as many members as it may. Ask whoever invited you.", org.name), 409),
+        Err(NotAdded::TooManyMemberships) => PageError::new("Too many organizations", "Your account belongs to as many organizations as it may.", 409),
+    };
+    orgs::unaccept_invitation(db, &op.app.id, &i.id, &user.id).await?;
+    Err(refusal.into())
 }
 
 async fn audit_accepted(req: &Request, op: &Op<'_>, i: &Invitation, user: &User) -> Result<()> {
@@ -117,11 +120,19 @@ async fn join_existing(req: &Request, op: &Op<'_>, db: &D1Database, i: &Invitati
     if user.disabled {
         return Err(PageError::new("Account disabled", "This account is disabled.", 403).into());
     }
-    add_and_accept(op, db, i, org, user).await?;
+    // An account whose address nobody ever proved may have been made by
+    // someone else with this address, waiting for an invitation: it does
+    // not join. Its owner takes it over first (a password reset proves the
+    // address and signs everyone else out), then opens the link again.
     if !user.email_verified {
-        directory::set_email_verified(db, &op.app.id, &user.id, &i.email, op.now).await?;
-        super::users::forget(op, &user.id);
+        return Err(PageError::new(
+            "Confirm your account first",
+            "An account with this address exists but its address was never confirmed. Use \"Forgot your password?\" on the sign-in page to take it over, then open this invitation link again.",
+            409,
+        )
+        .into());
     }
+    accept_and_add(op, db, i, org, user).await?;
     audit_accepted(req, op, i, user).await?;
     let signed_in_as_them = super::session::current(req, op)?.is_some_and(|s| s.user_id == user.id);
     if signed_in_as_them {
@@ -145,7 +156,8 @@ async fn join_new(req: &Request, op: &Op<'_>, db: &D1Database, i: &Invitation, o
         return Ok(resp);
     }
     let policy = op.app.settings.signup.clone().unwrap_or_default();
-    if let Err(refusal) = policy.check(&i.email, true) {
+    let invited = opens_invite_only_signup(&i.inviter, op.app.id == aero2_core::application::DASHBOARD_APP_ID);
+    if let Err(refusal) = policy.check(&i.email, invited) {
         return Err(PageError::new("Sign-up is closed", refusal.message(), 403).into());
     }
     let body = serde_json::json!({ "email": i.email, "password": get("password"), "name": (!name.is_empty()).then_some(&name) });
@@ -159,8 +171,8 @@ async fn join_new(req: &Request, op: &Op<'_>, db: &D1Database, i: &Invitation, o
         // Made meanwhile (another tab): this link now joins that account.
         return Err(PageError::new("Please try again", "An account with this address exists now. Open the invitation link again.", 409).into());
     };
-    add_and_accept(op, db, i, org, &user).await?;
-    super::audit(op, req, super::by_user("signup", &user.id).with("method", "invitation")).await?;
+    accept_and_add(op, db, i, org, &user).await?;
+    super::audit(op, req, super::by_user("signup", &user.id).with("method", "invitation").organization(&i.org_id)).await?;
     audit_accepted(req, op, i, &user).await?;
     let request = AuthorizationRequest::for_hosted_page(done_path(i), op.now);
     let id = authorize::park(op, &request).await?;

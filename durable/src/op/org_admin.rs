@@ -151,7 +151,7 @@ impl Admin<'_> {
             let current: Vec<String> = target.roles.iter().map(|r| r.id.clone()).collect();
             self.may_handle(&current).await?;
         }
-        orgs::remove_member(&self.db, &self.op.app.id, &self.org.id, user_id).await?;
+        orgs::remove_member(&self.db, &self.op.app.id, &self.org.id, user_id, self.op.now).await?;
         self.record(req, Endpoint::OrgRemoveMember, format!("organizations/{}/members/{user_id}", self.org.id), Some(user_id), Value::Null).await?;
         Ok(Value::Null)
     }
@@ -166,7 +166,7 @@ impl Admin<'_> {
         if let Some(e) = super::mail_unavailable(self.op) {
             return Err(e.into());
         }
-        let inviter = format!("user:{}", self.caller.user.id);
+        let inviter = invitation::member_inviter(&self.caller.user.id);
         let Some((i, token)) = orgs::create_invitation(&self.db, &self.op.app.id, &self.org.id, &new, &inviter, self.op.now).await? else {
             return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into());
         };

@@ -36,14 +36,18 @@ pub async fn for_token(op: &Op<'_>, user_id: &str, org_id: Option<&str>) -> Resu
 }
 
 /// The organization whose verified domain offers itself to `user` (their
-/// confirmed address is at it) with `policy`, if any.
+/// confirmed address is at it) with `policy`, if any, unless they were
+/// removed from it or left.
 async fn by_domain(op: &Op<'_>, user: &User, policy: Policy) -> Result<Option<Organization>> {
     let Some(domain) = domain::of_confirmed_address(user.email.as_deref(), user.email_verified) else { return Ok(None) };
     let db = db::database(op.env)?;
-    match organizations::enrolling(&db, &op.app.id, &domain).await?.filter(|d| d.enrolment == policy) {
-        Some(d) => organizations::by_id(&db, &op.app.id, &d.org_id).await,
-        None => Ok(None),
+    let Some(d) = organizations::enrolling(&db, &op.app.id, &domain).await?.filter(|d| d.enrolment == policy) else { return Ok(None) };
+    // Someone removed from the organization (or who left) is not brought
+    // back by its domain: only the API or an invitation adds them again.
+    if organizations::departed(&db, &op.app.id, &d.org_id, &user.id).await? {
+        return Ok(None);
     }
+    organizations::by_id(&db, &op.app.id, &d.org_id).await
 }
 
 /// At sign-in: a user whose confirmed address is at a verified domain with

@@ -127,7 +127,7 @@ pub const DEFAULT_ROLE: &str = "developer";
 /// |---|---|---|
 /// | `team_viewer` | read | |
 /// | `team_developer` | + change, create | |
-/// | `team_admin` | + delete | invite, change roles, remove members (not owners) |
+/// | `team_admin` | + delete, API keys | invite, change roles, remove members (not owners) |
 /// | `team_owner` | + delete | + owners, transfer ownership |
 ///
 /// A team keeps at least one owner: the last one cannot leave, be removed
@@ -190,6 +190,16 @@ impl TeamRole {
             P::DeleteApplications => self >= TeamRole::Admin,
             P::OperatePlatform => false,
         }
+    }
+
+    /// Whether this role may call `endpoint` on the team's applications:
+    /// what its permission needs, and admin for what outlives a member's
+    /// place in the team (the application's `sk_live_` keys, which act
+    /// without any team role).
+    #[must_use]
+    pub fn may(self, endpoint: Endpoint) -> bool {
+        let outlives_membership = matches!(endpoint, Endpoint::CreateKey | Endpoint::RevokeKey);
+        self.allows(needs(endpoint)) && (!outlives_membership || self >= TeamRole::Admin)
     }
 }
 
@@ -392,7 +402,7 @@ impl Caller {
     #[must_use]
     pub fn team_allows(&self, team: Option<TeamRole>, endpoint: Endpoint) -> bool {
         match self {
-            Caller::User { .. } if !self.sees_everything() => team.is_some_and(|t| t.allows(needs(endpoint))),
+            Caller::User { .. } if !self.sees_everything() => team.is_some_and(|t| t.may(endpoint)),
             _ => true,
         }
     }
@@ -468,6 +478,9 @@ mod tests {
         assert!(dev.team_allows(Some(TeamRole::Developer), Endpoint::CreateClient));
         assert!(!dev.team_allows(Some(TeamRole::Developer), Endpoint::DeleteApplication));
         assert!(dev.team_allows(Some(TeamRole::Admin), Endpoint::DeleteApplication));
+        // Keys act without a team role, so outlive a member: admins only.
+        assert!(!dev.team_allows(Some(TeamRole::Developer), Endpoint::CreateKey) && dev.team_allows(Some(TeamRole::Admin), Endpoint::CreateKey));
+        assert!(dev.team_allows(Some(TeamRole::Developer), Endpoint::ListKeys));
 
         let member = user(&[P::ReadApplications]);
         assert!(member.may(Endpoint::ListClients) && !member.may(Endpoint::CreateClient) && !member.may(Endpoint::CreateApplication));

@@ -154,6 +154,26 @@ impl Invitation {
     }
 }
 
+/// Who invited through an organization's self-service (a member of the
+/// application, not its developers): `member:<user id>`.
+#[must_use]
+pub fn member_inviter(user_id: &str) -> String {
+    format!("member:{user_id}")
+}
+
+/// Whether an invitation by `inviter` lets its invitee make an account
+/// where sign-up is invite-only: one from the application's developers
+/// (the operator, its key, a developer's token), not one from a member of
+/// the application (an organization's admin) nor, on the Dashboard, from
+/// a developer inviting to their team: there only the operator's count.
+#[must_use]
+pub fn opens_invite_only_signup(inviter: &str, on_dashboard: bool) -> bool {
+    if on_dashboard {
+        return inviter == "operator";
+    }
+    inviter == "operator" || inviter.starts_with("key:") || inviter.starts_with("user:")
+}
+
 /// The invitation mail: subject and text.
 #[must_use]
 pub fn mail(app_name: &str, org_name: &str, link: &str, ttl_days: u32) -> (String, String) {
@@ -215,6 +235,13 @@ mod tests {
     fn the_way_back_names_the_issuer_and_the_organization() {
         assert_eq!(continue_to("https://app.acme.test/welcome", "https://acme.aero2.dev", "org_1"), "https://app.acme.test/welcome?iss=https%3A%2F%2Facme.aero2.dev&organization=org_1");
         assert!(continue_to("https://app.acme.test/w?a=1", "https://i", "org_1").starts_with("https://app.acme.test/w?a=1&iss="));
+    }
+
+    #[test]
+    fn who_may_open_invite_only_sign_up() {
+        assert!(opens_invite_only_signup("operator", false) && opens_invite_only_signup("key:key_1", false) && opens_invite_only_signup("user:usr_dev", false));
+        assert!(!opens_invite_only_signup(&member_inviter("usr_1"), false), "an organization's admin is not the application's developer");
+        assert!(opens_invite_only_signup("operator", true) && !opens_invite_only_signup("user:usr_dev", true));
     }
 
     #[test]
