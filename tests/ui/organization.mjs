@@ -4,9 +4,8 @@
 // critical violation, under the production CSP), and lands on the client
 // with a code. Run by the black-box suite (tests/blackbox/ui.rs), which
 // provisions the application, the organizations and the client.
-import { env, openPage } from './browser.mjs';
+import { callbackServer, env, openPage } from './browser.mjs';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 
 const port = env('AERO2_PORT');
 const slug = env('AERO2_SLUG');
@@ -24,12 +23,7 @@ const authorize = `${issuer}/oauth2/authorize?` + new URLSearchParams({
   code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
 });
 
-let landed = null;
-const client = createServer((req, res) => {
-  if (req.url.startsWith(new URL(redirect).pathname)) landed = `${new URL(redirect).origin}${req.url}`;
-  res.writeHead(200, { 'content-type': 'text/html' }).end('<p>client callback</p>');
-});
-await new Promise((ok) => client.listen(Number(new URL(redirect).port), '127.0.0.1', ok));
+const client = await callbackServer(redirect);
 
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
@@ -60,7 +54,7 @@ try {
   await page.keyboard.press('Tab');
   check(await page.evaluate(() => document.activeElement?.name) === 'organization', 'the first choice takes the focus');
   await Promise.all([page.waitForURL((u) => u.href.startsWith(redirect)), page.click(`button[value="${pick}"]`)]);
-  const back = new URL(landed ?? page.url());
+  const back = client.landed.at(-1) ?? new URL(page.url());
   code = back.searchParams.get('code');
   check(/^ac_[0-9a-f]{64}$/.test(code ?? ''), `a code: ${back.href}`);
   check(back.searchParams.get('state') === 'org-state', 'state returned');

@@ -6,8 +6,7 @@
 // signs in with no password at all. Fails on any CSP violation or page
 // error. Run by the black-box suite (tests/blackbox/ui.rs), which
 // provisions the application and passes its coordinates in the environment.
-import { env, openPage } from './browser.mjs';
-import { createServer } from 'node:http';
+import { callbackServer, env, openPage } from './browser.mjs';
 
 const port = env('AERO2_PORT');
 const slug = env('AERO2_SLUG');
@@ -22,13 +21,8 @@ const authorize = `${issuer}/oauth2/authorize?` + new URLSearchParams({
   state: 'passkey-state', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
 });
 
-let landed = [];
-const client = createServer((req, res) => {
-  const u = new URL(req.url, redirect);
-  if (u.pathname === new URL(redirect).pathname) landed.push(u);
-  res.writeHead(200, { 'content-type': 'text/html' }).end('<p>client callback</p>');
-});
-await new Promise((ok) => client.listen(Number(new URL(redirect).port), '127.0.0.1', ok));
+const client = await callbackServer(redirect);
+const { landed } = client;
 
 const problems = [];
 let step = 'start';

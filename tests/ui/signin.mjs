@@ -4,9 +4,8 @@
 // horizontal scroll at phone width, or a missing form field. Run by the
 // black-box suite (tests/blackbox/ui.rs), which provisions the application
 // and passes its coordinates in the environment.
-import { env, openPage } from './browser.mjs';
+import { callbackServer, env, openPage } from './browser.mjs';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 
 const port = env('AERO2_PORT');
 const slug = env('AERO2_SLUG');
@@ -23,15 +22,7 @@ const authorize = `${issuer}/oauth2/authorize?` + new URLSearchParams({
   state, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
 });
 
-// The client application: a real server on the redirect URI's port that
-// records what it receives (redirected navigations are not interceptable).
-let landed = null;
-const client = createServer((req, res) => {
-  if (req.url.startsWith(new URL(redirect).pathname)) landed = `${redirectOrigin()}${req.url}`;
-  res.writeHead(200, { 'content-type': 'text/html' }).end('<p>client callback</p>');
-});
-function redirectOrigin() { return new URL(redirect).origin; }
-await new Promise((ok) => client.listen(Number(new URL(redirect).port), '127.0.0.1', ok));
+const client = await callbackServer(redirect);
 
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
@@ -63,7 +54,7 @@ try {
     if (shots) await page.screenshot({ path: `${shots}/consent.png`, fullPage: true });
     await Promise.all([page.waitForURL((u) => u.href.startsWith(redirect)), page.click('button[value=allow]')]);
   }
-  const back = new URL(landed ?? page.url());
+  const back = client.landed.at(-1) ?? new URL(page.url());
   check(back.href.startsWith(redirect), `ended at ${back.href}`);
   check(back.searchParams.get('state') === state, 'state returned');
   check(back.searchParams.get('iss') === issuer, 'iss returned (RFC 9207)');
