@@ -29,6 +29,12 @@ pub async fn of_app(db: &D1Database, app_id: &str) -> Result<Option<String>> {
     Ok(row.map(|r| r.team_id))
 }
 
+/// Every application's team, as (application, team).
+pub async fn all_apps(db: &D1Database) -> Result<Vec<(String, String)>> {
+    let rows: Vec<AppTeam> = db.prepare("SELECT app_id, team_id FROM application_teams").all().await?.results()?;
+    Ok(rows.into_iter().map(|r| (r.app_id, r.team_id)).collect())
+}
+
 /// `user_id`'s role in `team_id`, if they are a member.
 pub async fn role_in(db: &D1Database, team_id: &str, user_id: &str) -> Result<Option<TeamRole>> {
     let names: Vec<Name> = db

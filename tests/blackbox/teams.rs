@@ -98,8 +98,12 @@ fn a_developer_gets_a_personal_team_and_a_teammate_manages_its_applications(c: &
     let created = c.api("POST", "/applications", a, Some(&json!({"slug": unique("teamapp"), "name": "Team app"})));
     created.assert_status(201);
     let app = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.json()["team_id"], json!(team));
     let listed = c.api("GET", &format!("/teams/{team}/applications"), a, None).json();
     assert_eq!(listed["applications"][0]["id"], json!(app));
+    assert_eq!(c.api("GET", &format!("/applications/{app}"), a, None).json()["team_id"], json!(team));
+    let all = c.api("GET", "/applications", a, None).json();
+    assert_eq!((all["applications"][0]["id"].clone(), all["applications"][0]["team_id"].clone()), (json!(app), json!(team)));
 
     // A teammate joins as a developer: they manage the application but may not delete it.
     let bob = invite_and_join(c, &client_id, a, &team, "developer");
@@ -193,8 +197,10 @@ fn a_team_keeps_an_owner_and_only_managers_manage(c: &Client) {
     c.api("PATCH", &format!("/teams/{team}/members/{}", bob.user_id), a, Some(&json!({"role": "owner"}))).assert_status(200);
     c.api("DELETE", &format!("/teams/{team}/members/{}", ada.user_id), a, None).assert_status(204);
     c.api("GET", &format!("/teams/{team}"), a, None).assert_error(404, "not_found");
-    // An application's key has no teams.
-    let app = c.create_app(&unique("keyed"))["id"].as_str().unwrap().to_owned();
+    // An application's key has no teams; the operator's applications belong to none.
+    let created = c.create_app(&unique("keyed"));
+    assert_eq!(created["team_id"], Value::Null);
+    let app = created["id"].as_str().unwrap().to_owned();
     let sk = c.create_key(&app, "sk")["key"].as_str().unwrap().to_owned();
     assert_eq!(teams_of(c, &sk), Vec::<Value>::new());
     c.api("GET", &format!("/teams/{team}"), &sk, None).assert_error(404, "not_found");

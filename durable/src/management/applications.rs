@@ -11,21 +11,33 @@ use crate::teams;
 use aero2_core::application::DASHBOARD_APP_ID;
 use aero2_core::dashboard::Permission;
 use aero2_core::ids::{is_id, new_id, IdKind};
-use serde_json::json;
+use serde_json::{json, Value};
 use worker::Request;
 
 /// What the caller may act on: everything (the operator), its own
 /// application (a key), the applications of a Dashboard user's teams.
 pub async fn list(ctx: &Ctx<'_>) -> Outcome {
     let all = db::list_apps(&ctx.db).await?;
-    let apps: Vec<Application> = match &ctx.caller {
+    let owned = teams::all_apps(&ctx.db).await?;
+    let team_of = |id: &str| owned.iter().find(|(a, _)| a == id).map(|(_, t)| t.as_str());
+    let apps: Vec<Value> = match &ctx.caller {
         Caller::User { user_id, .. } if !ctx.caller.sees_everything() => {
             let mine = teams::apps_of_user(&ctx.db, user_id).await?;
-            all.into_iter().filter(|a| mine.iter().any(|(id, _)| *id == a.id)).collect()
+            all.iter().filter(|a| mine.iter().any(|(id, _)| *id == a.id)).map(|a| shown(a, team_of(&a.id))).collect()
         }
-        _ => all.into_iter().filter(|a| ctx.caller.may_act_on(&a.id, None)).collect(),
+        _ => all.iter().filter(|a| ctx.caller.may_act_on(&a.id, None)).map(|a| shown(a, team_of(&a.id))).collect(),
     };
     Ok(respond::json(200, &json!({ "applications": apps }))?)
+}
+
+/// An application as the API shows it: its record and `team_id`, the
+/// Developer Team that owns it (`null` for the operator's).
+fn shown(app: &Application, team: Option<&str>) -> Value {
+    let mut v = serde_json::to_value(app).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("team_id".into(), team.map_or(Value::Null, |t| Value::String(t.to_owned())));
+    }
+    v
 }
 
 /// The team a new application goes to: `team_id` if the body names one
@@ -85,11 +97,11 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
         return Err(e.into());
     }
     signing_keys::ensure(ctx.env, &app.id).await?;
-    Ok(respond::json(201, &app)?)
+    Ok(respond::json(201, &shown(&app, team.as_deref()))?)
 }
 
-pub fn get(app: &Application) -> Outcome {
-    Ok(respond::json(200, app)?)
+pub async fn get(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    Ok(respond::json(200, &shown(app, teams::of_app(&ctx.db, &app.id).await?.as_deref()))?)
 }
 
 pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcome {
@@ -103,7 +115,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     app.updated_at = now().0;
     db::update_app(&ctx.db, &app).await?;
     Command::ApplicationChanged { application: app.clone() }.send(ctx.env, &app.id).await?;
-    Ok(respond::json(200, &app)?)
+    Ok(respond::json(200, &shown(&app, teams::of_app(&ctx.db, &app.id).await?.as_deref()))?)
 }
 
 /// Deletes the rows first, then tombstones the object: from that moment the

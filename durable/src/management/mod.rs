@@ -205,7 +205,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         | E::InviteToTeam
         | E::RevokeTeamInvitation
         | E::TransferTeam => Err(ApiError::NotFound.into()),
-        E::GetApplication => applications::get(&app),
+        E::GetApplication => applications::get(ctx, &app).await,
         E::UpdateApplication => applications::update(req, ctx, app).await,
         E::DeleteApplication => applications::delete(ctx, &app).await,
         E::ListKeys => keys::list(ctx, &app).await,
