@@ -125,6 +125,11 @@ pub async fn client(db: &D1Database, app_id: &str, client_id: &str) -> Result<Op
     Ok(row.and_then(ClientRow::into_client))
 }
 
+/// Every redirect URI the application's clients registered.
+pub async fn redirect_uris(db: &D1Database, app_id: &str) -> Result<Vec<String>> {
+    Ok(list_clients(db, app_id).await?.into_iter().flat_map(|c| c.redirect_uris).collect())
+}
+
 pub async fn list_clients(db: &D1Database, app_id: &str) -> Result<Vec<Client>> {
     let rows: Vec<ClientRow> = db
         .prepare(format!("SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE app_id = ?1 ORDER BY created_at, client_id"))

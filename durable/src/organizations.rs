@@ -10,7 +10,8 @@ use crate::rng;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::ids::{new_id, IdKind};
 use aero2_core::organization::admin::Privileges;
-use aero2_core::organization::invitation::{NewInvitation, TOKEN_PREFIX};
+use aero2_core::organization::invitation::{self, NewInvitation, TOKEN_PREFIX};
+use crate::mailer::Mail;
 use aero2_core::rbac::Grant;
 use aero2_core::organization::domain::{OrgDomain, Policy, MAX_DOMAINS};
 use aero2_core::organization::invitation::Invitation;
@@ -572,17 +573,30 @@ pub async fn enrolling(db: &D1Database, app_id: &str, domain: &str) -> Result<Op
     Ok(self::domain(db, app_id, domain).await?.filter(|d| d.verified_at.is_some() && d.enrolment != Policy::None))
 }
 
-/// A new invitation by `inviter` (`operator`, `key:<id>`, `user:<id>`):
-/// stored with the digest of its token; returned with the token, for the
-/// mail only. `None` if one is pending for that address already.
-pub async fn create_invitation(db: &D1Database, app_id: &str, org_id: &str, new: &NewInvitation, inviter: &str, now: UnixMillis) -> Result<Option<(Invitation, String)>> {
+/// Who invites whom where: what [`create_invitation`] needs.
+pub struct Inviting<'a> {
+    pub app_id: &'a str,
+    pub app_name: &'a str,
+    /// The application's issuer: the link's host.
+    pub issuer: &'a str,
+    pub org: &'a Organization,
+    pub new: &'a NewInvitation,
+    /// `operator`, `key:<id>`, `user:<id>`, `member:<id>`.
+    pub inviter: &'a str,
+}
+
+/// A new invitation, stored with the digest of its token, and the mail
+/// carrying its link: the token leaves in the mail only. The caller
+/// delivers the mail. `None` if one is pending for that address already.
+pub async fn create_invitation(db: &D1Database, w: &Inviting<'_>, now: UnixMillis) -> Result<Option<(Invitation, Mail)>> {
+    let new = w.new;
     let token = format!("{TOKEN_PREFIX}{}", hex(&rng::bytes::<32>()?));
     let invitation = Invitation {
         id: new_id(IdKind::Invitation, rng::bytes()?),
-        org_id: org_id.to_owned(),
+        org_id: w.org.id.clone(),
         email: new.email.clone(),
         roles: new.roles.clone(),
-        inviter: inviter.to_owned(),
+        inviter: w.inviter.to_owned(),
         return_to: new.return_to.clone(),
         created_at: now.0,
         expires_at: new.expires_at(now).0,
@@ -590,10 +604,14 @@ pub async fn create_invitation(db: &D1Database, app_id: &str, org_id: &str, new:
         accepted_by: None,
         revoked_at: None,
     };
-    match insert_invitation(db, app_id, &invitation, &sha256_hex(token.as_bytes())).await {
+    match insert_invitation(db, w.app_id, &invitation, &sha256_hex(token.as_bytes())).await {
         Err(e) if crate::db::is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),
-        Ok(()) => Ok(Some((invitation, token))),
+        Ok(()) => {
+            let (subject, body) = invitation::mail(w.app_name, &w.org.name, w.issuer, &token, new.ttl_days);
+            let mail = Mail { recipient: invitation.email.clone(), subject, body, kind: invitation::MAIL_KIND.into() };
+            Ok(Some((invitation, mail)))
+        }
     }
 }
 

@@ -15,11 +15,10 @@ use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, new_id, IdKind};
 use aero2_core::json_body::{object, reject_unknown};
 use crate::fail::Fail;
-use crate::mailer::Mail;
 use crate::tenant_command::Command;
 use aero2_core::encoding::hex;
 use aero2_core::organization::domain::{self, OrgDomain};
-use aero2_core::organization::invitation::{self, NewInvitation};
+use aero2_core::organization::invitation::NewInvitation;
 use aero2_core::organization::{parse_member_roles, Organization, OrganizationFields, Page, MAX_MEMBERSHIPS, MAX_ORGANIZATIONS};
 use serde_json::json;
 use worker::Request;
@@ -169,7 +168,7 @@ pub async fn invite(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str
     let host = req.headers().get("host")?;
     let body = body::json(req).await?;
     let known = directory::list_roles(&ctx.db, &app.id).await?;
-    let redirects: Vec<String> = directory::list_clients(&ctx.db, &app.id).await?.into_iter().flat_map(|c| c.redirect_uris).collect();
+    let redirects = directory::redirect_uris(&ctx.db, &app.id).await?;
     let new = NewInvitation::from_json(&body, &known, &redirects)?;
     if crate::mailer::transport(ctx.env).is_err() {
         return Err(ApiError::Unavailable("this deployment cannot send email right now, so it cannot invite anyone").into());
@@ -178,11 +177,10 @@ pub async fn invite(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str
         return Err(Fail::Internal("no issuer for the invitation link".into()));
     };
     let t = now();
-    let Some((invitation, token)) = orgs::create_invitation(&ctx.db, &app.id, &org.id, &new, &ctx.caller.actor(), t).await? else {
+    let inviting = orgs::Inviting { app_id: &app.id, app_name: &app.name, issuer: &issuer, org: &org, new: &new, inviter: &ctx.caller.actor() };
+    let Some((invitation, mail)) = orgs::create_invitation(&ctx.db, &inviting, t).await? else {
         return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into());
     };
-    let (subject, text) = invitation::mail(&app.name, &org.name, &format!("{issuer}/invitation?token={token}"), new.ttl_days);
-    let mail = Mail { recipient: new.email, subject, body: text, kind: invitation::MAIL_KIND.into() };
     Command::Mail { mail }.send(ctx.env, &app.id).await?;
     Ok(respond::json(201, &invitation.shown(t))?)
 }

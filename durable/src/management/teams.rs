@@ -7,7 +7,6 @@
 
 use super::{body, Ctx, Outcome};
 use crate::fail::ApiResult;
-use crate::mailer::Mail;
 use crate::organizations as orgs;
 use crate::tenant_command::Command;
 use crate::{db, now, respond, rng, teams};
@@ -16,7 +15,7 @@ use aero2_core::dashboard::{member_change, Caller, TeamRole};
 use aero2_core::error::ApiError;
 use aero2_core::ids::{is_id, new_id, IdKind};
 use aero2_core::json_body::{object, reject_unknown};
-use aero2_core::organization::invitation::{self, NewInvitation};
+use aero2_core::organization::invitation::NewInvitation;
 use aero2_core::organization::{Organization, OrganizationFields};
 use serde_json::{json, Value};
 use worker::Request;
@@ -248,11 +247,11 @@ pub async fn invite(req: Request, ctx: &Ctx<'_>, team_id: &str) -> Outcome {
     let Some(issuer) = super::issuer_of(ctx, host.as_deref(), &dashboard)? else {
         return Err(crate::fail::Fail::Internal("no issuer for the invitation link".into()));
     };
-    let Some((i, token)) = orgs::create_invitation(&ctx.db, DASHBOARD_APP_ID, &t.id, &new, &ctx.caller.actor(), now()).await? else {
+    let inviting = orgs::Inviting { app_id: DASHBOARD_APP_ID, app_name: &dashboard.name, issuer: &issuer, org: &t, new: &new, inviter: &ctx.caller.actor() };
+    let Some((i, mail)) = orgs::create_invitation(&ctx.db, &inviting, now()).await? else {
         return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this team".into() }.into());
     };
-    let (subject, text) = invitation::mail(&dashboard.name, &t.name, &format!("{issuer}/invitation?token={token}"), new.ttl_days);
-    Command::Mail { mail: Mail { recipient: i.email.clone(), subject, body: text, kind: invitation::MAIL_KIND.into() } }.send(ctx.env, DASHBOARD_APP_ID).await?;
+    Command::Mail { mail }.send(ctx.env, DASHBOARD_APP_ID).await?;
     let mut shown = i.shown(now());
     if let Value::Object(m) = &mut shown {
         m.insert("role".into(), role.short().into());

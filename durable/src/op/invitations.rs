@@ -35,7 +35,7 @@ use aero2_core::rate_limit::{Class, Verdict};
 use aero2_core::routes::op::Via;
 use worker::{D1Database, Request, Response, Result};
 
-pub const PATH: &str = "/invitation";
+use aero2_core::organization::invitation::PAGE as PATH;
 const GONE: &str = "This invitation link has expired, was used already or was withdrawn. Ask whoever invited you for a new one.";
 
 pub async fn handle(req: Request, op: &Op<'_>, via: Via) -> Result<Response> {
@@ -56,8 +56,8 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
             Some(_) => with_csrf(op, |csrf| {
                 let title = format!("Join {}", org.name);
                 let message = format!("You are invited to join {} on {} as {}.", org.name, op.app.name, invitation.email);
-                let fields = [("token", get("token"))];
-                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let token = get("token");
+                let fields = [("token", token.as_str())];
                 pages::confirm_page(&pages::Confirm { app_name: &op.app.name, title: &title, message: &message, action: PATH, fields: &fields, button: "Accept invitation" }, csrf)
             })?,
             None => new_account_form(op, &org, &invitation, &get("token"), "", None, 200)?,

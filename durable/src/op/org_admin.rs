@@ -160,18 +160,19 @@ impl Admin<'_> {
     /// this object.
     async fn invite(&self, req: &Request, body: &Value) -> BearerResult<Value> {
         let known = directory::list_roles(&self.db, &self.op.app.id).await?;
-        let redirects: Vec<String> = directory::list_clients(&self.db, &self.op.app.id).await?.into_iter().flat_map(|c| c.redirect_uris).collect();
+        let redirects = directory::redirect_uris(&self.db, &self.op.app.id).await?;
         let new = NewInvitation::from_json(body, &known, &redirects)?;
         self.may_handle(&new.roles).await?;
         if let Some(e) = super::mail_unavailable(self.op) {
             return Err(e.into());
         }
         let inviter = invitation::member_inviter(&self.caller.user.id);
-        let Some((i, token)) = orgs::create_invitation(&self.db, &self.op.app.id, &self.org.id, &new, &inviter, self.op.now).await? else {
+        let (app, issuer) = (&self.op.app, &self.op.issuer);
+        let inviting = orgs::Inviting { app_id: &app.id, app_name: &app.name, issuer, org: &self.org, new: &new, inviter: &inviter };
+        let Some((i, mail)) = orgs::create_invitation(&self.db, &inviting, self.op.now).await? else {
             return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into());
         };
-        let (subject, text) = invitation::mail(&self.op.app.name, &self.org.name, &format!("{}/invitation?token={token}", self.op.issuer), new.ttl_days);
-        super::send_mail(self.op, &crate::mailer::Mail { recipient: i.email.clone(), subject, body: text, kind: invitation::MAIL_KIND.into() }).await?;
+        super::send_mail(self.op, &mail).await?;
         let shown = i.shown(self.op.now);
         self.record(req, Endpoint::OrgInvite, format!("organizations/{}/invitations/{}", self.org.id, i.id), None, shown.clone()).await?;
         Ok(shown)

@@ -170,7 +170,7 @@ fn canonical_json(v: &Value, out: &mut String) {
 /// The bytes an entry's hash covers: everything but the hashes.
 #[must_use]
 pub fn canonical(app_id: &str, seq: u64, at: i64, event: &Event) -> String {
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "app_id": app_id,
         "seq": seq,
         "at": at,
@@ -183,7 +183,6 @@ pub fn canonical(app_id: &str, seq: u64, at: i64, event: &Event) -> String {
         "request_id": event.request_id,
         "detail": event.detail,
     });
-    let mut body = body;
     if let (Some(org), Value::Object(m)) = (&event.org_id, &mut body) {
         m.insert("org_id".into(), org.clone().into());
     }

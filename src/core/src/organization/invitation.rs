@@ -26,6 +26,9 @@ pub const DEFAULT_TTL_DAYS: u32 = 7;
 pub const MAX_TTL_DAYS: u32 = 30;
 const DAY_MS: i64 = 86_400_000;
 const MAX_RETURN_TO_CHARS: usize = 2_000;
+/// The hosted page an invitation's link opens (`?token=`), on the
+/// application's host.
+pub const PAGE: &str = "/invitation";
 /// The outbox's name for an invitation mail.
 pub const MAIL_KIND: &str = "organization_invitation";
 /// The prefix of an invitation token (`oin_` + 64 hex digits).
@@ -174,9 +177,11 @@ pub fn opens_invite_only_signup(inviter: &str, on_dashboard: bool) -> bool {
     inviter == "operator" || inviter.starts_with("key:") || inviter.starts_with("user:")
 }
 
-/// The invitation mail: subject and text.
+/// The invitation mail for the link with `token` on `issuer`: subject and
+/// text.
 #[must_use]
-pub fn mail(app_name: &str, org_name: &str, link: &str, ttl_days: u32) -> (String, String) {
+pub fn mail(app_name: &str, org_name: &str, issuer: &str, token: &str, ttl_days: u32) -> (String, String) {
+    let link = format!("{issuer}{PAGE}?token={token}");
     let days = if ttl_days == 1 { "1 day".to_owned() } else { format!("{ttl_days} days") };
     (
         format!("You are invited to join {org_name} on {app_name}"),
@@ -264,7 +269,7 @@ mod tests {
         assert_eq!(Invitation { revoked_at: Some(3), ..i.clone() }.status(UnixMillis(5)), Status::Revoked);
         assert_eq!(Invitation { accepted_at: Some(3), ..i.clone() }.status(UnixMillis(50)), Status::Accepted);
         assert_eq!(i.shown(UnixMillis(5))["status"], "pending");
-        let (subject, body) = mail("Acme Notes", "Globex", "https://x/invitation?token=t", 7);
+        let (subject, body) = mail("Acme Notes", "Globex", "https://x", "t", 7);
         assert!(subject.contains("Globex") && body.contains("https://x/invitation?token=t") && body.contains("7 days"));
     }
 }
