@@ -26,7 +26,8 @@ wrangler d1 migrations apply DB --local --persist-to "$STATE_DIR"
 
 cat <<MSG
 
-  Aero2 is starting on http://dashboard.localhost:$PORT (state: $STATE_DIR)
+  Aero2 is starting: open the Dashboard at http://dashboard.localhost:$PORT
+  (sign up there; state: $STATE_DIR)
   Operator credential (from .dev.vars; local only, never commit it):
     export AERO2_OPERATOR=$OPERATOR_SECRET
   Try:
@@ -36,4 +37,5 @@ cat <<MSG
 
 MSG
 exec wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port 0 --persist-to "$STATE_DIR" \
-  --show-interactive-dev-session=false --log-level warn
+  --show-interactive-dev-session=false --log-level warn \
+  --var "DASHBOARD_ORIGIN:http://dashboard.localhost:$PORT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: lints, the core's purity check,
 # the module graph's acyclicity, the hosted-page templates in headless
-# Chromium, native unit tests, and the
+# Chromium, the Dashboard web app's component tests and size budget, native
+# unit tests, and the
 # black-box HTTP tests against the built Worker on workerd (wrangler dev,
 # local D1 and Durable Objects), which include a real-browser sign-in.
 set -euo pipefail
@@ -24,8 +25,12 @@ cargo clippy -p aero2-worker -p aero2-durable --target wasm32-unknown-unknown --
 echo "== hosted-page templates in headless Chromium"
 "$AERO2_ROOT/scripts/test-ui.sh"
 
-echo "== build the Worker"
+echo "== the Dashboard web app: component tests (Vitest)"
+npm run --silent test -w @aero2/dashboard
+
+echo "== build the Dashboard web app and the Worker"
 "$AERO2_ROOT/scripts/build.sh"
+node "$AERO2_ROOT/scripts/dashboard-size.mjs"
 
 echo "== tests"
 cargo test

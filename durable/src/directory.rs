@@ -296,12 +296,54 @@ pub async fn change_email(db: &D1Database, app_id: &str, user_id: &str, email: &
     crate::db::unless_taken(result)
 }
 
-pub async fn list_users(db: &D1Database, app_id: &str) -> Result<Vec<User>> {
-    db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 ORDER BY created_at, id"))
-        .bind(&[text(app_id)])?
-        .all()
-        .await?
-        .results()
+/// One page of users (one more than `limit` when there are more), oldest
+/// first.
+pub async fn list_users(db: &D1Database, app_id: &str, q: &aero2_core::user_list::Query) -> Result<Vec<User>> {
+    let limit = i64::try_from(q.limit + 1).unwrap_or(i64::MAX);
+    db.prepare(format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE app_id = ?1 \
+         AND (?2 IS NULL OR instr(lower(coalesce(email, '')), ?2) > 0) \
+         AND (?3 IS NULL OR (created_at, id) > (?3, ?4)) \
+         ORDER BY created_at, id LIMIT ?5"
+    ))
+    .bind(&[
+        text(app_id),
+        q.email.as_deref().map_or(JsValue::NULL, text),
+        q.after.as_ref().map_or(JsValue::NULL, |c| int(c.created_at)),
+        q.after.as_ref().map_or(JsValue::NULL, |c| text(&c.user_id)),
+        int(limit),
+    ])?
+    .all()
+    .await?
+    .results()
+}
+
+/// Deletes a user and every row that is only theirs, in one batch, and
+/// revokes the pending invitations they sent as an organization's admin.
+pub async fn delete_user(db: &D1Database, app_id: &str, user_id: &str, now: UnixMillis) -> Result<()> {
+    let args = [text(app_id), text(user_id)];
+    let mut batch = vec![db
+        .prepare(
+            "UPDATE organization_invitations SET revoked_at = ?3 \
+             WHERE app_id = ?1 AND inviter = 'member:' || ?2 AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(&[text(app_id), text(user_id), int(now.0)])?];
+    for table in [
+        "user_identities",
+        "user_roles",
+        "mfa_factors",
+        "recovery_codes",
+        "passkeys",
+        "sms_factors",
+        "organization_member_roles",
+        "organization_members",
+        "organization_departures",
+    ] {
+        batch.push(db.prepare(format!("DELETE FROM {table} WHERE app_id = ?1 AND user_id = ?2")).bind(&args)?);
+    }
+    batch.push(db.prepare("DELETE FROM users WHERE app_id = ?1 AND id = ?2").bind(&args)?);
+    db.batch(batch).await?;
+    Ok(())
 }
 
 /// Creates a user with a password; `None` if the email is taken in this
@@ -459,7 +501,7 @@ pub fn insert_api_statement(db: &D1Database, app_id: &str, a: &Api, or_ignore: b
 /// the roles and their permissions, `developer` for every new user. One
 /// batch, idempotent: what exists is left as it is, what is missing (a
 /// deleted role, a permission taken out of one) comes back.
-pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis) -> Result<()> {
+pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis, web_app_origin: Option<&str>) -> Result<()> {
     let app = text(DASHBOARD_APP_ID);
     let settings = serde_json::json!({ "default_roles": [dashboard::DEFAULT_ROLE] }).to_string();
     let mut batch = vec![db
@@ -493,6 +535,22 @@ pub async fn ensure_dashboard(db: &D1Database, now: UnixMillis) -> Result<()> {
                 .bind(&[app.clone(), text(role.name), text(dashboard::MANAGEMENT_API), text(p.value())])?,
             );
         }
+    }
+    // The web app's client is the platform's: written at every bootstrap,
+    // so its redirect URI follows the configured origin. Only `disabled`
+    // is the operator's (an emergency stop), kept as it is.
+    if let Some(origin) = web_app_origin {
+        let client = dashboard::web_app_client(origin, now);
+        batch.push(
+            db.prepare(format!(
+                "INSERT INTO oauth_clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                 ON CONFLICT (client_id) DO UPDATE SET name = ?3, client_type = ?4, token_endpoint_auth_method = ?5, secret_hash = ?6, \
+                 redirect_uris = ?7, post_logout_redirect_uris = ?8, grant_types = ?9, scopes = ?10, first_party = ?11, \
+                 require_pkce = ?12, updated_at = ?14, id_token_signed_response_alg = ?15, organization_usage = ?17 \
+                 WHERE oauth_clients.app_id = ?2"
+            ))
+            .bind(&client_args(&client)?)?,
+        );
     }
     db.batch(batch).await?;
     Ok(())

@@ -164,6 +164,10 @@ impl JwksSigner {
         match call {
             SignerCall::Sign { app_id, tokens } => respond::json(200, &self.sign(SignRequest { app_id, tokens }).await?),
             SignerCall::Jwks { app_id } => respond::json(200, &self.jwks(&app_id).await?),
+            SignerCall::Keys { app_id } => {
+                let keys: Vec<Value> = self.maintain(&app_id).await?.records.iter().map(KeyRecord::shown).collect();
+                respond::json(200, &json!({ "keys": keys }))
+            }
             SignerCall::Ensure { app_id } => {
                 self.maintain(&app_id).await?;
                 respond::no_content()

@@ -75,15 +75,32 @@ fn branding(org: Option<&aero2_core::organization::Organization>) -> (String, St
     (head, format!("{logo}<p class=\"org\">Signing in to <strong>{}</strong></p>", escape(&org.name)))
 }
 
-/// `/ui/brand.css?c=rrggbb` (`aero2_core::organization::accent_stylesheet`);
-/// 404 for anything else. The answer depends on the query only: cached a day.
-pub fn brand_stylesheet(req: &Request) -> Result<Response> {
-    let colour = req.url()?.query_pairs().find(|(k, _)| k == "c").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    let Some(css) = aero2_core::organization::accent_stylesheet(&colour) else {
-        return crate::respond::error(&aero2_core::error::ApiError::NotFound);
-    };
+/// `/ui/brand.css`: the application's own branding
+/// (`aero2_core::branding::page_stylesheet`; every hosted page links it,
+/// so it is empty for an application without any), revalidated on every
+/// use through its `ETag` so a change shows at the next page.
+/// `/ui/brand.css?c=rrggbb`: an organization's colour
+/// (`aero2_core::branding::accent_stylesheet`; 404 for anything else),
+/// which depends on the query only: cached a day.
+pub fn brand_stylesheet(req: &Request, app: &aero2_core::application::Application) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "text/css; charset=utf-8")?;
+    let colour = req.url()?.query_pairs().find(|(k, _)| k == "c").map(|(_, v)| v.into_owned());
+    let Some(colour) = colour else {
+        let css = app.settings.branding.as_ref().and_then(aero2_core::branding::page_stylesheet).unwrap_or_default();
+        let etag = format!("\"{}\"", &aero2_core::encoding::sha256_hex(css.as_bytes())[..32]);
+        headers.set("cache-control", "no-cache")?;
+        headers.set("etag", &etag)?;
+        // Weak comparison (RFC 9110 §13.1.2): a proxy that compressed it
+        // sends back W/"…".
+        if req.headers().get("if-none-match")?.is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag)) {
+            return Ok(Response::empty()?.with_status(304).with_headers(headers));
+        }
+        return Ok(Response::ok(css)?.with_headers(headers));
+    };
+    let Some(css) = aero2_core::branding::accent_stylesheet(&colour) else {
+        return crate::respond::error(&aero2_core::error::ApiError::NotFound);
+    };
     headers.set("cache-control", "public, max-age=86400")?;
     Ok(Response::ok(css)?.with_headers(headers))
 }

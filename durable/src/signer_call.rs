@@ -18,6 +18,9 @@ pub enum SignerCall {
     Sign { app_id: String, tokens: Vec<ToSign> },
     /// The application's public keys → [`Jwks`].
     Jwks { app_id: String },
+    /// The application's keys, as the management API shows them (no key
+    /// material) → `{"keys": [...]}`.
+    Keys { app_id: String },
     /// Generate the application's keys if it has none yet.
     Ensure { app_id: String },
     /// Rotate now, the new keys becoming active after `activate_after_ms`
@@ -78,6 +81,7 @@ impl SignerCall {
         match self {
             SignerCall::Sign { .. } => "sign",
             SignerCall::Jwks { .. } => "jwks",
+            SignerCall::Keys { .. } => "keys",
             SignerCall::Ensure { .. } => "ensure",
             SignerCall::Rotate { .. } => "rotate",
             SignerCall::Forget { .. } => "forget",
@@ -93,6 +97,11 @@ pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<SignRe
 
 pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
     SignerCall::Jwks { app_id: app_id.to_owned() }.answer(env).await
+}
+
+/// `{"keys": [{"kid", "alg", "status", "created_at", "activates_at", "expires_at"}]}`.
+pub async fn keys(env: &Env, app_id: &str) -> Result<Value> {
+    SignerCall::Keys { app_id: app_id.to_owned() }.answer(env).await
 }
 
 pub async fn ensure(env: &Env, app_id: &str) -> Result<()> {

@@ -307,6 +307,12 @@ impl TenantApp {
                 op::store::revoke_user_grants(&sql, user_id, now())?;
                 op::store::delete_user_sessions(&sql, user_id)?;
             }
+            Command::UserDeleted { user_id } => {
+                op::store::revoke_user_grants(&sql, user_id, now())?;
+                op::store::delete_user_sessions(&sql, user_id)?;
+                op::store::delete_lockout(&sql, &format!("mfa:{user_id}"))?;
+                op::store::forget_devices(&sql, user_id)?;
+            }
             Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged | Command::ApisChanged => {}
             Command::Audit { app_id, event } => {
                 if self.writes_log_of(&sql, app_id)? {

@@ -42,6 +42,9 @@ pub enum Command {
     /// The user was disabled: end their sessions, grants, refresh tokens
     /// and the access tokens bound to those grants.
     UserDisabled { user_id: String },
+    /// The user was deleted: all of [`Command::UserDisabled`] and
+    /// [`Command::FactorsReset`], so nothing of theirs stays in the object.
+    UserDeleted { user_id: String },
     /// Append `event` to the application's audit log (the object is its
     /// only writer); answered once the entry is in D1 or queued for it.
     Audit { app_id: String, event: Box<aero2_core::audit::Event> },

@@ -112,7 +112,7 @@ fn refresh(c: &Client, s: &Setup, rt: &str) -> Resp {
     token_request(c, s, &s.client_id, &s.client_secret, &[("grant_type", "refresh_token"), ("refresh_token", rt)])
 }
 
-fn introspect_active(c: &Client, s: &Setup, token: &str) -> bool {
+pub fn introspect_active(c: &Client, s: &Setup, token: &str) -> bool {
     let auth = aero2_tests::basic_auth(&s.client_id, &s.client_secret);
     let body = aero2_tests::browser::form_encode(&[("token", token)]);
     let r = c.send("POST", &s.slug, "/oauth2/introspect", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&body));

@@ -32,6 +32,7 @@ mod sms;
 mod teams;
 mod ui;
 mod users;
+mod web_app;
 
 use aero2_tests::{Client, Server, Upstream};
 use libtest_mimic::{Arguments, Trial};
@@ -80,6 +81,7 @@ fn main() {
         ("security", security::tests()),
         ("hardening", hardening::tests()),
         ("persistence", persistence::tests()),
+        ("web_app", web_app::tests()),
         ("ui", ui::tests()),
     ];
     // The upstream identity providers first: the Worker's static provider

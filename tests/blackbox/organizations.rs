@@ -873,7 +873,8 @@ fn a_sign_in_to_an_organization_wears_its_branding(c: &Client) {
     // Without the organization, the application's own look.
     let r = b.get(c, &s.slug, &authorize_path(&client.0, "openid"));
     let plain = b.get(c, &s.slug, r.header("location").unwrap());
-    assert!(!plain.body.contains("org-logo") && !plain.body.contains("brand.css"));
+    assert!(!plain.body.contains("org-logo") && !plain.body.contains("brand.css?c="));
+    assert!(plain.body.contains("<link rel=\"stylesheet\" href=\"/ui/brand.css\">"), "the application's own branding");
     let css = c.get(&s.slug, "/ui/brand.css?c=1a4d2e");
     css.assert_status(200);
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));

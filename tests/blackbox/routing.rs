@@ -89,7 +89,7 @@ fn a_wrong_method_gets_the_paths_own_allow_list(c: &Client) {
         ("PUT", "dashboard", app.clone(), "GET, HEAD, PATCH, DELETE"),
         ("GET", "dashboard", format!("{app}/clients/c_x/secret"), "POST"),
         ("GET", "dashboard", format!("{app}/signing-keys/rotate"), "POST"),
-        ("POST", "dashboard", format!("{app}/users/u_x"), "GET, HEAD, PATCH"),
+        ("POST", "dashboard", format!("{app}/users/u_x"), "GET, HEAD, PATCH, DELETE"),
     ];
     let auth = format!("Bearer {OPERATOR}");
     for (method, host, path, allow) in &cases {

@@ -4,7 +4,9 @@
 //! (tests/ui/passkey.mjs) makes a passkey with Chromium's virtual
 //! authenticator, then signs in with it alone; and
 //! (tests/ui/organization.mjs) picks an organization on the picker,
-//! checked with axe-core.
+//! checked with axe-core; and (tests/ui/dashboard.mjs) the Dashboard web
+//! app end to end: a new developer signs up, builds an application and
+//! signs a user in on its hosted page.
 
 use crate::oidc::{provision, PASSWORD};
 use crate::Test;
@@ -17,6 +19,7 @@ pub fn tests() -> Vec<Test> {
         ("sign_in_and_consent_in_chromium", sign_in_and_consent_in_chromium),
         ("passkeys_in_chromium_with_its_virtual_authenticator", passkeys_in_chromium_with_its_virtual_authenticator),
         ("the_organization_picker_in_chromium", the_organization_picker_in_chromium),
+        ("the_dashboard_web_app_in_chromium", the_dashboard_web_app_in_chromium),
     ]
 }
 
@@ -59,6 +62,43 @@ fn passkeys_in_chromium_with_its_virtual_authenticator(c: &Client) {
     let id_token = r.json()["id_token"].as_str().unwrap().to_owned();
     let claims: serde_json::Value = serde_json::from_slice(&crate::oidc::b64(id_token.split('.').nth(1).unwrap())).unwrap();
     assert_eq!((claims["amr"].clone(), claims["sub"].as_str()), (json!(["hwk", "user", "mfa"]), Some(s.user_id.as_str())));
+}
+
+/// tests/ui/dashboard.mjs drives the Dashboard from sign-up to branding
+/// (axe-core on every page; screenshots in target/ui-artifacts/dashboard);
+/// what it did is then read back through the operator's API.
+fn the_dashboard_web_app_in_chromium(c: &Client) {
+    let root = repo_root();
+    let redirect = format!("http://127.0.0.1:{}/callback", free_port());
+    let port = c.url("x", "").rsplit(':').next().unwrap().to_owned();
+    let artifacts = root.join("target/ui-artifacts/dashboard");
+    let out = Command::new(root.join("node_modules/.bin/node"))
+        .arg(root.join("tests/ui/dashboard.mjs"))
+        .env("AERO2_PORT", port)
+        .env("AERO2_REDIRECT", &redirect)
+        .env("AERO2_ARTIFACTS", &artifacts)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "the Dashboard in Chromium:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let app = result["app_id"].as_str().unwrap();
+    // The developer's application, in their personal team.
+    let got = c.api("GET", &format!("/applications/{app}"), OPERATOR, None);
+    got.assert_status(200);
+    assert_eq!(got.json()["slug"], result["slug"]);
+    assert!(got.json()["team_id"].as_str().is_some_and(|t| t.starts_with("org_")), "{}", got.body);
+    assert!(got.json()["settings"]["branding"]["primary_color"] == "#0f766e", "{}", got.body);
+    // The user and the client it made, the key it revoked.
+    let user = c.api("GET", &format!("/applications/{app}/users/{}", result["user_id"].as_str().unwrap()), OPERATOR, None);
+    user.assert_status(200);
+    assert!(user.json()["email"].as_str().unwrap().starts_with("ada-"));
+    c.api("GET", &format!("/applications/{app}/clients/{}", result["client_id"].as_str().unwrap()), OPERATOR, None).assert_status(200);
+    let keys = c.api("GET", &format!("/applications/{app}/keys"), OPERATOR, None).json();
+    assert!(keys["keys"].as_array().unwrap().iter().all(|k| !k["revoked_at"].is_null()), "{keys}");
+    for shot in ["overview-light.png", "overview-dark.png", "audit-dark.png", "users-phone-dark.png", "hosted-sign-in-branded.png"] {
+        assert!(artifacts.join(shot).is_file(), "screenshot {shot}");
+    }
 }
 
 /// Runs a browser script against `s` with a public client (with the

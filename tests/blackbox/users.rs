@@ -72,7 +72,7 @@ fn creation_returns_the_user_without_secrets(c: &Client) {
     let listed = c.api("GET", &users_path(&app_id), OPERATOR, None);
     listed.assert_status(200);
     assert_no_secrets(&listed.body);
-    assert_eq!(listed.json(), json!({"users": [user, bob]}));
+    assert_eq!(listed.json(), json!({"users": [user, bob], "next_after": null}));
 }
 
 fn bad_users_name_the_field(c: &Client) {
@@ -157,6 +157,9 @@ fn users_of_one_application_never_reach_another(c: &Client) {
     c.api("GET", &format!("{}/not-a-user", users_path(&a)), &a_sk, None).assert_error(404, "not_found");
     c.api("GET", &format!("{}/{}", users_path(&a), mine["id"].as_str().unwrap()), &a_sk, None).assert_status(200);
     assert_eq!(c.api("GET", &users_path(&b), OPERATOR, None).json()["users"], json!([theirs]));
-    c.api("DELETE", &format!("{}/{theirs_id}", users_path(&b)), OPERATOR, None).assert_error(405, "method_not_allowed");
+    // B's user cannot be deleted through A's path, even by the operator.
+    c.api("DELETE", &format!("{}/{theirs_id}", users_path(&a)), OPERATOR, None).assert_error(404, "not_found");
+    c.api("DELETE", &format!("{}/{theirs_id}", users_path(&b)), &a_sk, None).assert_error(404, "not_found");
+    c.api("GET", &format!("{}/{theirs_id}", users_path(&b)), OPERATOR, None).assert_status(200);
     c.api("PUT", &users_path(&b), OPERATOR, Some(&json!({}))).assert_error(405, "method_not_allowed");
 }

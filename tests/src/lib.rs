@@ -32,7 +32,8 @@ fn wrangler_config(state_dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(&config).expect("wrangler.toml");
     let text = text
         .replace("main = \"build/worker/shim.mjs\"", &format!("main = \"{build}/worker/shim.mjs\""))
-        .replace("migrations_dir = \"migrations\"", &format!("migrations_dir = \"{}\"", root.join("migrations").display()));
+        .replace("migrations_dir = \"migrations\"", &format!("migrations_dir = \"{}\"", root.join("migrations").display()))
+        .replace("directory = \"ui/dashboard/dist\"", &format!("directory = \"{}\"", root.join("ui/dashboard/dist").display()));
     let copy = state_dir.join("wrangler.toml");
     std::fs::write(&copy, text).expect("write wrangler config");
     copy
@@ -116,6 +117,8 @@ impl Server {
             .arg(state_dir)
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .args(["--var", &format!("AERO2_BOOTSTRAP_SECRET:{OPERATOR}")])
+            // The Dashboard web app's origin: its client's redirect URI.
+            .args(["--var", &format!("DASHBOARD_ORIGIN:http://dashboard.localhost:{port}")])
             .args(
                 (!vars.iter().any(|(k, _)| k == "AERO2_KEY_ENCRYPTION_KEY"))
                     .then(|| ["--var".to_owned(), format!("AERO2_KEY_ENCRYPTION_KEY:{KEY_ENCRYPTION_KEY}")])

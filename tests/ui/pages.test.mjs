@@ -229,6 +229,10 @@ function opHandler(req, res) {
     const rule = `:root{--brand:#${c};--brand-text:#ffffff}`;
     return res.writeHead(200, { 'content-type': 'text/css', ...security(CSP) }).end(`${rule}\n@media (prefers-color-scheme: dark){${rule}}\n`);
   }
+  if (url.pathname === '/ui/brand.css' && c === null) {
+    // An application without branding: durable/src/pages.rs answers empty.
+    return res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', ...security(CSP) }).end('');
+  }
   if (url.pathname === '/ui/passkey.js') {
     return res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600', ...security(CSP) }).end(PASSKEY_JS);
   }

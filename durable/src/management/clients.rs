@@ -45,6 +45,22 @@ async fn load(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> worker::Resu
     directory::client(&ctx.db, &app.id, client_id).await
 }
 
+/// [`load`], for a change: the Dashboard web app's own client is the
+/// platform's (its bootstrap writes it), so no change is taken.
+async fn load_changeable(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> crate::fail::ApiResult<Client> {
+    let Some(client) = load(ctx, app, client_id).await? else {
+        return Err(ApiError::NotFound.into());
+    };
+    if client.client_id == aero2_core::dashboard::WEB_APP_CLIENT_ID {
+        return Err(web_app_client_refusal().into());
+    }
+    Ok(client)
+}
+
+fn web_app_client_refusal() -> ApiError {
+    ApiError::Conflict { field: "client_id", message: "is the Dashboard's own client, kept by the platform (only \"disabled\" may change)".into() }
+}
+
 pub async fn get(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
     match load(ctx, app, client_id).await? {
         Some(c) => Ok(respond::json(200, &c)?),
@@ -56,17 +72,21 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &
     let Some(client) = load(ctx, app, client_id).await? else {
         return Err(ApiError::NotFound.into());
     };
-    let patched = ClientPatch::from_json(&body::json(req).await?).and_then(|p| p.apply(&client, now()));
-    let updated = patched?;
+    let body = body::json(req).await?;
+    // The platform's own client may only be switched off and on (an
+    // emergency stop for the Dashboard's sign-in); the rest is its bootstrap's.
+    let only_disabled = body.as_object().is_some_and(|o| o.len() == 1 && o.get("disabled").is_some_and(serde_json::Value::is_boolean));
+    if client.client_id == aero2_core::dashboard::WEB_APP_CLIENT_ID && !only_disabled {
+        return Err(web_app_client_refusal().into());
+    }
+    let updated = ClientPatch::from_json(&body).and_then(|p| p.apply(&client, now()))?;
     directory::update_client(&ctx.db, &updated).await?;
     Command::ClientsChanged.send(ctx.env, &app.id).await?;
     Ok(respond::json(200, &updated)?)
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
-    if load(ctx, app, client_id).await?.is_none() {
-        return Err(ApiError::NotFound.into());
-    }
+    load_changeable(ctx, app, client_id).await?;
     directory::delete_client(&ctx.db, &app.id, client_id).await?;
     Command::ClientsChanged.send(ctx.env, &app.id).await?;
     Ok(respond::no_content()?)
@@ -75,9 +95,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcom
 /// A new secret replaces the old one at once: the old one stops working
 /// with no overlap (rotate for a leak; plan deployments around it).
 pub async fn rotate_secret(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
-    let Some(client) = load(ctx, app, client_id).await? else {
-        return Err(ApiError::NotFound.into());
-    };
+    let client = load_changeable(ctx, app, client_id).await?;
     if client.is_public() {
         return Err(ApiError::invalid("token_endpoint_auth_method", "is none: a public client has no secret to rotate").into());
     }
@@ -99,9 +117,7 @@ pub async fn grants(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcom
 /// `PUT …/clients/{client_id}/grants`: replaces them. Only a confidential
 /// client allowed `client_credentials` acts for itself.
 pub async fn set_grants(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
-    let Some(client) = load(ctx, app, client_id).await? else {
-        return Err(ApiError::NotFound.into());
-    };
+    let client = load_changeable(ctx, app, client_id).await?;
     let apis = directory::list_apis(&ctx.db, &app.id).await?;
     let grants = parse_client_grants(&body::json(req).await?, &apis)?;
     if !grants.is_empty() && (client.is_public() || !client.allows_grant(GrantType::ClientCredentials)) {

@@ -15,8 +15,20 @@ use serde_json::json;
 use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
     let domains = db::list_domains(&ctx.db, &app.id).await?;
-    Ok(respond::json(200, &json!({ "domains": domains }))?)
+    let shown = domains.iter().map(|d| shown(d, app, &platform)).collect::<worker::Result<Vec<_>>>()?;
+    Ok(respond::json(200, &json!({ "domains": shown }))?)
+}
+
+/// A domain with the DNS record that points it at the application
+/// (`aero2_core::host::custom_domain_records`).
+fn shown(d: &db::DomainRow, app: &Application, platform: &str) -> worker::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(d)?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("dns_records".into(), aero2_core::host::custom_domain_records(&d.hostname, &app.slug, platform));
+    }
+    Ok(v)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
@@ -29,7 +41,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         return Err(e.into());
     }
     match db::domain(&ctx.db, &app.id, &hostname).await? {
-        Some(d) => Ok(respond::json(201, &d)?),
+        Some(d) => Ok(respond::json(201, &shown(&d, app, &platform)?)?),
         None => Err(Fail::Internal("inserted domain not found".into())),
     }
 }
@@ -40,8 +52,9 @@ pub async fn verify(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
     };
     db::verify_domain(&ctx.db, &app.id, &hostname, now()).await?;
     sync(ctx, app).await?;
+    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
     match db::domain(&ctx.db, &app.id, &hostname).await? {
-        Some(d) => Ok(respond::json(200, &d)?),
+        Some(d) => Ok(respond::json(200, &shown(&d, app, &platform)?)?),
         None => Err(ApiError::NotFound.into()),
     }
 }

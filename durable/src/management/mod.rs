@@ -221,10 +221,11 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         E::UpdateClient => clients::update(req, ctx, &app, id).await,
         E::DeleteClient => clients::delete(ctx, &app, id).await,
         E::RotateClientSecret => clients::rotate_secret(ctx, &app, id).await,
-        E::ListUsers => users::list(ctx, &app).await,
+        E::ListUsers => users::list(&req, ctx, &app).await,
         E::CreateUser => users::create(req, ctx, &app).await,
         E::GetUser => users::get(ctx, &app, id).await,
         E::UpdateUser => users::update(req, ctx, &app, id).await,
+        E::DeleteUser => users::delete(ctx, &app, id).await,
         E::UnlockUser => users::unlock(ctx, &app, id).await,
         E::ListInvitations => invitations::list(ctx, &app).await,
         E::Invite => invitations::create(req, ctx, &app).await,
@@ -234,6 +235,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
             Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?)
         }
         E::RotateSigningKeys => signing_keys::rotate(req, ctx, &app).await,
+        E::ListSigningKeys => signing_keys::list(ctx, &app).await,
         E::ListIdps => idps::list(&req, ctx, &app).await,
         E::CreateIdp => idps::create(req, ctx, &app).await,
         E::GetIdp => idps::get(&req, ctx, &app, id).await,

@@ -25,6 +25,12 @@ const DEFAULT_LEAD_SECS: u64 = 3_600;
 /// reason to rotate now.
 const MAX_LEAD_SECS: u64 = 7 * 86_400;
 
+/// Every key of the application: pending (published, not yet signing),
+/// active, retired (published until the tokens it signed expire).
+pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    Ok(respond::json(200, &signer_call::keys(ctx.env, &app.id).await?)?)
+}
+
 pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let lead = parse_lead(body::optional_json(req).await?.as_ref())?;
     let activate_after_ms = lead.saturating_mul(1000);

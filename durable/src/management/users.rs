@@ -10,9 +10,32 @@ use aero2_core::password::{NewUser, UserPatch};
 use serde_json::json;
 use worker::Request;
 
-pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let users = directory::list_users(&ctx.db, &app.id).await?;
-    Ok(respond::json(200, &json!({ "users": users }))?)
+/// One page, oldest first: `?email=` (part of the address), `limit`,
+/// `after` (the previous page's `next_after`: where it ended).
+pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let pairs: Vec<(String, String)> = req.url()?.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let query = aero2_core::user_list::Query::from_query(&pairs)?;
+    let mut users = directory::list_users(&ctx.db, &app.id, &query).await?;
+    let next_after = (users.len() > query.limit).then(|| {
+        users.truncate(query.limit);
+        users.last().map(|u| aero2_core::user_list::Cursor::of(u.created_at, &u.id).to_string())
+    });
+    Ok(respond::json(200, &json!({ "users": users, "next_after": next_after.flatten() }))?)
+}
+
+/// Deletes the account and everything that is only its: identities,
+/// second factors, roles, memberships; its sessions and tokens end at
+/// once; invitations they sent as an organization's admin are revoked.
+/// The audit log keeps its history. A Dashboard developer is refused
+/// (409: disable them; their teams would be left without an owner).
+pub async fn delete(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    let user = existing(ctx, app, user_id).await?;
+    if app.id == aero2_core::application::DASHBOARD_APP_ID {
+        return Err(ApiError::Conflict { field: "user_id", message: "is a Dashboard developer: disable them instead (their teams keep an owner)".into() }.into());
+    }
+    directory::delete_user(&ctx.db, &app.id, &user.id, now()).await?;
+    Command::UserDeleted { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
+    Ok(respond::no_content()?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {

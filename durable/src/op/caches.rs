@@ -73,7 +73,7 @@ impl Caches {
             Command::ApplicationChanged { application } => *self.application.borrow_mut() = Some(application.clone()),
             Command::ClientsChanged => self.clients.borrow_mut().clear(),
             Command::KeysChanged => *self.keys.borrow_mut() = super::signer::KeyCache::default(),
-            Command::UsersChanged | Command::UserDisabled { .. } => self.users.borrow_mut().clear(),
+            Command::UsersChanged | Command::UserDisabled { .. } | Command::UserDeleted { .. } => self.users.borrow_mut().clear(),
             Command::IdpsChanged => self.idps.borrow_mut().clear(),
             Command::ApisChanged => self.apis.borrow_mut().clear(),
             Command::SyncDomains { .. } | Command::Unlock { .. } | Command::FactorsReset { .. } | Command::Audit { .. } | Command::AuditState { .. } | Command::AuditCheckpoint { .. } | Command::Mail { .. } => {}

@@ -137,7 +137,7 @@ pub async fn serve(req: Request, op: &Op<'_>, endpoint: Endpoint) -> Result<Resp
         Endpoint::Reset(via) => recovery::reset(req, op, via).await,
         Endpoint::Verify(via) => verification::handle(req, op, via).await,
         Endpoint::Stylesheet => crate::pages::stylesheet(),
-        Endpoint::BrandStylesheet => crate::pages::brand_stylesheet(&req),
+        Endpoint::BrandStylesheet => crate::pages::brand_stylesheet(&req, op.app),
         Endpoint::Script => crate::pages::script(),
         Endpoint::PasskeyOptions => passkey_options::handle(req, op).await,
         // Answered by the object itself (`TenantApp::health`).

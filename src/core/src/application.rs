@@ -18,6 +18,9 @@ use serde_json::Value;
 pub const DASHBOARD_APP_ID: &str = "app_dashboard";
 pub const DASHBOARD_SLUG: &str = "dashboard";
 pub const DASHBOARD_NAME: &str = "Aero2 Dashboard";
+/// The client id of the Dashboard's web app (`crate::dashboard::web_app_client`):
+/// the one client id not minted (`crate::oauth::client::is_client_id`).
+pub const DASHBOARD_WEB_APP_CLIENT_ID: &str = "aero2-dashboard";
 
 const MAX_ALLOWED_ORIGINS: usize = 50;
 
@@ -110,6 +113,9 @@ pub struct ApplicationSettings {
     /// How many days audit entries are kept (default 30, 1 to 3650).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_retention_days: Option<u32>,
+    /// The hosted pages' logo and colour (`/ui/brand.css`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<crate::branding::Branding>,
 }
 
 /// Defaults of the settings above.
@@ -326,7 +332,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         &[
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
-            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries", "mfa_remember_days", "mfa_factors",
+            "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries", "mfa_remember_days", "mfa_factors", "branding",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -340,6 +346,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
             })
             .transpose()
     };
+    settings.branding = obj.get("branding").filter(|v| !v.is_null()).map(|v| crate::branding::parse(v, "settings.branding")).transpose()?;
     settings.mfa_remember_days = seconds("mfa_remember_days", "settings.mfa_remember_days", 1..=90)?;
     settings.mfa_max_age_seconds = seconds("mfa_max_age_seconds", "settings.mfa_max_age_seconds", 1..=2_592_000)?;
     settings.audit_retention_days = seconds("audit_retention_days", "settings.audit_retention_days", crate::audit::RETENTION_DAYS)?;

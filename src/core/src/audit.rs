@@ -420,6 +420,7 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::RotateClientSecret => "client.secret_rotated",
         E::CreateUser => "user.created",
         E::UpdateUser => "user.updated",
+        E::DeleteUser => "user.deleted",
         E::UnlockUser => "user.unlocked",
         E::Invite => "invitation.created",
         E::RevokeInvitation => "invitation.revoked",

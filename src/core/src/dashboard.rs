@@ -195,11 +195,12 @@ impl TeamRole {
     /// Whether this role may call `endpoint` on the team's applications:
     /// what its permission needs, and admin for what outlives a member's
     /// place in the team (the application's `sk_live_` keys, which act
-    /// without any team role).
+    /// without any team role) and for what cannot be undone (deleting a
+    /// user: a developer may disable one).
     #[must_use]
     pub fn may(self, endpoint: Endpoint) -> bool {
-        let outlives_membership = matches!(endpoint, Endpoint::CreateKey | Endpoint::RevokeKey);
-        self.allows(needs(endpoint)) && (!outlives_membership || self >= TeamRole::Admin)
+        let admins_only = matches!(endpoint, Endpoint::CreateKey | Endpoint::RevokeKey | Endpoint::DeleteUser);
+        self.allows(needs(endpoint)) && (!admins_only || self >= TeamRole::Admin)
     }
 }
 
@@ -264,6 +265,7 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::GetUser
         | E::ListInvitations
         | E::Outbox
+        | E::ListSigningKeys
         | E::ListIdps
         | E::GetIdp
         | E::ListApis
@@ -306,6 +308,7 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::RotateClientSecret
         | E::CreateUser
         | E::UpdateUser
+        | E::DeleteUser
         | E::UnlockUser
         | E::Invite
         | E::RevokeInvitation
@@ -429,9 +432,137 @@ pub fn effective_permissions<'a>(scope: impl Iterator<Item = &'a str>, held: &[S
     out
 }
 
+/// The Dashboard's web app (`ui/dashboard`): a public client of the
+/// Dashboard application, kept by the platform (every isolate's bootstrap
+/// writes it), that signs developers in with the authorization code flow
+/// and PKCE and asks for the management API.
+pub use crate::application::DASHBOARD_WEB_APP_CLIENT_ID as WEB_APP_CLIENT_ID;
+/// Where the web app receives the authorization response (below its origin).
+pub const WEB_APP_CALLBACK_PATH: &str = "/callback";
+/// The Worker variable naming the web app's origin when it is not
+/// `https://dashboard.<PLATFORM_DOMAIN>` (a local port, e.g.
+/// `http://dashboard.localhost:8787`).
+pub const WEB_APP_ORIGIN_VAR: &str = "DASHBOARD_ORIGIN";
+
+/// Whether a request on the Dashboard's host is for the web app's static
+/// files: a `GET` or `HEAD` whose path no route table serves (the hosted
+/// pages, the OP's endpoints, `/account` and `/api/v1` keep theirs), and
+/// not under `/.well-known/` (a client probing for a document gets the
+/// object's 404, not a page). A path that is no file gets the app's
+/// `index.html` (its own router draws the page); see [`web_app_file`].
+#[must_use]
+pub fn web_app_serves(method: &str, path: &str) -> bool {
+    use crate::routes::{op, route, Routed, Surface};
+    matches!(method, "GET" | "HEAD")
+        && !path.starts_with("/.well-known/")
+        && Surface::of(path) == Surface::Op
+        && matches!(route(op::TABLE, "GET", path), Routed::NotFound)
+}
+
+/// What the Worker does with the static-assets binding's answer for `path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebAppFile {
+    /// Pass it on with this `Cache-Control`.
+    Serve(&'static str),
+    /// 404: a build file that is not there (never `index.html` in its place).
+    Missing,
+}
+
+/// The build's content-hashed files (under `/assets/`) never change, so
+/// browsers keep them a year; one that is missing (a browser holding
+/// another deployment's `index.html`) is 404, never the HTML fallback, or
+/// HTML would be kept a year under a script's name. Anything else
+/// (`index.html`, which names the current files) is revalidated.
+#[must_use]
+pub fn web_app_file(path: &str, status: u16, content_type: &str) -> WebAppFile {
+    if !path.starts_with("/assets/") {
+        return WebAppFile::Serve("no-cache");
+    }
+    let file = status == 304 || (status == 200 && !content_type.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if file {
+        WebAppFile::Serve("public, max-age=31536000, immutable")
+    } else {
+        WebAppFile::Missing
+    }
+}
+
+/// The web app's origin: the variable if set, else the Dashboard's
+/// subdomain of the platform. `None` when neither is a valid origin.
+#[must_use]
+pub fn web_app_origin(configured: Option<&str>, platform_domain: &str) -> Option<String> {
+    let origin = match configured.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.trim_end_matches('/').to_owned(),
+        None => crate::host::issuer_for(&format!("{}.{platform_domain}", crate::application::DASHBOARD_SLUG), platform_domain)?,
+    };
+    crate::oauth::redirect_uri::validate_redirect_uri(&format!("{origin}{WEB_APP_CALLBACK_PATH}")).ok()?;
+    Some(origin)
+}
+
+/// The web app's client record for `origin`: public (no secret; PKCE),
+/// first-party (no consent screen), code and refresh grants, the sign-in
+/// scopes and every management permission (what a token gets is cut to
+/// its user's roles).
+#[must_use]
+pub fn web_app_client(origin: &str, now: crate::time::UnixMillis) -> crate::oauth::client::Client {
+    use crate::oauth::client::{Client, ClientType, GrantType, TokenEndpointAuthMethod};
+    use crate::oauth::scope::{Scope, EMAIL, OFFLINE_ACCESS, OPENID, PROFILE};
+    let mut scopes = vec![OPENID, PROFILE, EMAIL, OFFLINE_ACCESS];
+    scopes.extend(Permission::ALL.iter().map(|p| p.value()));
+    Client {
+        client_id: WEB_APP_CLIENT_ID.into(),
+        app_id: crate::application::DASHBOARD_APP_ID.into(),
+        name: "Aero2 Dashboard (web app)".into(),
+        client_type: ClientType::Public,
+        token_endpoint_auth_method: TokenEndpointAuthMethod::None,
+        secret_hash: None,
+        redirect_uris: vec![format!("{origin}{WEB_APP_CALLBACK_PATH}")],
+        post_logout_redirect_uris: vec![format!("{origin}/")],
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        scopes: Scope::from_known(&scopes),
+        first_party: true,
+        require_pkce: true,
+        id_token_signed_response_alg: crate::jose::alg::Alg::ES256,
+        disabled: false,
+        organization_usage: crate::organization::Usage::None,
+        created_at: now.0,
+        updated_at: now.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_web_app_gets_only_paths_no_route_serves() {
+        for path in ["/", "/callback", "/apps/app_1/users", "/assets/index-abc.js", "/favicon.svg"] {
+            assert!(web_app_serves("GET", path), "{path}");
+            assert!(web_app_serves("HEAD", path), "{path}");
+            assert!(!web_app_serves("POST", path), "{path}");
+        }
+        for path in ["/login", "/signup", "/oauth2/authorize", "/oauth2/token", "/.well-known/openid-configuration", "/.well-known/oauth-protected-resource", "/api/v1/applications", "/api/v1/nope", "/account/profile", "/rp/callback/github", "/ui/hosted.css", "/security"] {
+            assert!(!web_app_serves("GET", path), "{path}");
+        }
+        let year = WebAppFile::Serve("public, max-age=31536000, immutable");
+        assert_eq!(web_app_file("/assets/index-abc.js", 200, "text/javascript"), year);
+        assert_eq!(web_app_file("/assets/index-abc.js", 304, ""), year);
+        assert_eq!(web_app_file("/assets/gone-abc.js", 200, "text/html; charset=utf-8"), WebAppFile::Missing, "the SPA fallback");
+        assert_eq!(web_app_file("/assets/gone-abc.js", 404, "text/plain"), WebAppFile::Missing);
+        assert_eq!(web_app_file("/", 200, "text/html"), WebAppFile::Serve("no-cache"));
+        assert_eq!(web_app_file("/apps/app_1", 200, "text/html"), WebAppFile::Serve("no-cache"));
+    }
+
+    #[test]
+    fn the_web_app_client_is_public_and_bound_to_its_origin() {
+        assert_eq!(web_app_origin(None, "aero2.dev").as_deref(), Some("https://dashboard.aero2.dev"));
+        assert_eq!(web_app_origin(Some("http://dashboard.localhost:8787/"), "localhost").as_deref(), Some("http://dashboard.localhost:8787"));
+        assert_eq!(web_app_origin(Some("http://dashboard.example.com"), "example.com"), None, "http only on loopback");
+        let c = web_app_client("https://dashboard.aero2.dev", crate::time::UnixMillis(1));
+        assert_eq!(c.redirect_uris, vec!["https://dashboard.aero2.dev/callback".to_owned()]);
+        assert_eq!(c.post_logout_redirect_uris, vec!["https://dashboard.aero2.dev/".to_owned()]);
+        assert!(c.secret_hash.is_none() && c.require_pkce && c.first_party);
+        assert!(c.scopes.contains("operate:platform") && c.scopes.contains("offline_access"));
+    }
     use crate::routes::management::TABLE;
 
     fn user(perms: &[Permission]) -> Caller {
@@ -480,6 +611,8 @@ mod tests {
         assert!(dev.team_allows(Some(TeamRole::Admin), Endpoint::DeleteApplication));
         // Keys act without a team role, so outlive a member: admins only.
         assert!(!dev.team_allows(Some(TeamRole::Developer), Endpoint::CreateKey) && dev.team_allows(Some(TeamRole::Admin), Endpoint::CreateKey));
+        assert!(!dev.team_allows(Some(TeamRole::Developer), Endpoint::DeleteUser) && dev.team_allows(Some(TeamRole::Admin), Endpoint::DeleteUser), "deleting a user cannot be undone");
+        assert!(dev.team_allows(Some(TeamRole::Developer), Endpoint::UpdateUser), "a developer disables");
         assert!(dev.team_allows(Some(TeamRole::Developer), Endpoint::ListKeys));
 
         let member = user(&[P::ReadApplications]);

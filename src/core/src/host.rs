@@ -133,9 +133,25 @@ pub fn issuer_for(host_header: &str, platform_domain: &str) -> Option<String> {
     })
 }
 
+/// The DNS record a custom domain needs: a CNAME to the application's own
+/// host on the platform, where the platform's edge (Cloudflare for SaaS in
+/// production) takes it.
+#[must_use]
+pub fn custom_domain_records(hostname: &str, slug: &str, platform_domain: &str) -> serde_json::Value {
+    serde_json::json!([{ "type": "CNAME", "name": hostname, "value": format!("{slug}.{platform_domain}") }])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_custom_domain_points_at_the_applications_host() {
+        assert_eq!(
+            custom_domain_records("auth.example.com", "myapp", "aero2.dev"),
+            serde_json::json!([{"type": "CNAME", "name": "auth.example.com", "value": "myapp.aero2.dev"}])
+        );
+    }
 
     #[test]
     fn issuers_are_the_host_the_client_used() {

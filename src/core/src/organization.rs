@@ -18,6 +18,7 @@ pub mod admin;
 pub mod domain;
 pub mod invitation;
 
+use crate::branding::Branding;
 use crate::error::ApiError;
 use crate::ids::{is_id, IdKind};
 use crate::json_body::{name, object, reject_unknown, truncate};
@@ -36,7 +37,6 @@ pub const MAX_MEMBERSHIPS: usize = 100;
 pub const MAX_MEMBER_ROLES: usize = 20;
 /// The largest `metadata` object, as compact JSON.
 pub const MAX_METADATA_BYTES: usize = 4_096;
-const MAX_LOGO_URL_CHARS: usize = 2_000;
 
 /// An organization, as stored and as the management API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,35 +59,6 @@ impl Organization {
     pub fn member_limit(&self) -> u32 {
         self.max_members.unwrap_or(MAX_MEMBERS).min(MAX_MEMBERS)
     }
-}
-
-/// How the hosted pages look when a user signs in to the organization.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Branding {
-    /// An `https:` URL of an image.
-    pub logo_url: Option<String>,
-    /// `#rrggbb`, lower case.
-    pub primary_color: Option<String>,
-}
-
-/// The stylesheet a branded page adds after the hosted pages' own: the
-/// organization's colour on the buttons (`--brand`), with text on it black
-/// or white, whichever reads better (WCAG relative luminance). Links and
-/// focus rings keep the theme's accent, which is chosen to read on the
-/// page in light and dark. `None` for anything
-/// but `#rrggbb` / `rrggbb`.
-#[must_use]
-pub fn accent_stylesheet(colour_hex: &str) -> Option<String> {
-    let c = colour(&format!("#{}", colour_hex.trim_start_matches('#')))?;
-    let channel = |i: usize| -> f64 {
-        let v = f64::from(u8::from_str_radix(c.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0)) / 255.0;
-        if v <= 0.040_45 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-    };
-    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    // Contrast with white (1.05 / (L + .05)) against black ((L + .05) / .05).
-    let text = if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 { "#ffffff" } else { "#000000" };
-    let rule = format!(":root{{--brand:{c};--brand-text:{text}}}");
-    Some(format!("{rule}\n@media (prefers-color-scheme: dark){{{rule}}}\n"))
 }
 
 /// The fields of a creation or an update, each checked.
@@ -118,7 +89,7 @@ impl OrganizationFields {
             slug,
             name: name("name", obj.get("name"), required)?,
             metadata: obj.get("metadata").map(parse_metadata).transpose()?,
-            branding: obj.get("branding").map(parse_branding).transpose()?,
+            branding: obj.get("branding").map(|v| crate::branding::parse(v, "branding")).transpose()?,
             max_members: obj.get("max_members").map(parse_max_members).transpose()?,
         })
     }
@@ -167,45 +138,6 @@ fn parse_metadata(v: &Value) -> Result<Value, ApiError> {
         return Err(ApiError::invalid("metadata", format!("must be at most {MAX_METADATA_BYTES} bytes as JSON")));
     }
     Ok(v.clone())
-}
-
-fn parse_branding(v: &Value) -> Result<Branding, ApiError> {
-    let field = "branding";
-    let obj = v.as_object().ok_or_else(|| ApiError::invalid(field, "must be an object {\"logo_url\", \"primary_color\"}"))?;
-    if let Some(k) = obj.keys().find(|k| !["logo_url", "primary_color"].contains(&k.as_str())) {
-        return Err(ApiError::invalid(field, format!("unknown member '{}'", truncate(k, 64))));
-    }
-    let text = |key: &str| -> Result<Option<&str>, ApiError> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(ApiError::invalid(field, format!("{key} must be a string or null"))),
-        }
-    };
-    let logo_url = text("logo_url")?.map(|u| logo_url(u).map(str::to_owned).ok_or_else(|| {
-        ApiError::invalid(field, "logo_url must be an https: URL of at most 2000 characters, without spaces or quotes")
-    }));
-    let primary_color = text("primary_color")?.map(|c| {
-        colour(c).ok_or_else(|| ApiError::invalid(field, "primary_color must be a colour #rrggbb"))
-    });
-    Ok(Branding { logo_url: logo_url.transpose()?, primary_color: primary_color.transpose()? })
-}
-
-/// An `https:` URL safe to put in an `src` attribute.
-fn logo_url(u: &str) -> Option<&str> {
-    let host = u.strip_prefix("https://")?;
-    let ok = u.chars().count() <= MAX_LOGO_URL_CHARS
-        && !host.is_empty()
-        && !host.starts_with('/')
-        && u.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`'));
-    ok.then_some(u)
-}
-
-/// `#rrggbb` (any case), lower-cased.
-#[must_use]
-pub fn colour(c: &str) -> Option<String> {
-    let hex = c.strip_prefix('#')?;
-    (hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| format!("#{}", hex.to_ascii_lowercase()))
 }
 
 fn parse_max_members(v: &Value) -> Result<Option<u32>, ApiError> {
@@ -456,15 +388,6 @@ mod tests {
         for bad in [("limit", "0"), ("limit", "201"), ("after", "A B"), ("sort", "x")] {
             assert!(q(&[bad]).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn a_brand_colour_becomes_the_accent_with_readable_text() {
-        let dark = accent_stylesheet("1a2b3c").unwrap();
-        assert!(dark.contains("--brand:#1a2b3c;--brand-text:#ffffff") && dark.contains("prefers-color-scheme: dark"));
-        assert!(accent_stylesheet("#C0FFEE").unwrap().contains("--brand:#c0ffee;--brand-text:#000000"));
-        assert_eq!(accent_stylesheet("red"), None);
-        assert_eq!(accent_stylesheet("c0ffee;}body{display:none"), None);
     }
 
     #[test]

@@ -44,6 +44,21 @@ pub struct KeyRecord {
     pub expires_at: Option<UnixMillis>,
 }
 
+impl KeyRecord {
+    /// What the management API shows of a key: never key material.
+    #[must_use]
+    pub fn shown(&self) -> serde_json::Value {
+        serde_json::json!({
+            "kid": self.kid,
+            "alg": self.alg.as_str(),
+            "status": self.status.as_str(),
+            "created_at": self.created_at.0,
+            "activates_at": self.activates_at.0,
+            "expires_at": self.expires_at.map(|t| t.0),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyPolicy {
     /// How long a new key is published before it signs: at least the JWKS

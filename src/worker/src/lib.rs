@@ -16,7 +16,8 @@
 mod resolve;
 mod shape;
 
-use aero2_core::application::Application;
+use aero2_core::application::{Application, DASHBOARD_APP_ID};
+use aero2_core::dashboard;
 use aero2_core::error::ApiError;
 use aero2_core::host::{is_local_domain, issuer_for};
 use aero2_durable::forward::{self, APPLICATION_HEADER};
@@ -85,6 +86,27 @@ async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiErro
     }
 }
 
+/// The web app's file for the request (`index.html` for a page path: the
+/// binding's single-page-application fallback), with its caching rule
+/// (`aero2_core::dashboard::web_app_file`).
+async fn web_app(req: Request, env: &Env) -> Result<Response> {
+    let path = req.path();
+    let resp = env.assets(WEB_APP_ASSETS)?.fetch_request(req).await?;
+    let status = resp.status_code();
+    let content_type = resp.headers().get("content-type")?.unwrap_or_default();
+    let cache_control = match dashboard::web_app_file(&path, status, &content_type) {
+        dashboard::WebAppFile::Serve(c) => c,
+        dashboard::WebAppFile::Missing => return respond::error(&ApiError::NotFound),
+    };
+    let headers = forward::copy_without_reserved(resp.headers())?;
+    headers.set("cache-control", cache_control)?;
+    let (_, body) = resp.into_parts();
+    Ok(worker::ResponseBuilder::new().with_status(status).with_headers(headers).body(body))
+}
+
+/// The static-assets binding holding the built web app (`ui/dashboard/dist`).
+const WEB_APP_ASSETS: &str = "ASSETS";
+
 /// The response, and the allowed origins of the application it came from
 /// (empty when none was resolved).
 async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Result<(Response, Vec<String>)> {
@@ -104,6 +126,11 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // the object's detailed view.
     if req.path() == HEALTH_PATH && matches!(req.method(), Method::Get | Method::Head) && !req.headers().has("authorization")? {
         return Ok((respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
+    }
+    // The Dashboard's web app: static files on its own host only (never on
+    // an application's host or a custom domain).
+    if app.id == DASHBOARD_APP_ID && custom_domain.is_none() && dashboard::web_app_serves(&req.inner().method(), &req.path()) {
+        return Ok((web_app(req, env).await?, allowed));
     }
     let body = match read_body(&req).await? {
         Ok(body) => body,

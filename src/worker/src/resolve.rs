@@ -37,7 +37,7 @@ pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option
         return Ok(Some((app, custom)));
     }
     let db = db::database(env)?;
-    bootstrap(&db).await?;
+    bootstrap(env, &db, platform).await?;
     let found = match &target {
         HostTarget::Subdomain(slug) => db::app_by_slug(&db, slug.as_str()).await?,
         HostTarget::Custom(hostname) => db::app_by_custom_domain(&db, hostname).await?,
@@ -62,9 +62,11 @@ pub fn forget(app_id: &str) {
 
 /// The Dashboard application exists from the first request of every
 /// isolate on (idempotent insert).
-async fn bootstrap(db: &worker::D1Database) -> Result<()> {
+async fn bootstrap(env: &Env, db: &worker::D1Database, platform: &str) -> Result<()> {
     if !BOOTSTRAPPED.with(Cell::get) {
-        aero2_durable::directory::ensure_dashboard(db, now()).await?;
+        let configured = env.var(aero2_core::dashboard::WEB_APP_ORIGIN_VAR).ok().map(|v| v.to_string());
+        let origin = aero2_core::dashboard::web_app_origin(configured.as_deref(), platform);
+        aero2_durable::directory::ensure_dashboard(db, now(), origin.as_deref()).await?;
         BOOTSTRAPPED.with(|b| b.set(true));
     }
     Ok(())

@@ -49,6 +49,9 @@ pub struct Prompt {
     pub login: bool,
     pub consent: bool,
     pub select_account: bool,
+    /// Initiating User Registration via OpenID Connect 1.0 §4: show the
+    /// sign-up page first (a signed-in user signs in again, like `login`).
+    pub create: bool,
 }
 
 impl Prompt {
@@ -60,10 +63,11 @@ impl Prompt {
                 "login" => p.login = true,
                 "consent" => p.consent = true,
                 "select_account" => p.select_account = true,
+                "create" => p.create = true,
                 _ => return Err(OAuthError::InvalidRequest("unsupported prompt value".into())),
             }
         }
-        if p.none && (p.login || p.consent || p.select_account) {
+        if p.none && (p.login || p.consent || p.select_account || p.create) {
             return Err(OAuthError::InvalidRequest("prompt=none must not be combined with other values".into()));
         }
         Ok(p)
@@ -470,7 +474,7 @@ pub fn decide(request: &AuthorizationRequest, state: &SessionState<'_>) -> Decis
         None => true,
         Some(s) => {
             let fresh = s.auth_time_secs >= started;
-            let forced = request.prompt.login || request.prompt.select_account;
+            let forced = request.prompt.login || request.prompt.select_account || request.prompt.create;
             let too_old = request.max_age.is_some_and(|max| {
                 let max = i64::try_from(max).unwrap_or(i64::MAX);
                 state.now.as_secs().saturating_sub(s.auth_time_secs) > max
@@ -765,6 +769,7 @@ mod tests {
             (request("login", None), state(Some(&old), t0, Some(t0 - 10), false), "NeedLogin"),
             (request("login", None), state(Some(&fresh), t0 + 6, Some(t0 - 10), false), "Issue"),
             (request("select_account", None), state(Some(&old), t0, Some(t0 - 10), false), "NeedLogin"),
+            (request("create", None), state(Some(&old), t0, Some(t0 - 10), false), "NeedLogin"),
             (request("", Some(999)), state(Some(&old), t0, Some(t0 - 10), false), "NeedLogin"),
             (request("", Some(1000)), state(Some(&old), t0, Some(t0 - 10), false), "Issue"),
             (request("none", Some(60)), state(Some(&old), t0, Some(t0 - 10), false), "login_required"),

@@ -200,7 +200,7 @@ pub fn new_client_id(entropy: [u8; 16]) -> String {
 pub fn is_client_id(s: &str) -> bool {
     s.strip_prefix(CLIENT_ID_PREFIX).is_some_and(|rest| {
         rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
+    }) || s == crate::application::DASHBOARD_WEB_APP_CLIENT_ID
 }
 
 /// Mints a client secret: the secret, shown once, and the hash to store.
