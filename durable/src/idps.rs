@@ -247,6 +247,22 @@ pub async fn identity(db: &D1Database, app_id: &str, idp_id: &str, subject: &str
         .await
 }
 
+/// An identity as the account API and the management API show it, with
+/// the provider it belongs to (from `providers`, the application's).
+pub fn identity_json(i: &Identity, providers: &[Idp]) -> serde_json::Value {
+    let idp = providers.iter().find(|p| p.id == i.idp_id);
+    serde_json::json!({
+        "id": i.id,
+        "provider": idp.map(|p| p.slug.clone()),
+        "provider_name": idp.map(|p| p.display_name.clone()),
+        "subject": i.subject,
+        "email": i.email,
+        "email_verified": i.email_verified,
+        "linked_at": i.created_at,
+        "last_login_at": i.last_login_at,
+    })
+}
+
 pub async fn identities_of(db: &D1Database, app_id: &str, user_id: &str) -> Result<Vec<Identity>> {
     db.prepare(format!("SELECT {IDENTITY_COLUMNS} FROM user_identities WHERE app_id = ?1 AND user_id = ?2 ORDER BY created_at, id"))
         .bind(&[text(app_id), text(user_id)])?

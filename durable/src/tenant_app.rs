@@ -303,9 +303,12 @@ impl TenantApp {
                 op::store::delete_lockout(&sql, &format!("mfa:{user_id}"))?;
                 op::store::forget_devices(&sql, user_id)?;
             }
-            Command::UserDisabled { user_id } => {
+            Command::UserDisabled { user_id } | Command::EndSessions { user_id } => {
                 op::store::revoke_user_grants(&sql, user_id, now())?;
                 op::store::delete_user_sessions(&sql, user_id)?;
+            }
+            Command::UserSessions { user_id } => {
+                return respond::json(200, &op::sessions_json(&sql, user_id, now(), None)?);
             }
             Command::UserDeleted { user_id } => {
                 op::store::revoke_user_grants(&sql, user_id, now())?;

@@ -45,6 +45,11 @@ pub enum Command {
     /// The user was deleted: all of [`Command::UserDisabled`] and
     /// [`Command::FactorsReset`], so nothing of theirs stays in the object.
     UserDeleted { user_id: String },
+    /// The operator signs the user out everywhere: their sessions and
+    /// grants end, as for [`Command::UserDisabled`], and the user stays.
+    EndSessions { user_id: String },
+    /// Answer the user's live sessions (JSON `{"sessions": [...]}`).
+    UserSessions { user_id: String },
     /// Append `event` to the application's audit log (the object is its
     /// only writer); answered once the entry is in D1 or queued for it.
     Audit { app_id: String, event: Box<aero2_core::audit::Event> },

@@ -17,6 +17,7 @@ pub fn tests() -> Vec<crate::Test> {
         ("the_web_app_client_is_the_platforms_and_bound_to_its_origin", the_web_app_client_is_the_platforms_and_bound_to_its_origin),
         ("users_are_paged_and_searched", users_are_paged_and_searched),
         ("deleting_a_user_ends_everything_of_theirs", deleting_a_user_ends_everything_of_theirs),
+        ("a_users_sessions_and_identities_are_seen_and_ended", a_users_sessions_and_identities_are_seen_and_ended),
         ("signing_keys_are_listed_without_key_material", signing_keys_are_listed_without_key_material),
         ("custom_domains_name_the_record_to_add", custom_domains_name_the_record_to_add),
         ("an_applications_branding_reaches_its_hosted_pages", an_applications_branding_reaches_its_hosted_pages),
@@ -197,6 +198,35 @@ fn deleting_a_user_ends_everything_of_theirs(c: &Client) {
     let dev = c.api("POST", "/applications/app_dashboard/users", OPERATOR, Some(&json!({"email": format!("{}@example.com", unique("dev")), "password": "a long enough password"})));
     dev.assert_status(201);
     c.api("DELETE", &format!("/applications/app_dashboard/users/{}", dev.json()["id"].as_str().unwrap()), OPERATOR, None).assert_error(409, "conflict");
+}
+
+fn a_users_sessions_and_identities_are_seen_and_ended(c: &Client) {
+    let s = provision(c, true);
+    let client = oidc_client(c, &s);
+    let (tokens, _) = code_flow(c, &s, &client, &mut Browser::new());
+    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens).secret().clone();
+    let base = format!("/applications/{}/users/{}", s.app_id, s.user_id);
+    let sessions = c.api("GET", &format!("{base}/sessions"), OPERATOR, None);
+    sessions.assert_status(200);
+    let list = sessions.json()["sessions"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0]["id"].as_str().is_some_and(|id| id.len() == 32) && list[0]["created_at"].as_i64().is_some(), "{list:?}");
+    assert_eq!(list[0]["current"], false);
+    // Read-only for another application, even as the operator.
+    let other = c.create_app(&unique("other"))["id"].as_str().unwrap().to_owned();
+    c.api("GET", &format!("/applications/{other}/users/{}/sessions", s.user_id), OPERATOR, None).assert_status(404);
+    c.api("DELETE", &format!("/applications/{other}/users/{}/sessions", s.user_id), OPERATOR, None).assert_status(404);
+    assert!(introspect_active(c, &s, &access));
+    // Signed out everywhere: the tokens end at once, the account stays.
+    c.api("DELETE", &format!("{base}/sessions"), OPERATOR, None).assert_status(204);
+    assert!(!introspect_active(c, &s, &access));
+    assert_eq!(c.api("GET", &format!("{base}/sessions"), OPERATOR, None).json()["sessions"], json!([]));
+    c.api("GET", &base, OPERATOR, None).assert_status(200);
+    let log = c.api("GET", &format!("/applications/{}/audit?type=user.sessions_ended", s.app_id), OPERATOR, None).json();
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
+    // A password user with no upstream account linked.
+    let ids = c.api("GET", &format!("{base}/identities"), OPERATOR, None).json();
+    assert_eq!(ids, json!({"identities": [], "has_password": true}));
 }
 
 fn signing_keys_are_listed_without_key_material(c: &Client) {

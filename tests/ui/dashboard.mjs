@@ -50,6 +50,8 @@ const heading = (text) => page.getByRole('heading', { level: 1, name: text }).wa
 
 const result = { ok: false };
 try {
+  // A clock the test can move (the token's renewal), running in real time.
+  await page.clock.install();
   // 1. Sign up on the Dashboard's own hosted pages (prompt=create).
   await page.goto(dashboard);
   await heading('Aero2 Dashboard');
@@ -139,8 +141,27 @@ try {
   await page.locator('.audit-detail', { hasText: userId }).waitFor();
   await axe(page, 'audit log');
 
-  // 7. Signing keys rotate; an API key is shown once, then revoked.
+  // 6b. A reload (tokens were in memory) signs in again through the OP's
+  // session, on the same page; the user's session shows there, and ends.
+  await page.goto(`${dashboard}/apps/${appId}/users/${userId}`);
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+  check(new URL(page.url()).pathname === `/apps/${appId}/users/${userId}`, `back on the page after the reload: ${page.url()}`);
+  const sessions = page.locator('section', { has: page.getByRole('heading', { name: 'Sessions' }) });
+  await sessions.locator('tbody tr').first().waitFor();
+  await page.getByText('No identity provider account is linked.').waitFor();
+  await axe(page, 'user (sessions)');
+  await sessions.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('Not signed in anywhere.').waitFor();
+
+  // 6c. Close to its expiry, the access token is renewed with the
+  // rotating refresh token before the next call.
+  const refreshed = page.waitForRequest((r) => r.url().endsWith('/oauth2/token') && (r.postData() ?? '').includes('grant_type=refresh_token'));
+  await page.clock.fastForward('14:30');
   await nav('Signing keys');
+  await refreshed;
+
+  // 7. Signing keys rotate; an API key is shown once, then revoked.
   await heading('Signing keys');
   const before = await page.locator('tbody tr').count();
   await page.getByRole('button', { name: 'Rotate now' }).click();

@@ -98,6 +98,31 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
     Ok(respond::json(200, &user)?)
 }
 
+/// The user's signed-in browsers (`{"sessions": [{"id", "created_at",
+/// "last_seen_at", "user_agent", "ip"}]}`), from the application's object.
+pub async fn sessions(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    let user = existing(ctx, app, user_id).await?;
+    let list = Command::UserSessions { user_id: user.id.clone() }.ask(ctx.env, &app.id).await?;
+    Ok(respond::json(200, &list)?)
+}
+
+/// Signs the user out everywhere: every session, grant and refresh token
+/// (and the access tokens bound to them) ends at once.
+pub async fn end_sessions(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    let user = existing(ctx, app, user_id).await?;
+    Command::EndSessions { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
+    Ok(respond::no_content()?)
+}
+
+/// The upstream identities linked to the user (never their tokens).
+pub async fn identities(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
+    let user = existing(ctx, app, user_id).await?;
+    let providers = crate::idps::list(&ctx.db, ctx.env, &app.id, &app.slug).await?;
+    let list: Vec<serde_json::Value> =
+        crate::idps::identities_of(&ctx.db, &app.id, &user.id).await?.iter().map(|i| crate::idps::identity_json(i, &providers)).collect();
+    Ok(respond::json(200, &json!({ "identities": list, "has_password": user.password_hash.is_some() }))?)
+}
+
 /// The user's second factors (never their secrets) and recovery codes left.
 pub async fn factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     let user = existing(ctx, app, user_id).await?;

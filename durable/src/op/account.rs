@@ -219,21 +219,7 @@ fn current_sid(op: &Op<'_>, caller: &Caller) -> Result<Option<String>> {
 
 fn sessions(op: &Op<'_>, caller: &Caller) -> Result<Value> {
     let current = current_sid(op, caller)?;
-    let list: Vec<Value> = store::user_sessions(&op.sql, &caller.user.id, op.now)?
-        .into_iter()
-        .map(|s| {
-            let sid = sid_of(&s.id);
-            json!({
-                "id": sid,
-                "created_at": s.created_at,
-                "last_seen_at": s.last_seen_at,
-                "user_agent": s.user_agent,
-                "ip": s.ip,
-                "current": current.as_deref() == Some(sid.as_str()),
-            })
-        })
-        .collect();
-    Ok(json!({ "sessions": list }))
+    session::sessions_json(&op.sql, &caller.user.id, op.now, current.as_deref())
 }
 
 /// The user's linked identities, with the provider each belongs to.
@@ -241,20 +227,8 @@ async fn identities(op: &Op<'_>, user: &User) -> Result<Value> {
     let providers = super::providers::all(op).await?;
     let list: Vec<Value> = crate::idps::identities_of(&db::database(op.env)?, &op.app.id, &user.id)
         .await?
-        .into_iter()
-        .map(|i| {
-            let idp = providers.iter().find(|p| p.id == i.idp_id);
-            json!({
-                "id": i.id,
-                "provider": idp.map(|p| p.slug.clone()),
-                "provider_name": idp.map(|p| p.display_name.clone()),
-                "subject": i.subject,
-                "email": i.email,
-                "email_verified": i.email_verified,
-                "linked_at": i.created_at,
-                "last_login_at": i.last_login_at,
-            })
-        })
+        .iter()
+        .map(|i| crate::idps::identity_json(i, &providers))
         .collect();
     Ok(json!({ "identities": list, "has_password": user.password_hash.is_some() }))
 }

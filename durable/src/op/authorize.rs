@@ -119,7 +119,7 @@ pub async fn proceed(
     let mut resp = match decision {
         // prompt=create starts on the sign-up page (which links to sign-in);
         // where sign-up is closed, on the sign-in page.
-        Decision::NeedLogin if request.prompt.create && super::signin::signup_open(op) => see_other(&format!("/signup?request={}", park(op, request).await?))?,
+        Decision::NeedLogin if request.prompt.create && op.app.settings.signup_offered() => see_other(&format!("/signup?request={}", park(op, request).await?))?,
         Decision::NeedLogin => see_other(&format!("/login?request={}", park(op, request).await?))?,
         Decision::NeedConsent => see_other(&format!("/consent?request={}", park(op, request).await?))?,
         Decision::NeedSecondFactor => see_other(&format!("/mfa?request={}", park(op, request).await?))?,

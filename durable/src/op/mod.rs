@@ -59,6 +59,7 @@ mod signin;
 mod sms_codes;
 pub mod signer;
 pub mod store;
+pub use session::sessions_json;
 mod token;
 mod tokens;
 mod userinfo;

@@ -47,6 +47,27 @@ pub fn sid_of(id_hash: &str) -> String {
     sha256_hex(format!("sid:{id_hash}").as_bytes()).chars().take(32).collect()
 }
 
+/// The user's live sessions as the account and management APIs show
+/// them (`{"sessions": [...]}`, newest use first); `current` marks the
+/// caller's own.
+pub fn sessions_json(sql: &worker::SqlStorage, user_id: &str, now: aero2_core::time::UnixMillis, current: Option<&str>) -> Result<serde_json::Value> {
+    let list: Vec<serde_json::Value> = store::user_sessions(sql, user_id, now)?
+        .into_iter()
+        .map(|s| {
+            let sid = sid_of(&s.id);
+            serde_json::json!({
+                "id": sid,
+                "created_at": s.created_at,
+                "last_seen_at": s.last_seen_at,
+                "user_agent": s.user_agent,
+                "ip": s.ip,
+                "current": current == Some(sid.as_str()),
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({ "sessions": list }))
+}
+
 pub fn current(req: &Request, op: &Op<'_>) -> Result<Option<Current>> {
     let Some(token) = pages::cookie_value(req, COOKIE)? else {
         return Ok(None);

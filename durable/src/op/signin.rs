@@ -17,7 +17,6 @@ use crate::pages;
 use aero2_core::application::AddressGate;
 use aero2_core::oauth::authorize::AuthorizationRequest;
 use aero2_core::rp::linking::Refusal;
-use aero2_core::signup::SignupMode;
 use worker::{Request, Response, Result};
 
 pub use super::signed_in::{complete, EXPIRED};
@@ -68,5 +67,5 @@ pub async fn login_form(op: &Op<'_>, id: &str, email: Option<&str>, error: Optio
 
 /// Whether the application lets people sign up on the hosted page at all.
 pub fn signup_open(op: &Op<'_>) -> bool {
-    op.app.settings.signup.as_ref().is_none_or(|p| p.mode != SignupMode::Disabled)
+    op.app.settings.signup_offered()
 }

@@ -223,6 +223,13 @@ impl ApplicationSettings {
         self.passkey_sign_in.unwrap_or(true) && self.may_add(crate::mfa::Kind::Passkey)
     }
 
+    /// Whether the hosted pages offer sign-up at all (not `disabled`; an
+    /// invite-only or domain-limited sign-up is still offered).
+    #[must_use]
+    pub fn signup_offered(&self) -> bool {
+        self.signup.as_ref().is_none_or(|p| p.mode != crate::signup::SignupMode::Disabled)
+    }
+
     /// How many days audit entries are kept.
     #[must_use]
     pub fn audit_retention_days(&self) -> i64 {

@@ -441,6 +441,7 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::SetClientGrants => "client.grants_set",
         E::Checkpoint => "audit.checkpoint",
         E::ResetUserFactors => "user.factors_reset",
+        E::EndUserSessions => "user.sessions_ended",
         E::CreateOrganization => "organization.created",
         E::UpdateOrganization => "organization.updated",
         E::DeleteOrganization => "organization.deleted",

@@ -280,6 +280,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::AuditVerify
         | E::Checkpoints
         | E::UserFactors
+        | E::UserSessions
+        | E::UserIdentities
         | E::ListOrganizations
         | E::GetOrganization
         | E::ListMembers
@@ -329,6 +331,7 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::SetClientGrants
         | E::Checkpoint
         | E::ResetUserFactors
+        | E::EndUserSessions
         | E::CreateOrganization
         | E::UpdateOrganization
         | E::DeleteOrganization

@@ -67,6 +67,9 @@ pub enum Endpoint {
     Checkpoint,
     UserFactors,
     ResetUserFactors,
+    UserSessions,
+    EndUserSessions,
+    UserIdentities,
     ListOrganizations,
     CreateOrganization,
     GetOrganization,
@@ -190,6 +193,8 @@ pub static TABLE: &[Row<Endpoint>] = &[
         methods: &[(Get, E::RolePermissions), (Post, E::GrantRolePermissions), (Delete, E::RevokeRolePermissions)],
     },
     Row { path: "/api/v1/applications/{}/users/{}/factors", methods: &[(Get, E::UserFactors), (Delete, E::ResetUserFactors)] },
+    Row { path: "/api/v1/applications/{}/users/{}/sessions", methods: &[(Get, E::UserSessions), (Delete, E::EndUserSessions)] },
+    Row { path: "/api/v1/applications/{}/users/{}/identities", methods: &[(Get, E::UserIdentities)] },
     Row { path: "/api/v1/applications/{}/users/{}/organizations", methods: &[(Get, E::UserOrganizations)] },
     Row { path: "/api/v1/applications/{}/organizations", methods: &[(Get, E::ListOrganizations), (Post, E::CreateOrganization)] },
     Row {

@@ -196,6 +196,8 @@ export function UserDetail({ app, userId }: { app: Application; userId: string }
               </ConfirmButton>
             </div>
           </Section>
+          <UserSessions base={base} />
+          <UserIdentities base={base} />
           <UserRoles app={app} base={base} />
           <UserOrganizations base={base} app={app} />
           <UserFactors base={base} />
@@ -321,6 +323,85 @@ function UserFactors({ base }: { base: string }) {
               >
                 <p>For a lost phone: they set up a new one at their next sign-in if the application requires it.</p>
               </ConfirmButton>
+            )}
+          </>
+        )}
+      </Load>
+    </Section>
+  )
+}
+
+function UserSessions({ base }: { base: string }) {
+  const r = useResource<{ sessions: { id: string; created_at: number; last_seen_at: number; user_agent: string | null; ip: string | null }[] }>(`${base}/sessions`)
+  return (
+    <Section title="Sessions">
+      <Load r={r}>
+        {({ sessions }) =>
+          sessions.length === 0 ? (
+            <p>Not signed in anywhere.</p>
+          ) : (
+            <>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Browser</th>
+                    <th scope="col">IP address</th>
+                    <th scope="col">Signed in</th>
+                    <th scope="col">Last seen</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sessions.map((s) => (
+                    <tr key={s.id}>
+                      <td>{s.user_agent ?? '—'}</td>
+                      <td>{s.ip ?? '—'}</td>
+                      <td>{when(s.created_at)}</td>
+                      <td>{when(s.last_seen_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <ConfirmButton
+                label="Sign out everywhere"
+                title="Sign this user out everywhere?"
+                confirmLabel="Sign out"
+                onConfirm={async () => {
+                  await del(`${base}/sessions`)
+                  r.reload()
+                }}
+              >
+                <p>Every session ends and every token issued through them stops working at once. The account stays.</p>
+              </ConfirmButton>
+            </>
+          )
+        }
+      </Load>
+    </Section>
+  )
+}
+
+function UserIdentities({ base }: { base: string }) {
+  const r = useResource<{
+    identities: { id: string; provider: string | null; provider_name: string | null; subject: string; email: string | null; linked_at: number; last_login_at: number }[]
+    has_password: boolean
+  }>(`${base}/identities`)
+  return (
+    <Section title="Linked identities">
+      <Load r={r}>
+        {({ identities, has_password }) => (
+          <>
+            <p>{has_password ? 'Signs in with a password.' : 'Has no password.'}</p>
+            {identities.length === 0 ? (
+              <p>No identity provider account is linked.</p>
+            ) : (
+              <ul className="plain-list">
+                {identities.map((i) => (
+                  <li key={i.id}>
+                    <strong>{i.provider_name ?? i.provider ?? 'A removed provider'}</strong> · <code>{i.subject}</code>
+                    {i.email ? ` · ${i.email}` : ''} · linked {when(i.linked_at)}, last used {when(i.last_login_at)}
+                  </li>
+                ))}
+              </ul>
             )}
           </>
         )}
