@@ -51,6 +51,7 @@ pub fn tests() -> Vec<Test> {
         ("amr_says_how_the_user_signed_in", amr_says_how_the_user_signed_in),
         ("upstream_redirects_are_not_followed", upstream_redirects_are_not_followed),
         ("the_provider_redirect_is_rate_limited", the_provider_redirect_is_rate_limited),
+        ("a_developer_signs_up_on_the_dashboard_with_github", a_developer_signs_up_on_the_dashboard_with_github),
     ]
 }
 
@@ -642,6 +643,35 @@ fn with_web_client(c: &Client, slug: String, app_id: String) -> Setup {
         email: String::new(),
         user_id: String::new(),
     }
+}
+
+/// The Dashboard is an application like any other: the GitHub provider
+/// its operator configures signs a new developer up, who gets the
+/// developer role and a personal team like one who signed up with a
+/// password.
+fn a_developer_signs_up_on_the_dashboard_with_github(c: &Client) {
+    let s = with_web_client(c, "dashboard".into(), "app_dashboard".into());
+    let login = unique("devcat");
+    let email = format!("{login}@users.example");
+    let (id, secret) = script(
+        json!({"login": login, "id": 7_700_000 + login.len(), "name": "Dev Cat"}),
+        json!({"emails": [{"email": email, "primary": true, "verified": true, "visibility": null}]}),
+    );
+    // Its own slug: the shared Dashboard may be given other providers by other tests.
+    let slug = unique("gh");
+    github_with(c, &s, &slug, &id, &secret);
+    let mut b = Browser::new();
+    let st = start(c, &s, &mut b);
+    let back = through(c, &s, &mut b, &st, &slug, "");
+    let (_, sub) = finish(c, &s, st, &back);
+    let dev = |path: &str| c.api("GET", &format!("/applications/app_dashboard/users/{sub}{path}"), OPERATOR, None).json();
+    assert_eq!(dev("")["email"], email);
+    let roles: Vec<Value> = dev("/roles")["roles"].as_array().unwrap().iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(roles, [json!("developer")]);
+    let teams = dev("/organizations");
+    assert_eq!(teams["organizations"].as_array().map(Vec::len), Some(1), "a personal team: {teams}");
+    let ids = dev("/identities");
+    assert_eq!((ids["identities"][0]["provider"].as_str(), ids["has_password"].as_bool()), (Some(slug.as_str()), Some(false)), "{ids}");
 }
 
 fn signup_policy_applies_to_federated_accounts(c: &Client) {

@@ -66,6 +66,14 @@ try {
   check(new URL(page.url()).pathname === '/', `back on the Dashboard: ${page.url()}`);
   await page.getByText('No applications yet').waitFor();
   await axe(page, 'applications (empty)');
+  // The keyboard: the first Tab reaches "Skip to content", which moves
+  // the focus to the page's content; the next ones walk the header.
+  await page.keyboard.press('Tab');
+  check((await page.evaluate(() => document.activeElement?.textContent)) === 'Skip to content', 'the skip link comes first');
+  await page.keyboard.press('Enter');
+  check((await page.evaluate(() => document.activeElement?.id)) === 'main', 'the skip link moves the focus to the content');
+  await page.keyboard.press('Tab');
+  check((await page.evaluate(() => document.activeElement?.textContent)) === 'New application', `then the page's first control: ${await page.evaluate(() => document.activeElement?.outerHTML)}`);
 
   // 2. An application, with the slug checked as typed.
   await page.getByRole('button', { name: 'New application' }).click();
