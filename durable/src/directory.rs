@@ -301,7 +301,7 @@ pub async fn change_email(db: &D1Database, app_id: &str, user_id: &str, email: &
 pub async fn list_users(db: &D1Database, app_id: &str, q: &aero2_core::user_list::Query) -> Result<Vec<User>> {
     let limit = i64::try_from(q.limit + 1).unwrap_or(i64::MAX);
     db.prepare(format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE app_id = ?1 \
+        "SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 \
          AND (?2 IS NULL OR instr(lower(coalesce(email, '')), ?2) > 0) \
          AND (?3 IS NULL OR (created_at, id) > (?3, ?4)) \
          ORDER BY created_at, id LIMIT ?5"

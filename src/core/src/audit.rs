@@ -371,13 +371,8 @@ impl Filter {
                 "since" => f.since = Some(number("since", v)?),
                 "until" => f.until = Some(number("until", v)?),
                 "cursor" => f.cursor = Some(u64::try_from(number("cursor", v)?).unwrap_or(0)),
-                "limit" => {
-                    f.limit = usize::try_from(number("limit", v)?)
-                        .ok()
-                        .filter(|n| (1..=max_limit).contains(n))
-                        .ok_or_else(|| ApiError::invalid("limit", format!("must be an integer from 1 to {max_limit}")))?;
-                }
-                other => return Err(ApiError::invalid("query", format!("unknown parameter {}", crate::json_body::truncate(other, 40)))),
+                "limit" => f.limit = crate::paging::limit(v, max_limit)?,
+                other => return Err(crate::paging::unknown(other)),
             }
         }
         Ok(f)

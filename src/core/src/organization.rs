@@ -175,14 +175,8 @@ impl Page {
                 "after" => {
                     page.after = Some(Slug::parse_label(v).map_err(|_| ApiError::invalid("after", "must be an organization slug"))?.as_str().to_owned());
                 }
-                "limit" => {
-                    page.limit = v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=MAX_PAGE).contains(n))
-                        .ok_or_else(|| ApiError::invalid("limit", format!("must be an integer from 1 to {MAX_PAGE}")))?;
-                }
-                other => return Err(ApiError::invalid("query", format!("unknown parameter {}", truncate(other, 40)))),
+                "limit" => page.limit = crate::paging::limit(v, MAX_PAGE)?,
+                other => return Err(crate::paging::unknown(other)),
             }
         }
         Ok(page)

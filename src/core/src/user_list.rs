@@ -6,7 +6,6 @@
 
 use crate::error::ApiError;
 use crate::ids::{is_id, IdKind};
-use crate::json_body::truncate;
 
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
@@ -69,14 +68,8 @@ impl Query {
                 "after" => {
                     q.after = Some(Cursor::parse(v).ok_or_else(|| ApiError::invalid("after", "must be a previous page's next_after"))?);
                 }
-                "limit" => {
-                    q.limit = v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=MAX_PAGE).contains(n))
-                        .ok_or_else(|| ApiError::invalid("limit", format!("must be an integer from 1 to {MAX_PAGE}")))?;
-                }
-                other => return Err(ApiError::invalid("query", format!("unknown parameter {}", truncate(other, 40)))),
+                "limit" => q.limit = crate::paging::limit(v, MAX_PAGE)?,
+                other => return Err(crate::paging::unknown(other)),
             }
         }
         Ok(q)

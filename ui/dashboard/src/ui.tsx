@@ -307,6 +307,41 @@ export function Section({ title, children, actions }: { title: string; children:
   )
 }
 
+/**
+ * Cursor paging: the cursors of the pages before this one, the current
+ * cursor, and the Previous/Next buttons for a page whose `next` cursor
+ * the API gave.
+ */
+export function useCursors() {
+  const [stack, setStack] = useState<string[]>([])
+  const pager = (next: string | null | undefined, labels: [string, string] = ['Previous', 'Next']) => (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" className="button secondary" disabled={stack.length === 0} onClick={() => setStack(stack.slice(0, -1))}>
+        {labels[0]}
+      </button>
+      <button type="button" className="button secondary" disabled={!next} onClick={() => next && setStack([...stack, next])}>
+        {labels[1]}
+      </button>
+    </nav>
+  )
+  return { cursor: stack[stack.length - 1] as string | undefined, reset: () => setStack([]), pager }
+}
+
+/** A table's header row; an empty label is a column of actions (named for screen readers). */
+export function Head({ cols }: { cols: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c, i) => (
+          <th key={i} scope="col">
+            {c || <span className="visually-hidden">Actions</span>}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  )
+}
+
 export function when(ms: number | null | undefined): string {
   if (!ms) return '—'
   return new Date(ms).toLocaleString()

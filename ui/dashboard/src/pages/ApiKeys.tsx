@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { del, post } from '../api'
 import { useTitle } from '../router'
 import type { Application, ApiKey } from '../types'
-import { ConfirmButton, Empty, Field, FormError, Load, PageHeader, SecretOnce, Select, useResource, useSubmit, when } from '../ui'
+import { ConfirmButton, Empty, Field, FormError, Load, PageHeader, SecretOnce, Select, useResource, useSubmit, when, Head } from '../ui'
 
 export function ApiKeys({ app }: { app: Application }) {
   useTitle(`API keys · ${app.name}`)
@@ -42,17 +42,7 @@ export function ApiKeys({ app }: { app: Application }) {
             <Empty title="No API keys" />
           ) : (
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <Head cols={['Name', 'Key', 'Created', 'Last used', '']} />
               <tbody>
                 {list.map((k) => (
                   <tr key={k.id} className={k.revoked_at ? 'muted' : undefined}>

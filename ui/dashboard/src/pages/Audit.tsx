@@ -2,7 +2,7 @@ import type React from 'react'
 import { useState } from 'react'
 import { useTitle } from '../router'
 import type { AuditEntry, Application } from '../types'
-import { Empty, Field, Load, PageHeader, useResource, when } from '../ui'
+import { Empty, Field, Load, PageHeader, useResource, when, Head, useCursors } from '../ui'
 
 interface Verify {
   ok: boolean
@@ -18,11 +18,10 @@ export function AuditLog({ app }: { app: Application }) {
   const [since, setSince] = useState('')
   const [until, setUntil] = useState('')
   const [applied, setApplied] = useState<Record<string, string>>({})
-  const [cursors, setCursors] = useState<string[]>([])
+  const pages = useCursors()
   const [open, setOpen] = useState<number | null>(null)
   const params = new URLSearchParams({ limit: '50', ...applied })
-  const cursor = cursors[cursors.length - 1]
-  if (cursor) params.set('cursor', cursor)
+  if (pages.cursor) params.set('cursor', pages.cursor)
   const page = useResource<{ entries: AuditEntry[]; next_cursor: string | null }>(`/applications/${app.id}/audit?${params}`)
   const verify = useResource<Verify>(`/applications/${app.id}/audit/verify`)
   const apply = (e: React.FormEvent) => {
@@ -34,7 +33,7 @@ export function AuditLog({ app }: { app: Application }) {
     if (since) f.since = String(new Date(since).getTime())
     if (until) f.until = String(new Date(until).getTime())
     setApplied(f)
-    setCursors([])
+    pages.reset()
   }
   return (
     <>
@@ -78,17 +77,7 @@ export function AuditLog({ app }: { app: Application }) {
               <Empty title="No entries match" />
             ) : (
               <table className="table audit">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Details</span>
-                    </th>
-                  </tr>
-                </thead>
+                <Head cols={['#', 'When', 'Event', 'Actor', '']} />
                 <tbody>
                   {entries.map((e) => (
                     <AuditRow key={e.seq} entry={e} open={open === e.seq} toggle={() => setOpen(open === e.seq ? null : e.seq)} />
@@ -96,14 +85,7 @@ export function AuditLog({ app }: { app: Application }) {
                 </tbody>
               </table>
             )}
-            <nav className="pager" aria-label="Pages">
-              <button type="button" className="button secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-                Newer
-              </button>
-              <button type="button" className="button secondary" disabled={!next_cursor} onClick={() => next_cursor && setCursors([...cursors, next_cursor])}>
-                Older
-              </button>
-            </nav>
+            {pages.pager(next_cursor, ['Newer', 'Older'])}
           </>
         )}
       </Load>
@@ -192,13 +174,7 @@ export function Diff({ before, after }: { before: unknown; after: unknown }) {
   return (
     <table className="table diff">
       <caption>Changes</caption>
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-        </tr>
-      </thead>
+      <Head cols={['Field', 'Before', 'After']} />
       <tbody>
         {changed.map((k) => (
           <tr key={k}>

@@ -15,8 +15,7 @@ import {
   Select,
   useResource,
   useSubmit,
-  when,
-} from '../ui'
+  when, Head } from '../ui'
 
 /** Why a redirect URI would be refused, or null (RFC 9700 §2.1; RFC 8252). */
 export function redirectUriProblem(uri: string): string | null {
@@ -123,14 +122,7 @@ export function Clients({ app, selected }: { app: Application; selected?: string
             </Empty>
           ) : (
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Client id</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
+              <Head cols={['Name', 'Client id', 'Type', 'Status']} />
               <tbody>
                 {list.map((c) => (
                   <tr key={c.client_id}>

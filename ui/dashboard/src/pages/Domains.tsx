@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { del, post } from '../api'
 import { useTitle } from '../router'
 import type { Application } from '../types'
-import { ConfirmButton, CopyValue, Empty, Field, FormError, Load, PageHeader, Section, useResource, useSubmit, when } from '../ui'
+import { ConfirmButton, CopyValue, Empty, Field, FormError, Load, PageHeader, Section, useResource, useSubmit, when, Head } from '../ui'
 
 interface Domain {
   hostname: string
@@ -46,13 +46,7 @@ export function Domains({ app }: { app: Application }) {
               >
                 {!d.verified && <p>Add this record at your DNS provider; the domain serves once the platform sees it.</p>}
                 <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Type</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Value</th>
-                    </tr>
-                  </thead>
+                  <Head cols={['Type', 'Name', 'Value']} />
                   <tbody>
                     {d.dns_records.map((r) => (
                       <tr key={r.type + r.name}>

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { del, patch, post } from '../api'
 import { Link, navigate, useTitle } from '../router'
 import type { Application, Role } from '../types'
-import { ConfirmButton, CopyValue, Empty, Field, FormError, Load, PageHeader, Section, Select, useResource, useSubmit, when } from '../ui'
+import { ConfirmButton, CopyValue, Empty, Field, FormError, Load, PageHeader, Section, Select, useResource, useSubmit, when, Head, useCursors } from '../ui'
 
 interface Organization {
   id: string
@@ -34,9 +34,9 @@ interface OrgDomain {
 
 export function Organizations({ app, selected }: { app: Application; selected?: string }) {
   useTitle(`Organizations · ${app.name}`)
-  const [after, setAfter] = useState<string[]>([])
+  const pages = useCursors()
   const params = new URLSearchParams({ limit: '50' })
-  if (after.length) params.set('after', after[after.length - 1])
+  if (pages.cursor) params.set('after', pages.cursor)
   const orgs = useResource<{ organizations: Organization[]; next_after: string | null }>(selected ? null : `/applications/${app.id}/organizations?${params}`)
   const [slug, setSlug] = useState('')
   const [name, setName] = useState('')
@@ -65,13 +65,7 @@ export function Organizations({ app, selected }: { app: Application; selected?: 
               <Empty title="No organizations yet" />
             ) : (
               <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Slug</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
+                <Head cols={['Name', 'Slug', 'Created']} />
                 <tbody>
                   {organizations.map((o) => (
                     <tr key={o.id}>
@@ -87,14 +81,7 @@ export function Organizations({ app, selected }: { app: Application; selected?: 
                 </tbody>
               </table>
             )}
-            <nav className="pager" aria-label="Pages">
-              <button type="button" className="button secondary" disabled={!after.length} onClick={() => setAfter(after.slice(0, -1))}>
-                Previous
-              </button>
-              <button type="button" className="button secondary" disabled={!next_after} onClick={() => next_after && setAfter([...after, next_after])}>
-                Next
-              </button>
-            </nav>
+            {pages.pager(next_after)}
           </>
         )}
       </Load>
@@ -155,16 +142,7 @@ function Members({ base, roles }: { base: string; roles: Role[] }) {
             <p>No members yet.</p>
           ) : (
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <Head cols={['Member', 'Roles', 'Joined', '']} />
               <tbody>
                 {list.map((m) => (
                   <tr key={m.user_id}>
@@ -178,12 +156,7 @@ function Members({ base, roles }: { base: string; roles: Role[] }) {
                           members.reload()
                         }}
                       >
-                        <option value="">No role</option>
-                        {roles.map((r) => (
-                          <option key={r.id} value={r.id}>
-                            {r.name}
-                          </option>
-                        ))}
+                        {roleOptions(roles)}
                       </select>
                       {m.roles.length > 1 && <span className="muted"> +{m.roles.length - 1}</span>}
                     </td>
@@ -210,14 +183,7 @@ function Members({ base, roles }: { base: string; roles: Role[] }) {
       </Load>
       <form className="inline-form" onSubmit={submit.onSubmit} aria-label="Add a member">
         <Field label="User id" value={userId} placeholder="usr_…" onChange={(e) => setUserId(e.target.value)} error={submit.fieldError('user_id')} />
-        <Select label="Role" value={role} onChange={(e) => setRole(e.target.value)}>
-          <option value="">No role</option>
-          {roles.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.name}
-            </option>
-          ))}
-        </Select>
+        <RoleSelect label="Role" roles={roles} value={role} onChange={setRole} />
         <button type="submit" className="button small" disabled={!userId || submit.busy}>
           Add member
         </button>
@@ -240,14 +206,7 @@ function Invitations({ base, roles }: { base: string; roles: Role[] }) {
     <Section title="Invitations">
       <form className="inline-form" onSubmit={submit.onSubmit} aria-label="Invite by email">
         <Field label="Email to invite" type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={submit.fieldError('email')} />
-        <Select label="Invitation role" value={role} onChange={(e) => setRole(e.target.value)}>
-          <option value="">No role</option>
-          {roles.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.name}
-            </option>
-          ))}
-        </Select>
+        <RoleSelect label="Invitation role" roles={roles} value={role} onChange={setRole} />
         <button type="submit" className="button small" disabled={!email || submit.busy}>
           Send invitation
         </button>
@@ -340,5 +299,27 @@ function OrgDomains({ base }: { base: string }) {
         }
       </Load>
     </Section>
+  )
+}
+
+/** The application's roles to pick one from, "No role" first. */
+function roleOptions(roles: Role[]) {
+  return (
+    <>
+      <option value="">No role</option>
+      {roles.map((r) => (
+        <option key={r.id} value={r.id}>
+          {r.name}
+        </option>
+      ))}
+    </>
+  )
+}
+
+function RoleSelect({ label, roles, value, onChange }: { label: string; roles: Role[]; value: string; onChange: (id: string) => void }) {
+  return (
+    <Select label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      {roleOptions(roles)}
+    </Select>
   )
 }

@@ -3,7 +3,7 @@ import { del } from '../api'
 import { issuerOf } from '../platform'
 import { navigate, useTitle } from '../router'
 import type { Application } from '../types'
-import { ConfirmButton, CopyButton, CopyValue, PageHeader, Section, when } from '../ui'
+import { ConfirmButton, CopyButton, CopyValue, PageHeader, Section, when, Head } from '../ui'
 
 const ENDPOINTS: [string, string][] = [
   ['Discovery', '/.well-known/openid-configuration'],
@@ -37,15 +37,7 @@ export function Overview({ app }: { app: Application }) {
       </Section>
       <Section title="Endpoints">
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Endpoint</th>
-              <th scope="col">URL</th>
-              <th scope="col">
-                <span className="visually-hidden">Copy</span>
-              </th>
-            </tr>
-          </thead>
+          <Head cols={['Endpoint', 'URL', '']} />
           <tbody>
             {ENDPOINTS.map(([name, path]) => (
               <tr key={path}>

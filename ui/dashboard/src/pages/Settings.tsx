@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { patch } from '../api'
 import { useTitle } from '../router'
 import type { Application, Settings } from '../types'
-import { Field, FormError, Notice, PageHeader, Section, Select, TextArea, useSubmit } from '../ui'
+import { Field, FormError, Notice, PageHeader, Section, Select, TextArea, useSubmit, Head } from '../ui'
 
 // The rate limits an application may override (aero2_core::rate_limit),
 // with what each counts.
@@ -143,13 +143,7 @@ export function SettingsPage({ app, onSaved }: { app: Application; onSaved: () =
       <Section title="Rate limits">
         <p className="hint">Empty fields keep the default.</p>
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Limit</th>
-              <th scope="col">At most</th>
-              <th scope="col">Per (seconds)</th>
-            </tr>
-          </thead>
+          <Head cols={['Limit', 'At most', 'Per (seconds)']} />
           <tbody>
             {RATE_LIMITS.map(([name, label]) => (
               <tr key={name}>

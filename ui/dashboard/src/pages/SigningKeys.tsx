@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { post } from '../api'
 import { useTitle } from '../router'
 import type { Application, SigningKey } from '../types'
-import { ConfirmButton, Field, Load, Notice, PageHeader, useResource, when } from '../ui'
+import { ConfirmButton, Field, Load, Notice, PageHeader, useResource, when, Head } from '../ui'
 
 export function SigningKeys({ app }: { app: Application }) {
   useTitle(`Signing keys · ${app.name}`)
@@ -39,16 +39,7 @@ export function SigningKeys({ app }: { app: Application }) {
       <Load r={keys}>
         {({ keys: list }) => (
           <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Key id</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Signs from</th>
-                <th scope="col">Published until</th>
-              </tr>
-            </thead>
+            <Head cols={['Key id', 'Algorithm', 'Status', 'Created', 'Signs from', 'Published until']} />
             <tbody>
               {list.map((k) => (
                 <tr key={k.kid}>

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { del, patch, post } from '../api'
 import { useTitle } from '../router'
 import type { Team } from '../types'
-import { Field, FormError, Load, PageHeader, Section, Select, useResource, useSubmit, when } from '../ui'
+import { Field, FormError, Load, PageHeader, Section, Select, useResource, useSubmit, when, Head } from '../ui'
 
 interface TeamMember {
   user_id: string
@@ -28,16 +28,7 @@ export function TeamPage({ teamId }: { teamId: string }) {
             <Load r={members}>
               {({ members: list }) => (
                 <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Member</th>
-                      <th scope="col">Role</th>
-                      <th scope="col">Joined</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head cols={['Member', 'Role', 'Joined', '']} />
                   <tbody>
                     {list.map((m) => (
                       <tr key={m.user_id}>

@@ -13,8 +13,7 @@ import {
   Section,
   useResource,
   useSubmit,
-  when,
-} from '../ui'
+  when, Head, useCursors } from '../ui'
 
 const PAGE = 25
 
@@ -22,13 +21,12 @@ export function Users({ app }: { app: Application }) {
   useTitle(`Users · ${app.name}`)
   const [search, setSearch] = useState('')
   const [query, setQuery] = useState('')
-  // The cursors of the pages before this one (for "Previous").
-  const [cursors, setCursors] = useState<string[]>([])
-  const after = cursors[cursors.length - 1]
+  const pages = useCursors()
+  const after = pages.cursor
   useEffect(() => {
     const t = setTimeout(() => {
       setQuery(search.trim())
-      setCursors([])
+      pages.reset()
     }, 250)
     return () => clearTimeout(t)
   }, [search])
@@ -57,14 +55,7 @@ export function Users({ app }: { app: Application }) {
               <Empty title={query ? `No user's email contains “${query}”` : 'No users yet'} />
             ) : (
               <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Email</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
+                <Head cols={['Email', 'Name', 'Status', 'Created']} />
                 <tbody>
                   {list.map((u) => (
                     <tr key={u.id}>
@@ -79,14 +70,7 @@ export function Users({ app }: { app: Application }) {
                 </tbody>
               </table>
             )}
-            <nav className="pager" aria-label="Pages">
-              <button type="button" className="button secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-                Previous
-              </button>
-              <button type="button" className="button secondary" disabled={!next_after} onClick={() => next_after && setCursors([...cursors, next_after])}>
-                Next
-              </button>
-            </nav>
+            {pages.pager(next_after)}
           </>
         )}
       </Load>
@@ -342,14 +326,7 @@ function UserSessions({ base }: { base: string }) {
           ) : (
             <>
               <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Browser</th>
-                    <th scope="col">IP address</th>
-                    <th scope="col">Signed in</th>
-                    <th scope="col">Last seen</th>
-                  </tr>
-                </thead>
+                <Head cols={['Browser', 'IP address', 'Signed in', 'Last seen']} />
                 <tbody>
                   {sessions.map((s) => (
                     <tr key={s.id}>
