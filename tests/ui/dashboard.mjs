@@ -210,7 +210,7 @@ try {
 
   // 9. Every other page draws and passes axe.
   for (const [label, title] of [['Settings', 'Settings'], ['APIs & roles', 'APIs & roles'], ['Organizations', 'Organizations'],
-    ['Identity providers', 'Identity providers'], ['Custom domains', 'Custom domains']]) {
+    ['Identity providers', 'Identity providers'], ['Custom domains', 'Custom domains'], ['Mail outbox', 'Mail outbox']]) {
     await nav(label);
     await heading(title);
     await page.waitForFunction(() => !document.querySelector('.loading'));
@@ -219,6 +219,16 @@ try {
   await page.getByRole('link', { name: 'Members' }).click();
   await page.getByRole('heading', { name: 'Members' }).waitFor();
   await axe(page, 'team');
+  // A new team, selected once made (it owns nothing yet).
+  await page.getByRole('link', { name: 'New team' }).click();
+  await heading('New team');
+  await axe(page, 'new team');
+  await page.getByLabel('Team name').fill('Platform crew');
+  await page.getByLabel('Team slug').fill(`crew-${stamp}`);
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await heading('Applications');
+  await page.getByText('No applications yet').waitFor();
+  check((await page.locator('#team option:checked').textContent()) === 'Platform crew', 'the new team is selected');
 
   // 10. Screenshots: light and dark, desktop and phone; axe in dark too.
   await page.goto(`${dashboard}/apps/${appId}`);

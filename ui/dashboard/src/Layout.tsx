@@ -17,7 +17,8 @@ import { Access } from './pages/Access'
 import { Organizations } from './pages/Organizations'
 import { Providers } from './pages/Providers'
 import { Domains } from './pages/Domains'
-import { TeamPage } from './pages/Team'
+import { NewTeam, TeamPage } from './pages/Team'
+import { Outbox } from './pages/Outbox'
 
 const TEAM_KEY = 'aero2.team'
 
@@ -34,6 +35,7 @@ export const APP_SECTIONS: { path: string; label: string }[] = [
   { path: '/settings', label: 'Settings' },
   { path: '/branding', label: 'Branding' },
   { path: '/audit', label: 'Audit log' },
+  { path: '/outbox', label: 'Mail outbox' },
 ]
 
 export function Layout({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
@@ -80,6 +82,9 @@ export function Layout({ session, onSignOut }: { session: Session; onSignOut: ()
                 Members
               </Link>
             )}
+            <Link href="/teams/new" className="button small secondary">
+              New team
+            </Link>
           </div>
         )}
         <div className="topbar-end">
@@ -103,7 +108,16 @@ export function Layout({ session, onSignOut }: { session: Session; onSignOut: ()
       <div className={appId ? 'body with-nav' : 'body'}>
         {appId && <AppNav appId={appId} path={path} />}
         <main id="main" tabIndex={-1}>
-          <Page path={path} team={team} teamsLoading={teams.loading} />
+          <Page
+            path={path}
+            team={team}
+            teamsLoading={teams.loading}
+            onTeamCreated={(id) => {
+              setTeamId(id)
+              teams.reload()
+              navigate('/')
+            }}
+          />
         </main>
       </div>
     </div>
@@ -133,9 +147,10 @@ function AppNav({ appId, path }: { appId: string; path: string }) {
   )
 }
 
-function Page({ path, team, teamsLoading }: { path: string; team?: Team; teamsLoading: boolean }): ReactNode {
+function Page({ path, team, teamsLoading, onTeamCreated }: { path: string; team?: Team; teamsLoading: boolean; onTeamCreated: (id: string) => void }): ReactNode {
   let m: Record<string, string> | null
   if (path === '/' || path === '') return <Applications team={team} teamsLoading={teamsLoading} />
+  if (path === '/teams/new') return <NewTeam onCreated={onTeamCreated} />
   if ((m = match('/teams/:team', path))) return <TeamPage teamId={m.team} />
   if ((m = match('/apps/:id', path))) return <WithApp id={m.id}>{(a) => <Overview app={a} />}</WithApp>
   if ((m = match('/apps/:id/clients', path))) return <WithApp id={m.id}>{(a) => <Clients app={a} />}</WithApp>
@@ -155,6 +170,7 @@ function Page({ path, team, teamsLoading }: { path: string; team?: Team; teamsLo
   if ((m = match('/apps/:id/settings', path))) return <WithApp id={m.id}>{(a, reload) => <SettingsPage app={a} onSaved={reload} />}</WithApp>
   if ((m = match('/apps/:id/branding', path))) return <WithApp id={m.id}>{(a, reload) => <BrandingPage app={a} onSaved={reload} />}</WithApp>
   if ((m = match('/apps/:id/audit', path))) return <WithApp id={m.id}>{(a) => <AuditLog app={a} />}</WithApp>
+  if ((m = match('/apps/:id/outbox', path))) return <WithApp id={m.id}>{(a) => <Outbox app={a} />}</WithApp>
   return (
     <div className="empty">
       <h1>Page not found</h1>

@@ -61,6 +61,11 @@ export function currentSession(): Session | undefined {
   return session
 }
 
+/** Whether the signed-in developer is the platform's operator (their token carries `operate:platform`). */
+export function isOperator(): boolean {
+  return session?.scope.includes('operate:platform') ?? false
+}
+
 export function onSessionChange(fn: () => void): () => void {
   listeners.add(fn)
   return () => listeners.delete(fn)

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { del, post } from '../api'
+import { isOperator } from '../auth'
 import { useTitle } from '../router'
 import type { Application } from '../types'
 import { ConfirmButton, CopyValue, Empty, Field, FormError, Load, PageHeader, Section, useResource, useSubmit, when, Head } from '../ui'
@@ -45,6 +46,18 @@ export function Domains({ app }: { app: Application }) {
                 actions={<span className={`badge ${d.verified ? 'active' : 'pending'}`}>{d.verified ? `verified ${when(d.verified_at)}` : 'waiting for DNS'}</span>}
               >
                 {!d.verified && <p>Add this record at your DNS provider; the domain serves once the platform sees it.</p>}
+                {!d.verified && isOperator() && (
+                  <button
+                    type="button"
+                    className="button secondary"
+                    onClick={async () => {
+                      await post(`/applications/${app.id}/domains/${encodeURIComponent(d.hostname)}/verify`)
+                      domains.reload()
+                    }}
+                  >
+                    Mark verified (operator)
+                  </button>
+                )}
                 <table className="table">
                   <Head cols={['Type', 'Name', 'Value']} />
                   <tbody>
@@ -80,3 +93,4 @@ export function Domains({ app }: { app: Application }) {
     </>
   )
 }
+

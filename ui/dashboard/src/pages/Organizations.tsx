@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { del, patch, post } from '../api'
 import { Link, navigate, useTitle } from '../router'
+import { isOperator } from '../auth'
 import type { Application, Role } from '../types'
 import { ConfirmButton, CopyValue, Empty, Field, FormError, Load, PageHeader, Section, Select, useResource, useSubmit, when, Head, useCursors } from '../ui'
 
@@ -283,6 +284,18 @@ function OrgDomains({ base }: { base: string }) {
                     <CopyValue value={d.dns_record.value} label="record value" />
                   </>
                 )}
+                {!d.verified && isOperator() && (
+                  <button
+                    type="button"
+                    className="button small secondary"
+                    onClick={async () => {
+                      await post(`${base}/domains/${encodeURIComponent(d.domain)}/verify`)
+                      domains.reload()
+                    }}
+                  >
+                    Mark {d.domain} verified (operator)
+                  </button>
+                )}{' '}
                 <button
                   type="button"
                   className="button small danger"

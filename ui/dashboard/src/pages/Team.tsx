@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { del, patch, post } from '../api'
+import { slugProblem } from '../platform'
 import { useTitle } from '../router'
 import type { Team } from '../types'
 import { Field, FormError, Load, PageHeader, Section, Select, useResource, useSubmit, when, Head } from '../ui'
@@ -131,5 +132,32 @@ function Invite({ teamId }: { teamId: string }) {
         )}
       </Load>
     </Section>
+  )
+}
+
+/** A new Developer Team, owned by its maker. */
+export function NewTeam({ onCreated }: { onCreated: (id: string) => void }) {
+  useTitle('New team')
+  const [name, setName] = useState('')
+  const [slug, setSlug] = useState('')
+  const problem = slug ? slugProblem(slug) : null
+  const submit = useSubmit(async () => {
+    const team = await post<Team>('/teams', { name, slug })
+    onCreated(team.id)
+  })
+  return (
+    <>
+      <PageHeader title="New team" description="A team owns applications; its members manage them by their role." />
+      <form className="card form" onSubmit={submit.onSubmit} aria-label="New team">
+        <Field label="Team name" value={name} required onChange={(e) => setName(e.target.value)} error={submit.fieldError('name')} />
+        <Field label="Team slug" value={slug} required onChange={(e) => setSlug(e.target.value.toLowerCase())} error={problem ?? submit.fieldError('slug')} spellCheck={false} />
+        <FormError message={submit.formError} />
+        <div className="actions">
+          <button type="submit" className="button" disabled={submit.busy || !name || !slug || !!problem}>
+            Create team
+          </button>
+        </div>
+      </form>
+    </>
   )
 }
