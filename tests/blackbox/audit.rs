@@ -226,6 +226,10 @@ fn edits_and_deletions_in_the_database_are_caught(_: &Client) {
     c.api("PATCH", &format!("/applications/{swept}"), OPERATOR, Some(&json!({"settings": {"audit_retention_days": 1}}))).assert_status(200);
     c.api("POST", &format!("/applications/{swept}/clients"), OPERATOR, Some(&client_body())).assert_status(201);
     std::thread::sleep(std::time::Duration::from_millis(5_000));
+    // A fresh connection: the runtime closes keep-alive connections idle
+    // about this long, and a POST sent on one it is closing fails (ureq
+    // retries only idempotent requests on a stale connection).
+    let c = server.client();
     c.api("POST", &format!("/applications/{swept}/clients"), OPERATOR, Some(&client_body())).assert_status(201);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let kept = loop {
