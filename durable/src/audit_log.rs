@@ -106,8 +106,6 @@ pub fn entry_json(e: &Entry) -> Value {
 /// One page, newest first: `{"entries", "next_cursor"}`.
 pub async fn page(db: &D1Database, app_id: &str, f: &Filter) -> Result<Value> {
     let mut entries = read(db, app_id, f, false).await?;
-    let more = entries.len() > f.limit;
-    entries.truncate(f.limit);
-    let next = more.then(|| entries.last().map(|e| e.seq.to_string())).flatten();
+    let next = aero2_core::paging::cut(&mut entries, f.limit, |e| e.seq.to_string());
     Ok(json!({ "entries": entries.iter().map(entry_json).collect::<Vec<_>>(), "next_cursor": next }))
 }

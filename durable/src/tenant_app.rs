@@ -299,22 +299,14 @@ impl TenantApp {
                 schema::meta_set(&sql, APPLICATION_KEY, &serde_json::to_string(application)?)?;
             }
             Command::Unlock { identifier } => op::store::delete_lockout(&sql, identifier)?,
-            Command::FactorsReset { user_id } => {
-                op::store::delete_lockout(&sql, &format!("mfa:{user_id}"))?;
-                op::store::forget_devices(&sql, user_id)?;
-            }
-            Command::UserDisabled { user_id } | Command::EndSessions { user_id } => {
-                op::store::revoke_user_grants(&sql, user_id, now())?;
-                op::store::delete_user_sessions(&sql, user_id)?;
-            }
+            Command::FactorsReset { user_id } => forget_second_factors(&sql, user_id)?,
+            Command::UserDisabled { user_id } | Command::EndSessions { user_id } => end_sessions(&sql, user_id)?,
             Command::UserSessions { user_id } => {
                 return respond::json(200, &op::sessions_json(&sql, user_id, now(), None)?);
             }
             Command::UserDeleted { user_id } => {
-                op::store::revoke_user_grants(&sql, user_id, now())?;
-                op::store::delete_user_sessions(&sql, user_id)?;
-                op::store::delete_lockout(&sql, &format!("mfa:{user_id}"))?;
-                op::store::forget_devices(&sql, user_id)?;
+                end_sessions(&sql, user_id)?;
+                forget_second_factors(&sql, user_id)?;
             }
             Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged | Command::ApisChanged => {}
             Command::Audit { app_id, event } => {
@@ -384,4 +376,18 @@ fn gone() -> Result<Response> {
     let mut resp = respond::error(&ApiError::UnknownApplication)?;
     resp.headers_mut().set(TOMBSTONE_HEADER, "1")?;
     Ok(resp)
+}
+
+/// Ends every session and grant of the user (with their refresh tokens and
+/// the access tokens bound to them).
+fn end_sessions(sql: &worker::SqlStorage, user_id: &str) -> Result<()> {
+    op::store::revoke_user_grants(sql, user_id, now())?;
+    op::store::delete_user_sessions(sql, user_id)
+}
+
+/// Lifts the user's second-factor lockout and forgets their remembered
+/// browsers.
+fn forget_second_factors(sql: &worker::SqlStorage, user_id: &str) -> Result<()> {
+    op::store::delete_lockout(sql, &format!("mfa:{user_id}"))?;
+    op::store::forget_devices(sql, user_id)
 }

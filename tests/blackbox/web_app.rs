@@ -7,6 +7,7 @@
 
 use crate::hardening::introspect_active;
 use crate::oidc::{code_flow, enc, oidc_client, provision};
+use crate::security::CHALLENGE;
 use aero2_tests::browser::Browser;
 use aero2_tests::{unique, Client, OPERATOR};
 use serde_json::{json, Value};
@@ -25,7 +26,6 @@ pub fn tests() -> Vec<crate::Test> {
 }
 
 const DASHBOARD: &str = "dashboard";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn the_web_app_is_served_on_the_dashboard_host_only(c: &Client) {
     let index = c.get(DASHBOARD, "/");

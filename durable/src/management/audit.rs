@@ -5,7 +5,7 @@
 //! it changed. The log itself is written by that application's `TenantApp`
 //! (`crate::audit`), reached through `Command::Audit`.
 
-use super::{Ctx, Outcome};
+use super::{body, Ctx, Outcome};
 use crate::db::text;
 use crate::{audit_log, respond};
 use crate::tenant_command::Command;
@@ -23,9 +23,7 @@ const EXPORT_PAGE: usize = 5_000;
 const VERIFY_PAGE: usize = 1_000;
 
 fn filter(req: &Request, max: usize) -> Result<std::result::Result<Filter, ApiError>> {
-    let url = req.url()?;
-    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    Ok(Filter::from_query(&pairs, max))
+    Ok(Filter::from_query(&body::query(req)?, max))
 }
 
 /// `GET …/audit`: newest first; `next_cursor` pages on.
@@ -42,21 +40,20 @@ pub async fn export(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
         f.limit = EXPORT_PAGE;
     }
     let mut entries = audit_log::read(&ctx.db, &app.id, &f, true).await?;
-    let more = entries.len() > f.limit;
-    entries.truncate(f.limit);
-    let mut body = String::new();
+    let next = aero2_core::paging::cut(&mut entries, f.limit, |e| e.seq.to_string());
+    let mut ndjson = String::new();
     for e in &entries {
-        body.push_str(&audit_log::entry_json(e).to_string());
-        body.push('\n');
+        ndjson.push_str(&audit_log::entry_json(e).to_string());
+        ndjson.push('\n');
     }
-    let mut resp = Response::ok(body)?;
+    let mut resp = Response::ok(ndjson)?;
     let headers = resp.headers_mut();
     headers.set("content-type", "application/x-ndjson")?;
     headers.set("cache-control", "no-store")?;
-    if let (true, Some(last)) = (more, entries.last()) {
+    if let Some(cursor) = next {
         let mut url = req.url()?;
         let kept: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "cursor").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        url.query_pairs_mut().clear().extend_pairs(kept).append_pair("cursor", &last.seq.to_string());
+        url.query_pairs_mut().clear().extend_pairs(kept).append_pair("cursor", &cursor);
         headers.set("link", &format!("<{}{}>; rel=\"next\"", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default()))?;
     }
     Ok(resp)

@@ -1,4 +1,4 @@
-//! Reading a JSON request body, bounded in size.
+//! Reading a request: its JSON body, bounded in size, and its query.
 
 use crate::fail::ApiResult;
 use aero2_core::error::ApiError;
@@ -6,6 +6,11 @@ use serde_json::Value;
 use worker::Request;
 
 const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The query's pairs, decoded, in order.
+pub fn query(req: &Request) -> worker::Result<Vec<(String, String)>> {
+    Ok(req.url()?.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+}
 
 pub async fn json(req: Request) -> ApiResult<Value> {
     Ok(optional_json(req).await?.ok_or_else(|| ApiError::InvalidBody("a JSON body is required".into()))?)

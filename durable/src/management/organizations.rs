@@ -28,14 +28,10 @@ fn slug_taken() -> ApiError {
 }
 
 pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let pairs: Vec<(String, String)> = req.url()?.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let page = Page::from_query(&pairs)?;
+    let page = Page::from_query(&body::query(req)?)?;
     let mut list = orgs::list(&ctx.db, &app.id, page.after.as_deref(), page.limit).await?;
-    let next = (list.len() > page.limit).then(|| {
-        list.truncate(page.limit);
-        list.last().map(|o| o.slug.clone())
-    });
-    Ok(respond::json(200, &json!({ "organizations": list, "next_after": next.flatten() }))?)
+    let next = aero2_core::paging::cut(&mut list, page.limit, |o| o.slug.clone());
+    Ok(respond::json(200, &json!({ "organizations": list, "next_after": next }))?)
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {

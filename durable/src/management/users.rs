@@ -13,14 +13,10 @@ use worker::Request;
 /// One page, oldest first: `?email=` (part of the address), `limit`,
 /// `after` (the previous page's `next_after`: where it ended).
 pub async fn list(req: &Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let pairs: Vec<(String, String)> = req.url()?.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let query = aero2_core::user_list::Query::from_query(&pairs)?;
+    let query = aero2_core::user_list::Query::from_query(&body::query(req)?)?;
     let mut users = directory::list_users(&ctx.db, &app.id, &query).await?;
-    let next_after = (users.len() > query.limit).then(|| {
-        users.truncate(query.limit);
-        users.last().map(|u| aero2_core::user_list::Cursor::of(u.created_at, &u.id).to_string())
-    });
-    Ok(respond::json(200, &json!({ "users": users, "next_after": next_after.flatten() }))?)
+    let next_after = aero2_core::paging::cut(&mut users, query.limit, |u| aero2_core::user_list::Cursor::of(u.created_at, &u.id).to_string());
+    Ok(respond::json(200, &json!({ "users": users, "next_after": next_after }))?)
 }
 
 /// Deletes the account and everything that is only its: identities,
