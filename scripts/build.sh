@@ -41,5 +41,8 @@ worker_inputs=(Cargo.toml Cargo.lock src durable ui/*.html ui/*.css ui/*.js wran
 mkdir -p target
 build_unless_unchanged "the Dashboard web app" ui/dashboard/dist/index.html target/.aero2-dashboard-build "$(fingerprint "${spa_inputs[@]}")" \
   npm run --silent build -w @aero2/dashboard
+# The API reference's viewer (scripts/setup.sh unpacked it) beside the
+# page that draws it, ui/dashboard/public/api/reference.html.
+cp "target/vendor/scalar-api-reference-$SCALAR_VERSION/standalone.js" ui/dashboard/dist/api/scalar.js
 build_unless_unchanged "the Worker" build/worker/shim.mjs build/.aero2-build "$(fingerprint "${worker_inputs[@]}")" \
   worker-build --release --out-dir "$AERO2_ROOT/build" src/worker

@@ -31,6 +31,11 @@ pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
 /// The one name of the singleton signer.
 pub const JWKS_SIGNER_NAME: &str = "global";
 
+/// Set on a web-app file whose page may use inline styles
+/// (`aero2_core::dashboard::web_app_inline_styles`); the front Worker's
+/// policy then admits them. Stripped before the response leaves.
+pub const INLINE_STYLES_HEADER: &str = "x-aero2-inline-styles";
+
 /// Every header only Aero2 itself may set. The front Worker deletes these
 /// from whatever a client sends, and from whatever leaves.
 pub const RESERVED_HEADERS: &[&str] = &[
@@ -41,6 +46,7 @@ pub const RESERVED_HEADERS: &[&str] = &[
     TOMBSTONE_HEADER,
     FORM_ACTION_HEADER,
     REQUEST_ID_HEADER,
+    INLINE_STYLES_HEADER,
 ];
 
 /// A native copy of `headers` (one call into the runtime, not one per

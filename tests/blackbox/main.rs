@@ -18,6 +18,7 @@ mod management;
 mod mfa;
 mod oidc;
 mod oidc_errors;
+mod openapi;
 mod organizations;
 mod passkeys;
 mod persistence;
@@ -82,6 +83,7 @@ fn main() {
         ("hardening", hardening::tests()),
         ("persistence", persistence::tests()),
         ("web_app", web_app::tests()),
+        ("openapi", openapi::tests()),
         ("ui", ui::tests()),
     ];
     // The upstream identity providers first: the Worker's static provider

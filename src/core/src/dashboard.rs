@@ -447,19 +447,48 @@ pub const WEB_APP_CALLBACK_PATH: &str = "/callback";
 /// `http://dashboard.localhost:8787`).
 pub const WEB_APP_ORIGIN_VAR: &str = "DASHBOARD_ORIGIN";
 
-/// Whether a request on the Dashboard's host is for the web app's static
-/// files: a `GET` or `HEAD` whose path no route table serves (the hosted
-/// pages, the OP's endpoints, `/account` and `/api/v1` keep theirs), and
-/// not under `/.well-known/` (a client probing for a document gets the
-/// object's 404, not a page). A path that is no file gets the app's
-/// `index.html` (its own router draws the page); see [`web_app_file`].
+/// The interactive reference of the API (Scalar, reading
+/// `crate::openapi::PATH`): one of the web app's static files.
+pub const API_REFERENCE_PATH: &str = "/api/reference";
+
+/// What the front Worker answers itself on the Dashboard's own host,
+/// without a Durable Object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Static {
+    /// The OpenAPI document (`crate::openapi::document`).
+    ApiDescription,
+    /// One of the web app's files, or its `index.html` (see [`web_app_file`]).
+    WebApp,
+}
+
+/// What, if anything, the front Worker serves itself for a request on the
+/// Dashboard's host. The OpenAPI document at `crate::openapi::PATH`; the
+/// web app's static files for a `GET` or `HEAD` whose path no route table
+/// serves (the hosted pages, the OP's endpoints, `/account` and `/api/v1`
+/// keep theirs), and not under `/.well-known/` (a client probing for a
+/// document gets the object's 404, not a page). A path that is no file
+/// gets the app's `index.html` (its own router draws the page).
 #[must_use]
-pub fn web_app_serves(method: &str, path: &str) -> bool {
+pub fn static_answer(method: &str, path: &str) -> Option<Static> {
     use crate::routes::{op, route, Routed, Surface};
-    matches!(method, "GET" | "HEAD")
-        && !path.starts_with("/.well-known/")
+    if !matches!(method, "GET" | "HEAD") {
+        return None;
+    }
+    if path == crate::openapi::PATH {
+        return Some(Static::ApiDescription);
+    }
+    let web_app = !path.starts_with("/.well-known/")
         && Surface::of(path) == Surface::Op
-        && matches!(route(op::TABLE, "GET", path), Routed::NotFound)
+        && matches!(route(op::TABLE, "GET", path), Routed::NotFound);
+    web_app.then_some(Static::WebApp)
+}
+
+/// Whether the web app's file at `path` may use inline styles: only the
+/// API reference, whose bundled viewer injects its stylesheet (it runs no
+/// inline script, and the page shows nothing but our own document).
+#[must_use]
+pub fn web_app_inline_styles(path: &str) -> bool {
+    path == API_REFERENCE_PATH
 }
 
 /// What the Worker does with the static-assets binding's answer for `path`.
@@ -539,13 +568,18 @@ mod tests {
     #[test]
     fn the_web_app_gets_only_paths_no_route_serves() {
         for path in ["/", "/callback", "/apps/app_1/users", "/assets/index-abc.js", "/favicon.svg"] {
-            assert!(web_app_serves("GET", path), "{path}");
-            assert!(web_app_serves("HEAD", path), "{path}");
-            assert!(!web_app_serves("POST", path), "{path}");
+            assert_eq!(static_answer("GET", path), Some(Static::WebApp), "{path}");
+            assert_eq!(static_answer("HEAD", path), Some(Static::WebApp), "{path}");
+            assert_eq!(static_answer("POST", path), None, "{path}");
         }
         for path in ["/login", "/signup", "/oauth2/authorize", "/oauth2/token", "/.well-known/openid-configuration", "/.well-known/oauth-protected-resource", "/api/v1/applications", "/api/v1/nope", "/account/profile", "/rp/callback/github", "/ui/hosted.css", "/security"] {
-            assert!(!web_app_serves("GET", path), "{path}");
+            assert_eq!(static_answer("GET", path), None, "{path}");
         }
+        assert_eq!(static_answer("GET", crate::openapi::PATH), Some(Static::ApiDescription));
+        assert_eq!(static_answer("HEAD", crate::openapi::PATH), Some(Static::ApiDescription));
+        assert_eq!(static_answer("POST", crate::openapi::PATH), None);
+        assert_eq!(static_answer("GET", API_REFERENCE_PATH), Some(Static::WebApp));
+        assert!(web_app_inline_styles(API_REFERENCE_PATH) && !web_app_inline_styles("/") && !web_app_inline_styles("/api/reference/x"));
         let year = WebAppFile::Serve("public, max-age=31536000, immutable");
         assert_eq!(web_app_file("/assets/index-abc.js", 200, "text/javascript"), year);
         assert_eq!(web_app_file("/assets/index-abc.js", 304, ""), year);

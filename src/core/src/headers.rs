@@ -13,12 +13,19 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains
 /// post answered with a redirect to a client (sign-in completing, consent,
 /// logout) is checked against `form-action` by browsers (CSP3 §6.3.1), so
 /// that one response names the one client origin it sends the user to.
+/// `inline_styles` admits `<style>` elements (never inline script): only
+/// for a page whose bundled viewer injects its own stylesheet
+/// (`crate::dashboard::web_app_inline_styles`).
 #[must_use]
-pub fn content_security_policy(redirect_source: Option<&str>) -> String {
-    match redirect_source {
+pub fn content_security_policy(redirect_source: Option<&str>, inline_styles: bool) -> String {
+    let mut csp = match redirect_source {
         Some(src) => CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {src}")),
         None => CONTENT_SECURITY_POLICY.to_owned(),
+    };
+    if inline_styles {
+        csp = csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
     }
+    csp
 }
 
 /// The CSP source expression (CSP3 §2.3.1) for where `uri` points: its
@@ -49,9 +56,9 @@ pub fn csp_source_of(uri: &str) -> Option<String> {
 /// The headers, in order. HSTS is left out on local hosts: a browser that
 /// pinned `localhost` to HTTPS would break every other local server.
 #[must_use]
-pub fn security_headers(local: bool, redirect_source: Option<&str>) -> Vec<(&'static str, String)> {
+pub fn security_headers(local: bool, redirect_source: Option<&str>, inline_styles: bool) -> Vec<(&'static str, String)> {
     let mut h = vec![
-        ("content-security-policy", content_security_policy(redirect_source)),
+        ("content-security-policy", content_security_policy(redirect_source, inline_styles)),
         ("x-content-type-options", "nosniff".to_owned()),
         ("x-frame-options", "DENY".to_owned()),
         ("referrer-policy", "no-referrer".to_owned()),
@@ -75,15 +82,17 @@ mod tests {
         assert_eq!(csp_source_of("com.example.app:/oauth").as_deref(), Some("com.example.app:"));
         assert_eq!(csp_source_of("http://[::1]:8080/cb"), None);
         assert_eq!(csp_source_of("not a uri"), None);
-        let csp = content_security_policy(Some("https://app.example.com"));
+        let csp = content_security_policy(Some("https://app.example.com"), false);
         assert!(csp.contains("form-action 'self' https://app.example.com;"));
         assert!(csp.contains("frame-ancestors 'none'"));
-        assert_eq!(content_security_policy(None), CONTENT_SECURITY_POLICY);
+        assert_eq!(content_security_policy(None, false), CONTENT_SECURITY_POLICY);
+        let styles = content_security_policy(None, true);
+        assert!(styles.contains("style-src 'self' 'unsafe-inline';") && styles.contains("script-src 'self';"), "styles only, never script");
     }
 
     #[test]
     fn hsts_only_off_localhost() {
-        let names = |local| security_headers(local, None).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        let names = |local| security_headers(local, None, false).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
         assert!(!names(true).contains(&"strict-transport-security"));
         assert!(names(false).contains(&"strict-transport-security"));
         assert!(names(true).contains(&"x-frame-options"));

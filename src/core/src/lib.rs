@@ -28,6 +28,7 @@ pub mod json_body;
 pub mod mail;
 pub mod mfa;
 pub mod oauth;
+pub mod openapi;
 pub mod paging;
 pub mod one_time_code;
 pub mod organization;

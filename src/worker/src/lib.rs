@@ -100,8 +100,26 @@ async fn web_app(req: Request, env: &Env) -> Result<Response> {
     };
     let headers = forward::copy_without_reserved(resp.headers())?;
     headers.set("cache-control", cache_control)?;
+    if dashboard::web_app_inline_styles(&path) {
+        headers.set(forward::INLINE_STYLES_HEADER, "1")?;
+    }
     let (_, body) = resp.into_parts();
     Ok(worker::ResponseBuilder::new().with_status(status).with_headers(headers).body(body))
+}
+
+/// The OpenAPI document (`aero2_core::openapi`), built once per isolate:
+/// it changes only with the deployment.
+fn api_description(env: &Env, platform: &str) -> Result<Response> {
+    thread_local! {
+        static DOCUMENT: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+    }
+    let configured = env.var(dashboard::WEB_APP_ORIGIN_VAR).ok().map(|v| v.to_string());
+    let origin = dashboard::web_app_origin(configured.as_deref(), platform).unwrap_or_default();
+    let body = DOCUMENT.with(|d| d.get_or_init(|| aero2_core::openapi::document(&origin, platform).to_string()).clone());
+    let headers = worker::Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "public, max-age=300")?;
+    Ok(worker::ResponseBuilder::new().with_status(200).with_headers(headers).fixed(body.into_bytes()))
 }
 
 /// The static-assets binding holding the built web app (`ui/dashboard/dist`).
@@ -127,10 +145,14 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     if req.path() == HEALTH_PATH && matches!(req.method(), Method::Get | Method::Head) && !req.headers().has("authorization")? {
         return Ok((respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
     }
-    // The Dashboard's web app: static files on its own host only (never on
-    // an application's host or a custom domain).
-    if app.id == DASHBOARD_APP_ID && custom_domain.is_none() && dashboard::web_app_serves(&req.inner().method(), &req.path()) {
-        return Ok((web_app(req, env).await?, allowed));
+    // The Dashboard's web app and the API's description: on its own host
+    // only (never on an application's host or a custom domain).
+    if app.id == DASHBOARD_APP_ID && custom_domain.is_none() {
+        match dashboard::static_answer(&req.inner().method(), &req.path()) {
+            Some(dashboard::Static::WebApp) => return Ok((web_app(req, env).await?, allowed)),
+            Some(dashboard::Static::ApiDescription) => return Ok((api_description(env, platform)?, allowed)),
+            None => {}
+        }
     }
     let body = match read_body(&req).await? {
         Ok(body) => body,

@@ -32,8 +32,9 @@ pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[Stri
     // Only an origin derived from a registered redirect URI, set by our own
     // object (inbound x-aero2-* headers never reach it).
     let redirect_source = resp.headers().get(forward::FORM_ACTION_HEADER)?.and_then(|v| csp_source_of(&v));
+    let inline_styles = resp.headers().has(forward::INLINE_STYLES_HEADER)?;
     let headers = forward::copy_without_reserved(resp.headers())?;
-    for (name, value) in security_headers(local, redirect_source.as_deref()) {
+    for (name, value) in security_headers(local, redirect_source.as_deref(), inline_styles) {
         headers.set(name, &value)?;
     }
     headers.set("x-request-id", request_id)?;
