@@ -89,6 +89,26 @@ pub fn sign_up(c: &Client, client_id: &str) -> Developer {
     }
 }
 
+/// A developer the operator makes (no sign-up: the Dashboard's per-address
+/// sign-up budget is shared by every test), signed in on the hosted pages,
+/// with a token for the management API.
+pub fn made_by_the_operator(c: &Client, client_id: &str) -> Developer {
+    let email = format!("{}@example.com", unique("dev"));
+    let r = c.api("POST", "/applications/app_dashboard/users", OPERATOR, Some(&json!({"email": email, "password": PASSWORD, "name": "Dev"})));
+    r.assert_status(201);
+    let mut b = Browser::new();
+    let url = format!("{}{}", c.url(DASHBOARD, ""), authorize_query(client_id, ALL));
+    let back = crate::oidc::sign_in(c, &mut b, DASHBOARD, &url, &email, PASSWORD);
+    let tokens = redeem(c, client_id, &back);
+    let at = tokens["access_token"].as_str().unwrap().to_owned();
+    Developer {
+        email,
+        user_id: payload(&at)["sub"].as_str().unwrap().to_owned(),
+        access_token: at,
+        refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+    }
+}
+
 fn payload(jwt: &str) -> Value {
     serde_json::from_slice(&b64(jwt.split('.').nth(1).unwrap())).unwrap()
 }

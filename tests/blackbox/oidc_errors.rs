@@ -205,7 +205,8 @@ fn garbage_at_every_endpoint(c: &Client) {
     c.send("GET", &s.slug, "/oauth2/token", &[], None).assert_error(405, "method_not_allowed");
 
     let none = c.send("GET", &s.slug, "/oauth2/userinfo", &[], None);
-    assert_eq!(none.status, 401);
+    none.assert_error(401, "unauthorized");
+    assert_eq!(none.header("cache-control"), Some("no-store"));
     let challenge = none.header("www-authenticate").unwrap();
     assert!(challenge.starts_with("Bearer") && !challenge.contains("error="), "{challenge}");
     for bad in ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."] {

@@ -5,7 +5,7 @@
 //! (PyPI) fuzzing a fresh instance from it finds no server error and no
 //! answer that does not match the document.
 
-use crate::dashboard_access::{dashboard_client, sign_up};
+use crate::dashboard_access::{dashboard_client, made_by_the_operator};
 use crate::oidc::{provision, PASSWORD};
 use crate::security::{account, tokens};
 use crate::{scratch_dir, Test};
@@ -230,7 +230,7 @@ fn every_request_example_is_accepted(c: &Client) {
     let unsent = send_all(&doc, without_not_sent(applications), &mut ids, send_as(OPERATOR.to_owned()));
     assert!(unsent.is_empty(), "examples whose ids nothing made: {unsent:#?}\nmade: {ids:#?}");
     // Developer Teams, as a developer (the operator may not own a team).
-    let developer = sign_up(c, &dashboard_client(c));
+    let developer = made_by_the_operator(c, &dashboard_client(c));
     let mut ids = BTreeMap::new();
     let unsent = send_all(&doc, without_not_sent(examples(&doc, "/api/v1/teams")), &mut ids, send_as(developer.access_token.clone()));
     assert!(unsent.is_empty(), "team examples whose ids nothing made: {unsent:#?}\nmade: {ids:#?}");

@@ -10,7 +10,6 @@ use crate::fail::Fail;
 use aero2_core::error::ApiError;
 use aero2_core::jose::claims::AccessTokenClaims;
 use aero2_core::oauth::error::{bearer_challenge, OAuthError};
-use serde_json::Value;
 use worker::{Method, Request, Response, Result};
 
 /// What a resource's challenge adds: the scope it needs (RFC 6750 §3),
@@ -58,11 +57,12 @@ pub fn answer(op: &Op<'_>, context: &str, result: BearerResult<Response>) -> Res
 /// challenge carries no error code (RFC 6750 §3.1).
 fn bearer_error(op: &Op<'_>, e: Option<&OAuthError>, extra: &Challenge) -> Result<Response> {
     let challenge = bearer_challenge(&op.issuer, e, extra.scope, extra.max_age);
-    let (status, body) = match e {
-        None => (401, Value::Null),
-        Some(e) => (e.bearer_status(), e.to_json()),
+    let mut resp = match e {
+        // The challenge names no error; the body says what is missing,
+        // in the platform's error shape.
+        None => oauth_json(401, &serde_json::json!({ "error": "unauthorized", "error_description": "a bearer access token is required" }))?,
+        Some(e) => oauth_json(e.bearer_status(), &e.to_json())?,
     };
-    let mut resp = oauth_json(status, &body)?;
     resp.headers_mut().set("www-authenticate", &challenge)?;
     Ok(resp)
 }

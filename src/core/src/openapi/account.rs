@@ -77,15 +77,15 @@ fn role_ids(description: &str) -> Value {
 
 // ------------------------------------------------------------ answers
 
-/// A bearer refusal: 401 with its challenge (body `null` when no token
-/// was presented).
+/// A bearer refusal: 401 with its challenge (`unauthorized` when no
+/// token was presented).
 fn unauthorized(o: Op, presence: bool) -> Op {
     let text = if presence {
-        "No token (the body is then `null`); or one that is invalid, expired, revoked, or of a deleted or disabled client or user (`invalid_token`); or the change needs presence (`insufficient_user_authentication`, with `max_age` in the challenge). `WWW-Authenticate: Bearer` says which, with `scope=\"account\"`."
+        "No token (the challenge then names no error, RFC 6750 §3.1, and the body's `error` is `unauthorized`); or one that is invalid, expired, revoked, or of a deleted or disabled client or user (`invalid_token`); or the change needs presence (`insufficient_user_authentication`, with `max_age` in the challenge). `WWW-Authenticate: Bearer` says which, with `scope=\"account\"`."
     } else {
-        "No token (the body is then `null`), or one that is invalid, expired, revoked, or of a deleted or disabled client or user (`invalid_token`). `WWW-Authenticate: Bearer` says which, with `scope=\"account\"`."
+        "No token (the challenge then names no error, RFC 6750 §3.1, and the body's `error` is `unauthorized`), or one that is invalid, expired, revoked, or of a deleted or disabled client or user (`invalid_token`). `WWW-Authenticate: Bearer` says which, with `scope=\"account\"`."
     };
-    o.ok(401, text, schema("BearerError"))
+    o.ok(401, text, schema("Error"))
 }
 
 /// An account operation: the shared refusals of the token.

@@ -541,7 +541,7 @@ pub(super) fn describe(e: Endpoint) -> Op {
                 ))
                 .security(&["accessToken"])
                 .ok(200, "The claims.", schema("UserInfo"))
-                .ok(401, "No token (the body is then `null`), or one that is invalid, expired, revoked, or not for this issuer (`invalid_token`); `WWW-Authenticate: Bearer` says which, with `scope=\"openid\"`.", schema("BearerError"))
+                .ok(401, "No token (the challenge then names no error, RFC 6750 §3.1, and the body's `error` is `unauthorized`), or one that is invalid, expired, revoked, or not for this issuer (`invalid_token`); `WWW-Authenticate: Bearer` says which, with `scope=\"openid\"`.", schema("Error"))
                 .errors(&[403]);
             match via {
                 Via::Query => o,
@@ -839,13 +839,6 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                     "email": { "type": "string", "description": "With `email`, when the account has an address." },
                     "email_verified": { "type": "boolean", "description": "With `email`, when the account has an address." },
                 },
-            }),
-        ),
-        (
-            "BearerError",
-            json!({
-                "description": "The body of a bearer refusal (RFC 6750 §3): `null` when no token was presented, else the error (`invalid_token`, `insufficient_user_authentication`, …).",
-                "anyOf": [{ "type": "null" }, schema("Error")],
             }),
         ),
         (
