@@ -177,10 +177,29 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The application's own data about the user (`crate::db::json_object`):
+    /// set through the management API, carried by token templates.
+    #[serde(with = "crate::db::json_object", default = "crate::db::json_object::empty")]
+    pub metadata: serde_json::Value,
+}
+
+impl User {
+    /// The user as token templates see them (`aero2_core::custom_claims`).
+    #[must_use]
+    pub fn view(&self) -> aero2_core::custom_claims::UserView<'_> {
+        aero2_core::custom_claims::UserView {
+            id: &self.id,
+            email: self.email.as_deref(),
+            email_verified: self.email_verified,
+            name: self.name.as_deref(),
+            picture: self.picture.as_deref(),
+            metadata: &self.metadata,
+        }
+    }
 }
 
 const USER_COLUMNS: &str =
-    "id, app_id, email, email_verified, name, picture, password_hash, disabled, created_at, updated_at";
+    "id, app_id, email, email_verified, name, picture, password_hash, disabled, created_at, updated_at, metadata";
 
 pub async fn insert_user(db: &D1Database, u: &User) -> Result<()> {
     let mut batch = vec![insert_user_statement(db, u)?];
@@ -215,7 +234,7 @@ fn default_roles_statement(db: &D1Database, u: &User) -> Result<worker::D1Prepar
 
 /// The INSERT of `u`, for a batch.
 pub fn insert_user_statement(db: &D1Database, u: &User) -> Result<worker::D1PreparedStatement> {
-    db.prepare(format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")).bind(&[
+    db.prepare(format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")).bind(&[
         text(&u.id),
         text(&u.app_id),
         u.email.as_deref().map_or(JsValue::NULL, text),
@@ -226,6 +245,7 @@ pub fn insert_user_statement(db: &D1Database, u: &User) -> Result<worker::D1Prep
         flag(u.disabled),
         int(u.created_at),
         int(u.updated_at),
+        text(&u.metadata.to_string()),
     ])
 }
 
@@ -245,8 +265,15 @@ pub async fn user_by_email(db: &D1Database, app_id: &str, email: &str) -> Result
 
 /// Rewrites a user's name and disabled flag.
 pub async fn update_user(db: &D1Database, u: &User) -> Result<()> {
-    db.prepare("UPDATE users SET name = ?3, disabled = ?4, updated_at = ?5 WHERE app_id = ?1 AND id = ?2")
-        .bind(&[text(&u.app_id), text(&u.id), u.name.as_deref().map_or(JsValue::NULL, text), flag(u.disabled), int(u.updated_at)])?
+    db.prepare("UPDATE users SET name = ?3, disabled = ?4, updated_at = ?5, metadata = ?6 WHERE app_id = ?1 AND id = ?2")
+        .bind(&[
+            text(&u.app_id),
+            text(&u.id),
+            u.name.as_deref().map_or(JsValue::NULL, text),
+            flag(u.disabled),
+            int(u.updated_at),
+            text(&u.metadata.to_string()),
+        ])?
         .run()
         .await?;
     Ok(())
@@ -353,7 +380,13 @@ pub async fn delete_user(db: &D1Database, app_id: &str, user_id: &str, now: Unix
 /// a success, so timing does not reveal who has an account.
 pub async fn create_user(db: &D1Database, app_id: &str, new: NewUser, now: UnixMillis) -> Result<Option<User>> {
     let hash = password::hash_password(new.password.secret()).await?;
-    let account = PasswordAccount { email: &new.email, email_verified: new.email_verified, name: new.name.as_deref(), password_hash: &hash };
+    let account = PasswordAccount {
+        email: &new.email,
+        email_verified: new.email_verified,
+        name: new.name.as_deref(),
+        password_hash: &hash,
+        metadata: new.metadata.as_ref(),
+    };
     insert_password_user(db, app_id, &account, now).await
 }
 
@@ -363,6 +396,8 @@ pub struct PasswordAccount<'a> {
     pub email_verified: bool,
     pub name: Option<&'a str>,
     pub password_hash: &'a str,
+    /// Only the management API gives one (`None`: `{}`).
+    pub metadata: Option<&'a serde_json::Value>,
 }
 
 /// Inserts a new password account; `None` if the email is taken.
@@ -378,6 +413,7 @@ pub async fn insert_password_user(db: &D1Database, app_id: &str, a: &PasswordAcc
         disabled: false,
         created_at: now.0,
         updated_at: now.0,
+        metadata: a.metadata.cloned().unwrap_or_else(crate::db::json_object::empty),
     };
     Ok(crate::db::unless_taken(insert_user(db, &user).await)?.then_some(user))
 }

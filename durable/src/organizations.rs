@@ -337,7 +337,7 @@ pub async fn for_token(db: &D1Database, app_id: &str, org_id: &str, user_id: &st
     let Some(member) = member(db, app_id, org_id, user_id).await? else { return Ok(None) };
     let mut roles: Vec<String> = member.roles.into_iter().map(|r| r.name).collect();
     roles.sort();
-    Ok(Some(TokenOrganization { id: org.id, slug: org.slug, roles }))
+    Ok(Some(TokenOrganization { id: org.id, slug: org.slug, roles, name: org.name, metadata: org.metadata }))
 }
 
 // ---------------------------------------------------------------- invitations

@@ -20,7 +20,7 @@ pub enum Command {
     /// The application's record changed (name, settings): the object acts on
     /// this copy from now on, whatever older copy a front Worker still
     /// forwards from its cache (and tells that Worker, see `TenantApp`).
-    ApplicationChanged { application: Application },
+    ApplicationChanged { application: Box<Application> },
     /// Its OAuth clients changed: a deleted client or a rotated secret is
     /// never served from the cache.
     ClientsChanged,

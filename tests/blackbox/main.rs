@@ -9,6 +9,7 @@ mod account;
 mod api_tokens;
 mod audit;
 mod clients;
+mod custom_claims;
 mod dashboard_access;
 mod domains;
 mod email_signin;
@@ -71,6 +72,7 @@ fn main() {
         ("rbac", rbac::tests()),
         ("organizations", organizations::tests()),
         ("api_tokens", api_tokens::tests()),
+        ("custom_claims", custom_claims::tests()),
         ("dashboard_access", dashboard_access::tests()),
         ("teams", teams::tests()),
         ("audit", audit::tests()),

@@ -17,7 +17,7 @@ pub fn tests() -> Vec<Test> {
 
 const PASSWORD: &str = "correct horse battery staple";
 const USER_FIELDS: &[&str] =
-    &["id", "app_id", "email", "email_verified", "name", "picture", "disabled", "created_at", "updated_at"];
+    &["id", "app_id", "email", "email_verified", "name", "picture", "disabled", "created_at", "updated_at", "metadata"];
 
 fn users_path(app_id: &str) -> String {
     format!("/applications/{app_id}/users")

@@ -114,7 +114,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     }
     app.updated_at = now().0;
     db::update_app(&ctx.db, &app).await?;
-    Command::ApplicationChanged { application: app.clone() }.send(ctx.env, &app.id).await?;
+    Command::ApplicationChanged { application: Box::new(app.clone()) }.send(ctx.env, &app.id).await?;
     Ok(respond::json(200, &shown(&app, teams::of_app(&ctx.db, &app.id).await?.as_deref()))?)
 }
 

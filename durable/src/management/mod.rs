@@ -59,6 +59,7 @@ mod organizations;
 mod roles;
 mod signing_keys;
 mod teams;
+mod token_claims;
 mod users;
 
 use crate::fail::{answer_api, ApiResult};
@@ -236,6 +237,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         }
         E::RotateSigningKeys => signing_keys::rotate(req, ctx, &app).await,
         E::ListSigningKeys => signing_keys::list(ctx, &app).await,
+        E::PreviewTokenClaims => token_claims::preview(req, ctx, &app).await,
         E::ListIdps => idps::list(&req, ctx, &app).await,
         E::CreateIdp => idps::create(req, ctx, &app).await,
         E::GetIdp => idps::get(&req, ctx, &app, id).await,

@@ -84,6 +84,9 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
     if let Some(disabled) = patch.disabled {
         user.disabled = disabled;
     }
+    if let Some(metadata) = patch.metadata {
+        user.metadata = metadata;
+    }
     user.updated_at = now().0;
     directory::update_user(&ctx.db, &user).await?;
     if user.disabled {

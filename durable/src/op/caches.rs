@@ -70,7 +70,7 @@ impl Caches {
     pub fn on(&self, command: &Command) {
         match command {
             Command::Tombstone => *self.application.borrow_mut() = None,
-            Command::ApplicationChanged { application } => *self.application.borrow_mut() = Some(application.clone()),
+            Command::ApplicationChanged { application } => *self.application.borrow_mut() = Some((**application).clone()),
             Command::ClientsChanged => self.clients.borrow_mut().clear(),
             Command::KeysChanged => *self.keys.borrow_mut() = super::signer::KeyCache::default(),
             Command::UsersChanged | Command::UserDisabled { .. } | Command::UserDeleted { .. } => self.users.borrow_mut().clear(),

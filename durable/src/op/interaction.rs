@@ -203,7 +203,7 @@ async fn sign_up(req: &Request, op: &Op<'_>, params: &Params, id: &str, request:
         verification::send_signup_link(req, op, &pending).await?;
         return verification::check_email(&pending.email);
     }
-    let account = directory::PasswordAccount { email: &new.email, email_verified: false, name: new.name.as_deref(), password_hash: &password_hash };
+    let account = directory::PasswordAccount { email: &new.email, email_verified: false, name: new.name.as_deref(), password_hash: &password_hash , metadata: None };
     let Some(user) = directory::insert_password_user(&db, &op.app.id, &account, op.now).await? else {
         // Taken between the lookup and now: the same answer as above.
         verification::tell_owner(req, op, &new.email, "create an account").await?;

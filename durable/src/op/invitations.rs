@@ -166,7 +166,7 @@ async fn join_new(req: &Request, op: &Op<'_>, db: &D1Database, i: &Invitation, o
         Err(e) => return Ok(new_account_form(op, org, i, &token, &name, Some(&e.body().error_description), 400)?),
     };
     let hash = password::hash_password(new.password.secret()).await?;
-    let account = PasswordAccount { email: &new.email, email_verified: true, name: new.name.as_deref(), password_hash: &hash };
+    let account = PasswordAccount { email: &new.email, email_verified: true, name: new.name.as_deref(), password_hash: &hash , metadata: None };
     let Some(user) = directory::insert_password_user(db, &op.app.id, &account, op.now).await? else {
         // Made meanwhile (another tab): this link now joins that account.
         return Err(PageError::new("Please try again", "An account with this address exists now. Open the invitation link again.", 409).into());

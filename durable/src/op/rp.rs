@@ -436,6 +436,7 @@ async fn sign_in(
                 disabled: false,
                 created_at: op.now.0,
                 updated_at: op.now.0,
+                metadata: crate::db::json_object::empty(),
             };
             if !idps::create_linked_user(&db, &user, &new_identity(&user.id)?).await? {
                 return refuse(op, stored, linking::Refusal::EmailTaken).await;

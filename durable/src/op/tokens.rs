@@ -11,6 +11,7 @@ use super::{resources, signer, Op};
 use crate::directory::User;
 use crate::signer_call::ToSign;
 use crate::rng;
+use aero2_core::custom_claims;
 use aero2_core::encoding::{hex, sha256_hex};
 use aero2_core::jose::alg::Alg;
 use aero2_core::jose::claims::{AccessTokenClaims, Audience, IdTokenClaims, ACCESS_TOKEN_TYP};
@@ -122,6 +123,11 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
     if let (Some(org), Value::Object(claims)) = (org, &mut at.claims) {
         organization::claims(claims, org, true);
     }
+    let templates = op.app.settings.token_claims.as_ref();
+    let context = templates.map(|_| custom_claims::context(Some(user.view()), |s| scope.contains(s), op.app, org.map(TokenOrganization::view)));
+    if let (Some(t), Some(ctx), Value::Object(claims)) = (templates, &context, &mut at.claims) {
+        custom_claims::apply(claims, &t.access_token, ctx);
+    }
     let mut batch = vec![to_sign(&at)];
     if scope.contains("openid") {
         let iat = op.now.as_secs();
@@ -148,6 +154,9 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
         let mut claims = id.to_json();
         if let (Some(org), Value::Object(m)) = (org, &mut claims) {
             organization::claims(m, org, false);
+        }
+        if let (Some(t), Some(ctx), Value::Object(m)) = (templates, &context, &mut claims) {
+            custom_claims::apply(m, &t.id_token, ctx);
         }
         batch.push(ToSign { alg, typ: Some("JWT".into()), claims, at_hash_of: Some(0) });
     }
@@ -176,7 +185,11 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
 /// (RFC 9068 §2.2), no ID token, no refresh token (RFC 6749 §4.4.3).
 pub async fn issue_for_client(op: &Op<'_>, client: &Client, access: &Access) -> Result<Value> {
     let jti = hex(&rng::bytes::<16>()?);
-    let at = access_token(op, client, &client.client_id, access, &jti, None);
+    let mut at = access_token(op, client, &client.client_id, access, &jti, None);
+    // No user: the templates' `user` references are left out.
+    if let (Some(t), Value::Object(claims)) = (op.app.settings.token_claims.as_ref(), &mut at.claims) {
+        custom_claims::apply(claims, &t.access_token, &custom_claims::context(None, |s| access.scope.contains(s), op.app, None));
+    }
     let access_token = signer::sign(op.env, &op.app.id, vec![to_sign(&at)]).await?.into_iter().next().unwrap_or_default();
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());

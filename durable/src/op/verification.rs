@@ -222,7 +222,7 @@ async fn finish_signup(req: &Request, op: &Op<'_>, payload: &str) -> PageResult 
     if let Err(refusal) = policy.check(&p.email, invited) {
         return Err(PageError::new("Sign-up closed", refusal.message(), 403).into());
     }
-    let account = directory::PasswordAccount { email: &p.email, email_verified: true, name: p.name.as_deref(), password_hash: &p.password_hash };
+    let account = directory::PasswordAccount { email: &p.email, email_verified: true, name: p.name.as_deref(), password_hash: &p.password_hash , metadata: None };
     let Some(user) = directory::insert_password_user(&db, &op.app.id, &account, op.now).await? else {
         return Err(PageError::new("Address in use", "An account already uses this address. Sign in, or reset its password.", 409).into());
     };

@@ -116,6 +116,14 @@ pub struct ApplicationSettings {
     /// The hosted pages' logo and colour (`/ui/brand.css`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branding: Option<crate::branding::Branding>,
+    /// The application's own data, for its token templates
+    /// (`{{application.metadata.…}}`; an object of at most 4 KB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// Custom claims of its ID tokens and access tokens
+    /// (`crate::custom_claims`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_claims: Option<crate::custom_claims::TokenClaims>,
 }
 
 /// Defaults of the settings above.
@@ -340,6 +348,7 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
             "allowed_origins", "authorization_code_ttl_seconds", "lockout", "signup", "email_verification", "rate_limits",
             "idp_linking", "recent_sign_in_seconds", "refresh_token_reuse_leeway_seconds", "roles_in_id_token",
             "default_roles", "audit_retention_days", "mfa", "mfa_max_age_seconds", "passkey_sign_in", "passkey_user_verification", "email_sign_in", "sms_countries", "mfa_remember_days", "mfa_factors", "branding",
+            "metadata", "token_claims",
         ],
     )?;
     let mut settings = ApplicationSettings::default();
@@ -354,6 +363,13 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
             .transpose()
     };
     settings.branding = obj.get("branding").filter(|v| !v.is_null()).map(|v| crate::branding::parse(v, "settings.branding")).transpose()?;
+    settings.metadata = obj.get("metadata").filter(|v| !v.is_null()).map(|v| crate::custom_claims::parse_metadata(v, "settings.metadata")).transpose()?;
+    settings.token_claims = obj
+        .get("token_claims")
+        .filter(|v| !v.is_null())
+        .map(|v| crate::custom_claims::parse(v, "settings.token_claims"))
+        .transpose()?
+        .filter(|t| *t != crate::custom_claims::TokenClaims::default());
     settings.mfa_remember_days = seconds("mfa_remember_days", "settings.mfa_remember_days", 1..=90)?;
     settings.mfa_max_age_seconds = seconds("mfa_max_age_seconds", "settings.mfa_max_age_seconds", 1..=2_592_000)?;
     settings.audit_retention_days = seconds("audit_retention_days", "settings.audit_retention_days", crate::audit::RETENTION_DAYS)?;

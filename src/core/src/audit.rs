@@ -404,6 +404,9 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::CreateApplication => "application.created",
         E::UpdateApplication => "application.updated",
         E::DeleteApplication => "application.deleted",
+        // Changes nothing, but shows a user's data through a template:
+        // who looked is kept.
+        E::PreviewTokenClaims => "token_claims.previewed",
         E::CreateKey => "api_key.created",
         E::RevokeKey => "api_key.revoked",
         E::AddDomain => "domain.added",
@@ -469,7 +472,7 @@ pub fn reads_before(endpoint: Endpoint) -> bool {
             endpoint,
             E::CreateApplication | E::CreateKey | E::AddDomain | E::CreateClient | E::CreateUser | E::Invite | E::CreateIdp | E::CreateApi | E::CreateRole | E::Checkpoint
                 | E::CreateOrganization | E::AddMember | E::CreateOrgInvitation | E::AddOrgDomain
-                | E::CreateTeam | E::InviteToTeam | E::TransferTeam
+                | E::CreateTeam | E::InviteToTeam | E::TransferTeam | E::PreviewTokenClaims
         )
 }
 

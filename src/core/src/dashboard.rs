@@ -299,7 +299,9 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
         E::VerifyDomain | E::VerifyOrgDomain => P::OperatePlatform,
-        E::UpdateApplication
+        // Changes nothing, but is how templates are written: with them.
+        E::PreviewTokenClaims
+        | E::UpdateApplication
         | E::CreateKey
         | E::RevokeKey
         | E::AddDomain

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod branding;
 pub mod cache;
 pub mod cors;
+pub mod custom_claims;
 pub mod dashboard;
 pub mod email_signin;
 pub mod encoding;

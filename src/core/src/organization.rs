@@ -313,6 +313,17 @@ pub struct TokenOrganization {
     pub slug: String,
     /// Role names, sorted.
     pub roles: Vec<String>,
+    /// For token templates (`crate::custom_claims::OrganizationView`).
+    pub name: String,
+    pub metadata: Value,
+}
+
+impl TokenOrganization {
+    /// The organization as token templates see it.
+    #[must_use]
+    pub fn view(&self) -> crate::custom_claims::OrganizationView<'_> {
+        crate::custom_claims::OrganizationView { id: &self.id, slug: &self.slug, name: &self.name, roles: &self.roles, metadata: &self.metadata }
+    }
 }
 
 /// Adds `org_id` and `org_slug` (and, for an access token, `org_roles`)
@@ -423,7 +434,7 @@ mod tests {
     #[test]
     fn tokens_carry_the_organization() {
         let mut m = Map::new();
-        let org = TokenOrganization { id: org_id('a'), slug: "acme".into(), roles: vec!["admin".into()] };
+        let org = TokenOrganization { id: org_id('a'), slug: "acme".into(), roles: vec!["admin".into()], name: "Acme".into(), metadata: json!({}) };
         claims(&mut m, &org, false);
         assert!(m.get("org_roles").is_none() && m["org_slug"] == "acme");
         claims(&mut m, &org, true);

@@ -89,7 +89,8 @@ impl PasswordHash {
     }
 }
 
-/// `{"email", "password", "name"?, "email_verified"?}` for a new user.
+/// `{"email", "password", "name"?, "email_verified"?, "metadata"?}` for a
+/// new user.
 /// Only the management API may say the address is verified (the operator
 /// vouches for it); the hosted sign-up form never passes the field.
 #[derive(Debug)]
@@ -98,12 +99,15 @@ pub struct NewUser {
     pub password: crate::secret::SecretString,
     pub name: Option<String>,
     pub email_verified: bool,
+    /// The application's own data about the user
+    /// (`crate::custom_claims::parse_metadata`).
+    pub metadata: Option<Value>,
 }
 
 impl NewUser {
     pub fn from_json(body: &Value) -> Result<Self, ApiError> {
         let obj = object(body)?;
-        reject_unknown(obj, &["email", "password", "name", "email_verified"])?;
+        reject_unknown(obj, &["email", "password", "name", "email_verified", "metadata"])?;
         let email_verified = match obj.get("email_verified") {
             None => false,
             Some(v) => v.as_bool().ok_or_else(|| ApiError::invalid("email_verified", "must be true or false"))?,
@@ -122,15 +126,18 @@ impl NewUser {
         check_password(password)?;
         // null and absent alike: the sign-up form sends no name as null.
         let name = json_body::name("name", obj.get("name").filter(|v| !v.is_null()), false)?;
-        Ok(Self { email, password: crate::secret::SecretString::new(password.to_owned()), name, email_verified })
+        let metadata = obj.get("metadata").filter(|v| !v.is_null()).map(|v| crate::custom_claims::parse_metadata(v, "metadata")).transpose()?;
+        Ok(Self { email, password: crate::secret::SecretString::new(password.to_owned()), name, email_verified, metadata })
     }
 }
 
-/// `{"name"?, "disabled"?}`: what the management API may change on a user.
+/// `{"name"?, "disabled"?, "metadata"?}`: what the management API may
+/// change on a user (`metadata` replaces the whole object).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct UserPatch {
     pub name: Option<String>,
     pub disabled: Option<bool>,
+    pub metadata: Option<Value>,
 }
 
 impl UserPatch {
@@ -142,16 +149,17 @@ impl UserPatch {
                 "cannot be changed here (the user's own verified flows change it)",
             ));
         }
-        reject_unknown(obj, &["name", "disabled"])?;
+        reject_unknown(obj, &["name", "disabled", "metadata"])?;
         let patch = Self {
             name: json_body::name("name", obj.get("name"), false)?,
             disabled: obj
                 .get("disabled")
                 .map(|v| v.as_bool().ok_or_else(|| ApiError::invalid("disabled", "must be true or false")))
                 .transpose()?,
+            metadata: obj.get("metadata").map(|v| crate::custom_claims::parse_metadata(v, "metadata")).transpose()?,
         };
         if patch == Self::default() {
-            return Err(ApiError::InvalidBody("nothing to update: give name or disabled".into()));
+            return Err(ApiError::InvalidBody("nothing to update: give name, disabled or metadata".into()));
         }
         Ok(patch)
     }

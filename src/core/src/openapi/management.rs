@@ -445,9 +445,10 @@ fn own(e: Endpoint) -> Option<Op> {
                             "description": "The display name; null is the same as leaving it out.",
                         },
                         "email_verified": { "type": "boolean", "default": false, "description": "Whether the address counts as confirmed." },
+                        "metadata": metadata_schema("The application's own data about the user, for token templates (`{{user.metadata.…}}`)."),
                     },
                 }),
-                json!({ "email": "ada.lovelace@example.com", "password": "correct horse battery staple", "name": "Ada Lovelace", "email_verified": true }),
+                json!({ "email": "ada.lovelace@example.com", "password": "correct horse battery staple", "name": "Ada Lovelace", "email_verified": true, "metadata": { "plan": "pro" } }),
             )
             .ok(201, "The new user.", schema("User"))
             .errors(&[400, 401, 403, 404, 409, 413]),
@@ -458,7 +459,7 @@ fn own(e: Endpoint) -> Option<Op> {
             .errors(&[401, 403, 404]),
         E::UpdateUser => Op::new("Users", "Update a user")
             .describe(&format!(
-                "Renames, disables or enables a user. Disabling ends every session, grant and refresh token of the user at once; \
+                "Renames, disables or enables a user, or replaces their `metadata`. Disabling ends every session, grant and refresh token of the user at once; \
                  enabling only lets them sign in again. `email` and `password` cannot be changed here (400).\n\n{WRITE}"
             ))
             .params(APP_USER)
@@ -470,9 +471,10 @@ fn own(e: Endpoint) -> Option<Op> {
                     "properties": {
                         "name": name_schema("The display name."),
                         "disabled": { "type": "boolean" },
+                        "metadata": metadata_schema("Replaces the user's metadata as a whole."),
                     },
                 }),
-                json!({ "name": "Ada King" }),
+                json!({ "name": "Ada King", "metadata": { "plan": "enterprise", "seats": 25 } }),
             )
             .ok(200, "The user as they are now.", schema("User"))
             .errors(&[400, 401, 403, 404, 413]),
@@ -587,6 +589,34 @@ fn own(e: Endpoint) -> Option<Op> {
             .params(APP)
             .ok(200, "The keys.", list("keys", schema("SigningKey"), false))
             .errors(&[401, 403, 404]),
+        E::PreviewTokenClaims => Op::new("Applications", "Preview custom claims")
+            .describe(&format!(
+                "What the application's token templates (`settings.token_claims`), or the ones in the request before they are saved, \
+                 add to a user's ID token and access token: for the user, in an organization they belong to (`org_id`), with a scope \
+                 (default `openid profile email`). Only the custom claims are shown; a value that would take a token past the size \
+                 limit is named in `omitted`. Changes nothing; the preview is kept in the audit log (`token_claims.previewed`). \
+                 A user or organization of another application is 400.\n\n{WRITE}"
+            ))
+            .params(APP)
+            .json_body(
+                json!({
+                    "type": "object",
+                    "required": ["user_id"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "user_id": { "type": "string", "description": "The user (`usr_…`)." },
+                        "org_id": { "type": ["string", "null"], "description": "An organization the user belongs to (`org_…`)." },
+                        "scope": { "type": ["string", "null"], "maxLength": 1000, "description": "The token's scope (default `openid profile email`)." },
+                        "token_claims": schema("TokenClaims"),
+                    },
+                }),
+                json!({
+                    "user_id": "{user_id}",
+                    "token_claims": { "access_token": { "plan": "{{user.metadata.plan}}", "tenant": "{{application.slug}}" } },
+                }),
+            )
+            .ok(200, "The claims each token would get.", schema("TokenClaimsPreview"))
+            .errors(&[400, 401, 403, 404, 413]),
         E::RotateSigningKeys => {
             let op = Op::new("Signing keys", "Rotate signing keys")
                 .describe(&format!(
@@ -1008,6 +1038,8 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         ("CustomDomain", custom_domain()),
         ("Client", client()),
         ("User", user()),
+        ("TokenClaims", token_claims()),
+        ("TokenClaimsPreview", token_claims_preview()),
         ("UserFactor", user_factor()),
         ("UserSession", user_session()),
         ("UserIdentity", user_identity()),
@@ -1134,6 +1166,8 @@ fn application_settings() -> Value {
             "passkey_user_verification": policy(&["required", "preferred", "discouraged"], "User verification asked of passkeys (default `preferred`)."),
             "mfa_remember_days": seconds(1, 90, "For how many days a browser may be remembered after a second factor (default: never)."),
             "audit_retention_days": seconds(1, 3650, "How many days audit entries are kept (default 30)."),
+            "metadata": metadata_schema("The application's own data, for token templates (`{{application.metadata.…}}`)."),
+            "token_claims": schema("TokenClaims"),
             "branding": {
                 "type": ["object", "null"],
                 "description": "The hosted pages' logo and button colour (served as `/ui/brand.css`). null is the same as leaving it out. Unknown members are refused (400).",
@@ -1229,7 +1263,7 @@ fn user() -> Value {
     json!({
         "type": "object",
         "description": "A user of the application (never their password).",
-        "required": ["id", "app_id", "email", "email_verified", "name", "picture", "disabled", "created_at", "updated_at"],
+        "required": ["id", "app_id", "email", "email_verified", "name", "picture", "disabled", "created_at", "updated_at", "metadata"],
         "properties": {
             "id": { "type": "string", "description": "`usr_` and 32 hex digits." },
             "app_id": { "type": "string" },
@@ -1240,7 +1274,55 @@ fn user() -> Value {
             "disabled": { "type": "boolean", "description": "A disabled user cannot sign in; their tokens are refused." },
             "created_at": millis("Creation time."),
             "updated_at": millis("Last change."),
+            "metadata": { "type": "object", "description": "The application's own data about the user (`{}` when none)." },
         },
+    })
+}
+
+fn token_claims_preview() -> Value {
+    json!({
+        "type": "object",
+        "required": ["user_id", "org_id", "scope", "id_token", "access_token", "omitted"],
+        "properties": {
+            "user_id": { "type": "string" },
+            "org_id": { "type": ["string", "null"] },
+            "scope": { "type": "string" },
+            "id_token": { "type": "object", "description": "The custom claims the ID token would carry." },
+            "access_token": { "type": "object", "description": "The custom claims the access token would carry." },
+            "omitted": {
+                "type": "object",
+                "required": ["id_token", "access_token"],
+                "properties": {
+                    "id_token": { "type": "array", "items": { "type": "string" } },
+                    "access_token": { "type": "array", "items": { "type": "string" } },
+                },
+                "description": "Claims left out for size.",
+            },
+        },
+    })
+}
+
+/// A JSON object of at most 4 KB (`aero2_core::custom_claims::parse_metadata`).
+fn metadata_schema(description: &str) -> Value {
+    json!({ "type": "object", "description": format!("{description} A JSON object of at most 4096 bytes.") })
+}
+
+fn token_claims() -> Value {
+    let template = json!({
+        "type": "object",
+        "maxProperties": 20,
+        "propertyNames": { "pattern": "^[A-Za-z0-9_.:/-]{1,64}$" },
+        "description": "Claim names (not a protocol or standard profile claim: `sub`, `email`, `permissions`, `org_id`, … are reserved) to values: JSON kept as is, \
+                        except strings, where `{{path}}` refers to `user.id`, `user.email`/`user.email_verified` (with the `email` scope), \
+                        `user.name`/`user.picture` (with `profile`), `user.metadata.…`, `application.id`/`slug`/`name`/`metadata.…`, \
+                        and `organization.id`/`slug`/`name`/`roles`/`metadata.…` (a token issued in an organization). \
+                        A string that is one reference becomes the value there (left out when there is none); references in other text are replaced by their text. \
+                        At most 2048 bytes as JSON.",
+    });
+    json!({
+        "type": "object",
+        "description": "Custom claims of the application's tokens. A rendered value that would take a token's custom claims past 4096 bytes is left out (the preview says which).",
+        "properties": { "id_token": template.clone(), "access_token": template },
     })
 }
 

@@ -37,6 +37,9 @@ pub enum Endpoint {
     Outbox,
     RotateSigningKeys,
     ListSigningKeys,
+    /// What the application's token templates (or a given one) add to a
+    /// user's tokens (`crate::custom_claims`).
+    PreviewTokenClaims,
     ListIdps,
     CreateIdp,
     GetIdp,
@@ -173,6 +176,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/api/v1/applications/{}/outbox", methods: &[(Get, E::Outbox)] },
     Row { path: "/api/v1/applications/{}/signing-keys", methods: &[(Get, E::ListSigningKeys)] },
     Row { path: "/api/v1/applications/{}/signing-keys/rotate", methods: &[(Post, E::RotateSigningKeys)] },
+    Row { path: "/api/v1/applications/{}/token-claims/preview", methods: &[(Post, E::PreviewTokenClaims)] },
     Row { path: "/api/v1/applications/{}/idps", methods: &[(Get, E::ListIdps), (Post, E::CreateIdp)] },
     Row {
         path: "/api/v1/applications/{}/idps/{}",
