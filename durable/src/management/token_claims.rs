@@ -6,7 +6,8 @@
 use super::{body, Ctx, Outcome};
 use crate::{directory, organizations, respond};
 use aero2_core::application::Application;
-use aero2_core::custom_claims::{context, Preview};
+use aero2_core::claims_preview::Preview;
+use aero2_core::custom_claims::context;
 use aero2_core::error::ApiError;
 use aero2_core::organization::TokenOrganization;
 
@@ -23,6 +24,6 @@ pub async fn preview(req: worker::Request, ctx: &Ctx<'_>, app: &Application) -> 
         },
     };
     let templates = p.token_claims.clone().or_else(|| app.settings.token_claims.clone()).unwrap_or_default();
-    let context = context(Some(user.view()), |s| p.scope.contains(s), app, org.as_ref().map(TokenOrganization::view));
+    let context = context(Some(user.view()), |s| p.scope.contains(s), app.view(), org.as_ref().map(TokenOrganization::view));
     Ok(respond::json(200, &p.answer(&templates, &context))?)
 }

@@ -124,7 +124,7 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
         organization::claims(claims, org, true);
     }
     let templates = op.app.settings.token_claims.as_ref();
-    let context = templates.map(|_| custom_claims::context(Some(user.view()), |s| scope.contains(s), op.app, org.map(TokenOrganization::view)));
+    let context = templates.map(|_| custom_claims::context(Some(user.view()), |s| scope.contains(s), op.app.view(), org.map(TokenOrganization::view)));
     if let (Some(t), Some(ctx), Value::Object(claims)) = (templates, &context, &mut at.claims) {
         custom_claims::apply(claims, &t.access_token, ctx);
     }
@@ -188,7 +188,7 @@ pub async fn issue_for_client(op: &Op<'_>, client: &Client, access: &Access) -> 
     let mut at = access_token(op, client, &client.client_id, access, &jti, None);
     // No user: the templates' `user` references are left out.
     if let (Some(t), Value::Object(claims)) = (op.app.settings.token_claims.as_ref(), &mut at.claims) {
-        custom_claims::apply(claims, &t.access_token, &custom_claims::context(None, |s| access.scope.contains(s), op.app, None));
+        custom_claims::apply(claims, &t.access_token, &custom_claims::context(None, |s| access.scope.contains(s), op.app.view(), None));
     }
     let access_token = signer::sign(op.env, &op.app.id, vec![to_sign(&at)]).await?.into_iter().next().unwrap_or_default();
     let mut body = Map::new();

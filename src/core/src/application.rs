@@ -270,6 +270,12 @@ pub struct Application {
 }
 
 impl Application {
+    /// The application as token templates see it (`crate::custom_claims`).
+    #[must_use]
+    pub fn view(&self) -> crate::custom_claims::ApplicationView<'_> {
+        crate::custom_claims::ApplicationView { id: &self.id, slug: &self.slug, name: &self.name, metadata: self.settings.metadata.as_ref() }
+    }
+
     #[must_use]
     pub fn is_dashboard(&self) -> bool {
         self.id == DASHBOARD_APP_ID

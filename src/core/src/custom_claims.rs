@@ -251,6 +251,16 @@ pub struct OrganizationView<'a> {
     pub metadata: &'a Value,
 }
 
+/// The application, as templates see it.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplicationView<'a> {
+    pub id: &'a str,
+    pub slug: &'a str,
+    pub name: &'a str,
+    /// `settings.metadata` (`{}` when none).
+    pub metadata: Option<&'a Value>,
+}
+
 /// A template's context. `user` is `None` for a client acting for itself
 /// (`client_credentials`); `scope_has` says whether the token's scope has
 /// a value (`email`, `profile`).
@@ -258,7 +268,7 @@ pub struct OrganizationView<'a> {
 pub fn context(
     user: Option<UserView<'_>>,
     scope_has: impl Fn(&str) -> bool,
-    application: &crate::application::Application,
+    application: ApplicationView<'_>,
     organization: Option<OrganizationView<'_>>,
 ) -> Value {
     let mut ctx = Map::new();
@@ -276,7 +286,7 @@ pub fn context(
         m.insert("metadata".into(), u.metadata.clone());
         ctx.insert("user".into(), Value::Object(m));
     }
-    let metadata = application.settings.metadata.clone().unwrap_or_else(|| Value::Object(Map::new()));
+    let metadata = application.metadata.cloned().unwrap_or_else(|| Value::Object(Map::new()));
     ctx.insert(
         "application".into(),
         serde_json::json!({ "id": application.id, "slug": application.slug, "name": application.name, "metadata": metadata }),
@@ -288,62 +298,6 @@ pub fn context(
         );
     }
     Value::Object(ctx)
-}
-
-/// A preview's request (`POST …/token-claims/preview`): whose tokens, in
-/// which organization, with which scope, under which templates (the
-/// application's own when `token_claims` is left out).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preview {
-    pub user_id: String,
-    pub org_id: Option<String>,
-    pub scope: crate::oauth::scope::Scope,
-    pub token_claims: Option<TokenClaims>,
-}
-
-/// The scope a preview assumes when the request names none.
-pub const PREVIEW_SCOPE: &str = "openid profile email";
-
-impl Preview {
-    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
-        use crate::ids::{is_id, IdKind};
-        let obj = crate::json_body::object(body)?;
-        crate::json_body::reject_unknown(obj, &["user_id", "org_id", "scope", "token_claims"])?;
-        let user_id = obj
-            .get("user_id")
-            .and_then(Value::as_str)
-            .filter(|id| is_id(IdKind::User, id))
-            .ok_or_else(|| ApiError::invalid("user_id", "must be the id of one of the application's users (usr_…)"))?;
-        let org_id = match obj.get("org_id").filter(|v| !v.is_null()) {
-            None => None,
-            Some(v) => Some(
-                v.as_str()
-                    .filter(|id| is_id(IdKind::Organization, id))
-                    .ok_or_else(|| ApiError::invalid("org_id", "must be the id of one of the application's organizations (org_…)"))?,
-            ),
-        };
-        let scope = match obj.get("scope").filter(|v| !v.is_null()) {
-            None => PREVIEW_SCOPE,
-            Some(v) => v.as_str().filter(|s| s.len() <= 1000).ok_or_else(|| ApiError::invalid("scope", "must be a space-delimited string of scopes"))?,
-        };
-        let scope = crate::oauth::scope::Scope::parse(scope).map_err(|_| ApiError::invalid("scope", "must be a space-delimited string of scopes"))?;
-        let token_claims = obj.get("token_claims").filter(|v| !v.is_null()).map(|v| parse(v, "token_claims")).transpose()?;
-        Ok(Self { user_id: user_id.to_owned(), org_id: org_id.map(str::to_owned), scope, token_claims })
-    }
-
-    /// The answer: what each token would get, and what was left out.
-    #[must_use]
-    pub fn answer(&self, templates: &TokenClaims, context: &Value) -> Value {
-        let (id, access) = (render(&templates.id_token, context), render(&templates.access_token, context));
-        serde_json::json!({
-            "user_id": self.user_id,
-            "org_id": self.org_id,
-            "scope": self.scope.to_string(),
-            "id_token": id.claims,
-            "access_token": access.claims,
-            "omitted": { "id_token": id.omitted, "access_token": access.omitted },
-        })
-    }
 }
 
 /// Checks a `metadata` value (a user's, the application's): an object of
@@ -363,12 +317,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn app() -> crate::application::Application {
-        serde_json::from_value(json!({
-            "id": "app_1", "slug": "shop", "name": "Shop", "created_at": 1, "updated_at": 1,
-            "settings": { "metadata": { "tier": "gold" } }
-        }))
-        .unwrap()
+    fn app() -> ApplicationView<'static> {
+        static META: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+        ApplicationView { id: "app_1", slug: "shop", name: "Shop", metadata: Some(META.get_or_init(|| json!({ "tier": "gold" }))) }
     }
 
     fn ctx(scope: &'static [&'static str], org: bool) -> Value {
@@ -377,7 +328,7 @@ mod tests {
         let roles = vec!["admin".to_owned()];
         let user = UserView { id: "usr_1", email: Some("ada@example.com"), email_verified: true, name: Some("Ada"), picture: None, metadata: &meta };
         let o = OrganizationView { id: "org_1", slug: "acme", name: "Acme", roles: &roles, metadata: &org_meta };
-        context(Some(user), |s| scope.contains(&s), &app(), org.then_some(o))
+        context(Some(user), |s| scope.contains(&s), app(), org.then_some(o))
     }
 
     fn template(v: Value) -> Map<String, Value> {
@@ -445,7 +396,7 @@ mod tests {
     fn rendered_claims_past_the_limit_are_left_out_and_existing_claims_kept() {
         let big = json!({ "blob": "x".repeat(MAX_RENDERED_BYTES - 100) });
         let user = UserView { id: "usr_1", email: None, email_verified: false, name: None, picture: None, metadata: &big };
-        let c = context(Some(user), |_| false, &app(), None);
+        let c = context(Some(user), |_| false, app(), None);
         let t = template(json!({ "a": "{{user.metadata.blob}}", "b": "{{user.metadata.blob}}", "c": 1 }));
         let r = render(&t, &c);
         assert_eq!(r.omitted, vec!["b".to_owned()]);
@@ -464,7 +415,7 @@ mod tests {
                 assert!(c[root].get(*f).is_some(), "{root}.{f}");
             }
         }
-        let client = context(None, |_| true, &app(), None);
+        let client = context(None, |_| true, app(), None);
         assert!(client.get("user").is_none() && client["application"]["slug"] == "shop");
     }
 

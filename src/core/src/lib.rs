@@ -13,6 +13,7 @@ pub mod application;
 pub mod audit;
 pub mod branding;
 pub mod cache;
+pub mod claims_preview;
 pub mod cors;
 pub mod custom_claims;
 pub mod dashboard;
