@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Dashboard's web app (ui/dashboard → ui/dashboard/dist, the
-# Worker's static assets) and the Worker (front Worker + Durable Objects,
-# one wasm module) into build/.
+# Worker's static assets), the SDKs (packages/*/dist) and the Worker
+# (front Worker + Durable Objects, one wasm module) into build/.
 #
-# Each of the two is skipped when its inputs are byte for byte those of
+# Each is skipped when its inputs are byte for byte those of
 # its last build (a fingerprint of their contents, kept beside the
 # output), so a start with nothing changed takes a second, not the
 # minute wasm-bindgen and wasm-opt take. AERO2_REBUILD=1 builds anyway.
@@ -44,5 +44,8 @@ build_unless_unchanged "the Dashboard web app" ui/dashboard/dist/index.html targ
 # The API reference's viewer (scripts/setup.sh unpacked it) beside the
 # page that draws it, ui/dashboard/public/api/reference.html.
 cp "target/vendor/scalar-api-reference-$SCALAR_VERSION/standalone.js" ui/dashboard/dist/api/scalar.js
+# The SDKs (packages/*): their tests run against the Worker.
+build_unless_unchanged "the SDKs" packages/hono/dist/index.js target/.aero2-sdks-build "$(fingerprint packages package.json package-lock.json)" \
+  npm run --silent build -w @aero2/node -w @aero2/hono
 build_unless_unchanged "the Worker" build/worker/shim.mjs build/.aero2-build "$(fingerprint "${worker_inputs[@]}")" \
   worker-build --release --out-dir "$AERO2_ROOT/build" src/worker

@@ -28,6 +28,7 @@ mod platform;
 mod recovery;
 mod routing;
 mod rp;
+mod sdks;
 mod security;
 mod signup;
 mod sms;
@@ -86,6 +87,7 @@ fn main() {
         ("persistence", persistence::tests()),
         ("web_app", web_app::tests()),
         ("openapi", openapi::tests()),
+        ("sdks", sdks::tests()),
         ("ui", ui::tests()),
     ];
     // The upstream identity providers first: the Worker's static provider

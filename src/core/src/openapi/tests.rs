@@ -123,3 +123,16 @@ fn operation_ids_read_well() {
     assert_eq!(operation_id("", "Authorize(Form)"), "authorizePost");
     assert_eq!(operation_id("account", "Profile"), "accountProfile");
 }
+
+/// `packages/node` generates its typed management client from this
+/// document; the copy it carries must be the current one.
+#[test]
+fn the_packaged_document_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../packages/node/openapi.json");
+    let want = serde_json::to_string_pretty(&doc()).unwrap_or_default() + "\n";
+    if std::env::var_os("AERO2_WRITE_OPENAPI").is_some() {
+        std::fs::write(path, &want).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    let got = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(got == want, "packages/node/openapi.json is stale: run `AERO2_WRITE_OPENAPI=1 cargo test -p aero2-core openapi`");
+}
