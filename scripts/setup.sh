@@ -8,7 +8,7 @@ cd "$AERO2_ROOT"
 # chromium: the real browser the hosted-page tests drive (playwright-core).
 apt_packages=(pkg-config libssl-dev chromium)
 # Python 3 with venv, for the API fuzzer (any python3 that can make a venv).
-python3 -m venv -h >/dev/null 2>&1 || apt_packages+=(python3 python3-venv)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_packages+=(python3 python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -58,7 +58,7 @@ if [ ! -x "$venv/bin/schemathesis" ] || ! cmp -s tests/openapi/requirements.txt 
   echo "setup: Python packages for the API fuzzer (tests/openapi/requirements.txt)"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/openapi/requirements.txt
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: -r tests/openapi/requirements.txt
   cp tests/openapi/requirements.txt "$venv/requirements.txt"
 fi
 

@@ -294,28 +294,6 @@ pub mod bool_as_int {
     }
 }
 
-/// A JSON object kept as text in D1 (`metadata` columns): read from that
-/// text (or from an object, when the record has travelled as JSON), shown
-/// as the object.
-pub mod json_object {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use serde_json::{Map, Value};
-    pub fn serialize<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
-        v.serialize(s)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(text) => serde_json::from_str::<Value>(&text).ok().filter(Value::is_object).unwrap_or_else(empty),
-            v @ Value::Object(_) => v,
-            _ => empty(),
-        })
-    }
-    /// `{}`.
-    pub fn empty() -> Value {
-        Value::Object(Map::new())
-    }
-}
-
 const DOMAIN_COLUMNS: &str = "hostname, app_id, verified, created_at, verified_at";
 
 pub async fn insert_domain(db: &D1Database, app_id: &str, hostname: &str, now: UnixMillis) -> Result<()> {

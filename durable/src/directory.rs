@@ -2,6 +2,7 @@
 //! filtered by `app_id`; values are bound, never formatted into SQL.
 
 use crate::{password, rng};
+use aero2_core::custom_claims::JsonText;
 use aero2_core::application::{DASHBOARD_APP_ID, DASHBOARD_NAME, DASHBOARD_SLUG};
 use aero2_core::dashboard;
 use aero2_core::ids::{new_id, IdKind};
@@ -177,10 +178,11 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
-    /// The application's own data about the user (`crate::db::json_object`):
-    /// set through the management API, carried by token templates.
-    #[serde(with = "crate::db::json_object", default = "crate::db::json_object::empty")]
-    pub metadata: serde_json::Value,
+    /// The application's own data about the user (its JSON text, shown as
+    /// the object): set through the management API, carried by token
+    /// templates.
+    #[serde(default = "JsonText::empty_object")]
+    pub metadata: JsonText,
 }
 
 impl User {
@@ -245,7 +247,7 @@ pub fn insert_user_statement(db: &D1Database, u: &User) -> Result<worker::D1Prep
         flag(u.disabled),
         int(u.created_at),
         int(u.updated_at),
-        text(&u.metadata.to_string()),
+        text(u.metadata.as_str()),
     ])
 }
 
@@ -272,7 +274,7 @@ pub async fn update_user(db: &D1Database, u: &User) -> Result<()> {
             u.name.as_deref().map_or(JsValue::NULL, text),
             flag(u.disabled),
             int(u.updated_at),
-            text(&u.metadata.to_string()),
+            text(u.metadata.as_str()),
         ])?
         .run()
         .await?;
@@ -397,7 +399,7 @@ pub struct PasswordAccount<'a> {
     pub name: Option<&'a str>,
     pub password_hash: &'a str,
     /// Only the management API gives one (`None`: `{}`).
-    pub metadata: Option<&'a serde_json::Value>,
+    pub metadata: Option<&'a JsonText>,
 }
 
 /// Inserts a new password account; `None` if the email is taken.
@@ -413,7 +415,7 @@ pub async fn insert_password_user(db: &D1Database, app_id: &str, a: &PasswordAcc
         disabled: false,
         created_at: now.0,
         updated_at: now.0,
-        metadata: a.metadata.cloned().unwrap_or_else(crate::db::json_object::empty),
+        metadata: a.metadata.cloned().unwrap_or_else(JsonText::empty_object),
     };
     Ok(crate::db::unless_taken(insert_user(db, &user).await)?.then_some(user))
 }

@@ -50,7 +50,7 @@ fn templates() -> Value {
 }
 
 fn templates_put_claims_in_tokens_as_the_scope_allows(c: &Client) {
-    let s = provision(c, false);
+    let s = provision(c, true);
     let user = set_metadata(c, &s, json!({ "plan": "pro", "seats": 5, "flags": { "beta": true } }));
     user.assert_status(200);
     assert_eq!(user.json()["metadata"]["plan"], "pro", "the user shows their metadata");
@@ -91,6 +91,15 @@ fn templates_put_claims_in_tokens_as_the_scope_allows(c: &Client) {
     let at = jwt_claims(r.json()["access_token"].as_str().unwrap());
     assert_eq!((at["label"].clone(), at.get("seats")), (json!(format!("{}:", s.slug)), None));
     assert_eq!(at["static"], json!({ "v": 1, "list": ["a"] }));
+
+    // A third-party client's tokens carry none of it.
+    let third = provision(c, false);
+    set_metadata(c, &third, json!({ "plan": "pro" })).assert_status(200);
+    settings(c, &third, templates()).assert_status(200);
+    let mut b = Browser::new();
+    let t = tokens(c, &third, &mut b, (&third.client_id, &third.client_secret), "openid profile email");
+    let (id, at) = (jwt_claims(t["id_token"].as_str().unwrap()), jwt_claims(t["access_token"].as_str().unwrap()));
+    assert!(id.get("tier").is_none() && at.get("static").is_none() && at.get("label").is_none(), "{id} {at}");
 }
 
 fn reserved_names_bad_references_and_oversized_data_are_refused(c: &Client) {
@@ -99,6 +108,7 @@ fn reserved_names_bad_references_and_oversized_data_are_refused(c: &Client) {
         (json!({ "id_token": { "email_verified": true } }), "reserved"),
         (json!({ "access_token": { "sub": "admin" } }), "reserved"),
         (json!({ "access_token": { "permissions": ["*"] } }), "reserved"),
+        (json!({ "access_token": { "Permissions_Introspection": "https://evil.example" } }), "reserved"),
         (json!({ "access_token": { "x": "{{user.password_hash}}" } }), "user"),
         (json!({ "access_token": { "x": "{{env.SECRET}}" } }), "starts with"),
         (json!({ "refresh_token": {} }), "unknown member"),
@@ -108,6 +118,11 @@ fn reserved_names_bad_references_and_oversized_data_are_refused(c: &Client) {
         assert_eq!(r.json()["field"], "settings.token_claims");
         assert!(r.json()["error_description"].as_str().unwrap().contains(why), "{}", r.body);
     }
+    let mut deep = json!(1);
+    for _ in 0..9 {
+        deep = json!({ "a": deep });
+    }
+    set_metadata(c, &s, deep).assert_error(400, "invalid_request");
     let big = json!({ "blob": "x".repeat(4100) });
     set_metadata(c, &s, big.clone()).assert_error(400, "invalid_request");
     settings(c, &s, json!({ "metadata": big })).assert_error(400, "invalid_request");
@@ -158,7 +173,9 @@ fn the_preview_shows_a_users_claims_in_its_own_application_only(c: &Client) {
     let key = c.create_key(&other.app_id, "sk");
     let r = c.api("POST", &format!("/applications/{}/token-claims/preview", s.app_id), key["key"].as_str().unwrap(), Some(&json!({ "user_id": s.user_id })));
     assert_eq!(r.status, 404, "{}", r.body);
-    // Who looked is kept.
-    let log = c.api("GET", &format!("/applications/{}/audit?type=token_claims.previewed", s.app_id), OPERATOR, None).json();
-    assert!(log["entries"].as_array().unwrap().len() >= 3, "{log}");
+    // Who looked is kept, under the user, without the claims shown.
+    let log = c.api("GET", &format!("/applications/{}/audit?type=token_claims.previewed&user_id={}", s.app_id, s.user_id), OPERATOR, None).json();
+    let entries = log["entries"].as_array().unwrap();
+    assert!(entries.len() >= 3, "{log}");
+    assert!(entries.iter().all(|e| e["detail"]["after"].get("id_token").is_none() && e["detail"]["after"]["user_id"] == s.user_id.as_str()), "{log}");
 }

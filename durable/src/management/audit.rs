@@ -165,8 +165,9 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
         .stamp(Event::new(kind, &ctx.caller.actor()))
         .resource(resource)
         .with("before", change.before.as_ref().map_or(Value::Null, audit::redacted))
-        .with("after", after.as_ref().map_or(Value::Null, audit::redacted));
-    let created_user = matches!(change.endpoint, Endpoint::CreateUser | Endpoint::AddMember).then_some(created.as_deref()).flatten();
+        .with("after", after.as_ref().map_or(Value::Null, |a| audit::kept_answer(change.endpoint, a)));
+    let created_user =
+        matches!(change.endpoint, Endpoint::CreateUser | Endpoint::AddMember | Endpoint::PreviewTokenClaims).then_some(created.as_deref()).flatten();
     if let Some(u) = change.user_id.or(created_user) {
         event = event.user(u);
     }

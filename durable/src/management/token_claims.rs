@@ -23,7 +23,7 @@ pub async fn preview(req: worker::Request, ctx: &Ctx<'_>, app: &Application) -> 
             None => return Err(ApiError::invalid("org_id", "is not an organization of this application that the user belongs to").into()),
         },
     };
-    let templates = p.token_claims.clone().or_else(|| app.settings.token_claims.clone()).unwrap_or_default();
+    let templates = p.token_claims.clone().or_else(|| app.settings.token_claims()).unwrap_or_default();
     let context = context(Some(user.view()), |s| p.scope.contains(s), app.view(), org.as_ref().map(TokenOrganization::view));
     Ok(respond::json(200, &p.answer(&templates, &context))?)
 }

@@ -436,7 +436,7 @@ async fn sign_in(
                 disabled: false,
                 created_at: op.now.0,
                 updated_at: op.now.0,
-                metadata: crate::db::json_object::empty(),
+                metadata: aero2_core::custom_claims::JsonText::empty_object(),
             };
             if !idps::create_linked_user(&db, &user, &new_identity(&user.id)?).await? {
                 return refuse(op, stored, linking::Refusal::EmailTaken).await;

@@ -57,7 +57,17 @@ struct AccessToken {
     ttl_secs: i64,
 }
 
-fn access_token(op: &Op<'_>, client: &Client, sub: &str, access: &Access, jti: &str, grant: Option<&GrantRecord>) -> AccessToken {
+/// `extra` adds the organization's and the application's custom claims
+/// before the permissions, so the token's size budget counts them.
+fn access_token(
+    op: &Op<'_>,
+    client: &Client,
+    sub: &str,
+    access: &Access,
+    jti: &str,
+    grant: Option<&GrantRecord>,
+    extra: impl FnOnce(&mut Map<String, Value>),
+) -> AccessToken {
     let iat = op.now.as_secs();
     let ttl_secs = access.api.as_ref().map_or(ACCESS_TOKEN_TTL_SECS, |a| a.lifetime_secs);
     let alg = access.api.as_ref().map_or(ACCESS_TOKEN_ALG, |a| a.alg);
@@ -82,9 +92,18 @@ fn access_token(op: &Op<'_>, client: &Client, sub: &str, access: &Access, jti: &
         Value::Object(m) => m,
         _ => Map::new(),
     };
+    extra(&mut claims);
     let introspection = format!("{}{INTROSPECT_PATH}", op.issuer);
     resource::add_permissions(&mut claims, access.permissions.as_deref(), alg, &introspection);
     AccessToken { claims: Value::Object(claims), alg, ttl_secs }
+}
+
+/// The application's custom-claims templates, for the tokens of its
+/// first-party clients only: a third-party client gets the protocol's
+/// claims and the profile its consented scope releases, never the
+/// application's own data about the user.
+fn templates_for(op: &Op<'_>, client: &Client) -> Option<custom_claims::TokenClaims> {
+    client.first_party.then(|| op.app.settings.token_claims()).flatten()
 }
 
 fn to_sign(at: &AccessToken) -> ToSign {
@@ -119,15 +138,16 @@ pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
 pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue, access: &Access, org: Option<&TokenOrganization>) -> Result<Minted> {
     let (g, scope) = (&issue.grant, &access.scope);
     let jti = hex(&rng::bytes::<16>()?);
-    let mut at = access_token(op, client, &user.id, access, &jti, Some(g));
-    if let (Some(org), Value::Object(claims)) = (org, &mut at.claims) {
-        organization::claims(claims, org, true);
-    }
-    let templates = op.app.settings.token_claims.as_ref();
-    let context = templates.map(|_| custom_claims::context(Some(user.view()), |s| scope.contains(s), op.app.view(), org.map(TokenOrganization::view)));
-    if let (Some(t), Some(ctx), Value::Object(claims)) = (templates, &context, &mut at.claims) {
-        custom_claims::apply(claims, &t.access_token, ctx);
-    }
+    let templates = templates_for(op, client);
+    let context = templates.as_ref().map(|_| custom_claims::context(Some(user.view()), |s| scope.contains(s), op.app.view(), org.map(TokenOrganization::view)));
+    let at = access_token(op, client, &user.id, access, &jti, Some(g), |claims| {
+        if let Some(org) = org {
+            organization::claims(claims, org, true);
+        }
+        if let (Some(t), Some(ctx)) = (&templates, &context) {
+            custom_claims::apply(claims, &t.access_token, ctx);
+        }
+    });
     let mut batch = vec![to_sign(&at)];
     if scope.contains("openid") {
         let iat = op.now.as_secs();
@@ -155,7 +175,7 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
         if let (Some(org), Value::Object(m)) = (org, &mut claims) {
             organization::claims(m, org, false);
         }
-        if let (Some(t), Some(ctx), Value::Object(m)) = (templates, &context, &mut claims) {
+        if let (Some(t), Some(ctx), Value::Object(m)) = (&templates, &context, &mut claims) {
             custom_claims::apply(m, &t.id_token, ctx);
         }
         batch.push(ToSign { alg, typ: Some("JWT".into()), claims, at_hash_of: Some(0) });
@@ -185,11 +205,13 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
 /// (RFC 9068 §2.2), no ID token, no refresh token (RFC 6749 §4.4.3).
 pub async fn issue_for_client(op: &Op<'_>, client: &Client, access: &Access) -> Result<Value> {
     let jti = hex(&rng::bytes::<16>()?);
-    let mut at = access_token(op, client, &client.client_id, access, &jti, None);
     // No user: the templates' `user` references are left out.
-    if let (Some(t), Value::Object(claims)) = (op.app.settings.token_claims.as_ref(), &mut at.claims) {
-        custom_claims::apply(claims, &t.access_token, &custom_claims::context(None, |s| access.scope.contains(s), op.app.view(), None));
-    }
+    let templates = templates_for(op, client);
+    let at = access_token(op, client, &client.client_id, access, &jti, None, |claims| {
+        if let Some(t) = &templates {
+            custom_claims::apply(claims, &t.access_token, &custom_claims::context(None, |s| access.scope.contains(s), op.app.view(), None));
+        }
+    });
     let access_token = signer::sign(op.env, &op.app.id, vec![to_sign(&at)]).await?.into_iter().next().unwrap_or_default();
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());

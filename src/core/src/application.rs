@@ -119,11 +119,11 @@ pub struct ApplicationSettings {
     /// The application's own data, for its token templates
     /// (`{{application.metadata.…}}`; an object of at most 4 KB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
+    pub metadata: Option<crate::custom_claims::JsonText>,
     /// Custom claims of its ID tokens and access tokens
     /// (`crate::custom_claims`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_claims: Option<crate::custom_claims::TokenClaims>,
+    pub token_claims: Option<crate::custom_claims::JsonText>,
 }
 
 /// Defaults of the settings above.
@@ -168,6 +168,12 @@ pub struct LockoutSettings {
 const CODE_TTL_RANGE: std::ops::RangeInclusive<u64> = 5..=600;
 
 impl ApplicationSettings {
+    /// The custom-claims templates (`crate::custom_claims`), if any.
+    #[must_use]
+    pub fn token_claims(&self) -> Option<crate::custom_claims::TokenClaims> {
+        self.token_claims.as_ref().map(crate::custom_claims::TokenClaims::from_text)
+    }
+
     /// The rate limit in force for `class`.
     #[must_use]
     pub fn rate_limit(&self, class: crate::rate_limit::Class) -> crate::rate_limit::Limit {
@@ -375,7 +381,8 @@ fn parse_settings(v: &Value) -> Result<ApplicationSettings, ApiError> {
         .filter(|v| !v.is_null())
         .map(|v| crate::custom_claims::parse(v, "settings.token_claims"))
         .transpose()?
-        .filter(|t| *t != crate::custom_claims::TokenClaims::default());
+        .filter(|t| *t != crate::custom_claims::TokenClaims::default())
+        .map(|t| t.to_text());
     settings.mfa_remember_days = seconds("mfa_remember_days", "settings.mfa_remember_days", 1..=90)?;
     settings.mfa_max_age_seconds = seconds("mfa_max_age_seconds", "settings.mfa_max_age_seconds", 1..=2_592_000)?;
     settings.audit_retention_days = seconds("audit_retention_days", "settings.audit_retention_days", crate::audit::RETENTION_DAYS)?;

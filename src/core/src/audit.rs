@@ -396,6 +396,20 @@ pub fn redacted(v: &Value) -> Value {
     }
 }
 
+/// What the log keeps of a change's answer: all of it, secrets redacted;
+/// of a token-claims preview only whose it was and what was left out (what
+/// the templates showed of the user's data stays out of the append-only
+/// log).
+#[must_use]
+pub fn kept_answer(endpoint: Endpoint, answer: &Value) -> Value {
+    match endpoint {
+        Endpoint::PreviewTokenClaims => Value::Object(
+            ["user_id", "org_id", "scope", "omitted"].iter().filter_map(|k| answer.get(*k).map(|v| ((*k).to_owned(), v.clone()))).collect(),
+        ),
+        _ => redacted(answer),
+    }
+}
+
 /// The event type of a management change; `None` for what changes nothing.
 #[must_use]
 pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
@@ -616,6 +630,13 @@ mod tests {
         assert_ne!(canonical("app_1", 1, 5, &in_org), canonical("app_1", 1, 5, &plain.organization("org_2")));
         let stored = serde_json::to_value(Event::new("x", "y")).unwrap();
         assert!(stored.get("org_id").is_none());
+    }
+
+    #[test]
+    fn a_preview_keeps_no_claims_in_the_log() {
+        let answer = json!({"user_id": "usr_1", "org_id": null, "scope": "openid", "id_token": {"plan": "pro"}, "access_token": {}, "omitted": {}});
+        assert_eq!(kept_answer(Endpoint::PreviewTokenClaims, &answer), json!({"user_id": "usr_1", "org_id": null, "scope": "openid", "omitted": {}}));
+        assert_eq!(kept_answer(Endpoint::CreateClient, &json!({"client_secret": "s"})), json!({"client_secret": "[redacted]"}));
     }
 
     #[test]

@@ -45,9 +45,16 @@ pub const RESERVED: &[&str] = &[
     "azp", "nonce", "at_hash", "c_hash", "s_hash", "sid", "cnf", "act", "may_act", "events", "authorization_details",
     "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture", "website",
     "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number", "phone_number_verified",
-    "address", "updated_at", "org_id", "org_slug", "org_roles", "permissions", "permissions_uri", "roles", "groups",
-    "entitlements",
+    "address", "updated_at", "_claim_names", "_claim_sources", "org_id", "org_slug", "org_roles", "permissions",
+    crate::oauth::resource::PERMISSIONS_POINTER_CLAIM, "roles", "groups", "entitlements",
 ];
+
+/// Whether `name` is reserved, in any case (some consumers compare claim
+/// names without regard to case).
+#[must_use]
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
 
 /// The fields of each root a reference may name (`metadata` goes deeper).
 const FIELDS: [(&str, &[&str]); 3] = [
@@ -56,6 +63,79 @@ const FIELDS: [(&str, &[&str]); 3] = [
     ("organization", &["id", "slug", "name", "roles", "metadata"]),
 ];
 
+/// How deep a `metadata` object or a template value may nest.
+pub const MAX_DEPTH: usize = 8;
+/// How many JSON values (every object, array, string, number…) one may hold.
+pub const MAX_VALUES: usize = 256;
+
+/// JSON held as its compact text, parsed when used: a tree of small
+/// objects can take tens of times its size in memory, and application
+/// records and users are cached by the thousand. Shown as the JSON itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(String);
+
+impl JsonText {
+    /// `v`'s compact text.
+    #[must_use]
+    pub fn of(v: &Value) -> Self {
+        JsonText(v.to_string())
+    }
+
+    /// `{}`.
+    #[must_use]
+    pub fn empty_object() -> Self {
+        JsonText("{}".to_owned())
+    }
+
+    /// The value (`{}` if the text were ever not JSON).
+    #[must_use]
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or_else(|_| Value::Object(Map::new()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for JsonText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match serde_json::value::RawValue::from_string(self.0.clone()) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => Map::new().serialize(s),
+        }
+    }
+}
+
+/// From the JSON itself, or from its text (a D1 column): an object, else `{}`.
+impl<'de> Deserialize<'de> for JsonText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(text) => serde_json::from_str::<Value>(&text).ok().filter(Value::is_object).map_or_else(JsonText::empty_object, |v| JsonText::of(&v)),
+            v @ Value::Object(_) => JsonText::of(&v),
+            _ => JsonText::empty_object(),
+        })
+    }
+}
+
+/// Whether `v` nests at most [`MAX_DEPTH`] deep and holds at most
+/// [`MAX_VALUES`] values.
+fn within_shape(v: &Value) -> bool {
+    fn walk(v: &Value, depth: usize, count: &mut usize) -> bool {
+        *count += 1;
+        if depth > MAX_DEPTH || *count > MAX_VALUES {
+            return false;
+        }
+        match v {
+            Value::Array(items) => items.iter().all(|i| walk(i, depth + 1, count)),
+            Value::Object(m) => m.values().all(|i| walk(i, depth + 1, count)),
+            _ => true,
+        }
+    }
+    walk(v, 0, &mut 0)
+}
+
 /// The templates of an application (`settings.token_claims`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenClaims {
@@ -63,6 +143,20 @@ pub struct TokenClaims {
     pub id_token: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub access_token: Map<String, Value>,
+}
+
+impl TokenClaims {
+    /// As kept in the settings.
+    #[must_use]
+    pub fn to_text(&self) -> JsonText {
+        JsonText::of(&serde_json::to_value(self).unwrap_or_default())
+    }
+
+    /// From the settings' text (checked when it was saved).
+    #[must_use]
+    pub fn from_text(text: &JsonText) -> Self {
+        serde_json::from_str(text.as_str()).unwrap_or_default()
+    }
 }
 
 /// Checks `settings.token_claims` (or a preview's `token_claims`).
@@ -80,6 +174,9 @@ pub fn parse(v: &Value, field: &'static str) -> Result<TokenClaims, ApiError> {
         if Value::Object(t.clone()).to_string().len() > MAX_TEMPLATE_BYTES {
             return Err(ApiError::invalid(field, format!("`{key}` is longer than {MAX_TEMPLATE_BYTES} bytes as JSON")));
         }
+        if !within_shape(&Value::Object(t.clone())) {
+            return Err(ApiError::invalid(field, format!("`{key}` nests deeper than {MAX_DEPTH} or holds more than {MAX_VALUES} values")));
+        }
         for (name, value) in t {
             check_name(name).map_err(|m| ApiError::invalid(field, format!("`{key}.{name}`: {m}")))?;
             check_references(value).map_err(|m| ApiError::invalid(field, format!("`{key}.{name}`: {m}")))?;
@@ -94,8 +191,8 @@ fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > MAX_NAME_LEN || !name.chars().all(ok_char) {
         return Err(format!("a claim name is 1 to {MAX_NAME_LEN} letters, digits or `_-.:/`"));
     }
-    if RESERVED.contains(&name) {
-        return Err("is reserved (a protocol or standard profile claim)".to_owned());
+    if is_reserved(name) {
+        return Err("is reserved (a protocol or standard profile claim, in any case)".to_owned());
     }
     Ok(())
 }
@@ -238,7 +335,7 @@ pub struct UserView<'a> {
     pub email_verified: bool,
     pub name: Option<&'a str>,
     pub picture: Option<&'a str>,
-    pub metadata: &'a Value,
+    pub metadata: &'a JsonText,
 }
 
 /// The organization a token is issued in, as templates see it.
@@ -258,7 +355,7 @@ pub struct ApplicationView<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     /// `settings.metadata` (`{}` when none).
-    pub metadata: Option<&'a Value>,
+    pub metadata: Option<&'a JsonText>,
 }
 
 /// A template's context. `user` is `None` for a client acting for itself
@@ -283,10 +380,10 @@ pub fn context(
             m.insert("name".into(), u.name.into());
             m.insert("picture".into(), u.picture.into());
         }
-        m.insert("metadata".into(), u.metadata.clone());
+        m.insert("metadata".into(), u.metadata.value());
         ctx.insert("user".into(), Value::Object(m));
     }
-    let metadata = application.metadata.cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    let metadata = application.metadata.map_or_else(|| Value::Object(Map::new()), JsonText::value);
     ctx.insert(
         "application".into(),
         serde_json::json!({ "id": application.id, "slug": application.slug, "name": application.name, "metadata": metadata }),
@@ -301,15 +398,19 @@ pub fn context(
 }
 
 /// Checks a `metadata` value (a user's, the application's): an object of
-/// at most [`MAX_METADATA_BYTES`] as JSON.
-pub fn parse_metadata(v: &Value, field: &'static str) -> Result<Value, ApiError> {
+/// at most [`MAX_METADATA_BYTES`] as JSON, within [`MAX_DEPTH`] and
+/// [`MAX_VALUES`].
+pub fn parse_metadata(v: &Value, field: &'static str) -> Result<JsonText, ApiError> {
     if !v.is_object() {
         return Err(ApiError::invalid(field, "must be a JSON object"));
     }
     if v.to_string().len() > MAX_METADATA_BYTES {
         return Err(ApiError::invalid(field, format!("must be at most {MAX_METADATA_BYTES} bytes as JSON")));
     }
-    Ok(v.clone())
+    if !within_shape(v) {
+        return Err(ApiError::invalid(field, format!("must nest at most {MAX_DEPTH} deep and hold at most {MAX_VALUES} values")));
+    }
+    Ok(JsonText::of(v))
 }
 
 #[cfg(test)]
@@ -318,12 +419,12 @@ mod tests {
     use serde_json::json;
 
     fn app() -> ApplicationView<'static> {
-        static META: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-        ApplicationView { id: "app_1", slug: "shop", name: "Shop", metadata: Some(META.get_or_init(|| json!({ "tier": "gold" }))) }
+        static META: std::sync::OnceLock<JsonText> = std::sync::OnceLock::new();
+        ApplicationView { id: "app_1", slug: "shop", name: "Shop", metadata: Some(META.get_or_init(|| JsonText::of(&json!({ "tier": "gold" })))) }
     }
 
     fn ctx(scope: &'static [&'static str], org: bool) -> Value {
-        let meta = json!({ "plan": "pro", "seats": 5, "flags": { "beta": true } });
+        let meta = JsonText::of(&json!({ "plan": "pro", "seats": 5, "flags": { "beta": true } }));
         let org_meta = json!({ "region": "eu" });
         let roles = vec!["admin".to_owned()];
         let user = UserView { id: "usr_1", email: Some("ada@example.com"), email_verified: true, name: Some("Ada"), picture: None, metadata: &meta };
@@ -394,7 +495,7 @@ mod tests {
 
     #[test]
     fn rendered_claims_past_the_limit_are_left_out_and_existing_claims_kept() {
-        let big = json!({ "blob": "x".repeat(MAX_RENDERED_BYTES - 100) });
+        let big = JsonText::of(&json!({ "blob": "x".repeat(MAX_RENDERED_BYTES - 100) }));
         let user = UserView { id: "usr_1", email: None, email_verified: false, name: None, picture: None, metadata: &big };
         let c = context(Some(user), |_| false, app(), None);
         let t = template(json!({ "a": "{{user.metadata.blob}}", "b": "{{user.metadata.blob}}", "c": 1 }));
@@ -419,10 +520,53 @@ mod tests {
         assert!(client.get("user").is_none() && client["application"]["slug"] == "shop");
     }
 
+    /// Every claim Aero2 itself writes into a token is reserved.
+    #[test]
+    fn every_claim_aero2_writes_is_reserved() {
+        use crate::jose::claims::{AccessTokenClaims, Audience, IdTokenClaims};
+        let at = AccessTokenClaims {
+            iss: "i".into(), sub: "s".into(), aud: Audience::One("a".into()), exp: 1, iat: 1, nbf: Some(1), jti: "j".into(),
+            client_id: "c".into(), scope: Some("x".into()), auth_time: Some(1), acr: Some("a".into()), amr: Some(vec!["pwd".into()]),
+            org_id: Some("o".into()),
+        };
+        let id = IdTokenClaims {
+            iss: "i".into(), sub: "s".into(), aud: "a".into(), exp: 1, iat: 1, auth_time: 1, nonce: Some("n".into()), acr: Some("a".into()),
+            amr: vec!["pwd".into()], azp: Some("c".into()), at_hash: Some("h".into()), sid: Some("s".into()), profile: Map::new(),
+        };
+        let mut written: Vec<String> = [at.to_json(), id.to_json()].iter().flat_map(|v| v.as_object().cloned().unwrap_or_default().keys().cloned().collect::<Vec<_>>()).collect();
+        let mut org = Map::new();
+        let o = crate::organization::TokenOrganization { id: "o".into(), slug: "s".into(), roles: vec![], name: "n".into(), metadata: json!({}) };
+        crate::organization::claims(&mut org, &o, true);
+        written.extend(org.keys().cloned());
+        // The profile a scope releases, roles in ID tokens, and an API's permissions (inline or the pointer).
+        written.extend(["name", "picture", "updated_at", "email", "email_verified", "roles", "permissions"].map(str::to_owned));
+        written.push(crate::oauth::resource::PERMISSIONS_POINTER_CLAIM.to_owned());
+        for name in written {
+            assert!(is_reserved(&name), "{name} is written by Aero2 but not reserved");
+            assert!(is_reserved(&name.to_ascii_uppercase()), "{name} in capitals");
+        }
+        assert!(parse(&json!({ "access_token": { "Email_Verified": true } }), "t").is_err());
+        assert!(parse(&json!({ "access_token": { "permissions_introspection": "https://evil.example" } }), "t").is_err());
+    }
+
     #[test]
     fn metadata_is_a_bounded_object() {
         assert!(parse_metadata(&json!({ "a": 1 }), "metadata").is_ok());
         assert!(parse_metadata(&json!([1]), "metadata").is_err());
         assert!(parse_metadata(&json!({ "a": "x".repeat(MAX_METADATA_BYTES) }), "metadata").is_err());
+        let mut deep = json!(1);
+        for _ in 0..=MAX_DEPTH {
+            deep = json!({ "a": deep });
+        }
+        assert!(parse_metadata(&deep, "metadata").is_err(), "too deep");
+        let many: Vec<Value> = (0..MAX_VALUES).map(|_| json!(0)).collect();
+        assert!(parse_metadata(&json!({ "a": many }), "metadata").is_err(), "too many values");
+        assert!(parse(&json!({ "id_token": { "x": deep } }), "t").is_err());
+        let t = parse_metadata(&json!({ "a": [1, { "b": null }] }), "metadata").unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"a":[1,{"b":null}]}"#, "shown as the JSON itself");
+        let back: JsonText = serde_json::from_value(json!("{\"a\":1}")).unwrap();
+        assert_eq!(back.value(), json!({ "a": 1 }), "read from a D1 column's text");
+        let back: JsonText = serde_json::from_value(json!({ "a": 1 })).unwrap();
+        assert_eq!(back.value(), json!({ "a": 1 }));
     }
 }

@@ -101,7 +101,7 @@ pub struct NewUser {
     pub email_verified: bool,
     /// The application's own data about the user
     /// (`crate::custom_claims::parse_metadata`).
-    pub metadata: Option<Value>,
+    pub metadata: Option<crate::custom_claims::JsonText>,
 }
 
 impl NewUser {
@@ -137,7 +137,7 @@ impl NewUser {
 pub struct UserPatch {
     pub name: Option<String>,
     pub disabled: Option<bool>,
-    pub metadata: Option<Value>,
+    pub metadata: Option<crate::custom_claims::JsonText>,
 }
 
 impl UserPatch {

@@ -1321,7 +1321,7 @@ fn token_claims() -> Value {
     });
     json!({
         "type": "object",
-        "description": "Custom claims of the application's tokens. A rendered value that would take a token's custom claims past 4096 bytes is left out (the preview says which).",
+        "description": "Custom claims of the tokens of the application's first-party clients. A rendered value that would take a token's custom claims past 4096 bytes is left out (the preview says which).",
         "properties": { "id_token": template.clone(), "access_token": template },
     })
 }
