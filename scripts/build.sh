@@ -44,8 +44,8 @@ build_unless_unchanged "the Dashboard web app" ui/dashboard/dist/index.html targ
 # The API reference's viewer (scripts/setup.sh unpacked it) beside the
 # page that draws it, ui/dashboard/public/api/reference.html.
 cp "target/vendor/scalar-api-reference-$SCALAR_VERSION/standalone.js" ui/dashboard/dist/api/scalar.js
-# The SDKs (packages/*): their tests run against the Worker.
-build_unless_unchanged "the SDKs" packages/hono/dist/index.js target/.aero2-sdks-build "$(fingerprint packages package.json package-lock.json)" \
-  npm run --silent build -w @aero2/node -w @aero2/hono
+# The SDKs (packages/*) and the example SPA: their tests run against the Worker.
+build_unless_unchanged "the SDKs" packages/hono/dist/index.js target/.aero2-sdks-build "$(fingerprint packages examples package.json package-lock.json)" \
+  npm run --silent build -w @aero2/sdk-js -w @aero2/react -w @aero2/node -w @aero2/hono -w @aero2/example-react-spa
 build_unless_unchanged "the Worker" build/worker/shim.mjs build/.aero2-build "$(fingerprint "${worker_inputs[@]}")" \
   worker-build --release --out-dir "$AERO2_ROOT/build" src/worker
