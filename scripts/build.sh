@@ -17,7 +17,7 @@ cd "$AERO2_ROOT"
 fingerprint() {
   git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
   {
-    echo "worker-build $WORKER_BUILD_VERSION wasm-bindgen $WASM_BINDGEN_VERSION"
+    echo "worker-build $WORKER_BUILD_VERSION wasm-bindgen $WASM_BINDGEN_VERSION $(rustc -V)"
     git ls-files -z -co --exclude-standard -- "$@" | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -d' ' -f1
 }
@@ -27,7 +27,7 @@ fingerprint() {
 build_unless_unchanged() {
   local what="$1" output="$2" stamp="$3" print="$4"; shift 4
   if [ -n "$print" ] && [ "${AERO2_REBUILD:-0}" != 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$print" ] && [ -e "$output" ]; then
-    echo "build: $what unchanged since its last build, skipped"
+    echo "build: $what unchanged since the last build, skipped"
     return 0
   fi
   rm -f "$stamp"
@@ -36,7 +36,9 @@ build_unless_unchanged() {
 }
 
 spa_inputs=(ui/dashboard package.json package-lock.json)
-worker_inputs=(Cargo.toml Cargo.lock src durable ui/*.html ui/*.css ui/*.js wrangler.toml README.md docs/op-api.md)
+# Everything the wasm module is compiled from (include_str! reads ui/ and
+# two documents), and package-lock.json (wasm-opt and esbuild).
+worker_inputs=(Cargo.toml Cargo.lock package-lock.json src durable ':(exclude)ui/dashboard' ui wrangler.toml README.md docs/op-api.md)
 
 mkdir -p target
 build_unless_unchanged "the Dashboard web app" ui/dashboard/dist/index.html target/.aero2-dashboard-build "$(fingerprint "${spa_inputs[@]}")" \
