@@ -79,7 +79,11 @@ pub fn sign_up(c: &Client, client_id: &str) -> Developer {
     let csrf = hidden_field(&page.body, "csrf_token").unwrap();
     let r = b.post_form(c, DASHBOARD, "/signup", &[("request", &request), ("csrf_token", &csrf), ("email", &email), ("password", PASSWORD), ("name", "Dev")]);
     assert_eq!(r.status, 303, "signed up and back to the client: {}", r.body);
-    let tokens = redeem(c, client_id, r.header("location").unwrap());
+    developer(email, &redeem(c, client_id, r.header("location").unwrap()))
+}
+
+/// The developer signed in as `email`, from their token response.
+fn developer(email: String, tokens: &Value) -> Developer {
     let at = tokens["access_token"].as_str().unwrap().to_owned();
     Developer {
         email,
@@ -99,14 +103,7 @@ pub fn made_by_the_operator(c: &Client, client_id: &str) -> Developer {
     let mut b = Browser::new();
     let url = format!("{}{}", c.url(DASHBOARD, ""), authorize_query(client_id, ALL));
     let back = crate::oidc::sign_in(c, &mut b, DASHBOARD, &url, &email, PASSWORD);
-    let tokens = redeem(c, client_id, &back);
-    let at = tokens["access_token"].as_str().unwrap().to_owned();
-    Developer {
-        email,
-        user_id: payload(&at)["sub"].as_str().unwrap().to_owned(),
-        access_token: at,
-        refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
-    }
+    developer(email, &redeem(c, client_id, &back))
 }
 
 fn payload(jwt: &str) -> Value {

@@ -1,6 +1,7 @@
 //! The management API's access control (APIs, permissions, roles, the
 //! roles users hold, client grants), organizations and the audit log.
 
+use super::shapes::{email_schema, hostname_schema, millis, name_schema, NO_CONTROL, READ, WRITE};
 use super::{array, list, schema, Op};
 use crate::routes::management::Endpoint;
 use serde_json::{json, Value};
@@ -25,8 +26,6 @@ const APP_ORG_DOMAIN: &[(&str, &str)] = &[
 
 // ------------------------------------------------------------ who may call
 
-const READ: &str = "Needs `read:applications`: the operator, the application's `sk_live_` key, or a Dashboard token of a member of the team that owns it (any team role).";
-const WRITE: &str = "Needs `write:applications`: the operator, the application's `sk_live_` key, or a Dashboard token of a `developer`, `admin` or `owner` of the team that owns it.";
 const OPERATE: &str = "Needs `operate:platform`: only the operator (or a Dashboard token with `operate:platform`); an `sk_live_` key or any other token gets 403.";
 
 const ACCESS: &str = "Access control";
@@ -35,30 +34,13 @@ const AUDIT: &str = "Audit log";
 
 // ------------------------------------------------------------ request shapes
 
-/// No control characters (Rust's `char::is_control`: C0 and C1).
-const NO_CONTROL: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
-/// What `json_body::name` takes: 1 to 100 characters once trimmed, not
-/// only spaces, no control characters.
-fn name_schema(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 100,
-        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        "description": description,
-    })
-}
 
 /// `rbac::description`: at most 500 characters, no control characters.
 fn description_schema(description: &str) -> Value {
     json!({ "type": "string", "maxLength": 500, "pattern": NO_CONTROL, "description": description })
 }
 
-const LABEL: &str = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-/// The last label of a hostname: not all digits (that would be an IPv4
-/// address).
-const LAST_LABEL: &str = "(?:[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?|[0-9][A-Za-z0-9-]{0,61}[A-Za-z]|[0-9]+[A-Za-z-][A-Za-z0-9-]*[0-9])";
 
 /// An organization slug (`slug::Slug::parse_label`).
 fn slug_schema(description: &str) -> Value {
@@ -132,18 +114,9 @@ fn object_with(required: &[&str], props: Vec<(&'static str, Value)>) -> Value {
 
 /// `host::validate_hostname`, read in lower case, a trailing dot dropped.
 fn domain_schema(description: &str) -> Value {
-    json!({ "type": "string", "maxLength": 254, "pattern": format!("^(?:{LABEL}\\.)+{LAST_LABEL}\\.?$"), "description": description })
+    hostname_schema(description)
 }
 
-/// `password::normalize_email`.
-fn email_schema(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "maxLength": 254,
-        "pattern": format!("^\\s*[^\\s@\\u0000-\\u001f\\u007f-\\u009f]{{1,64}}@(?:{LABEL}\\.)+{LAST_LABEL}\\.?\\s*$"),
-        "description": description,
-    })
-}
 
 /// `branding::parse`: each member a string or null; unknown members 400.
 fn branding_body_schema() -> Value {
@@ -797,9 +770,6 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn millis(description: &str) -> Value {
-    json!({ "type": "integer", "description": format!("{description} (milliseconds since the epoch).") })
-}
 
 fn nullable_millis(description: &str) -> Value {
     json!({ "type": ["integer", "null"], "description": format!("{description} (milliseconds since the epoch).") })

@@ -1,5 +1,6 @@
 //! The account API (`/account/…`, on an application's host).
 
+use super::shapes::{email_schema, name_schema};
 use super::{array, schema, Op};
 use crate::routes::account::Endpoint;
 use serde_json::{json, Value};
@@ -30,32 +31,8 @@ const ORG_ADMIN: &str = "The token must have been issued in this organization (i
 
 // ------------------------------------------------------------ request shapes
 
-const LABEL: &str = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-/// The last label of a hostname: not all digits.
-const LAST_LABEL: &str = "(?:[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?|[0-9][A-Za-z0-9-]{0,61}[A-Za-z]|[0-9]+[A-Za-z-][A-Za-z0-9-]*[0-9])";
 
-/// `password::normalize_email`: one `@`, a local part of 1 to 64 octets
-/// without spaces or control characters, a valid hostname; at most 254.
-fn email_schema(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "maxLength": 254,
-        "pattern": format!("^\\s*[^\\s@\\u0000-\\u001f\\u007f-\\u009f]{{1,64}}@(?:{LABEL}\\.)+{LAST_LABEL}\\.?\\s*$"),
-        "description": description,
-    })
-}
 
-/// `json_body::name`: 1 to 100 characters once trimmed, no control
-/// characters.
-fn name_schema(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 100,
-        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        "description": description,
-    })
-}
 
 fn current_password() -> Value {
     json!({ "type": "string", "description": "The account's current password, to prove presence (checked under the sign-in lockout)." })

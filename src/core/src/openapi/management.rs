@@ -3,6 +3,7 @@
 //! identity providers, signing keys) and Developer Teams. APIs, roles,
 //! organizations and the audit log are in `access`.
 
+use super::shapes::{email_schema, hostname_schema, millis, millis_or_null, name_schema, LABEL, LAST_LABEL, READ, WRITE};
 use super::{access, array, list, schema, Op};
 use crate::routes::management::Endpoint;
 use serde_json::{json, Value};
@@ -35,53 +36,16 @@ const TEAM_INVITATION: &[(&str, &str)] = &[("team_id", "The team's id (`org_…`
 
 // ------------------------------------------------------------ who may call
 
-const READ: &str = "Needs `read:applications`: the operator, the application's `sk_live_` key, or a Dashboard token of a member of the team that owns it (any team role).";
-const WRITE: &str = "Needs `write:applications`: the operator, the application's `sk_live_` key, or a Dashboard token of a `developer`, `admin` or `owner` of the team that owns it.";
 const ADMIN_WRITE: &str = "Needs `write:applications`, and in a team at least `admin`: the operator, the application's `sk_live_` key, or a Dashboard token of an `admin` or `owner` of the team that owns it.";
 const TEAM_READ: &str = "Needs `read:applications`. A Dashboard token of one of the team's members (any role); the operator (and a token with `operate:platform`) on every team, as an owner would. An `sk_live_` key has no teams: 404.";
 const TEAM_MANAGE: &str = "Needs `write:applications`. The team's `owner`s and `admin`s (a `developer` or `viewer` gets 403), and the operator (and a token with `operate:platform`) on every team. An `sk_live_` key has no teams: 404.";
 
 // ------------------------------------------------------------ request shapes
 
-/// What `json_body::name` takes: 1 to 100 characters once trimmed, not
-/// only spaces, no control characters.
-fn name_schema(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 100,
-        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        "description": description,
-    })
-}
 
-const LABEL: &str = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-/// The last label of a hostname: not all digits (that would be an IPv4
-/// address).
-const LAST_LABEL: &str = "(?:[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?|[0-9][A-Za-z0-9-]{0,61}[A-Za-z]|[0-9]+[A-Za-z-][A-Za-z0-9-]*[0-9])";
 
-/// `host::validate_hostname`: at least two labels, letters, digits and
-/// `-`, the last one not numeric; read in lower case, a trailing dot
-/// dropped.
-fn hostname_pattern() -> String {
-    format!("^(?:{LABEL}\\.)+{LAST_LABEL}\\.?$")
-}
 
-fn hostname_schema(description: &str) -> Value {
-    json!({ "type": "string", "maxLength": 254, "pattern": hostname_pattern(), "description": description })
-}
 
-/// `password::normalize_email`: one `@`, a local part of 1 to 64 octets
-/// without spaces or control characters, a valid hostname; at most 254 in
-/// all. Read trimmed and in lower case.
-fn email_schema(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "maxLength": 254,
-        "pattern": format!("^[^\\s@\\u0000-\\u001f\\u007f-\\u009f]{{1,64}}@(?:{LABEL}\\.)+{LAST_LABEL}\\.?$"),
-        "description": description,
-    })
-}
 
 /// `cors::validate_origin`: `scheme://host[:port]`, no path; `https`, or
 /// `http` on a local host.
@@ -1054,15 +1018,8 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
     ]
 }
 
-const MILLIS: &str = "Milliseconds since the Unix epoch.";
 
-fn millis(description: &str) -> Value {
-    json!({ "type": "integer", "description": format!("{description} {MILLIS}") })
-}
 
-fn millis_or_null(description: &str) -> Value {
-    json!({ "type": ["integer", "null"], "description": format!("{description} {MILLIS}") })
-}
 
 fn application() -> Value {
     json!({

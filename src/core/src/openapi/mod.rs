@@ -16,6 +16,7 @@ mod account;
 mod management;
 mod op;
 mod schemas;
+mod shapes;
 
 use crate::routes::{self, Method, Row};
 use serde_json::{json, Map, Value};
