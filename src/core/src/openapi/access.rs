@@ -1,7 +1,7 @@
 //! The management API's access control (APIs, permissions, roles, the
 //! roles users hold, client grants), organizations and the audit log.
 
-use super::shapes::{email_schema, hostname_schema, millis, name_schema, NO_CONTROL, READ, WRITE};
+use super::shapes::{email_schema, hostname_schema, millis, millis_or_null, name_schema, NO_CONTROL, READ, WRITE};
 use super::{array, list, schema, Op};
 use crate::routes::management::Endpoint;
 use serde_json::{json, Value};
@@ -771,10 +771,6 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
 }
 
 
-fn nullable_millis(description: &str) -> Value {
-    json!({ "type": ["integer", "null"], "description": format!("{description} (milliseconds since the epoch).") })
-}
-
 fn api() -> Value {
     json!({
         "type": "object",
@@ -902,7 +898,7 @@ fn organization_member() -> Value {
 fn organization_invitation() -> Value {
     json!({
         "type": "object",
-        "description": "An invitation to an organization (never its token, which is in the mail only).",
+        "description": "An invitation to an organization, or to a team (a team is an organization of the Dashboard); never its token, which is in the mail only.",
         "required": ["id", "org_id", "email", "roles", "inviter", "return_to", "created_at", "expires_at", "accepted_at", "accepted_by", "revoked_at", "status"],
         "properties": {
             "id": { "type": "string", "description": "`inv_…`." },
@@ -913,9 +909,9 @@ fn organization_invitation() -> Value {
             "return_to": { "type": ["string", "null"], "description": "Where the browser goes once the invitee is a member." },
             "created_at": millis("When it was made"),
             "expires_at": millis("When the link stops working"),
-            "accepted_at": nullable_millis("When it was accepted"),
+            "accepted_at": millis_or_null("When it was accepted"),
             "accepted_by": { "type": ["string", "null"], "description": "The user who accepted it." },
-            "revoked_at": nullable_millis("When it was revoked"),
+            "revoked_at": millis_or_null("When it was revoked"),
             "status": { "type": "string", "enum": ["pending", "accepted", "revoked", "expired"], "description": "Where it stands now." },
         },
     })
@@ -931,7 +927,7 @@ fn organization_domain() -> Value {
             "org_id": { "type": "string" },
             "enrolment": { "type": "string", "enum": ["none", "suggest", "automatic"], "description": "What the verified domain does for users whose confirmed address is at it." },
             "verified": { "type": "boolean" },
-            "verified_at": nullable_millis("When it was marked verified"),
+            "verified_at": millis_or_null("When it was marked verified"),
             "created_at": millis("When it was claimed"),
             "dns_record": {
                 "type": "object",

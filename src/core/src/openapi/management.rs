@@ -745,7 +745,7 @@ fn own(e: Endpoint) -> Option<Op> {
         E::TeamInvitations => Op::new("Teams", "List a team's invitations")
             .describe(&format!("Every invitation to the team, with its `status` now. {TEAM_MANAGE}"))
             .params(TEAM)
-            .ok(200, "The invitations.", list("invitations", schema("TeamInvitation"), false))
+            .ok(200, "The invitations.", list("invitations", schema("OrganizationInvitation"), false))
             .errors(&[401, 403, 404]),
         E::InviteToTeam => Op::new("Teams", "Invite to a team")
             .describe(&format!(
@@ -772,7 +772,7 @@ fn own(e: Endpoint) -> Option<Op> {
                 "The invitation, `pending`, with its `role` (the link itself is only in the mail).",
                 json!({
                     "allOf": [
-                        schema("TeamInvitation"),
+                        schema("OrganizationInvitation"),
                         { "type": "object", "required": ["role"], "properties": { "role": team_role_schema("The role the invitee will have.") } },
                     ],
                 }),
@@ -1014,7 +1014,6 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         ("IdentityProvider", identity_provider()),
         ("Team", team()),
         ("TeamMember", team_member()),
-        ("TeamInvitation", team_invitation()),
     ]
 }
 
@@ -1495,24 +1494,3 @@ fn team_member() -> Value {
     })
 }
 
-fn team_invitation() -> Value {
-    json!({
-        "type": "object",
-        "description": "An invitation to a team (never its link).",
-        "required": ["id", "org_id", "email", "roles", "inviter", "return_to", "created_at", "expires_at", "accepted_at", "accepted_by", "revoked_at", "status"],
-        "properties": {
-            "id": { "type": "string", "description": "`inv_` and 32 hex digits." },
-            "org_id": { "type": "string", "description": "The team's id." },
-            "email": { "type": "string" },
-            "roles": { "type": "array", "items": { "type": "string" }, "description": "The Dashboard role ids the invitee will hold (their team role)." },
-            "inviter": { "type": "string", "description": "Who invited: `operator`, `key:<id>` or `user:<id>`." },
-            "return_to": { "type": ["string", "null"] },
-            "created_at": millis("When it was made."),
-            "expires_at": millis("When the link stops working."),
-            "accepted_at": millis_or_null("When it was accepted; null until then."),
-            "accepted_by": { "type": ["string", "null"], "description": "The user who accepted it." },
-            "revoked_at": millis_or_null("When it was revoked; null unless revoked."),
-            "status": { "type": "string", "enum": ["pending", "accepted", "revoked", "expired"] },
-        },
-    })
-}
