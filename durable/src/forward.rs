@@ -23,6 +23,11 @@ pub const FORM_ACTION_HEADER: &str = "x-aero2-form-action";
 /// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
 /// its cached resolution at once. Stripped before the response leaves.
 pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";
+/// Set by the management API on the answer of a change the front Worker
+/// caches the effects of (the application deleted, its keys rotated): the
+/// value is the application's id, and the Worker drops its resolution and
+/// JWKS at once. Stripped before the response leaves.
+pub const FORGET_HEADER: &str = "x-aero2-forget";
 /// The request's id (Cloudflare's `cf-ray`, else one the front Worker
 /// draws), for the audit log; the Worker returns it as `x-request-id`.
 pub const REQUEST_ID_HEADER: &str = "x-aero2-request-id";
@@ -44,6 +49,7 @@ pub const RESERVED_HEADERS: &[&str] = &[
     ISSUER_HEADER,
     CUSTOM_DOMAIN_HEADER,
     TOMBSTONE_HEADER,
+    FORGET_HEADER,
     FORM_ACTION_HEADER,
     REQUEST_ID_HEADER,
     INLINE_STYLES_HEADER,
@@ -77,6 +83,13 @@ pub fn signer_stub(env: &Env) -> Result<Stub> {
 /// more per signing request (`bench/profile.mjs`).
 pub async fn internal_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T> {
     Ok(serde_json::from_str(&req.text().await?)?)
+}
+
+/// `resp`, marked so the front Worker forgets what it caches of `app_id`
+/// ([`FORGET_HEADER`]).
+pub fn forgetting(mut resp: worker::Response, app_id: &str) -> Result<worker::Response> {
+    resp.headers_mut().set(FORGET_HEADER, app_id)?;
+    Ok(resp)
 }
 
 /// The application the front Worker resolved, or `None` if the header is

@@ -66,12 +66,18 @@ fn deleting_an_application_stops_it_at_once(c: &Client) {
     let app = c.create_app(&slug);
     let key = c.create_key(app["id"].as_str().unwrap(), "sk");
     let sk = key["key"].as_str().unwrap();
-    // Warm the front Worker's cache of this host.
+    // Warm the front Worker's caches of this host: its resolution, and the
+    // public documents it answers itself.
     c.get(&slug, "/.well-known/aero2-health").assert_status(200);
+    c.get(&slug, "/.well-known/openid-configuration").assert_status(200);
+    c.get(&slug, "/.well-known/jwks.json").assert_status(200);
     c.api("GET", &app_path(&app), sk, None).assert_status(200);
     assert_eq!(c.api("DELETE", &app_path(&app), OPERATOR, None).status, 204);
-    c.health(&slug).assert_error(404, "unknown_application");
+    // Before anything reaches its object: the deletion's answer told the
+    // front Worker to forget it.
     c.get(&slug, "/.well-known/openid-configuration").assert_error(404, "unknown_application");
+    c.get(&slug, "/.well-known/jwks.json").assert_error(404, "unknown_application");
+    c.health(&slug).assert_error(404, "unknown_application");
     // Its keys went with it.
     c.api("GET", &app_path(&app), sk, None).assert_error(401, "unauthorized");
     // A new application under the same slug gets a fresh object.

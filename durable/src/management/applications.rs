@@ -127,6 +127,6 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     db::delete_app(&ctx.db, &app.id).await?;
     Command::Tombstone.send(ctx.env, &app.id).await?;
     signing_keys::forget(ctx.env, &app.id).await?;
-    Ok(respond::no_content()?)
+    Ok(crate::forward::forgetting(respond::no_content()?, &app.id)?)
 }
 

@@ -36,7 +36,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let activate_after_ms = lead.saturating_mul(1000);
     let jwks = signer_call::rotate(ctx.env, &app.id, i64::try_from(activate_after_ms).unwrap_or(i64::MAX)).await?;
     Command::KeysChanged.send(ctx.env, &app.id).await?;
-    Ok(respond::json(200, &jwks)?)
+    Ok(crate::forward::forgetting(respond::json(200, &jwks)?, &app.id)?)
 }
 
 /// `{"activate_after_seconds"?: 0..=604800}`, or no body at all.

@@ -13,6 +13,7 @@
 //!
 //! No business logic lives here.
 
+mod edge;
 mod resolve;
 mod shape;
 
@@ -122,6 +123,13 @@ fn api_description(env: &Env, platform: &str) -> Result<Response> {
     Ok(worker::ResponseBuilder::new().with_status(200).with_headers(headers).fixed(body.into_bytes()))
 }
 
+/// Drops everything this isolate (and this location's Cache API) holds of
+/// an application.
+async fn forget(app_id: &str, platform: &str) -> Result<()> {
+    resolve::forget(app_id);
+    edge::forget(app_id, platform).await
+}
+
 /// The static-assets binding holding the built web app (`ui/dashboard/dist`).
 const WEB_APP_ASSETS: &str = "ASSETS";
 
@@ -144,6 +152,12 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // the object's detailed view.
     if req.path() == HEALTH_PATH && matches!(req.method(), Method::Get | Method::Head) && !req.headers().has("authorization")? {
         return Ok((respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
+    }
+    // Public documents, from this isolate's caches (`edge`).
+    if let Some(endpoint) = aero2_core::routes::op::at_edge(&req.inner().method(), &req.path()) {
+        if let Some(issuer) = issuer_for(&host, platform) {
+            return Ok((edge::answer(env, endpoint, &app.id, &issuer, platform).await?, allowed));
+        }
     }
     // The Dashboard's web app and the API's description: on its own host
     // only (never on an application's host or a custom domain).
@@ -180,7 +194,12 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(req.url()?.as_str(), &init)?);
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
-        resolve::forget(&app.id);
+        forget(&app.id, platform).await?;
+    }
+    // A change of another application (its keys rotated, or it deleted)
+    // through the management API.
+    if let Some(changed) = resp.headers().get(forward::FORGET_HEADER)? {
+        forget(&changed, platform).await?;
     }
     // The object knew a newer record than this isolate's cached one (its
     // settings changed): cache that one, and shape this answer by it.

@@ -15,6 +15,24 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 
+/// How long clients and HTTP caches may keep the metadata document: it
+/// changes only with a deployment.
+pub const METADATA_MAX_AGE_SECONDS: u32 = 3_600;
+/// How long clients and HTTP caches may keep the JWKS: well under the hour
+/// a new key is published before it signs (`docs/signing.md`).
+pub const JWKS_MAX_AGE_SECONDS: u32 = 300;
+/// How long the front Worker serves an application's JWKS from its own
+/// caches (the isolate's memory, then the Cache API) before asking the
+/// signer again. A rotation answered through an isolate drops its copy at
+/// once; any other isolate's copy is at most this old.
+pub const EDGE_JWKS_TTL_MS: i64 = 30_000;
+
+/// `Cache-Control` of a public document clients may keep `max_age` seconds.
+#[must_use]
+pub fn public_cache_control(max_age: u32) -> String {
+    format!("public, max-age={max_age}")
+}
+
 /// The metadata document for `issuer`.
 #[must_use]
 pub fn metadata(issuer: &str) -> Value {

@@ -57,6 +57,19 @@ pub enum Endpoint {
     Health,
 }
 
+/// The endpoint of a request the front Worker answers itself, with no
+/// Durable Object hop: the metadata document and the JWKS, public and
+/// cacheable, which depend only on the issuer and the application's key
+/// set (`oauth::discovery::EDGE_JWKS_TTL_MS`). Any other method on their
+/// paths goes on to the object, which answers 405 with `Allow`.
+#[must_use]
+pub fn at_edge(method: &str, path: &str) -> Option<Endpoint> {
+    match super::route(TABLE, method, path) {
+        super::Routed::Found(found) if matches!(found.endpoint, E::Metadata | E::Jwks) => Some(found.endpoint),
+        _ => None,
+    }
+}
+
 pub const HEALTH_PATH: &str = "/.well-known/aero2-health";
 pub const STYLESHEET_PATH: &str = "/ui/hosted.css";
 pub const BRAND_STYLESHEET_PATH: &str = "/ui/brand.css";
@@ -100,3 +113,23 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: SCRIPT_PATH, methods: &[(Get, E::Script)] },
     Row { path: HEALTH_PATH, methods: &[(Get, E::Health)] },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_public_documents_are_answered_at_the_edge() {
+        for path in [OPENID_CONFIGURATION_PATH, OAUTH_METADATA_PATH] {
+            assert_eq!(at_edge("GET", path), Some(E::Metadata));
+            assert_eq!(at_edge("HEAD", path), Some(E::Metadata));
+        }
+        assert_eq!(at_edge("GET", JWKS_PATH), Some(E::Jwks));
+        // Other methods reach the object, which answers 405 with `Allow`.
+        assert_eq!(at_edge("POST", JWKS_PATH), None);
+        assert_eq!(at_edge("OPTIONS", OPENID_CONFIGURATION_PATH), None);
+        for path in [TOKEN_PATH, USERINFO_PATH, AUTHORIZE_PATH, HEALTH_PATH, "/.well-known/jwks.json/x", "/nope"] {
+            assert_eq!(at_edge("GET", path), None, "{path}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The metadata document and the JWKS, answered by the front Worker itself
+//! (`aero2_core::routes::op::at_edge`): with no Durable Object hop when
+//! warm.
+//!
+//! Measured with `scripts/bench.sh` (CPU per request of the workerd
+//! process, c=1, on this machine): through the application's object they
+//! cost ~1,050 µs against a floor of ~390 µs for any Worker → object
+//! request; answered here from the isolate's memory they cost what a plain
+//! Worker does (bench/README.md has the current figures).
+//!
+//! - The metadata document depends only on the issuer: built once per
+//!   issuer per isolate.
+//! - The JWKS is the signer's answer for the application, kept
+//!   [`EDGE_JWKS_TTL_MS`] in the isolate's memory and in the Workers Cache
+//!   API (shared by the isolates of a location, so a new isolate does not
+//!   ask the signer either). A rotation or deletion answered through this
+//!   isolate drops both at once ([`forget`]); elsewhere a copy is at most
+//!   [`EDGE_JWKS_TTL_MS`] old, well inside the hour a new key is published
+//!   before it signs (`docs/signing.md`).
+
+use aero2_core::cache::TtlCache;
+use aero2_core::oauth::discovery::{self, EDGE_JWKS_TTL_MS, JWKS_MAX_AGE_SECONDS, METADATA_MAX_AGE_SECONDS};
+use aero2_core::routes::op::Endpoint;
+use aero2_core::time::UnixMillis;
+use aero2_durable::{now, signer_call};
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::{Cache, Env, Headers, Response, ResponseBuilder, Result};
+
+const CAPACITY: usize = 1_024;
+/// A metadata document never changes within a deployment; the bound keeps
+/// an isolate serving many issuers from holding them all.
+const METADATA_TTL_MS: i64 = 3_600_000;
+/// When a Cache API copy of a JWKS was fetched from the signer, so the
+/// isolate keeps it only for what is left of its time.
+const FETCHED_AT_HEADER: &str = "x-aero2-fetched-at";
+
+thread_local! {
+    static METADATA: RefCell<TtlCache<String, Rc<str>>> = RefCell::new(TtlCache::new(METADATA_TTL_MS, CAPACITY));
+    static JWKS: RefCell<TtlCache<String, Rc<str>>> = RefCell::new(TtlCache::new(EDGE_JWKS_TTL_MS, CAPACITY));
+}
+
+/// The answer to `endpoint` (one of `at_edge`'s) for the application
+/// `app_id` at `issuer`.
+pub async fn answer(env: &Env, endpoint: Endpoint, app_id: &str, issuer: &str, platform: &str) -> Result<Response> {
+    match endpoint {
+        Endpoint::Jwks => {
+            let body = jwks(env, app_id, platform).await?;
+            public_json(&body, JWKS_MAX_AGE_SECONDS)
+        }
+        _ => {
+            let t = now();
+            let body = match METADATA.with(|c| c.borrow_mut().get(&issuer.to_owned(), t)) {
+                Some(body) => body,
+                None => {
+                    let body: Rc<str> = discovery::metadata(issuer).to_string().into();
+                    METADATA.with(|c| c.borrow_mut().insert(issuer.to_owned(), body.clone(), t));
+                    body
+                }
+            };
+            public_json(&body, METADATA_MAX_AGE_SECONDS)
+        }
+    }
+}
+
+/// Drops this isolate's and this location's copies of the application's
+/// JWKS (its keys were rotated, or it was deleted).
+pub async fn forget(app_id: &str, platform: &str) -> Result<()> {
+    JWKS.with(|c| c.borrow_mut().remove(&app_id.to_owned()));
+    Cache::default().delete(cache_key(platform, app_id), true).await?;
+    Ok(())
+}
+
+/// The application's JWKS as JSON text: the isolate's copy, else the
+/// location's (Cache API), else the signer's (then kept in both).
+async fn jwks(env: &Env, app_id: &str, platform: &str) -> Result<Rc<str>> {
+    let t = now();
+    if let Some(body) = JWKS.with(|c| c.borrow_mut().get(&app_id.to_owned(), t)) {
+        return Ok(body);
+    }
+    let cache = Cache::default();
+    let key = cache_key(platform, app_id);
+    if let Some(mut cached) = cache.get(key.as_str(), true).await? {
+        let fetched = cached.headers().get(FETCHED_AT_HEADER)?.and_then(|v| v.parse::<i64>().ok());
+        if let Some(fetched) = fetched.filter(|f| t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
+            let body: Rc<str> = cached.text().await?.into();
+            JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), body.clone(), UnixMillis(fetched)));
+            return Ok(body);
+        }
+    }
+    let body: Rc<str> = serde_json::to_string(&signer_call::jwks(env, app_id).await?)?.into();
+    JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), body.clone(), t));
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", &discovery::public_cache_control(u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30)))?;
+    headers.set(FETCHED_AT_HEADER, &t.0.to_string())?;
+    cache.put(key.as_str(), ResponseBuilder::new().with_headers(headers).fixed(body.as_bytes().to_vec())).await?;
+    Ok(body)
+}
+
+/// Where the Cache API keeps an application's JWKS: a URL of the
+/// platform's zone that no route serves.
+fn cache_key(platform: &str, app_id: &str) -> String {
+    format!("https://{platform}/.aero2-cache/jwks/{app_id}")
+}
+
+fn public_json(body: &str, max_age: u32) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", &discovery::public_cache_control(max_age))?;
+    Ok(ResponseBuilder::new().with_headers(headers).fixed(body.as_bytes().to_vec()))
+}
