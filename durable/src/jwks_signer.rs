@@ -62,6 +62,10 @@ pub struct JwksSigner {
     /// Each application's key records as last read, valid until the next
     /// lifecycle event: signing reads no storage on the hot path.
     apps: RefCell<HashMap<String, AppKeys>>,
+    /// Calls received since this instance started, by application and
+    /// kind, for the operator's health check (bounded: an application's
+    /// entries go with its keys).
+    calls: RefCell<HashMap<(String, &'static str), u64>>,
 }
 
 #[derive(Clone)]
@@ -128,6 +132,7 @@ impl DurableObject for JwksSigner {
             signing: RefCell::default(),
             sealing: RefCell::default(),
             apps: RefCell::default(),
+            calls: RefCell::default(),
         }
     }
 
@@ -161,6 +166,7 @@ impl JwksSigner {
 
     /// The one receiving end of [`SignerCall`].
     async fn call(&self, call: SignerCall) -> Result<Response> {
+        *self.calls.borrow_mut().entry((call.app_id().to_owned(), call.name())).or_default() += 1;
         match call {
             SignerCall::Sign { app_id, tokens } => respond::json(200, &self.sign(SignRequest { app_id, tokens }).await?),
             SignerCall::Jwks { app_id } => respond::json(200, &self.jwks(&app_id).await?),
@@ -184,9 +190,10 @@ impl JwksSigner {
                 self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&app_id);
                 self.signing.borrow_mut().retain(|(app, _), _| app != &app_id);
+                self.calls.borrow_mut().retain(|(app, _), _| app != &app_id);
                 respond::no_content()
             }
-            SignerCall::Health => {
+            SignerCall::Health { app_id } => {
                 #[derive(Deserialize)]
                 struct Count {
                     n: i64,
@@ -199,6 +206,10 @@ impl JwksSigner {
                         "id": self.state.id().to_string(),
                         "schema_version": self.schema.version(),
                         "keys": keys.into_iter().next().map_or(0, |c| c.n),
+                        "calls_since_start": self.calls.borrow().iter()
+                            .filter(|((app, _), _)| *app == app_id)
+                            .map(|((_, kind), n)| ((*kind).to_owned(), json!(n)))
+                            .collect::<serde_json::Map<String, Value>>(),
                     }),
                 )
             }

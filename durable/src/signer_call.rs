@@ -28,8 +28,9 @@ pub enum SignerCall {
     Rotate { app_id: String, activate_after_ms: i64 },
     /// Delete every key of a deleted application.
     Forget { app_id: String },
-    /// The signer's view for the operator's health check.
-    Health,
+    /// The signer's view for the operator's health check, with how often
+    /// this instance was called for the application.
+    Health { app_id: String },
 }
 
 /// One token to sign. `at_hash_of` names an earlier token of the same
@@ -77,7 +78,22 @@ impl SignerCall {
         Ok(serde_json::from_str(&self.send(env).await?)?)
     }
 
-    fn name(&self) -> &'static str {
+    /// The application the call is about.
+    #[must_use]
+    pub fn app_id(&self) -> &str {
+        match self {
+            SignerCall::Sign { app_id, .. }
+            | SignerCall::Jwks { app_id }
+            | SignerCall::Keys { app_id }
+            | SignerCall::Ensure { app_id }
+            | SignerCall::Rotate { app_id, .. }
+            | SignerCall::Forget { app_id }
+            | SignerCall::Health { app_id } => app_id,
+        }
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &'static str {
         match self {
             SignerCall::Sign { .. } => "sign",
             SignerCall::Jwks { .. } => "jwks",
@@ -85,7 +101,7 @@ impl SignerCall {
             SignerCall::Ensure { .. } => "ensure",
             SignerCall::Rotate { .. } => "rotate",
             SignerCall::Forget { .. } => "forget",
-            SignerCall::Health => "health",
+            SignerCall::Health { .. } => "health",
         }
     }
 }
@@ -117,6 +133,6 @@ pub async fn forget(env: &Env, app_id: &str) -> Result<()> {
     SignerCall::Forget { app_id: app_id.to_owned() }.send(env).await.map(drop)
 }
 
-pub async fn health(env: &Env) -> Result<Value> {
-    SignerCall::Health.answer(env).await
+pub async fn health(env: &Env, app_id: &str) -> Result<Value> {
+    SignerCall::Health { app_id: app_id.to_owned() }.answer(env).await
 }

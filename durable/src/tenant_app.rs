@@ -63,6 +63,9 @@ pub struct TenantApp {
     /// Everything kept in memory between requests (`op::caches`), changed
     /// through commands.
     caches: op::caches::Caches,
+    /// Requests from the front Worker this instance served (not the
+    /// internal commands), for the operator's health check.
+    served: std::cell::Cell<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +83,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default() }
+        Self { state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default(), served: std::cell::Cell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -114,6 +117,7 @@ impl TenantApp {
         if req.headers().has(INTERNAL_HEADER)? {
             return self.command(forward::internal_json(&mut req).await?).await;
         }
+        self.served.set(self.served.get() + 1);
         if self.identity(&sql)? == Identity::Deleted {
             return gone();
         }
@@ -260,7 +264,7 @@ impl TenantApp {
         let sql = self.sql()?;
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
-        let signer = crate::signer_call::health(&self.env).await?;
+        let signer = crate::signer_call::health(&self.env, &app.id).await?;
         let queued: Vec<Queued> = sql
             .exec("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?
             .to_array()?;
@@ -279,6 +283,7 @@ impl TenantApp {
                     "id": self.state.id().to_string(),
                     "schema_version": self.schema.version(),
                     "storage": { "reachable": true, "health_checks": checks },
+                    "requests_since_start": self.served.get(),
                 },
                 "jwks_signer": signer,
                 "key_cache": { "signer_fetches": self.caches.keys.borrow().signer_fetches() },

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 pub fn tests() -> Vec<Test> {
     vec![
         ("discovery_and_jwks", discovery_and_jwks),
+        ("warm_discovery_and_jwks_reach_no_object", warm_discovery_and_jwks_reach_no_object),
         ("code_flow_with_pkce_refresh_and_userinfo", code_flow_with_pkce_refresh_and_userinfo),
         ("client_credentials_introspection_and_revocation", client_credentials_introspection_and_revocation),
         ("rp_initiated_logout", rp_initiated_logout),
@@ -217,6 +218,40 @@ fn discovery_and_jwks(c: &Client) {
     let other_keys = c.get(&other.slug, "/.well-known/jwks.json").json();
     let kids = |v: &Value| v["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
     assert!(kids(&other_keys).iter().all(|k| !kids(&jwks.json()).contains(k)));
+}
+
+/// The front Worker answers both documents from its caches: once warm,
+/// neither the signer nor the application's object is asked again (the
+/// object's count of requests served and the signer's count of calls for
+/// the application stay put), and a rotation answered through the Worker is
+/// seen at once.
+fn warm_discovery_and_jwks_reach_no_object(c: &Client) {
+    let s = provision(c, true);
+    let signer_calls = |kind: &str| c.health(&s.slug).json()["jwks_signer"]["calls_since_start"][kind].as_u64().unwrap_or(0);
+    let object_requests = || c.health(&s.slug).json()["durable_object"]["requests_since_start"].as_u64().unwrap();
+    let warm = c.get(&s.slug, "/.well-known/jwks.json");
+    warm.assert_status(200);
+    assert_eq!(warm.header("cache-control"), Some("public, max-age=300"));
+    c.get(&s.slug, "/.well-known/openid-configuration").assert_status(200);
+    let (jwks_before, requests_before) = (signer_calls("jwks"), object_requests());
+    for _ in 0..5 {
+        assert_eq!(c.get(&s.slug, "/.well-known/jwks.json").json(), warm.json());
+        c.get(&s.slug, "/.well-known/openid-configuration").assert_status(200);
+        c.send("HEAD", &s.slug, "/.well-known/jwks.json", &[], None).assert_status(200);
+    }
+    assert_eq!(signer_calls("jwks"), jwks_before, "warm JWKS answers asked the signer");
+    // One more request (the health check reading the count), none for the
+    // fifteen documents. (`signer_calls` read the health in between.)
+    assert_eq!(object_requests(), requests_before + 2, "warm documents reached the object");
+    // Another method still reaches the object, which names the allowed one.
+    let post = c.send("POST", &s.slug, "/.well-known/jwks.json", &[], None);
+    post.assert_status(405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+    // A rotation answered through this Worker drops its copy at once.
+    let r = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
+    r.assert_status(200);
+    assert_eq!(c.get(&s.slug, "/.well-known/jwks.json").json(), r.json());
+    assert_eq!(signer_calls("jwks"), jwks_before + 1);
 }
 
 fn code_flow_with_pkce_refresh_and_userinfo(c: &Client) {

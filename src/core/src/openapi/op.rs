@@ -883,22 +883,24 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                     },
                     "durable_object": {
                         "type": "object",
-                        "description": "The application's object: `class`, `id`, `schema_version`, `storage` (`reachable`, `health_checks`: how many times it was asked).",
+                        "description": "The application's object: `class`, `id`, `schema_version`, `storage` (`reachable`, `health_checks`: how many times it was asked), `requests_since_start` (requests this instance served; discovery and the JWKS are answered by the front Worker and never counted).",
                         "properties": {
                             "class": { "type": "string" },
                             "id": { "type": "string" },
                             "schema_version": { "type": "integer" },
                             "storage": { "type": "object", "properties": { "reachable": { "type": "boolean" }, "health_checks": { "type": "integer" } } },
+                            "requests_since_start": { "type": "integer" },
                         },
                     },
                     "jwks_signer": {
                         "type": "object",
-                        "description": "The signer: `class`, `id`, `schema_version`, `keys` (how many it holds).",
+                        "description": "The signer: `class`, `id`, `schema_version`, `keys` (how many it holds), `calls_since_start` (calls for this application since the instance started, by kind: `sign`, `jwks`, …).",
                         "properties": {
                             "class": { "type": "string" },
                             "id": { "type": "string" },
                             "schema_version": { "type": "integer" },
                             "keys": { "type": "integer" },
+                            "calls_since_start": { "type": "object", "additionalProperties": { "type": "integer" } },
                         },
                     },
                     "key_cache": { "type": "object", "properties": { "signer_fetches": { "type": "integer", "description": "How often this object asked the signer for keys." } } },
