@@ -290,7 +290,9 @@ pub async fn checkpoint(env: &Env, storage: &Storage, app_id: &str, now: UnixMil
     }
     let claims = json!({ "app_id": app_id, "seq": head.seq, "hash": head.hash, "iat": now.as_secs() });
     let batch = vec![ToSign { alg: Alg::ES256, typ: Some("aero2-audit-checkpoint+jwt".into()), claims, at_hash_of: None }];
-    let jws = crate::op::signer::sign(env, app_id, batch).await?.into_iter().next().unwrap_or_default();
+    // Where its keys are: read from D1 (a checkpoint is at most hourly).
+    let placement = db::app_by_id(&db::database(env)?, app_id).await?.map(|a| a.signer).unwrap_or_default();
+    let jws = crate::op::signer::sign(env, &placement, now, app_id, batch).await?.into_iter().next().unwrap_or_default();
     let cp = Checkpoint { seq: head.seq, hash: head.hash.clone(), at: now.0, jws };
     db::database(env)?
         .prepare("INSERT OR REPLACE INTO audit_checkpoints (app_id, seq, hash, at, jws) VALUES (?1, ?2, ?3, ?4, ?5)")

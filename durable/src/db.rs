@@ -62,6 +62,7 @@ struct ApplicationRow {
     settings: String,
     created_at: i64,
     updated_at: i64,
+    signer: Option<String>,
 }
 
 impl ApplicationRow {
@@ -70,6 +71,8 @@ impl ApplicationRow {
         // row that fails to parse falls back to the safest settings (no
         // cross-origin access) rather than failing every request.
         let settings: ApplicationSettings = serde_json::from_str(&self.settings).unwrap_or_default();
+        // Written only by this code; NULL (never placed elsewhere) is shard 0.
+        let signer = self.signer.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         Application {
             id: self.id,
             slug: self.slug,
@@ -77,11 +80,12 @@ impl ApplicationRow {
             settings,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            signer,
         }
     }
 }
 
-const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at";
+const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at, signer";
 
 async fn first_app(query: D1PreparedStatement) -> Result<Option<Application>> {
     Ok(query.first::<ApplicationRow>(None).await?.map(ApplicationRow::into_application))
@@ -100,7 +104,7 @@ pub async fn app_by_slug(db: &D1Database, slug: &str) -> Result<Option<Applicati
 pub async fn app_by_custom_domain(db: &D1Database, hostname: &str) -> Result<Option<Application>> {
     first_app(stmt(
         db,
-        "SELECT a.id, a.slug, a.name, a.settings, a.created_at, a.updated_at \
+        "SELECT a.id, a.slug, a.name, a.settings, a.created_at, a.updated_at, a.signer \
          FROM custom_domains d JOIN applications a ON a.id = d.app_id \
          WHERE d.hostname = ?1 AND d.verified = 1",
         &[text(hostname)],
@@ -123,8 +127,8 @@ pub async fn insert_app(db: &D1Database, app: &Application, team: Option<&str>) 
     let settings = serde_json::to_string(&app.settings)?;
     let mut batch = vec![stmt(
         db,
-        "INSERT INTO applications (id, slug, name, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &[text(&app.id), text(&app.slug), text(&app.name), text(&settings), int(app.created_at), int(app.updated_at)],
+        "INSERT INTO applications (id, slug, name, settings, created_at, updated_at, signer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[text(&app.id), text(&app.slug), text(&app.name), text(&settings), int(app.created_at), int(app.updated_at), text(&placement_json(app)?)],
     )?];
     if let Some(team) = team {
         batch.push(stmt(
@@ -134,6 +138,23 @@ pub async fn insert_app(db: &D1Database, app: &Application, team: Option<&str>) 
         )?);
     }
     db.batch(batch).await?;
+    Ok(())
+}
+
+fn placement_json(app: &Application) -> Result<String> {
+    Ok(serde_json::to_string(&app.signer)?)
+}
+
+/// Records where the application's keys are (a move between signer
+/// shards), with its new `updated_at`.
+pub async fn update_app_signer(db: &D1Database, app: &Application) -> Result<()> {
+    stmt(
+        db,
+        "UPDATE applications SET signer = ?2, updated_at = ?3 WHERE id = ?1",
+        &[text(&app.id), text(&placement_json(app)?), int(app.updated_at)],
+    )?
+    .run()
+    .await?;
     Ok(())
 }
 

@@ -33,8 +33,6 @@ pub const FORGET_HEADER: &str = "x-aero2-forget";
 pub const REQUEST_ID_HEADER: &str = "x-aero2-request-id";
 pub const TENANT_APP_BINDING: &str = "TENANT_APP";
 pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
-/// The one name of the singleton signer.
-pub const JWKS_SIGNER_NAME: &str = "global";
 
 /// Set on a web-app file whose page may use inline styles
 /// (`aero2_core::dashboard::web_app_inline_styles`); the front Worker's
@@ -72,9 +70,18 @@ pub fn tenant_stub(env: &Env, app_id: &str) -> Result<Stub> {
     ns.id_from_name(app_id)?.get_stub()
 }
 
-pub fn signer_stub(env: &Env) -> Result<Stub> {
+/// The stub of signer shard `shard` (`aero2_core::signer_shards`).
+pub fn signer_stub(env: &Env, shard: u32) -> Result<Stub> {
     let ns: ObjectNamespace = env.durable_object(JWKS_SIGNER_BINDING)?;
-    ns.id_from_name(JWKS_SIGNER_NAME)?.get_stub()
+    ns.id_from_name(&aero2_core::signer_shards::object_name(shard))?.get_stub()
+}
+
+/// How many signer shards this deployment has (`JWKS_SIGNER_SHARDS`,
+/// default 1). A value out of range fails what needs it, loudly.
+pub fn signer_shards(env: &Env) -> Result<u32> {
+    use aero2_core::signer_shards::{parse_shards, SHARDS_VAR};
+    let var = env.var(SHARDS_VAR).ok().map(|v| v.to_string());
+    parse_shards(var.as_deref()).map_err(worker::Error::RustError)
 }
 
 /// The JSON body of an internal request (between our own Worker and

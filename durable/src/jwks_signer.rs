@@ -1,5 +1,7 @@
-//! `JwksSigner`: the singleton Durable Object that is the one authority for
-//! signing keys. It holds each application's key set (RS256 and ES256),
+//! `JwksSigner`: the Durable Object that is the one authority for signing
+//! keys: a singleton by default, or one of `JWKS_SIGNER_SHARDS` shards,
+//! each the only authority for the applications placed on it
+//! (`aero2_core::signer_shards`). It holds each application's key set (RS256 and ES256),
 //! private keys sealed at rest with AES-256-GCM under the Worker secret
 //! `AERO2_KEY_ENCRYPTION_KEY`, and signs tokens through WebCrypto. Private
 //! keys never leave it, sealed or not. The lifecycle (pending → active →
@@ -36,6 +38,11 @@ const MIGRATIONS: &[&[&str]] = &[&[
         activates_at INTEGER NOT NULL, retired_at INTEGER, expires_at INTEGER,
         PRIMARY KEY (app_id, kid))",
     "CREATE INDEX signing_keys_expiry ON signing_keys (expires_at)",
+], &[
+    // Applications whose keys moved to another shard
+    // (`aero2_core::signer_shards`): from `at`, their keys here retire and
+    // none is made again.
+    "CREATE TABLE handovers (app_id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
 ]];
 
 pub const KEY_ENCRYPTION_KEY_VAR: &str = "AERO2_KEY_ENCRYPTION_KEY";
@@ -73,6 +80,8 @@ struct AppKeys {
     records: Vec<KeyRecord>,
     jwks: Jwks,
     next_event: Option<UnixMillis>,
+    /// Set when the keys moved to another shard (none is made here again).
+    handed_over: Option<UnixMillis>,
 }
 
 #[derive(Deserialize)]
@@ -146,6 +155,9 @@ impl DurableObject for JwksSigner {
     /// Brings every application's keys up to date, then re-arms.
     async fn alarm(&self) -> Result<Response> {
         let apps: Vec<AppOnly> = self.sql()?.exec("SELECT DISTINCT app_id FROM signing_keys", None)?.to_array()?;
+        // (An application handed over keeps its row in `handovers`, so that
+        // nothing is generated for it here again; its keys are in
+        // `signing_keys` until they expire.)
         for app in apps {
             self.maintain(&app.app_id).await?;
         }
@@ -186,7 +198,27 @@ impl JwksSigner {
                 self.apps.borrow_mut().remove(&app_id);
                 respond::json(200, &self.jwks(&app_id).await?)
             }
+            SignerCall::MoveIn { app_id, activate_after_ms } => {
+                // Moving back to a shard it once left: it is this shard's again.
+                self.sql()?.exec("DELETE FROM handovers WHERE app_id = ?1", vec![app_id.clone().into()])?;
+                self.apps.borrow_mut().remove(&app_id);
+                let steps = signing_keys::rotate(&self.records(&app_id)?, now(), activate_after_ms);
+                self.apply(&app_id, steps).await?;
+                self.arm().await?;
+                self.apps.borrow_mut().remove(&app_id);
+                respond::no_content()
+            }
+            SignerCall::HandOver { app_id, at } => {
+                self.sql()?.exec(
+                    "INSERT INTO handovers (app_id, at) VALUES (?1, ?2) ON CONFLICT (app_id) DO UPDATE SET at = excluded.at",
+                    vec![app_id.clone().into(), SqlStorageValue::from(at.0)],
+                )?;
+                self.apps.borrow_mut().remove(&app_id);
+                self.arm().await?;
+                respond::no_content()
+            }
             SignerCall::Forget { app_id } => {
+                self.sql()?.exec("DELETE FROM handovers WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&app_id);
                 self.signing.borrow_mut().retain(|(app, _), _| app != &app_id);
@@ -242,16 +274,30 @@ impl JwksSigner {
     async fn maintain(&self, app_id: &str) -> Result<AppKeys> {
         let t = now();
         if let Some(k) = self.apps.borrow().get(app_id) {
-            if k.next_event.is_none_or(|at| t < at) && !k.records.is_empty() {
+            if k.next_event.is_none_or(|at| t < at) && (!k.records.is_empty() || k.handed_over.is_some()) {
                 return Ok(k.clone());
             }
         }
-        let steps = signing_keys::plan(&self.records(app_id)?, t, &POLICY);
+        let records = self.records(app_id)?;
+        let steps = match self.handover(app_id)? {
+            Some(at) => signing_keys::plan_handing_over(&records, t, at, &POLICY),
+            None => signing_keys::plan(&records, t, &POLICY),
+        };
         if !steps.is_empty() {
             self.apply(app_id, steps).await?;
             self.arm().await?;
         }
         self.reload(app_id)
+    }
+
+    /// When the application's keys here are handed over to another shard.
+    fn handover(&self, app_id: &str) -> Result<Option<UnixMillis>> {
+        #[derive(Deserialize)]
+        struct At {
+            at: i64,
+        }
+        let rows: Vec<At> = self.sql()?.exec("SELECT at FROM handovers WHERE app_id = ?1", vec![app_id.into()])?.to_array()?;
+        Ok(rows.first().map(|r| UnixMillis(r.at)))
     }
 
     /// Reads one application's keys from storage into the cache.
@@ -263,7 +309,11 @@ impl JwksSigner {
             .filter_map(|r| serde_json::from_str::<Value>(&r.public_jwk).ok())
             .filter_map(|v| PublicJwk::from_json(&v).ok())
             .collect();
-        let k = AppKeys { next_event: signing_keys::next_event(&records, &POLICY), records, jwks: Jwks { keys } };
+        let handed_over = self.handover(app_id)?;
+        // A handover still ahead is an event of its own.
+        let handover_event = handed_over.filter(|at| records.iter().any(|k| k.status != KeyStatus::Retired) && now() < *at);
+        let next_event = [signing_keys::next_event(&records, &POLICY), handover_event].into_iter().flatten().min();
+        let k = AppKeys { next_event, records, jwks: Jwks { keys }, handed_over };
         self.apps.borrow_mut().insert(app_id.to_owned(), k.clone());
         Ok(k)
     }
@@ -403,7 +453,21 @@ impl JwksSigner {
             .exec("SELECT kid, alg, status, public_jwk, created_at, activates_at, expires_at FROM signing_keys", None)?
             .to_array()?;
         let records: Vec<KeyRecord> = all.iter().filter_map(Row::record).collect();
-        if let Some(at) = signing_keys::next_event(&records, &POLICY) {
+        #[derive(Deserialize)]
+        struct At {
+            at: Option<i64>,
+        }
+        // The next handover of an application that still has keys not retired.
+        let handovers: Vec<At> = self
+            .sql()?
+            .exec(
+                "SELECT MIN(h.at) AS at FROM handovers h WHERE h.at > ?1 AND EXISTS
+                 (SELECT 1 FROM signing_keys k WHERE k.app_id = h.app_id AND k.status != 'retired')",
+                vec![SqlStorageValue::from(now().0)],
+            )?
+            .to_array()?;
+        let handover = handovers.first().and_then(|h| h.at).map(UnixMillis);
+        if let Some(at) = [signing_keys::next_event(&records, &POLICY), handover].into_iter().flatten().min() {
             schema::set_alarm_at(&self.state.storage(), at).await?;
         }
         Ok(())

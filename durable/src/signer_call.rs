@@ -2,9 +2,15 @@
 //! [`SignerCall::send`] on the calling side, `JwksSigner::call` (one
 //! `match`) on the receiving one. The signer is reachable only through its
 //! Durable Object binding; nothing a client sends can address it.
+//!
+//! Each call goes to one shard (`aero2_core::signer_shards`): the
+//! application's [`Placement`] says which one signs and which ones'
+//! keys are published ([`published_jwks`]).
 
 use aero2_core::jose::alg::Alg;
 use aero2_core::jose::jwk::Jwks;
+use aero2_core::signer_shards::Placement;
+use aero2_core::time::UnixMillis;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,6 +34,12 @@ pub enum SignerCall {
     Rotate { app_id: String, activate_after_ms: i64 },
     /// Delete every key of a deleted application.
     Forget { app_id: String },
+    /// The application's keys are moving here: publish new keys now, to
+    /// sign after `activate_after_ms` → the JWKS of this shard.
+    MoveIn { app_id: String, activate_after_ms: i64 },
+    /// The application's keys are moving to another shard: from `at` on,
+    /// retire the keys here and never make new ones.
+    HandOver { app_id: String, at: UnixMillis },
     /// The signer's view for the operator's health check, with how often
     /// this instance was called for the application.
     Health { app_id: String },
@@ -56,12 +68,13 @@ pub struct SignResponse {
 }
 
 impl SignerCall {
-    /// Sends the call; the signer answers 200 with JSON or 204.
-    async fn send(&self, env: &Env) -> Result<String> {
+    /// Sends the call to shard `shard`; the signer answers 200 with JSON
+    /// or 204.
+    async fn send(&self, env: &Env, shard: u32) -> Result<String> {
         use worker::wasm_bindgen::{JsCast, JsValue};
         use worker::wasm_bindgen_futures::JsFuture;
         use worker::web_sys;
-        let stub: worker::worker_sys::DurableObject = crate::forward::signer_stub(env)?.into_rpc();
+        let stub: worker::worker_sys::DurableObject = crate::forward::signer_stub(env, shard)?.into_rpc();
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&JsValue::from_str(&serde_json::to_string(self)?));
@@ -74,8 +87,8 @@ impl SignerCall {
         }
     }
 
-    async fn answer<T: DeserializeOwned>(&self, env: &Env) -> Result<T> {
-        Ok(serde_json::from_str(&self.send(env).await?)?)
+    async fn answer<T: DeserializeOwned>(&self, env: &Env, shard: u32) -> Result<T> {
+        Ok(serde_json::from_str(&self.send(env, shard).await?)?)
     }
 
     /// The application the call is about.
@@ -88,6 +101,8 @@ impl SignerCall {
             | SignerCall::Ensure { app_id }
             | SignerCall::Rotate { app_id, .. }
             | SignerCall::Forget { app_id }
+            | SignerCall::MoveIn { app_id, .. }
+            | SignerCall::HandOver { app_id, .. }
             | SignerCall::Health { app_id } => app_id,
         }
     }
@@ -101,38 +116,58 @@ impl SignerCall {
             SignerCall::Ensure { .. } => "ensure",
             SignerCall::Rotate { .. } => "rotate",
             SignerCall::Forget { .. } => "forget",
+            SignerCall::MoveIn { .. } => "move_in",
+            SignerCall::HandOver { .. } => "hand_over",
             SignerCall::Health { .. } => "health",
         }
     }
 }
 
-/// The signed tokens, in the order given.
-pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<SignResponse> {
-    SignerCall::Sign { app_id: app_id.to_owned(), tokens }.answer(env).await
+/// The signed tokens, in the order given, by the shard signing at `now`.
+pub async fn sign(env: &Env, placement: &Placement, now: UnixMillis, app_id: &str, tokens: Vec<ToSign>) -> Result<SignResponse> {
+    SignerCall::Sign { app_id: app_id.to_owned(), tokens }.answer(env, placement.signing_shard(now)).await
 }
 
-pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
-    SignerCall::Jwks { app_id: app_id.to_owned() }.answer(env).await
+/// Every published key of the application: those of each shard its
+/// placement publishes at `now` (two during a move), the signing one's
+/// first.
+pub async fn published_jwks(env: &Env, placement: &Placement, now: UnixMillis, app_id: &str) -> Result<Jwks> {
+    let mut all = Jwks { keys: Vec::new() };
+    for shard in placement.published_shards(now) {
+        let part: Jwks = SignerCall::Jwks { app_id: app_id.to_owned() }.answer(env, shard).await?;
+        let new: Vec<_> = part.keys.into_iter().filter(|k| all.find(&k.kid).is_none()).collect();
+        all.keys.extend(new);
+    }
+    Ok(all)
 }
 
-/// `{"keys": [{"kid", "alg", "status", "created_at", "activates_at", "expires_at"}]}`.
-pub async fn keys(env: &Env, app_id: &str) -> Result<Value> {
-    SignerCall::Keys { app_id: app_id.to_owned() }.answer(env).await
+/// `{"keys": [{"kid", "alg", "status", "created_at", "activates_at", "expires_at"}]}`
+/// of one shard.
+pub async fn keys(env: &Env, shard: u32, app_id: &str) -> Result<Value> {
+    SignerCall::Keys { app_id: app_id.to_owned() }.answer(env, shard).await
 }
 
-pub async fn ensure(env: &Env, app_id: &str) -> Result<()> {
-    SignerCall::Ensure { app_id: app_id.to_owned() }.send(env).await.map(drop)
+pub async fn ensure(env: &Env, shard: u32, app_id: &str) -> Result<()> {
+    SignerCall::Ensure { app_id: app_id.to_owned() }.send(env, shard).await.map(drop)
 }
 
-/// The JWKS after the rotation.
-pub async fn rotate(env: &Env, app_id: &str, activate_after_ms: i64) -> Result<Value> {
-    SignerCall::Rotate { app_id: app_id.to_owned(), activate_after_ms }.answer(env).await
+/// The shard's JWKS after the rotation.
+pub async fn rotate(env: &Env, shard: u32, app_id: &str, activate_after_ms: i64) -> Result<Value> {
+    SignerCall::Rotate { app_id: app_id.to_owned(), activate_after_ms }.answer(env, shard).await
 }
 
-pub async fn forget(env: &Env, app_id: &str) -> Result<()> {
-    SignerCall::Forget { app_id: app_id.to_owned() }.send(env).await.map(drop)
+pub async fn forget(env: &Env, shard: u32, app_id: &str) -> Result<()> {
+    SignerCall::Forget { app_id: app_id.to_owned() }.send(env, shard).await.map(drop)
 }
 
-pub async fn health(env: &Env, app_id: &str) -> Result<Value> {
-    SignerCall::Health { app_id: app_id.to_owned() }.answer(env).await
+pub async fn move_in(env: &Env, shard: u32, app_id: &str, activate_after_ms: i64) -> Result<()> {
+    SignerCall::MoveIn { app_id: app_id.to_owned(), activate_after_ms }.send(env, shard).await.map(drop)
+}
+
+pub async fn hand_over(env: &Env, shard: u32, app_id: &str, at: UnixMillis) -> Result<()> {
+    SignerCall::HandOver { app_id: app_id.to_owned(), at }.send(env, shard).await.map(drop)
+}
+
+pub async fn health(env: &Env, shard: u32, app_id: &str) -> Result<Value> {
+    SignerCall::Health { app_id: app_id.to_owned() }.answer(env, shard).await
 }

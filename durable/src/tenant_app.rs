@@ -264,7 +264,7 @@ impl TenantApp {
         let sql = self.sql()?;
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
-        let signer = crate::signer_call::health(&self.env, &app.id).await?;
+        let signer = crate::signer_call::health(&self.env, app.signer.signing_shard(now()), &app.id).await?;
         let queued: Vec<Queued> = sql
             .exec("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?
             .to_array()?;

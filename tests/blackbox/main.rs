@@ -30,6 +30,7 @@ mod routing;
 mod rp;
 mod sdks;
 mod security;
+mod signer_shards;
 mod signup;
 mod sms;
 mod teams;
@@ -77,6 +78,7 @@ fn main() {
         ("dashboard_access", dashboard_access::tests()),
         ("teams", teams::tests()),
         ("audit", audit::tests()),
+        ("signer_shards", signer_shards::tests()),
         ("mfa", mfa::tests()),
         ("passkeys", passkeys::tests()),
         ("email_signin", email_signin::tests()),
@@ -103,6 +105,9 @@ fn main() {
             &scratch_dir("shared"),
             &[
                 ("AERO2_UPSTREAM_TIMEOUT_MS", "2000"),
+                // Every test's applications spread over three signer shards
+                // (`signer_shards`); a deployment's default is one.
+                ("JWKS_SIGNER_SHARDS", "3"),
                 ("AERO2_STATIC_IDPS", &static_idps),
                 ("AERO2_TEST_STATIC_GITHUB_SECRET", rp::STATIC_SECRET),
                 ("AERO2_SMS_URL", &twilio.base()),

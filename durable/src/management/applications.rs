@@ -35,6 +35,8 @@ pub async fn list(ctx: &Ctx<'_>) -> Outcome {
 fn shown(app: &Application, team: Option<&str>) -> Value {
     let mut v = serde_json::to_value(app).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
+        // Where its keys live is the signing keys' list's to show.
+        m.remove("signer");
         m.insert("team_id".into(), team.map_or(Value::Null, |t| Value::String(t.to_owned())));
     }
     v
@@ -89,14 +91,17 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
         settings: new.settings,
         created_at: t.0,
         updated_at: t.0,
+        signer: aero2_core::signer_shards::Placement::default(),
     };
+    // Its keys go to the signer shard its id hashes to, and stay there.
+    let app = Application { signer: aero2_core::signer_shards::Placement::new_application(&app.id, crate::forward::signer_shards(ctx.env)?), ..app };
     if let Err(e) = db::insert_app(&ctx.db, &app, team.as_deref()).await {
         if db::is_unique_violation(&e) {
             return Err(ApiError::Conflict { field: "slug", message: "is already taken".into() }.into());
         }
         return Err(e.into());
     }
-    signing_keys::ensure(ctx.env, &app.id).await?;
+    signing_keys::ensure(ctx.env, &app).await?;
     Ok(respond::json(201, &shown(&app, team.as_deref()))?)
 }
 
@@ -126,7 +131,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application) -> Outcome {
     }
     db::delete_app(&ctx.db, &app.id).await?;
     Command::Tombstone.send(ctx.env, &app.id).await?;
-    signing_keys::forget(ctx.env, &app.id).await?;
+    signing_keys::forget(ctx.env, app).await?;
     Ok(crate::forward::forgetting(respond::no_content()?, &app.id)?)
 }
 

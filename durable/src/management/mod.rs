@@ -236,6 +236,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
             Ok(respond::json(200, &serde_json::json!({ "messages": mail }))?)
         }
         E::RotateSigningKeys => signing_keys::rotate(req, ctx, &app).await,
+        E::MoveSigningKeys => signing_keys::move_to(req, ctx, &app).await,
         E::ListSigningKeys => signing_keys::list(ctx, &app).await,
         E::PreviewTokenClaims => token_claims::preview(req, ctx, &app).await,
         E::ListIdps => idps::list(&req, ctx, &app).await,

@@ -16,49 +16,122 @@ use crate::{respond, signer_call};
 use aero2_core::application::Application;
 use aero2_core::json_body::reject_unknown;
 use aero2_core::error::ApiError;
-use serde_json::Value;
+use crate::{db, now};
+use aero2_core::signer_shards::MoveRefused;
+use aero2_core::time::UnixMillis;
+use serde_json::{json, Value};
 use worker::{Env, Request};
 
-const FIELD: &str = "activate_after_seconds";
+const LEAD: &str = "activate_after_seconds";
+const SHARD: &str = "shard";
 const DEFAULT_LEAD_SECS: u64 = 3_600;
 /// A week: longer would leave the current key signing well past any
 /// reason to rotate now.
 const MAX_LEAD_SECS: u64 = 7 * 86_400;
 
 /// Every key of the application: pending (published, not yet signing),
-/// active, retired (published until the tokens it signed expire).
+/// active, retired (published until the tokens it signed expire), from
+/// each shard that publishes them, and where they live.
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    Ok(respond::json(200, &signer_call::keys(ctx.env, &app.id).await?)?)
+    let t = now();
+    let mut keys = Vec::new();
+    for shard in app.signer.published_shards(t) {
+        let part = signer_call::keys(ctx.env, shard, &app.id).await?;
+        for mut key in part.get("keys").and_then(Value::as_array).cloned().unwrap_or_default() {
+            if let Some(obj) = key.as_object_mut() {
+                obj.insert("shard".into(), shard.into());
+            }
+            keys.push(key);
+        }
+    }
+    let shards = crate::forward::signer_shards(ctx.env)?;
+    Ok(respond::json(200, &json!({ "keys": keys, "signer": app.signer.shown(shards, t) }))?)
 }
 
 pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let lead = parse_lead(body::optional_json(req).await?.as_ref())?;
-    let activate_after_ms = lead.saturating_mul(1000);
-    let jwks = signer_call::rotate(ctx.env, &app.id, i64::try_from(activate_after_ms).unwrap_or(i64::MAX)).await?;
+    let lead = parse_lead(body::optional_json(req).await?.as_ref(), &[LEAD])?;
+    let t = now();
+    if let Some(moving) = app.signer.moving(t) {
+        return Err(still_moving(moving.until).into());
+    }
+    let jwks = signer_call::rotate(ctx.env, app.signer.signing_shard(t), &app.id, lead).await?;
     Command::KeysChanged.send(ctx.env, &app.id).await?;
     Ok(crate::forward::forgetting(respond::json(200, &jwks)?, &app.id)?)
 }
 
-/// `{"activate_after_seconds"?: 0..=604800}`, or no body at all.
-fn parse_lead(body: Option<&Value>) -> Result<u64, ApiError> {
-    let Some(body) = body else { return Ok(DEFAULT_LEAD_SECS) };
+/// Moves the application's keys to another shard, as a rotation
+/// (`aero2_core::signer_shards`): the new shard publishes its keys first,
+/// the old one hands over at the switch; the record in D1 says which signs.
+pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
+    let body = body::json(req).await?;
+    let lead = parse_lead(Some(&body), &[LEAD, SHARD])?;
+    let to = body
+        .get(SHARD)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| ApiError::invalid(SHARD, "must be a shard number"))?;
+    let shards = crate::forward::signer_shards(ctx.env)?;
+    let t = now();
+    let placement = app.signer.move_to(to, shards, t, lead, signing_keys_policy_grace()).map_err(|refused| match refused {
+        MoveRefused::NoSuchShard { shards } => ApiError::invalid(SHARD, format!("must be from 0 to {}", shards - 1)),
+        MoveRefused::AlreadyThere => ApiError::Conflict { field: SHARD, message: "the keys are on this shard already".into() },
+        MoveRefused::Moving { until } => still_moving(until),
+    })?;
+    let from = app.signer.shard;
+    // The new keys first (published, not signing), then the handover:
+    // whatever fails, the old shard signs on and nothing was lost.
+    signer_call::move_in(ctx.env, to, &app.id, lead).await?;
+    let switch_at = placement.previous.as_ref().map_or(t, |p| p.switch_at);
+    signer_call::hand_over(ctx.env, from, &app.id, switch_at).await?;
+    let mut moved = app.clone();
+    moved.signer = placement;
+    moved.updated_at = t.0.max(app.updated_at + 1);
+    db::update_app_signer(&ctx.db, &moved).await?;
+    Command::ApplicationChanged { application: Box::new(moved.clone()) }.send(ctx.env, &app.id).await?;
+    Command::KeysChanged.send(ctx.env, &app.id).await?;
+    let resp = list(ctx, &moved).await?;
+    Ok(crate::forward::forgetting(resp, &app.id)?)
+}
+
+/// How long the old shard's keys stay published after the switch.
+fn signing_keys_policy_grace() -> i64 {
+    crate::jwks_signer::POLICY.retire_grace_ms
+}
+
+fn still_moving(until: UnixMillis) -> ApiError {
+    ApiError::Conflict { field: SHARD, message: format!("the keys are moving between signer shards until {}", until.0) }
+}
+
+/// `activate_after_seconds` (0..=604800, default 3600) of a body of
+/// `fields` (or no body at all), in milliseconds.
+fn parse_lead(body: Option<&Value>, fields: &[&str]) -> Result<i64, ApiError> {
+    let Some(body) = body else { return Ok(millis(DEFAULT_LEAD_SECS)) };
     let obj = body.as_object().ok_or_else(|| ApiError::InvalidBody("body must be a JSON object".into()))?;
-    reject_unknown(obj, &[FIELD])?;
-    match obj.get(FIELD) {
-        None => Ok(DEFAULT_LEAD_SECS),
+    reject_unknown(obj, fields)?;
+    let secs = match obj.get(LEAD) {
+        None => DEFAULT_LEAD_SECS,
         Some(n) => n
             .as_u64()
             .filter(|n| *n <= MAX_LEAD_SECS)
-            .ok_or_else(|| ApiError::invalid(FIELD, format!("must be an integer from 0 to {MAX_LEAD_SECS}"))),
+            .ok_or_else(|| ApiError::invalid(LEAD, format!("must be an integer from 0 to {MAX_LEAD_SECS}")))?,
+    };
+    Ok(millis(secs))
+}
+
+/// Has the application's signer shard generate its keys now.
+pub async fn ensure(env: &Env, app: &Application) -> worker::Result<()> {
+    signer_call::ensure(env, app.signer.shard, &app.id).await
+}
+
+/// Has every shard holding keys of a deleted application delete them.
+pub async fn forget(env: &Env, app: &Application) -> worker::Result<()> {
+    signer_call::forget(env, app.signer.shard, &app.id).await?;
+    if let Some(previous) = &app.signer.previous {
+        signer_call::forget(env, previous.shard, &app.id).await?;
     }
+    Ok(())
 }
 
-/// Has the JwksSigner generate an application's keys now.
-pub async fn ensure(env: &Env, app_id: &str) -> worker::Result<()> {
-    signer_call::ensure(env, app_id).await
-}
-
-/// Has the JwksSigner delete every key of a deleted application.
-pub async fn forget(env: &Env, app_id: &str) -> worker::Result<()> {
-    signer_call::forget(env, app_id).await
+fn millis(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
 }

@@ -18,7 +18,7 @@ pub async fn verify(op: &Op<'_>, token: &str) -> Result<std::result::Result<Acce
     let Ok(parsed) = jws::parse(token) else {
         return Ok(Err(invalid()));
     };
-    if !signer::verify(op.env, &op.app.id, &op.caches.keys, &parsed, op.now).await? {
+    if !signer::verify(op.env, op.app, &op.caches.keys, &parsed, op.now).await? {
         return Ok(Err(invalid()));
     }
     let Ok(claims) = validate_access_token(&parsed.claims, &parsed.header, &op.issuer, op.now, DEFAULT_LEEWAY_SECS) else {

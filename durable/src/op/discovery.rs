@@ -22,6 +22,6 @@ pub fn metadata(op: &Op<'_>) -> Result<Response> {
 /// keys whose tokens may still be live. Five minutes of caching, well under
 /// the hour a new key is published before it signs.
 pub async fn jwks(op: &Op<'_>) -> Result<Response> {
-    let jwks = signer::cached_jwks(op.env, &op.app.id, &op.caches.keys, op.now).await?;
+    let jwks = signer::cached_jwks(op.env, op.app, &op.caches.keys, op.now).await?;
     cacheable_json(&serde_json::to_value(&jwks)?, discovery::JWKS_MAX_AGE_SECONDS)
 }

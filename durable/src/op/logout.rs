@@ -100,7 +100,7 @@ async fn target(op: &Op<'_>, params: &Params) -> PageResult<Target> {
     let hint = match params.get("id_token_hint").ok().flatten() {
         Some(hint) => {
             let Ok(parsed) = jws::parse(hint) else { return Err(refused("The id_token_hint is not a valid ID token.").into()) };
-            if !signer::verify(op.env, &op.app.id, &op.caches.keys, &parsed, op.now).await? {
+            if !signer::verify(op.env, op.app, &op.caches.keys, &parsed, op.now).await? {
                 return Err(refused("The id_token_hint was not issued here.").into());
             }
             match validate_id_token_hint(&parsed.claims, &parsed.header, &op.issuer, op.now) {

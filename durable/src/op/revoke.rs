@@ -41,7 +41,7 @@ fn revoke_refresh(op: &Op<'_>, client: &Client, token: &str) -> Result<bool> {
 
 async fn revoke_access(op: &Op<'_>, client: &Client, token: &str) -> Result<()> {
     let Ok(parsed) = jws::parse(token) else { return Ok(()) };
-    if !signer::verify(op.env, &op.app.id, &op.caches.keys, &parsed, op.now).await? {
+    if !signer::verify(op.env, op.app, &op.caches.keys, &parsed, op.now).await? {
         return Ok(());
     }
     let Ok(claims) = validate_access_token(&parsed.claims, &parsed.header, &op.issuer, op.now, DEFAULT_LEEWAY_SECS) else {

@@ -7,7 +7,9 @@ use crate::signer_call::{self, ToSign};
 use crate::webcrypto::{self, CryptoKey};
 use aero2_core::jose::jwk::Jwks;
 use aero2_core::jose::kid_gate::{KidGate, Lookup};
+use aero2_core::application::Application;
 use aero2_core::jose::jws::ParsedJws;
+use aero2_core::signer_shards::Placement;
 use aero2_core::time::UnixMillis;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,17 +30,13 @@ impl KeyCache {
     }
 }
 
-pub async fn sign(env: &Env, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
-    Ok(signer_call::sign(env, app_id, tokens).await?.tokens.into_iter().map(|s| s.token).collect())
+/// The tokens signed by the shard that signs for the application now.
+pub async fn sign(env: &Env, placement: &Placement, now: UnixMillis, app_id: &str, tokens: Vec<ToSign>) -> Result<Vec<String>> {
+    Ok(signer_call::sign(env, placement, now, app_id, tokens).await?.tokens.into_iter().map(|s| s.token).collect())
 }
 
-/// The application's published keys, straight from the signer.
-pub async fn jwks(env: &Env, app_id: &str) -> Result<Jwks> {
-    signer_call::jwks(env, app_id).await
-}
-
-async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {
-    let fresh = jwks(env, app_id).await?;
+async fn refresh(env: &Env, app: &Application, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {
+    let fresh = signer_call::published_jwks(env, &app.signer, now, &app.id).await?;
     let mut c = cache.borrow_mut();
     c.imported.retain(|k, _| fresh.find(k).is_some());
     c.jwks = fresh;
@@ -47,14 +45,14 @@ async fn refresh(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMi
 }
 
 /// Asks the gate about `kid` and fetches if it says so.
-async fn look_up(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, kid: &str, now: UnixMillis) -> Result<()> {
+async fn look_up(env: &Env, app: &Application, cache: &RefCell<KeyCache>, kid: &str, now: UnixMillis) -> Result<()> {
     let lookup = {
         let mut c = cache.borrow_mut();
         let known = c.jwks.find(kid).is_some();
         c.gate.decide(kid, known, now)
     };
     if lookup == Lookup::Fetch {
-        refresh(env, app_id, cache, now).await?;
+        refresh(env, app, cache, now).await?;
         let mut c = cache.borrow_mut();
         if c.jwks.find(kid).is_none() {
             c.gate.missed(kid, now);
@@ -65,16 +63,16 @@ async fn look_up(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, kid: &str, 
 
 /// The published keys, from this object's cache (at most a minute old, and
 /// dropped at once when the management API rotates keys).
-pub async fn cached_jwks(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<Jwks> {
+pub async fn cached_jwks(env: &Env, app: &Application, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<Jwks> {
     // No kid: only a stale set is fetched.
-    look_up(env, app_id, cache, "", now).await?;
+    look_up(env, app, cache, "", now).await?;
     Ok(cache.borrow().jwks.clone())
 }
 
 /// Whether `jws` carries a valid signature by one of the application's keys.
-pub async fn verify(env: &Env, app_id: &str, cache: &RefCell<KeyCache>, jws: &ParsedJws, now: UnixMillis) -> Result<bool> {
+pub async fn verify(env: &Env, app: &Application, cache: &RefCell<KeyCache>, jws: &ParsedJws, now: UnixMillis) -> Result<bool> {
     let kid = jws.header.kid.as_str();
-    look_up(env, app_id, cache, kid, now).await?;
+    look_up(env, app, cache, kid, now).await?;
     let Some(jwk) = cache.borrow().jwks.find(kid).cloned() else {
         return Ok(false);
     };

@@ -180,7 +180,7 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
         }
         batch.push(ToSign { alg, typ: Some("JWT".into()), claims, at_hash_of: Some(0) });
     }
-    let mut signed = signer::sign(op.env, &op.app.id, batch).await?.into_iter();
+    let mut signed = signer::sign(op.env, &op.app.signer, op.now, &op.app.id, batch).await?.into_iter();
     let access_token = signed.next().unwrap_or_default();
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());
@@ -212,7 +212,7 @@ pub async fn issue_for_client(op: &Op<'_>, client: &Client, access: &Access) -> 
             custom_claims::apply(claims, &t.access_token, &custom_claims::context(None, |s| access.scope.contains(s), op.app.view(), None));
         }
     });
-    let access_token = signer::sign(op.env, &op.app.id, vec![to_sign(&at)]).await?.into_iter().next().unwrap_or_default();
+    let access_token = signer::sign(op.env, &op.app.signer, op.now, &op.app.id, vec![to_sign(&at)]).await?.into_iter().next().unwrap_or_default();
     let mut body = Map::new();
     body.insert("access_token".into(), access_token.into());
     body.insert("token_type".into(), "Bearer".into());

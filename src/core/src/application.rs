@@ -273,6 +273,11 @@ pub struct Application {
     pub settings: ApplicationSettings,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Which signer shard holds its keys (`crate::signer_shards`). Not
+    /// part of the management API's view of an application; its signing
+    /// keys' list shows it.
+    #[serde(default, skip_serializing_if = "crate::signer_shards::Placement::is_default")]
+    pub signer: crate::signer_shards::Placement,
 }
 
 impl Application {
@@ -584,6 +589,7 @@ mod tests {
             settings: ApplicationSettings::default(),
             created_at: 0,
             updated_at,
+            signer: crate::signer_shards::Placement::default(),
         };
         let forwarded = app("app_1", 100);
         assert!(Application::known_is_newer(Some(&app("app_1", 101)), &forwarded));

@@ -437,6 +437,7 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::Invite => "invitation.created",
         E::RevokeInvitation => "invitation.revoked",
         E::RotateSigningKeys => "signing_keys.rotated",
+        E::MoveSigningKeys => "signing_keys.moved",
         E::CreateIdp => "idp.created",
         E::UpdateIdp => "idp.updated",
         E::DeleteIdp => "idp.deleted",

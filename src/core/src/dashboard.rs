@@ -299,6 +299,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         E::DeleteApplication => P::DeleteApplications,
         // Proving a domain is the operator's (locally; DNS in production).
         E::VerifyDomain | E::VerifyOrgDomain => P::OperatePlatform,
+        // Where keys live is the deployment's concern (`signer_shards`).
+        E::MoveSigningKeys => P::OperatePlatform,
         // Changes nothing, but is how templates are written: with them.
         E::PreviewTokenClaims
         | E::UpdateApplication

@@ -40,6 +40,7 @@ pub mod rbac;
 pub mod routes;
 pub mod rp;
 pub mod secret;
+pub mod signer_shards;
 pub mod signing_keys;
 pub mod signup;
 pub mod slug;

@@ -127,6 +127,28 @@ pub fn rotate(keys: &[KeyRecord], now: UnixMillis, lead_ms: i64) -> Vec<Step> {
         .collect()
 }
 
+/// The plan for an application whose keys are moving to another shard
+/// (`crate::signer_shards`), in the shard it leaves: until `handover_at`
+/// its keys go on as before but no new key is made here; from then on
+/// its active keys retire (published `retire_grace` more), a pending one
+/// is dropped (it never signed), and nothing is ever generated again.
+#[must_use]
+pub fn plan_handing_over(keys: &[KeyRecord], now: UnixMillis, handover_at: UnixMillis, policy: &KeyPolicy) -> Vec<Step> {
+    if now < handover_at {
+        return plan(keys, now, policy).into_iter().filter(|s| !matches!(s, Step::Generate { .. })).collect();
+    }
+    let mut steps = Vec::new();
+    for k in keys {
+        match k.status {
+            KeyStatus::Active => steps.push(Step::Retire { kid: k.kid.clone(), expires_at: now.plus_millis(policy.retire_grace_ms) }),
+            KeyStatus::Pending => steps.push(Step::Delete { kid: k.kid.clone() }),
+            KeyStatus::Retired if k.expires_at.is_some_and(|e| e <= now) => steps.push(Step::Delete { kid: k.kid.clone() }),
+            KeyStatus::Retired => {}
+        }
+    }
+    steps
+}
+
 /// When `plan` will next have something to do.
 #[must_use]
 pub fn next_event(keys: &[KeyRecord], policy: &KeyPolicy) -> Option<UnixMillis> {
@@ -179,6 +201,31 @@ mod tests {
                 Step::Delete { kid } => keys.retain(|k| k.kid != kid),
             }
         }
+    }
+
+    #[test]
+    fn a_shard_handing_over_makes_no_key_and_retires_its_own_at_the_handover() {
+        let keys = vec![
+            key("a", Alg::ES256, KeyStatus::Active, 0, None),
+            key("p", Alg::RS256, KeyStatus::Pending, 5_000_000, None),
+            key("r", Alg::RS256, KeyStatus::Retired, 0, Some(10)),
+        ];
+        // Before the handover: the usual plan (the expired key goes), but
+        // no key is generated, though RS256 has no active key and ES256 is
+        // past its rotation period.
+        let before = plan_handing_over(&keys, UnixMillis(2_000_000), UnixMillis(3_000_000), &POLICY);
+        assert_eq!(before, vec![Step::Delete { kid: "r".into() }]);
+        let after = plan_handing_over(&keys, UnixMillis(3_000_000), UnixMillis(3_000_000), &POLICY);
+        assert_eq!(
+            after,
+            vec![
+                Step::Retire { kid: "a".into(), expires_at: UnixMillis(3_300_000) },
+                Step::Delete { kid: "p".into() },
+                Step::Delete { kid: "r".into() },
+            ]
+        );
+        // Nothing is ever made again there.
+        assert!(plan_handing_over(&[], UnixMillis(9_000_000), UnixMillis(3_000_000), &POLICY).is_empty());
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //!   [`EDGE_JWKS_TTL_MS`] old, well inside the hour a new key is published
 //!   before it signs (`docs/signing.md`).
 
+use aero2_core::application::Application;
 use aero2_core::cache::TtlCache;
 use aero2_core::oauth::discovery::{self, EDGE_JWKS_TTL_MS, JWKS_MAX_AGE_SECONDS, METADATA_MAX_AGE_SECONDS};
 use aero2_core::routes::op::Endpoint;
@@ -42,10 +43,10 @@ thread_local! {
 
 /// The answer to `endpoint` (one of `at_edge`'s) for the application
 /// `app_id` at `issuer`.
-pub async fn answer(env: &Env, endpoint: Endpoint, app_id: &str, issuer: &str, platform: &str) -> Result<Response> {
+pub async fn answer(env: &Env, endpoint: Endpoint, app: &Application, issuer: &str, platform: &str) -> Result<Response> {
     match endpoint {
         Endpoint::Jwks => {
-            let body = jwks(env, app_id, platform).await?;
+            let body = jwks(env, app, platform).await?;
             public_json(&body, JWKS_MAX_AGE_SECONDS)
         }
         _ => {
@@ -72,8 +73,10 @@ pub async fn forget(app_id: &str, platform: &str) -> Result<()> {
 }
 
 /// The application's JWKS as JSON text: the isolate's copy, else the
-/// location's (Cache API), else the signer's (then kept in both).
-async fn jwks(env: &Env, app_id: &str, platform: &str) -> Result<Rc<str>> {
+/// location's (Cache API), else the signer's (then kept in both): every
+/// shard's its placement publishes (two during a move).
+async fn jwks(env: &Env, app: &Application, platform: &str) -> Result<Rc<str>> {
+    let app_id = app.id.as_str();
     let t = now();
     if let Some(body) = JWKS.with(|c| c.borrow_mut().get(&app_id.to_owned(), t)) {
         return Ok(body);
@@ -88,7 +91,7 @@ async fn jwks(env: &Env, app_id: &str, platform: &str) -> Result<Rc<str>> {
             return Ok(body);
         }
     }
-    let body: Rc<str> = serde_json::to_string(&signer_call::jwks(env, app_id).await?)?.into();
+    let body: Rc<str> = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?.into();
     JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), body.clone(), t));
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;

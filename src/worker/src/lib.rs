@@ -156,7 +156,7 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // Public documents, from this isolate's caches (`edge`).
     if let Some(endpoint) = aero2_core::routes::op::at_edge(&req.inner().method(), &req.path()) {
         if let Some(issuer) = issuer_for(&host, platform) {
-            return Ok((edge::answer(env, endpoint, &app.id, &issuer, platform).await?, allowed));
+            return Ok((edge::answer(env, endpoint, &app, &issuer, platform).await?, allowed));
         }
     }
     // The Dashboard's web app and the API's description: on its own host

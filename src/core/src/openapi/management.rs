@@ -548,10 +548,11 @@ fn own(e: Endpoint) -> Option<Op> {
         E::ListSigningKeys => Op::new("Signing keys", "List signing keys")
             .describe(&format!(
                 "Every signing key of the application (no key material): `pending` (published, not yet signing), `active`, `retired` \
-                 (still published until the tokens it signed expire). {READ}"
+                 (still published until the tokens it signed expire), with the signer shard holding each; during a move between \
+                 shards, both shards' keys. {READ}"
             ))
             .params(APP)
-            .ok(200, "The keys.", list("keys", schema("SigningKey"), false))
+            .ok(200, "The keys, and which signer shard holds them.", schema("SigningKeys"))
             .errors(&[401, 403, 404]),
         E::PreviewTokenClaims => Op::new("Applications", "Preview custom claims")
             .describe(&format!(
@@ -581,6 +582,29 @@ fn own(e: Endpoint) -> Option<Op> {
             )
             .ok(200, "The claims each token would get.", schema("TokenClaimsPreview"))
             .errors(&[400, 401, 403, 404, 413]),
+        E::MoveSigningKeys => Op::new("Signing keys", "Move signing keys to another signer shard")
+                .describe(
+                    "Moves the application's keys to another `JwksSigner` shard (a deployment has `JWKS_SIGNER_SHARDS`, default 1), as a \
+                     rotation: the new shard makes new keys, published at once and signing after `activate_after_seconds` (default 3600); \
+                     until then the old shard signs, and its keys stay published two hours more. A move while one is under way is 409, \
+                     as is a move to the shard it is on; a shard past the last is 400. Rotations wait until the move is done (409).\n\n\
+                     Only the operator (or a Dashboard token with `operate:platform`): an `sk_live_` key or another token gets 403.",
+                )
+                .params(APP)
+                .json_body(
+                    json!({
+                        "type": "object",
+                        "required": ["shard"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "shard": { "type": "integer", "minimum": 0, "maximum": 63, "description": "The shard to move to (0 to `JWKS_SIGNER_SHARDS` − 1)." },
+                            "activate_after_seconds": { "type": "integer", "minimum": 0, "maximum": 604_800, "default": 3600, "description": "Seconds until the new shard's keys sign (at most a week)." },
+                        },
+                    }),
+                    json!({ "shard": 1, "activate_after_seconds": 3600 }),
+                )
+                .ok(200, "The keys afterwards, and the move.", schema("SigningKeys"))
+                .errors(&[400, 401, 403, 404, 409, 413]),
         E::RotateSigningKeys => {
             let op = Op::new("Signing keys", "Rotate signing keys")
                 .describe(&format!(
@@ -1010,6 +1034,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         ("SignupInvitation", signup_invitation()),
         ("OutboxMessage", outbox_message()),
         ("SigningKey", signing_key()),
+        ("SigningKeys", signing_keys()),
         ("SigningJwks", signing_jwks()),
         ("IdentityProvider", identity_provider()),
         ("Team", team()),
@@ -1373,6 +1398,35 @@ fn signing_key() -> Value {
             "created_at": millis("When it was made."),
             "activates_at": millis("When it signs (or began to)."),
             "expires_at": millis_or_null("When a retired key stops being published; null otherwise."),
+            "shard": { "type": "integer", "minimum": 0, "description": "The signer shard holding it." },
+        },
+    })
+}
+
+fn signing_keys() -> Value {
+    json!({
+        "type": "object",
+        "required": ["keys", "signer"],
+        "properties": {
+            "keys": array(schema("SigningKey")),
+            "signer": {
+                "type": "object",
+                "description": "Where the keys live: the shard, and a move under way (`moving`, null when none).",
+                "required": ["shard", "shards", "moving"],
+                "properties": {
+                    "shard": { "type": "integer", "minimum": 0, "description": "The shard holding its keys (after a move, the new one)." },
+                    "shards": { "type": "integer", "minimum": 1, "description": "How many shards the deployment has." },
+                    "moving": {
+                        "type": ["object", "null"],
+                        "required": ["from", "switch_at", "until"],
+                        "properties": {
+                            "from": { "type": "integer", "minimum": 0, "description": "The shard it is leaving." },
+                            "switch_at": millis("When the new shard's keys sign, and the old one's retire."),
+                            "until": millis("When the old shard's keys leave the JWKS."),
+                        },
+                    },
+                },
+            },
         },
     })
 }

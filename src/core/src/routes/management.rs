@@ -36,6 +36,8 @@ pub enum Endpoint {
     RevokeInvitation,
     Outbox,
     RotateSigningKeys,
+    /// Moves an application's keys to another signer shard (operator).
+    MoveSigningKeys,
     ListSigningKeys,
     /// What the application's token templates (or a given one) add to a
     /// user's tokens (`crate::custom_claims`).
@@ -176,6 +178,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/api/v1/applications/{}/outbox", methods: &[(Get, E::Outbox)] },
     Row { path: "/api/v1/applications/{}/signing-keys", methods: &[(Get, E::ListSigningKeys)] },
     Row { path: "/api/v1/applications/{}/signing-keys/rotate", methods: &[(Post, E::RotateSigningKeys)] },
+    Row { path: "/api/v1/applications/{}/signing-keys/move", methods: &[(Post, E::MoveSigningKeys)] },
     Row { path: "/api/v1/applications/{}/token-claims/preview", methods: &[(Post, E::PreviewTokenClaims)] },
     Row { path: "/api/v1/applications/{}/idps", methods: &[(Get, E::ListIdps), (Post, E::CreateIdp)] },
     Row {
