@@ -12,7 +12,7 @@
 // It exits, removing its state, on SIGTERM/SIGINT or when stdin closes (the
 // runner went away); Miniflare kills workerd on the way out.
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,17 +49,29 @@ export function splitSql(sql) {
  * Miniflare's entry Worker first (what `wrangler dev` and `mf.ready` use), one
  * more hop inside the same process.
  */
+/**
+ * `keep`: a directory of the caller's (created if missing, never removed
+ * here) holding the state and the secrets, so that a later start with the
+ * same `keep` serves the same applications from a fresh workerd process:
+ * how bench/cold-start.mjs measures a fresh isolate.
+ */
 export async function startAero2({
   buildDir = path.join(ROOT, "build"),
   migrationsDir = path.join(ROOT, "migrations"),
   socket = "direct",
   inspectorPort,
+  keep,
 } = {}) {
   if (!["direct", "entry"].includes(socket)) throw new Error(`socket must be "direct" or "entry", not ${socket}`);
-  const work = mkdtempSync(path.join(tmpdir(), "aero2-bench-"));
+  const work = keep ?? mkdtempSync(path.join(tmpdir(), "aero2-bench-"));
+  mkdirSync(work, { recursive: true });
+  const secretsFile = path.join(work, "secrets.json");
+  const restarted = keep !== undefined && existsSync(secretsFile);
   // Miniflare exits the process itself on SIGTERM/SIGINT (after killing
   // workerd), so the state directory is removed on "exit", synchronously.
-  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  const removeWork = () => {
+    if (!keep) rmSync(work, { recursive: true, force: true });
+  };
   process.on("exit", removeWork);
   const build = path.join(work, "build");
   // Copy the pair, and again if the build changed while copying.
@@ -76,8 +88,10 @@ export async function startAero2({
   const entryPort = await freePort();
   const directPort = await freePort();
   const floorPort = await freePort();
-  const operatorSecret = `aero2_op_bench_${randomBytes(24).toString("hex")}`;
-  const kek = randomBytes(32).toString("base64");
+  const { operatorSecret, kek } = restarted
+    ? JSON.parse(readFileSync(secretsFile, "utf8"))
+    : { operatorSecret: `aero2_op_bench_${randomBytes(24).toString("hex")}`, kek: randomBytes(32).toString("base64") };
+  if (keep) writeFileSync(secretsFile, JSON.stringify({ operatorSecret, kek }));
   const compatibilityDate =
     /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8"))?.[1] ?? "2026-10-01";
 
@@ -126,7 +140,7 @@ export async function startAero2({
   try {
     await mf.ready;
     const db = await mf.getD1Database("DB");
-    const migrations = readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort();
+    const migrations = restarted ? [] : readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort();
     for (const f of migrations) {
       const stmts = splitSql(readFileSync(path.join(migrationsDir, f), "utf8"));
       if (stmts.length) await db.batch(stmts.map((s) => db.prepare(s)));

@@ -70,11 +70,22 @@ pub fn tenant_stub(env: &Env, app_id: &str) -> Result<Stub> {
     ns.id_from_name(app_id)?.get_stub()
 }
 
-/// The stub of signer shard `shard` (`aero2_core::signer_shards`).
+/// The stub of signer shard `shard` (`aero2_core::signer_shards`). With
+/// `JWKS_SIGNER_LOCATION_HINT` set (a Durable Object location hint such
+/// as `enam` or `weur`), a shard not yet created is created there: beside
+/// the tenants it serves (`bench/latency-model.mjs`). It does not move an
+/// object that exists.
 pub fn signer_stub(env: &Env, shard: u32) -> Result<Stub> {
     let ns: ObjectNamespace = env.durable_object(JWKS_SIGNER_BINDING)?;
-    ns.id_from_name(&aero2_core::signer_shards::object_name(shard))?.get_stub()
+    let id = ns.id_from_name(&aero2_core::signer_shards::object_name(shard))?;
+    match env.var(SIGNER_LOCATION_HINT_VAR).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty()) {
+        Some(hint) => id.get_stub_with_location_hint(hint.trim()),
+        None => id.get_stub(),
+    }
 }
+
+/// Where new signer shards are created (`signer_stub`).
+pub const SIGNER_LOCATION_HINT_VAR: &str = "JWKS_SIGNER_LOCATION_HINT";
 
 /// How many signer shards this deployment has (`JWKS_SIGNER_SHARDS`,
 /// default 1). A value out of range fails what needs it, loudly.

@@ -207,6 +207,7 @@ const NOT_SENT: &[(&str, &str, &str)] = &[
     ("POST", "/account/recovery-codes", "needs a confirmed second factor (tests/blackbox/mfa.rs)"),
     ("PATCH", "/account/organizations/{org_id}/members/{user_id}", "needs an organization the user administers (tests/blackbox/organizations.rs)"),
     ("POST", "/account/organizations/{org_id}/invitations", "needs an organization the user administers (tests/blackbox/organizations.rs)"),
+    ("POST", "/api/v1/applications/{application_id}/signing-keys/move", "makes the rotation example wait hours (409) (tests/blackbox/signer_shards.rs)"),
 ];
 
 fn without_not_sent(list: Vec<Example>) -> Vec<Example> {

@@ -3,7 +3,7 @@
 
 use crate::Test;
 use aero2_tests::{unique, Client, OPERATOR};
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub fn tests() -> Vec<Test> {
     vec![
@@ -44,9 +44,14 @@ fn two_applications_answer_from_two_objects(c: &Client) {
     assert_eq!(ha["durable_object"]["storage"]["health_checks"], 1);
     assert_eq!(health(c, &a_slug)["durable_object"]["storage"]["health_checks"], 2);
     assert_eq!(health(c, &b_slug)["durable_object"]["storage"]["health_checks"], 2);
-    // One JwksSigner for all.
+    // One JwksSigner per shard (three on this server, `signer_shards`):
+    // the same object exactly when the two applications share a shard.
     assert_eq!(ha["jwks_signer"]["class"], "JwksSigner");
-    assert_eq!(ha["jwks_signer"]["id"], hb["jwks_signer"]["id"]);
+    let shard = |app: &Value| {
+        let path = format!("/applications/{}/signing-keys", app["id"].as_str().unwrap());
+        c.api("GET", &path, OPERATOR, None).json()["signer"]["shard"].as_u64().unwrap()
+    };
+    assert_eq!(ha["jwks_signer"]["id"] == hb["jwks_signer"]["id"], shard(&a) == shard(&b));
     // Same object again for the same application.
     assert_eq!(health(c, &a_slug)["durable_object"]["id"], ha["durable_object"]["id"]);
 }

@@ -124,7 +124,9 @@ fn keys_move_between_shards_as_a_rotation(c: &Client) {
     let during = machine_token(c, &s);
     assert!(old_active.contains(&kid_of(&during)), "the old shard signs until the switch");
     // Rotations wait for the move.
-    c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None).assert_error(409, "conflict");
+    let rotate = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
+    rotate.assert_error(409, "conflict");
+    assert_eq!(rotate.json()["field"], json!("signing_keys"));
     // So does another move.
     c.api("POST", &format!("/applications/{}/signing-keys/move", s.app_id), OPERATOR, Some(&json!({"shard": from}))).assert_error(409, "conflict");
 

@@ -18,7 +18,6 @@ use aero2_core::json_body::reject_unknown;
 use aero2_core::error::ApiError;
 use crate::{db, now};
 use aero2_core::signer_shards::MoveRefused;
-use aero2_core::time::UnixMillis;
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
@@ -52,7 +51,8 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let lead = parse_lead(body::optional_json(req).await?.as_ref(), &[LEAD])?;
     let t = now();
     if let Some(moving) = app.signer.moving(t) {
-        return Err(still_moving(moving.until).into());
+        let message = format!("are moving between signer shards until {}", moving.until.0);
+        return Err(ApiError::Conflict { field: "signing_keys", message }.into());
     }
     let jwks = signer_call::rotate(ctx.env, app.signer.signing_shard(t), &app.id, lead).await?;
     Command::KeysChanged.send(ctx.env, &app.id).await?;
@@ -74,8 +74,10 @@ pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
     let t = now();
     let placement = app.signer.move_to(to, shards, t, lead, signing_keys_policy_grace()).map_err(|refused| match refused {
         MoveRefused::NoSuchShard { shards } => ApiError::invalid(SHARD, format!("must be from 0 to {}", shards - 1)),
-        MoveRefused::AlreadyThere => ApiError::Conflict { field: SHARD, message: "the keys are on this shard already".into() },
-        MoveRefused::Moving { until } => still_moving(until),
+        MoveRefused::AlreadyThere => ApiError::Conflict { field: SHARD, message: "is the one the keys are on".into() },
+        MoveRefused::Moving { until } => {
+            ApiError::Conflict { field: SHARD, message: format!("cannot change before the move under way ends at {}", until.0) }
+        }
     })?;
     let from = app.signer.shard;
     // The new keys first (published, not signing), then the handover:
@@ -96,10 +98,6 @@ pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
 /// How long the old shard's keys stay published after the switch.
 fn signing_keys_policy_grace() -> i64 {
     crate::jwks_signer::POLICY.retire_grace_ms
-}
-
-fn still_moving(until: UnixMillis) -> ApiError {
-    ApiError::Conflict { field: SHARD, message: format!("the keys are moving between signer shards until {}", until.0) }
 }
 
 /// `activate_after_seconds` (0..=604800, default 3600) of a body of
