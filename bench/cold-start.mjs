@@ -52,7 +52,6 @@ async function provision(server) {
   const client = await api(`/applications/${app.id}/clients`, {
     name: "cold",
     token_endpoint_auth_method: "client_secret_basic",
-    redirect_uris: ["http://127.0.0.1:9/cb"],
     grant_types: ["client_credentials"],
     first_party: true,
   });

@@ -149,10 +149,32 @@ try {
       incl.set(name, (incl.get(name) ?? 0) + us);
     }
   });
+  // Self time by who spends it: the question "ours or the runtime's?".
+  const kind = (name) => {
+    if (/\.wasm-[0-9a-f]+$/.test(name)) {
+      if (/^(wasm_bindgen|js_sys|web_sys|worker_sys|worker::|<worker|<js_sys|<wasm_bindgen|__wbg|__externref)/.test(name)) return "wasm-bindgen glue and the worker crate (in wasm)";
+      if (/^(aero2_|<aero2_)/.test(name)) return "Aero2's Rust";
+      return "library Rust (serde, allocator, crypto, core)";
+    }
+    if (/ index\.js$/.test(name) || /^(wasm-to-js|js-to-wasm)/.test(name) || name === "(anonymous)") return "wasm-bindgen glue (JS side, and the calls across)";
+    if (name === "(program)") return "(program): workerd's C++ outside V8 (HTTP, sockets, SQLite, object transport)";
+    if (name === "(garbage collector)") return "(garbage collector)";
+    if (name === "(idle)" || name === "(root)") return null;
+    return "runtime built-ins called (Request, Response, Headers, fetch, crypto, TextDecoder…)";
+  };
+  const kinds = new Map();
+  for (const [name, us] of self) {
+    const k = kind(name);
+    if (k) kinds.set(k, (kinds.get(k) ?? 0) + us);
+  }
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   const idle = self.get("(idle)") ?? 0;
   console.log(`${only} c=${concurrency}: ${r.requests} requests (${r.errors} errors), workerd CPU ${Math.round(cpuUs / r.requests)} µs/req (with the profiler on)`);
   console.log(`sampled ${Math.round(total / 1000)} ms, of which not idle ${Math.round((total - idle) / r.requests)} µs/req`);
+  console.log("\n| self µs/req | % of busy | spent by |\n|---:|---:|---|");
+  for (const [k, us] of [...kinds.entries()].sort((a, b) => b[1] - a[1])) {
+    console.log(`| ${(us / r.requests).toFixed(1)} | ${((100 * us) / (total - idle)).toFixed(1)} | ${k} |`);
+  }
   console.log("\n| self µs/req | % of busy | function |\n|---:|---:|---|");
   for (const [name, us] of rows) {
     if (name === "(idle)") continue;

@@ -721,6 +721,7 @@ function render(cfg, results, meta) {
 }
 
 function renderColdStart(cold) {
+  if (cold.error) return `\n## Cold start\n\nNot measured: ${cold.error}\n`;
   const m = cold.median;
   const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
   const L = ["", "## Cold start", ""];
@@ -834,7 +835,12 @@ async function main() {
   if (cfg.only.includes("cold_start")) {
     await stopServers();
     log("cold start: 3 fresh workerd processes");
-    cold = await measureColdStart({ buildDir: cfg.build, runs: 3 });
+    try {
+      cold = await measureColdStart({ buildDir: cfg.build, runs: 3 });
+    } catch (e) {
+      cold = { error: String(e.message || e) };
+      log(`cold start failed: ${cold.error}`);
+    }
   }
   let md = render(cfg, results, meta);
   if (cold) md += renderColdStart(cold);

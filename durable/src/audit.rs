@@ -44,7 +44,7 @@ const DAY_MS: i64 = 86_400_000;
 pub const DAY_VAR: &str = "AERO2_AUDIT_DAY_MS";
 
 fn day_ms(env: &Env) -> i64 {
-    let platform = env.var(crate::forward::PLATFORM_DOMAIN_VAR).map(|v| v.to_string()).unwrap_or_default();
+    let platform = crate::forward::platform_domain(env).unwrap_or_default();
     if !aero2_core::host::is_local_domain(&platform) {
         return DAY_MS;
     }

@@ -5,11 +5,25 @@
 //! ([`RESERVED_HEADERS`]), so only the Worker itself can set these; a
 //! request carrying [`INTERNAL_HEADER`] therefore comes from our own code.
 
-use aero2_core::application::Application;
 use worker::{Env, ObjectNamespace, Request, Result, Stub};
 
 /// The platform's parent domain (`<slug>.<PLATFORM_DOMAIN>`), a Worker var.
 pub const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
+
+/// [`PLATFORM_DOMAIN_VAR`], read once per isolate: a deployment's
+/// variables do not change under a running isolate, and every request
+/// needs it (a property read and a string across the wasm boundary).
+pub fn platform_domain(env: &Env) -> Result<String> {
+    thread_local! {
+        static PLATFORM: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+    }
+    if let Some(p) = PLATFORM.with(|p| p.get().cloned()) {
+        return Ok(p);
+    }
+    let p = env.var(PLATFORM_DOMAIN_VAR)?.to_string();
+    PLATFORM.with(|c| c.get_or_init(|| p.clone()).clone());
+    Ok(p)
+}
 pub const APPLICATION_HEADER: &str = "x-aero2-application";
 pub const INTERNAL_HEADER: &str = "x-aero2-internal";
 /// The issuer identifier for this request's host (`aero2_core::host::issuer_for`).
@@ -110,10 +124,3 @@ pub fn forgetting(mut resp: worker::Response, app_id: &str) -> Result<worker::Re
     Ok(resp)
 }
 
-/// The application the front Worker resolved, or `None` if the header is
-/// missing or malformed (a request that did not come through the Worker).
-#[must_use]
-pub fn application_of(req: &Request) -> Option<Application> {
-    let raw = req.headers().get(APPLICATION_HEADER).ok()??;
-    serde_json::from_str(&raw).ok()
-}

@@ -64,7 +64,7 @@ const COLUMNS: &str = "id, app_id, slug, type, display_name, client_id, scopes, 
 /// Which upstream URLs this deployment may call: its platform domain says
 /// whether it is local (`Reach`).
 pub fn reach(env: &Env) -> Reach {
-    let platform = env.var(crate::forward::PLATFORM_DOMAIN_VAR).map(|v| v.to_string()).unwrap_or_default();
+    let platform = crate::forward::platform_domain(env).unwrap_or_default();
     Reach::for_platform(aero2_core::host::is_local_domain(&platform))
 }
 

@@ -19,7 +19,7 @@ pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = crate::forward::platform_domain(ctx.env)?;
     let domains: Vec<String> = db::list_domains(&ctx.db, &app.id).await?.into_iter().map(|d| d.hostname).collect();
     let new = NewApi::from_json(&body::json(req).await?, Served { platform_domain: &platform, custom_domains: &domains })?;
     if directory::list_apis(&ctx.db, &app.id).await?.len() >= MAX_APIS {

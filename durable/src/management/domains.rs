@@ -15,7 +15,7 @@ use serde_json::json;
 use worker::Request;
 
 pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = crate::forward::platform_domain(ctx.env)?;
     let domains = db::list_domains(&ctx.db, &app.id).await?;
     let shown = domains.iter().map(|d| shown(d, app, &platform)).collect::<worker::Result<Vec<_>>>()?;
     Ok(respond::json(200, &json!({ "domains": shown }))?)
@@ -32,7 +32,7 @@ fn shown(d: &db::DomainRow, app: &Application, platform: &str) -> worker::Result
 }
 
 pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = crate::forward::platform_domain(ctx.env)?;
     let hostname = parse_new_domain(&body::json(req).await?, &platform)?;
     if let Err(e) = db::insert_domain(&ctx.db, &app.id, &hostname, now()).await {
         if db::is_unique_violation(&e) {
@@ -52,7 +52,7 @@ pub async fn verify(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
     };
     db::verify_domain(&ctx.db, &app.id, &hostname, now()).await?;
     sync(ctx, app).await?;
-    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = crate::forward::platform_domain(ctx.env)?;
     match db::domain(&ctx.db, &app.id, &hostname).await? {
         Some(d) => Ok(respond::json(200, &shown(&d, app, &platform)?)?),
         None => Err(ApiError::NotFound.into()),

@@ -298,7 +298,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
 /// The issuer of `app` on the platform's domain, as seen from a request to
 /// the dashboard host `req_host` (the same scheme and port).
 pub(crate) fn issuer_of(ctx: &Ctx<'_>, req_host: Option<&str>, app: &Application) -> Result<Option<String>> {
-    let platform = ctx.env.var(crate::forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = crate::forward::platform_domain(ctx.env)?;
     let host = req_host.map(|h| match h.split_once('.') {
         Some((_, rest)) => format!("{}.{rest}", app.slug),
         None => h.to_owned(),

@@ -35,20 +35,43 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let platform = env.var(forward::PLATFORM_DOMAIN_VAR)?.to_string();
+    let platform = forward::platform_domain(&env)?;
     let origin = req.headers().get("origin")?;
     // HEAD runs as GET wherever GET is served (`aero2_core::routes`); its
     // answer is that one without the body (RFC 9110 §9.3.2).
     let head = req.inner().method() == "HEAD";
     let request_id = match req.headers().get("cf-ray")? {
         Some(ray) => ray,
-        None => aero2_core::encoding::hex(&aero2_durable::rng::bytes::<16>()?),
+        None => local_request_id()?,
     };
     let (resp, allowed_origins) = match serve(req, &env, &platform, &request_id).await {
         Ok(r) => r,
         Err(e) => (respond::internal("front worker", &e)?, Vec::new()),
     };
     shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)
+}
+
+/// A request id where Cloudflare gave none (local runs): a random prefix
+/// drawn once per isolate and a counter, unique without a call to the
+/// runtime's CSPRNG per request. It names a request in the audit log; it
+/// is no secret.
+fn local_request_id() -> Result<String> {
+    thread_local! {
+        static PREFIX: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+        static COUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let prefix = match PREFIX.with(|p| p.get().cloned()) {
+        Some(p) => p,
+        None => {
+            let p = aero2_core::encoding::hex(&aero2_durable::rng::bytes::<8>()?);
+            PREFIX.with(|c| c.get_or_init(|| p.clone()).clone())
+        }
+    };
+    let n = COUNT.with(|c| {
+        c.set(c.get().wrapping_add(1));
+        c.get()
+    });
+    Ok(format!("{prefix}{n:016x}"))
 }
 
 /// Request bodies Aero2 accepts: forms and JSON documents, never uploads.
@@ -70,6 +93,14 @@ async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiErro
         return Ok(Ok(Vec::new()));
     }
     let Some(stream) = req.inner().body() else { return Ok(Ok(Vec::new())) };
+    // A declared length within the limit is all the runtime delivers: one
+    // read of the whole body (one promise, not one per chunk and one more
+    // for the end).
+    if declared.is_some() {
+        let buffer = JsFuture::from(req.inner().array_buffer()?).await?;
+        let body = Uint8Array::new(&buffer).to_vec();
+        return Ok(if body.len() > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge) } else { Ok(body) });
+    }
     let reader: worker::web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
     loop {
@@ -140,9 +171,10 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
     };
-    let Some((app, custom_domain)) = resolve::application(env, &host, platform).await? else {
+    let Some((resolved, custom_domain)) = resolve::application(env, &host, platform).await? else {
         return Ok((respond::error(&ApiError::UnknownApplication)?, Vec::new()));
     };
+    let app = &resolved.app;
     let allowed = app.settings.allowed_origins.clone();
     if req.method() == Method::Options && req.headers().has("access-control-request-method")? {
         return Ok((shape::preflight(req.headers().get("origin")?.as_deref(), &allowed)?, allowed));
@@ -156,7 +188,7 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // Public documents, from this isolate's caches (`edge`).
     if let Some(endpoint) = aero2_core::routes::op::at_edge(&req.inner().method(), &req.path()) {
         if let Some(issuer) = issuer_for(&host, platform) {
-            return Ok((edge::answer(env, endpoint, &app, &issuer, platform).await?, allowed));
+            return Ok((edge::answer(env, endpoint, app, &issuer, platform).await?, allowed));
         }
     }
     // The Dashboard's web app and the API's description: on its own host
@@ -173,7 +205,7 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
         Err(e) => return Ok((respond::error(&e)?, allowed)),
     };
     let headers = forward::copy_without_reserved(req.headers())?;
-    headers.set(APPLICATION_HEADER, &serde_json::to_string(&app)?)?;
+    headers.set(APPLICATION_HEADER, &resolved.forwarded)?;
     headers.set(forward::REQUEST_ID_HEADER, request_id)?;
     if let Some(issuer) = issuer_for(&host, platform) {
         headers.set(forward::ISSUER_HEADER, &issuer)?;
@@ -191,7 +223,7 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     if !body.is_empty() {
         init.set_body(&Uint8Array::from(body.as_slice()));
     }
-    let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(req.url()?.as_str(), &init)?);
+    let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(&req.inner().url(), &init)?);
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
         forget(&app.id, platform).await?;
@@ -205,8 +237,9 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // settings changed): cache that one, and shape this answer by it.
     if let Some(fresh) = resp.headers().get(APPLICATION_HEADER)?.and_then(|j| serde_json::from_str::<Application>(&j).ok()) {
         if fresh.id == app.id {
-            resolve::refresh(&fresh);
-            return Ok((resp, fresh.settings.allowed_origins));
+            let allowed = fresh.settings.allowed_origins.clone();
+            resolve::refresh(fresh)?;
+            return Ok((resp, allowed));
         }
     }
     Ok((resp, allowed))

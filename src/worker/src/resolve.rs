@@ -9,19 +9,35 @@ use aero2_core::cache::TtlCache;
 use aero2_core::host::{resolve_host, HostTarget};
 use aero2_durable::{db, now};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use worker::{Env, Result};
+
+/// A resolved application, with the JSON text forwarded to its object
+/// (serialized once per resolution, not once per request: ~5% of the
+/// front Worker's CPU on a token request, `bench/profile.mjs`).
+pub struct Resolved {
+    pub app: Application,
+    pub forwarded: String,
+}
+
+impl Resolved {
+    fn of(app: Application) -> Result<Rc<Self>> {
+        let forwarded = serde_json::to_string(&app)?;
+        Ok(Rc::new(Self { app, forwarded }))
+    }
+}
 
 const CACHE_TTL_MS: i64 = 30_000;
 const CACHE_CAPACITY: usize = 1_024;
 
 thread_local! {
-    static CACHE: RefCell<TtlCache<String, Application>> = RefCell::new(TtlCache::new(CACHE_TTL_MS, CACHE_CAPACITY));
+    static CACHE: RefCell<TtlCache<String, Rc<Resolved>>> = RefCell::new(TtlCache::new(CACHE_TTL_MS, CACHE_CAPACITY));
     static BOOTSTRAPPED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The application served at `host`, if any, and the custom domain it was
 /// reached through (`None` for a platform subdomain).
-pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<(Application, Option<String>)>> {
+pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
     let target = resolve_host(host, platform);
     let key = match &target {
         HostTarget::Subdomain(slug) => slug.as_str().to_owned(),
@@ -37,31 +53,37 @@ pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option
         return Ok(Some((app, custom)));
     }
     let db = db::database(env)?;
-    bootstrap(env, &db, platform).await?;
+    // Only the Dashboard's host needs the Dashboard to exist: an
+    // application's first request in a fresh isolate makes no D1 write.
+    if matches!(&target, HostTarget::Subdomain(slug) if slug.as_str() == aero2_core::application::DASHBOARD_SLUG) {
+        bootstrap(env, &db, platform).await?;
+    }
     let found = match &target {
         HostTarget::Subdomain(slug) => db::app_by_slug(&db, slug.as_str()).await?,
         HostTarget::Custom(hostname) => db::app_by_custom_domain(&db, hostname).await?,
         HostTarget::None => None,
     };
-    if let Some(app) = &found {
-        CACHE.with(|c| c.borrow_mut().insert(key, app.clone(), t));
-    }
-    Ok(found.map(|app| (app, custom)))
+    let Some(app) = found else { return Ok(None) };
+    let resolved = Resolved::of(app)?;
+    CACHE.with(|c| c.borrow_mut().insert(key, resolved.clone(), t));
+    Ok(Some((resolved, custom)))
 }
 
 /// Replaces every cached host's copy of a changed application (the entries
 /// keep their age).
-pub fn refresh(app: &Application) {
-    CACHE.with(|c| c.borrow_mut().replace_where(|a| a.id == app.id, app));
+pub fn refresh(app: Application) -> Result<()> {
+    let resolved = Resolved::of(app)?;
+    CACHE.with(|c| c.borrow_mut().replace_where(|r| r.app.id == resolved.app.id, &resolved));
+    Ok(())
 }
 
 /// Drops every cached host of a deleted application.
 pub fn forget(app_id: &str) {
-    CACHE.with(|c| c.borrow_mut().remove_where(|a| a.id == app_id));
+    CACHE.with(|c| c.borrow_mut().remove_where(|r| r.app.id == app_id));
 }
 
-/// The Dashboard application exists from the first request of every
-/// isolate on (idempotent insert).
+/// The Dashboard application exists from an isolate's first request to the
+/// Dashboard's host on (idempotent insert).
 async fn bootstrap(env: &Env, db: &worker::D1Database, platform: &str) -> Result<()> {
     if !BOOTSTRAPPED.with(Cell::get) {
         let configured = env.var(aero2_core::dashboard::WEB_APP_ORIGIN_VAR).ok().map(|v| v.to_string());
