@@ -785,6 +785,13 @@ async function main() {
   if (servers.aero2.clientError) log(`Aero2 client provisioning: ${servers.aero2.clientError.message}`);
   if (servers.aero2.userError) log(`Aero2 user provisioning: ${servers.aero2.userError.message}`);
 
+  // The runtime's own warm-up (its HTTP path, JIT) before any cell: without
+  // it the first cells of a run, the floor's, paid for it.
+  if (servers.aero2.floorPort) {
+    const floorTgt = target(`floor.localhost:${servers.aero2.floorPort}`, servers.aero2.floorPort);
+    for (const p of ["/", "/do", "/do-do"]) await runLoad({ tgt: floorTgt, concurrency: 1, maxRequests: 1000, maxMs: 3000, make: () => ({ path: p }) });
+  }
+  await runLoad({ tgt: servers.aero2.tgt, concurrency: 1, maxRequests: 1000, maxMs: 3000, make: () => ({ path: servers.aero2.paths.discovery }) });
   const results = [];
   let order = 0;
   for (const key of WORKLOADS.filter((w) => cfg.only.includes(w) && WORKLOAD_DEFS[w])) {
