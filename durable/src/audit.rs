@@ -290,8 +290,10 @@ pub async fn checkpoint(env: &Env, storage: &Storage, app_id: &str, now: UnixMil
     }
     let claims = json!({ "app_id": app_id, "seq": head.seq, "hash": head.hash, "iat": now.as_secs() });
     let batch = vec![ToSign { alg: Alg::ES256, typ: Some("aero2-audit-checkpoint+jwt".into()), claims, at_hash_of: None }];
-    // Where its keys are: read from D1 (a checkpoint is at most hourly).
-    let placement = db::app_by_id(&db::database(env)?, app_id).await?.map(|a| a.signer).unwrap_or_default();
+    // Where its keys are: read from D1 (a checkpoint is at most hourly). A
+    // deleted application's log gets none (its keys are gone).
+    let Some(app) = db::app_by_id(&db::database(env)?, app_id).await? else { return Ok(None) };
+    let placement = app.signer;
     let jws = crate::op::signer::sign(env, &placement, now, app_id, batch).await?.into_iter().next().unwrap_or_default();
     let cp = Checkpoint { seq: head.seq, hash: head.hash.clone(), at: now.0, jws };
     db::database(env)?

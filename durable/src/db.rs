@@ -146,16 +146,24 @@ fn placement_json(app: &Application) -> Result<String> {
 }
 
 /// Records where the application's keys are (a move between signer
-/// shards), with its new `updated_at`.
-pub async fn update_app_signer(db: &D1Database, app: &Application) -> Result<()> {
-    stmt(
+/// shards), with its new `updated_at`, if the row is still `was` (nothing
+/// changed it meanwhile). Whether it was written.
+pub async fn update_app_signer(db: &D1Database, app: &Application, was: &Application) -> Result<bool> {
+    let result = stmt(
         db,
-        "UPDATE applications SET signer = ?2, updated_at = ?3 WHERE id = ?1",
-        &[text(&app.id), text(&placement_json(app)?), int(app.updated_at)],
+        "UPDATE applications SET signer = ?2, updated_at = ?3 WHERE id = ?1 AND updated_at = ?4 AND COALESCE(signer, ?6) = ?5",
+        &[
+            text(&app.id),
+            text(&placement_json(app)?),
+            int(app.updated_at),
+            int(was.updated_at),
+            text(&placement_json(was)?),
+            text(&serde_json::to_string(&aero2_core::signer_shards::Placement::default())?),
+        ],
     )?
     .run()
     .await?;
-    Ok(())
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
 pub async fn update_app(db: &D1Database, app: &Application) -> Result<()> {

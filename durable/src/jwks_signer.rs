@@ -70,8 +70,8 @@ pub struct JwksSigner {
     /// lifecycle event: signing reads no storage on the hot path.
     apps: RefCell<HashMap<String, AppKeys>>,
     /// Calls received since this instance started, by application and
-    /// kind, for the operator's health check (bounded: an application's
-    /// entries go with its keys).
+    /// kind, for the operator's health check (one entry per application
+    /// and kind this instance served; a deleted application's go).
     calls: RefCell<HashMap<(String, &'static str), u64>>,
 }
 
@@ -198,11 +198,12 @@ impl JwksSigner {
                 self.apps.borrow_mut().remove(&app_id);
                 respond::json(200, &self.jwks(&app_id).await?)
             }
-            SignerCall::MoveIn { app_id, activate_after_ms } => {
+            SignerCall::MoveIn { app_id, activates_at } => {
                 // Moving back to a shard it once left: it is this shard's again.
                 self.sql()?.exec("DELETE FROM handovers WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&app_id);
-                let steps = signing_keys::rotate(&self.records(&app_id)?, now(), activate_after_ms);
+                let t = now();
+                let steps = signing_keys::rotate(&self.records(&app_id)?, t, activates_at.0.saturating_sub(t.0).max(0));
                 self.apply(&app_id, steps).await?;
                 self.arm().await?;
                 self.apps.borrow_mut().remove(&app_id);
@@ -218,7 +219,13 @@ impl JwksSigner {
                 respond::no_content()
             }
             SignerCall::Forget { app_id } => {
-                self.sql()?.exec("DELETE FROM handovers WHERE app_id = ?1", vec![app_id.clone().into()])?;
+                // Handed over to nowhere: a late call naming the deleted
+                // application (a front Worker's resolution still cached
+                // elsewhere) finds no key and makes none.
+                self.sql()?.exec(
+                    "INSERT INTO handovers (app_id, at) VALUES (?1, ?2) ON CONFLICT (app_id) DO UPDATE SET at = excluded.at",
+                    vec![app_id.clone().into(), SqlStorageValue::from(now().0)],
+                )?;
                 self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&app_id);
                 self.signing.borrow_mut().retain(|(app, _), _| app != &app_id);

@@ -32,11 +32,12 @@ pub enum SignerCall {
     /// Rotate now, the new keys becoming active after `activate_after_ms`
     /// → the JWKS afterwards.
     Rotate { app_id: String, activate_after_ms: i64 },
-    /// Delete every key of a deleted application.
+    /// Delete every key of a deleted application, and never make one for
+    /// it again.
     Forget { app_id: String },
     /// The application's keys are moving here: publish new keys now, to
-    /// sign after `activate_after_ms` → the JWKS of this shard.
-    MoveIn { app_id: String, activate_after_ms: i64 },
+    /// sign from `activates_at`.
+    MoveIn { app_id: String, activates_at: UnixMillis },
     /// The application's keys are moving to another shard: from `at` on,
     /// retire the keys here and never make new ones.
     HandOver { app_id: String, at: UnixMillis },
@@ -160,8 +161,8 @@ pub async fn forget(env: &Env, shard: u32, app_id: &str) -> Result<()> {
     SignerCall::Forget { app_id: app_id.to_owned() }.send(env, shard).await.map(drop)
 }
 
-pub async fn move_in(env: &Env, shard: u32, app_id: &str, activate_after_ms: i64) -> Result<()> {
-    SignerCall::MoveIn { app_id: app_id.to_owned(), activate_after_ms }.send(env, shard).await.map(drop)
+pub async fn move_in(env: &Env, shard: u32, app_id: &str, activates_at: UnixMillis) -> Result<()> {
+    SignerCall::MoveIn { app_id: app_id.to_owned(), activates_at }.send(env, shard).await.map(drop)
 }
 
 pub async fn hand_over(env: &Env, shard: u32, app_id: &str, at: UnixMillis) -> Result<()> {

@@ -320,6 +320,11 @@ impl TenantApp {
             Command::Tombstone => return self.tombstone().await,
             Command::SyncDomains { verified } => self.sync_domains(verified)?,
             Command::ApplicationChanged { application } => {
+                // Two changes' commands may arrive out of order: keep the newer.
+                self.identity(&sql)?;
+                if Application::known_is_newer(self.caches.application.borrow().as_ref(), application) {
+                    return respond::no_content();
+                }
                 schema::meta_set(&sql, APPLICATION_KEY, &serde_json::to_string(application)?)?;
             }
             Command::Unlock { identifier } => op::store::delete_lockout(&sql, identifier)?,

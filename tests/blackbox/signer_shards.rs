@@ -107,7 +107,7 @@ fn keys_move_between_shards_as_a_rotation(c: &Client) {
     // Warm the front Worker's copy of the JWKS: the move must drop it.
     assert_eq!(jwks_kids(c, &s.slug), old_active);
 
-    let moved = c.api("POST", &format!("/applications/{}/signing-keys/move", s.app_id), OPERATOR, Some(&json!({"shard": to, "activate_after_seconds": 2})));
+    let moved = c.api("POST", &format!("/applications/{}/signing-keys/move", s.app_id), OPERATOR, Some(&json!({"shard": to, "activate_after_seconds": 4})));
     moved.assert_status(200);
     let moved = moved.json();
     assert_eq!(moved["signer"]["shard"], json!(to));
@@ -123,7 +123,7 @@ fn keys_move_between_shards_as_a_rotation(c: &Client) {
     assert_eq!(published, old_active.union(&new_pending).cloned().collect(), "both shards' keys are published during the move");
     let during = machine_token(c, &s);
     assert!(old_active.contains(&kid_of(&during)), "the old shard signs until the switch");
-    // Rotations wait for the move.
+    // Rotations wait for the switch (the old shard is handing over).
     let rotate = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
     rotate.assert_error(409, "conflict");
     assert_eq!(rotate.json()["field"], json!("signing_keys"));
@@ -145,6 +145,14 @@ fn keys_move_between_shards_as_a_rotation(c: &Client) {
     assert!(kids(&after, from, "active").is_empty());
     assert_eq!(jwks_kids(c, &s.slug), old_active.union(&new_pending).cloned().collect());
     assert_eq!(jwks_kids(c, &neighbour.slug), neighbour_jwks, "another application's keys did not move");
+    // From the switch on, the new shard rotates like any other.
+    let rotated = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
+    rotated.assert_status(200);
+    assert_eq!(kids(&keys_of(c, &s.app_id), to, "pending").len(), 2, "the rotation's keys are the new shard's");
+    // Deleted, its documents are gone at once, and no shard makes keys for
+    // it again (a late request names it to no avail).
+    assert_eq!(c.api("DELETE", &format!("/applications/{}", s.app_id), OPERATOR, None).status, 204);
+    c.get(&s.slug, "/.well-known/jwks.json").assert_error(404, "unknown_application");
 }
 
 fn a_move_is_the_operators_and_refused_when_it_cannot_be(c: &Client) {

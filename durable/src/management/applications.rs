@@ -119,6 +119,9 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     }
     app.updated_at = now().0;
     db::update_app(&ctx.db, &app).await?;
+    // The row as stored: what this request did not change (where its keys
+    // live) may have changed since it was read.
+    let app = db::app_by_id(&ctx.db, &app.id).await?.unwrap_or(app);
     Command::ApplicationChanged { application: Box::new(app.clone()) }.send(ctx.env, &app.id).await?;
     Ok(respond::json(200, &shown(&app, teams::of_app(&ctx.db, &app.id).await?.as_deref()))?)
 }

@@ -18,6 +18,7 @@ use aero2_core::json_body::reject_unknown;
 use aero2_core::error::ApiError;
 use crate::{db, now};
 use aero2_core::signer_shards::MoveRefused;
+use aero2_core::time::UnixMillis;
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
@@ -50,8 +51,11 @@ pub async fn list(ctx: &Ctx<'_>, app: &Application) -> Outcome {
 pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let lead = parse_lead(body::optional_json(req).await?.as_ref(), &[LEAD])?;
     let t = now();
-    if let Some(moving) = app.signer.moving(t) {
-        let message = format!("are moving between signer shards until {}", moving.until.0);
+    // Before a move's switch the old shard signs, and it is handing over:
+    // a rotation there would be dropped. From the switch on, the new shard
+    // signs and rotates like any other.
+    if let Some(moving) = app.signer.moving(t).filter(|m| t < m.switch_at) {
+        let message = format!("are moving to another signer shard until {}", moving.switch_at.0);
         return Err(ApiError::Conflict { field: "signing_keys", message }.into());
     }
     let jwks = signer_call::rotate(ctx.env, app.signer.signing_shard(t), &app.id, lead).await?;
@@ -80,20 +84,35 @@ pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
         }
     })?;
     let from = app.signer.shard;
-    // The new keys first (published, not signing), then the handover:
-    // whatever fails, the old shard signs on and nothing was lost.
-    signer_call::move_in(ctx.env, to, &app.id, lead).await?;
     let switch_at = placement.previous.as_ref().map_or(t, |p| p.switch_at);
-    signer_call::hand_over(ctx.env, from, &app.id, switch_at).await?;
+    // 1. The new keys, published at once, active a moment before the
+    //    switch (the new shard's clock and the tenant's may differ by
+    //    that much; both shards' keys are published, so either may sign).
+    let activates_at = UnixMillis(switch_at.0.saturating_sub(ACTIVATION_MARGIN_MS).max(t.0));
+    signer_call::move_in(ctx.env, to, &app.id, activates_at).await?;
+    // 2. The record, only if nothing changed the application meanwhile:
+    //    from here on the tenant signs where it says.
     let mut moved = app.clone();
     moved.signer = placement;
-    moved.updated_at = t.0.max(app.updated_at + 1);
-    db::update_app_signer(&ctx.db, &moved).await?;
-    Command::ApplicationChanged { application: Box::new(moved.clone()) }.send(ctx.env, &app.id).await?;
+    moved.updated_at = now().0.max(app.updated_at + 1);
+    if !db::update_app_signer(&ctx.db, &moved, app).await? {
+        // Undo step 1: the new shard drops its pending keys and makes none.
+        signer_call::hand_over(ctx.env, to, &app.id, t).await?;
+        return Err(ApiError::Conflict { field: SHARD, message: "changed while the keys were being moved; try again".into() }.into());
+    }
+    // 3. The old shard retires its keys at the switch and makes none after.
+    //    Should this fail, the tenant still signs with the new shard from
+    //    the switch on; the old keys leave the JWKS at `until`.
+    signer_call::hand_over(ctx.env, from, &app.id, switch_at).await?;
+    let stored = db::app_by_id(&ctx.db, &app.id).await?.unwrap_or(moved);
+    Command::ApplicationChanged { application: Box::new(stored.clone()) }.send(ctx.env, &app.id).await?;
     Command::KeysChanged.send(ctx.env, &app.id).await?;
-    let resp = list(ctx, &moved).await?;
+    let resp = list(ctx, &stored).await?;
     Ok(crate::forward::forgetting(resp, &app.id)?)
 }
+
+/// How much earlier than the switch the new shard's keys may sign.
+const ACTIVATION_MARGIN_MS: i64 = 1_000;
 
 /// How long the old shard's keys stay published after the switch.
 fn signing_keys_policy_grace() -> i64 {
@@ -121,11 +140,14 @@ pub async fn ensure(env: &Env, app: &Application) -> worker::Result<()> {
     signer_call::ensure(env, app.signer.shard, &app.id).await
 }
 
-/// Has every shard holding keys of a deleted application delete them.
+/// Has every shard delete a deleted application's keys and never make one
+/// again: any shard may hold some (moves, a move that failed half-way),
+/// and there are at most 64.
 pub async fn forget(env: &Env, app: &Application) -> worker::Result<()> {
-    signer_call::forget(env, app.signer.shard, &app.id).await?;
-    if let Some(previous) = &app.signer.previous {
-        signer_call::forget(env, previous.shard, &app.id).await?;
+    let configured = crate::forward::signer_shards(env)?;
+    let named = app.signer.previous.as_ref().map_or(app.signer.shard, |p| p.shard.max(app.signer.shard)) + 1;
+    for shard in 0..configured.max(named) {
+        signer_call::forget(env, shard, &app.id).await?;
     }
     Ok(())
 }

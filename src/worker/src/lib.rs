@@ -97,9 +97,13 @@ async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiErro
     // read of the whole body (one promise, not one per chunk and one more
     // for the end).
     if declared.is_some() {
-        let buffer = JsFuture::from(req.inner().array_buffer()?).await?;
-        let body = Uint8Array::new(&buffer).to_vec();
-        return Ok(if body.len() > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge) } else { Ok(body) });
+        let bytes = Uint8Array::new(&JsFuture::from(req.inner().array_buffer()?).await?);
+        // Checked before it is copied into the wasm memory (which never
+        // shrinks), whatever the runtime delivered.
+        if usize::try_from(bytes.length()).unwrap_or(usize::MAX) > MAX_BODY_BYTES {
+            return Ok(Err(ApiError::PayloadTooLarge));
+        }
+        return Ok(Ok(bytes.to_vec()));
     }
     let reader: worker::web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
@@ -156,9 +160,9 @@ fn api_description(env: &Env, platform: &str) -> Result<Response> {
 
 /// Drops everything this isolate (and this location's Cache API) holds of
 /// an application.
-async fn forget(app_id: &str, platform: &str) -> Result<()> {
+async fn forget(app_id: &str, platform: &str) {
     resolve::forget(app_id);
-    edge::forget(app_id, platform).await
+    edge::forget(app_id, platform).await;
 }
 
 /// The static-assets binding holding the built web app (`ui/dashboard/dist`).
@@ -226,12 +230,12 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(&req.inner().url(), &init)?);
     let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
-        forget(&app.id, platform).await?;
+        forget(&app.id, platform).await;
     }
     // A change of another application (its keys rotated, or it deleted)
     // through the management API.
     if let Some(changed) = resp.headers().get(forward::FORGET_HEADER)? {
-        forget(&changed, platform).await?;
+        forget(&changed, platform).await;
     }
     // The object knew a newer record than this isolate's cached one (its
     // settings changed): cache that one, and shape this answer by it.

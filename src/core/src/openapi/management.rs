@@ -587,7 +587,8 @@ fn own(e: Endpoint) -> Option<Op> {
                     "Moves the application's keys to another `JwksSigner` shard (a deployment has `JWKS_SIGNER_SHARDS`, default 1), as a \
                      rotation: the new shard makes new keys, published at once and signing after `activate_after_seconds` (default 3600); \
                      until then the old shard signs, and its keys stay published two hours more. A move while one is under way is 409, \
-                     as is a move to the shard it is on; a shard past the last is 400. Rotations wait until the move is done (409).\n\n\
+                     as is a move to the shard it is on; a shard past the last is 400. A rotation waits for the switch (409 until then); \
+                     after it, the new shard rotates as usual.\n\n\
                      Only the operator (or a Dashboard token with `operate:platform`): an `sk_live_` key or another token gets 403.",
                 )
                 .params(APP)
@@ -610,7 +611,8 @@ fn own(e: Endpoint) -> Option<Op> {
                 .describe(&format!(
                     "Makes new keys (one per algorithm), published at once and signing after `activate_after_seconds` \
                      (default 3600, so relying parties' JWKS caches hold them first; 0 for an emergency such as a suspected compromise). \
-                     The body may be left out.\n\n{WRITE}"
+                     The body may be left out. While the keys move to another signer shard, 409 until the move's switch \
+                     (`signer.moving.switch_at` in the list).\n\n{WRITE}"
                 ))
                 .params(APP)
                 .json_body(
@@ -624,7 +626,7 @@ fn own(e: Endpoint) -> Option<Op> {
                     json!({ "activate_after_seconds": 3600 }),
                 )
                 .ok(200, "The application's JWKS after the rotation.", schema("SigningJwks"))
-                .errors(&[400, 401, 403, 404, 413]);
+                .errors(&[400, 401, 403, 404, 409, 413]);
             op.optional_body()
         }
 
