@@ -38,9 +38,10 @@ pub const FORM_ACTION_HEADER: &str = "x-aero2-form-action";
 /// its cached resolution at once. Stripped before the response leaves.
 pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";
 /// Set by the management API on the answer of a change the front Worker
-/// caches the effects of (the application deleted, its keys rotated): the
-/// value is the application's id, and the Worker drops its resolution and
-/// JWKS at once. Stripped before the response leaves.
+/// caches the effects of (the application deleted or changed, its keys
+/// rotated or moved, a custom domain removed): the value is the
+/// application's id, and the Worker drops its resolution and JWKS at once.
+/// Stripped before the response leaves.
 pub const FORGET_HEADER: &str = "x-aero2-forget";
 /// The request's id (Cloudflare's `cf-ray`, else one the front Worker
 /// draws), for the audit log; the Worker returns it as `x-request-id`.

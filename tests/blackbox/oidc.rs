@@ -243,15 +243,40 @@ fn warm_discovery_and_jwks_reach_no_object(c: &Client) {
     // One more request (the health check reading the count), none for the
     // fifteen documents. (`signer_calls` read the health in between.)
     assert_eq!(object_requests(), requests_before + 2, "warm documents reached the object");
+    // Answered from the isolate's finished copy, each answer is still its
+    // own: a request id of its own, the security headers, CORS for an
+    // allowed origin only, no body for HEAD.
+    let (a, b) = (c.get(&s.slug, "/.well-known/openid-configuration"), c.get(&s.slug, "/.well-known/openid-configuration"));
+    assert_ne!(a.header("x-request-id"), b.header("x-request-id"));
+    for r in [&a, &warm] {
+        assert!(r.header("content-security-policy").is_some_and(|v| v.contains("default-src 'none'")));
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+    let head = c.send("HEAD", &s.slug, "/.well-known/openid-configuration", &[], None);
+    head.assert_status(200);
+    assert!(head.body.is_empty() && head.header("x-request-id").is_some() && head.header("content-security-policy").is_some());
+    let spa = "https://spa.example";
+    let patch = json!({"settings": {"allowed_origins": [spa]}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&patch)).assert_status(200);
+    let allowed = c.send("GET", &s.slug, "/.well-known/jwks.json", &[("origin", spa)], None);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some(spa));
+    assert!(allowed.header("vary").is_some_and(|v| v.contains("Origin")));
+    let other = c.send("GET", &s.slug, "/.well-known/openid-configuration", &[("origin", "https://evil.example")], None);
+    other.assert_status(200);
+    assert_eq!(other.header("access-control-allow-origin"), None);
     // Another method still reaches the object, which names the allowed one.
     let post = c.send("POST", &s.slug, "/.well-known/jwks.json", &[], None);
     post.assert_status(405);
     assert_eq!(post.header("allow"), Some("GET, HEAD"));
-    // A rotation answered through this Worker drops its copy at once.
+    // A rotation answered through this Worker drops its copy at once (as
+    // the settings change above did: one fetch each).
+    let before_rotation = signer_calls("jwks");
+    assert_eq!(before_rotation, jwks_before + 1, "the settings change dropped the copy once");
     let r = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
     r.assert_status(200);
     assert_eq!(c.get(&s.slug, "/.well-known/jwks.json").json(), r.json());
-    assert_eq!(signer_calls("jwks"), jwks_before + 1);
+    assert_eq!(signer_calls("jwks"), before_rotation + 1);
 }
 
 fn code_flow_with_pkce_refresh_and_userinfo(c: &Client) {

@@ -123,7 +123,11 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     // live) may have changed since it was read.
     let app = db::app_by_id(&ctx.db, &app.id).await?.unwrap_or(app);
     Command::ApplicationChanged { application: Box::new(app.clone()) }.send(ctx.env, &app.id).await?;
-    Ok(respond::json(200, &shown(&app, teams::of_app(&ctx.db, &app.id).await?.as_deref()))?)
+    // The front Worker answering through this isolate drops its copy at once
+    // (its CORS for the public documents it answers itself follows the new
+    // settings); other isolates' copies live at most 30 s.
+    let resp = respond::json(200, &shown(&app, teams::of_app(&ctx.db, &app.id).await?.as_deref()))?;
+    Ok(crate::forward::forgetting(resp, &app.id)?)
 }
 
 /// Deletes the rows first, then tombstones the object: from that moment the

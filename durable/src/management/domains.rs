@@ -65,7 +65,9 @@ pub async fn remove(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
     };
     db::delete_domain(&ctx.db, &app.id, &hostname).await?;
     sync(ctx, app).await?;
-    Ok(respond::no_content()?)
+    // The front Worker answering through this isolate stops serving the
+    // domain's public documents at once.
+    Ok(crate::forward::forgetting(respond::no_content()?, &app.id)?)
 }
 
 /// Hands the application's object its verified domains, so a removed one

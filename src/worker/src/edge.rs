@@ -24,8 +24,9 @@ use aero2_core::oauth::discovery::{self, EDGE_JWKS_TTL_MS, JWKS_MAX_AGE_SECONDS,
 use aero2_core::routes::op::Endpoint;
 use aero2_core::time::UnixMillis;
 use aero2_durable::{now, signer_call};
+use crate::shape::Finished;
+use aero2_core::host::is_local_domain;
 use std::cell::RefCell;
-use std::rc::Rc;
 use worker::{Cache, Env, Headers, Response, ResponseBuilder, Result};
 
 const CAPACITY: usize = 1_024;
@@ -37,29 +38,26 @@ const METADATA_TTL_MS: i64 = 3_600_000;
 const FETCHED_AT_HEADER: &str = "x-aero2-fetched-at";
 
 thread_local! {
-    static METADATA: RefCell<TtlCache<String, Rc<str>>> = RefCell::new(TtlCache::new(METADATA_TTL_MS, CAPACITY));
-    static JWKS: RefCell<TtlCache<String, Rc<str>>> = RefCell::new(TtlCache::new(EDGE_JWKS_TTL_MS, CAPACITY));
+    static METADATA: RefCell<TtlCache<String, Finished>> = RefCell::new(TtlCache::new(METADATA_TTL_MS, CAPACITY));
+    static JWKS: RefCell<TtlCache<String, Finished>> = RefCell::new(TtlCache::new(EDGE_JWKS_TTL_MS, CAPACITY));
 }
 
 /// The answer to `endpoint` (one of `at_edge`'s) for the application
-/// `app_id` at `issuer`.
-pub async fn answer(env: &Env, endpoint: Endpoint, app: &Application, issuer: &str, platform: &str) -> Result<Response> {
+/// `app_id` at `issuer`, finished (security headers set) but for the
+/// request's own stamp (`Finished::answer`).
+pub async fn answer(env: &Env, endpoint: Endpoint, app: &Application, issuer: &str, platform: &str) -> Result<Finished> {
+    let local = is_local_domain(platform);
     match endpoint {
-        Endpoint::Jwks => {
-            let body = jwks(env, app, platform).await?;
-            public_json(&body, JWKS_MAX_AGE_SECONDS)
-        }
+        Endpoint::Jwks => jwks(env, app, platform, local).await,
         _ => {
             let t = now();
-            let body = match METADATA.with(|c| c.borrow_mut().get(&issuer.to_owned(), t)) {
-                Some(body) => body,
-                None => {
-                    let body: Rc<str> = discovery::metadata(issuer).to_string().into();
-                    METADATA.with(|c| c.borrow_mut().insert(issuer.to_owned(), body.clone(), t));
-                    body
-                }
-            };
-            public_json(&body, METADATA_MAX_AGE_SECONDS)
+            if let Some(done) = METADATA.with(|c| c.borrow_mut().get(&issuer.to_owned(), t)) {
+                return Ok(done);
+            }
+            let body = discovery::metadata(issuer).to_string();
+            let done = Finished::new(public_json(&body, METADATA_MAX_AGE_SECONDS)?, local)?;
+            METADATA.with(|c| c.borrow_mut().insert(issuer.to_owned(), done.clone(), t));
+            Ok(done)
         }
     }
 }
@@ -73,35 +71,36 @@ pub async fn forget(app_id: &str, platform: &str) {
     let _ = Cache::default().delete(cache_key(platform, app_id), true).await;
 }
 
-/// The application's JWKS as JSON text: the isolate's copy, else the
+/// The application's JWKS, finished: the isolate's copy, else the
 /// location's (Cache API), else the signer's (then kept in both): every
 /// shard's its placement publishes (two during a move).
-async fn jwks(env: &Env, app: &Application, platform: &str) -> Result<Rc<str>> {
+async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Result<Finished> {
     let app_id = app.id.as_str();
     let t = now();
-    if let Some(body) = JWKS.with(|c| c.borrow_mut().get(&app_id.to_owned(), t)) {
-        return Ok(body);
+    if let Some(done) = JWKS.with(|c| c.borrow_mut().get(&app_id.to_owned(), t)) {
+        return Ok(done);
     }
     let cache = Cache::default();
     let key = cache_key(platform, app_id);
     if let Ok(Some(mut cached)) = cache.get(key.as_str(), true).await {
         let fetched = cached.headers().get(FETCHED_AT_HEADER)?.and_then(|v| v.parse::<i64>().ok());
         if let Some(fetched) = fetched.filter(|f| t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
-            let body: Rc<str> = cached.text().await?.into();
-            JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), body.clone(), UnixMillis(fetched)));
-            return Ok(body);
+            let done = Finished::new(public_json(&cached.text().await?, JWKS_MAX_AGE_SECONDS)?, local)?;
+            JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), done.clone(), UnixMillis(fetched)));
+            return Ok(done);
         }
     }
-    let body: Rc<str> = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?.into();
-    JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), body.clone(), t));
+    let body = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?;
+    let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
+    JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), done.clone(), t));
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set("cache-control", &discovery::public_cache_control(u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30)))?;
     headers.set(FETCHED_AT_HEADER, &t.0.to_string())?;
     // Kept for the location's other isolates if the Cache API takes it; the
     // answer does not depend on it.
-    let _ = cache.put(key.as_str(), ResponseBuilder::new().with_headers(headers).fixed(body.as_bytes().to_vec())).await;
-    Ok(body)
+    let _ = cache.put(key.as_str(), ResponseBuilder::new().with_headers(headers).fixed(body.into_bytes())).await;
+    Ok(done)
 }
 
 /// Where the Cache API keeps an application's JWKS: a URL of the

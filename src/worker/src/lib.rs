@@ -33,8 +33,15 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// What `serve` answers: a response to finish, or a public document
+/// finished already (`edge`), to stamp.
+enum Served {
+    Answer(Response, Vec<String>),
+    Finished(shape::Finished, Vec<String>),
+}
+
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<worker::web_sys::Response> {
     let platform = forward::platform_domain(&env)?;
     let origin = req.headers().get("origin")?;
     // HEAD runs as GET wherever GET is served (`aero2_core::routes`); its
@@ -45,10 +52,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         None => local_request_id()?,
     };
     let (resp, allowed_origins) = match serve(req, &env, &platform, &request_id).await {
-        Ok(r) => r,
+        Ok(Served::Answer(resp, allowed)) => (resp, allowed),
+        Ok(Served::Finished(done, allowed)) => return done.answer(origin.as_deref(), &allowed, head, &request_id),
         Err(e) => (respond::internal("front worker", &e)?, Vec::new()),
     };
-    shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)
+    Ok(shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)?.into())
 }
 
 /// A request id where Cloudflare gave none (local runs): a random prefix
@@ -170,43 +178,43 @@ const WEB_APP_ASSETS: &str = "ASSETS";
 
 /// The response, and the allowed origins of the application it came from
 /// (empty when none was resolved).
-async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Result<(Response, Vec<String>)> {
+async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Result<Served> {
     let host = match req.headers().get("host")? {
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
     };
     let Some((resolved, custom_domain)) = resolve::application(env, &host, platform).await? else {
-        return Ok((respond::error(&ApiError::UnknownApplication)?, Vec::new()));
+        return Ok(Served::Answer(respond::error(&ApiError::UnknownApplication)?, Vec::new()));
     };
     let app = &resolved.app;
     let allowed = app.settings.allowed_origins.clone();
     if req.method() == Method::Options && req.headers().has("access-control-request-method")? {
-        return Ok((shape::preflight(req.headers().get("origin")?.as_deref(), &allowed)?, allowed));
+        return Ok(Served::Answer(shape::preflight(req.headers().get("origin")?.as_deref(), &allowed)?, allowed));
     }
     // Liveness for anyone, answered here: no object, storage or signer is
     // touched, nothing internal is shown. The operator's credential gets
     // the object's detailed view.
     if req.path() == HEALTH_PATH && matches!(req.method(), Method::Get | Method::Head) && !req.headers().has("authorization")? {
-        return Ok((respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
+        return Ok(Served::Answer(respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
     }
     // Public documents, from this isolate's caches (`edge`).
     if let Some(endpoint) = aero2_core::routes::op::at_edge(&req.inner().method(), &req.path()) {
         if let Some(issuer) = issuer_for(&host, platform) {
-            return Ok((edge::answer(env, endpoint, app, &issuer, platform).await?, allowed));
+            return Ok(Served::Finished(edge::answer(env, endpoint, app, &issuer, platform).await?, allowed));
         }
     }
     // The Dashboard's web app and the API's description: on its own host
     // only (never on an application's host or a custom domain).
     if app.id == DASHBOARD_APP_ID && custom_domain.is_none() {
         match dashboard::static_answer(&req.inner().method(), &req.path()) {
-            Some(dashboard::Static::WebApp) => return Ok((web_app(req, env).await?, allowed)),
-            Some(dashboard::Static::ApiDescription) => return Ok((api_description(env, platform)?, allowed)),
+            Some(dashboard::Static::WebApp) => return Ok(Served::Answer(web_app(req, env).await?, allowed)),
+            Some(dashboard::Static::ApiDescription) => return Ok(Served::Answer(api_description(env, platform)?, allowed)),
             None => {}
         }
     }
     let body = match read_body(&req).await? {
         Ok(body) => body,
-        Err(e) => return Ok((respond::error(&e)?, allowed)),
+        Err(e) => return Ok(Served::Answer(respond::error(&e)?, allowed)),
     };
     let headers = forward::copy_without_reserved(req.headers())?;
     headers.set(APPLICATION_HEADER, &resolved.forwarded)?;
@@ -243,8 +251,8 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
         if fresh.id == app.id {
             let allowed = fresh.settings.allowed_origins.clone();
             resolve::refresh(fresh)?;
-            return Ok((resp, allowed));
+            return Ok(Served::Answer(resp, allowed));
         }
     }
-    Ok((resp, allowed))
+    Ok(Served::Answer(resp, allowed))
 }
