@@ -10,19 +10,25 @@ use worker::{Env, ObjectNamespace, Request, Result, Stub};
 /// The platform's parent domain (`<slug>.<PLATFORM_DOMAIN>`), a Worker var.
 pub const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
 
-/// [`PLATFORM_DOMAIN_VAR`], read once per isolate: a deployment's
-/// variables do not change under a running isolate, and every request
-/// needs it (a property read and a string across the wasm boundary).
-pub fn platform_domain(env: &Env) -> Result<String> {
+/// A Worker variable (`None` when unset), read once per isolate: a
+/// deployment's variables do not change under a running isolate, and the
+/// hot path needs some on every request (each read is a property lookup
+/// and a string across the wasm boundary).
+fn isolate_var(env: &Env, name: &'static str) -> Option<String> {
     thread_local! {
-        static PLATFORM: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+        static VARS: std::cell::RefCell<std::collections::HashMap<&'static str, Option<String>>> = std::cell::RefCell::default();
     }
-    if let Some(p) = PLATFORM.with(|p| p.get().cloned()) {
-        return Ok(p);
+    if let Some(known) = VARS.with(|v| v.borrow().get(name).cloned()) {
+        return known;
     }
-    let p = env.var(PLATFORM_DOMAIN_VAR)?.to_string();
-    PLATFORM.with(|c| c.get_or_init(|| p.clone()).clone());
-    Ok(p)
+    let value = env.var(name).ok().map(|v| v.to_string());
+    VARS.with(|v| v.borrow_mut().insert(name, value.clone()));
+    value
+}
+
+/// [`PLATFORM_DOMAIN_VAR`] (`isolate_var`): every request needs it.
+pub fn platform_domain(env: &Env) -> Result<String> {
+    isolate_var(env, PLATFORM_DOMAIN_VAR).ok_or_else(|| worker::Error::RustError(format!("{PLATFORM_DOMAIN_VAR} is not configured")))
 }
 pub const APPLICATION_HEADER: &str = "x-aero2-application";
 pub const INTERNAL_HEADER: &str = "x-aero2-internal";
@@ -93,7 +99,8 @@ pub fn tenant_stub(env: &Env, app_id: &str) -> Result<Stub> {
 pub fn signer_stub(env: &Env, shard: u32) -> Result<Stub> {
     let ns: ObjectNamespace = env.durable_object(JWKS_SIGNER_BINDING)?;
     let id = ns.id_from_name(&aero2_core::signer_shards::object_name(shard))?;
-    match env.var(SIGNER_LOCATION_HINT_VAR).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty()) {
+    // Read once per isolate (`isolate_var`): every sign request names a stub.
+    match isolate_var(env, SIGNER_LOCATION_HINT_VAR).filter(|v| !v.trim().is_empty()) {
         Some(hint) => id.get_stub_with_location_hint(hint.trim()),
         None => id.get_stub(),
     }
@@ -106,8 +113,7 @@ pub const SIGNER_LOCATION_HINT_VAR: &str = "JWKS_SIGNER_LOCATION_HINT";
 /// default 1). A value out of range fails what needs it, loudly.
 pub fn signer_shards(env: &Env) -> Result<u32> {
     use aero2_core::signer_shards::{parse_shards, SHARDS_VAR};
-    let var = env.var(SHARDS_VAR).ok().map(|v| v.to_string());
-    parse_shards(var.as_deref()).map_err(worker::Error::RustError)
+    parse_shards(isolate_var(env, SHARDS_VAR).as_deref()).map_err(worker::Error::RustError)
 }
 
 /// The JSON body of an internal request (between our own Worker and

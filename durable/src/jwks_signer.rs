@@ -286,7 +286,8 @@ impl JwksSigner {
             }
         }
         let records = self.records(app_id)?;
-        let steps = match self.handover(app_id)? {
+        let handed_over = self.handover(app_id)?;
+        let steps = match handed_over {
             Some(at) => signing_keys::plan_handing_over(&records, t, at, &POLICY),
             None => signing_keys::plan(&records, t, &POLICY),
         };
@@ -294,7 +295,7 @@ impl JwksSigner {
             self.apply(app_id, steps).await?;
             self.arm().await?;
         }
-        self.reload(app_id)
+        self.reload(app_id, handed_over)
     }
 
     /// When the application's keys here are handed over to another shard.
@@ -307,8 +308,9 @@ impl JwksSigner {
         Ok(rows.first().map(|r| UnixMillis(r.at)))
     }
 
-    /// Reads one application's keys from storage into the cache.
-    fn reload(&self, app_id: &str) -> Result<AppKeys> {
+    /// Reads one application's keys from storage into the cache, with its
+    /// handover time (`handover`, read by the caller).
+    fn reload(&self, app_id: &str, handed_over: Option<UnixMillis>) -> Result<AppKeys> {
         let rows = self.rows(app_id)?;
         let records: Vec<KeyRecord> = rows.iter().filter_map(Row::record).collect();
         let keys = rows
@@ -316,7 +318,6 @@ impl JwksSigner {
             .filter_map(|r| serde_json::from_str::<Value>(&r.public_jwk).ok())
             .filter_map(|v| PublicJwk::from_json(&v).ok())
             .collect();
-        let handed_over = self.handover(app_id)?;
         // A handover still ahead is an event of its own.
         let handover_event = handed_over.filter(|at| records.iter().any(|k| k.status != KeyStatus::Retired) && now() < *at);
         let next_event = [signing_keys::next_event(&records, &POLICY), handover_event].into_iter().flatten().min();

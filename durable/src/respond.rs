@@ -4,6 +4,16 @@ use aero2_core::error::ApiError;
 use serde::Serialize;
 use worker::{Headers, Response, Result};
 
+/// 200 with a public JSON document (`body`, JSON text) that clients and
+/// HTTP caches may keep `max_age` seconds: the provider metadata and the
+/// JWKS.
+pub fn public_json(body: &str, max_age: u32) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", &aero2_core::oauth::discovery::public_cache_control(max_age))?;
+    Ok(Response::from_bytes(body.as_bytes().to_vec())?.with_headers(headers))
+}
+
 /// A JSON response with `status`. API responses are never cached: they
 /// carry credentials or per-caller data.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {

@@ -84,17 +84,18 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
     let new = NewApplication::from_json(&body)?;
     let team = team_for_new(ctx, named).await?;
     let t = now();
+    let id = new_id(IdKind::Application, rng::bytes()?);
+    // Its keys go to the signer shard its id hashes to, and stay there.
+    let signer = aero2_core::signer_shards::Placement::new_application(&id, crate::forward::signer_shards(ctx.env)?);
     let app = Application {
-        id: new_id(IdKind::Application, rng::bytes()?),
+        id,
         slug: new.slug.as_str().to_owned(),
         name: new.name,
         settings: new.settings,
         created_at: t.0,
         updated_at: t.0,
-        signer: aero2_core::signer_shards::Placement::default(),
+        signer,
     };
-    // Its keys go to the signer shard its id hashes to, and stay there.
-    let app = Application { signer: aero2_core::signer_shards::Placement::new_application(&app.id, crate::forward::signer_shards(ctx.env)?), ..app };
     if let Err(e) = db::insert_app(&ctx.db, &app, team.as_deref()).await {
         if db::is_unique_violation(&e) {
             return Err(ApiError::Conflict { field: "slug", message: "is already taken".into() }.into());

@@ -76,7 +76,7 @@ pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
         .ok_or_else(|| ApiError::invalid(SHARD, "must be a shard number"))?;
     let shards = crate::forward::signer_shards(ctx.env)?;
     let t = now();
-    let placement = app.signer.move_to(to, shards, t, lead, signing_keys_policy_grace()).map_err(|refused| match refused {
+    let placement = app.signer.move_to(to, shards, t, lead, crate::jwks_signer::POLICY.retire_grace_ms).map_err(|refused| match refused {
         MoveRefused::NoSuchShard { shards } => ApiError::invalid(SHARD, format!("must be from 0 to {}", shards - 1)),
         MoveRefused::AlreadyThere => ApiError::Conflict { field: SHARD, message: "is the one the keys are on".into() },
         MoveRefused::Moving { until } => {
@@ -113,11 +113,6 @@ pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
 
 /// How much earlier than the switch the new shard's keys may sign.
 const ACTIVATION_MARGIN_MS: i64 = 1_000;
-
-/// How long the old shard's keys stay published after the switch.
-fn signing_keys_policy_grace() -> i64 {
-    crate::jwks_signer::POLICY.retire_grace_ms
-}
 
 /// `activate_after_seconds` (0..=604800, default 3600) of a body of
 /// `fields` (or no body at all), in milliseconds.

@@ -23,11 +23,12 @@ use aero2_core::cache::TtlCache;
 use aero2_core::oauth::discovery::{self, EDGE_JWKS_TTL_MS, JWKS_MAX_AGE_SECONDS, METADATA_MAX_AGE_SECONDS};
 use aero2_core::routes::op::Endpoint;
 use aero2_core::time::UnixMillis;
-use aero2_durable::{now, signer_call};
 use crate::shape::Finished;
 use aero2_core::host::is_local_domain;
+use aero2_durable::respond::public_json;
+use aero2_durable::{now, signer_call};
 use std::cell::RefCell;
-use worker::{Cache, Env, Headers, Response, ResponseBuilder, Result};
+use worker::{Cache, Env, Result};
 
 const CAPACITY: usize = 1_024;
 /// A metadata document never changes within a deployment; the bound keeps
@@ -93,13 +94,11 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     let body = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?;
     let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
     JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), done.clone(), t));
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    headers.set("cache-control", &discovery::public_cache_control(u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30)))?;
-    headers.set(FETCHED_AT_HEADER, &t.0.to_string())?;
+    let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
+    copy.headers_mut().set(FETCHED_AT_HEADER, &t.0.to_string())?;
     // Kept for the location's other isolates if the Cache API takes it; the
     // answer does not depend on it.
-    let _ = cache.put(key.as_str(), ResponseBuilder::new().with_headers(headers).fixed(body.into_bytes())).await;
+    let _ = cache.put(key.as_str(), copy).await;
     Ok(done)
 }
 
@@ -107,11 +106,4 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
 /// platform's zone that no route serves.
 fn cache_key(platform: &str, app_id: &str) -> String {
     format!("https://{platform}/.aero2-cache/jwks/{app_id}")
-}
-
-fn public_json(body: &str, max_age: u32) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    headers.set("cache-control", &discovery::public_cache_control(max_age))?;
-    Ok(ResponseBuilder::new().with_headers(headers).fixed(body.as_bytes().to_vec()))
 }
