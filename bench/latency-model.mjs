@@ -100,8 +100,23 @@ for (const e of edgeTenant) {
   }
 }
 out.push("");
-// The shards a rate needs to keep each below ρ = 0.5 (mean wait under half a service time).
-out.push("| token rate /s | shards for ρ ≤ 0.5 |");
-out.push("|---:|---:|");
-for (const r of [...rates, 50_000]) out.push(`| ${r.toLocaleString("en-US")} | ${Math.max(1, Math.ceil((r * s) / 0.5))} |`);
+// The shards a rate needs to keep each below ρ = 0.5 (mean wait under half
+// a service time): signer shards for the deployment's token rate, and
+// tenant shards for one application's (its TenantApp's thread is busy
+// `tenantBusyUs` per token request; Cloudflare's guidance of about 1,000
+// requests/s per object bounds it too).
+const tenantBusyUs = Number(get("tenant-busy-us", (total * SHARE.tenant) / speedup));
+const t = tenantBusyUs / 1e6;
+const needed = (rate, busy) => Math.max(1, Math.ceil((rate * busy) / 0.5));
+out.push(
+  `One tenant object's thread is busy ${Math.round(tenantBusyUs)} µs per token request: one application's tenant shards ` +
+    `(\`PUT …/tenant-shards\`) are the larger of ρ ≤ 0.5 and 1,000 requests/s per object.`,
+);
+out.push("");
+out.push("| token rate /s | signer shards (deployment) for ρ ≤ 0.5 | tenant shards (one application) |");
+out.push("|---:|---:|---:|");
+for (const r of [...rates, 50_000]) {
+  const n = Math.max(needed(r, t), Math.ceil(r / 1000));
+  out.push(`| ${r.toLocaleString("en-US")} | ${needed(r, s)} | ${n > 16 ? `${n} (past the 16 allowed)` : n} |`);
+}
 console.log(out.join("\n"));

@@ -63,6 +63,7 @@ struct ApplicationRow {
     created_at: i64,
     updated_at: i64,
     signer: Option<String>,
+    tenant_shards: i64,
 }
 
 impl ApplicationRow {
@@ -81,11 +82,13 @@ impl ApplicationRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             signer,
+            // Written only by `update_app_tenant_shards`, within range.
+            tenant_shards: u8::try_from(self.tenant_shards).unwrap_or(1).clamp(1, aero2_core::tenant_shards::MAX_SHARDS),
         }
     }
 }
 
-const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at, signer";
+const APP_COLUMNS: &str = "id, slug, name, settings, created_at, updated_at, signer, tenant_shards";
 
 async fn first_app(query: D1PreparedStatement) -> Result<Option<Application>> {
     Ok(query.first::<ApplicationRow>(None).await?.map(ApplicationRow::into_application))
@@ -104,7 +107,7 @@ pub async fn app_by_slug(db: &D1Database, slug: &str) -> Result<Option<Applicati
 pub async fn app_by_custom_domain(db: &D1Database, hostname: &str) -> Result<Option<Application>> {
     first_app(stmt(
         db,
-        "SELECT a.id, a.slug, a.name, a.settings, a.created_at, a.updated_at, a.signer \
+        "SELECT a.id, a.slug, a.name, a.settings, a.created_at, a.updated_at, a.signer, a.tenant_shards \
          FROM custom_domains d JOIN applications a ON a.id = d.app_id \
          WHERE d.hostname = ?1 AND d.verified = 1",
         &[text(hostname)],
@@ -160,6 +163,20 @@ pub async fn update_app_signer(db: &D1Database, app: &Application, was: &Applica
             text(&placement_json(was)?),
             text(&serde_json::to_string(&aero2_core::signer_shards::Placement::default())?),
         ],
+    )?
+    .run()
+    .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// Records the application's new tenant shard count, with its new
+/// `updated_at`, if the count is still `was`'s (two operators raising it
+/// at once: one wins). Whether it was written.
+pub async fn update_app_tenant_shards(db: &D1Database, app: &Application, was: &Application) -> Result<bool> {
+    let result = stmt(
+        db,
+        "UPDATE applications SET tenant_shards = ?2, updated_at = ?3 WHERE id = ?1 AND tenant_shards = ?4",
+        &[text(&app.id), int(i64::from(app.tenant_shards)), int(app.updated_at), int(i64::from(was.tenant_shards))],
     )?
     .run()
     .await?;

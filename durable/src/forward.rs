@@ -52,6 +52,9 @@ pub const FORGET_HEADER: &str = "x-aero2-forget";
 /// The request's id (Cloudflare's `cf-ray`, else one the front Worker
 /// draws), for the audit log; the Worker returns it as `x-request-id`.
 pub const REQUEST_ID_HEADER: &str = "x-aero2-request-id";
+/// Which of the application's tenant shards the request is for
+/// (`aero2_core::tenant_shards`); absent for shard 0, the home object.
+pub const SHARD_HEADER: &str = "x-aero2-shard";
 pub const TENANT_APP_BINDING: &str = "TENANT_APP";
 pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
 
@@ -72,6 +75,7 @@ pub const RESERVED_HEADERS: &[&str] = &[
     FORM_ACTION_HEADER,
     REQUEST_ID_HEADER,
     INLINE_STYLES_HEADER,
+    SHARD_HEADER,
 ];
 
 /// A native copy of `headers` (one call into the runtime, not one per
@@ -84,11 +88,31 @@ pub fn copy_without_reserved(headers: &worker::Headers) -> Result<worker::Header
     Ok(copy)
 }
 
-/// The stub of an application's `TenantApp`. The object name is the
-/// application id; a future shard suffix (`app_id:shard`) slots in here.
-pub fn tenant_stub(env: &Env, app_id: &str) -> Result<Stub> {
+/// The stub of an application's `TenantApp` shard `shard`
+/// (`aero2_core::tenant_shards::object_name`: shard 0 is named by the
+/// application id alone). Whoever calls it tells the object its shard
+/// with [`SHARD_HEADER`] ([`mark_shard`]).
+pub fn tenant_stub(env: &Env, app_id: &str, shard: u8) -> Result<Stub> {
     let ns: ObjectNamespace = env.durable_object(TENANT_APP_BINDING)?;
-    ns.id_from_name(app_id)?.get_stub()
+    ns.id_from_name(&aero2_core::tenant_shards::object_name(app_id, shard))?.get_stub()
+}
+
+/// Tells the object a request goes to which shard it is (nothing for the
+/// home object).
+pub fn mark_shard(headers: &worker::Headers, shard: u8) -> Result<()> {
+    if shard != 0 {
+        headers.set(SHARD_HEADER, &shard.to_string())?;
+    }
+    Ok(())
+}
+
+/// The shard a request to a `TenantApp` names ([`mark_shard`]); `None`
+/// when the header is not a shard number.
+pub fn shard_of(req: &Request) -> Result<Option<u8>> {
+    Ok(match req.headers().get(SHARD_HEADER)? {
+        None => Some(0),
+        Some(v) => v.parse::<u8>().ok().filter(|s| *s < aero2_core::tenant_shards::MAX_SHARDS),
+    })
 }
 
 /// The stub of signer shard `shard` (`aero2_core::signer_shards`). With

@@ -68,6 +68,9 @@ pub struct TenantApp {
     served: std::cell::Cell<u64>,
     /// The last application header's text, and the record parsed from it.
     last_forwarded: RefCell<Option<(String, Application)>>,
+    /// Which of its application's tenant shards this object is, once
+    /// known (`aero2_core::tenant_shards`, `forward::SHARD_HEADER`).
+    shard: std::cell::Cell<Option<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +88,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default(), served: std::cell::Cell::default(), last_forwarded: RefCell::default() }
+        Self { state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default(), served: std::cell::Cell::default(), last_forwarded: RefCell::default(), shard: std::cell::Cell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -105,7 +108,10 @@ impl DurableObject for TenantApp {
         }
         if let Identity::Live(app_id) = self.identity(&sql)? {
             crate::mailer::deliver_due(&self.env, &sql, &app_id, t).await?;
-            crate::audit::on_alarm(&self.env, &self.state.storage(), &app_id, t).await?;
+            // The audit log is the home object's alone.
+            if self.shard.get().unwrap_or(0) == 0 {
+                crate::audit::on_alarm(&self.env, &self.state.storage(), &app_id, t).await?;
+            }
         }
         schema::arm_alarm(&self.state.storage(), op::store::NEXT_EXPIRY, vec![]).await?;
         Response::empty()
@@ -116,6 +122,7 @@ impl TenantApp {
     /// Decode, load, dispatch.
     async fn handle(&self, mut req: Request) -> Result<Response> {
         let sql = self.sql()?;
+        self.bind_shard(&sql, &req)?;
         if req.headers().has(INTERNAL_HEADER)? {
             return self.command(forward::internal_json(&mut req).await?).await;
         }
@@ -241,7 +248,28 @@ impl TenantApp {
             secure_cookies: !aero2_core::host::is_local_domain(&platform),
             caches: &self.caches,
             now: now(),
+            shard: self.shard.get().unwrap_or(0),
         })
+    }
+
+    /// Learns which shard this object is from the first request that
+    /// says (kept in storage), and refuses a request meant for another:
+    /// each shard's grants are its own.
+    fn bind_shard(&self, sql: &worker::SqlStorage, req: &Request) -> Result<()> {
+        let Some(said) = forward::shard_of(req)? else {
+            return Err(worker::Error::RustError("a request named no valid tenant shard".into()));
+        };
+        let known = match self.shard.get() {
+            Some(k) => Some(k),
+            None => schema::meta_get(sql, "shard")?.and_then(|v| v.parse::<u8>().ok()),
+        };
+        match known {
+            Some(k) if k == said => {}
+            Some(k) => return Err(worker::Error::RustError(format!("a request for tenant shard {said} reached shard {k}"))),
+            None => schema::meta_set(sql, "shard", &said.to_string())?,
+        }
+        self.shard.set(Some(said));
+        Ok(())
     }
 
     /// Who this object is, read from storage once per instance: every
@@ -337,6 +365,11 @@ impl TenantApp {
                 end_sessions(&sql, user_id)?;
                 forget_second_factors(&sql, user_id)?;
             }
+            Command::PutCode { code_hash, grant, expires_at } => {
+                op::grants::keep_code(&sql, &self.state.storage(), code_hash, grant, *expires_at).await?;
+            }
+            Command::RevokeGrants { of } => op::grants::revoke_here(&sql, of, now())?,
+            Command::TokenStatus { jti } => return respond::json(200, &op::grants::local_status(&sql, jti)?),
             Command::ClientsChanged | Command::KeysChanged | Command::UsersChanged | Command::IdpsChanged | Command::ApisChanged => {}
             Command::Audit { app_id, event } => {
                 if self.writes_log_of(&sql, app_id)? {

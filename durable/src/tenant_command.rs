@@ -1,11 +1,17 @@
-//! What the management API tells an application's `TenantApp` when D1
-//! changed under it, as one typed message: [`Command::send`] on the sending
-//! side, `TenantApp::command` (one `match`) on the receiving one. The
-//! request carries [`INTERNAL_HEADER`], which the front Worker strips from
+//! What the management API tells an application's `TenantApp` objects
+//! when D1 changed under them, and what those objects ask each other, as
+//! one typed message: [`Command::send`] on the sending side,
+//! `TenantApp::command` (one `match`) on the receiving one. The request
+//! carries [`INTERNAL_HEADER`], which the front Worker strips from
 //! everything clients send, so only our own code can issue a command.
+//!
+//! An application may keep its grants in several objects, its tenant
+//! shards (`aero2_core::tenant_shards`). [`Command::reach`] says which of
+//! them a command concerns: the home object, or every shard.
 
 use crate::forward::{self, INTERNAL_HEADER};
 use aero2_core::application::Application;
+use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit, Result};
 
@@ -61,31 +67,106 @@ pub enum Command {
     /// Queue `mail` for the object's alarm to deliver (a management change
     /// that mails someone, such as an invitation).
     Mail { mail: crate::mailer::Mail },
+    /// Keep the authorization code with this digest, issued by the home
+    /// object, for the shard it was placed in.
+    PutCode { code_hash: String, grant: Box<aero2_core::oauth::grant::CodeGrant>, expires_at: UnixMillis },
+    /// Revoke the grants (with their refresh and access tokens) the home
+    /// object ended: a user's, or one session's.
+    RevokeGrants { of: GrantsOf },
+    /// Answer whether the access token `jti` still stands, and its grant
+    /// (JSON, `op::grants::TokenStatus`): asked by another shard that
+    /// checks a token issued here.
+    TokenStatus { jti: String },
+}
+
+/// Which grants [`Command::RevokeGrants`] revokes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GrantsOf {
+    /// Every grant of the user but `keep`.
+    User { user_id: String, keep: Option<String> },
+    /// Every grant made through the session with this `sid`.
+    Session { sid: String },
+}
+
+/// Which of an application's objects a command concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The home object (shard 0): sessions, lockouts, the audit log, mail.
+    Home,
+    /// Every shard: what each caches, what each holds of a user's grants,
+    /// and the application's end.
+    EveryShard,
+    /// The one shard the sender names ([`Command::send_to`]): what one
+    /// shard asks or tells another (`op::grants`).
+    Named,
 }
 
 impl Command {
-    async fn fetch(&self, env: &Env, app_id: &str) -> Result<worker::Response> {
+    /// Which of the application's objects the command concerns.
+    #[must_use]
+    pub fn reach(&self) -> Reach {
+        match self {
+            Command::Tombstone
+            | Command::SyncDomains { .. }
+            | Command::ApplicationChanged { .. }
+            | Command::ClientsChanged
+            | Command::KeysChanged
+            | Command::UsersChanged
+            | Command::IdpsChanged
+            | Command::ApisChanged
+            | Command::UserDisabled { .. }
+            | Command::UserDeleted { .. }
+            | Command::EndSessions { .. } => Reach::EveryShard,
+            Command::Unlock { .. }
+            | Command::FactorsReset { .. }
+            | Command::UserSessions { .. }
+            | Command::Audit { .. }
+            | Command::AuditState { .. }
+            | Command::AuditCheckpoint { .. }
+            | Command::Mail { .. } => Reach::Home,
+            Command::PutCode { .. } | Command::RevokeGrants { .. } | Command::TokenStatus { .. } => Reach::Named,
+        }
+    }
+
+    async fn fetch(&self, env: &Env, app_id: &str, shard: u8) -> Result<worker::Response> {
         let headers = worker::Headers::new();
         headers.set(INTERNAL_HEADER, "command")?;
+        forward::mark_shard(&headers, shard)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(self)?.into()));
         let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
-        forward::tenant_stub(env, app_id)?.fetch_with_request(req).await
+        forward::tenant_stub(env, app_id, shard)?.fetch_with_request(req).await
     }
 
-    /// Sends the command to `app_id`'s object; it answers 204 when done.
-    pub async fn send(&self, env: &Env, app_id: &str) -> Result<()> {
-        match self.fetch(env, app_id).await?.status_code() {
+    /// Sends the command to the objects of `app` it reaches
+    /// ([`Command::reach`]), every shard at once; each answers 204 when
+    /// done.
+    pub async fn send(&self, env: &Env, app: &Application) -> Result<()> {
+        match self.reach() {
+            Reach::Home => self.send_to(env, &app.id, 0).await,
+            Reach::EveryShard => {
+                let all = (0..app.tenant_shards.max(1)).map(|shard| self.send_to(env, &app.id, shard));
+                futures_util::future::try_join_all(all).await.map(drop)
+            }
+            Reach::Named => Err(worker::Error::RustError(format!("command {self:?} goes to a named shard (send_to)"))),
+        }
+    }
+
+    /// Sends the command to one object: shard `shard` of `app_id`.
+    pub async fn send_to(&self, env: &Env, app_id: &str, shard: u8) -> Result<()> {
+        match self.fetch(env, app_id, shard).await?.status_code() {
             204 => Ok(()),
             s => Err(worker::Error::RustError(format!("command {self:?} answered {s}"))),
         }
     }
 
-    /// Sends a command that answers 200 with JSON; returns that JSON.
-    pub async fn ask(&self, env: &Env, app_id: &str) -> Result<serde_json::Value> {
-        let mut resp = self.fetch(env, app_id).await?;
+    /// Sends a command that answers 200 with JSON to shard `shard` of
+    /// `app_id`; returns that JSON.
+    pub async fn ask(&self, env: &Env, app_id: &str, shard: u8) -> Result<serde_json::Value> {
+        let mut resp = self.fetch(env, app_id, shard).await?;
         match resp.status_code() {
-            200 => resp.json().await,
+            200 => Ok(serde_json::from_str(&resp.text().await?)?),
             s => Err(worker::Error::RustError(format!("command {self:?} answered {s}"))),
         }
     }

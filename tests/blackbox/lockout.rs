@@ -23,13 +23,13 @@ pub fn tests() -> Vec<Test> {
 
 /// A login form ready to post: the browser (with its CSRF cookie), the
 /// pending request id and the form's CSRF token.
-struct Form {
+pub(crate) struct Form {
     browser: Browser,
     request: String,
     csrf: String,
 }
 
-fn login_form(c: &Client, s: &Setup) -> Form {
+pub(crate) fn login_form(c: &Client, s: &Setup) -> Form {
     let mut browser = Browser::new();
     let path = format!(
         "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
@@ -45,7 +45,7 @@ fn login_form(c: &Client, s: &Setup) -> Form {
     }
 }
 
-fn attempt(c: &Client, s: &Setup, f: &Form, email: &str, password: &str) -> Resp {
+pub(crate) fn attempt(c: &Client, s: &Setup, f: &Form, email: &str, password: &str) -> Resp {
     let mut b = f.browser.clone();
     b.post_form(c, &s.slug, "/login", &[("request", &f.request), ("csrf_token", &f.csrf), ("email", email), ("password", password)])
 }
@@ -104,7 +104,7 @@ fn the_operator_can_unlock(c: &Client) {
 }
 
 /// Runs `request` on `n` threads released at once; the statuses they got.
-fn burst(n: usize, request: impl Fn() -> u16 + Sync) -> Vec<u16> {
+pub(crate) fn burst(n: usize, request: impl Fn() -> u16 + Sync) -> Vec<u16> {
     let barrier = Barrier::new(n);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n)

@@ -34,6 +34,7 @@ mod signer_shards;
 mod signup;
 mod sms;
 mod teams;
+mod tenant_shards;
 mod ui;
 mod users;
 mod web_app;
@@ -79,6 +80,7 @@ fn main() {
         ("teams", teams::tests()),
         ("audit", audit::tests()),
         ("signer_shards", signer_shards::tests()),
+        ("tenant_shards", tenant_shards::tests()),
         ("mfa", mfa::tests()),
         ("passkeys", passkeys::tests()),
         ("email_signin", email_signin::tests()),

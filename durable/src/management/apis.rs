@@ -32,7 +32,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         }
         return Err(e.into());
     }
-    Command::ApisChanged.send(ctx.env, &app.id).await?;
+    Command::ApisChanged.send(ctx.env, app).await?;
     Ok(respond::json(201, &api)?)
 }
 
@@ -62,13 +62,13 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
     changeable(app, &api)?;
     let updated = api.patched(&body::json(req).await?, now().0)?;
     directory::update_api(&ctx.db, &app.id, &updated).await?;
-    Command::ApisChanged.send(ctx.env, &app.id).await?;
+    Command::ApisChanged.send(ctx.env, app).await?;
     Ok(respond::json(200, &updated)?)
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
     changeable(app, &load(ctx, app, id).await?)?;
     directory::delete_api(&ctx.db, &app.id, id).await?;
-    Command::ApisChanged.send(ctx.env, &app.id).await?;
+    Command::ApisChanged.send(ctx.env, app).await?;
     Ok(respond::no_content()?)
 }

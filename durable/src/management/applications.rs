@@ -95,6 +95,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>) -> Outcome {
         created_at: t.0,
         updated_at: t.0,
         signer,
+        tenant_shards: 1,
     };
     if let Err(e) = db::insert_app(&ctx.db, &app, team.as_deref()).await {
         if db::is_unique_violation(&e) {
@@ -123,7 +124,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, mut app: Application) -> Outcom
     // The row as stored: what this request did not change (where its keys
     // live) may have changed since it was read.
     let app = db::app_by_id(&ctx.db, &app.id).await?.unwrap_or(app);
-    Command::ApplicationChanged { application: Box::new(app.clone()) }.send(ctx.env, &app.id).await?;
+    Command::ApplicationChanged { application: Box::new(app.clone()) }.send(ctx.env, &app).await?;
     // The front Worker answering through this isolate drops its copy at once
     // (its CORS for the public documents it answers itself follows the new
     // settings); other isolates' copies live at most 30 s.
@@ -138,7 +139,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application) -> Outcome {
         return Err(ApiError::Forbidden("the dashboard application cannot be deleted").into());
     }
     db::delete_app(&ctx.db, &app.id).await?;
-    Command::Tombstone.send(ctx.env, &app.id).await?;
+    Command::Tombstone.send(ctx.env, app).await?;
     signing_keys::forget(ctx.env, app).await?;
     Ok(crate::forward::forgetting(respond::no_content()?, &app.id)?)
 }

@@ -69,7 +69,7 @@ struct WriterState {
 /// `GET …/audit/verify`: recomputes the chain from the writer's anchor to
 /// its head and reports the first broken link.
 pub async fn verify(ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let state: WriterState = serde_json::from_value(Command::AuditState { app_id: app.id.clone() }.ask(ctx.env, &app.id).await?)?;
+    let state: WriterState = serde_json::from_value(Command::AuditState { app_id: app.id.clone() }.ask(ctx.env, &app.id, 0).await?)?;
     let mut v = Verifier::new(&app.id, &state.anchor, state.checkpoint.as_ref());
     loop {
         let page = Filter { cursor: Some(v.last().seq), limit: VERIFY_PAGE, ..Filter::default() };
@@ -111,7 +111,7 @@ pub async fn checkpoints(ctx: &Ctx<'_>, app: &Application) -> Outcome {
 
 /// `POST …/audit/checkpoints`: sign one of the head now (404 for an empty log).
 pub async fn checkpoint(ctx: &Ctx<'_>, app: &Application) -> Outcome {
-    let made = Command::AuditCheckpoint { app_id: app.id.clone() }.ask(ctx.env, &app.id).await?;
+    let made = Command::AuditCheckpoint { app_id: app.id.clone() }.ask(ctx.env, &app.id, 0).await?;
     if made.is_null() {
         return Err(ApiError::NotFound.into());
     }
@@ -175,6 +175,6 @@ pub async fn record_change(ctx: &Ctx<'_>, origin: crate::audit::Origin, change: 
     if let Some(o) = change.org_id.or(created_org) {
         event = event.organization(o);
     }
-    Command::Audit { app_id: log.clone(), event: Box::new(event) }.send(ctx.env, &log).await?;
+    Command::Audit { app_id: log.clone(), event: Box::new(event) }.send_to(ctx.env, &log, 0).await?;
     Ok(resp)
 }

@@ -29,7 +29,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     let hash = minted.as_ref().map(|(_, hash)| hash.clone());
     let client = new.into_client(new_client_id(rng::bytes()?), app.id.clone(), hash, now());
     directory::insert_client(&ctx.db, &client).await?;
-    Command::ClientsChanged.send(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, app).await?;
     let mut shown = serde_json::to_value(&client)?;
     if let (Some(obj), Some((secret, _))) = (shown.as_object_mut(), &minted) {
         obj.insert("client_secret".into(), secret.secret().into());
@@ -81,14 +81,14 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, client_id: &
     }
     let updated = ClientPatch::from_json(&body).and_then(|p| p.apply(&client, now()))?;
     directory::update_client(&ctx.db, &updated).await?;
-    Command::ClientsChanged.send(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, app).await?;
     Ok(respond::json(200, &updated)?)
 }
 
 pub async fn delete(ctx: &Ctx<'_>, app: &Application, client_id: &str) -> Outcome {
     load_changeable(ctx, app, client_id).await?;
     directory::delete_client(&ctx.db, &app.id, client_id).await?;
-    Command::ClientsChanged.send(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, app).await?;
     Ok(respond::no_content()?)
 }
 
@@ -101,7 +101,7 @@ pub async fn rotate_secret(ctx: &Ctx<'_>, app: &Application, client_id: &str) ->
     }
     let (secret, hash) = mint_client_secret(rng::bytes()?);
     directory::set_client_secret(&ctx.db, &app.id, client_id, &hash, now()).await?;
-    Command::ClientsChanged.send(ctx.env, &app.id).await?;
+    Command::ClientsChanged.send(ctx.env, app).await?;
     Ok(respond::json(200, &json!({ "client_id": client.client_id, "client_secret": secret.secret() }))?)
 }
 

@@ -72,9 +72,9 @@ pub async fn remove(ctx: &Ctx<'_>, app: &Application, host: &str) -> Outcome {
 
 /// Hands the application's object its verified domains, so a removed one
 /// stops serving at once rather than when front Worker caches expire.
-async fn sync(ctx: &Ctx<'_>, app: &Application) -> worker::Result<()> {
+pub async fn sync(ctx: &Ctx<'_>, app: &Application) -> worker::Result<()> {
     let verified = db::list_domains(&ctx.db, &app.id).await?.into_iter().filter(|d| d.verified).map(|d| d.hostname);
-    Command::SyncDomains { verified: verified.collect() }.send(ctx.env, &app.id).await
+    Command::SyncDomains { verified: verified.collect() }.send(ctx.env, app).await
 }
 
 /// The canonical hostname if `host` is one of this application's domains.

@@ -63,7 +63,7 @@ pub async fn create(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
     if !idps::insert(&ctx.db, ctx.env, &idp, &secret).await? {
         return Err(taken().into());
     }
-    Command::IdpsChanged.send(ctx.env, &app.id).await?;
+    Command::IdpsChanged.send(ctx.env, app).await?;
     Ok(respond::json(201, &shown(ctx, host.as_deref(), app, &idp)?)?)
 }
 
@@ -107,7 +107,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, id: &str) ->
     let patch = IdpPatch::from_json(&body::json(req).await?)?;
     let updated = patch.apply(&idp, now().0)?;
     idps::update(&ctx.db, ctx.env, &updated, patch.client_secret.as_ref()).await?;
-    Command::IdpsChanged.send(ctx.env, &app.id).await?;
+    Command::IdpsChanged.send(ctx.env, app).await?;
     Ok(respond::json(200, &shown(ctx, host.as_deref(), app, &updated)?)?)
 }
 
@@ -118,6 +118,6 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application, id: &str) -> Outcome {
         return Err(read_only().into());
     }
     idps::delete(&ctx.db, &app.id, &idp.id).await?;
-    Command::IdpsChanged.send(ctx.env, &app.id).await?;
+    Command::IdpsChanged.send(ctx.env, app).await?;
     Ok(respond::no_content()?)
 }

@@ -59,6 +59,7 @@ mod organizations;
 mod roles;
 mod signing_keys;
 mod teams;
+mod tenant_shards;
 mod token_claims;
 mod users;
 
@@ -237,6 +238,8 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, endpoint: Endpoint, app: Option<A
         }
         E::RotateSigningKeys => signing_keys::rotate(req, ctx, &app).await,
         E::MoveSigningKeys => signing_keys::move_to(req, ctx, &app).await,
+        E::TenantShards => tenant_shards::get(&app),
+        E::SetTenantShards => tenant_shards::set(req, ctx, &app).await,
         E::ListSigningKeys => signing_keys::list(ctx, &app).await,
         E::PreviewTokenClaims => token_claims::preview(req, ctx, &app).await,
         E::ListIdps => idps::list(&req, ctx, &app).await,

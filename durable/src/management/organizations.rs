@@ -177,7 +177,7 @@ pub async fn invite(req: Request, ctx: &Ctx<'_>, app: &Application, org_id: &str
     let Some((invitation, mail)) = orgs::create_invitation(&ctx.db, &inviting, t).await? else {
         return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this organization".into() }.into());
     };
-    Command::Mail { mail }.send(ctx.env, &app.id).await?;
+    Command::Mail { mail }.send(ctx.env, app).await?;
     Ok(respond::json(201, &invitation.shown(t))?)
 }
 

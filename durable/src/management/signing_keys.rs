@@ -59,7 +59,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
         return Err(ApiError::Conflict { field: "signing_keys", message }.into());
     }
     let jwks = signer_call::rotate(ctx.env, app.signer.signing_shard(t), &app.id, lead).await?;
-    Command::KeysChanged.send(ctx.env, &app.id).await?;
+    Command::KeysChanged.send(ctx.env, app).await?;
     Ok(crate::forward::forgetting(respond::json(200, &jwks)?, &app.id)?)
 }
 
@@ -105,8 +105,8 @@ pub async fn move_to(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome 
     //    the switch on; the old keys leave the JWKS at `until`.
     signer_call::hand_over(ctx.env, from, &app.id, switch_at).await?;
     let stored = db::app_by_id(&ctx.db, &app.id).await?.unwrap_or(moved);
-    Command::ApplicationChanged { application: Box::new(stored.clone()) }.send(ctx.env, &app.id).await?;
-    Command::KeysChanged.send(ctx.env, &app.id).await?;
+    Command::ApplicationChanged { application: Box::new(stored.clone()) }.send(ctx.env, app).await?;
+    Command::KeysChanged.send(ctx.env, app).await?;
     let resp = list(ctx, &stored).await?;
     Ok(crate::forward::forgetting(resp, &app.id)?)
 }

@@ -251,7 +251,7 @@ pub async fn invite(req: Request, ctx: &Ctx<'_>, team_id: &str) -> Outcome {
     let Some((i, mail)) = orgs::create_invitation(&ctx.db, &inviting, now()).await? else {
         return Err(ApiError::Conflict { field: "email", message: "has a pending invitation to this team".into() }.into());
     };
-    Command::Mail { mail }.send(ctx.env, DASHBOARD_APP_ID).await?;
+    Command::Mail { mail }.send_to(ctx.env, DASHBOARD_APP_ID, 0).await?;
     let mut shown = i.shown(now());
     if let Value::Object(m) = &mut shown {
         m.insert("role".into(), role.short().into());

@@ -30,7 +30,7 @@ pub async fn delete(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome 
         return Err(ApiError::Conflict { field: "user_id", message: "is a Dashboard developer: disable them instead (their teams keep an owner)".into() }.into());
     }
     directory::delete_user(&ctx.db, &app.id, &user.id, now()).await?;
-    Command::UserDeleted { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
+    Command::UserDeleted { user_id: user.id.clone() }.send(ctx.env, app).await?;
     Ok(respond::no_content()?)
 }
 
@@ -62,7 +62,7 @@ pub async fn unlock(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome 
         return Err(ApiError::NotFound.into());
     };
     if let Some(email) = &user.email {
-        Command::Unlock { identifier: email.clone() }.send(ctx.env, &app.id).await?;
+        Command::Unlock { identifier: email.clone() }.send(ctx.env, app).await?;
     }
     Ok(respond::no_content()?)
 }
@@ -90,9 +90,9 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
     user.updated_at = now().0;
     directory::update_user(&ctx.db, &user).await?;
     if user.disabled {
-        Command::UserDisabled { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
+        Command::UserDisabled { user_id: user.id.clone() }.send(ctx.env, app).await?;
     } else {
-        Command::UsersChanged.send(ctx.env, &app.id).await?;
+        Command::UsersChanged.send(ctx.env, app).await?;
     }
     Ok(respond::json(200, &user)?)
 }
@@ -101,7 +101,7 @@ pub async fn update(req: Request, ctx: &Ctx<'_>, app: &Application, user_id: &st
 /// "last_seen_at", "user_agent", "ip"}]}`), from the application's object.
 pub async fn sessions(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     let user = existing(ctx, app, user_id).await?;
-    let list = Command::UserSessions { user_id: user.id.clone() }.ask(ctx.env, &app.id).await?;
+    let list = Command::UserSessions { user_id: user.id.clone() }.ask(ctx.env, &app.id, 0).await?;
     Ok(respond::json(200, &list)?)
 }
 
@@ -109,7 +109,7 @@ pub async fn sessions(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcom
 /// (and the access tokens bound to them) ends at once.
 pub async fn end_sessions(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     let user = existing(ctx, app, user_id).await?;
-    Command::EndSessions { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
+    Command::EndSessions { user_id: user.id.clone() }.send(ctx.env, app).await?;
     Ok(respond::no_content()?)
 }
 
@@ -136,7 +136,7 @@ pub async fn factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome
 pub async fn reset_factors(ctx: &Ctx<'_>, app: &Application, user_id: &str) -> Outcome {
     let user = existing(ctx, app, user_id).await?;
     crate::factors::remove_all(&ctx.db, &app.id, &user.id).await?;
-    Command::FactorsReset { user_id: user.id.clone() }.send(ctx.env, &app.id).await?;
+    Command::FactorsReset { user_id: user.id.clone() }.send(ctx.env, app).await?;
     Ok(respond::no_content()?)
 }
 

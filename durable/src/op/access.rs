@@ -3,7 +3,7 @@
 //! neither the token nor its grant was revoked, and that the client it was
 //! issued to still exists and is enabled.
 
-use super::{clients, signer, store, Op};
+use super::{clients, signer, Op};
 use aero2_core::jose::claims::AccessTokenClaims;
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::{validate_access_token, DEFAULT_LEEWAY_SECS};
@@ -24,7 +24,9 @@ pub async fn verify(op: &Op<'_>, token: &str) -> Result<std::result::Result<Acce
     let Ok(claims) = validate_access_token(&parsed.claims, &parsed.header, &op.issuer, op.now, DEFAULT_LEEWAY_SECS) else {
         return Ok(Err(invalid()));
     };
-    if !store::access_token_live(&op.sql, &claims.jti)? {
+    // Asked of the shard that issued it (`op::grants`): another object's
+    // storage never heard of its revocation.
+    if !super::grants::token_live(op, &claims.jti).await? {
         return Ok(Err(invalid()));
     }
     if clients::find(op, &claims.client_id).await?.is_none() {

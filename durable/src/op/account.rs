@@ -43,10 +43,10 @@ async fn serve(mut req: Request, op: &Op<'_>, endpoint: Endpoint, param: &str) -
         Endpoint::ChangePassword => change_password(&mut req, op, &caller).await?,
         Endpoint::Sessions => sessions(op, &caller)?,
         Endpoint::EndOtherSessions => {
-            end_others(op, &caller)?;
+            end_others(op, &caller).await?;
             Value::Null
         }
-        Endpoint::EndSession => end_one(op, &caller, param)?,
+        Endpoint::EndSession => end_one(op, &caller, param).await?,
         Endpoint::Identities => identities(op, &caller.user).await?,
         Endpoint::Unlink => unlink(op, &caller.user, param).await?,
         Endpoint::Factors => account_factors::list(op, &caller.user).await?,
@@ -139,7 +139,7 @@ async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> Beare
     }
     user.updated_at = op.now.0;
     directory::update_profile(&db::database(op.env)?, &user).await?;
-    op.caches.users.borrow_mut().clear();
+    super::users::changed(op).await?;
     Ok(profile_json(&user))
 }
 
@@ -179,7 +179,7 @@ async fn change_email(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Bearer
             email: change.email.clone(),
             old_email: caller.user.email.clone(),
             keep_grant: caller.grant_id.clone(),
-            keep_sid: current_sid(op, caller)?,
+            keep_sid: current_sid(caller),
         };
         verification::send_change_link(op, &pending).await?;
     }
@@ -204,21 +204,18 @@ async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Bea
     check_current_password(op, &caller.user, change.current.secret()).await?;
     let hash = password::hash_password(change.new.secret()).await?;
     directory::set_password(&db::database(op.env)?, &op.app.id, &caller.user.id, &hash, op.now).await?;
-    op.caches.users.borrow_mut().clear();
-    end_others(op, caller)?;
+    super::users::changed(op).await?;
+    end_others(op, caller).await?;
     Ok(Value::Null)
 }
 
 /// The session a caller's token came from, by its public `sid`.
-fn current_sid(op: &Op<'_>, caller: &Caller) -> Result<Option<String>> {
-    Ok(match &caller.grant_id {
-        Some(g) => store::grant(&op.sql, g)?.and_then(|g| g.auth.sid),
-        None => None,
-    })
+fn current_sid(caller: &Caller) -> Option<String> {
+    caller.sid.clone()
 }
 
 fn sessions(op: &Op<'_>, caller: &Caller) -> Result<Value> {
-    let current = current_sid(op, caller)?;
+    let current = current_sid(caller);
     session::sessions_json(&op.sql, &caller.user.id, op.now, current.as_deref())
 }
 
@@ -249,16 +246,16 @@ async fn unlink(op: &Op<'_>, user: &User, id: &str) -> BearerResult<Value> {
     }
 }
 
-fn end_one(op: &Op<'_>, caller: &Caller, sid: &str) -> BearerResult<Value> {
+async fn end_one(op: &Op<'_>, caller: &Caller, sid: &str) -> BearerResult<Value> {
     let Some(row) = store::user_sessions(&op.sql, &caller.user.id, op.now)?.into_iter().find(|s| sid_of(&s.id) == sid) else {
         return Err(ApiError::NotFound.into());
     };
-    store::end_session(&op.sql, &row.id, sid, op.now)?;
+    session::end(op, &row.id, sid).await?;
     Ok(Value::Null)
 }
 
 /// Ends every session and grant of the user except the caller's own.
-fn end_others(op: &Op<'_>, caller: &Caller) -> Result<()> {
-    let current = current_sid(op, caller)?;
-    session::end_all_but(op, &caller.user.id, current.as_deref(), caller.grant_id.as_deref())
+async fn end_others(op: &Op<'_>, caller: &Caller) -> Result<()> {
+    let current = current_sid(caller);
+    session::end_all_but(op, &caller.user.id, current.as_deref(), caller.grant_id.as_deref()).await
 }

@@ -4,7 +4,7 @@
 //! `account` and `org_admin`.
 
 use super::bearer::{self, refuse, BearerResult, Challenge};
-use super::{clients, store, Op};
+use super::{clients, Op};
 use crate::directory::User;
 use aero2_core::account::check_account_token;
 use aero2_core::error::ApiError;
@@ -19,6 +19,8 @@ use worker::Request;
 pub struct Caller {
     pub user: User,
     pub grant_id: Option<String>,
+    /// The `sid` of the session that grant was made in.
+    pub sid: Option<String>,
     pub auth_time: Option<i64>,
     pub org_id: Option<String>,
 }
@@ -33,7 +35,10 @@ pub async fn authenticate(req: &mut Request, op: &Op<'_>) -> BearerResult<Caller
     let Some(user) = super::users::user(op, &claims.sub).await?.filter(|u| !u.disabled) else {
         return Err(refuse(OAuthError::InvalidToken("the user no longer exists".into()), NEEDS));
     };
-    Ok(Caller { user, grant_id: store::access_token_grant(&op.sql, &claims.jti)?, auth_time: claims.auth_time, org_id: claims.org_id })
+    // Where the token's grant is (`op::grants`): asked again here, once
+    // per account request, rather than threaded through the check.
+    let status = super::grants::token_status(op, &claims.jti).await?;
+    Ok(Caller { user, grant_id: status.grant_id, sid: status.sid, auth_time: claims.auth_time, org_id: claims.org_id })
 }
 
 

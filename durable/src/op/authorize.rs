@@ -169,11 +169,15 @@ pub fn pending(op: &Op<'_>, id: &str) -> Result<Option<AuthorizationRequest>> {
     Ok(store::pending(&op.sql, id, op.now)?.and_then(|json| serde_json::from_str(&json).ok()))
 }
 
+/// A new code, kept by the tenant shard its grant is placed in
+/// (`op::grants::put_code`), which it names.
 async fn issue_code(op: &Op<'_>, request: &AuthorizationRequest, s: &Current) -> Result<String> {
-    let code = format!("ac_{}", hex(&rng::bytes::<32>()?));
+    let random = rng::bytes::<32>()?;
+    let [pick] = rng::bytes::<1>()?;
+    let shard = aero2_core::tenant_shards::place(op.app.tenant_shards, pick);
+    let code = aero2_core::tenant_shards::tagged(aero2_core::tenant_shards::CODE_PREFIX, shard, &hex(&random));
     let grant = CodeGrant::new(request, &s.user_id, &s.auth());
     let expires = op.now.plus_millis(op.app.settings.code_ttl_ms());
-    store::put_code(&op.sql, &sha256_hex(code.as_bytes()), &grant, expires)?;
-    schema::arm_alarm_by(&op.storage, expires).await?;
+    super::grants::put_code(op, shard, sha256_hex(code.as_bytes()), grant, expires).await?;
     Ok(code)
 }

@@ -76,7 +76,7 @@ impl Caches {
             Command::UsersChanged | Command::UserDisabled { .. } | Command::UserDeleted { .. } => self.users.borrow_mut().clear(),
             Command::IdpsChanged => self.idps.borrow_mut().clear(),
             Command::ApisChanged => self.apis.borrow_mut().clear(),
-            Command::SyncDomains { .. } | Command::Unlock { .. } | Command::FactorsReset { .. } | Command::EndSessions { .. } | Command::UserSessions { .. } | Command::Audit { .. } | Command::AuditState { .. } | Command::AuditCheckpoint { .. } | Command::Mail { .. } => {}
+            Command::SyncDomains { .. } | Command::Unlock { .. } | Command::FactorsReset { .. } | Command::EndSessions { .. } | Command::UserSessions { .. } | Command::Audit { .. } | Command::AuditState { .. } | Command::AuditCheckpoint { .. } | Command::Mail { .. } | Command::PutCode { .. } | Command::RevokeGrants { .. } | Command::TokenStatus { .. } => {}
         }
     }
 

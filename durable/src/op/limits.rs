@@ -20,7 +20,7 @@ pub fn client_ip(req: &Request) -> Result<Option<String>> {
 /// storage.
 pub fn hit(op: &Op<'_>, class: Class, subject: Option<&str>) -> Result<Verdict> {
     let key = class.key(subject.map(bounded));
-    let limit = op.app.settings.rate_limit(class);
+    let limit = op.app.rate_limit_per_object(class);
     let mut memory = op.caches.counters.borrow_mut();
     if class.in_memory() && memory.holds(&key) {
         if let Some(verdict) = memory.hit(&key, op.now, limit, Counter::default()) {

@@ -12,7 +12,7 @@
 
 use super::with_csrf;
 use super::session;
-use super::{clients, signer, store, Op};
+use super::{clients, signer, Op};
 use crate::pages::{self, PageError, PageResult};
 use aero2_core::jose::jws;
 use aero2_core::jose::validate::validate_id_token_hint;
@@ -46,7 +46,7 @@ async fn serve(mut req: Request, op: &Op<'_>, via: Via) -> PageResult {
         if !confirmed && !hinted {
             return Ok(ask(op, &target, state)?);
         }
-        store::end_session(&op.sql, &s.id_hash, &s.sid(), op.now)?;
+        super::session::end(op, &s.id_hash, &s.sid()).await?;
         super::audit(op, &req, super::by_user("signout", &s.user_id).resource(format!("sessions/{}", s.sid()))).await?;
     }
     let mut resp = match target.redirect {

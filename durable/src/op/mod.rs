@@ -38,6 +38,7 @@ mod clients;
 mod discovery;
 mod email_signin;
 mod grant_authorization_code;
+pub mod grants;
 mod grant_client_credentials;
 mod grant_refresh_token;
 mod interaction;
@@ -88,13 +89,23 @@ pub struct Op<'a> {
     /// What the object keeps in memory between requests.
     pub caches: &'a caches::Caches,
     pub now: UnixMillis,
+    /// Which of the application's tenant shards this object is
+    /// (`aero2_core::tenant_shards`; 0, the home object, unless the
+    /// application has several).
+    pub shard: u8,
 }
 
 /// Records an authentication event in the application's audit log, with
 /// where the request came from.
+/// The home object is the log's one writer: another shard hands the
+/// event to it.
 pub async fn audit(op: &Op<'_>, req: &Request, event: aero2_core::audit::Event) -> Result<()> {
     let event = crate::audit::from_request(event, req)?;
-    crate::audit::record(op.env, &op.storage, &op.app.id, event, op.now).await
+    if op.shard == 0 {
+        crate::audit::record(op.env, &op.storage, &op.app.id, event, op.now).await
+    } else {
+        crate::tenant_command::Command::Audit { app_id: op.app.id.clone(), event: Box::new(event) }.send_to(op.env, &op.app.id, 0).await
+    }
 }
 
 /// A failed sign-in for the log, at either step: who tried (the address

@@ -206,9 +206,9 @@ async fn set_password(req: &Request, op: &Op<'_>, token: &str, new_password: &st
             (g.user_id, g.old_email, ("Account recovered", "Your account has its address back. Sign in with your new password."), "email.change_undone")
         }
     };
-    session::end_all_but(op, &user_id, None, None)?;
+    session::end_all_but(op, &user_id, None, None).await?;
     store::delete_lockout(&op.sql, &email)?;
-    op.caches.users.borrow_mut().clear();
+    super::users::changed(op).await?;
     let hash = password::hash_password(new_password).await?;
     directory::set_password(&db, &op.app.id, &user_id, &hash, op.now).await?;
     directory::set_email_verified(&db, &op.app.id, &user_id, &email, op.now).await?;

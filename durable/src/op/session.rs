@@ -3,6 +3,7 @@
 //! SHA-256 is the session's key in the object's storage, with idle and
 //! absolute expiry (`lifetimes`).
 
+use crate::tenant_command::GrantsOf;
 use super::{store, Op};
 use crate::{pages, rng};
 use aero2_core::encoding::{hex, sha256_hex};
@@ -99,7 +100,7 @@ pub fn start(req: &Request, op: &Op<'_>, user_id: &str, amr: &[String]) -> Resul
 /// `keep_grant`, with the refresh and access tokens they issued, and
 /// forgets the browsers remembered for a second factor. `None` for both
 /// signs the user out everywhere.
-pub fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_grant: Option<&str>) -> Result<()> {
+pub async fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_grant: Option<&str>) -> Result<()> {
     match keep_sid {
         // Every grant goes below; the sessions go in one statement.
         None => store::delete_user_sessions(&op.sql, user_id)?,
@@ -113,5 +114,11 @@ pub fn end_all_but(op: &Op<'_>, user_id: &str, keep_sid: Option<&str>, keep_gran
             store::forget_devices(&op.sql, user_id)?;
         }
     }
-    store::revoke_user_grants_except(&op.sql, user_id, keep_grant, op.now)
+    super::grants::revoke(op, GrantsOf::User { user_id: user_id.to_owned(), keep: keep_grant.map(str::to_owned) }).await
+}
+
+/// Ends one session, and every grant made through it in every shard.
+pub async fn end(op: &Op<'_>, id_hash: &str, sid: &str) -> Result<()> {
+    store::end_session(&op.sql, id_hash, sid, op.now)?;
+    super::grants::revoke(op, GrantsOf::Session { sid: sid.to_owned() }).await
 }

@@ -220,9 +220,16 @@ pub fn user_sessions(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> Result
     .to_array()
 }
 
-/// Ends one session and every grant issued through it (by its `sid`).
+/// Ends one session and every grant issued through it (by its `sid`) that
+/// this object holds (`op::session::end` ends them in every shard).
 pub fn end_session(sql: &SqlStorage, id_hash: &str, sid: &str, now: UnixMillis) -> Result<()> {
     sql.exec("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
+    revoke_session_grants(sql, sid, now)
+}
+
+/// Revokes every grant made through the session `sid`, with its refresh
+/// tokens.
+pub fn revoke_session_grants(sql: &SqlStorage, sid: &str, now: UnixMillis) -> Result<()> {
     sql.exec(
         "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE session_id = ?1)",
         vec![sid.into()],

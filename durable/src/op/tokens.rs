@@ -22,6 +22,7 @@ use aero2_core::oauth::discovery::INTROSPECT_PATH;
 use aero2_core::oauth::resource::{self, Access};
 use aero2_core::oauth::scope::{account_audience, Scope, ACCOUNT};
 use aero2_core::organization::{self, TokenOrganization};
+use aero2_core::tenant_shards;
 use serde_json::{Map, Value};
 use worker::Result;
 
@@ -110,6 +111,12 @@ fn to_sign(at: &AccessToken) -> ToSign {
     ToSign { alg: at.alg, typ: Some(ACCESS_TOKEN_TYP.into()), claims: at.claims.clone(), at_hash_of: None }
 }
 
+/// A new access token's `jti`, naming the shard that knows whether it
+/// stands (`aero2_core::tenant_shards`).
+fn new_jti(op: &Op<'_>) -> Result<String> {
+    Ok(tenant_shards::tagged("", op.shard, &hex(&rng::bytes::<16>()?)))
+}
+
 /// The standard claims a scope releases (OIDC Core §5.4).
 pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
     let mut m = Map::new();
@@ -137,7 +144,7 @@ pub fn profile_claims(user: &User, scope: &Scope) -> Map<String, Value> {
 /// `org`: the organization the grant is in, as the token carries it.
 pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Issue, access: &Access, org: Option<&TokenOrganization>) -> Result<Minted> {
     let (g, scope) = (&issue.grant, &access.scope);
-    let jti = hex(&rng::bytes::<16>()?);
+    let jti = new_jti(op)?;
     let templates = templates_for(op, client);
     let context = templates.as_ref().map(|_| custom_claims::context(Some(user.view()), |s| scope.contains(s), op.app.view(), org.map(TokenOrganization::view)));
     let at = access_token(op, client, &user.id, access, &jti, Some(g), |claims| {
@@ -191,7 +198,8 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
         body.insert("id_token".into(), id_token.into());
     }
     let refresh_hash = if issue.refresh {
-        let refresh = format!("rt_{}", hex(&rng::bytes::<32>()?));
+        // Of this shard, as its whole family (`aero2_core::tenant_shards`).
+        let refresh = tenant_shards::tagged(tenant_shards::REFRESH_PREFIX, op.shard, &hex(&rng::bytes::<32>()?));
         let hash = sha256_hex(refresh.as_bytes());
         body.insert("refresh_token".into(), refresh.into());
         Some(hash)
@@ -204,7 +212,7 @@ pub async fn mint_for_user(op: &Op<'_>, client: &Client, user: &User, issue: &Is
 /// client_credentials: the client acts for itself, `sub` is its id
 /// (RFC 9068 §2.2), no ID token, no refresh token (RFC 6749 §4.4.3).
 pub async fn issue_for_client(op: &Op<'_>, client: &Client, access: &Access) -> Result<Value> {
-    let jti = hex(&rng::bytes::<16>()?);
+    let jti = new_jti(op)?;
     // No user: the templates' `user` references are left out.
     let templates = templates_for(op, client);
     let at = access_token(op, client, &client.client_id, access, &jti, None, |claims| {

@@ -27,3 +27,13 @@ pub async fn user(op: &Op<'_>, id: &str) -> Result<Option<User>> {
 pub fn forget(op: &Op<'_>, id: &str) {
     op.caches.users.borrow_mut().remove(&id.to_owned());
 }
+
+/// A user changed here (profile, address, password): this object's copies
+/// go at once, and every other tenant shard is told (`op::grants`), as the
+/// management API tells all of them (`Command::UsersChanged`).
+pub async fn changed(op: &Op<'_>) -> Result<()> {
+    op.caches.users.borrow_mut().clear();
+    let others = (0..op.app.tenant_shards).filter(|s| *s != op.shard);
+    let command = crate::tenant_command::Command::UsersChanged;
+    futures_util::future::try_join_all(others.map(|shard| command.send_to(op.env, &op.app.id, shard))).await.map(drop)
+}

@@ -278,9 +278,27 @@ pub struct Application {
     /// keys' list shows it.
     #[serde(default, skip_serializing_if = "crate::signer_shards::Placement::is_default")]
     pub signer: crate::signer_shards::Placement,
+    /// How many `TenantApp` objects hold its grants
+    /// (`crate::tenant_shards`); an operator's setting that only grows.
+    #[serde(default = "crate::tenant_shards::one", skip_serializing_if = "crate::tenant_shards::is_one")]
+    pub tenant_shards: u8,
 }
 
 impl Application {
+    /// The rate limit each of the application's objects enforces for
+    /// `class`: the setting's, or its share when every tenant shard serves
+    /// the class (`crate::tenant_shards::share`), so that all of them
+    /// together never allow more than the setting.
+    #[must_use]
+    pub fn rate_limit_per_object(&self, class: crate::rate_limit::Class) -> crate::rate_limit::Limit {
+        let limit = self.settings.rate_limit(class);
+        if class.at_every_shard() {
+            crate::rate_limit::Limit { max: crate::tenant_shards::share(limit.max, self.tenant_shards), ..limit }
+        } else {
+            limit
+        }
+    }
+
     /// The application as token templates see it (`crate::custom_claims`).
     #[must_use]
     pub fn view(&self) -> crate::custom_claims::ApplicationView<'_> {
@@ -590,6 +608,7 @@ mod tests {
             created_at: 0,
             updated_at,
             signer: crate::signer_shards::Placement::default(),
+            tenant_shards: 1,
         };
         let forwarded = app("app_1", 100);
         assert!(Application::known_is_newer(Some(&app("app_1", 101)), &forwarded));

@@ -438,6 +438,7 @@ pub fn management_type(endpoint: Endpoint) -> Option<&'static str> {
         E::RevokeInvitation => "invitation.revoked",
         E::RotateSigningKeys => "signing_keys.rotated",
         E::MoveSigningKeys => "signing_keys.moved",
+        E::SetTenantShards => "tenant_shards.changed",
         E::CreateIdp => "idp.created",
         E::UpdateIdp => "idp.updated",
         E::DeleteIdp => "idp.deleted",

@@ -266,6 +266,7 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         | E::ListInvitations
         | E::Outbox
         | E::ListSigningKeys
+        | E::TenantShards
         | E::ListIdps
         | E::GetIdp
         | E::ListApis
@@ -301,6 +302,8 @@ pub fn needs(endpoint: Endpoint) -> Permission {
         E::VerifyDomain | E::VerifyOrgDomain => P::OperatePlatform,
         // Where keys live is the deployment's concern (`signer_shards`).
         E::MoveSigningKeys => P::OperatePlatform,
+        // So is how many objects an application's state is spread over.
+        E::SetTenantShards => P::OperatePlatform,
         // Changes nothing, but is how templates are written: with them.
         E::PreviewTokenClaims
         | E::UpdateApplication

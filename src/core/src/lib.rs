@@ -44,6 +44,7 @@ pub mod signer_shards;
 pub mod signing_keys;
 pub mod signup;
 pub mod slug;
+pub mod tenant_shards;
 pub mod sms;
 pub mod time;
 pub mod user_list;

@@ -126,6 +126,14 @@ impl Class {
     /// stay in storage, as the lockout does.
     #[must_use]
     pub fn in_memory(self) -> bool {
+        self.at_every_shard()
+    }
+
+    /// Whether requests of this class are served by every one of an
+    /// application's tenant shards (the token endpoint's), not only the
+    /// home object (`crate::tenant_shards`).
+    #[must_use]
+    pub fn at_every_shard(self) -> bool {
         matches!(self, Class::TokenPerClient | Class::TokenPerIp)
     }
 

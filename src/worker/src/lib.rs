@@ -216,7 +216,22 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
         Ok(body) => body,
         Err(e) => return Ok(Served::Answer(respond::error(&e)?, allowed)),
     };
+    // Which of the application's objects holds what the request names
+    // (`aero2_core::tenant_shards`), whatever this isolate's copy of the
+    // application says of their number.
+    let method = req.inner().method();
+    let shard = aero2_core::tenant_shards::route(
+        app.tenant_shards,
+        &aero2_core::tenant_shards::Request {
+            method: &method,
+            path: &req.path(),
+            authorization: req.headers().get("authorization")?.as_deref(),
+            body: &body,
+            spread: aero2_core::tenant_shards::spread_of(request_id),
+        },
+    );
     let headers = forward::copy_without_reserved(req.headers())?;
+    forward::mark_shard(&headers, shard)?;
     headers.set(APPLICATION_HEADER, &resolved.forwarded)?;
     headers.set(forward::REQUEST_ID_HEADER, request_id)?;
     if let Some(issuer) = issuer_for(&host, platform) {
@@ -236,7 +251,7 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
         init.set_body(&Uint8Array::from(body.as_slice()));
     }
     let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(&req.inner().url(), &init)?);
-    let resp = forward::tenant_stub(env, &app.id)?.fetch_with_request(inner).await?;
+    let resp = forward::tenant_stub(env, &app.id, shard)?.fetch_with_request(inner).await?;
     if resp.headers().has(forward::TOMBSTONE_HEADER)? {
         forget(&app.id, platform).await;
     }

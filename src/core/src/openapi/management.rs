@@ -606,6 +606,38 @@ fn own(e: Endpoint) -> Option<Op> {
                 )
                 .ok(200, "The keys afterwards, and the move.", schema("SigningKeys"))
                 .errors(&[400, 401, 403, 404, 409, 413]),
+        E::TenantShards => Op::new("Applications", "Tenant shards")
+            .describe(&format!(
+                "How many `TenantApp` objects hold the application's OAuth grants (codes, grants, refresh-token families and the \
+                 access tokens they issued), and the most it may have. One by default: the application's one object. {READ}"
+            ))
+            .params(APP)
+            .ok(200, "The number of tenant shards.", schema("TenantShards"))
+            .errors(&[401, 403, 404]),
+        E::SetTenantShards => Op::new("Applications", "Raise tenant shards")
+            .describe(
+                "Spreads the application's grants over `shards` objects, for an application whose token traffic is more than one \
+                 object serves. New grants are placed at random among them; each code, refresh token and access token names its \
+                 shard, and every request that redeems or checks one is served there, so single use, rotation and reuse detection \
+                 stay one object's decisions. Pages, sessions, sign-in lockouts and the audit log stay in the home object. The token \
+                 endpoint's rate limits are split evenly over the shards (together never more than the setting). The number only \
+                 grows: lower than now is 409; outside 1 to 16 is 400. Setting the current number changes nothing.\n\n\
+                 Only the operator (or a Dashboard token with `operate:platform`): an `sk_live_` key or another token gets 403.",
+            )
+            .params(APP)
+            .json_body(
+                json!({
+                    "type": "object",
+                    "required": ["shards"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "shards": { "type": "integer", "minimum": 1, "maximum": 16, "description": "The new number of tenant shards (not fewer than now)." },
+                    },
+                }),
+                json!({ "shards": 4 }),
+            )
+            .ok(200, "The number of tenant shards now.", schema("TenantShards"))
+            .errors(&[400, 401, 403, 404, 409, 413]),
         E::RotateSigningKeys => {
             let op = Op::new("Signing keys", "Rotate signing keys")
                 .describe(&format!(
@@ -1038,6 +1070,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         ("SigningKey", signing_key()),
         ("SigningKeys", signing_keys()),
         ("SigningJwks", signing_jwks()),
+        ("TenantShards", tenant_shards()),
         ("IdentityProvider", identity_provider()),
         ("Team", team()),
         ("TeamMember", team_member()),
@@ -1401,6 +1434,17 @@ fn signing_key() -> Value {
             "activates_at": millis("When it signs (or began to)."),
             "expires_at": millis_or_null("When a retired key stops being published; null otherwise."),
             "shard": { "type": "integer", "minimum": 0, "description": "The signer shard holding it." },
+        },
+    })
+}
+
+fn tenant_shards() -> Value {
+    json!({
+        "type": "object",
+        "required": ["shards", "max"],
+        "properties": {
+            "shards": { "type": "integer", "minimum": 1, "maximum": 16, "description": "How many `TenantApp` objects hold the application's grants." },
+            "max": { "type": "integer", "description": "The most it may have (16)." },
         },
     })
 }

@@ -38,6 +38,11 @@ pub enum Endpoint {
     RotateSigningKeys,
     /// Moves an application's keys to another signer shard (operator).
     MoveSigningKeys,
+    /// How many tenant shards hold the application's grants
+    /// (`crate::tenant_shards`).
+    TenantShards,
+    /// Raises that number (operator).
+    SetTenantShards,
     ListSigningKeys,
     /// What the application's token templates (or a given one) add to a
     /// user's tokens (`crate::custom_claims`).
@@ -179,6 +184,7 @@ pub static TABLE: &[Row<Endpoint>] = &[
     Row { path: "/api/v1/applications/{}/signing-keys", methods: &[(Get, E::ListSigningKeys)] },
     Row { path: "/api/v1/applications/{}/signing-keys/rotate", methods: &[(Post, E::RotateSigningKeys)] },
     Row { path: "/api/v1/applications/{}/signing-keys/move", methods: &[(Post, E::MoveSigningKeys)] },
+    Row { path: "/api/v1/applications/{}/tenant-shards", methods: &[(Get, E::TenantShards), (Put, E::SetTenantShards)] },
     Row { path: "/api/v1/applications/{}/token-claims/preview", methods: &[(Post, E::PreviewTokenClaims)] },
     Row { path: "/api/v1/applications/{}/idps", methods: &[(Get, E::ListIdps), (Post, E::CreateIdp)] },
     Row {
