@@ -170,13 +170,13 @@ pub async fn update_app_signer(db: &D1Database, app: &Application, was: &Applica
 }
 
 /// Records the application's new tenant shard count, with its new
-/// `updated_at`, if the count is still `was`'s (two operators raising it
-/// at once: one wins). Whether it was written.
+/// `updated_at`, if the row is still `was` (nothing changed it meanwhile:
+/// two raises, or a settings change, at once). Whether it was written.
 pub async fn update_app_tenant_shards(db: &D1Database, app: &Application, was: &Application) -> Result<bool> {
     let result = stmt(
         db,
-        "UPDATE applications SET tenant_shards = ?2, updated_at = ?3 WHERE id = ?1 AND tenant_shards = ?4",
-        &[text(&app.id), int(i64::from(app.tenant_shards)), int(app.updated_at), int(i64::from(was.tenant_shards))],
+        "UPDATE applications SET tenant_shards = ?2, updated_at = ?3 WHERE id = ?1 AND tenant_shards = ?4 AND updated_at = ?5",
+        &[text(&app.id), int(i64::from(app.tenant_shards)), int(app.updated_at), int(i64::from(was.tenant_shards)), int(was.updated_at)],
     )?
     .run()
     .await?;

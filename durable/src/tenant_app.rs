@@ -49,7 +49,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at INTEGER NOT NULL)",
     // Verified custom domains of this application (copy of D1's, synced).
     "CREATE TABLE custom_domains (hostname TEXT PRIMARY KEY)",
-], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6, op::store::MIGRATION_V7, op::store::MIGRATION_V8];
+], op::store::MIGRATION_V2, op::store::MIGRATION_V3, op::store::MIGRATION_V4, op::store::MIGRATION_V5, crate::audit::MIGRATION_V6, op::store::MIGRATION_V7, op::store::MIGRATION_V8, op::store::MIGRATION_V9];
 
 pub use aero2_core::routes::op::HEALTH_PATH;
 /// Where the last record `ApplicationChanged` sent is kept.
@@ -108,8 +108,10 @@ impl DurableObject for TenantApp {
         }
         if let Identity::Live(app_id) = self.identity(&sql)? {
             crate::mailer::deliver_due(&self.env, &sql, &app_id, t).await?;
-            // The audit log is the home object's alone.
-            if self.shard.get().unwrap_or(0) == 0 {
+            op::grants::deliver_due(&self.env, &sql, &app_id, t).await?;
+            // The audit log is the home object's alone (an alarm may be
+            // this instance's first event: the shard is read from storage).
+            if self.known_shard(&sql)?.unwrap_or(0) == 0 {
                 crate::audit::on_alarm(&self.env, &self.state.storage(), &app_id, t).await?;
             }
         }
@@ -259,17 +261,21 @@ impl TenantApp {
         let Some(said) = forward::shard_of(req)? else {
             return Err(worker::Error::RustError("a request named no valid tenant shard".into()));
         };
-        let known = match self.shard.get() {
-            Some(k) => Some(k),
-            None => schema::meta_get(sql, "shard")?.and_then(|v| v.parse::<u8>().ok()),
-        };
-        match known {
+        match self.known_shard(sql)? {
             Some(k) if k == said => {}
             Some(k) => return Err(worker::Error::RustError(format!("a request for tenant shard {said} reached shard {k}"))),
             None => schema::meta_set(sql, "shard", &said.to_string())?,
         }
         self.shard.set(Some(said));
         Ok(())
+    }
+
+    /// The shard this object was bound to, if any (memory, else storage).
+    fn known_shard(&self, sql: &worker::SqlStorage) -> Result<Option<u8>> {
+        Ok(match self.shard.get() {
+            Some(k) => Some(k),
+            None => schema::meta_get(sql, "shard")?.and_then(|v| v.parse::<u8>().ok()),
+        })
     }
 
     /// Who this object is, read from storage once per instance: every

@@ -153,6 +153,10 @@ fn grants_spread_over_shards_and_stay_single_use(c: &Client) {
     let moved = fresh.replacen("ac_1.", "ac_2.", 1);
     exchange(c, &s, &moved).assert_error(400, "invalid_grant");
     exchange(c, &s, &fresh.replacen("ac_1.", "ac_", 1)).assert_error(400, "invalid_grant");
+    // A shard the application does not have (the front Worker sends it
+    // home rather than make an object for it), or none that can exist.
+    exchange(c, &s, &fresh.replacen("ac_1.", "ac_9.", 1)).assert_error(400, "invalid_grant");
+    exchange(c, &s, &fresh.replacen("ac_1.", "ac_99.", 1)).assert_error(400, "invalid_grant");
     exchange(c, &s, &fresh).assert_status(200);
 }
 
@@ -223,7 +227,11 @@ fn tokens_are_checked_and_revoked_where_they_were_issued(c: &Client) {
     revoke(c, &s, &at);
     account(&at).assert_error(401, "invalid_token");
     userinfo(c, &s, &at).assert_error(401, "invalid_token");
-    revoke(c, &s, &rt);
+    // An empty second `token` is no second token, for the route as for the
+    // endpoint (RFC 7009 §2.1): the revocation reaches the token's shard.
+    let auth = basic_auth(&s.client_id, &s.client_secret);
+    let body = format!("token={}&token=", enc(&rt));
+    c.send("POST", &s.slug, "/oauth2/revoke", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&body)).assert_status(200);
     assert!(!introspect_active(c, &s, &rt));
     refresh(c, &s, &rt).assert_error(400, "invalid_grant");
 }

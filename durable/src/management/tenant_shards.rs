@@ -1,8 +1,17 @@
 //! `/applications/{id}/tenant-shards`: how many `TenantApp` objects hold
 //! the application's grants (`aero2_core::tenant_shards`). Raising it is
-//! the operator's: the count only grows, every new shard learns the
-//! application's record and custom domains before the answer, and the
-//! home object places new grants among all of them from then on.
+//! the operator's, and the count only grows:
+//!
+//! 1. every shard of the new count learns the custom domains it answers on
+//!    (a new shard may serve a request as soon as step 2 is done);
+//! 2. the count is written to D1, only if nothing changed the application
+//!    meanwhile (else 409, and the new shards serve nothing yet);
+//! 3. every shard learns the record; the home object places new grants
+//!    among all of them from then on (a front Worker that resolves the
+//!    application from D1 before that forwards the new record itself).
+//!
+//! Setting the count it has does steps 1 and 3 again: the repair of a
+//! raise that failed after step 2.
 
 use super::{body, domains, Ctx, Outcome};
 use crate::tenant_command::Command;
@@ -36,19 +45,16 @@ pub async fn set(req: Request, ctx: &Ctx<'_>, app: &Application) -> Outcome {
             message: format!("cannot be lowered below {current}: grants live in every shard until they expire"),
         },
     })?;
-    if shards == app.tenant_shards {
-        return get(app);
-    }
     let mut grown = app.clone();
     grown.tenant_shards = shards;
-    grown.updated_at = now().0.max(app.updated_at + 1);
-    if !db::update_app_tenant_shards(&ctx.db, &grown, app).await? {
-        return Err(ApiError::Conflict { field: SHARDS, message: "changed meanwhile; try again".into() }.into());
+    domains::sync(ctx, &grown).await?;
+    if shards != app.tenant_shards {
+        grown.updated_at = now().0.max(app.updated_at + 1);
+        if !db::update_app_tenant_shards(&ctx.db, &grown, app).await? {
+            return Err(ApiError::Conflict { field: SHARDS, message: "the application changed meanwhile; try again".into() }.into());
+        }
     }
     let stored = db::app_by_id(&ctx.db, &app.id).await?.unwrap_or(grown);
-    // The new shards first learn the custom domains they must answer on,
-    // then every shard the record (the home object places by it).
-    domains::sync(ctx, &stored).await?;
     Command::ApplicationChanged { application: Box::new(stored.clone()) }.send(ctx.env, &stored).await?;
     Ok(crate::forward::forgetting(respond::json(200, &shown(&stored))?, &app.id)?)
 }

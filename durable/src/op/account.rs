@@ -139,7 +139,7 @@ async fn update_profile(req: &mut Request, op: &Op<'_>, mut user: User) -> Beare
     }
     user.updated_at = op.now.0;
     directory::update_profile(&db::database(op.env)?, &user).await?;
-    super::users::changed(op).await?;
+    super::users::changed(op).await;
     Ok(profile_json(&user))
 }
 
@@ -204,7 +204,7 @@ async fn change_password(req: &mut Request, op: &Op<'_>, caller: &Caller) -> Bea
     check_current_password(op, &caller.user, change.current.secret()).await?;
     let hash = password::hash_password(change.new.secret()).await?;
     directory::set_password(&db::database(op.env)?, &op.app.id, &caller.user.id, &hash, op.now).await?;
-    super::users::changed(op).await?;
+    super::users::changed(op).await;
     end_others(op, caller).await?;
     Ok(Value::Null)
 }

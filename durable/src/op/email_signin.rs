@@ -198,7 +198,7 @@ async fn finish(req: &Request, op: &Op<'_>, handle: &str, p: &Pending, request: 
     // (so an application that requires confirmed addresses lets it in).
     if !user.email_verified && user.email.as_deref() == Some(p.email.as_str()) {
         directory::set_email_verified(&db::database(op.env)?, &op.app.id, &user.id, &p.email, op.now).await?;
-        super::users::changed(op).await?;
+        super::users::changed(op).await;
         super::audit(op, req, super::by_user("email.verified", &user.id).with("email", p.email.clone()).with("by", "email_signin")).await?;
         user.email_verified = true;
     }

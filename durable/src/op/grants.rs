@@ -13,6 +13,7 @@ use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use worker::{Result, SqlStorage, Storage};
 
+
 /// Keeps an authorization code (by its digest) in shard `shard`.
 pub async fn put_code(op: &Op<'_>, shard: u8, code_hash: String, grant: CodeGrant, expires_at: UnixMillis) -> Result<()> {
     if shard == op.shard {
@@ -69,12 +70,51 @@ pub fn local_status(sql: &SqlStorage, jti: &str) -> Result<TokenStatus> {
     Ok(TokenStatus { live: store::access_token_live(sql, jti)?, grant_id, sid })
 }
 
-/// Revokes `of` here, and has every other shard revoke it too.
+/// Revokes `of` here, at once, and in every other shard. What each other
+/// shard owes is written here in the same step (`shard_outbox`), then
+/// sent; a shard that could not be reached is retried by the alarm until
+/// it answers, so no failure leaves a grant standing there (a retry of the
+/// request could not: the session that named the grants is gone).
 pub async fn revoke(op: &Op<'_>, of: GrantsOf) -> Result<()> {
     revoke_here(&op.sql, &of, op.now)?;
-    let others = (0..op.app.tenant_shards).filter(|s| *s != op.shard);
-    let command = Command::RevokeGrants { of };
-    futures_util::future::try_join_all(others.map(|shard| command.send_to(op.env, &op.app.id, shard))).await.map(drop)
+    let others: Vec<u8> = (0..op.app.tenant_shards).filter(|s| *s != op.shard).collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let command = serde_json::to_string(&Command::RevokeGrants { of })?;
+    let owed: Vec<i64> = others.iter().map(|shard| store::owe_shard(&op.sql, *shard, &command, op.now.plus_millis(OUTBOX_RETRY_MS))).collect::<Result<_>>()?;
+    schema::arm_alarm_by(&op.storage, op.now.plus_millis(OUTBOX_RETRY_MS)).await?;
+    let sent = owed.iter().zip(&others).map(|(id, shard)| deliver(op.env, &op.sql, &op.app.id, *id, *shard, &command));
+    futures_util::future::join_all(sent).await;
+    Ok(())
+}
+
+/// How long a revocation a shard did not take waits before it is sent
+/// again.
+const OUTBOX_RETRY_MS: i64 = 5_000;
+
+/// Sends one owed command; forgets it once the shard took it. A failure
+/// leaves it for the alarm (logged, never secret: the command names a
+/// user or session id).
+async fn deliver(env: &worker::Env, sql: &SqlStorage, app_id: &str, id: i64, shard: u8, command: &str) {
+    let sent = match serde_json::from_str::<Command>(command) {
+        Ok(c) => c.send_to(env, app_id, shard).await,
+        Err(e) => Err(e.into()),
+    };
+    match sent.and_then(|()| store::paid_shard(sql, id)) {
+        Ok(()) => {}
+        Err(e) => worker::console_error!("revocation for tenant shard {shard} of {app_id} not delivered yet: {e}"),
+    }
+}
+
+/// The alarm's part: sends again what shards still owe, and pushes the
+/// next attempt of each back.
+pub async fn deliver_due(env: &worker::Env, sql: &SqlStorage, app_id: &str, now: UnixMillis) -> Result<()> {
+    for owed in store::owed_shards(sql, now, now.plus_millis(OUTBOX_RETRY_MS))? {
+        let Ok(shard) = u8::try_from(owed.shard) else { continue };
+        deliver(env, sql, app_id, owed.id, shard, &owed.command).await;
+    }
+    Ok(())
 }
 
 /// Revokes `of` in this object's storage.

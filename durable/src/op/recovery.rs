@@ -208,11 +208,12 @@ async fn set_password(req: &Request, op: &Op<'_>, token: &str, new_password: &st
     };
     session::end_all_but(op, &user_id, None, None).await?;
     store::delete_lockout(&op.sql, &email)?;
-    super::users::changed(op).await?;
     let hash = password::hash_password(new_password).await?;
     directory::set_password(&db, &op.app.id, &user_id, &hash, op.now).await?;
     directory::set_email_verified(&db, &op.app.id, &user_id, &email, op.now).await?;
     idps::unlink_unverified(&db, &op.app.id, &user_id).await?;
+    // After the writes: no shard reads the old record back in meanwhile.
+    super::users::changed(op).await;
     super::audit(op, req, super::by_user(kind, &user_id).with("email", email.clone())).await?;
     Ok(pages::notice_page(done.0, done.1)?)
 }

@@ -74,6 +74,12 @@ pub const MIGRATION_V7: &[&str] = &[
 /// issued in (`aero2_core::organization`), by id.
 pub const MIGRATION_V8: &[&str] = &["ALTER TABLE grants ADD COLUMN organization TEXT"];
 
+/// Storage schema version 9: revocations the home object owes other
+/// tenant shards (`op::grants::revoke`), kept until each shard took them.
+pub const MIGRATION_V9: &[&str] = &[
+    "CREATE TABLE shard_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, shard INTEGER NOT NULL, command TEXT NOT NULL, next_attempt_at INTEGER NOT NULL)",
+];
+
 /// Deletes everything past its expiry (run by the alarm).
 pub const SWEEPS: &[&str] = &[
     "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR absolute_expires_at <= ?1",
@@ -107,7 +113,8 @@ pub const NEXT_EXPIRY: &str = "SELECT NULLIF(MIN(
     COALESCE((SELECT MIN(next_attempt_at) FROM mail_queue), 9223372036854775807),
     COALESCE((SELECT MIN(next_attempt_at) FROM audit_queue), 9223372036854775807),
     COALESCE((SELECT MIN(next_sweep_at) FROM audit_state), 9223372036854775807),
-    COALESCE((SELECT MIN(next_checkpoint_at) FROM audit_state), 9223372036854775807)
+    COALESCE((SELECT MIN(next_checkpoint_at) FROM audit_state), 9223372036854775807),
+    COALESCE((SELECT MIN(next_attempt_at) FROM shard_outbox), 9223372036854775807)
 ), 9223372036854775807) AS next";
 
 fn t(at: UnixMillis) -> V {
@@ -675,4 +682,46 @@ pub fn mail_failed(sql: &SqlStorage, id: &str, failures: i64, retry_at: Option<U
         }
         None => mail_sent(sql, id),
     }
+}
+
+// ------------------------------------------------------------- shard outbox
+
+/// Records a command owed to tenant shard `shard`; its id.
+pub fn owe_shard(sql: &SqlStorage, shard: u8, command: &str, next_attempt_at: UnixMillis) -> Result<i64> {
+    let row: Option<Id> = first(
+        sql,
+        "INSERT INTO shard_outbox (shard, command, next_attempt_at) VALUES (?1, ?2, ?3) RETURNING id",
+        vec![V::from(i64::from(shard)), command.into(), t(next_attempt_at)],
+    )?;
+    row.map(|r| r.id).ok_or_else(|| worker::Error::RustError("shard_outbox insert returned no id".into()))
+}
+
+/// The owed command `id` was taken.
+pub fn paid_shard(sql: &SqlStorage, id: i64) -> Result<()> {
+    sql.exec("DELETE FROM shard_outbox WHERE id = ?1", vec![V::from(id)])?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: i64,
+}
+
+#[derive(Deserialize)]
+pub struct Owed {
+    pub id: i64,
+    pub shard: i64,
+    pub command: String,
+}
+
+/// The owed commands due at `now`, oldest first, each pushed back to
+/// `retry_at` in the same step (so two alarms never send one twice at once).
+pub fn owed_shards(sql: &SqlStorage, now: UnixMillis, retry_at: UnixMillis) -> Result<Vec<Owed>> {
+    let due: Vec<Owed> = sql
+        .exec("SELECT id, shard, command FROM shard_outbox WHERE next_attempt_at <= ?1 ORDER BY id LIMIT 100", vec![t(now)])?
+        .to_array()?;
+    for o in &due {
+        sql.exec("UPDATE shard_outbox SET next_attempt_at = ?2 WHERE id = ?1", vec![V::from(o.id), t(retry_at)])?;
+    }
+    Ok(due)
 }

@@ -29,11 +29,18 @@ pub fn forget(op: &Op<'_>, id: &str) {
 }
 
 /// A user changed here (profile, address, password): this object's copies
-/// go at once, and every other tenant shard is told (`op::grants`), as the
-/// management API tells all of them (`Command::UsersChanged`).
-pub async fn changed(op: &Op<'_>) -> Result<()> {
+/// go at once, and every other tenant shard is told, as the management API
+/// tells all of them (`Command::UsersChanged`). Telling them is best
+/// effort, never a reason to stop what follows (ending sessions, the
+/// undo mail): a shard that was not reached drops its copy within the
+/// cache's minute.
+pub async fn changed(op: &Op<'_>) {
     op.caches.users.borrow_mut().clear();
     let others = (0..op.app.tenant_shards).filter(|s| *s != op.shard);
     let command = crate::tenant_command::Command::UsersChanged;
-    futures_util::future::try_join_all(others.map(|shard| command.send_to(op.env, &op.app.id, shard))).await.map(drop)
+    for (shard, sent) in others.clone().zip(futures_util::future::join_all(others.map(|shard| command.send_to(op.env, &op.app.id, shard))).await) {
+        if let Err(e) = sent {
+            worker::console_error!("tenant shard {shard} of {} not told a user changed: {e}", op.app.id);
+        }
+    }
 }

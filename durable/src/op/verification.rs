@@ -204,7 +204,7 @@ async fn verify(req: &Request, op: &Op<'_>, payload: &str) -> PageResult {
         return Err(PageError::new("Link expired", EXPIRED, 400).into());
     };
     directory::set_email_verified(&db::database(op.env)?, &op.app.id, &grant.user_id, &grant.email, op.now).await?;
-    super::users::changed(op).await?;
+    super::users::changed(op).await;
     super::audit(op, req, super::by_user("email.verified", &grant.user_id).with("email", grant.email.clone())).await?;
     Ok(pages::notice_page("Email confirmed", "Thank you: your address is confirmed. You can close this page and sign in.")?)
 }
@@ -242,7 +242,7 @@ async fn change(req: &Request, op: &Op<'_>, payload: &str) -> PageResult {
     if !directory::change_email(&db::database(op.env)?, &op.app.id, &c.user_id, &c.email, op.now).await? {
         return Err(PageError::new("Address in use", "Another account already uses this address.", 409).into());
     }
-    super::users::changed(op).await?;
+    super::users::changed(op).await;
     session::end_all_but(op, &c.user_id, c.keep_sid.as_deref(), c.keep_grant.as_deref()).await?;
     let event = super::by_user("email.changed", &c.user_id).with("from", c.old_email.clone()).with("to", c.email.clone());
     super::audit(op, req, event).await?;

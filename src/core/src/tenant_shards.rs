@@ -122,10 +122,12 @@ pub fn route(shards: u8, req: &Request<'_>) -> u8 {
         return 0;
     }
     let form = || if req.method == "POST" { parse_form(req.body).unwrap_or_default() } else { Vec::new() };
+    // Read as the handler reads it (`oauth::params::Params::get`): empty
+    // values count for nothing, and a repeated parameter is refused where
+    // it is served — home.
     let param = |pairs: &[(String, String)], name: &str| -> Option<String> {
-        let mut values = pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let mut values = pairs.iter().filter(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.clone());
         let first = values.next();
-        // A repeated parameter is refused where it is served: home.
         if values.next().is_some() { None } else { first }
     };
     let shard = match req.path {
@@ -208,7 +210,8 @@ pub fn is_one(n: &u8) -> bool {
 
 /// A token endpoint rate limit's share in each of `shards` objects: the
 /// token endpoint runs in all of them, each counts exactly what it serves,
-/// and the shares add up to no more than the limit (at least one each).
+/// and the shares add up to no more than the limit — unless the limit is
+/// below the number of shards, when each still allows one.
 #[must_use]
 pub fn share(max: u32, shards: u8) -> u32 {
     (max / u32::from(shards.max(1))).max(1)
@@ -288,6 +291,9 @@ mod tests {
         assert_eq!(route(3, &post(TOKEN_PATH, past.as_bytes())), 0);
         let twice = form_urlencode(&[("grant_type", "refresh_token"), ("refresh_token", "rt_1.a"), ("refresh_token", "rt_2.b")]);
         assert_eq!(route(3, &post(TOKEN_PATH, twice.as_bytes())), 0);
+        // An empty copy is no copy, for the handler as for the route.
+        let empty = form_urlencode(&[("token", "rt_2.ab"), ("token", "")]);
+        assert_eq!(route(3, &post(REVOKE_PATH, empty.as_bytes())), 2);
         assert_eq!(route(3, &post(TOKEN_PATH, b"%zz")), 0);
         assert_eq!(route(3, &post("/oauth2/authorize", b"code=ac_2.x")), 0);
         assert_eq!(route(3, &Request { method: "PUT", ..post(TOKEN_PATH, b"grant_type=refresh_token&refresh_token=rt_1.a") }), 0);

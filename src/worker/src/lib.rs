@@ -217,10 +217,13 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
         Err(e) => return Ok(Served::Answer(respond::error(&e)?, allowed)),
     };
     // Which of the application's objects holds what the request names
-    // (`aero2_core::tenant_shards`), whatever this isolate's copy of the
-    // application says of their number.
+    // (`aero2_core::tenant_shards`). A shard past the count this isolate
+    // cached is checked against D1 (the count may have been raised a
+    // moment ago); one the application does not have goes home, where the
+    // credential is unknown: no request makes an object the application
+    // does not have.
     let method = req.inner().method();
-    let shard = aero2_core::tenant_shards::route(
+    let mut shard = aero2_core::tenant_shards::route(
         app.tenant_shards,
         &aero2_core::tenant_shards::Request {
             method: &method,
@@ -230,6 +233,19 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
             spread: aero2_core::tenant_shards::spread_of(request_id),
         },
     );
+    let known = app.tenant_shards;
+    let app_id = app.id.clone();
+    let mut resolved = resolved;
+    if shard >= known {
+        match resolve::reload(env, &host, platform).await? {
+            Some((fresh, _)) if fresh.app.id == app_id => resolved = fresh,
+            _ => {}
+        }
+        if shard >= resolved.app.tenant_shards {
+            shard = 0;
+        }
+    }
+    let app = &resolved.app;
     let headers = forward::copy_without_reserved(req.headers())?;
     forward::mark_shard(&headers, shard)?;
     headers.set(APPLICATION_HEADER, &resolved.forwarded)?;

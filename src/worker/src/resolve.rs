@@ -38,6 +38,17 @@ thread_local! {
 /// The application served at `host`, if any, and the custom domain it was
 /// reached through (`None` for a platform subdomain).
 pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
+    resolved(env, host, platform, false).await
+}
+
+/// [`application`] read from D1 whatever this isolate cached (and cached
+/// afresh): for a request that names something the cached copy may be
+/// too old to know, such as a tenant shard raised a moment ago.
+pub async fn reload(env: &Env, host: &str, platform: &str) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
+    resolved(env, host, platform, true).await
+}
+
+async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
     let target = resolve_host(host, platform);
     let key = match &target {
         HostTarget::Subdomain(slug) => slug.as_str().to_owned(),
@@ -49,7 +60,7 @@ pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option
         _ => None,
     };
     let t = now();
-    if let Some(app) = CACHE.with(|c| c.borrow_mut().get(&key, t)) {
+    if let Some(app) = CACHE.with(|c| c.borrow_mut().get(&key, t)).filter(|_| !reload) {
         return Ok(Some((app, custom)));
     }
     let db = db::database(env)?;
