@@ -130,13 +130,7 @@ impl Command {
     }
 
     async fn fetch(&self, env: &Env, app_id: &str, shard: u8) -> Result<worker::Response> {
-        let headers = worker::Headers::new();
-        headers.set(INTERNAL_HEADER, "command")?;
-        forward::mark_shard(&headers, shard)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(self)?.into()));
-        let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
-        forward::tenant_stub(env, app_id, shard)?.fetch_with_request(req).await
+        post(env, app_id, shard, serde_json::to_string(self)?).await
     }
 
     /// Sends the command to the objects of `app` it reaches
@@ -161,6 +155,15 @@ impl Command {
         }
     }
 
+    /// Sends a command kept serialized (`op::grants`' outbox) to shard
+    /// `shard` of `app_id`; it answers 204 when done.
+    pub async fn send_text(env: &Env, app_id: &str, shard: u8, command: &str) -> Result<()> {
+        match post(env, app_id, shard, command.to_owned()).await?.status_code() {
+            204 => Ok(()),
+            s => Err(worker::Error::RustError(format!("command {command} answered {s}"))),
+        }
+    }
+
     /// Sends a command that answers 200 with JSON to shard `shard` of
     /// `app_id`; returns that JSON.
     pub async fn ask(&self, env: &Env, app_id: &str, shard: u8) -> Result<serde_json::Value> {
@@ -170,4 +173,15 @@ impl Command {
             s => Err(worker::Error::RustError(format!("command {self:?} answered {s}"))),
         }
     }
+}
+
+/// Posts a serialized command to shard `shard` of `app_id`.
+async fn post(env: &Env, app_id: &str, shard: u8, command: String) -> Result<worker::Response> {
+    let headers = worker::Headers::new();
+    headers.set(INTERNAL_HEADER, "command")?;
+    forward::mark_shard(&headers, shard)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(command.into()));
+    let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
+    forward::tenant_stub(env, app_id, shard)?.fetch_with_request(req).await
 }

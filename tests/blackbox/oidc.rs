@@ -379,7 +379,7 @@ fn client_credentials_introspection_and_revocation(c: &Client) {
     r.assert_error(401, "invalid_token");
 }
 
-fn revoke(c: &Client, s: &Setup, token: &str) -> aero2_tests::Resp {
+pub fn revoke(c: &Client, s: &Setup, token: &str) -> aero2_tests::Resp {
     // client_secret_basic, as registered.
     let auth = aero2_tests::basic_auth(&s.client_id, &s.client_secret);
     let body = aero2_tests::browser::form_encode(&[("token", token)]);

@@ -41,7 +41,7 @@ fn machine_token(c: &Client, s: &Setup) -> String {
     r.json()["access_token"].as_str().unwrap().to_owned()
 }
 
-fn introspected_active(c: &Client, s: &Setup, token: &str) -> bool {
+pub fn introspected_active(c: &Client, s: &Setup, token: &str) -> bool {
     let auth = basic_auth(&s.client_id, &s.client_secret);
     let r = c.send("POST", &s.slug, "/oauth2/introspect", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&format!("token={token}")));
     r.assert_status(200);

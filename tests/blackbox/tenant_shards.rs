@@ -6,7 +6,8 @@
 //! shard; the token endpoint's limits add up to no more than the setting.
 
 use crate::lockout::{attempt, burst, login_form};
-use crate::oidc::{enc, provision, sign_in, Setup, PASSWORD, REDIRECT};
+use crate::oidc::{enc, provision, revoke, sign_in, Setup, PASSWORD, REDIRECT};
+use crate::signer_shards::introspected_active;
 use crate::Test;
 use aero2_tests::browser::{query_param, Browser};
 use aero2_tests::{basic_auth, Client, Resp, OPERATOR};
@@ -85,19 +86,6 @@ fn refresh(c: &Client, s: &Setup, rt: &str) -> Resp {
 
 fn userinfo(c: &Client, s: &Setup, at: &str) -> Resp {
     c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &format!("Bearer {at}"))], None)
-}
-
-fn introspect_active(c: &Client, s: &Setup, t: &str) -> bool {
-    let auth = basic_auth(&s.client_id, &s.client_secret);
-    let r = c.send("POST", &s.slug, "/oauth2/introspect", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&format!("token={}", enc(t))));
-    r.assert_status(200);
-    r.json()["active"] == json!(true)
-}
-
-fn revoke(c: &Client, s: &Setup, t: &str) {
-    let auth = basic_auth(&s.client_id, &s.client_secret);
-    c.send("POST", &s.slug, "/oauth2/revoke", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&format!("token={}", enc(t))))
-        .assert_status(200);
 }
 
 /// Codes of the session, by shard, until every shard has one.
@@ -204,11 +192,11 @@ fn tokens_are_checked_and_revoked_where_they_were_issued(c: &Client) {
     }
     assert_eq!(machine.len(), usize::from(SHARDS), "{:?}", machine.keys());
     for at in machine.values() {
-        assert!(introspect_active(c, &s, at));
+        assert!(introspected_active(c, &s, at));
     }
-    revoke(c, &s, &machine[&1]);
-    assert!(!introspect_active(c, &s, &machine[&1]));
-    assert!(introspect_active(c, &s, &machine[&0]) && introspect_active(c, &s, &machine[&2]));
+    revoke(c, &s, &machine[&1]).assert_status(200);
+    assert!(!introspected_active(c, &s, &machine[&1]));
+    assert!(introspected_active(c, &s, &machine[&0]) && introspected_active(c, &s, &machine[&2]));
 
     // A user's token from a shard other than home calls the account API,
     // which the home object serves: it asks the token's shard.
@@ -222,9 +210,9 @@ fn tokens_are_checked_and_revoked_where_they_were_issued(c: &Client) {
     // It knows which session the token came from (its grant is in shard 2).
     let list = sessions.json()["sessions"].as_array().unwrap().clone();
     assert_eq!(list.iter().filter(|x| x["current"] == json!(true)).count(), 1, "{list:?}");
-    assert!(introspect_active(c, &s, &rt));
+    assert!(introspected_active(c, &s, &rt));
     // Revoked in shard 2: refused by the home object at once.
-    revoke(c, &s, &at);
+    revoke(c, &s, &at).assert_status(200);
     account(&at).assert_error(401, "invalid_token");
     userinfo(c, &s, &at).assert_error(401, "invalid_token");
     // An empty second `token` is no second token, for the route as for the
@@ -232,7 +220,7 @@ fn tokens_are_checked_and_revoked_where_they_were_issued(c: &Client) {
     let auth = basic_auth(&s.client_id, &s.client_secret);
     let body = format!("token={}&token=", enc(&rt));
     c.send("POST", &s.slug, "/oauth2/revoke", &[("content-type", "application/x-www-form-urlencoded"), ("authorization", &auth)], Some(&body)).assert_status(200);
-    assert!(!introspect_active(c, &s, &rt));
+    assert!(!introspected_active(c, &s, &rt));
     refresh(c, &s, &rt).assert_error(400, "invalid_grant");
 }
 

@@ -13,7 +13,6 @@ use aero2_core::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use worker::{Result, SqlStorage, Storage};
 
-
 /// Keeps an authorization code (by its digest) in shard `shard`.
 pub async fn put_code(op: &Op<'_>, shard: u8, code_hash: String, grant: CodeGrant, expires_at: UnixMillis) -> Result<()> {
     if shard == op.shard {
@@ -77,7 +76,7 @@ pub fn local_status(sql: &SqlStorage, jti: &str) -> Result<TokenStatus> {
 /// request could not: the session that named the grants is gone).
 pub async fn revoke(op: &Op<'_>, of: GrantsOf) -> Result<()> {
     revoke_here(&op.sql, &of, op.now)?;
-    let others: Vec<u8> = (0..op.app.tenant_shards).filter(|s| *s != op.shard).collect();
+    let others: Vec<u8> = other_shards(op).collect();
     if others.is_empty() {
         return Ok(());
     }
@@ -97,11 +96,7 @@ const OUTBOX_RETRY_MS: i64 = 5_000;
 /// leaves it for the alarm (logged, never secret: the command names a
 /// user or session id).
 async fn deliver(env: &worker::Env, sql: &SqlStorage, app_id: &str, id: i64, shard: u8, command: &str) {
-    let sent = match serde_json::from_str::<Command>(command) {
-        Ok(c) => c.send_to(env, app_id, shard).await,
-        Err(e) => Err(e.into()),
-    };
-    match sent.and_then(|()| store::paid_shard(sql, id)) {
+    match Command::send_text(env, app_id, shard, command).await.and_then(|()| store::paid_shard(sql, id)) {
         Ok(()) => {}
         Err(e) => worker::console_error!("revocation for tenant shard {shard} of {app_id} not delivered yet: {e}"),
     }
@@ -115,6 +110,13 @@ pub async fn deliver_due(env: &worker::Env, sql: &SqlStorage, app_id: &str, now:
         deliver(env, sql, app_id, owed.id, shard, &owed.command).await;
     }
     Ok(())
+}
+
+/// The application's tenant shards but this object's, as this object
+/// knows their number.
+pub fn other_shards(op: &Op<'_>) -> impl Iterator<Item = u8> + Clone {
+    let (count, this) = (op.app.tenant_shards, op.shard);
+    (0..count).filter(move |s| *s != this)
 }
 
 /// Revokes `of` in this object's storage.

@@ -36,7 +36,7 @@ pub fn forget(op: &Op<'_>, id: &str) {
 /// cache's minute.
 pub async fn changed(op: &Op<'_>) {
     op.caches.users.borrow_mut().clear();
-    let others = (0..op.app.tenant_shards).filter(|s| *s != op.shard);
+    let others = super::grants::other_shards(op);
     let command = crate::tenant_command::Command::UsersChanged;
     for (shard, sent) in others.clone().zip(futures_util::future::join_all(others.map(|shard| command.send_to(op.env, &op.app.id, shard))).await) {
         if let Err(e) = sent {
