@@ -4,7 +4,12 @@
 // while a fixed number of requests run, and prints self time per function.
 //
 //   node bench/profile.mjs [--build DIR] [--only client_credentials|discovery|jwks|userinfo|health]
-//                          [--requests N] [--concurrency C] [--top N]
+//                          [--requests N] [--concurrency C] [--top N] [--crossings]
+//
+// With --crossings it counts instead the calls from the wasm to JavaScript
+// (wasm-bindgen's imports) per request, by import and by the Aero2
+// function making them, on an instrumented copy of the build (the copy
+// wraps each import with a counter; nothing is sampled).
 //
 // Function names of the wasm appear only in a build that keeps its name
 // section (`worker-build --profiling`, see bench/README.md). Figures are
@@ -12,6 +17,8 @@
 // time in workerd's C++ outside V8 (HTTP parsing, SQLite, the Durable Object
 // transport) shows as "(program)".
 import { randomBytes } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { basicAuth, form, request, target } from "./lib/http.mjs";
@@ -28,7 +35,46 @@ const only = arg("--only", "client_credentials");
 const requests = Number(arg("--requests", "2000"));
 const concurrency = Number(arg("--concurrency", "1"));
 const top = Number(arg("--top", "40"));
-const buildDir = path.resolve(arg("--build", path.join(ROOT, "build")));
+const crossings = process.argv.includes("--crossings");
+let buildDir = path.resolve(arg("--build", path.join(ROOT, "build")));
+
+// The build with every wasm import wrapped by a counter: per import, and
+// per the innermost Aero2 function on the stack and the one calling it.
+function instrumented(dir) {
+  const out = mkdtempSync(path.join(os.tmpdir(), "aero2-crossings-"));
+  process.on("exit", () => rmSync(out, { recursive: true, force: true }));
+  for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(dir, f), path.join(out, f));
+  const js = readFileSync(path.join(out, "index.js"), "utf8");
+  const instance = /new WebAssembly\.Instance\((\w+),(\w+)\(\)\)/g;
+  if (!instance.test(js)) throw new Error("--crossings: no WebAssembly.Instance(…) in index.js to instrument");
+  const counter = `function __aero2Crossings(imports) {
+    const glue = Object.values(imports).find((m) => m && typeof m === "object" && Object.keys(m).some((k) => k.startsWith("__wbg_")));
+    for (const name of Object.keys(glue)) {
+      const f = glue[name];
+      if (typeof f !== "function") continue;
+      const short = name.replace(/_[0-9a-f]{16}$/, "");
+      glue[name] = function (...args) {
+        const c = globalThis.__aero2Crossings;
+        if (c) {
+          c.total++;
+          c.byImport[short] = (c.byImport[short] ?? 0) + 1;
+          const at = (new Error().stack.match(/<?aero2_(worker|durable|core)::[^\\s(]*/g) ?? ["(the worker crate or wasm-bindgen, outside Aero2's functions)"])
+            .slice(0, 2).map((n) => n.replace(/::h[0-9a-f]{16}/g, "")).join(" < ");
+          c.byCaller[at] = (c.byCaller[at] ?? 0) + 1;
+          c.byCallerImport[at + " · " + short] = (c.byCallerImport[at + " · " + short] ?? 0) + 1;
+        }
+        return f.apply(this, args);
+      };
+    }
+    return imports;
+  }\n`;
+  writeFileSync(path.join(out, "index.js"), counter + js.replace(instance, "new WebAssembly.Instance($1,__aero2Crossings($2()))"));
+  return out;
+}
+if (crossings) {
+  Error.stackTraceLimit = 100;
+  buildDir = instrumented(buildDir);
+}
 
 /** A minimal CDP session over the inspector's WebSocket. */
 async function inspect(port) {
@@ -49,8 +95,10 @@ async function inspect(port) {
   });
   let next = 1;
   const pending = new Map();
+  const contexts = [];
   ws.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
+    if (msg.method === "Runtime.executionContextCreated") contexts.push(msg.params.context.id);
     if (msg.id && pending.has(msg.id)) {
       const { resolve, reject } = pending.get(msg.id);
       pending.delete(msg.id);
@@ -63,6 +111,15 @@ async function inspect(port) {
       const id = next++;
       ws.send(JSON.stringify({ id, method, params }));
       return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+    },
+    /** Evaluates `expression` in the Worker's isolate; its JSON value. */
+    async evaluate(expression) {
+      if (!contexts.length) {
+        await this.send("Runtime.enable");
+        for (let i = 0; i < 50 && !contexts.length; i++) await new Promise((r) => setTimeout(r, 20));
+      }
+      const out = await this.send("Runtime.evaluate", { expression, returnByValue: true, contextId: contexts[0] });
+      return out.result.value;
     },
     close: () => ws.close(),
   };
@@ -113,6 +170,19 @@ try {
   const load = (n) => runLoad({ tgt: app, concurrency, maxRequests: n, maxMs: 60_000, make: () => spec });
   await load(500);
   const cdp = await inspect(inspectorPort);
+  if (crossings) {
+    await cdp.evaluate("globalThis.__aero2Crossings = { total: 0, byImport: {}, byCaller: {}, byCallerImport: {} }, 1");
+    const r = await load(requests);
+    const c = JSON.parse(await cdp.evaluate("JSON.stringify(globalThis.__aero2Crossings)"));
+    cdp.close();
+    const per = (n) => (n / r.requests).toFixed(1);
+    console.log(`${only} c=${concurrency}: ${r.requests} requests (${r.errors} errors), ${per(c.total)} calls from the wasm to JavaScript per request`);
+    for (const [title, counts] of [["import", c.byImport], ["Aero2 function (< its caller)", c.byCaller], ["Aero2 function · import", c.byCallerImport]]) {
+      console.log(`\n| calls/req | ${title} |\n|---:|---|`);
+      for (const [k, n] of Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`| ${per(n)} | \`${k}\` |`);
+    }
+    process.exit(0);
+  }
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
   await cdp.send("Profiler.start");

@@ -5,7 +5,7 @@
 //! ([`RESERVED_HEADERS`]), so only the Worker itself can set these; a
 //! request carrying [`INTERNAL_HEADER`] therefore comes from our own code.
 
-use worker::{Env, ObjectNamespace, Request, Result, Stub};
+use worker::{Env, Request, Result};
 
 /// The platform's parent domain (`<slug>.<PLATFORM_DOMAIN>`), a Worker var.
 pub const PLATFORM_DOMAIN_VAR: &str = "PLATFORM_DOMAIN";
@@ -78,23 +78,86 @@ pub const RESERVED_HEADERS: &[&str] = &[
     SHARD_HEADER,
 ];
 
-/// A native copy of `headers` (one call into the runtime, not one per
-/// header) without any of [`RESERVED_HEADERS`].
+/// A native copy of `headers` without any of [`RESERVED_HEADERS`], in one
+/// call across the wasm boundary (`crate::headers`).
 pub fn copy_without_reserved(headers: &worker::Headers) -> Result<worker::Headers> {
-    let copy = worker::Headers(worker::web_sys::Headers::new_with_headers(&headers.0)?);
-    for name in RESERVED_HEADERS {
-        copy.delete(name)?;
+    thread_local! {
+        static RESERVED: crate::headers::Names = crate::headers::Names::new(RESERVED_HEADERS);
     }
-    Ok(copy)
+    RESERVED.with(|names| crate::headers::copy_without(headers, names))
 }
 
 /// The stub of an application's `TenantApp` shard `shard`
 /// (`aero2_core::tenant_shards::object_name`: shard 0 is named by the
 /// application id alone). Whoever calls it tells the object its shard
 /// with [`SHARD_HEADER`] ([`mark_shard`]).
-pub fn tenant_stub(env: &Env, app_id: &str, shard: u8) -> Result<Stub> {
-    let ns: ObjectNamespace = env.durable_object(TENANT_APP_BINDING)?;
-    ns.id_from_name(&aero2_core::tenant_shards::object_name(app_id, shard))?.get_stub()
+pub fn tenant_stub(env: &Env, app_id: &str, shard: u8) -> Result<Object> {
+    Object::named(env, TENANT_APP_BINDING, &aero2_core::tenant_shards::object_name(app_id, shard), None)
+}
+
+/// A Durable Object's stub, on worker-sys's types. The hot path names an
+/// object on every request; through the worker crate that is ~20 calls
+/// across the wasm boundary (the binding's type checked, the name hashed
+/// into an id, the request and the answer converted), each through
+/// wasm-bindgen's glue (`crate::headers` says why those count). Here the
+/// binding and the name's id are kept per isolate and the request and the
+/// answer pass as they are: three calls.
+pub struct Object(worker::worker_sys::DurableObject);
+
+impl Object {
+    /// The object named `name` in namespace `binding`, created at
+    /// `location_hint` if it does not exist yet.
+    fn named(env: &Env, binding: &'static str, name: &str, location_hint: Option<&str>) -> Result<Self> {
+        use worker::worker_sys::{DurableObjectId, DurableObjectNamespace};
+        use worker::wasm_bindgen::{JsCast, JsValue};
+        /// Names whose ids are kept: more are forgotten at once (an id is
+        /// the name's hash, made again at the cost of one call).
+        const KEPT_IDS: usize = 4096;
+        thread_local! {
+            static NAMESPACES: std::cell::RefCell<Vec<(&'static str, DurableObjectNamespace)>> = const { std::cell::RefCell::new(Vec::new()) };
+            static IDS: std::cell::RefCell<std::collections::HashMap<(&'static str, String), JsValue>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        let ns = match NAMESPACES.with(|k| k.borrow().iter().find(|(b, _)| *b == binding).map(|(_, ns)| ns.clone())) {
+            Some(ns) => ns,
+            None => {
+                let ns: DurableObjectNamespace = env.durable_object(binding)?.as_ref().clone().unchecked_into();
+                NAMESPACES.with(|k| k.borrow_mut().push((binding, ns.clone())));
+                ns
+            }
+        };
+        let key = (binding, name.to_owned());
+        let id: DurableObjectId = match IDS.with(|ids| ids.borrow().get(&key).cloned()) {
+            Some(id) => id.unchecked_into(),
+            None => {
+                let id = ns.id_from_name(name)?;
+                IDS.with(|ids| {
+                    let mut ids = ids.borrow_mut();
+                    if ids.len() >= KEPT_IDS {
+                        ids.clear();
+                    }
+                    ids.insert(key, JsValue::from(id.clone()));
+                });
+                id
+            }
+        };
+        let stub = match location_hint {
+            Some(hint) => {
+                let options = worker::js_sys::Object::new();
+                worker::js_sys::Reflect::set(&options, &JsValue::from_str("locationHint"), &JsValue::from_str(hint))?;
+                ns.get_with_options(&id, &options)?
+            }
+            None => ns.get(&id)?,
+        };
+        Ok(Self(stub))
+    }
+
+    /// Sends `req` to the object; its answer.
+    pub async fn fetch(&self, req: &worker::web_sys::Request) -> Result<worker::web_sys::Response> {
+        use worker::wasm_bindgen::JsCast;
+        let answer = worker::wasm_bindgen_futures::JsFuture::from(self.0.fetch_with_request(req)?).await?;
+        Ok(answer.dyn_into()?)
+    }
 }
 
 /// Tells the object a request goes to which shard it is (nothing for the
@@ -120,14 +183,10 @@ pub fn shard_of(req: &Request) -> Result<Option<u8>> {
 /// as `enam` or `weur`), a shard not yet created is created there: beside
 /// the tenants it serves (`bench/latency-model.mjs`). It does not move an
 /// object that exists.
-pub fn signer_stub(env: &Env, shard: u32) -> Result<Stub> {
-    let ns: ObjectNamespace = env.durable_object(JWKS_SIGNER_BINDING)?;
-    let id = ns.id_from_name(&aero2_core::signer_shards::object_name(shard))?;
+pub fn signer_stub(env: &Env, shard: u32) -> Result<Object> {
     // Read once per isolate (`isolate_var`): every sign request names a stub.
-    match isolate_var(env, SIGNER_LOCATION_HINT_VAR).filter(|v| !v.trim().is_empty()) {
-        Some(hint) => id.get_stub_with_location_hint(hint.trim()),
-        None => id.get_stub(),
-    }
+    let hint = isolate_var(env, SIGNER_LOCATION_HINT_VAR).filter(|v| !v.trim().is_empty());
+    Object::named(env, JWKS_SIGNER_BINDING, &aero2_core::signer_shards::object_name(shard), hint.as_deref().map(str::trim))
 }
 
 /// Where new signer shards are created (`signer_stub`).

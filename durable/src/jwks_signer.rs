@@ -59,6 +59,8 @@ pub const POLICY: KeyPolicy = KeyPolicy {
 #[durable_object]
 pub struct JwksSigner {
     state: State,
+    /// The object's SQL storage, taken once (`TenantApp`'s says why).
+    sql: worker::SqlStorage,
     env: Env,
     schema: SchemaGuard,
     /// Imported private keys by (application, kid); importing costs more
@@ -135,6 +137,7 @@ struct SignRequest {
 impl DurableObject for JwksSigner {
     fn new(state: State, env: Env) -> Self {
         Self {
+            sql: state.storage().sql(),
             state,
             env,
             schema: SchemaGuard::default(),
@@ -256,9 +259,8 @@ impl JwksSigner {
     }
 
     fn sql(&self) -> Result<worker::SqlStorage> {
-        let sql = self.state.storage().sql();
-        self.schema.ensure(&sql, MIGRATIONS)?;
-        Ok(sql)
+        self.schema.ensure(&self.sql, MIGRATIONS)?;
+        Ok(self.sql.clone())
     }
 
     fn rows(&self, app_id: &str) -> Result<Vec<Row>> {

@@ -16,6 +16,7 @@ pub mod directory;
 pub mod factors;
 pub mod fail;
 pub mod forward;
+pub mod headers;
 pub mod idps;
 pub mod jwks_signer;
 pub mod mailer;
@@ -38,6 +39,10 @@ pub mod webcrypto;
 /// The current time as the core takes it.
 #[must_use]
 pub fn now() -> aero2_core::time::UnixMillis {
-    // `Date.now()` is an integral number of milliseconds well inside i64.
-    aero2_core::time::UnixMillis(i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX))
+    // `Date.now()` is an integral number of milliseconds well inside i64;
+    // read without making a `Date` (one call across the wasm boundary,
+    // not two).
+    #[allow(clippy::cast_possible_truncation)]
+    let ms = worker::js_sys::Date::now() as i64;
+    aero2_core::time::UnixMillis(ms)
 }

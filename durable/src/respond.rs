@@ -1,5 +1,6 @@
 //! Response encoding shared by the Worker and the objects.
 
+use crate::headers::Fixed;
 use aero2_core::error::ApiError;
 use serde::Serialize;
 use worker::{Headers, Response, Result};
@@ -17,9 +18,10 @@ pub fn public_json(body: &str, max_age: u32) -> Result<Response> {
 /// A JSON response with `status`. API responses are never cached: they
 /// carry credentials or per-caller data.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    headers.set("cache-control", "no-store")?;
+    thread_local! {
+        static HEADERS: Fixed = const { Fixed::new(&[("content-type", "application/json"), ("cache-control", "no-store")]) };
+    }
+    let headers = HEADERS.with(Fixed::copy)?;
     Ok(Response::from_json(body)?.with_status(status).with_headers(headers))
 }
 
@@ -36,9 +38,10 @@ pub async fn with_json_body(mut resp: Response) -> Result<(Response, Option<serd
 }
 
 pub fn no_content() -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("cache-control", "no-store")?;
-    Ok(Response::empty()?.with_status(204).with_headers(headers))
+    thread_local! {
+        static HEADERS: Fixed = const { Fixed::new(&[("cache-control", "no-store")]) };
+    }
+    Ok(Response::empty()?.with_status(204).with_headers(HEADERS.with(Fixed::copy)?))
 }
 
 /// The error's status and JSON body. A 401 carries the `WWW-Authenticate`

@@ -72,15 +72,14 @@ impl SignerCall {
     /// Sends the call to shard `shard`; the signer answers 200 with JSON
     /// or 204.
     async fn send(&self, env: &Env, shard: u32) -> Result<String> {
-        use worker::wasm_bindgen::{JsCast, JsValue};
+        use worker::wasm_bindgen::JsValue;
         use worker::wasm_bindgen_futures::JsFuture;
         use worker::web_sys;
-        let stub: worker::worker_sys::DurableObject = crate::forward::signer_stub(env, shard)?.into_rpc();
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&JsValue::from_str(&serde_json::to_string(self)?));
         let req = web_sys::Request::new_with_str_and_init("https://jwks-signer.internal/call", &init)?;
-        let resp: web_sys::Response = JsFuture::from(stub.fetch_with_request(&req)?).await?.dyn_into()?;
+        let resp = crate::forward::signer_stub(env, shard)?.fetch(&req).await?;
         let text = JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default();
         match resp.status() {
             200 | 204 => Ok(text),

@@ -57,6 +57,9 @@ const APPLICATION_KEY: &str = "application";
 #[durable_object]
 pub struct TenantApp {
     state: State,
+    /// The object's SQL storage, taken once: each `state.storage().sql()`
+    /// is two calls across the wasm boundary (`crate::headers`).
+    sql: worker::SqlStorage,
     env: Env,
     schema: SchemaGuard,
     identity: RefCell<Option<Identity>>,
@@ -88,7 +91,7 @@ struct Count {
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default(), served: std::cell::Cell::default(), last_forwarded: RefCell::default(), shard: std::cell::Cell::default() }
+        Self { sql: state.storage().sql(), state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default(), served: std::cell::Cell::default(), last_forwarded: RefCell::default(), shard: std::cell::Cell::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -243,7 +246,7 @@ impl TenantApp {
         let platform = forward::platform_domain(&self.env)?;
         Ok(op::Op {
             env: &self.env,
-            sql: self.state.storage().sql(),
+            sql: self.sql.clone(),
             storage: self.state.storage(),
             app,
             issuer,
@@ -298,9 +301,8 @@ impl TenantApp {
     }
 
     fn sql(&self) -> Result<worker::SqlStorage> {
-        let sql = self.state.storage().sql();
-        self.schema.ensure(&sql, MIGRATIONS)?;
-        Ok(sql)
+        self.schema.ensure(&self.sql, MIGRATIONS)?;
+        Ok(self.sql.clone())
     }
 
     /// The operator's view (anonymous checks are answered by the front

@@ -183,5 +183,5 @@ async fn post(env: &Env, app_id: &str, shard: u8, command: String) -> Result<wor
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(command.into()));
     let req = Request::new_with_init("https://tenant-app.internal/_internal", &init)?;
-    forward::tenant_stub(env, app_id, shard)?.fetch_with_request(req).await
+    Ok(forward::tenant_stub(env, app_id, shard)?.fetch(req.inner()).await?.into())
 }

@@ -20,16 +20,32 @@ fn js_err(context: &str) -> impl Fn(JsValue) -> Error + '_ {
     move |e| Error::RustError(format!("{context}: {}", js_sys::JSON::stringify(&e).map(String::from).unwrap_or_default()))
 }
 
+/// `crypto.subtle`, looked up once per isolate: a signature is on every
+/// token request, and each lookup is a call across the wasm boundary
+/// (`crate::headers` says why those count).
 fn subtle() -> Result<JsValue> {
+    thread_local! {
+        static SUBTLE: std::cell::OnceCell<JsValue> = const { std::cell::OnceCell::new() };
+    }
+    if let Some(subtle) = SUBTLE.with(|s| s.get().cloned()) {
+        return Ok(subtle);
+    }
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(js_err("crypto"))?;
-    Reflect::get(&crypto, &"subtle".into()).map_err(js_err("crypto.subtle"))
+    let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(js_err("crypto.subtle"))?;
+    SUBTLE.with(|s| s.get_or_init(|| subtle.clone()).clone());
+    Ok(subtle)
 }
 
 async fn call(method: &str, args: &[JsValue]) -> Result<JsValue> {
     let subtle = subtle()?;
-    let f: Function = Reflect::get(&subtle, &method.into()).map_err(js_err(method))?.dyn_into().map_err(js_err(method))?;
-    let argv: Array = args.iter().collect();
-    let promise: Promise = f.apply(&subtle, &argv).map_err(js_err(method))?.dyn_into().map_err(js_err(method))?;
+    let f: Function = Reflect::get(&subtle, &method.into()).map_err(js_err(method))?.unchecked_into();
+    let result = match args {
+        [a] => f.call1(&subtle, a),
+        [a, b] => f.call2(&subtle, a, b),
+        [a, b, c] => f.call3(&subtle, a, b, c),
+        _ => f.apply(&subtle, &args.iter().collect::<Array>()),
+    };
+    let promise: Promise = result.map_err(js_err(method))?.dyn_into().map_err(js_err(method))?;
     JsFuture::from(promise).await.map_err(js_err(method))
 }
 
@@ -75,11 +91,20 @@ fn key_algorithm(alg: Alg) -> Result<JsValue> {
     }
 }
 
+/// Built once per isolate and algorithm (WebCrypto only reads it).
 fn sign_algorithm(alg: Alg) -> Result<JsValue> {
-    match alg {
-        Alg::ES256 => obj(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]),
-        Alg::RS256 => obj(&[("name", "RSASSA-PKCS1-v1_5".into())]),
+    thread_local! {
+        static BUILT: std::cell::RefCell<Vec<(Alg, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    if let Some(built) = BUILT.with(|b| b.borrow().iter().find(|(a, _)| *a == alg).map(|(_, v)| v.clone())) {
+        return Ok(built);
+    }
+    let built = match alg {
+        Alg::ES256 => obj(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])?,
+        Alg::RS256 => obj(&[("name", "RSASSA-PKCS1-v1_5".into())])?,
+    };
+    BUILT.with(|b| b.borrow_mut().push((alg, built.clone())));
+    Ok(built)
 }
 
 /// A fresh key pair, exported as JWKs: (private, public).

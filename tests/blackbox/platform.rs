@@ -64,13 +64,23 @@ fn unknown_hosts_get_unknown_application(c: &Client) {
 
 fn security_headers_on_every_response(c: &Client) {
     let slug = unique("headers");
-    c.create_app(&slug);
+    let app = c.create_app(&slug);
+    let id = app["id"].as_str().unwrap();
+    let form = [("content-type", "application/x-www-form-urlencoded")];
     let responses = [
         c.get(&slug, "/.well-known/aero2-health"),
         c.get(&slug, "/nothing-here"),
         c.get(&unique("nosuch"), "/"),
         c.api("GET", "/applications", "wrong", None),
         c.api("GET", "/applications", OPERATOR, None),
+        // The token endpoint's answers, and management answers whose object
+        // signals the front Worker (a settings change tells it to forget
+        // the application; a deletion, that it is gone).
+        c.send("POST", &slug, "/oauth2/token", &form, Some("grant_type=client_credentials")),
+        c.api("PATCH", &format!("/applications/{id}"), OPERATOR, Some(&json!({"settings": {"allowed_origins": ["https://h.example.com"]}}))),
+        c.get(&slug, "/.well-known/openid-configuration"),
+        c.api("DELETE", &format!("/applications/{id}"), OPERATOR, None),
+        c.get(&slug, "/.well-known/aero2-health"),
     ];
     for r in &responses {
         let csp = r.header("content-security-policy").unwrap_or_default();
@@ -83,6 +93,13 @@ fn security_headers_on_every_response(c: &Client) {
         assert!(r.headers.iter().all(|(n, _)| !n.to_ascii_lowercase().starts_with("x-aero2")), "{:?}", r.headers);
     }
     assert_eq!(responses[4].header("cache-control"), Some("no-store"));
+    let token = &responses[5];
+    token.assert_error(401, "invalid_client");
+    assert_eq!((token.header("cache-control"), token.header("pragma")), (Some("no-store"), Some("no-cache")));
+    assert!(token.header("www-authenticate").is_some_and(|v| v.starts_with("Basic")));
+    responses[6].assert_status(200);
+    responses[8].assert_status(204);
+    responses[9].assert_error(404, "unknown_application");
 }
 
 fn cors_is_fail_closed(c: &Client) {

@@ -186,10 +186,12 @@ pub async fn page_params(req: &mut Request, via: Via) -> crate::pages::PageResul
 
 /// A JSON answer from a token-type endpoint: never cached (RFC 6749 §5.1).
 pub fn oauth_json(status: u16, body: &Value) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    headers.set("cache-control", "no-store")?;
-    headers.set("pragma", "no-cache")?;
+    thread_local! {
+        static HEADERS: crate::headers::Fixed = const {
+            crate::headers::Fixed::new(&[("content-type", "application/json"), ("cache-control", "no-store"), ("pragma", "no-cache")])
+        };
+    }
+    let headers = HEADERS.with(crate::headers::Fixed::copy)?;
     Ok(Response::from_json(body)?.with_status(status).with_headers(headers))
 }
 

@@ -26,17 +26,18 @@ use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
 use aero2_durable::tenant_app::HEALTH_PATH;
 use worker::js_sys::Uint8Array;
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// What `serve` answers: a response to finish, or a public document
-/// finished already (`edge`), to stamp.
+/// What `serve` answers: a response to finish (made here, or the
+/// object's), or a public document finished already (`edge`), to stamp.
 enum Served {
     Answer(Response, Vec<String>),
+    Forwarded(worker::web_sys::Response, Vec<String>),
     Finished(shape::Finished, Vec<String>),
 }
 
@@ -46,17 +47,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<worker::web_sys:
     let origin = req.headers().get("origin")?;
     // HEAD runs as GET wherever GET is served (`aero2_core::routes`); its
     // answer is that one without the body (RFC 9110 §9.3.2).
-    let head = req.inner().method() == "HEAD";
+    // Read once: each read of the request is a call across the wasm
+    // boundary (`crate::headers` in aero2_durable).
+    let method = req.inner().method();
+    let head = method == "HEAD";
     let request_id = match req.headers().get("cf-ray")? {
         Some(ray) => ray,
         None => local_request_id()?,
     };
-    let (resp, allowed_origins) = match serve(req, &env, &platform, &request_id).await {
-        Ok(Served::Answer(resp, allowed)) => (resp, allowed),
+    let (resp, allowed_origins) = match serve(req, &method, &env, &platform, &request_id).await {
+        Ok(Served::Answer(resp, allowed)) => (resp.into(), allowed),
+        Ok(Served::Forwarded(resp, allowed)) => (resp, allowed),
         Ok(Served::Finished(done, allowed)) => return done.answer(origin.as_deref(), &allowed, head, &request_id),
-        Err(e) => (respond::internal("front worker", &e)?, Vec::new()),
+        Err(e) => (respond::internal("front worker", &e)?.into(), Vec::new()),
     };
-    Ok(shape::finish(resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)?.into())
+    shape::finish(&resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)
 }
 
 /// A request id where Cloudflare gave none (local runs): a random prefix
@@ -89,7 +94,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// abandoned the moment it passes the limit: a body without a
 /// `Content-Length` (chunked) is never buffered past it, and an object
 /// that answers early never leaves a stream half-read.
-async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiError>> {
+async fn read_body(req: &Request, method: &str) -> Result<std::result::Result<Vec<u8>, ApiError>> {
     use worker::js_sys::{Reflect, Uint8Array};
     use worker::wasm_bindgen::JsCast;
     use worker::wasm_bindgen_futures::JsFuture;
@@ -97,7 +102,7 @@ async fn read_body(req: &Request) -> Result<std::result::Result<Vec<u8>, ApiErro
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Ok(Err(ApiError::PayloadTooLarge));
     }
-    if matches!(req.method(), Method::Get | Method::Head) {
+    if matches!(method, "GET" | "HEAD") {
         return Ok(Ok(Vec::new()));
     }
     let Some(stream) = req.inner().body() else { return Ok(Ok(Vec::new())) };
@@ -178,7 +183,7 @@ const WEB_APP_ASSETS: &str = "ASSETS";
 
 /// The response, and the allowed origins of the application it came from
 /// (empty when none was resolved).
-async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Result<Served> {
+async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id: &str) -> Result<Served> {
     let host = match req.headers().get("host")? {
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
@@ -188,17 +193,19 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     };
     let app = &resolved.app;
     let allowed = app.settings.allowed_origins.clone();
-    if req.method() == Method::Options && req.headers().has("access-control-request-method")? {
+    // The path the worker crate read with the request (no call).
+    let path = req.path();
+    if method == "OPTIONS" && req.headers().has("access-control-request-method")? {
         return Ok(Served::Answer(shape::preflight(req.headers().get("origin")?.as_deref(), &allowed)?, allowed));
     }
     // Liveness for anyone, answered here: no object, storage or signer is
     // touched, nothing internal is shown. The operator's credential gets
     // the object's detailed view.
-    if req.path() == HEALTH_PATH && matches!(req.method(), Method::Get | Method::Head) && !req.headers().has("authorization")? {
+    if path == HEALTH_PATH && matches!(method, "GET" | "HEAD") && !req.headers().has("authorization")? {
         return Ok(Served::Answer(respond::json(200, &serde_json::json!({ "status": "ok" }))?, allowed));
     }
     // Public documents, from this isolate's caches (`edge`).
-    if let Some(endpoint) = aero2_core::routes::op::at_edge(&req.inner().method(), &req.path()) {
+    if let Some(endpoint) = aero2_core::routes::op::at_edge(method, &path) {
         if let Some(issuer) = issuer_for(&host, platform) {
             return Ok(Served::Finished(edge::answer(env, endpoint, app, &issuer, platform).await?, allowed));
         }
@@ -206,13 +213,13 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // The Dashboard's web app and the API's description: on its own host
     // only (never on an application's host or a custom domain).
     if app.id == DASHBOARD_APP_ID && custom_domain.is_none() {
-        match dashboard::static_answer(&req.inner().method(), &req.path()) {
+        match dashboard::static_answer(method, &path) {
             Some(dashboard::Static::WebApp) => return Ok(Served::Answer(web_app(req, env).await?, allowed)),
             Some(dashboard::Static::ApiDescription) => return Ok(Served::Answer(api_description(env, platform)?, allowed)),
             None => {}
         }
     }
-    let body = match read_body(&req).await? {
+    let body = match read_body(&req, method).await? {
         Ok(body) => body,
         Err(e) => return Ok(Served::Answer(respond::error(&e)?, allowed)),
     };
@@ -222,12 +229,11 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // moment ago); one the application does not have goes home, where the
     // credential is unknown: no request makes an object the application
     // does not have.
-    let method = req.inner().method();
     let mut shard = aero2_core::tenant_shards::route(
         app.tenant_shards,
         &aero2_core::tenant_shards::Request {
-            method: &method,
-            path: &req.path(),
+            method,
+            path: &path,
             authorization: req.headers().get("authorization")?.as_deref(),
             body: &body,
             spread: aero2_core::tenant_shards::spread_of(request_id),
@@ -260,30 +266,31 @@ async fn serve(req: Request, env: &Env, platform: &str, request_id: &str) -> Res
     // which turns any method it does not know into GET. The object must see
     // the method as sent to answer it (405 with the path's `Allow`).
     let init = worker::web_sys::RequestInit::new();
-    init.set_method(&req.inner().method());
+    init.set_method(method);
     init.set_headers(&headers.0);
     init.set_redirect(worker::web_sys::RequestRedirect::Manual);
     if !body.is_empty() {
         init.set_body(&Uint8Array::from(body.as_slice()));
     }
-    let inner = Request::from(worker::web_sys::Request::new_with_str_and_init(&req.inner().url(), &init)?);
-    let resp = forward::tenant_stub(env, &app.id, shard)?.fetch_with_request(inner).await?;
-    if resp.headers().has(forward::TOMBSTONE_HEADER)? {
+    let inner = worker::web_sys::Request::new_with_str_and_init(&req.inner().url(), &init)?;
+    let resp = forward::tenant_stub(env, &app.id, shard)?.fetch(&inner).await?;
+    let signals = resp.headers();
+    if signals.has(forward::TOMBSTONE_HEADER)? {
         forget(&app.id, platform).await;
     }
     // A change of another application (its keys rotated, or it deleted)
     // through the management API.
-    if let Some(changed) = resp.headers().get(forward::FORGET_HEADER)? {
+    if let Some(changed) = signals.get(forward::FORGET_HEADER)? {
         forget(&changed, platform).await;
     }
     // The object knew a newer record than this isolate's cached one (its
     // settings changed): cache that one, and shape this answer by it.
-    if let Some(fresh) = resp.headers().get(APPLICATION_HEADER)?.and_then(|j| serde_json::from_str::<Application>(&j).ok()) {
+    if let Some(fresh) = signals.get(APPLICATION_HEADER)?.and_then(|j| serde_json::from_str::<Application>(&j).ok()) {
         if fresh.id == app.id {
             let allowed = fresh.settings.allowed_origins.clone();
             resolve::refresh(fresh)?;
-            return Ok(Served::Answer(resp, allowed));
+            return Ok(Served::Forwarded(resp, allowed));
         }
     }
-    Ok(Served::Answer(resp, allowed))
+    Ok(Served::Forwarded(resp, allowed))
 }

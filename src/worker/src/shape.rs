@@ -4,8 +4,9 @@
 use aero2_core::cors::{origin_allowed, ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE};
 use aero2_core::error::ApiError;
 use aero2_core::headers::{csp_source_of, security_headers};
+use aero2_durable::headers::{set_all, Pairs};
 use aero2_durable::{forward, respond};
-use worker::{js_sys, web_sys, Headers, Response, ResponseBuilder, Result};
+use worker::{js_sys, web_sys, Headers, Response, Result};
 
 /// Answers a CORS preflight (Fetch standard §3.2.2). A disallowed origin
 /// gets 403 and no CORS headers, so the browser blocks the real request.
@@ -27,23 +28,42 @@ pub fn preflight(origin: Option<&str>, allowed: &[String]) -> Result<Response> {
 /// immutable headers, so they are copied). The answer to a `HEAD` request
 /// keeps them and drops the body (RFC 9110 §9.3.2).
 /// `request_id` goes back as `x-request-id` (the audit log records it).
-pub fn finish(resp: Response, local: bool, origin: Option<&str>, allowed: &[String], head: bool, request_id: &str) -> Result<Response> {
-    let status = resp.status_code();
+/// Built on web-sys's types, not the worker crate's: its conversions of a
+/// response read and write fields this does not need, each a call across
+/// the wasm boundary (`aero2_durable::headers`).
+pub fn finish(resp: &web_sys::Response, local: bool, origin: Option<&str>, allowed: &[String], head: bool, request_id: &str) -> Result<web_sys::Response> {
+    let source = Headers(resp.headers());
     // Only an origin derived from a registered redirect URI, set by our own
     // object (inbound x-aero2-* headers never reach it).
-    let redirect_source = resp.headers().get(forward::FORM_ACTION_HEADER)?.and_then(|v| csp_source_of(&v));
-    let inline_styles = resp.headers().has(forward::INLINE_STYLES_HEADER)?;
-    let headers = forward::copy_without_reserved(resp.headers())?;
-    for (name, value) in security_headers(local, redirect_source.as_deref(), inline_styles) {
-        headers.set(name, &value)?;
+    let redirect_source = source.get(forward::FORM_ACTION_HEADER)?.and_then(|v| csp_source_of(&v));
+    let inline_styles = source.has(forward::INLINE_STYLES_HEADER)?;
+    let headers = forward::copy_without_reserved(&source)?;
+    if redirect_source.is_none() && !inline_styles {
+        // Every answer but a few pages': the same list, kept per isolate
+        // (`local` is the deployment's platform domain's).
+        thread_local! {
+            static COMMON: std::cell::OnceCell<(bool, Pairs)> = const { std::cell::OnceCell::new() };
+        }
+        COMMON.with(|c| match c.get_or_init(|| (local, pairs_of(local, None, false))) {
+            (kept, pairs) if *kept == local => set_all(&headers, pairs),
+            _ => set_all(&headers, &pairs_of(local, None, false)),
+        })?;
+    } else {
+        set_all(&headers, &pairs_of(local, redirect_source.as_deref(), inline_styles))?;
     }
     stamp(&headers.0, origin, allowed, request_id)?;
-    let builder = ResponseBuilder::new().with_status(status).with_headers(headers);
-    if head {
-        return Ok(builder.empty());
-    }
-    let (_, body) = resp.into_parts();
-    Ok(builder.body(body))
+    let init = web_sys::ResponseInit::new();
+    init.set_status(resp.status());
+    init.set_headers(&headers.0);
+    let body = if head { None } else { resp.body() };
+    Ok(web_sys::Response::new_with_opt_readable_stream_and_init(body.as_ref(), &init)?)
+}
+
+/// The security headers (`aero2_core::headers::security_headers`) as one
+/// list to set in one call.
+fn pairs_of(local: bool, redirect_source: Option<&str>, inline_styles: bool) -> Pairs {
+    let list = security_headers(local, redirect_source, inline_styles);
+    Pairs::new(list.iter().map(|(name, value)| (*name, value.as_ref())))
 }
 
 /// What differs between two answers of the same finished response: the
@@ -71,13 +91,14 @@ pub struct Finished {
 
 impl Finished {
     pub fn new(resp: Response, local: bool) -> Result<Self> {
-        let resp = finish(resp, local, None, &[], false, "")?;
-        let headers = web_sys::Headers::new_with_headers(&resp.headers().0)?;
-        let (_, body) = resp.into_parts();
+        let (builder, body) = resp.into_parts();
         let bytes = match body {
             worker::ResponseBody::Body(bytes) => bytes,
             _ => Vec::new(),
         };
+        // Finished without its body (as for HEAD): the headers are kept.
+        let finished = finish(&builder.empty().into(), local, None, &[], true, "")?;
+        let headers = web_sys::Headers::new_with_headers(&finished.headers())?;
         Ok(Self { body: js_sys::Uint8Array::from(bytes.as_slice()), headers })
     }
 
