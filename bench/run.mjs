@@ -27,7 +27,7 @@ const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is re
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["floor", "floor_do", "floor_do_do", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
+const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -389,6 +389,30 @@ function floorWorkload(p) {
   };
 }
 
+/**
+ * A floor workload giving Aero2's own answer at `p` (its headers and body,
+ * copied once) from a JavaScript Worker: what the runtime charges for the
+ * answer itself, with no Aero2 code.
+ */
+function sameAnswerWorkload(which) {
+  return async (s) => {
+    if (!s.floorPort) throw new Unavailable("failed", "the Aero2 server reported no floor Worker");
+    const original = await request(s.tgt, { path: s.paths[which] });
+    if (original.status !== 200) throw unavailable(`GET ${s.paths[which]}`, original);
+    // Everything Aero2 sent but what the connection, the clock and the
+    // request make: the floor Worker sets its own request id.
+    const skip = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id"]);
+    const headers = Object.entries(original.headers).filter(([k]) => !skip.has(k.toLowerCase()));
+    const tgt = target(`floor.localhost:${s.floorPort}`, s.floorPort);
+    const p = `/answer/${which}`;
+    const put = await request(tgt, { method: "PUT", path: p, headers: { "content-type": "application/json" }, body: JSON.stringify({ headers, body: original.body }) });
+    if (put.status !== 204) throw new Unavailable("failed", `PUT ${p} → ${put.status} ${put.body.slice(0, 200)}`);
+    const probe = await request(tgt, { path: p });
+    if (probe.status !== 200 || probe.body !== original.body) throw new Unavailable("failed", `GET ${p} → ${probe.status}, not the answer it was given`);
+    return { probe, tgt, make: () => ({ path: p }), check: (res) => res.status === 200 && res.body === original.body };
+  };
+}
+
 const WORKLOAD_DEFS = {
   floor: {
     label: "runtime floor: a JS Worker answering `ok` (no Aero2 code)",
@@ -405,13 +429,29 @@ const WORKLOAD_DEFS = {
     aero2Only: true,
     prepare: floorWorkload("/do-do"),
   },
+  floor_discovery: {
+    label: "runtime floor: a JS Worker giving Aero2's discovery answer (its headers and body, no Aero2 code)",
+    aero2Only: true,
+    prepare: sameAnswerWorkload("discovery"),
+  },
+  floor_jwks: {
+    label: "runtime floor: a JS Worker giving Aero2's JWKS answer (its headers and body, no Aero2 code)",
+    aero2Only: true,
+    prepare: sameAnswerWorkload("jwks"),
+  },
   health: {
     label: "platform: the front Worker alone (anonymous `GET /.well-known/aero2-health`)",
     aero2Only: true,
     floor: "floor",
     prepare: (s) => getWorkload(s, s.paths.health),
   },
-  discovery: { label: "discovery `GET /.well-known/openid-configuration`", floor: "floor", target: 1.2, prepare: (s) => getWorkload(s, s.paths.discovery) },
+  discovery: {
+    label: "discovery `GET /.well-known/openid-configuration`",
+    floor: "floor",
+    sameAnswer: "floor_discovery",
+    target: 1.2,
+    prepare: (s) => getWorkload(s, s.paths.discovery),
+  },
   sign_in: {
     label: "password sign-in `POST /login` (PBKDF2 100k, session, code; 64 users in turn)",
     aero2Only: true,
@@ -464,7 +504,7 @@ const WORKLOAD_DEFS = {
       return { probe, make: () => spec, check: (res) => res.status === 429 };
     },
   },
-  jwks: { label: "JWKS `GET` (jwks_uri)", floor: "floor", target: 1.2, prepare: (s) => getWorkload(s, s.paths.jwks) },
+  jwks: { label: "JWKS `GET` (jwks_uri)", floor: "floor", sameAnswer: "floor_jwks", target: 1.2, prepare: (s) => getWorkload(s, s.paths.jwks) },
   client_credentials: {
     floor: "floor_do_do",
     target: 1.5,
@@ -697,6 +737,8 @@ function render(cfg, results, meta) {
     const ratio = a.cpuUsPerReq / f.cpuUsPerReq;
     let line = `- ${row.key} c=${row.c}: CPU ${fmtRatio(ratio)} the floor (${mark(ratio <= def.target)} ≤ ${def.target}×)`;
     if (row.c === 32) line += `, p99 ${fmtMs(a.p99)} ms against the floor's ${fmtMs(f.p99)} ms (${mark(a.p99 <= 2 * f.p99)} ≤ 2×)`;
+    const same = def.sameAnswer && results.find((r) => r.key === def.sameAnswer && r.c === row.c)?.aero2;
+    if (same && !same.unavailable) line += `; ${fmtRatio(a.cpuUsPerReq / same.cpuUsPerReq)} a JS Worker giving the same answer (${fmtInt(same.cpuUsPerReq)} µs)`;
     if (row.key === "client_credentials" && row.baseline && !row.baseline.unavailable) {
       const vs = a.cpuUsPerReq / row.baseline.cpuUsPerReq;
       line += `; CPU ${fmtRatio(vs)} the baseline's${row.c === 1 ? ` (${mark(vs < 1)} < 1×)` : ""}`;
