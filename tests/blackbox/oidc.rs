@@ -318,6 +318,26 @@ fn code_flow_with_pkce_refresh_and_userinfo(c: &Client) {
     let posted = c.send("POST", &s.slug, "/oauth2/userinfo", &[("content-type", "application/x-www-form-urlencoded")], Some(&format!("access_token={at}")));
     posted.assert_status(200);
     assert_eq!(posted.json()["sub"], s.user_id.as_str());
+    // A token whose signature was verified once is remembered by its
+    // signed part and signature together: the same claims under another
+    // signature, or other claims under its signature, are refused.
+    {
+        use base64::Engine;
+        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let parts: Vec<&str> = at.split('.').collect();
+        let mut sig = b64url.decode(parts[2]).unwrap();
+        sig[10] ^= 1;
+        let other_signature = format!("{}.{}.{}", parts[0], parts[1], b64url.encode(&sig));
+        let mut claims: Value = serde_json::from_slice(&b64url.decode(parts[1]).unwrap()).unwrap();
+        claims["sub"] = json!("someone-else");
+        let other_claims = format!("{}.{}.{}", parts[0], b64url.encode(claims.to_string()), parts[2]);
+        for forged in [&other_signature, &other_claims] {
+            let r = c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &format!("Bearer {forged}"))], None);
+            r.assert_error(401, "invalid_token");
+        }
+        let again = c.send("GET", &s.slug, "/oauth2/userinfo", &[("authorization", &format!("Bearer {at}"))], None);
+        again.assert_status(200);
+    }
 
     // Refresh rotates; once the new token is used, the old one is someone
     // else's copy and revokes the family (a retry before that is the

@@ -12,15 +12,37 @@ use aero2_core::jose::jws::ParsedJws;
 use aero2_core::signer_shards::Placement;
 use aero2_core::time::UnixMillis;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use worker::{Env, Result};
 
-/// Verification keys of one application, by kid.
+/// Verification keys of one application, by kid, and the tokens whose
+/// signature they verified.
 #[derive(Default)]
 pub struct KeyCache {
     gate: KidGate,
     jwks: Jwks,
     imported: HashMap<String, CryptoKey>,
+    /// SHA-256 of each signed part and signature that verified: a client
+    /// presents its access token many times, and the signature check was
+    /// most of a UserInfo request's own work. Only a signature that
+    /// verified is kept; a new key set forgets them all, and the claims,
+    /// expiry, revocation and client are checked on every use.
+    verified: HashSet<[u8; 32]>,
+}
+
+/// Verified signatures kept per object: more are forgotten at once (each
+/// is verified again at its next use).
+const KEPT_VERIFIED: usize = 10_000;
+
+/// What [`KeyCache::verified`] keeps of a token: its signed part and its
+/// signature (the signed part is base64url and a dot, never a NUL).
+fn verified_digest(jws: &ParsedJws) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(&jws.signing_input);
+    h.update([0u8]);
+    h.update(&jws.signature);
+    h.finalize().into()
 }
 
 impl KeyCache {
@@ -39,6 +61,7 @@ async fn refresh(env: &Env, app: &Application, cache: &RefCell<KeyCache>, now: U
     let fresh = signer_call::published_jwks(env, &app.signer, now, &app.id).await?;
     let mut c = cache.borrow_mut();
     c.imported.retain(|k, _| fresh.find(k).is_some());
+    c.verified.clear();
     c.jwks = fresh;
     c.gate.fetched(now);
     Ok(())
@@ -79,6 +102,10 @@ pub async fn verify(env: &Env, app: &Application, cache: &RefCell<KeyCache>, jws
     if jwk.alg() != jws.header.alg {
         return Ok(false);
     }
+    let digest = verified_digest(jws);
+    if cache.borrow().verified.contains(&digest) {
+        return Ok(true);
+    }
     let existing = cache.borrow().imported.get(kid).cloned();
     let key = match existing {
         Some(k) => k,
@@ -88,5 +115,13 @@ pub async fn verify(env: &Env, app: &Application, cache: &RefCell<KeyCache>, jws
             k
         }
     };
-    webcrypto::verify(jws.header.alg, &key, &jws.signature, &jws.signing_input).await
+    let valid = webcrypto::verify(jws.header.alg, &key, &jws.signature, &jws.signing_input).await?;
+    if valid {
+        let mut c = cache.borrow_mut();
+        if c.verified.len() >= KEPT_VERIFIED {
+            c.verified.clear();
+        }
+        c.verified.insert(digest);
+    }
+    Ok(valid)
 }
