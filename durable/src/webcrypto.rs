@@ -32,7 +32,9 @@ fn subtle() -> Result<JsValue> {
     }
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(js_err("crypto"))?;
     let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(js_err("crypto.subtle"))?;
-    SUBTLE.with(|s| s.get_or_init(|| subtle.clone()).clone());
+    SUBTLE.with(|s| {
+        let _ = s.set(subtle.clone());
+    });
     Ok(subtle)
 }
 

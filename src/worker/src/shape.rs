@@ -40,13 +40,13 @@ pub fn finish(resp: &web_sys::Response, local: bool, origin: Option<&str>, allow
     let headers = forward::copy_without_reserved(&source)?;
     if redirect_source.is_none() && !inline_styles {
         // Every answer but a few pages': the same list, kept per isolate
-        // (`local` is the deployment's platform domain's).
+        // (one for each value of `local`).
         thread_local! {
-            static COMMON: std::cell::OnceCell<(bool, Pairs)> = const { std::cell::OnceCell::new() };
+            static COMMON: [std::cell::OnceCell<Pairs>; 2] = const { [std::cell::OnceCell::new(), std::cell::OnceCell::new()] };
         }
-        COMMON.with(|c| match c.get_or_init(|| (local, pairs_of(local, None, false))) {
-            (kept, pairs) if *kept == local => set_all(&headers, pairs),
-            _ => set_all(&headers, &pairs_of(local, None, false)),
+        COMMON.with(|[remote, on_local]| {
+            let kept = if local { on_local } else { remote };
+            set_all(&headers, kept.get_or_init(|| pairs_of(local, None, false)))
         })?;
     } else {
         set_all(&headers, &pairs_of(local, redirect_source.as_deref(), inline_styles))?;
