@@ -171,12 +171,16 @@ try {
 
   // 7. Signing keys rotate; an API key is shown once, then revoked.
   await heading('Signing keys');
+  // The table loads after the heading shows: count its rows once they are
+  // there, or the old list would pass for the new one.
+  await page.locator('tbody tr').first().waitFor();
   const before = await page.locator('tbody tr').count();
   await page.getByRole('button', { name: 'Rotate now' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
   await page.getByText(/Rotated: the new keys are published/).waitFor();
-  await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length > n, before);
-  check((await page.locator('.badge.pending').count()) >= 1, 'the new keys are pending');
+  // One new key per algorithm (RS256, ES256), published and pending.
+  await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length >= n + 2, before);
+  check((await page.locator('.badge.pending').count()) === 2, `the new keys (RS256 and ES256) are pending: ${await page.locator('.badge.pending').count()}`);
   await axe(page, 'signing keys');
   await nav('API keys');
   await heading('API keys');
