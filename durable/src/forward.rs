@@ -30,53 +30,57 @@ fn isolate_var(env: &Env, name: &'static str) -> Option<String> {
 pub fn platform_domain(env: &Env) -> Result<String> {
     isolate_var(env, PLATFORM_DOMAIN_VAR).ok_or_else(|| worker::Error::RustError(format!("{PLATFORM_DOMAIN_VAR} is not configured")))
 }
-pub const APPLICATION_HEADER: &str = "x-aero2-application";
-pub const INTERNAL_HEADER: &str = "x-aero2-internal";
-/// The issuer identifier for this request's host (`aero2_core::host::issuer_for`).
-pub const ISSUER_HEADER: &str = "x-aero2-issuer";
-/// Set when the request came through a custom domain (its hostname), so
-/// the object can check the domain is still one of its own.
-pub const CUSTOM_DOMAIN_HEADER: &str = "x-aero2-custom-domain";
-/// Set by the OP on a redirect to a client (the client URL): the front
-/// Worker lets `form-action` reach that one origin on that one response.
-pub const FORM_ACTION_HEADER: &str = "x-aero2-form-action";
-/// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
-/// its cached resolution at once. Stripped before the response leaves.
-pub const TOMBSTONE_HEADER: &str = "x-aero2-tombstone";
-/// Set by the management API on the answer of a change the front Worker
-/// caches the effects of (the application deleted or changed, its keys
-/// rotated or moved, a custom domain removed): the value is the
-/// application's id, and the Worker drops its resolution and JWKS at once.
-/// Stripped before the response leaves.
-pub const FORGET_HEADER: &str = "x-aero2-forget";
-/// The request's id (Cloudflare's `cf-ray`, else one the front Worker
-/// draws), for the audit log; the Worker returns it as `x-request-id`.
-pub const REQUEST_ID_HEADER: &str = "x-aero2-request-id";
-/// Which of the application's tenant shards the request is for
-/// (`aero2_core::tenant_shards`); absent for shard 0, the home object.
-pub const SHARD_HEADER: &str = "x-aero2-shard";
+/// Declares each header only Aero2 itself may set, and
+/// [`RESERVED_HEADERS`] listing every one of them: a reserved header cannot
+/// be declared and left off the list the front Worker strips.
+macro_rules! reserved_headers {
+    ($($(#[$doc:meta])* $name:ident = $value:literal;)*) => {
+        $($(#[$doc])* pub const $name: &str = $value;)*
+        /// Every header only Aero2 itself may set. The front Worker deletes
+        /// these from whatever a client sends, and from whatever leaves.
+        pub const RESERVED_HEADERS: &[&str] = &[$($name),*];
+    };
+}
+
+reserved_headers! {
+    /// The application the request is for (its record as JSON, as the
+    /// front Worker resolved it from the host); on an answer, a newer record
+    /// the object holds, for the Worker to keep.
+    APPLICATION_HEADER = "x-aero2-application";
+    /// A command from Aero2's own code to an object (`crate::tenant_command`),
+    /// never a client's request.
+    INTERNAL_HEADER = "x-aero2-internal";
+    /// The issuer identifier for this request's host (`aero2_core::host::issuer_for`).
+    ISSUER_HEADER = "x-aero2-issuer";
+    /// Set when the request came through a custom domain (its hostname), so
+    /// the object can check the domain is still one of its own.
+    CUSTOM_DOMAIN_HEADER = "x-aero2-custom-domain";
+    /// Set by a tombstoned `TenantApp` on its answers, so the front Worker drops
+    /// its cached resolution at once. Stripped before the response leaves.
+    TOMBSTONE_HEADER = "x-aero2-tombstone";
+    /// Set by the management API on the answer of a change the front Worker
+    /// caches the effects of (the application deleted or changed, its keys
+    /// rotated or moved, a custom domain removed): the value is the
+    /// application's id, and the Worker drops its resolution and JWKS at once.
+    /// Stripped before the response leaves.
+    FORGET_HEADER = "x-aero2-forget";
+    /// Set by the OP on a redirect to a client (the client URL): the front
+    /// Worker lets `form-action` reach that one origin on that one response.
+    FORM_ACTION_HEADER = "x-aero2-form-action";
+    /// The request's id (Cloudflare's `cf-ray`, else one the front Worker
+    /// draws), for the audit log; the Worker returns it as `x-request-id`.
+    REQUEST_ID_HEADER = "x-aero2-request-id";
+    /// Set on a web-app file whose page may use inline styles
+    /// (`aero2_core::dashboard::web_app_inline_styles`); the front Worker's
+    /// policy then admits them. Stripped before the response leaves.
+    INLINE_STYLES_HEADER = "x-aero2-inline-styles";
+    /// Which of the application's tenant shards the request is for
+    /// (`aero2_core::tenant_shards`); absent for shard 0, the home object.
+    SHARD_HEADER = "x-aero2-shard";
+}
+
 pub const TENANT_APP_BINDING: &str = "TENANT_APP";
 pub const JWKS_SIGNER_BINDING: &str = "JWKS_SIGNER";
-
-/// Set on a web-app file whose page may use inline styles
-/// (`aero2_core::dashboard::web_app_inline_styles`); the front Worker's
-/// policy then admits them. Stripped before the response leaves.
-pub const INLINE_STYLES_HEADER: &str = "x-aero2-inline-styles";
-
-/// Every header only Aero2 itself may set. The front Worker deletes these
-/// from whatever a client sends, and from whatever leaves.
-pub const RESERVED_HEADERS: &[&str] = &[
-    APPLICATION_HEADER,
-    INTERNAL_HEADER,
-    ISSUER_HEADER,
-    CUSTOM_DOMAIN_HEADER,
-    TOMBSTONE_HEADER,
-    FORGET_HEADER,
-    FORM_ACTION_HEADER,
-    REQUEST_ID_HEADER,
-    INLINE_STYLES_HEADER,
-    SHARD_HEADER,
-];
 
 /// A native copy of `headers` without any of [`RESERVED_HEADERS`], in one
 /// call across the wasm boundary (`crate::headers`).
@@ -108,48 +112,52 @@ impl Object {
     /// The object named `name` in namespace `binding`, created at
     /// `location_hint` if it does not exist yet.
     fn named(env: &Env, binding: &'static str, name: &str, location_hint: Option<&str>) -> Result<Self> {
-        use worker::worker_sys::{DurableObjectId, DurableObjectNamespace};
         use worker::wasm_bindgen::{JsCast, JsValue};
-        /// Names whose ids are kept: more are forgotten at once (an id is
-        /// the name's hash, made again at the cost of one call).
+        use worker::worker_sys::{DurableObjectId, DurableObjectNamespace};
+        /// Names whose ids are kept per binding: more are forgotten at once
+        /// (an id is the name's hash, made again at the cost of one call).
         const KEPT_IDS: usize = 4096;
-        thread_local! {
-            static NAMESPACES: std::cell::RefCell<Vec<(&'static str, DurableObjectNamespace)>> = const { std::cell::RefCell::new(Vec::new()) };
-            static IDS: std::cell::RefCell<std::collections::HashMap<(&'static str, String), JsValue>> =
-                std::cell::RefCell::new(std::collections::HashMap::new());
+        /// A namespace binding and the ids of the names used with it.
+        struct Bound {
+            binding: &'static str,
+            ns: DurableObjectNamespace,
+            ids: std::collections::HashMap<String, DurableObjectId>,
         }
-        let ns = match NAMESPACES.with(|k| k.borrow().iter().find(|(b, _)| *b == binding).map(|(_, ns)| ns.clone())) {
-            Some(ns) => ns,
-            None => {
-                let ns: DurableObjectNamespace = env.durable_object(binding)?.as_ref().clone().unchecked_into();
-                NAMESPACES.with(|k| k.borrow_mut().push((binding, ns.clone())));
-                ns
+        thread_local! {
+            static BOUND: std::cell::RefCell<Vec<Bound>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        // Everything is used in place: cloning a JavaScript value is itself
+        // a call across the boundary.
+        BOUND.with(|bound| {
+            let mut bound = bound.borrow_mut();
+            if !bound.iter().any(|b| b.binding == binding) {
+                let ns = env.durable_object(binding)?.as_ref().clone().unchecked_into();
+                bound.push(Bound { binding, ns, ids: std::collections::HashMap::new() });
             }
-        };
-        let key = (binding, name.to_owned());
-        let id: DurableObjectId = match IDS.with(|ids| ids.borrow().get(&key).cloned()) {
-            Some(id) => id.unchecked_into(),
-            None => {
-                let id = ns.id_from_name(name)?;
-                IDS.with(|ids| {
-                    let mut ids = ids.borrow_mut();
-                    if ids.len() >= KEPT_IDS {
-                        ids.clear();
-                    }
-                    ids.insert(key, JsValue::from(id.clone()));
-                });
-                id
+            let Some(b) = bound.iter_mut().find(|b| b.binding == binding) else {
+                return Err(worker::Error::RustError(format!("no binding {binding}")));
+            };
+            if !b.ids.contains_key(name) {
+                let id = b.ns.id_from_name(name)?;
+                if b.ids.len() >= KEPT_IDS {
+                    // A new map gives the memory back; `clear` keeps it.
+                    b.ids = std::collections::HashMap::new();
+                }
+                b.ids.insert(name.to_owned(), id);
             }
-        };
-        let stub = match location_hint {
-            Some(hint) => {
-                let options = worker::js_sys::Object::new();
-                worker::js_sys::Reflect::set(&options, &JsValue::from_str("locationHint"), &JsValue::from_str(hint))?;
-                ns.get_with_options(&id, &options)?
-            }
-            None => ns.get(&id)?,
-        };
-        Ok(Self(stub))
+            let Some(id) = b.ids.get(name) else {
+                return Err(worker::Error::RustError(format!("no id for {name}")));
+            };
+            let stub = match location_hint {
+                Some(hint) => {
+                    let options = worker::js_sys::Object::new();
+                    worker::js_sys::Reflect::set(&options, &JsValue::from_str("locationHint"), &JsValue::from_str(hint))?;
+                    b.ns.get_with_options(id, &options)?
+                }
+                None => b.ns.get(id)?,
+            };
+            Ok(Self(stub))
+        })
     }
 
     /// Sends `req` to the object; its answer.

@@ -72,7 +72,7 @@ impl Caches {
             Command::Tombstone => *self.application.borrow_mut() = None,
             Command::ApplicationChanged { application } => *self.application.borrow_mut() = Some((**application).clone()),
             Command::ClientsChanged => self.clients.borrow_mut().clear(),
-            Command::KeysChanged => *self.keys.borrow_mut() = super::signer::KeyCache::default(),
+            Command::KeysChanged => self.keys.borrow_mut().forget(),
             Command::UsersChanged | Command::UserDisabled { .. } | Command::UserDeleted { .. } => self.users.borrow_mut().clear(),
             Command::IdpsChanged => self.idps.borrow_mut().clear(),
             Command::ApisChanged => self.apis.borrow_mut().clear(),
@@ -89,7 +89,7 @@ impl Caches {
         self.apis.borrow_mut().clear();
         self.upstream_jwks.borrow_mut().clear();
         self.upstream_discovery.borrow_mut().clear();
-        *self.keys.borrow_mut() = super::signer::KeyCache::default();
+        self.keys.borrow_mut().forget();
         *self.counters.borrow_mut() = MemoryCounters::default();
     }
 }

@@ -28,11 +28,16 @@ pub struct KeyCache {
     /// verified is kept; a new key set forgets them all, and the claims,
     /// expiry, revocation and client are checked on every use.
     verified: HashSet<[u8; 32]>,
+    /// Counts the key sets this cache has held: a verification that awaited
+    /// WebCrypto remembers its result only if the set it began with is
+    /// still the one held.
+    generation: u64,
 }
 
 /// Verified signatures kept per object: more are forgotten at once (each
-/// is verified again at its next use).
-const KEPT_VERIFIED: usize = 10_000;
+/// is verified again at its next use). At 32 bytes each plus the set's
+/// own, about 150 KiB at most per object, many of which share an isolate.
+const KEPT_VERIFIED: usize = 4_096;
 
 /// What [`KeyCache::verified`] keeps of a token: its signed part and its
 /// signature (the signed part is base64url and a dot, never a NUL).
@@ -50,6 +55,23 @@ impl KeyCache {
     pub fn signer_fetches(&self) -> u64 {
         self.gate.fetches()
     }
+
+    /// Forgets the keys and what they verified (they changed, or the
+    /// application was deleted); a verification under way keeps its
+    /// result to itself.
+    pub fn forget(&mut self) {
+        let generation = self.generation.wrapping_add(1);
+        *self = KeyCache { generation, ..KeyCache::default() };
+    }
+
+    /// Takes a new key set: what the old one verified is forgotten (a new
+    /// set, not a cleared one, gives its memory back).
+    fn take(&mut self, jwks: Jwks) {
+        self.imported.retain(|k, _| jwks.find(k).is_some());
+        self.verified = HashSet::new();
+        self.generation = self.generation.wrapping_add(1);
+        self.jwks = jwks;
+    }
 }
 
 /// The tokens signed by the shard that signs for the application now.
@@ -60,9 +82,7 @@ pub async fn sign(env: &Env, placement: &Placement, now: UnixMillis, app_id: &st
 async fn refresh(env: &Env, app: &Application, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {
     let fresh = signer_call::published_jwks(env, &app.signer, now, &app.id).await?;
     let mut c = cache.borrow_mut();
-    c.imported.retain(|k, _| fresh.find(k).is_some());
-    c.verified.clear();
-    c.jwks = fresh;
+    c.take(fresh);
     c.gate.fetched(now);
     Ok(())
 }
@@ -103,23 +123,30 @@ pub async fn verify(env: &Env, app: &Application, cache: &RefCell<KeyCache>, jws
         return Ok(false);
     }
     let digest = verified_digest(jws);
-    if cache.borrow().verified.contains(&digest) {
-        return Ok(true);
-    }
+    let generation = {
+        let c = cache.borrow();
+        if c.verified.contains(&digest) {
+            return Ok(true);
+        }
+        c.generation
+    };
     let existing = cache.borrow().imported.get(kid).cloned();
     let key = match existing {
         Some(k) => k,
         None => {
             let k = webcrypto::import_verifying_key(jwk.alg(), &jwk.to_json()).await?;
-            cache.borrow_mut().imported.insert(kid.to_owned(), k.clone());
+            let mut c = cache.borrow_mut();
+            if c.generation == generation {
+                c.imported.insert(kid.to_owned(), k.clone());
+            }
             k
         }
     };
     let valid = webcrypto::verify(jws.header.alg, &key, &jws.signature, &jws.signing_input).await?;
-    if valid {
-        let mut c = cache.borrow_mut();
+    let mut c = cache.borrow_mut();
+    if valid && c.generation == generation {
         if c.verified.len() >= KEPT_VERIFIED {
-            c.verified.clear();
+            c.verified = HashSet::new();
         }
         c.verified.insert(digest);
     }

@@ -55,11 +55,19 @@ pub fn csp_source_of(uri: &str) -> Option<String> {
     }
 }
 
+/// Whether [`security_headers`] gives the common list: the same for every
+/// answer with the same `local` (no client origin in `form-action`, no
+/// inline styles), so it may be built once and kept.
+#[must_use]
+pub fn are_common(redirect_source: Option<&str>, inline_styles: bool) -> bool {
+    redirect_source.is_none() && !inline_styles
+}
+
 /// The headers, in order. HSTS is left out on local hosts: a browser that
 /// pinned `localhost` to HTTPS would break every other local server.
 #[must_use]
 pub fn security_headers(local: bool, redirect_source: Option<&str>, inline_styles: bool) -> Vec<(&'static str, Cow<'static, str>)> {
-    let csp = if redirect_source.is_none() && !inline_styles {
+    let csp = if are_common(redirect_source, inline_styles) {
         // Every answer but a few pages': no allocation on the hot path.
         Cow::Borrowed(CONTENT_SECURITY_POLICY)
     } else {

@@ -3,7 +3,7 @@
 
 use aero2_core::cors::{origin_allowed, ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE};
 use aero2_core::error::ApiError;
-use aero2_core::headers::{csp_source_of, security_headers};
+use aero2_core::headers::{are_common, csp_source_of, security_headers};
 use aero2_durable::headers::{set_all, Pairs};
 use aero2_durable::{forward, respond};
 use worker::{js_sys, web_sys, Headers, Response, Result};
@@ -38,7 +38,7 @@ pub fn finish(resp: &web_sys::Response, local: bool, origin: Option<&str>, allow
     let redirect_source = source.get(forward::FORM_ACTION_HEADER)?.and_then(|v| csp_source_of(&v));
     let inline_styles = source.has(forward::INLINE_STYLES_HEADER)?;
     let headers = forward::copy_without_reserved(&source)?;
-    if redirect_source.is_none() && !inline_styles {
+    if are_common(redirect_source.as_deref(), inline_styles) {
         // Every answer but a few pages': the same list, kept per isolate
         // (one for each value of `local`).
         thread_local! {
