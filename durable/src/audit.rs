@@ -15,6 +15,7 @@
 //! and one row of `audit_state` (head, anchor, latest checkpoint, when the
 //! next sweep and checkpoint are due).
 
+use crate::sql::Statements;
 use crate::db::{int, text};
 use crate::signer_call::ToSign;
 use crate::{db, schema};
@@ -108,8 +109,7 @@ fn sq(n: u64) -> V {
 /// The head, anchor and latest checkpoint (the genesis for a new log).
 pub fn state(sql: &SqlStorage, app_id: &str) -> Result<State> {
     let rows: Vec<StateRow> = sql
-        .exec("SELECT head_seq, head_hash, anchor_seq, anchor_hash, checkpoint_seq, checkpoint_hash FROM audit_state WHERE id = 1", None)?
-        .to_array()?;
+        .rows("SELECT head_seq, head_hash, anchor_seq, anchor_hash, checkpoint_seq, checkpoint_hash FROM audit_state WHERE id = 1", None)?;
     Ok(match rows.into_iter().next() {
         Some(r) => State {
             head: Link { seq: seq(r.head_seq), hash: r.head_hash },
@@ -136,11 +136,11 @@ pub async fn record(env: &Env, storage: &Storage, app_id: &str, event: Event, no
 fn append(sql: &SqlStorage, app_id: &str, event: Event, now: UnixMillis, day: i64) -> Result<Entry> {
     let s = state(sql, app_id)?;
     let entry = audit::append(&s.head, app_id, now.0, event);
-    sql.exec(
+    sql.run(
         "INSERT INTO audit_queue (seq, entry, next_attempt_at) VALUES (?1, ?2, ?3)",
         vec![sq(entry.seq), serde_json::to_string(&entry)?.into(), V::from(now.0 + RETRY_AFTER_MS)],
     )?;
-    sql.exec(
+    sql.run(
         "INSERT INTO audit_state (id, head_seq, head_hash, anchor_seq, anchor_hash, next_sweep_at, next_checkpoint_at)
          VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
@@ -168,7 +168,7 @@ struct Queued {
 pub async fn flush(env: &Env, sql: &SqlStorage, app_id: &str, now: UnixMillis) -> Result<()> {
     loop {
         let queued: Vec<Queued> =
-            sql.exec("SELECT entry FROM audit_queue ORDER BY seq LIMIT ?1", vec![V::from(i64::try_from(FLUSH_BATCH).unwrap_or(50))])?.to_array()?;
+            sql.rows("SELECT entry FROM audit_queue ORDER BY seq LIMIT ?1", vec![V::from(i64::try_from(FLUSH_BATCH).unwrap_or(50))])?;
         if queued.is_empty() {
             return Ok(());
         }
@@ -181,10 +181,10 @@ pub async fn flush(env: &Env, sql: &SqlStorage, app_id: &str, now: UnixMillis) -
         }
         if let Err(err) = d1.batch(batch).await {
             worker::console_error!("audit log of {app_id}: copying to D1 failed ({err}); the alarm retries");
-            sql.exec("UPDATE audit_queue SET next_attempt_at = ?1", vec![V::from(now.0 + RETRY_AFTER_MS)])?;
+            sql.run("UPDATE audit_queue SET next_attempt_at = ?1", vec![V::from(now.0 + RETRY_AFTER_MS)])?;
             return Ok(());
         }
-        sql.exec("DELETE FROM audit_queue WHERE seq <= ?1", vec![sq(last)])?;
+        sql.run("DELETE FROM audit_queue WHERE seq <= ?1", vec![sq(last)])?;
         if queued.len() < FLUSH_BATCH {
             return Ok(());
         }
@@ -226,11 +226,11 @@ struct Due {
 pub async fn on_alarm(env: &Env, storage: &Storage, app_id: &str, now: UnixMillis) -> Result<()> {
     let sql = storage.sql();
     flush(env, &sql, app_id, now).await?;
-    let due: Vec<Due> = sql.exec("SELECT next_sweep_at, next_checkpoint_at FROM audit_state WHERE id = 1", None)?.to_array()?;
+    let due: Vec<Due> = sql.rows("SELECT next_sweep_at, next_checkpoint_at FROM audit_state WHERE id = 1", None)?;
     let Some(due) = due.into_iter().next() else { return Ok(()) };
     if due.next_sweep_at.is_some_and(|t| t <= now.0) {
         sweep(env, &sql, app_id, now).await?;
-        sql.exec("UPDATE audit_state SET next_sweep_at = ?1 WHERE id = 1", vec![V::from(now.0 + day_ms(env) / 4)])?;
+        sql.run("UPDATE audit_state SET next_sweep_at = ?1 WHERE id = 1", vec![V::from(now.0 + day_ms(env) / 4)])?;
     }
     if due.next_checkpoint_at.is_some_and(|t| t <= now.0) {
         checkpoint(env, storage, app_id, now).await?;
@@ -260,7 +260,7 @@ async fn sweep(env: &Env, sql: &SqlStorage, app_id: &str, now: UnixMillis) -> Re
     if seq(last.seq) <= anchor.seq {
         return Ok(());
     }
-    sql.exec("UPDATE audit_state SET anchor_seq = ?1, anchor_hash = ?2 WHERE id = 1", vec![V::from(last.seq), last.hash.into()])?;
+    sql.run("UPDATE audit_state SET anchor_seq = ?1, anchor_hash = ?2 WHERE id = 1", vec![V::from(last.seq), last.hash.into()])?;
     d1.prepare("DELETE FROM audit_log WHERE app_id = ?1 AND seq <= ?2").bind(&[text(app_id), int(last.seq)])?.run().await?;
     Ok(())
 }
@@ -284,7 +284,7 @@ pub async fn checkpoint(env: &Env, storage: &Storage, app_id: &str, now: UnixMil
     let sql = storage.sql();
     flush(env, &sql, app_id, now).await?;
     let head = state(&sql, app_id)?.head;
-    sql.exec("UPDATE audit_state SET next_checkpoint_at = NULL WHERE id = 1", None)?;
+    sql.run("UPDATE audit_state SET next_checkpoint_at = NULL WHERE id = 1", None)?;
     if head.seq == 0 {
         return Ok(None);
     }
@@ -301,7 +301,7 @@ pub async fn checkpoint(env: &Env, storage: &Storage, app_id: &str, now: UnixMil
         .bind(&[text(app_id), int(i64::try_from(cp.seq).unwrap_or(i64::MAX)), text(&cp.hash), int(cp.at), text(&cp.jws)])?
         .run()
         .await?;
-    sql.exec("UPDATE audit_state SET checkpoint_seq = ?1, checkpoint_hash = ?2 WHERE id = 1", vec![sq(head.seq), head.hash.into()])?;
+    sql.run("UPDATE audit_state SET checkpoint_seq = ?1, checkpoint_hash = ?2 WHERE id = 1", vec![sq(head.seq), head.hash.into()])?;
     Ok(Some(cp))
 }
 

@@ -12,6 +12,7 @@
 //! (sign, jwks, ensure, rotate, forget, health), received by
 //! `JwksSigner::call`.
 
+use crate::sql::Statements;
 use crate::schema::{self, SchemaGuard};
 use crate::signer_call::{SignResponse, Signed, SignerCall, ToSign};
 use crate::webcrypto::{self, CryptoKey};
@@ -157,7 +158,7 @@ impl DurableObject for JwksSigner {
 
     /// Brings every application's keys up to date, then re-arms.
     async fn alarm(&self) -> Result<Response> {
-        let apps: Vec<AppOnly> = self.sql()?.exec("SELECT DISTINCT app_id FROM signing_keys", None)?.to_array()?;
+        let apps: Vec<AppOnly> = self.sql()?.rows("SELECT DISTINCT app_id FROM signing_keys", None)?;
         // (An application handed over keeps its row in `handovers`, so that
         // nothing is generated for it here again; its keys are in
         // `signing_keys` until they expire.)
@@ -203,7 +204,7 @@ impl JwksSigner {
             }
             SignerCall::MoveIn { app_id, activates_at } => {
                 // Moving back to a shard it once left: it is this shard's again.
-                self.sql()?.exec("DELETE FROM handovers WHERE app_id = ?1", vec![app_id.clone().into()])?;
+                self.sql()?.run("DELETE FROM handovers WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&app_id);
                 let t = now();
                 let steps = signing_keys::rotate(&self.records(&app_id)?, t, activates_at.0.saturating_sub(t.0).max(0));
@@ -213,7 +214,7 @@ impl JwksSigner {
                 respond::no_content()
             }
             SignerCall::HandOver { app_id, at } => {
-                self.sql()?.exec(
+                self.sql()?.run(
                     "INSERT INTO handovers (app_id, at) VALUES (?1, ?2) ON CONFLICT (app_id) DO UPDATE SET at = excluded.at",
                     vec![app_id.clone().into(), SqlStorageValue::from(at.0)],
                 )?;
@@ -225,11 +226,11 @@ impl JwksSigner {
                 // Handed over to nowhere: a late call naming the deleted
                 // application (a front Worker's resolution still cached
                 // elsewhere) finds no key and makes none.
-                self.sql()?.exec(
+                self.sql()?.run(
                     "INSERT INTO handovers (app_id, at) VALUES (?1, ?2) ON CONFLICT (app_id) DO UPDATE SET at = excluded.at",
                     vec![app_id.clone().into(), SqlStorageValue::from(now().0)],
                 )?;
-                self.sql()?.exec("DELETE FROM signing_keys WHERE app_id = ?1", vec![app_id.clone().into()])?;
+                self.sql()?.run("DELETE FROM signing_keys WHERE app_id = ?1", vec![app_id.clone().into()])?;
                 self.apps.borrow_mut().remove(&app_id);
                 self.signing.borrow_mut().retain(|(app, _), _| app != &app_id);
                 self.calls.borrow_mut().retain(|(app, _), _| app != &app_id);
@@ -240,7 +241,7 @@ impl JwksSigner {
                 struct Count {
                     n: i64,
                 }
-                let keys: Vec<Count> = self.sql()?.exec("SELECT COUNT(*) AS n FROM signing_keys", None)?.to_array()?;
+                let keys: Vec<Count> = self.sql()?.rows("SELECT COUNT(*) AS n FROM signing_keys", None)?;
                 respond::json(
                     200,
                     &json!({
@@ -265,12 +266,11 @@ impl JwksSigner {
 
     fn rows(&self, app_id: &str) -> Result<Vec<Row>> {
         self.sql()?
-            .exec(
+            .rows(
                 "SELECT kid, alg, status, public_jwk, created_at, activates_at, expires_at
                  FROM signing_keys WHERE app_id = ?1 ORDER BY created_at, kid",
                 vec![app_id.into()],
-            )?
-            .to_array()
+            )
     }
 
     fn records(&self, app_id: &str) -> Result<Vec<KeyRecord>> {
@@ -306,7 +306,7 @@ impl JwksSigner {
         struct At {
             at: i64,
         }
-        let rows: Vec<At> = self.sql()?.exec("SELECT at FROM handovers WHERE app_id = ?1", vec![app_id.into()])?.to_array()?;
+        let rows: Vec<At> = self.sql()?.rows("SELECT at FROM handovers WHERE app_id = ?1", vec![app_id.into()])?;
         Ok(rows.first().map(|r| UnixMillis(r.at)))
     }
 
@@ -335,19 +335,19 @@ impl JwksSigner {
             match step {
                 Step::Generate { alg, activates_at } => self.generate(app_id, alg, activates_at, t).await?,
                 Step::Promote { kid } => {
-                    sql.exec(
+                    sql.run(
                         "UPDATE signing_keys SET status = 'active' WHERE app_id = ?1 AND kid = ?2",
                         vec![app_id.into(), kid.into()],
                     )?;
                 }
                 Step::Retire { kid, expires_at } => {
-                    sql.exec(
+                    sql.run(
                         "UPDATE signing_keys SET status = 'retired', retired_at = ?3, expires_at = ?4 WHERE app_id = ?1 AND kid = ?2",
                         vec![app_id.into(), kid.into(), SqlStorageValue::from(t.0), SqlStorageValue::from(expires_at.0)],
                     )?;
                 }
                 Step::Delete { kid } => {
-                    sql.exec("DELETE FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.clone().into()])?;
+                    sql.run("DELETE FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.clone().into()])?;
                     self.signing.borrow_mut().remove(&(app_id.to_owned(), kid));
                 }
             }
@@ -372,18 +372,17 @@ impl JwksSigner {
         let sql = self.sql()?;
         let count = |status: KeyStatus| -> Result<i64> {
             let rows: Vec<Count> = sql
-                .exec(
+                .rows(
                     "SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND alg = ?2 AND status = ?3",
                     vec![app_id.into(), alg.as_str().into(), status.as_str().into()],
-                )?
-                .to_array()?;
+                )?;
             Ok(rows.first().map_or(0, |c| c.n))
         };
         let status = if count(KeyStatus::Active)? > 0 || activates_at > t { KeyStatus::Pending } else { KeyStatus::Active };
         if count(status)? > 0 {
             return Ok(());
         }
-        sql.exec(
+        sql.run(
             "INSERT INTO signing_keys (app_id, kid, alg, status, public_jwk, private_key_enc, created_at, activates_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             vec![
@@ -434,8 +433,7 @@ impl JwksSigner {
         }
         let rows: Vec<Sealed> = self
             .sql()?
-            .exec("SELECT private_key_enc FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?
-            .to_array()?;
+            .rows("SELECT private_key_enc FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?;
         let sealed = rows.into_iter().next().ok_or_else(|| worker::Error::RustError("signing key vanished".into()))?;
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(sealed.private_key_enc)
@@ -460,8 +458,7 @@ impl JwksSigner {
     async fn arm(&self) -> Result<()> {
         let all: Vec<Row> = self
             .sql()?
-            .exec("SELECT kid, alg, status, public_jwk, created_at, activates_at, expires_at FROM signing_keys", None)?
-            .to_array()?;
+            .rows("SELECT kid, alg, status, public_jwk, created_at, activates_at, expires_at FROM signing_keys", None)?;
         let records: Vec<KeyRecord> = all.iter().filter_map(Row::record).collect();
         #[derive(Deserialize)]
         struct At {
@@ -470,12 +467,11 @@ impl JwksSigner {
         // The next handover of an application that still has keys not retired.
         let handovers: Vec<At> = self
             .sql()?
-            .exec(
+            .rows(
                 "SELECT MIN(h.at) AS at FROM handovers h WHERE h.at > ?1 AND EXISTS
                  (SELECT 1 FROM signing_keys k WHERE k.app_id = h.app_id AND k.status != 'retired')",
                 vec![SqlStorageValue::from(now().0)],
-            )?
-            .to_array()?;
+            )?;
         let handover = handovers.first().and_then(|h| h.at).map(UnixMillis);
         if let Some(at) = [signing_keys::next_event(&records, &POLICY), handover].into_iter().flatten().min() {
             schema::set_alarm_at(&self.state.storage(), at).await?;

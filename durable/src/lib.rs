@@ -28,6 +28,7 @@ pub mod password;
 pub mod respond;
 pub mod rng;
 mod schema;
+pub mod sql;
 pub mod sms;
 pub mod signer_call;
 pub mod teams;

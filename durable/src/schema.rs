@@ -6,6 +6,7 @@
 //! commits a migration and its version bump atomically (implicit
 //! transaction of one event turn); a failed statement rolls all of it back.
 
+use crate::sql::Statements;
 use aero2_core::time::UnixMillis;
 use std::cell::Cell;
 use worker::{Result, SqlStorage, SqlStorageValue, Storage};
@@ -20,12 +21,12 @@ struct MetaValue {
 
 pub fn meta_get(sql: &SqlStorage, key: &str) -> Result<Option<String>> {
     let rows: Vec<MetaValue> =
-        sql.exec("SELECT value FROM meta WHERE key = ?", vec![key.into()])?.to_array()?;
+        sql.rows("SELECT value FROM meta WHERE key = ?", vec![key.into()])?;
     Ok(rows.into_iter().next().map(|r| r.value))
 }
 
 pub fn meta_set(sql: &SqlStorage, key: &str, value: &str) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         vec![SqlStorageValue::from(key), SqlStorageValue::from(value)],
     )?;
@@ -34,12 +35,12 @@ pub fn meta_set(sql: &SqlStorage, key: &str, value: &str) -> Result<()> {
 
 /// Brings the schema to `migrations.len()` and returns that version.
 pub fn migrate(sql: &SqlStorage, migrations: &[&[&str]]) -> Result<usize> {
-    sql.exec(META_TABLE, None)?;
+    sql.run(META_TABLE, None)?;
     let current: usize =
         meta_get(sql, "schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
     for (i, statements) in migrations.iter().enumerate().skip(current) {
         for stmt in *statements {
-            sql.exec(stmt, None)?;
+            sql.run(stmt, None)?;
         }
         meta_set(sql, "schema_version", &(i + 1).to_string())?;
     }
@@ -79,7 +80,7 @@ pub struct NextAt {
 /// Arms the object's alarm for the earliest time `query` (a
 /// `SELECT … AS next`) returns, if any.
 pub async fn arm_alarm(storage: &Storage, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
-    let rows: Vec<NextAt> = storage.sql().exec(query, args)?.to_array()?;
+    let rows: Vec<NextAt> = storage.sql().rows(query, args)?;
     if let Some(at) = rows.into_iter().next().and_then(|r| r.next).map(UnixMillis) {
         set_alarm_at(storage, at).await?;
     }

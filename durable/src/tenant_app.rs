@@ -15,6 +15,7 @@
 //! front Worker isolate still caches an old resolution: the answer carries
 //! `TOMBSTONE_HEADER`, and the Worker drops its cache entries.
 
+use crate::sql::Statements;
 use crate::forward::{self, APPLICATION_HEADER, CUSTOM_DOMAIN_HEADER, INTERNAL_HEADER, TOMBSTONE_HEADER};
 use crate::schema::{self, SchemaGuard};
 use crate::tenant_command::Command;
@@ -107,7 +108,7 @@ impl DurableObject for TenantApp {
         let sql = self.sql()?;
         let t = now();
         for sweep in op::store::SWEEPS {
-            sql.exec(sweep, vec![SqlStorageValue::from(t.0)])?;
+            sql.run(sweep, vec![SqlStorageValue::from(t.0)])?;
         }
         if let Identity::Live(app_id) = self.identity(&sql)? {
             crate::mailer::deliver_due(&self.env, &sql, &app_id, t).await?;
@@ -140,8 +141,7 @@ impl TenantApp {
         };
         if let Some(host) = req.headers().get(CUSTOM_DOMAIN_HEADER)? {
             let rows: Vec<Count> = sql
-                .exec("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])?
-                .to_array()?;
+                .rows("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])?;
             if rows.first().is_none_or(|c| c.n == 0) {
                 return gone();
             }
@@ -321,8 +321,7 @@ impl TenantApp {
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
         let signer = crate::signer_call::health(&self.env, app.signer.signing_shard(now()), &app.id).await?;
         let queued: Vec<Queued> = sql
-            .exec("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?
-            .to_array()?;
+            .rows("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?;
         let (pending, failing) = queued.first().map_or((0, 0), |q| (q.n, q.failing));
         let mailer = match crate::mailer::transport(&self.env) {
             Ok(t) => json!({ "ready": true, "transport": format!("{t:?}").to_lowercase() }),
@@ -432,9 +431,9 @@ impl TenantApp {
 
     fn sync_domains(&self, verified: &[String]) -> Result<()> {
         let sql = self.sql()?;
-        sql.exec("DELETE FROM custom_domains", None)?;
+        sql.run("DELETE FROM custom_domains", None)?;
         for hostname in verified {
-            sql.exec("INSERT INTO custom_domains (hostname) VALUES (?1)", vec![hostname.as_str().into()])?;
+            sql.run("INSERT INTO custom_domains (hostname) VALUES (?1)", vec![hostname.as_str().into()])?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 //! Secrets (session cookies, codes, refresh tokens) are stored as SHA-256
 //! digests: a copy of this storage reveals no usable credential.
 
+use crate::sql::Statements;
 use aero2_core::oauth::grant::{AuthContext, CodeGrant, CodeRecord, GrantRecord, NewRefresh, RefreshRecord, Write};
 use aero2_core::oauth::scope::Scope;
 use aero2_core::time::UnixMillis;
@@ -121,10 +122,6 @@ fn t(at: UnixMillis) -> V {
     V::from(at.0)
 }
 
-fn first<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, q: &str, args: Vec<V>) -> Result<Option<T>> {
-    Ok(sql.exec(q, args)?.to_array::<T>()?.into_iter().next())
-}
-
 // ------------------------------------------------------------ pending requests
 
 #[derive(Deserialize)]
@@ -133,7 +130,7 @@ struct Text {
 }
 
 pub fn put_pending(sql: &SqlStorage, id: &str, request_json: &str, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO pending_requests (id, request, expires_at) VALUES (?1, ?2, ?3)",
         vec![id.into(), request_json.into(), t(expires_at)],
     )?;
@@ -141,16 +138,14 @@ pub fn put_pending(sql: &SqlStorage, id: &str, request_json: &str, expires_at: U
 }
 
 pub fn pending(sql: &SqlStorage, id: &str, now: UnixMillis) -> Result<Option<String>> {
-    Ok(first::<Text>(
-        sql,
-        "SELECT request AS value FROM pending_requests WHERE id = ?1 AND expires_at > ?2",
+    Ok(sql.first::<Text>("SELECT request AS value FROM pending_requests WHERE id = ?1 AND expires_at > ?2",
         vec![id.into(), t(now)],
     )?
     .map(|r| r.value))
 }
 
 pub fn delete_pending(sql: &SqlStorage, id: &str) -> Result<()> {
-    sql.exec("DELETE FROM pending_requests WHERE id = ?1", vec![id.into()])?;
+    sql.run("DELETE FROM pending_requests WHERE id = ?1", vec![id.into()])?;
     Ok(())
 }
 
@@ -174,7 +169,7 @@ pub struct NewSession<'a> {
 }
 
 pub fn create_session(sql: &SqlStorage, s: &NewSession<'_>, now: UnixMillis, idle_ms: i64, absolute_ms: i64) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO sessions (id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, user_agent, ip, amr)
          VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
         vec![
@@ -193,14 +188,12 @@ pub fn create_session(sql: &SqlStorage, s: &NewSession<'_>, now: UnixMillis, idl
 
 /// The live session with this id digest, its idle expiry pushed forward.
 pub fn touch_session(sql: &SqlStorage, id_hash: &str, now: UnixMillis, idle_ms: i64) -> Result<Option<Session>> {
-    let found: Option<Session> = first(
-        sql,
-        "SELECT id, user_id, created_at, amr FROM sessions
+    let found: Option<Session> = sql.first("SELECT id, user_id, created_at, amr FROM sessions
          WHERE id = ?1 AND idle_expires_at > ?2 AND absolute_expires_at > ?2",
         vec![id_hash.into(), t(now)],
     )?;
     if found.is_some() {
-        sql.exec(
+        sql.run(
             "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = MIN(absolute_expires_at, ?3) WHERE id = ?1",
             vec![id_hash.into(), t(now), t(now.plus_millis(idle_ms))],
         )?;
@@ -219,39 +212,38 @@ pub struct SessionRow {
 
 /// A user's live sessions, most recently used first.
 pub fn user_sessions(sql: &SqlStorage, user_id: &str, now: UnixMillis) -> Result<Vec<SessionRow>> {
-    sql.exec(
+    sql.rows(
         "SELECT id, created_at, last_seen_at, user_agent, ip FROM sessions
          WHERE user_id = ?1 AND idle_expires_at > ?2 AND absolute_expires_at > ?2 ORDER BY last_seen_at DESC",
         vec![user_id.into(), t(now)],
-    )?
-    .to_array()
+    )
 }
 
 /// Ends one session and every grant issued through it (by its `sid`) that
 /// this object holds (`op::session::end` ends them in every shard).
 pub fn end_session(sql: &SqlStorage, id_hash: &str, sid: &str, now: UnixMillis) -> Result<()> {
-    sql.exec("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
+    sql.run("DELETE FROM sessions WHERE id = ?1", vec![id_hash.into()])?;
     revoke_session_grants(sql, sid, now)
 }
 
 /// Revokes every grant made through the session `sid`, with its refresh
 /// tokens.
 pub fn revoke_session_grants(sql: &SqlStorage, sid: &str, now: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE session_id = ?1)",
         vec![sid.into()],
     )?;
-    sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE session_id = ?1", vec![sid.into(), t(now)])?;
+    sql.run("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE session_id = ?1", vec![sid.into(), t(now)])?;
     Ok(())
 }
 
 /// The grant an access token was issued under, if it is bound to one.
 pub fn access_token_grant(sql: &SqlStorage, jti: &str) -> Result<Option<String>> {
-    Ok(first::<Text>(sql, "SELECT grant_id AS value FROM access_tokens WHERE jti = ?1", vec![jti.into()])?.map(|r| r.value))
+    Ok(sql.first::<Text>("SELECT grant_id AS value FROM access_tokens WHERE jti = ?1", vec![jti.into()])?.map(|r| r.value))
 }
 
 pub fn delete_user_sessions(sql: &SqlStorage, user_id: &str) -> Result<()> {
-    sql.exec("DELETE FROM sessions WHERE user_id = ?1", vec![user_id.into()])?;
+    sql.run("DELETE FROM sessions WHERE user_id = ?1", vec![user_id.into()])?;
     forget_devices(sql, user_id)
 }
 
@@ -259,7 +251,7 @@ pub fn delete_user_sessions(sql: &SqlStorage, user_id: &str) -> Result<()> {
 
 /// Remembers the browser whose cookie has this digest for `user_id`.
 pub fn remember_device(sql: &SqlStorage, token_hash: &str, user_id: &str, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT OR REPLACE INTO remembered_devices (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
         vec![token_hash.into(), user_id.into(), t(expires_at)],
     )?;
@@ -269,9 +261,7 @@ pub fn remember_device(sql: &SqlStorage, token_hash: &str, user_id: &str, expire
 /// Whether the browser whose cookie has this digest is remembered for
 /// `user_id` (and not expired).
 pub fn device_remembered(sql: &SqlStorage, token_hash: &str, user_id: &str, now: UnixMillis) -> Result<bool> {
-    Ok(first::<Text>(
-        sql,
-        "SELECT user_id AS value FROM remembered_devices WHERE token_hash = ?1 AND user_id = ?2 AND expires_at > ?3",
+    Ok(sql.first::<Text>("SELECT user_id AS value FROM remembered_devices WHERE token_hash = ?1 AND user_id = ?2 AND expires_at > ?3",
         vec![token_hash.into(), user_id.into(), t(now)],
     )?
     .is_some())
@@ -280,7 +270,7 @@ pub fn device_remembered(sql: &SqlStorage, token_hash: &str, user_id: &str, now:
 /// Forgets every browser remembered for `user_id` (a factor removed or
 /// reset, a new password, sessions ended, the user disabled).
 pub fn forget_devices(sql: &SqlStorage, user_id: &str) -> Result<()> {
-    sql.exec("DELETE FROM remembered_devices WHERE user_id = ?1", vec![user_id.into()])?;
+    sql.run("DELETE FROM remembered_devices WHERE user_id = ?1", vec![user_id.into()])?;
     Ok(())
 }
 
@@ -293,15 +283,13 @@ pub struct Consent {
 }
 
 pub fn consent(sql: &SqlStorage, user_id: &str, client_id: &str) -> Result<Option<Consent>> {
-    first(
-        sql,
-        "SELECT scope, granted_at FROM consents WHERE user_id = ?1 AND client_id = ?2",
+    sql.first("SELECT scope, granted_at FROM consents WHERE user_id = ?1 AND client_id = ?2",
         vec![user_id.into(), client_id.into()],
     )
 }
 
 pub fn put_consent(sql: &SqlStorage, user_id: &str, client_id: &str, scope: &str, now: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
         vec![user_id.into(), client_id.into(), scope.into(), t(now)],
@@ -312,7 +300,7 @@ pub fn put_consent(sql: &SqlStorage, user_id: &str, client_id: &str, scope: &str
 // ---------------------------------------------------------------------- codes
 
 pub fn put_code(sql: &SqlStorage, code_hash: &str, grant: &CodeGrant, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO auth_codes (code_hash, grant_json, expires_at) VALUES (?1, ?2, ?3)",
         vec![code_hash.into(), serde_json::to_string(grant)?.into(), t(expires_at)],
     )?;
@@ -329,9 +317,7 @@ struct CodeRow {
 
 /// A code by its digest (one that cannot be read counts as absent).
 pub fn code(sql: &SqlStorage, code_hash: &str) -> Result<Option<CodeRecord>> {
-    let row: Option<CodeRow> = first(
-        sql,
-        "SELECT grant_json, expires_at, redeemed_at, grant_id FROM auth_codes WHERE code_hash = ?1",
+    let row: Option<CodeRow> = sql.first("SELECT grant_json, expires_at, redeemed_at, grant_id FROM auth_codes WHERE code_hash = ?1",
         vec![code_hash.into()],
     )?;
     Ok(row.and_then(|r| {
@@ -365,9 +351,7 @@ struct GrantRow {
 
 /// A grant by id (one whose scope cannot be read counts as absent).
 pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
-    let row: Option<GrantRow> = first(
-        sql,
-        "SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr, resource, organization FROM grants WHERE id = ?1",
+    let row: Option<GrantRow> = sql.first("SELECT id, client_id, user_id, scope, auth_time, nonce, session_id, expires_at, revoked_at, amr, resource, organization FROM grants WHERE id = ?1",
         vec![id.into()],
     )?;
     Ok(row.and_then(|g| {
@@ -391,20 +375,20 @@ pub fn grant(sql: &SqlStorage, id: &str) -> Result<Option<GrantRecord>> {
 
 /// Revokes a grant and with it every refresh and access token it issued.
 pub fn revoke_grant(sql: &SqlStorage, id: &str, now: UnixMillis) -> Result<()> {
-    sql.exec("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", vec![id.into(), t(now)])?;
-    sql.exec("DELETE FROM refresh_tokens WHERE grant_id = ?1", vec![id.into()])?;
+    sql.run("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", vec![id.into(), t(now)])?;
+    sql.run("DELETE FROM refresh_tokens WHERE grant_id = ?1", vec![id.into()])?;
     Ok(())
 }
 
 /// Revokes every grant of a user but `keep` (the caller's own).
 pub fn revoke_user_grants_except(sql: &SqlStorage, user_id: &str, keep: Option<&str>, now: UnixMillis) -> Result<()> {
     let keep: V = keep.into();
-    sql.exec(
+    sql.run(
         "DELETE FROM refresh_tokens WHERE grant_id IN
          (SELECT id FROM grants WHERE user_id = ?1 AND (?2 IS NULL OR id != ?2))",
         vec![user_id.into(), keep.clone()],
     )?;
-    sql.exec(
+    sql.run(
         "UPDATE grants SET revoked_at = COALESCE(revoked_at, ?3) WHERE user_id = ?1 AND (?2 IS NULL OR id != ?2)",
         vec![user_id.into(), keep, t(now)],
     )?;
@@ -429,9 +413,7 @@ struct RefreshRow {
 
 /// A refresh token by its digest.
 pub fn refresh(sql: &SqlStorage, token_hash: &str) -> Result<Option<RefreshRecord>> {
-    let row: Option<RefreshRow> = first(
-        sql,
-        "SELECT grant_id, expires_at, rotated_at, successor, replaced_at FROM refresh_tokens WHERE token_hash = ?1",
+    let row: Option<RefreshRow> = sql.first("SELECT grant_id, expires_at, rotated_at, successor, replaced_at FROM refresh_tokens WHERE token_hash = ?1",
         vec![token_hash.into()],
     )?;
     Ok(row.map(|r| RefreshRecord {
@@ -472,13 +454,13 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
     for w in writes {
         match w {
             Write::RedeemCode { code_hash, grant_id } => {
-                sql.exec(
+                sql.run(
                     "UPDATE auth_codes SET redeemed_at = ?2, grant_id = ?3 WHERE code_hash = ?1 AND redeemed_at IS NULL",
                     vec![code_hash.as_str().into(), t(now), grant_id.as_str().into()],
                 )?;
             }
             Write::CreateGrant(g) => {
-                sql.exec(
+                sql.run(
                     "INSERT INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr, resource, organization)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     vec![
@@ -498,7 +480,7 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
                 )?;
             }
             Write::SwitchOrganization { grant_id, organization } => {
-                sql.exec("UPDATE grants SET organization = ?2 WHERE id = ?1", vec![grant_id.as_str().into(), organization.as_str().into()])?;
+                sql.run("UPDATE grants SET organization = ?2 WHERE id = ?1", vec![grant_id.as_str().into(), organization.as_str().into()])?;
             }
             Write::RevokeGrant { grant_id } => revoke_grant(sql, grant_id, now)?,
             Write::PutRefresh(n) => put_refresh(sql, n, now)?,
@@ -509,20 +491,20 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
                         access_jti: Option<String>,
                     }
                     let issued: Option<Issued> =
-                        first(sql, "SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.as_str().into()])?;
+                        sql.first("SELECT access_jti FROM refresh_tokens WHERE token_hash = ?1", vec![old.as_str().into()])?;
                     if let Some(jti) = issued.and_then(|i| i.access_jti) {
                         revoke_access_token(sql, &jti, now.plus_secs(aero2_core::oauth::lifetimes::ACCESS_TOKEN_TTL_SECS))?;
                     }
-                    sql.exec("UPDATE refresh_tokens SET replaced_at = ?2 WHERE token_hash = ?1", vec![old.as_str().into(), t(now)])?;
+                    sql.run("UPDATE refresh_tokens SET replaced_at = ?2 WHERE token_hash = ?1", vec![old.as_str().into(), t(now)])?;
                 }
-                sql.exec(
+                sql.run(
                     "UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?2), successor = ?3 WHERE token_hash = ?1",
                     vec![from.as_str().into(), t(now), to.token_hash.as_str().into()],
                 )?;
                 put_refresh(sql, to, now)?;
             }
             Write::BindAccessToken { jti, grant_id, expires_at } => {
-                sql.exec(
+                sql.run(
                     "INSERT INTO access_tokens (jti, grant_id, expires_at) VALUES (?1, ?2, ?3)",
                     vec![jti.as_str().into(), grant_id.as_str().into(), t(*expires_at)],
                 )?;
@@ -533,7 +515,7 @@ pub fn apply(sql: &SqlStorage, writes: &[Write], now: UnixMillis) -> Result<()> 
 }
 
 fn put_refresh(sql: &SqlStorage, r: &NewRefresh, now: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at, access_jti) VALUES (?1, ?2, ?3, ?4, ?5)",
         vec![r.token_hash.as_str().into(), r.grant_id.as_str().into(), t(now), t(r.expires_at), r.access_jti.as_str().into()],
     )?;
@@ -543,7 +525,7 @@ fn put_refresh(sql: &SqlStorage, r: &NewRefresh, now: UnixMillis) -> Result<()> 
 // -------------------------------------------------------------- access tokens
 
 pub fn revoke_access_token(sql: &SqlStorage, jti: &str, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?1, ?2)",
         vec![jti.into(), t(expires_at)],
     )?;
@@ -558,9 +540,7 @@ struct Count {
 /// Whether an access token still stands: not revoked itself, and its grant
 /// (if any) not revoked.
 pub fn access_token_live(sql: &SqlStorage, jti: &str) -> Result<bool> {
-    let revoked = first::<Count>(
-        sql,
-        "SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?1)
+    let revoked = sql.first::<Count>("SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?1)
               + (SELECT COUNT(*) FROM access_tokens a JOIN grants g ON g.id = a.grant_id
                  WHERE a.jti = ?1 AND g.revoked_at IS NOT NULL) AS n",
         vec![jti.into()],
@@ -577,7 +557,7 @@ struct CounterRow {
 }
 
 pub fn counter(sql: &SqlStorage, bucket: &str) -> Result<aero2_core::rate_limit::Counter> {
-    Ok(first::<CounterRow>(sql, "SELECT count, window_start FROM counters WHERE bucket = ?1", vec![bucket.into()])?
+    Ok(sql.first::<CounterRow>("SELECT count, window_start FROM counters WHERE bucket = ?1", vec![bucket.into()])?
         .map(|r| aero2_core::rate_limit::Counter {
             count: u32::try_from(r.count).unwrap_or(u32::MAX),
             window_start: UnixMillis(r.window_start),
@@ -586,7 +566,7 @@ pub fn counter(sql: &SqlStorage, bucket: &str) -> Result<aero2_core::rate_limit:
 }
 
 pub fn put_counter(sql: &SqlStorage, bucket: &str, c: &aero2_core::rate_limit::Counter, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO counters (bucket, count, window_start, expires_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (bucket) DO UPDATE SET count = excluded.count, window_start = excluded.window_start,
          expires_at = excluded.expires_at",
@@ -596,13 +576,13 @@ pub fn put_counter(sql: &SqlStorage, bucket: &str, c: &aero2_core::rate_limit::C
 }
 
 pub fn lockout(sql: &SqlStorage, identifier: &str) -> Result<aero2_core::lockout::Lockout> {
-    Ok(first::<Text>(sql, "SELECT state AS value FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?
+    Ok(sql.first::<Text>("SELECT state AS value FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?
         .and_then(|r| serde_json::from_str(&r.value).ok())
         .unwrap_or_default())
 }
 
 pub fn put_lockout(sql: &SqlStorage, identifier: &str, l: &aero2_core::lockout::Lockout, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO lockouts (identifier, state, expires_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (identifier) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
         vec![identifier.into(), serde_json::to_string(l)?.into(), t(expires_at)],
@@ -611,7 +591,7 @@ pub fn put_lockout(sql: &SqlStorage, identifier: &str, l: &aero2_core::lockout::
 }
 
 pub fn delete_lockout(sql: &SqlStorage, identifier: &str) -> Result<()> {
-    sql.exec("DELETE FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?;
+    sql.run("DELETE FROM lockouts WHERE identifier = ?1", vec![identifier.into()])?;
     Ok(())
 }
 
@@ -619,7 +599,7 @@ pub fn delete_lockout(sql: &SqlStorage, identifier: &str) -> Result<()> {
 
 /// Stores a single-use token (by digest) with its payload.
 pub fn put_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, payload: &str, expires_at: UnixMillis) -> Result<()> {
-    sql.exec(
+    sql.run(
         "INSERT INTO single_use (kind, key_hash, payload, expires_at) VALUES (?1, ?2, ?3, ?4)",
         vec![kind.into(), key_hash.into(), payload.into(), t(expires_at)],
     )?;
@@ -628,9 +608,7 @@ pub fn put_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, payload: &st
 
 /// The payload of a live token, without using it up.
 pub fn peek_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMillis) -> Result<Option<String>> {
-    Ok(first::<Text>(
-        sql,
-        "SELECT payload AS value FROM single_use WHERE kind = ?1 AND key_hash = ?2 AND expires_at > ?3",
+    Ok(sql.first::<Text>("SELECT payload AS value FROM single_use WHERE kind = ?1 AND key_hash = ?2 AND expires_at > ?3",
         vec![kind.into(), key_hash.into(), t(now)],
     )?
     .map(|r| r.value))
@@ -640,7 +618,7 @@ pub fn peek_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMi
 /// happen with no await between, so two requests cannot both use it.
 pub fn take_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMillis) -> Result<Option<String>> {
     let payload = peek_single_use(sql, kind, key_hash, now)?;
-    sql.exec("DELETE FROM single_use WHERE kind = ?1 AND key_hash = ?2", vec![kind.into(), key_hash.into()])?;
+    sql.run("DELETE FROM single_use WHERE kind = ?1 AND key_hash = ?2", vec![kind.into(), key_hash.into()])?;
     Ok(payload)
 }
 
@@ -648,7 +626,7 @@ pub fn take_single_use(sql: &SqlStorage, kind: &str, key_hash: &str, now: UnixMi
 
 /// Queues a message (JSON) for delivery by the alarm, due at once.
 pub fn queue_mail(sql: &SqlStorage, id: &str, mail_json: &str, now: UnixMillis) -> Result<()> {
-    sql.exec("INSERT INTO mail_queue (id, mail, next_attempt_at) VALUES (?1, ?2, ?3)", vec![id.into(), mail_json.into(), t(now)])?;
+    sql.run("INSERT INTO mail_queue (id, mail, next_attempt_at) VALUES (?1, ?2, ?3)", vec![id.into(), mail_json.into(), t(now)])?;
     Ok(())
 }
 
@@ -661,12 +639,11 @@ pub struct QueuedMail {
 
 /// Messages due for delivery at `now`, in the order they were queued.
 pub fn due_mail(sql: &SqlStorage, now: UnixMillis) -> Result<Vec<QueuedMail>> {
-    sql.exec("SELECT id, mail, failures FROM mail_queue WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid", vec![t(now)])?
-        .to_array()
+    sql.rows("SELECT id, mail, failures FROM mail_queue WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid", vec![t(now)])
 }
 
 pub fn mail_sent(sql: &SqlStorage, id: &str) -> Result<()> {
-    sql.exec("DELETE FROM mail_queue WHERE id = ?1", vec![id.into()])?;
+    sql.run("DELETE FROM mail_queue WHERE id = ?1", vec![id.into()])?;
     Ok(())
 }
 
@@ -674,7 +651,7 @@ pub fn mail_sent(sql: &SqlStorage, id: &str) -> Result<()> {
 pub fn mail_failed(sql: &SqlStorage, id: &str, failures: i64, retry_at: Option<UnixMillis>) -> Result<()> {
     match retry_at {
         Some(at) => {
-            sql.exec(
+            sql.run(
                 "UPDATE mail_queue SET failures = ?2, next_attempt_at = ?3 WHERE id = ?1",
                 vec![id.into(), V::from(failures), t(at)],
             )?;
@@ -688,9 +665,7 @@ pub fn mail_failed(sql: &SqlStorage, id: &str, failures: i64, retry_at: Option<U
 
 /// Records a command owed to tenant shard `shard`; its id.
 pub fn owe_shard(sql: &SqlStorage, shard: u8, command: &str, next_attempt_at: UnixMillis) -> Result<i64> {
-    let row: Option<Id> = first(
-        sql,
-        "INSERT INTO shard_outbox (shard, command, next_attempt_at) VALUES (?1, ?2, ?3) RETURNING id",
+    let row: Option<Id> = sql.first("INSERT INTO shard_outbox (shard, command, next_attempt_at) VALUES (?1, ?2, ?3) RETURNING id",
         vec![V::from(i64::from(shard)), command.into(), t(next_attempt_at)],
     )?;
     row.map(|r| r.id).ok_or_else(|| worker::Error::RustError("shard_outbox insert returned no id".into()))
@@ -698,7 +673,7 @@ pub fn owe_shard(sql: &SqlStorage, shard: u8, command: &str, next_attempt_at: Un
 
 /// The owed command `id` was taken.
 pub fn paid_shard(sql: &SqlStorage, id: i64) -> Result<()> {
-    sql.exec("DELETE FROM shard_outbox WHERE id = ?1", vec![V::from(id)])?;
+    sql.run("DELETE FROM shard_outbox WHERE id = ?1", vec![V::from(id)])?;
     Ok(())
 }
 
@@ -718,10 +693,9 @@ pub struct Owed {
 /// `retry_at` in the same step (so two alarms never send one twice at once).
 pub fn owed_shards(sql: &SqlStorage, now: UnixMillis, retry_at: UnixMillis) -> Result<Vec<Owed>> {
     let due: Vec<Owed> = sql
-        .exec("SELECT id, shard, command FROM shard_outbox WHERE next_attempt_at <= ?1 ORDER BY id LIMIT 100", vec![t(now)])?
-        .to_array()?;
+        .rows("SELECT id, shard, command FROM shard_outbox WHERE next_attempt_at <= ?1 ORDER BY id LIMIT 100", vec![t(now)])?;
     for o in &due {
-        sql.exec("UPDATE shard_outbox SET next_attempt_at = ?2 WHERE id = ?1", vec![V::from(o.id), t(retry_at)])?;
+        sql.run("UPDATE shard_outbox SET next_attempt_at = ?2 WHERE id = ?1", vec![V::from(o.id), t(retry_at)])?;
     }
     Ok(due)
 }

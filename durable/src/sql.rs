@@ -1,0 +1,82 @@
+//! Statements on an object's SQLite storage, one call across the wasm
+//! boundary each (`durable/js/sql.js`): the bindings go as one JSON array,
+//! the rows come back as one JSON text, parsed here with serde_json.
+//! Through the worker crate, every binding and every field of every row
+//! is a call of its own into wasm-bindgen's glue, and those calls, not
+//! SQLite, were most of what a refresh spent on its storage
+//! (`node bench/profile.mjs --only refresh_token --crossings`).
+//!
+//! The values are those the worker crate would bind: text, numbers (an
+//! integer only within JavaScript's safe range, refused beyond it rather
+//! than rounded), booleans, null. A statement with a blob binding goes
+//! through the worker crate as before; a blob column cannot be read here
+//! (its row fails to parse: blobs are kept as base64 text).
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::{Result, SqlStorage, SqlStorageValue as V};
+
+#[wasm_bindgen(module = "/js/sql.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = rows, catch)]
+    fn rows_js(sql: &JsValue, query: &str, args: &str) -> std::result::Result<String, JsValue>;
+    #[wasm_bindgen(js_name = run, catch)]
+    fn run_js(sql: &JsValue, query: &str, args: &str) -> std::result::Result<(), JsValue>;
+}
+
+/// The largest integer JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// The bindings as a JSON array, or `None` if one is a blob (not
+/// expressible in JSON).
+fn args_json(args: &[V]) -> Result<Option<String>> {
+    let mut out = Vec::with_capacity(args.len());
+    for a in args {
+        out.push(match a {
+            V::Null => Value::Null,
+            V::Boolean(b) => Value::Bool(*b),
+            V::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(i) => Value::from(*i),
+            V::Integer(i) => return Err(worker::Error::RustError(format!("SQL binding {i} is outside JavaScript's safe integer range"))),
+            V::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .ok_or_else(|| worker::Error::RustError("SQL binding is not a finite number".into()))?,
+            V::String(s) => Value::String(s.clone()),
+            V::Blob(_) => return Ok(None),
+        });
+    }
+    Ok(Some(serde_json::to_string(&out)?))
+}
+
+/// One call across the boundary per statement (see the module's comment).
+pub trait Statements {
+    /// The rows of `query`, each parsed as a `T` (its columns by name).
+    fn rows<T: DeserializeOwned>(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<Vec<T>>;
+
+    /// The first row of `query`, if any.
+    fn first<T: DeserializeOwned>(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<Option<T>> {
+        Ok(self.rows(query, args)?.into_iter().next())
+    }
+
+    /// Runs `query` (a write, or schema): its rows, if any, are not read.
+    fn run(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<()>;
+}
+
+impl Statements for SqlStorage {
+    fn rows<T: DeserializeOwned>(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<Vec<T>> {
+        let args = args.into().unwrap_or_default();
+        match args_json(&args)? {
+            Some(json) => Ok(serde_json::from_str(&rows_js(self.as_ref(), query, &json)?)?),
+            None => self.exec(query, args)?.to_array(),
+        }
+    }
+
+    fn run(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<()> {
+        let args = args.into().unwrap_or_default();
+        match args_json(&args)? {
+            Some(json) => Ok(run_js(self.as_ref(), query, &json)?),
+            None => self.exec(query, args).map(drop),
+        }
+    }
+}
