@@ -4,7 +4,7 @@
 // grant row took 52 (`node bench/profile.mjs --only refresh_token
 // --crossings`). Here the bindings come in as one JSON array and the rows
 // go back as one JSON text; which statement runs, and what its rows mean,
-// is decided in Rust (`aero2_durable::sql`).
+// is decided in Rust (`aero2_durable::sql`, which says what it measured).
 
 /** The rows of `query` (bindings: `args`, a JSON array), as JSON text. */
 export function rows(sql, query, args) {
