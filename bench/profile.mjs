@@ -3,7 +3,7 @@
 // samples the isolate's CPU profile (Chrome DevTools Protocol, `Profiler`)
 // while a fixed number of requests run, and prints self time per function.
 //
-//   node bench/profile.mjs [--build DIR] [--only client_credentials|discovery|jwks|userinfo|health]
+//   node bench/profile.mjs [--build DIR] [--only client_credentials|refresh_token|userinfo|discovery|jwks|health]
 //                          [--requests N] [--concurrency C] [--top N] [--crossings]
 //
 // With --crossings it counts instead the calls from the wasm to JavaScript
@@ -21,7 +21,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { basicAuth, form, request, target } from "./lib/http.mjs";
+import { formFiller, signIn } from "./lib/flows.mjs";
+import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { cpuMicros, freePort } from "./lib/proc.mjs";
 import { startAero2 } from "./serve-aero2.mjs";
@@ -157,17 +158,71 @@ try {
     headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(client.client_id, client.client_secret) },
     body: form({ grant_type: "client_credentials" }),
   };
-  let spec = cc;
-  if (only === "userinfo") {
-    // A client-credentials token has no user; UserInfo needs one: a user and
-    // a sign-in are what bench/run.mjs does, too long for this tool.
-    throw new Error("--only userinfo: use bench/run.mjs; this tool profiles routes without a user");
+  // What each worker sends next (null when it has no more), and whether an
+  // answer counts (default: a 2xx status).
+  let make = () => cc;
+  let check;
+  if (only === "refresh_token" || only === "userinfo") {
+    // A user signed in through the authorization code flow, as bench/run.mjs
+    // does: one refresh chain per worker (each token is used once), or one
+    // access token per worker for UserInfo.
+    const redirectUri = "http://127.0.0.1:9/cb"; // never contacted
+    const web = await api("POST", `/applications/${created.id}/clients`, {
+      name: "bench web",
+      token_endpoint_auth_method: "client_secret_basic",
+      redirect_uris: [redirectUri],
+      grant_types: ["authorization_code", "refresh_token"],
+      scopes: "openid profile email offline_access",
+      first_party: true,
+      id_token_signed_response_alg: "ES256",
+      require_pkce: true,
+    });
+    const user = { email: "bench@example.com", password: `Bench-${randomBytes(12).toString("base64url")}`, name: "Bench User" };
+    await api("POST", `/applications/${created.id}/users`, user);
+    const jar = new CookieJar();
+    const tokens = [];
+    for (let i = 0; i < concurrency; i++) {
+      tokens.push(
+        await signIn({
+          tgt: app,
+          authorizePath: "/oauth2/authorize",
+          tokenPath: "/oauth2/token",
+          clientId: web.client_id,
+          clientSecret: web.client_secret,
+          redirectUri,
+          scope: "openid profile email offline_access",
+          jar,
+          fill: formFiller(user),
+        }),
+      );
+    }
+    if (only === "userinfo") {
+      make = (i) => ({ method: "GET", path: "/oauth2/userinfo", headers: { authorization: `Bearer ${tokens[i].access_token}` } });
+    } else {
+      const chains = tokens.map((t) => t.refresh_token);
+      const auth = basicAuth(web.client_id, web.client_secret);
+      make = (i) =>
+        chains[i] === undefined
+          ? null
+          : {
+              method: "POST",
+              path: "/oauth2/token",
+              headers: { "content-type": "application/x-www-form-urlencoded", authorization: auth },
+              body: form({ grant_type: "refresh_token", refresh_token: chains[i] }),
+            };
+      check = (res, i) => {
+        // The token just sent is spent: the chain goes on with the new one.
+        chains[i] = res.status === 200 ? JSON.parse(res.body).refresh_token : undefined;
+        return res.status === 200;
+      };
+    }
   } else if (only !== "client_credentials") {
     const paths = { discovery: "/.well-known/openid-configuration", jwks: "/.well-known/jwks.json", health: "/.well-known/aero2-health" };
-    if (!paths[only]) throw new Error(`--only ${only}: not one of client_credentials, ${Object.keys(paths).join(", ")}`);
-    spec = { method: "GET", path: paths[only] };
+    if (!paths[only]) throw new Error(`--only ${only}: not one of client_credentials, refresh_token, userinfo, ${Object.keys(paths).join(", ")}`);
+    const spec = { method: "GET", path: paths[only] };
+    make = () => spec;
   }
-  const load = (n) => runLoad({ tgt: app, concurrency, maxRequests: n, maxMs: 60_000, make: () => spec });
+  const load = (n) => runLoad({ tgt: app, concurrency, maxRequests: n, maxMs: 60_000, make, check });
   await load(500);
   const cdp = await inspect(inspectorPort);
   if (crossings) {

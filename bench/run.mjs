@@ -27,7 +27,7 @@ const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is re
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
+const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -189,6 +189,7 @@ async function setupAero2(info) {
     name: "Aero2",
     tgt: app,
     floorPort: info.floorPort,
+    floorRustPort: info.floorRustPort,
     pid: info.workerdPid,
     helperPid: info.helperPid,
     paths: {
@@ -378,11 +379,15 @@ function loginSpec(s, csrf, requestId, email, password) {
   };
 }
 
-/** A floor workload: bench/floor-worker.mjs in Aero2's workerd process. */
-function floorWorkload(p) {
+/**
+ * A floor workload: bench/floor-worker.mjs in Aero2's workerd process, or
+ * with `rust`, the same routes in Rust with the worker crate (bench/floor-rust).
+ */
+function floorWorkload(p, rust = false) {
   return async (s) => {
-    if (!s.floorPort) throw new Unavailable("failed", "the Aero2 server reported no floor Worker");
-    const tgt = target(`floor.localhost:${s.floorPort}`, s.floorPort);
+    const port = rust ? s.floorRustPort : s.floorPort;
+    if (!port) throw new Unavailable("failed", `the Aero2 server reported no ${rust ? "Rust floor Worker (build/floor-rust: scripts/bench.sh builds it)" : "floor Worker"}`);
+    const tgt = target(`floor.localhost:${port}`, port);
     const probe = await request(tgt, { path: p });
     if (probe.status !== 200 || probe.body !== "ok") throw new Unavailable("failed", `GET ${p} → ${probe.status} ${probe.body.slice(0, 200)}`);
     return { probe, tgt, make: () => ({ path: p }), check: (res) => res.status === 200 && res.body === "ok" };
@@ -428,6 +433,21 @@ const WORKLOAD_DEFS = {
     label: "runtime floor: JS Worker → object → object (the shape of a token request)",
     aero2Only: true,
     prepare: floorWorkload("/do-do"),
+  },
+  floor_rust: {
+    label: "Rust floor: a Rust Worker (the worker crate, as Aero2) answering `ok`",
+    aero2Only: true,
+    prepare: floorWorkload("/", true),
+  },
+  floor_rust_do: {
+    label: "Rust floor: Rust Worker → Rust Durable Object",
+    aero2Only: true,
+    prepare: floorWorkload("/do", true),
+  },
+  floor_rust_do_do: {
+    label: "Rust floor: Rust Worker → object → object",
+    aero2Only: true,
+    prepare: floorWorkload("/do-do", true),
   },
   floor_discovery: {
     label: "runtime floor: a JS Worker giving Aero2's discovery answer (its headers and body, no Aero2 code)",
@@ -737,6 +757,12 @@ function render(cfg, results, meta) {
     const ratio = a.cpuUsPerReq / f.cpuUsPerReq;
     let line = `- ${row.key} c=${row.c}: CPU ${fmtRatio(ratio)} the floor (${mark(ratio <= def.target)} ≤ ${def.target}×)`;
     if (row.c === 32) line += `, p99 ${fmtMs(a.p99)} ms against the floor's ${fmtMs(f.p99)} ms (${mark(a.p99 <= 2 * f.p99)} ≤ 2×)`;
+    // The same shape in Rust with the worker crate: what the stack costs
+    // before any work; what Aero2 spends above it is its own work.
+    const rust = results.find((r) => r.key === def.floor.replace(/^floor/, "floor_rust") && r.c === row.c)?.aero2;
+    if (rust && !rust.unavailable) {
+      line += `; ${fmtRatio(a.cpuUsPerReq / rust.cpuUsPerReq)} the Rust floor of its shape (${fmtInt(rust.cpuUsPerReq)} µs, itself ${fmtRatio(rust.cpuUsPerReq / f.cpuUsPerReq)} the JS floor): ${fmtInt(a.cpuUsPerReq - rust.cpuUsPerReq)} µs of Aero2's own work`;
+    }
     const same = def.sameAnswer && results.find((r) => r.key === def.sameAnswer && r.c === row.c)?.aero2;
     if (same && !same.unavailable) line += `; ${fmtRatio(a.cpuUsPerReq / same.cpuUsPerReq)} a JS Worker giving the same answer (${fmtInt(same.cpuUsPerReq)} µs)`;
     if (row.key === "client_credentials" && row.baseline && !row.baseline.unavailable) {
@@ -829,8 +855,8 @@ async function main() {
 
   // The runtime's own warm-up (its HTTP path, JIT) before any cell: without
   // it the first cells of a run, the floor's, paid for it.
-  if (servers.aero2.floorPort) {
-    const floorTgt = target(`floor.localhost:${servers.aero2.floorPort}`, servers.aero2.floorPort);
+  for (const port of [servers.aero2.floorPort, servers.aero2.floorRustPort].filter(Boolean)) {
+    const floorTgt = target(`floor.localhost:${port}`, port);
     for (const p of ["/", "/do", "/do-do"]) await runLoad({ tgt: floorTgt, concurrency: 1, maxRequests: 1000, maxMs: 3000, make: () => ({ path: p }) });
   }
   await runLoad({ tgt: servers.aero2.tgt, concurrency: 1, maxRequests: 1000, maxMs: 3000, make: () => ({ path: servers.aero2.paths.discovery }) });

@@ -8,7 +8,10 @@
 // (migrations applied in order), the `TENANT_APP` and `JWKS_SIGNER` SQLite
 // Durable Objects and throwaway state, then prints one JSON line on stdout:
 //   {"ready":true,"port":N,"floorPort":F,"workerdPid":P,"operatorSecret":"…"}
-// F serves bench/floor-worker.mjs (the runtime's floor) in the same workerd.
+// F serves bench/floor-worker.mjs (the runtime's floor) in the same workerd;
+// R (`floorRustPort`, when build/floor-rust/ holds the build of
+// bench/floor-rust, which scripts/bench.sh makes) the same floor written in
+// Rust with the worker crate, as Aero2 is.
 // It exits, removing its state, on SIGTERM/SIGINT or when stdin closes (the
 // runner went away); Miniflare kills workerd on the way out.
 import { randomBytes } from "node:crypto";
@@ -61,6 +64,7 @@ export async function startAero2({
   socket = "direct",
   inspectorPort,
   keep,
+  rustFloorDir = path.join(ROOT, "build", "floor-rust"),
 } = {}) {
   if (!["direct", "entry"].includes(socket)) throw new Error(`socket must be "direct" or "entry", not ${socket}`);
   const work = keep ?? mkdtempSync(path.join(tmpdir(), "aero2-bench-"));
@@ -88,6 +92,8 @@ export async function startAero2({
   const entryPort = await freePort();
   const directPort = await freePort();
   const floorPort = await freePort();
+  const rustFloor = existsSync(path.join(rustFloorDir, "index.js")) ? path.join(work, "floor-rust") : null;
+  if (rustFloor) for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(rustFloorDir, f), path.join(rustFloor, f));
   const { operatorSecret, kek } = restarted
     ? JSON.parse(readFileSync(secretsFile, "utf8"))
     : { operatorSecret: `aero2_op_bench_${randomBytes(24).toString("hex")}`, kek: randomBytes(32).toString("base64") };
@@ -135,6 +141,22 @@ export async function startAero2({
         unsafeDirectSockets: [{ host: "127.0.0.1", port: floorPort }],
         durableObjects: { HOP: { className: "Hop", useSQLite: true } },
       },
+      ...(rustFloor
+        ? [
+            {
+              // The same floor in Rust with the worker crate (bench/floor-rust).
+              name: "floor_rust",
+              modulesRoot: rustFloor,
+              modules: [
+                { type: "ESModule", path: path.join(rustFloor, "index.js") },
+                { type: "CompiledWasm", path: path.join(rustFloor, "index_bg.wasm") },
+              ],
+              compatibilityDate,
+              unsafeDirectSockets: [{ host: "127.0.0.1", port: await freePort() }],
+              durableObjects: { HOP: { className: "Hop", useSQLite: true } },
+            },
+          ]
+        : []),
     ],
   }));
   try {
@@ -154,9 +176,11 @@ export async function startAero2({
   let stopped = false;
   const port = socket === "direct" ? Number(new URL(await mf.unsafeGetDirectURL("aero2")).port) : Number(new URL(await mf.ready).port);
   const floor = Number(new URL(await mf.unsafeGetDirectURL("floor")).port);
+  const floorRust = rustFloor ? Number(new URL(await mf.unsafeGetDirectURL("floor_rust")).port) : undefined;
   return {
     port,
     floorPort: floor,
+    floorRustPort: floorRust,
     socket,
     workerdPid,
     operatorSecret,
@@ -189,7 +213,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     server = await startAero2({ buildDir, socket });
     process.stdout.write(
-      JSON.stringify({ ready: true, port: server.port, floorPort: server.floorPort, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
+      JSON.stringify({ ready: true, port: server.port, floorPort: server.floorPort, floorRustPort: server.floorRustPort, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
     );
   } catch (e) {
     process.stderr.write(`serve-aero2: ${e.stack || e}\n`);

@@ -20,7 +20,7 @@ node "$AERO2_ROOT/scripts/module-cycles.mjs" durable/src src/worker/src src/core
 
 echo "== clippy (warnings are errors)"
 cargo clippy -p aero2-core -p aero2-tests --all-targets -- -D warnings
-cargo clippy -p aero2-worker -p aero2-durable --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p aero2-worker -p aero2-durable -p aero2-bench-floor --target wasm32-unknown-unknown -- -D warnings
 
 echo "== hosted-page templates in headless Chromium"
 "$AERO2_ROOT/scripts/test-ui.sh"
