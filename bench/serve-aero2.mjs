@@ -47,6 +47,21 @@ export function splitSql(sql) {
 }
 
 /**
+ * A worker-build output's modules, listed explicitly: the wasm-bindgen glue
+ * and the wasm as a CompiledWasm module (what `import … from
+ * "./index_bg.wasm"` expects).
+ */
+function wasmModules(dir) {
+  return {
+    modulesRoot: dir,
+    modules: [
+      { type: "ESModule", path: path.join(dir, "index.js") },
+      { type: "CompiledWasm", path: path.join(dir, "index_bg.wasm") },
+    ],
+  };
+}
+
+/**
  * socket: "direct" (default) serves the Worker on a workerd socket bound to it
  * directly, as a bare `workerd serve` config would; "entry" goes through
  * Miniflare's entry Worker first (what `wrangler dev` and `mf.ready` use), one
@@ -113,13 +128,7 @@ export async function startAero2({
     workers: [
       {
         name: "aero2",
-        // The modules listed explicitly: the wasm-bindgen glue and the wasm as
-        // a CompiledWasm module (what `import … from "./index_bg.wasm"` expects).
-        modulesRoot: build,
-        modules: [
-          { type: "ESModule", path: path.join(build, "index.js") },
-          { type: "CompiledWasm", path: path.join(build, "index_bg.wasm") },
-        ],
+        ...wasmModules(build),
         compatibilityDate,
         bindings: {
           PLATFORM_DOMAIN: "localhost",
@@ -146,11 +155,7 @@ export async function startAero2({
             {
               // The same floor in Rust with the worker crate (bench/floor-rust).
               name: "floor_rust",
-              modulesRoot: rustFloor,
-              modules: [
-                { type: "ESModule", path: path.join(rustFloor, "index.js") },
-                { type: "CompiledWasm", path: path.join(rustFloor, "index_bg.wasm") },
-              ],
+              ...wasmModules(rustFloor),
               compatibilityDate,
               unsafeDirectSockets: [{ host: "127.0.0.1", port: await freePort() }],
               durableObjects: { HOP: { className: "Hop", useSQLite: true } },
