@@ -107,7 +107,9 @@ export async function startAero2({
   const entryPort = await freePort();
   const directPort = await freePort();
   const floorPort = await freePort();
-  const rustFloor = existsSync(path.join(rustFloorDir, "index.js")) ? path.join(work, "floor-rust") : null;
+  // `rustFloorDir: null` leaves it out (the cold start and the profiler
+  // measure Aero2 alone: another wasm module would be compiled at start).
+  const rustFloor = rustFloorDir && existsSync(path.join(rustFloorDir, "index.js")) ? path.join(work, "floor-rust") : null;
   if (rustFloor) for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(rustFloorDir, f), path.join(rustFloor, f));
   const { operatorSecret, kek } = restarted
     ? JSON.parse(readFileSync(secretsFile, "utf8"))

@@ -11,29 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$AERO2_ROOT"
 
-# The fingerprint of the files git would track under the given paths
-# (committed or not, never ignored ones such as build outputs), plus the
-# pinned tool versions. Empty outside a git checkout: then always build.
-fingerprint() {
-  git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
-  {
-    echo "worker-build $WORKER_BUILD_VERSION wasm-bindgen $WASM_BINDGEN_VERSION $(rustc -V)"
-    git ls-files -z -co --exclude-standard -- "$@" | sort -z | xargs -0 sha256sum
-  } | sha256sum | cut -d' ' -f1
-}
-
-# Runs "$@" unless `output` exists and `stamp` holds `print`; records
-# `print` after success.
-build_unless_unchanged() {
-  local what="$1" output="$2" stamp="$3" print="$4"; shift 4
-  if [ -n "$print" ] && [ "${AERO2_REBUILD:-0}" != 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$print" ] && [ -e "$output" ]; then
-    echo "build: $what unchanged since the last build, skipped"
-    return 0
-  fi
-  rm -f "$stamp"
-  "$@"
-  [ -z "$print" ] || echo "$print" > "$stamp"
-}
+source "$(dirname "$0")/build-steps.sh"
 
 spa_inputs=(ui/dashboard package.json package-lock.json)
 # Everything the wasm module is compiled from (include_str! reads ui/ and

@@ -77,6 +77,9 @@ reserved_headers! {
     /// Which of the application's tenant shards the request is for
     /// (`aero2_core::tenant_shards`); absent for shard 0, the home object.
     SHARD_HEADER = "x-aero2-shard";
+    /// When the front Worker's Cache API copy of a JWKS was fetched from the
+    /// signer (that copy only; an answer is rebuilt without it).
+    FETCHED_AT_HEADER = "x-aero2-fetched-at";
 }
 
 pub const TENANT_APP_BINDING: &str = "TENANT_APP";

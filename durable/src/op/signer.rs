@@ -79,11 +79,24 @@ pub async fn sign(env: &Env, placement: &Placement, now: UnixMillis, app_id: &st
     Ok(signer_call::sign(env, placement, now, app_id, tokens).await?.tokens.into_iter().map(|s| s.token).collect())
 }
 
+/// Reads the key set again. If the keys changed while it was on its way
+/// (`KeyCache::forget`), what came may predate the change: it is read once
+/// more, and if they changed during that read too, what came is used for
+/// this request but counts as stale (the next use reads it again).
 async fn refresh(env: &Env, app: &Application, cache: &RefCell<KeyCache>, now: UnixMillis) -> Result<()> {
-    let fresh = signer_call::published_jwks(env, &app.signer, now, &app.id).await?;
-    let mut c = cache.borrow_mut();
-    c.take(fresh);
-    c.gate.fetched(now);
+    for last in [false, true] {
+        let generation = cache.borrow().generation;
+        let fresh = signer_call::published_jwks(env, &app.signer, now, &app.id).await?;
+        let mut c = cache.borrow_mut();
+        let unchanged = c.generation == generation;
+        if unchanged || last {
+            c.take(fresh);
+            if unchanged {
+                c.gate.fetched(now);
+            }
+            break;
+        }
+    }
     Ok(())
 }
 

@@ -26,6 +26,7 @@ use aero2_core::time::UnixMillis;
 use crate::shape::Finished;
 use aero2_core::host::is_local_domain;
 use aero2_durable::respond::public_json;
+use aero2_durable::forward::FETCHED_AT_HEADER;
 use aero2_durable::{now, signer_call};
 use std::cell::RefCell;
 use worker::{Cache, Env, Result};
@@ -34,9 +35,6 @@ const CAPACITY: usize = 1_024;
 /// A metadata document never changes within a deployment; the bound keeps
 /// an isolate serving many issuers from holding them all.
 const METADATA_TTL_MS: i64 = 3_600_000;
-/// When a Cache API copy of a JWKS was fetched from the signer, so the
-/// isolate keeps it only for what is left of its time.
-const FETCHED_AT_HEADER: &str = "x-aero2-fetched-at";
 
 thread_local! {
     static METADATA: RefCell<TtlCache<String, Finished>> = RefCell::new(TtlCache::new(METADATA_TTL_MS, CAPACITY));
@@ -95,6 +93,8 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
     JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), done.clone(), t));
     let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
+    // When it was fetched, so another isolate keeps it only for what is
+    // left of its time.
     copy.headers_mut().set(FETCHED_AT_HEADER, &t.0.to_string())?;
     // Kept for the location's other isolates if the Cache API takes it; the
     // answer does not depend on it.
