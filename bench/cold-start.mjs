@@ -65,7 +65,7 @@ async function provision(server) {
 export async function measureColdStart({ buildDir = path.join(ROOT, "build"), runs = 3 } = {}) {
   const keep = mkdtempSync(path.join(tmpdir(), "aero2-cold-"));
   try {
-    const first = await startAero2({ buildDir, keep, rustFloorDir: null });
+    const first = await startAero2({ buildDir, keep, rustFloorsDir: null });
     let client;
     try {
       client = await provision(first);
@@ -75,7 +75,7 @@ export async function measureColdStart({ buildDir = path.join(ROOT, "build"), ru
     const out = [];
     for (let i = 0; i < runs; i++) {
       const t0 = process.hrtime.bigint();
-      const server = await startAero2({ buildDir, keep, rustFloorDir: null });
+      const server = await startAero2({ buildDir, keep, rustFloorsDir: null });
       const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
       try {
         const app = target(`cold.localhost:${server.port}`, server.port);

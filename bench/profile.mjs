@@ -127,7 +127,7 @@ async function inspect(port) {
 }
 
 const inspectorPort = await freePort();
-const server = await startAero2({ buildDir, inspectorPort, rustFloorDir: null });
+const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: null });
 try {
   const port = server.port;
   const app = target(`bench.localhost:${port}`, port);

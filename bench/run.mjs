@@ -27,7 +27,7 @@ const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is re
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
+const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_rust_raw", "floor_rust_raw_do", "floor_rust_raw_do_do", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -189,7 +189,7 @@ async function setupAero2(info) {
     name: "Aero2",
     tgt: app,
     floorPort: info.floorPort,
-    floorRustPort: info.floorRustPort,
+    floorPorts: info.floorPorts ?? { floor: info.floorPort },
     pid: info.workerdPid,
     helperPid: info.helperPid,
     paths: {
@@ -381,12 +381,13 @@ function loginSpec(s, csrf, requestId, email, password) {
 
 /**
  * A floor workload: bench/floor-worker.mjs in Aero2's workerd process, or
- * with `rust`, the same routes in Rust with the worker crate (bench/floor-rust).
+ * the same routes in Rust (`which`: floor_rust with the worker crate's entry
+ * points, floor_rust_raw with hand-written ones; bench/floor-rust).
  */
-function floorWorkload(p, rust = false) {
+function floorWorkload(p, which = "floor") {
   return async (s) => {
-    const port = rust ? s.floorRustPort : s.floorPort;
-    if (!port) throw new Unavailable("failed", `the Aero2 server reported no ${rust ? "Rust floor Worker (build/floor-rust: scripts/bench.sh builds it)" : "floor Worker"}`);
+    const port = s.floorPorts?.[which];
+    if (!port) throw new Unavailable("failed", `the Aero2 server reported no ${which} Worker${which === "floor" ? "" : " (its build under build/: scripts/bench.sh makes it)"}`);
     const tgt = target(`floor.localhost:${port}`, port);
     const probe = await request(tgt, { path: p });
     if (probe.status !== 200 || probe.body !== "ok") throw new Unavailable("failed", `GET ${p} → ${probe.status} ${probe.body.slice(0, 200)}`);
@@ -437,17 +438,32 @@ const WORKLOAD_DEFS = {
   floor_rust: {
     label: "Rust floor: a Rust Worker (the worker crate, as Aero2) answering `ok`",
     aero2Only: true,
-    prepare: floorWorkload("/", true),
+    prepare: floorWorkload("/", "floor_rust"),
   },
   floor_rust_do: {
     label: "Rust floor: Rust Worker → Rust Durable Object",
     aero2Only: true,
-    prepare: floorWorkload("/do", true),
+    prepare: floorWorkload("/do", "floor_rust"),
   },
   floor_rust_do_do: {
     label: "Rust floor: Rust Worker → object → object",
     aero2Only: true,
-    prepare: floorWorkload("/do-do", true),
+    prepare: floorWorkload("/do-do", "floor_rust"),
+  },
+  floor_rust_raw: {
+    label: "Rust floor, hand-written entry points (wasm-bindgen, no worker crate macros) answering `ok`",
+    aero2Only: true,
+    prepare: floorWorkload("/", "floor_rust_raw"),
+  },
+  floor_rust_raw_do: {
+    label: "Rust floor, hand-written entry points: Worker → object",
+    aero2Only: true,
+    prepare: floorWorkload("/do", "floor_rust_raw"),
+  },
+  floor_rust_raw_do_do: {
+    label: "Rust floor, hand-written entry points: Worker → object → object",
+    aero2Only: true,
+    prepare: floorWorkload("/do-do", "floor_rust_raw"),
   },
   floor_discovery: {
     label: "runtime floor: a JS Worker giving Aero2's discovery answer (its headers and body, no Aero2 code)",
@@ -759,10 +775,16 @@ function render(cfg, results, meta) {
     if (row.c === 32) line += `, p99 ${fmtMs(a.p99)} ms against the floor's ${fmtMs(f.p99)} ms (${mark(a.p99 <= 2 * f.p99)} ≤ 2×)`;
     // The same shape in Rust with the worker crate: what the stack costs
     // before any work; what Aero2 spends above it is its own work.
-    const rust = results.find((r) => r.key === def.floor.replace(/^floor/, "floor_rust") && r.c === row.c)?.aero2;
-    if (rust && !rust.unavailable) {
+    const rustOf = (variant) => {
+      const r = results.find((x) => x.key === def.floor.replace(/^floor/, variant) && x.c === row.c)?.aero2;
+      return r && !r.unavailable ? r : null;
+    };
+    const rust = rustOf("floor_rust");
+    if (rust) {
       line += `; ${fmtRatio(a.cpuUsPerReq / rust.cpuUsPerReq)} the Rust floor of its shape (${fmtInt(rust.cpuUsPerReq)} µs, itself ${fmtRatio(rust.cpuUsPerReq / f.cpuUsPerReq)} the JS floor): ${fmtInt(a.cpuUsPerReq - rust.cpuUsPerReq)} µs of Aero2's own work`;
     }
+    const raw = rustOf("floor_rust_raw");
+    if (raw) line += `; with hand-written entry points the Rust floor is ${fmtInt(raw.cpuUsPerReq)} µs (${fmtRatio(raw.cpuUsPerReq / f.cpuUsPerReq)} the JS floor)`;
     const same = def.sameAnswer && results.find((r) => r.key === def.sameAnswer && r.c === row.c)?.aero2;
     if (same && !same.unavailable) line += `; ${fmtRatio(a.cpuUsPerReq / same.cpuUsPerReq)} a JS Worker giving the same answer (${fmtInt(same.cpuUsPerReq)} µs)`;
     if (row.key === "client_credentials" && row.baseline && !row.baseline.unavailable) {
@@ -855,7 +877,7 @@ async function main() {
 
   // The runtime's own warm-up (its HTTP path, JIT) before any cell: without
   // it the first cells of a run, the floor's, paid for it.
-  for (const port of [servers.aero2.floorPort, servers.aero2.floorRustPort].filter(Boolean)) {
+  for (const port of Object.values(servers.aero2.floorPorts)) {
     const floorTgt = target(`floor.localhost:${port}`, port);
     for (const p of ["/", "/do", "/do-do"]) await runLoad({ tgt: floorTgt, concurrency: 1, maxRequests: 1000, maxMs: 3000, make: () => ({ path: p }) });
   }

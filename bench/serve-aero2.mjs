@@ -9,9 +9,10 @@
 // Durable Objects and throwaway state, then prints one JSON line on stdout:
 //   {"ready":true,"port":N,"floorPort":F,"workerdPid":P,"operatorSecret":"…"}
 // F serves bench/floor-worker.mjs (the runtime's floor) in the same workerd;
-// R (`floorRustPort`, when build/floor-rust/ holds the build of
-// bench/floor-rust, which scripts/bench.sh makes) the same floor written in
-// Rust with the worker crate, as Aero2 is.
+// `floorPorts` has it as `floor`, and the same floor written in Rust
+// (bench/floor-rust, built by scripts/bench.sh) as `floor_rust` (the worker
+// crate's entry points, as Aero2) and `floor_rust_raw` (hand-written ones),
+// each when build/floor-rust/ and build/floor-rust-raw/ hold its build.
 // It exits, removing its state, on SIGTERM/SIGINT or when stdin closes (the
 // runner went away); Miniflare kills workerd on the way out.
 import { randomBytes } from "node:crypto";
@@ -46,6 +47,12 @@ export function splitSql(sql) {
   return out;
 }
 
+/** The Rust floors: their name in `floorPorts`, their build under build/. */
+const RUST_FLOORS = [
+  ["floor_rust", "floor-rust"],
+  ["floor_rust_raw", "floor-rust-raw"],
+];
+
 /**
  * A worker-build output's modules, listed explicitly: the wasm-bindgen glue
  * and the wasm as a CompiledWasm module (what `import … from
@@ -79,7 +86,7 @@ export async function startAero2({
   socket = "direct",
   inspectorPort,
   keep,
-  rustFloorDir = path.join(ROOT, "build", "floor-rust"),
+  rustFloorsDir = path.join(ROOT, "build"),
 } = {}) {
   if (!["direct", "entry"].includes(socket)) throw new Error(`socket must be "direct" or "entry", not ${socket}`);
   const work = keep ?? mkdtempSync(path.join(tmpdir(), "aero2-bench-"));
@@ -107,10 +114,13 @@ export async function startAero2({
   const entryPort = await freePort();
   const directPort = await freePort();
   const floorPort = await freePort();
-  // `rustFloorDir: null` leaves it out (the cold start and the profiler
-  // measure Aero2 alone: another wasm module would be compiled at start).
-  const rustFloor = rustFloorDir && existsSync(path.join(rustFloorDir, "index.js")) ? path.join(work, "floor-rust") : null;
-  if (rustFloor) for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(rustFloorDir, f), path.join(rustFloor, f));
+  // The Rust floors whose build is there, copied like Aero2's.
+  // `rustFloorsDir: null` leaves them out (the cold start and the profiler
+  // measure Aero2 alone: each would be another wasm compiled at start).
+  const rustFloors = (rustFloorsDir ? RUST_FLOORS : []).filter(([, dir]) => existsSync(path.join(rustFloorsDir, dir, "index.js")));
+  for (const [, dir] of rustFloors) {
+    for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(rustFloorsDir, dir, f), path.join(work, dir, f));
+  }
   const { operatorSecret, kek } = restarted
     ? JSON.parse(readFileSync(secretsFile, "utf8"))
     : { operatorSecret: `aero2_op_bench_${randomBytes(24).toString("hex")}`, kek: randomBytes(32).toString("base64") };
@@ -152,18 +162,16 @@ export async function startAero2({
         unsafeDirectSockets: [{ host: "127.0.0.1", port: floorPort }],
         durableObjects: { HOP: { className: "Hop", useSQLite: true } },
       },
-      ...(rustFloor
-        ? [
-            {
-              // The same floor in Rust with the worker crate (bench/floor-rust).
-              name: "floor_rust",
-              ...wasmModules(rustFloor),
-              compatibilityDate,
-              unsafeDirectSockets: [{ host: "127.0.0.1", port: await freePort() }],
-              durableObjects: { HOP: { className: "Hop", useSQLite: true } },
-            },
-          ]
-        : []),
+      // The same floor in Rust (bench/floor-rust), as many as are built.
+      ...(await Promise.all(
+        rustFloors.map(async ([name, dir]) => ({
+          name,
+          ...wasmModules(path.join(work, dir)),
+          compatibilityDate,
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: await freePort() }],
+          durableObjects: { HOP: { className: "Hop", useSQLite: true } },
+        })),
+      )),
     ],
   }));
   try {
@@ -183,11 +191,12 @@ export async function startAero2({
   let stopped = false;
   const port = socket === "direct" ? Number(new URL(await mf.unsafeGetDirectURL("aero2")).port) : Number(new URL(await mf.ready).port);
   const floor = Number(new URL(await mf.unsafeGetDirectURL("floor")).port);
-  const floorRust = rustFloor ? Number(new URL(await mf.unsafeGetDirectURL("floor_rust")).port) : undefined;
+  const floorPorts = { floor };
+  for (const [name] of rustFloors) floorPorts[name] = Number(new URL(await mf.unsafeGetDirectURL(name)).port);
   return {
     port,
     floorPort: floor,
-    floorRustPort: floorRust,
+    floorPorts,
     socket,
     workerdPid,
     operatorSecret,
@@ -220,7 +229,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     server = await startAero2({ buildDir, socket });
     process.stdout.write(
-      JSON.stringify({ ready: true, port: server.port, floorPort: server.floorPort, floorRustPort: server.floorRustPort, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
+      JSON.stringify({ ready: true, port: server.port, floorPort: server.floorPort, floorPorts: server.floorPorts, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
     );
   } catch (e) {
     process.stderr.write(`serve-aero2: ${e.stack || e}\n`);

@@ -10,12 +10,17 @@ cd "$AERO2_ROOT"
 "$AERO2_ROOT/scripts/setup.sh"
 if [ "${BENCH_NO_BUILD:-}" != "1" ]; then
   "$AERO2_ROOT/scripts/build.sh"
-  # The runtime's floor in Rust (bench/floor-rust, the worker crate as
-  # Aero2 uses it), beside Aero2's build. Optional: without it the Rust
-  # floor rows read "setup failed" and the rest runs.
+  # The runtime's floor in Rust (bench/floor-rust), beside Aero2's build:
+  # with the worker crate's entry points as Aero2 uses them, and with
+  # hand-written ones (feature `raw`). Optional: without a build its rows
+  # read "setup failed" and the rest runs.
   source "$AERO2_ROOT/scripts/build-steps.sh"
-  build_unless_unchanged "the Rust floor" build/floor-rust/index.js target/.aero2-floor-rust-build "$(fingerprint Cargo.toml Cargo.lock bench/floor-rust)" \
-    worker-build --release --out-dir "$AERO2_ROOT/build/floor-rust" bench/floor-rust ||
-    echo "bench: the Rust floor did not build; its rows will be missing" >&2
+  floor_print=$(fingerprint Cargo.toml Cargo.lock bench/floor-rust)
+  for variant in floor-rust:"" floor-rust-raw:raw; do
+    dir=${variant%%:*} features=${variant#*:}
+    build_unless_unchanged "the Rust floor ($dir)" "build/$dir/index.js" "target/.aero2-$dir-build" "$floor_print" \
+      worker-build --release --out-dir "$AERO2_ROOT/build/$dir" bench/floor-rust ${features:+--features "$features"} ||
+      echo "bench: build/$dir did not build; its rows will be missing" >&2
+  done
 fi
 exec node "$AERO2_ROOT/bench/run.mjs" "$@"
