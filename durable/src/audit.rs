@@ -108,9 +108,9 @@ fn sq(n: u64) -> V {
 
 /// The head, anchor and latest checkpoint (the genesis for a new log).
 pub fn state(sql: &SqlStorage, app_id: &str) -> Result<State> {
-    let rows: Vec<StateRow> = sql
-        .rows("SELECT head_seq, head_hash, anchor_seq, anchor_hash, checkpoint_seq, checkpoint_hash FROM audit_state WHERE id = 1", None)?;
-    Ok(match rows.into_iter().next() {
+    let row: Option<StateRow> =
+        sql.first("SELECT head_seq, head_hash, anchor_seq, anchor_hash, checkpoint_seq, checkpoint_hash FROM audit_state WHERE id = 1", None)?;
+    Ok(match row {
         Some(r) => State {
             head: Link { seq: seq(r.head_seq), hash: r.head_hash },
             anchor: Link { seq: seq(r.anchor_seq), hash: r.anchor_hash },
@@ -226,8 +226,7 @@ struct Due {
 pub async fn on_alarm(env: &Env, storage: &Storage, app_id: &str, now: UnixMillis) -> Result<()> {
     let sql = storage.sql();
     flush(env, &sql, app_id, now).await?;
-    let due: Vec<Due> = sql.rows("SELECT next_sweep_at, next_checkpoint_at FROM audit_state WHERE id = 1", None)?;
-    let Some(due) = due.into_iter().next() else { return Ok(()) };
+    let Some(due) = sql.first::<Due>("SELECT next_sweep_at, next_checkpoint_at FROM audit_state WHERE id = 1", None)? else { return Ok(()) };
     if due.next_sweep_at.is_some_and(|t| t <= now.0) {
         sweep(env, &sql, app_id, now).await?;
         sql.run("UPDATE audit_state SET next_sweep_at = ?1 WHERE id = 1", vec![V::from(now.0 + day_ms(env) / 4)])?;

@@ -241,14 +241,14 @@ impl JwksSigner {
                 struct Count {
                     n: i64,
                 }
-                let keys: Vec<Count> = self.sql()?.rows("SELECT COUNT(*) AS n FROM signing_keys", None)?;
+                let keys: Option<Count> = self.sql()?.first("SELECT COUNT(*) AS n FROM signing_keys", None)?;
                 respond::json(
                     200,
                     &json!({
                         "class": "JwksSigner",
                         "id": self.state.id().to_string(),
                         "schema_version": self.schema.version(),
-                        "keys": keys.into_iter().next().map_or(0, |c| c.n),
+                        "keys": keys.map_or(0, |c| c.n),
                         "calls_since_start": self.calls.borrow().iter()
                             .filter(|((app, _), _)| *app == app_id)
                             .map(|((_, kind), n)| ((*kind).to_owned(), json!(n)))
@@ -306,8 +306,8 @@ impl JwksSigner {
         struct At {
             at: i64,
         }
-        let rows: Vec<At> = self.sql()?.rows("SELECT at FROM handovers WHERE app_id = ?1", vec![app_id.into()])?;
-        Ok(rows.first().map(|r| UnixMillis(r.at)))
+        let row: Option<At> = self.sql()?.first("SELECT at FROM handovers WHERE app_id = ?1", vec![app_id.into()])?;
+        Ok(row.map(|r| UnixMillis(r.at)))
     }
 
     /// Reads one application's keys from storage into the cache, with its
@@ -371,12 +371,11 @@ impl JwksSigner {
         }
         let sql = self.sql()?;
         let count = |status: KeyStatus| -> Result<i64> {
-            let rows: Vec<Count> = sql
-                .rows(
-                    "SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND alg = ?2 AND status = ?3",
-                    vec![app_id.into(), alg.as_str().into(), status.as_str().into()],
-                )?;
-            Ok(rows.first().map_or(0, |c| c.n))
+            let row: Option<Count> = sql.first(
+                "SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND alg = ?2 AND status = ?3",
+                vec![app_id.into(), alg.as_str().into(), status.as_str().into()],
+            )?;
+            Ok(row.map_or(0, |c| c.n))
         };
         let status = if count(KeyStatus::Active)? > 0 || activates_at > t { KeyStatus::Pending } else { KeyStatus::Active };
         if count(status)? > 0 {
@@ -431,10 +430,10 @@ impl JwksSigner {
         if let Some(k) = self.signing.borrow().get(&cache_key) {
             return Ok(k.clone());
         }
-        let rows: Vec<Sealed> = self
+        let sealed: Sealed = self
             .sql()?
-            .rows("SELECT private_key_enc FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?;
-        let sealed = rows.into_iter().next().ok_or_else(|| worker::Error::RustError("signing key vanished".into()))?;
+            .first("SELECT private_key_enc FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?
+            .ok_or_else(|| worker::Error::RustError("signing key vanished".into()))?;
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(sealed.private_key_enc)
             .map_err(|_| worker::Error::RustError("sealed key is not base64".into()))?;
@@ -465,14 +464,12 @@ impl JwksSigner {
             at: Option<i64>,
         }
         // The next handover of an application that still has keys not retired.
-        let handovers: Vec<At> = self
-            .sql()?
-            .rows(
-                "SELECT MIN(h.at) AS at FROM handovers h WHERE h.at > ?1 AND EXISTS
-                 (SELECT 1 FROM signing_keys k WHERE k.app_id = h.app_id AND k.status != 'retired')",
-                vec![SqlStorageValue::from(now().0)],
-            )?;
-        let handover = handovers.first().and_then(|h| h.at).map(UnixMillis);
+        let handover: Option<At> = self.sql()?.first(
+            "SELECT MIN(h.at) AS at FROM handovers h WHERE h.at > ?1 AND EXISTS
+             (SELECT 1 FROM signing_keys k WHERE k.app_id = h.app_id AND k.status != 'retired')",
+            vec![SqlStorageValue::from(now().0)],
+        )?;
+        let handover = handover.and_then(|h| h.at).map(UnixMillis);
         if let Some(at) = [signing_keys::next_event(&records, &POLICY), handover].into_iter().flatten().min() {
             schema::set_alarm_at(&self.state.storage(), at).await?;
         }

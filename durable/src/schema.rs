@@ -20,9 +20,8 @@ struct MetaValue {
 }
 
 pub fn meta_get(sql: &SqlStorage, key: &str) -> Result<Option<String>> {
-    let rows: Vec<MetaValue> =
-        sql.rows("SELECT value FROM meta WHERE key = ?", vec![key.into()])?;
-    Ok(rows.into_iter().next().map(|r| r.value))
+    let row: Option<MetaValue> = sql.first("SELECT value FROM meta WHERE key = ?", vec![key.into()])?;
+    Ok(row.map(|r| r.value))
 }
 
 pub fn meta_set(sql: &SqlStorage, key: &str, value: &str) -> Result<()> {
@@ -80,8 +79,8 @@ pub struct NextAt {
 /// Arms the object's alarm for the earliest time `query` (a
 /// `SELECT … AS next`) returns, if any.
 pub async fn arm_alarm(storage: &Storage, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
-    let rows: Vec<NextAt> = storage.sql().rows(query, args)?;
-    if let Some(at) = rows.into_iter().next().and_then(|r| r.next).map(UnixMillis) {
+    let row: Option<NextAt> = storage.sql().first(query, args)?;
+    if let Some(at) = row.and_then(|r| r.next).map(UnixMillis) {
         set_alarm_at(storage, at).await?;
     }
     Ok(())

@@ -140,9 +140,8 @@ impl TenantApp {
             return respond::error(&ApiError::UnknownApplication);
         };
         if let Some(host) = req.headers().get(CUSTOM_DOMAIN_HEADER)? {
-            let rows: Vec<Count> = sql
-                .rows("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])?;
-            if rows.first().is_none_or(|c| c.n == 0) {
+            let row: Option<Count> = sql.first("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])?;
+            if row.is_none_or(|c| c.n == 0) {
                 return gone();
             }
         }
@@ -320,9 +319,8 @@ impl TenantApp {
         let checks = schema::meta_get(&sql, "health_checks")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         schema::meta_set(&sql, "health_checks", &checks.to_string())?;
         let signer = crate::signer_call::health(&self.env, app.signer.signing_shard(now()), &app.id).await?;
-        let queued: Vec<Queued> = sql
-            .rows("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?;
-        let (pending, failing) = queued.first().map_or((0, 0), |q| (q.n, q.failing));
+        let queued: Option<Queued> = sql.first("SELECT COUNT(*) AS n, COALESCE(SUM(failures > 0), 0) AS failing FROM mail_queue", None)?;
+        let (pending, failing) = queued.map_or((0, 0), |q| (q.n, q.failing));
         let mailer = match crate::mailer::transport(&self.env) {
             Ok(t) => json!({ "ready": true, "transport": format!("{t:?}").to_lowercase() }),
             Err(problem) => json!({ "ready": false, "problem": problem }),
