@@ -188,8 +188,7 @@ async function setupAero2(info) {
   const s = {
     name: "Aero2",
     tgt: app,
-    floorPort: info.floorPort,
-    floorPorts: info.floorPorts ?? { floor: info.floorPort },
+    floorPorts: info.floorPorts,
     pid: info.workerdPid,
     helperPid: info.helperPid,
     paths: {
@@ -402,14 +401,15 @@ function floorWorkload(p, which = "floor") {
  */
 function sameAnswerWorkload(which) {
   return async (s) => {
-    if (!s.floorPort) throw new Unavailable("failed", "the Aero2 server reported no floor Worker");
+    const port = s.floorPorts?.floor;
+    if (!port) throw new Unavailable("failed", "the Aero2 server reported no floor Worker");
     const original = await request(s.tgt, { path: s.paths[which] });
     if (original.status !== 200) throw unavailable(`GET ${s.paths[which]}`, original);
     // Everything Aero2 sent but what the connection, the clock and the
     // request make: the floor Worker sets its own request id.
     const skip = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id"]);
     const headers = Object.entries(original.headers).filter(([k]) => !skip.has(k.toLowerCase()));
-    const tgt = target(`floor.localhost:${s.floorPort}`, s.floorPort);
+    const tgt = target(`floor.localhost:${port}`, port);
     const p = `/answer/${which}`;
     const put = await request(tgt, { method: "PUT", path: p, headers: { "content-type": "application/json" }, body: JSON.stringify({ headers, body: original.body }) });
     if (put.status !== 204) throw new Unavailable("failed", `PUT ${p} → ${put.status} ${put.body.slice(0, 200)}`);

@@ -7,7 +7,7 @@
 // build/ meanwhile), starts workerd on 127.0.0.1:<free port> with D1 `DB`
 // (migrations applied in order), the `TENANT_APP` and `JWKS_SIGNER` SQLite
 // Durable Objects and throwaway state, then prints one JSON line on stdout:
-//   {"ready":true,"port":N,"floorPort":F,"workerdPid":P,"operatorSecret":"…"}
+//   {"ready":true,"port":N,"floorPorts":{"floor":F,…},"workerdPid":P,"operatorSecret":"…"}
 // F serves bench/floor-worker.mjs (the runtime's floor) in the same workerd;
 // `floorPorts` has it as `floor`, and the same floor written in Rust
 // (bench/floor-rust, built by scripts/bench.sh) as `floor_rust` (the worker
@@ -195,7 +195,6 @@ export async function startAero2({
   for (const [name] of rustFloors) floorPorts[name] = Number(new URL(await mf.unsafeGetDirectURL(name)).port);
   return {
     port,
-    floorPort: floor,
     floorPorts,
     socket,
     workerdPid,
@@ -229,7 +228,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     server = await startAero2({ buildDir, socket });
     process.stdout.write(
-      JSON.stringify({ ready: true, port: server.port, floorPort: server.floorPort, floorPorts: server.floorPorts, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
+      JSON.stringify({ ready: true, port: server.port, floorPorts: server.floorPorts, socket: server.socket, workerdPid: server.workerdPid, operatorSecret: server.operatorSecret }) + "\n",
     );
   } catch (e) {
     process.stderr.write(`serve-aero2: ${e.stack || e}\n`);
