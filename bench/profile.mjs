@@ -4,7 +4,15 @@
 // while a fixed number of requests run, and prints self time per function.
 //
 //   node bench/profile.mjs [--build DIR] [--only client_credentials|refresh_token|userinfo|discovery|jwks|health]
-//                          [--requests N] [--concurrency C] [--top N] [--crossings]
+//                          [--requests N] [--concurrency C] [--top N] [--crossings] [--against rust|rust_raw|js]
+//
+// With --against it then profiles, in the same workerd process, the floor of
+// the workload's shape (bench/floor-rust with the worker crate's entry
+// points, or with hand-written ones, or bench/floor-worker.mjs): the same
+// number of requests of the floor's route (`/` for discovery, JWKS and
+// health, `/do` for UserInfo, `/do-do` for a token request), and prints
+// what Aero2 spends above it, by kind and by function. That difference is
+// Aero2's own work, and the table says what it is made of.
 //
 // With --crossings it counts instead the calls from the wasm to JavaScript
 // (wasm-bindgen's imports) per request, by import and by the Aero2
@@ -37,6 +45,11 @@ const requests = Number(arg("--requests", "2000"));
 const concurrency = Number(arg("--concurrency", "1"));
 const top = Number(arg("--top", "40"));
 const crossings = process.argv.includes("--crossings");
+// The floor to profile beside Aero2: its worker's name in serve-aero2.mjs.
+const FLOORS = { rust: "floor_rust", rust_raw: "floor_rust_raw", js: "floor" };
+const against = arg("--against");
+if (against !== undefined && !FLOORS[against]) throw new Error(`--against ${against}: not one of ${Object.keys(FLOORS).join(", ")}`);
+if (against && crossings) throw new Error("--against profiles; --crossings counts calls: one or the other");
 let buildDir = path.resolve(arg("--build", path.join(ROOT, "build")));
 
 // The build with every wasm import wrapped by a counter: per import, and
@@ -77,8 +90,8 @@ if (crossings) {
   buildDir = instrumented(buildDir);
 }
 
-/** A minimal CDP session over the inspector's WebSocket. */
-async function inspect(port) {
+/** A minimal CDP session over the inspector's WebSocket, to the isolate of the Worker `worker`. */
+async function inspect(port, worker) {
   let targets;
   for (let i = 0; i < 50 && !targets?.length; i++) {
     try {
@@ -87,8 +100,8 @@ async function inspect(port) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const t = targets?.find((x) => /aero2/.test(x.title ?? x.id ?? "")) ?? targets?.[0];
-  if (!t) throw new Error("no inspector target");
+  const t = targets?.find((x) => x.id === `core:user:${worker}`);
+  if (!t) throw new Error(`no inspector target for the Worker ${worker}`);
   const ws = new WebSocket(t.webSocketDebuggerUrl ?? `ws://127.0.0.1:${port}/${t.id}`);
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
@@ -127,7 +140,8 @@ async function inspect(port) {
 }
 
 const inspectorPort = await freePort();
-const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: null });
+// The Rust floors only when one is profiled: each is another wasm compiled at start.
+const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: against ? path.join(ROOT, "build") : null });
 try {
   const port = server.port;
   const app = target(`bench.localhost:${port}`, port);
@@ -224,7 +238,7 @@ try {
   }
   const load = (n) => runLoad({ tgt: app, concurrency, maxRequests: n, maxMs: 60_000, make, check });
   await load(500);
-  const cdp = await inspect(inspectorPort);
+  const cdp = await inspect(inspectorPort, "aero2");
   if (crossings) {
     await cdp.evaluate("globalThis.__aero2Crossings = { total: 0, byImport: {}, byCaller: {}, byCallerImport: {} }, 1");
     const r = await load(requests);
@@ -238,25 +252,50 @@ try {
     }
     process.exit(0);
   }
+  const aero2 = await sampled(cdp, () => load(requests));
+  cdp.close();
+  report(`${only} c=${concurrency}`, aero2);
+  if (against) {
+    // The floor of the workload's shape, as bench/run.mjs compares them.
+    const route = { discovery: "/", jwks: "/", health: "/", userinfo: "/do" }[only] ?? "/do-do";
+    const worker = FLOORS[against];
+    const fport = server.floorPorts[worker];
+    if (!fport) throw new Error(`--against ${against}: no ${worker} Worker served (scripts/bench.sh builds it under build/)`);
+    const ftgt = target(`floor.localhost:${fport}`, fport);
+    const floorLoad = (n) =>
+      runLoad({ tgt: ftgt, concurrency, maxRequests: n, maxMs: 60_000, make: () => ({ path: route }), check: (res) => res.status === 200 && res.body === "ok" });
+    await floorLoad(500);
+    const fcdp = await inspect(inspectorPort, worker);
+    const floor = await sampled(fcdp, () => floorLoad(requests));
+    fcdp.close();
+    report(`\n${worker} GET ${route} c=${concurrency}`, floor);
+    difference(`${only} above ${worker} GET ${route}`, aero2, floor);
+  }
+} finally {
+  await server.stop();
+}
+
+/** Samples `cdp`'s isolate while `run` loads it: self and inclusive time per function, and workerd's CPU. */
+async function sampled(cdp, run) {
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
   await cdp.send("Profiler.start");
   const cpu0 = cpuMicros(server.workerdPid);
-  const r = await load(requests);
+  const r = await run();
   const cpuUs = cpuMicros(server.workerdPid) - cpu0;
   const { profile } = await cdp.send("Profiler.stop");
-  cdp.close();
-
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const nameOf = (id) => {
+    const f = byId.get(id).callFrame;
+    return `${f.functionName || "(anonymous)"} ${f.url ? path.basename(f.url) : ""}`.trim();
+  };
   const dt = profile.timeDeltas;
   const self = new Map();
   let total = 0;
   profile.samples.forEach((id, i) => {
-    const n = byId.get(id);
-    const f = n.callFrame;
-    const name = `${f.functionName || "(anonymous)"} ${f.url ? path.basename(f.url) : ""}`.trim();
     const us = dt[i + 1] ?? 0;
     total += us;
+    const name = nameOf(id);
     self.set(name, (self.get(name) ?? 0) + us);
   });
   // Inclusive time: each sample counts once for every distinct function on its stack.
@@ -267,47 +306,83 @@ try {
     const us = dt[i + 1] ?? 0;
     const seen = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-      const f = byId.get(cur).callFrame;
-      const name = `${f.functionName || "(anonymous)"} ${f.url ? path.basename(f.url) : ""}`.trim();
+      const name = nameOf(cur);
       if (seen.has(name)) continue;
       seen.add(name);
       incl.set(name, (incl.get(name) ?? 0) + us);
     }
   });
-  // Self time by who spends it: the question "ours or the runtime's?".
-  const kind = (name) => {
-    if (/\.wasm-[0-9a-f]+$/.test(name)) {
-      if (/^(wasm_bindgen|js_sys|web_sys|worker_sys|worker::|<worker|<js_sys|<wasm_bindgen|__wbg|__externref)/.test(name)) return "wasm-bindgen glue and the worker crate (in wasm)";
-      if (/^(aero2_|<aero2_)/.test(name)) return "Aero2's Rust";
-      return "library Rust (serde, allocator, crypto, core)";
-    }
-    if (/ index\.js$/.test(name) || /^(wasm-to-js|js-to-wasm)/.test(name) || name === "(anonymous)") return "wasm-bindgen glue (JS side, and the calls across)";
-    if (name === "(program)") return "(program): workerd's C++ outside V8 (HTTP, sockets, SQLite, object transport)";
-    if (name === "(garbage collector)") return "(garbage collector)";
-    if (name === "(idle)" || name === "(root)") return null;
-    return "runtime built-ins called (Request, Response, Headers, fetch, crypto, TextDecoder…)";
-  };
-  const kinds = new Map();
-  for (const [name, us] of self) {
-    const k = kind(name);
-    if (k) kinds.set(k, (kinds.get(k) ?? 0) + us);
-  }
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   const idle = self.get("(idle)") ?? 0;
-  console.log(`${only} c=${concurrency}: ${r.requests} requests (${r.errors} errors), workerd CPU ${Math.round(cpuUs / r.requests)} µs/req (with the profiler on)`);
-  console.log(`sampled ${Math.round(total / 1000)} ms, of which not idle ${Math.round((total - idle) / r.requests)} µs/req`);
+  return { requests: r.requests, errors: r.errors, cpuUs, total, busy: total - idle, self, incl };
+}
+
+/** Self time by who spends it: the question "ours or the runtime's?". */
+function kind(name) {
+  if (/\.wasm-[0-9a-f]+$/.test(name)) {
+    if (/^(wasm_bindgen|js_sys|web_sys|worker_sys|worker::|<worker|<js_sys|<wasm_bindgen|__wbg|__externref)/.test(name)) return "wasm-bindgen glue and the worker crate (in wasm)";
+    if (/^<?aero2_bench_floor/.test(name)) return "the floor's own Rust";
+    if (/^<?aero2_/.test(name)) return "Aero2's Rust";
+    return "library Rust (serde, allocator, crypto, core)";
+  }
+  if (/ index\.js$/.test(name) || /^(wasm-to-js|js-to-wasm)/.test(name) || name === "(anonymous)") return "wasm-bindgen glue (JS side, and the calls across)";
+  if (name === "(program)") return "(program): workerd's C++ outside V8 (HTTP, sockets, SQLite, object transport)";
+  if (name === "(garbage collector)") return "(garbage collector)";
+  if (name === "(idle)" || name === "(root)") return null;
+  return "runtime built-ins called (Request, Response, Headers, fetch, crypto, TextDecoder…)";
+}
+
+/** µs per request of each kind of self time. */
+function byKind(p) {
+  const kinds = new Map();
+  for (const [name, us] of p.self) {
+    const k = kind(name);
+    if (k) kinds.set(k, (kinds.get(k) ?? 0) + us / p.requests);
+  }
+  return kinds;
+}
+
+function report(title, p) {
+  console.log(`${title}: ${p.requests} requests (${p.errors} errors), workerd CPU ${Math.round(p.cpuUs / p.requests)} µs/req (with the profiler on)`);
+  console.log(`sampled ${Math.round(p.total / 1000)} ms, of which not idle ${Math.round(p.busy / p.requests)} µs/req`);
   console.log("\n| self µs/req | % of busy | spent by |\n|---:|---:|---|");
-  for (const [k, us] of [...kinds.entries()].sort((a, b) => b[1] - a[1])) {
-    console.log(`| ${(us / r.requests).toFixed(1)} | ${((100 * us) / (total - idle)).toFixed(1)} | ${k} |`);
+  for (const [k, us] of [...byKind(p).entries()].sort((a, b) => b[1] - a[1])) {
+    console.log(`| ${us.toFixed(1)} | ${((100 * us * p.requests) / p.busy).toFixed(1)} | ${k} |`);
   }
   console.log("\n| self µs/req | % of busy | function |\n|---:|---:|---|");
-  for (const [name, us] of rows) {
-    if (name === "(idle)") continue;
-    console.log(`| ${(us / r.requests).toFixed(1)} | ${((100 * us) / (total - idle)).toFixed(1)} | \`${name}\` |`);
-  }
+  const rows = [...p.self.entries()].filter(([n]) => n !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, top);
+  for (const [name, us] of rows) console.log(`| ${(us / p.requests).toFixed(1)} | ${((100 * us) / p.busy).toFixed(1)} | \`${name}\` |`);
   console.log("\n| inclusive µs/req | function |\n|---:|---|");
-  const inclRows = [...incl.entries()].filter(([n]) => !/^\((root|idle|program|garbage collector)\)/.test(n)).sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [name, us] of inclRows) console.log(`| ${(us / r.requests).toFixed(1)} | \`${name.slice(0, 160)}\` |`);
-} finally {
-  await server.stop();
+  const inclRows = [...p.incl.entries()].filter(([n]) => !/^\((root|idle|program|garbage collector)\)/.test(n)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  for (const [name, us] of inclRows) console.log(`| ${(us / p.requests).toFixed(1)} | \`${name.slice(0, 160)}\` |`);
+}
+
+/**
+ * What `a` spends per request above `b`, by kind and by function. Names are
+ * compared without what differs between two builds of the same code: the
+ * wasm module's name and hash, a Rust symbol's hash, a glue import's hash.
+ */
+function difference(title, a, b) {
+  const same = (name) => name.replace(/ \S+\.wasm-[0-9a-f]+$/, " (wasm)").replace(/::h[0-9a-f]{16}/g, "").replace(/_[0-9a-f]{16}( index\.js)$/, "$1");
+  const per = (p) => {
+    const m = new Map();
+    for (const [name, us] of p.self) if (name !== "(idle)" && name !== "(root)") m.set(same(name), (m.get(same(name)) ?? 0) + us / p.requests);
+    return m;
+  };
+  const [ma, mb] = [per(a), per(b)];
+  const ka = byKind(a);
+  const kb = byKind(b);
+  const busyA = a.busy / a.requests;
+  const busyB = b.busy / b.requests;
+  console.log(`\n${title}: workerd CPU ${Math.round(a.cpuUs / a.requests - b.cpuUs / b.requests)} µs/req more, sampled busy time ${Math.round(busyA - busyB)} µs/req more`);
+  console.log("\n| more µs/req | Aero2 | floor | spent by |\n|---:|---:|---:|---|");
+  const kinds = [...new Set([...ka.keys(), ...kb.keys()])].map((k) => [k, ka.get(k) ?? 0, kb.get(k) ?? 0]);
+  for (const [k, x, y] of kinds.sort((p, q) => q[1] - q[2] - (p[1] - p[2]))) {
+    console.log(`| ${(x - y).toFixed(1)} | ${x.toFixed(1)} | ${y.toFixed(1)} | ${k} |`);
+  }
+  console.log("\n| more µs/req | Aero2 | floor | function (self time) |\n|---:|---:|---:|---|");
+  const names = [...new Set([...ma.keys(), ...mb.keys()])];
+  const delta = (n) => (ma.get(n) ?? 0) - (mb.get(n) ?? 0);
+  for (const n of names.sort((x, y) => Math.abs(delta(y)) - Math.abs(delta(x))).slice(0, top)) {
+    console.log(`| ${delta(n).toFixed(1)} | ${(ma.get(n) ?? 0).toFixed(1)} | ${(mb.get(n) ?? 0).toFixed(1)} | \`${n.slice(0, 160)}\` |`);
+  }
 }

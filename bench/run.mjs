@@ -27,7 +27,7 @@ const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is re
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_rust_raw", "floor_rust_raw_do", "floor_rust_raw_do_do", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
+const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_rust_raw", "floor_rust_raw_do", "floor_rust_raw_do_do", "floor_do_do_refresh", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -426,7 +426,7 @@ const WORKLOAD_DEFS = {
     prepare: floorWorkload("/"),
   },
   floor_do: {
-    label: "runtime floor: JS Worker → Durable Object (the shape of discovery)",
+    label: "runtime floor: JS Worker → Durable Object (the shape of UserInfo)",
     aero2Only: true,
     prepare: floorWorkload("/do"),
   },
@@ -464,6 +464,11 @@ const WORKLOAD_DEFS = {
     label: "Rust floor, hand-written entry points: Worker → object → object",
     aero2Only: true,
     prepare: floorWorkload("/do-do", "floor_rust_raw"),
+  },
+  floor_do_do_refresh: {
+    label: "runtime floor of a refresh: JS Worker → object running a refresh's SQLite statements (4 reads, 3 writes) → object",
+    aero2Only: true,
+    prepare: floorWorkload("/do-do-refresh"),
   },
   floor_discovery: {
     label: "runtime floor: a JS Worker giving Aero2's discovery answer (its headers and body, no Aero2 code)",
@@ -572,6 +577,8 @@ const WORKLOAD_DEFS = {
   },
   refresh_token: {
     floor: "floor_do_do",
+    // The same shape with the refresh's storage (no Aero2 code).
+    storageFloor: "floor_do_do_refresh",
     target: 2,
     label: "token: `refresh_token` (rotated, each used once)",
     token: true,
@@ -785,6 +792,10 @@ function render(cfg, results, meta) {
     }
     const raw = rustOf("floor_rust_raw");
     if (raw) line += `; with hand-written entry points the Rust floor is ${fmtInt(raw.cpuUsPerReq)} µs (${fmtRatio(raw.cpuUsPerReq / f.cpuUsPerReq)} the JS floor)`;
+    const stored = def.storageFloor && results.find((r) => r.key === def.storageFloor && r.c === row.c)?.aero2;
+    if (stored && !stored.unavailable) {
+      line += `; ${fmtRatio(a.cpuUsPerReq / stored.cpuUsPerReq)} a JS Worker → object → object running the same SQLite statements (${fmtInt(stored.cpuUsPerReq)} µs, the statements ${fmtInt(stored.cpuUsPerReq - f.cpuUsPerReq)} µs)`;
+    }
     const same = def.sameAnswer && results.find((r) => r.key === def.sameAnswer && r.c === row.c)?.aero2;
     if (same && !same.unavailable) line += `; ${fmtRatio(a.cpuUsPerReq / same.cpuUsPerReq)} a JS Worker giving the same answer (${fmtInt(same.cpuUsPerReq)} µs)`;
     if (row.key === "client_credentials" && row.baseline && !row.baseline.unavailable) {
