@@ -861,13 +861,15 @@ async function main() {
   let rev = "";
   try {
     rev = execFileSync("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    // Marked when tracked files differ from the commit.
+    if (execFileSync("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim()) rev += "+worktree";
   } catch {}
   const meta = {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     workerd: versionOf("workerd"),
     miniflare: versionOf("miniflare"),
     oidcProvider: versionOf("oidc-provider"),
-    build: `${rev ? `${rev}+worktree, ` : ""}wasm ${(wasm.size / 1024).toFixed(0)} KiB built ${wasm.mtime.toISOString().replace(/\.\d+Z$/, "Z")}`,
+    build: `${rev ? `${rev}, ` : ""}wasm ${(wasm.size / 1024).toFixed(0)} KiB built ${wasm.mtime.toISOString().replace(/\.\d+Z$/, "Z")}`,
     cpus: os.cpus().length,
     loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
     clk: clockTicks(),
