@@ -24,13 +24,13 @@
 // sampled (every 50 µs) and cover JavaScript and wasm on the isolate's thread;
 // time in workerd's C++ outside V8 (HTTP parsing, SQLite, the Durable Object
 // transport) shows as "(program)".
-import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains } from "./lib/aero2-app.mjs";
 import { formFiller, signIn } from "./lib/flows.mjs";
-import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
+import { basicAuth, CookieJar, form, target } from "./lib/http.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { cpuMicros, freePort } from "./lib/proc.mjs";
 import { startAero2 } from "./serve-aero2.mjs";
@@ -145,31 +145,15 @@ const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: agains
 try {
   const port = server.port;
   const app = target(`bench.localhost:${port}`, port);
-  const dash = target(`dashboard.localhost:${port}`, port);
-  const api = async (method, p, body) => {
-    const res = await request(dash, {
-      method,
-      path: `/api/v1${p}`,
-      headers: { authorization: `Bearer ${server.operatorSecret}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${res.body}`);
-    return JSON.parse(res.body);
-  };
-  const high = { max: 1000000, window_seconds: 60 };
-  const rate_limits = Object.fromEntries(["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip", "authorize_per_ip"].map((k) => [k, high]));
-  const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark", settings: { rate_limits } });
-  const client = await api("POST", `/applications/${created.id}/clients`, {
-    name: "bench",
-    token_endpoint_auth_method: "client_secret_basic",
-    grant_types: ["client_credentials"],
-    scopes: "openid",
-    first_party: true,
-  });
+  // The benchmark's application, client and user, as bench/run.mjs makes them.
+  const api = operatorApi(port, server.operatorSecret);
+  const appId = await createApplication(api);
+  const client = await createClient(api, appId);
+  const authorization = basicAuth(client.id, client.secret);
   const cc = {
     method: "POST",
     path: "/oauth2/token",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(client.client_id, client.client_secret) },
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization },
     body: form({ grant_type: "client_credentials" }),
   };
   // What each worker sends next (null when it has no more), and whether an
@@ -180,19 +164,7 @@ try {
     // A user signed in through the authorization code flow, as bench/run.mjs
     // does: one refresh chain per worker (each token is used once), or one
     // access token per worker for UserInfo.
-    const redirectUri = "http://127.0.0.1:9/cb"; // never contacted
-    const web = await api("POST", `/applications/${created.id}/clients`, {
-      name: "bench web",
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [redirectUri],
-      grant_types: ["authorization_code", "refresh_token"],
-      scopes: "openid profile email offline_access",
-      first_party: true,
-      id_token_signed_response_alg: "ES256",
-      require_pkce: true,
-    });
-    const user = { email: "bench@example.com", password: `Bench-${randomBytes(12).toString("base64url")}`, name: "Bench User" };
-    await api("POST", `/applications/${created.id}/users`, user);
+    const user = await createUser(api, appId);
     const jar = new CookieJar();
     const tokens = [];
     for (let i = 0; i < concurrency; i++) {
@@ -201,9 +173,9 @@ try {
           tgt: app,
           authorizePath: "/oauth2/authorize",
           tokenPath: "/oauth2/token",
-          clientId: web.client_id,
-          clientSecret: web.client_secret,
-          redirectUri,
+          clientId: client.id,
+          clientSecret: client.secret,
+          redirectUri: REDIRECT_URI,
           scope: "openid profile email offline_access",
           jar,
           fill: formFiller(user),
@@ -213,22 +185,7 @@ try {
     if (only === "userinfo") {
       make = (i) => ({ method: "GET", path: "/oauth2/userinfo", headers: { authorization: `Bearer ${tokens[i].access_token}` } });
     } else {
-      const chains = tokens.map((t) => t.refresh_token);
-      const auth = basicAuth(web.client_id, web.client_secret);
-      make = (i) =>
-        chains[i] === undefined
-          ? null
-          : {
-              method: "POST",
-              path: "/oauth2/token",
-              headers: { "content-type": "application/x-www-form-urlencoded", authorization: auth },
-              body: form({ grant_type: "refresh_token", refresh_token: chains[i] }),
-            };
-      check = (res, i) => {
-        // The token just sent is spent: the chain goes on with the new one.
-        chains[i] = res.status === 200 ? JSON.parse(res.body).refresh_token : undefined;
-        return res.status === 200;
-      };
+      ({ make, check } = refreshChains({ chains: tokens.map((t) => t.refresh_token), tokenPath: "/oauth2/token", authorization }));
     }
   } else if (only !== "client_credentials") {
     const paths = { discovery: "/.well-known/openid-configuration", jwks: "/.well-known/jwks.json", health: "/.well-known/aero2-health" };

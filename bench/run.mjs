@@ -10,11 +10,11 @@
 // (BENCH_REQUESTS=500 …). Writes the table to bench/results/latest.md and the
 // raw figures to bench/results/latest.json.
 import { spawn, execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains } from "./lib/aero2-app.mjs";
 import { FlowError, formFiller, signIn } from "./lib/flows.mjs";
 import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
 import { quantile, runLoad } from "./lib/load.mjs";
@@ -23,7 +23,6 @@ import { measureColdStart } from "./cold-start.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
-const REDIRECT_URI = "http://127.0.0.1:9/cb"; // never contacted: the code is read from the Location header
 
 // ---------------------------------------------------------------- options
 
@@ -184,7 +183,6 @@ function fromFlow(e) {
 
 async function setupAero2(info) {
   const app = target(`bench.localhost:${info.port}`, info.port);
-  const dash = target(`dashboard.localhost:${info.port}`, info.port);
   const s = {
     name: "Aero2",
     tgt: app,
@@ -204,52 +202,19 @@ async function setupAero2(info) {
     refreshExtra: {},
     userinfoExtra: {},
   };
-  const api = async (method, p, body) => {
-    const res = await request(dash, {
-      method,
-      path: `/api/v1${p}`,
-      headers: { authorization: `Bearer ${info.operatorSecret}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (res.status < 200 || res.status >= 300) throw unavailable(`${method} /api/v1${p.replace(/app_[0-9a-f]+/, "{id}")}`, res);
-    return JSON.parse(res.body);
-  };
+  const api = operatorApi(info.port, info.operatorSecret, unavailable);
   s.api = api;
   // The platform part exists today: failing here is a real failure.
-  // A load test comes from one IP: raise the per-IP and per-client limits
-  // (the defaults would refuse it within seconds; the check still runs).
-  const high = { max: 1000000, window_seconds: 60 };
-  const rate_limits = Object.fromEntries(
-    ["sign_in_per_ip", "sign_in_per_identifier", "token_per_client", "token_per_ip", "authorize_per_ip"].map((k) => [k, high]),
-  );
-  const created = await api("POST", "/applications", { slug: "bench", name: "Benchmark", settings: { rate_limits } });
-  s.appId = created.id;
-  // OP provisioning may not exist yet.
+  s.appId = await createApplication(api);
   try {
-    const client = await api("POST", `/applications/${s.appId}/clients`, {
-      name: "bench",
-      token_endpoint_auth_method: "client_secret_basic",
-      redirect_uris: [REDIRECT_URI],
-      post_logout_redirect_uris: [],
-      grant_types: ["authorization_code", "refresh_token", "client_credentials"],
-      scopes: "openid profile email offline_access",
-      first_party: true,
-      // The baseline signs ID tokens with its ES256 key; ask Aero2 for the same
-      // (the default, RS256, costs ~0.7 ms more per response that has one).
-      id_token_signed_response_alg: "ES256",
-      require_pkce: true,
-    });
-    if (!client.client_id || !client.client_secret) throw new Unavailable("failed", `client response lacks client_id/client_secret: ${JSON.stringify(client).slice(0, 200)}`);
-    s.client = { id: client.client_id, secret: client.client_secret };
+    s.client = await createClient(api, s.appId);
   } catch (e) {
-    s.clientError = e instanceof Unavailable ? e : new Unavailable("failed", String(e));
+    s.clientError = e instanceof Unavailable ? e : new Unavailable("failed", String(e.message || e));
   }
-  const user = { email: "bench@example.com", password: `Bench-${randomBytes(12).toString("base64url")}`, name: "Bench User" };
   try {
-    await api("POST", `/applications/${s.appId}/users`, user);
-    s.user = user;
+    s.user = await createUser(api, s.appId);
   } catch (e) {
-    s.userError = e instanceof Unavailable ? e : new Unavailable("failed", String(e));
+    s.userError = e instanceof Unavailable ? e : new Unavailable("failed", String(e.message || e));
   }
   s.jar = new CookieJar();
   return s;
@@ -595,40 +560,23 @@ const WORKLOAD_DEFS = {
       } catch (e) {
         throw e instanceof Unavailable ? e : fromFlow(e);
       }
-      const auth = basicAuth(s.client.id, s.client.secret);
       const notes = new Set();
       let shapeNoted = false;
       return {
         notes,
-        make: (i) =>
-          chains[i] === undefined
-            ? null
-            : {
-                method: "POST",
-                path: s.paths.token,
-                headers: { "content-type": "application/x-www-form-urlencoded", authorization: auth },
-                body: form({ grant_type: "refresh_token", refresh_token: chains[i] }),
-              },
-        check: (res, i) => {
-          // The token just sent is spent whatever the answer: the chain
-          // continues only with a newly issued refresh token.
-          let body;
-          try {
-            body = JSON.parse(res.body);
-          } catch {}
-          const next = res.status === 200 ? body?.refresh_token : undefined;
-          if (next === undefined) {
-            if (res.status === 200) notes.add("a 200 answer without a new refresh_token ended its chain (no rotation)");
-            else notes.add(`a failed refresh ended its chain (${res.status})`);
-          }
-          chains[i] = next;
-          if (res.status !== 200 || typeof body?.access_token !== "string") return false;
-          if (!shapeNoted) {
-            shapeNoted = true;
-            notes.add(`access_token: ${tokenShape(body.access_token)}${body.id_token ? ", with id_token" : ""}`);
-          }
-          return true;
-        },
+        ...refreshChains({
+          chains,
+          tokenPath: s.paths.token,
+          authorization: basicAuth(s.client.id, s.client.secret),
+          seen: (res, body) => {
+            if (res.status === 200 && body?.refresh_token === undefined) notes.add("a 200 answer without a new refresh_token ended its chain (no rotation)");
+            if (res.status !== 200) notes.add(`a failed refresh ended its chain (${res.status})`);
+            if (!shapeNoted && res.status === 200 && typeof body?.access_token === "string") {
+              shapeNoted = true;
+              notes.add(`access_token: ${tokenShape(body.access_token)}${body.id_token ? ", with id_token" : ""}`);
+            }
+          },
+        }),
       };
     },
   },
