@@ -10,7 +10,9 @@
 // the workload's shape (bench/floor-rust with the worker crate's entry
 // points, or with hand-written ones, or bench/floor-worker.mjs): the same
 // number of requests of the floor's route (`/` for discovery, JWKS and
-// health, `/do` for UserInfo, `/do-do` for a token request), and prints
+// health, `/do` for UserInfo, `/do-do` for a token request, and against the
+// JavaScript floor `/do-do-refresh` for a refresh: its SQLite statements
+// too), and prints
 // what Aero2 spends above it, by kind and by function. That difference is
 // Aero2's own work, and the table says what it is made of.
 //
@@ -214,7 +216,9 @@ try {
   report(`${only} c=${concurrency}`, aero2);
   if (against) {
     // The floor of the workload's shape, as bench/run.mjs compares them.
-    const route = { discovery: "/", jwks: "/", health: "/", userinfo: "/do" }[only] ?? "/do-do";
+    // A refresh against the JavaScript floor: the same shape running the
+    // same SQLite statements (bench/floor-worker.mjs).
+    const route = against === "js" && only === "refresh_token" ? "/do-do-refresh" : ({ discovery: "/", jwks: "/", health: "/", userinfo: "/do" }[only] ?? "/do-do");
     const worker = FLOORS[against];
     const fport = server.floorPorts[worker];
     if (!fport) throw new Error(`--against ${against}: no ${worker} Worker served (scripts/bench.sh builds it under build/)`);
