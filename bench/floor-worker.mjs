@@ -7,11 +7,12 @@
 //   GET /do-do   Worker → object → a second object → "ok"
 //   GET /do-do-refresh   as /do-do, the first object running on its SQLite
 //                storage the statements a refresh runs in Aero2's
-//                TenantApp (durable/src/op/store.rs): the token and its
-//                grant read twice (before and after the signer's await),
-//                the token marked rotated, its successor and the access
-//                token's id written. What the runtime charges for the
-//                refresh's storage, with no Aero2 code.
+//                TenantApp (durable/src/op/store.rs), in the same order:
+//                the token and its grant read, the second object awaited
+//                (Aero2's signer), the two read again, then the token
+//                marked rotated, its successor and the access token's id
+//                written. What the runtime charges for the refresh's
+//                storage, with no Aero2 code.
 //   PUT /answer/<name>   keeps an answer (JSON: {headers, body}) in memory
 //   GET /answer/<name>   repeats it, as a JavaScript Worker would give the
 //                        same answer: its headers and body, a request id
@@ -51,8 +52,11 @@ export class Hop {
     this.env = env;
     this.sql = ctx.storage.sql;
   }
-  /** A refresh's statements: the chain goes on from the last token written. */
-  refresh() {
+  /**
+   * A refresh's reads: the token and its grant, as Aero2 reads them before
+   * the signer's await and again after it.
+   */
+  read() {
     const now = Date.now();
     if (!this.token) {
       for (const s of REFRESH_SCHEMA) this.sql.exec(s);
@@ -60,11 +64,17 @@ export class Hop {
       this.token = digest();
       this.sql.exec(PUT_TOKEN, this.token, "grant", now, now + 30 * DAY, digest());
     }
-    for (let read = 0; read < 2; read++) {
-      const [token] = this.sql.exec(READ_TOKEN, this.token).toArray();
-      const [grant] = this.sql.exec(READ_GRANT, token.grant_id).toArray();
-      if (!grant || token.rotated_at !== null) throw new Error("the refresh floor's chain is broken");
+    const [token] = this.sql.exec(READ_TOKEN, this.token).toArray();
+    const [grant] = this.sql.exec(READ_GRANT, token.grant_id).toArray();
+    if (!grant || token.rotated_at !== null) {
+      // Start a new chain on the next request rather than fail them all.
+      this.token = undefined;
+      throw new Error("the refresh floor's chain is broken");
     }
+  }
+  /** A refresh's writes: the token rotated, its successor and the access token's id. */
+  rotate() {
+    const now = Date.now();
     const next = digest();
     const jti = digest();
     this.sql.exec(ROTATE, this.token, now, next);
@@ -74,9 +84,15 @@ export class Hop {
   }
   async fetch(req) {
     const { searchParams } = new URL(req.url);
-    if (searchParams.has("refresh")) this.refresh();
+    const refresh = searchParams.has("refresh");
+    if (refresh) this.read();
     if (searchParams.has("next")) {
-      return this.env.HOP.get(this.env.HOP.idFromName("second")).fetch("http://hop/");
+      const answer = await this.env.HOP.get(this.env.HOP.idFromName("second")).fetch("http://hop/");
+      if (!refresh) return answer;
+      // After the await, as Aero2: read again, then write.
+      this.read();
+      this.rotate();
+      return answer;
     }
     return new Response("ok");
   }

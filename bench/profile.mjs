@@ -12,9 +12,9 @@
 // number of requests of the floor's route (`/` for discovery, JWKS and
 // health, `/do` for UserInfo, `/do-do` for a token request, and against the
 // JavaScript floor `/do-do-refresh` for a refresh: its SQLite statements
-// too), and prints
-// what Aero2 spends above it, by kind and by function. That difference is
-// Aero2's own work, and the table says what it is made of.
+// too), and prints what Aero2 spends above it, by kind and by function.
+// That difference is Aero2's own work, and the table says what it is made
+// of.
 //
 // With --crossings it counts instead the calls from the wasm to JavaScript
 // (wasm-bindgen's imports) per request, by import and by the Aero2
@@ -143,7 +143,7 @@ async function inspect(port, worker) {
 
 const inspectorPort = await freePort();
 // The Rust floors only when one is profiled: each is another wasm compiled at start.
-const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: against ? path.join(ROOT, "build") : null });
+const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: against && against !== "js" ? path.join(ROOT, "build") : null });
 try {
   const port = server.port;
   const app = target(`bench.localhost:${port}`, port);
@@ -221,7 +221,7 @@ try {
     const route = against === "js" && only === "refresh_token" ? "/do-do-refresh" : ({ discovery: "/", jwks: "/", health: "/", userinfo: "/do" }[only] ?? "/do-do");
     const worker = FLOORS[against];
     const fport = server.floorPorts[worker];
-    if (!fport) throw new Error(`--against ${against}: no ${worker} Worker served (scripts/bench.sh builds it under build/)`);
+    if (!fport) throw new Error(`--against ${against}: no ${worker} Worker served${against === "js" ? "" : " (scripts/bench.sh builds it under build/)"}`);
     const ftgt = target(`floor.localhost:${fport}`, fport);
     const floorLoad = (n) =>
       runLoad({ tgt: ftgt, concurrency, maxRequests: n, maxMs: 60_000, make: () => ({ path: route }), check: (res) => res.status === 200 && res.body === "ok" });
@@ -286,6 +286,7 @@ function kind(name) {
     return "library Rust (serde, allocator, crypto, core)";
   }
   if (/ index\.js$/.test(name) || /^(wasm-to-js|js-to-wasm)/.test(name) || name === "(anonymous)") return "wasm-bindgen glue (JS side, and the calls across)";
+  if (/ floor-worker\.mjs$/.test(name)) return "the floor's own JavaScript";
   if (name === "(program)") return "(program): workerd's C++ outside V8 (HTTP, sockets, SQLite, object transport)";
   if (name === "(garbage collector)") return "(garbage collector)";
   if (name === "(idle)" || name === "(root)") return null;

@@ -569,7 +569,7 @@ const WORKLOAD_DEFS = {
           tokenPath: s.paths.token,
           authorization: basicAuth(s.client.id, s.client.secret),
           seen: (res, body) => {
-            if (res.status === 200 && body?.refresh_token === undefined) notes.add("a 200 answer without a new refresh_token ended its chain (no rotation)");
+            if (res.status === 200 && typeof body?.refresh_token !== "string") notes.add("a 200 answer without a new refresh_token ended its chain (no rotation)");
             if (res.status !== 200) notes.add(`a failed refresh ended its chain (${res.status})`);
             if (!shapeNoted && res.status === 200 && typeof body?.access_token === "string") {
               shapeNoted = true;

@@ -115,8 +115,8 @@ export async function startAero2({
   const directPort = await freePort();
   const floorPort = await freePort();
   // The Rust floors whose build is there, copied like Aero2's.
-  // `rustFloorsDir: null` leaves them out (the cold start and the profiler
-  // measure Aero2 alone: each would be another wasm compiled at start).
+  // `rustFloorsDir: null` leaves them out (the cold start, and the profiler
+  // unless it profiles one: each would be another wasm compiled at start).
   const rustFloors = (rustFloorsDir ? RUST_FLOORS : []).filter(([, dir]) => existsSync(path.join(rustFloorsDir, dir, "index.js")));
   for (const [, dir] of rustFloors) {
     for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(rustFloorsDir, dir, f), path.join(work, dir, f));

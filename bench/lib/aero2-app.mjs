@@ -89,7 +89,7 @@ export function refreshChains({ chains, tokenPath, authorization, seen = () => {
       try {
         body = JSON.parse(res.body);
       } catch {}
-      chains[i] = res.status === 200 ? body?.refresh_token : undefined;
+      chains[i] = res.status === 200 && typeof body?.refresh_token === "string" ? body.refresh_token : undefined;
       seen(res, body);
       return res.status === 200 && typeof body?.access_token === "string";
     },
