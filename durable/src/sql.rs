@@ -15,7 +15,8 @@
 //! (its row fails to parse: blobs are kept as base64 text).
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::ser::{Error as _, SerializeSeq};
+use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::{Result, SqlStorage, SqlStorageValue as V};
@@ -31,24 +32,37 @@ extern "C" {
 /// The largest integer JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
+/// Bindings without a blob, written as a JSON array as they are (no copy
+/// of their text).
+struct Bindings<'a>(&'a [V]);
+
+impl Serialize for Bindings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            match a {
+                V::Null => seq.serialize_element(&())?,
+                V::Boolean(b) => seq.serialize_element(b)?,
+                V::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(i) => seq.serialize_element(i)?,
+                V::Integer(i) => return Err(S::Error::custom(format!("SQL binding {i} is outside JavaScript's safe integer range"))),
+                // serde_json would write a non-finite number as null.
+                V::Float(f) if f.is_finite() => seq.serialize_element(f)?,
+                V::Float(_) => return Err(S::Error::custom("SQL binding is not a finite number")),
+                V::String(s) => seq.serialize_element(s)?,
+                V::Blob(_) => return Err(S::Error::custom("a blob binding is not expressible in JSON")),
+            }
+        }
+        seq.end()
+    }
+}
+
 /// The bindings as a JSON array, or `None` if one is a blob (not
 /// expressible in JSON).
 fn args_json(args: &[V]) -> Result<Option<String>> {
-    let mut out = Vec::with_capacity(args.len());
-    for a in args {
-        out.push(match a {
-            V::Null => Value::Null,
-            V::Boolean(b) => Value::Bool(*b),
-            V::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(i) => Value::from(*i),
-            V::Integer(i) => return Err(worker::Error::RustError(format!("SQL binding {i} is outside JavaScript's safe integer range"))),
-            V::Float(f) => serde_json::Number::from_f64(*f)
-                .map(Value::Number)
-                .ok_or_else(|| worker::Error::RustError("SQL binding is not a finite number".into()))?,
-            V::String(s) => Value::String(s.clone()),
-            V::Blob(_) => return Ok(None),
-        });
+    if args.iter().any(|a| matches!(a, V::Blob(_))) {
+        return Ok(None);
     }
-    Ok(Some(serde_json::to_string(&out)?))
+    Ok(Some(serde_json::to_string(&Bindings(args))?))
 }
 
 /// One call across the boundary per statement (see the module's comment).
