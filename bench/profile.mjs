@@ -35,7 +35,7 @@ import { formFiller, signIn } from "./lib/flows.mjs";
 import { basicAuth, CookieJar, form, target } from "./lib/http.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { cpuMicros, freePort } from "./lib/proc.mjs";
-import { startAero2 } from "./serve-aero2.mjs";
+import { AERO2_FILES, startAero2 } from "./serve-aero2.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, dflt) => {
@@ -59,7 +59,7 @@ let buildDir = path.resolve(arg("--build", path.join(ROOT, "build")));
 function instrumented(dir) {
   const out = mkdtempSync(path.join(os.tmpdir(), "aero2-crossings-"));
   process.on("exit", () => rmSync(out, { recursive: true, force: true }));
-  for (const f of ["index.js", "index_bg.wasm"]) cpSync(path.join(dir, f), path.join(out, f));
+  for (const f of AERO2_FILES) cpSync(path.join(dir, f), path.join(out, f));
   const js = readFileSync(path.join(out, "index.js"), "utf8");
   const instance = /new WebAssembly\.Instance\((\w+),(\w+)\(\)\)/g;
   if (!instance.test(js)) throw new Error("--crossings: no WebAssembly.Instance(…) in index.js to instrument");
@@ -287,6 +287,7 @@ function kind(name) {
   }
   if (/ index\.js$/.test(name) || /^(wasm-to-js|js-to-wasm)/.test(name) || name === "(anonymous)") return "wasm-bindgen glue (JS side, and the calls across)";
   if (/ floor-worker\.mjs$/.test(name)) return "the floor's own JavaScript";
+  if (/ entry\.mjs$/.test(name)) return "Aero2's JavaScript entry (src/worker/js/entry.mjs)";
   if (name === "(program)") return "(program): workerd's C++ outside V8 (HTTP, sockets, SQLite, object transport)";
   if (name === "(garbage collector)") return "(garbage collector)";
   if (name === "(idle)" || name === "(root)") return null;

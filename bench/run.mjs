@@ -20,6 +20,7 @@ import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
 import { quantile, runLoad } from "./lib/load.mjs";
 import { clockTicks, cpuMicros } from "./lib/proc.mjs";
 import { measureColdStart } from "./cold-start.mjs";
+import { AERO2_FILES } from "./serve-aero2.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -802,7 +803,7 @@ function versionOf(pkg) {
 
 async function main() {
   const cfg = options();
-  for (const f of ["index.js", "index_bg.wasm"]) {
+  for (const f of AERO2_FILES) {
     if (!existsSync(path.join(cfg.build, f))) throw new Error(`${path.join(cfg.build, f)} is missing: run scripts/build.sh first`);
   }
   const wasm = statSync(path.join(cfg.build, "index_bg.wasm"));

@@ -54,15 +54,22 @@ const RUST_FLOORS = [
 ];
 
 /**
- * A worker-build output's modules, listed explicitly: the wasm-bindgen glue
- * and the wasm as a CompiledWasm module (what `import … from
- * "./index_bg.wasm"` expects).
+ * Aero2's build, as scripts/build.sh writes it: the Worker's entry
+ * (src/worker/js/entry.mjs), the wasm-bindgen glue it imports, the wasm.
  */
-function wasmModules(dir) {
+export const AERO2_FILES = ["entry.mjs", "index.js", "index_bg.wasm"];
+
+/**
+ * A worker-build output's modules, listed explicitly: `entry` first (the
+ * main module), the wasm-bindgen glue and the wasm as a CompiledWasm module
+ * (what `import … from "./index_bg.wasm"` expects).
+ */
+function wasmModules(dir, entry = "index.js") {
+  const entries = entry === "index.js" ? ["index.js"] : [entry, "index.js"];
   return {
     modulesRoot: dir,
     modules: [
-      { type: "ESModule", path: path.join(dir, "index.js") },
+      ...entries.map((f) => ({ type: "ESModule", path: path.join(dir, f) })),
       { type: "CompiledWasm", path: path.join(dir, "index_bg.wasm") },
     ],
   };
@@ -101,7 +108,7 @@ export async function startAero2({
   process.on("exit", removeWork);
   const build = path.join(work, "build");
   // Copy the pair, and again if the build changed while copying.
-  const files = ["index.js", "index_bg.wasm"];
+  const files = AERO2_FILES;
   const stamp = () => files.map((f) => statSync(path.join(buildDir, f)).mtimeMs).join();
   for (let attempt = 0; ; attempt++) {
     const before = stamp();
@@ -140,7 +147,7 @@ export async function startAero2({
     workers: [
       {
         name: "aero2",
-        ...wasmModules(build),
+        ...wasmModules(build, "entry.mjs"),
         compatibilityDate,
         bindings: {
           PLATFORM_DOMAIN: "localhost",

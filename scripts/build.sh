@@ -29,3 +29,6 @@ build_unless_unchanged "the SDKs" packages/hono/dist/index.js target/.aero2-sdks
   npm run --silent build -w @aero2/sdk-js -w @aero2/react -w @aero2/node -w @aero2/hono -w @aero2/example-react-spa
 build_unless_unchanged "the Worker" build/worker/shim.mjs build/.aero2-build "$(fingerprint "${worker_inputs[@]}")" \
   worker-build --release --out-dir "$AERO2_ROOT/build" src/worker
+# The Worker's entry (src/worker/js/entry.mjs: the answers the wasm marked
+# reusable, given again without entering it), beside the module it imports.
+cp src/worker/js/entry.mjs build/entry.mjs

@@ -62,8 +62,14 @@ reserved_headers! {
     /// caches the effects of (the application deleted or changed, its keys
     /// rotated or moved, a custom domain removed): the value is the
     /// application's id, and the Worker drops its resolution and JWKS at once.
-    /// Stripped before the response leaves.
+    /// The front Worker passes the same to its JavaScript entry (a list of
+    /// ids, `aero2_worker::reuse`), which strips it before the response leaves.
     FORGET_HEADER = "x-aero2-forget";
+    /// Set by the front Worker on an answer its JavaScript entry may give
+    /// again, unchanged but for the request id, to the same request
+    /// (`aero2_worker::reuse`): until when, and for which application. The
+    /// entry strips it before the response leaves.
+    REUSE_HEADER = "x-aero2-reuse";
     /// Set by the OP on a redirect to a client (the client URL): the front
     /// Worker lets `form-action` reach that one origin on that one response.
     FORM_ACTION_HEADER = "x-aero2-form-action";

@@ -256,12 +256,24 @@ fn warm_discovery_and_jwks_reach_no_object(c: &Client) {
     let head = c.send("HEAD", &s.slug, "/.well-known/openid-configuration", &[], None);
     head.assert_status(200);
     assert!(head.body.is_empty() && head.header("x-request-id").is_some() && head.header("content-security-policy").is_some());
+    // The same request for each answer below, asked before the change
+    // and after it: an answer kept from before must not be given again.
     let spa = "https://spa.example";
+    let from_spa = |path: &str| c.send("GET", &s.slug, path, &[("origin", spa)], None);
+    for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration"] {
+        for _ in 0..2 {
+            let before = from_spa(path);
+            before.assert_status(200);
+            assert_eq!(before.header("access-control-allow-origin"), None, "{spa} is not allowed yet");
+        }
+    }
     let patch = json!({"settings": {"allowed_origins": [spa]}});
     c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&patch)).assert_status(200);
-    let allowed = c.send("GET", &s.slug, "/.well-known/jwks.json", &[("origin", spa)], None);
-    assert_eq!(allowed.header("access-control-allow-origin"), Some(spa));
-    assert!(allowed.header("vary").is_some_and(|v| v.contains("Origin")));
+    for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration"] {
+        let allowed = from_spa(path);
+        assert_eq!(allowed.header("access-control-allow-origin"), Some(spa), "{path}");
+        assert!(allowed.header("vary").is_some_and(|v| v.contains("Origin")));
+    }
     let other = c.send("GET", &s.slug, "/.well-known/openid-configuration", &[("origin", "https://evil.example")], None);
     other.assert_status(200);
     assert_eq!(other.header("access-control-allow-origin"), None);
@@ -273,10 +285,16 @@ fn warm_discovery_and_jwks_reach_no_object(c: &Client) {
     // the settings change above did: one fetch each).
     let before_rotation = signer_calls("jwks");
     assert_eq!(before_rotation, jwks_before + 1, "the settings change dropped the copy once");
+    let before = c.get(&s.slug, "/.well-known/jwks.json").json();
     let r = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
     r.assert_status(200);
+    assert_ne!(r.json(), before);
     assert_eq!(c.get(&s.slug, "/.well-known/jwks.json").json(), r.json());
     assert_eq!(signer_calls("jwks"), before_rotation + 1);
+    // The Worker's own marks never leave it.
+    for r in [c.get(&s.slug, "/.well-known/jwks.json"), c.send("HEAD", &s.slug, "/.well-known/openid-configuration", &[], None)] {
+        assert!(r.headers.iter().all(|(n, _)| !n.to_ascii_lowercase().starts_with("x-aero2")), "{:?}", r.headers);
+    }
 }
 
 fn code_flow_with_pkce_refresh_and_userinfo(c: &Client) {

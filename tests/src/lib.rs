@@ -31,7 +31,7 @@ fn wrangler_config(state_dir: &Path) -> PathBuf {
     let Ok(build) = std::env::var("AERO2_BUILD_DIR") else { return config };
     let text = std::fs::read_to_string(&config).expect("wrangler.toml");
     let text = text
-        .replace("main = \"build/worker/shim.mjs\"", &format!("main = \"{build}/worker/shim.mjs\""))
+        .replace("main = \"build/entry.mjs\"", &format!("main = \"{build}/entry.mjs\""))
         .replace("migrations_dir = \"migrations\"", &format!("migrations_dir = \"{}\"", root.join("migrations").display()))
         .replace("directory = \"ui/dashboard/dist\"", &format!("directory = \"{}\"", root.join("ui/dashboard/dist").display()));
     let copy = state_dir.join("wrangler.toml");

@@ -25,14 +25,26 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
 
     /// The value for `key` if it was stored less than `ttl` before `now`.
     pub fn get(&mut self, key: &K, now: UnixMillis) -> Option<V> {
+        self.get_until(key, now).map(|(v, _)| v)
+    }
+
+    /// [`Self::get`], with the moment the entry expires: what is made from
+    /// the value is good no longer than it.
+    pub fn get_until(&mut self, key: &K, now: UnixMillis) -> Option<(V, UnixMillis)> {
         match self.entries.get(key) {
-            Some((stored, v)) if now.0.saturating_sub(stored.0) < self.ttl_ms => Some(v.clone()),
+            Some((stored, v)) if now.0.saturating_sub(stored.0) < self.ttl_ms => Some((v.clone(), self.expiry(*stored))),
             Some(_) => {
                 self.remove(key);
                 None
             }
             None => None,
         }
+    }
+
+    /// When an entry stored at `stored` expires.
+    #[must_use]
+    pub fn expiry(&self, stored: UnixMillis) -> UnixMillis {
+        UnixMillis(stored.0.saturating_add(self.ttl_ms))
     }
 
     pub fn insert(&mut self, key: K, value: V, now: UnixMillis) {
@@ -99,6 +111,7 @@ mod tests {
         let mut c = TtlCache::new(1_000, 10);
         c.insert("a", 1, UnixMillis(0));
         assert_eq!(c.get(&"a", UnixMillis(999)), Some(1));
+        assert_eq!(c.get_until(&"a", UnixMillis(999)), Some((1, UnixMillis(1_000))));
         assert_eq!(c.get(&"a", UnixMillis(1_000)), None);
         assert!(c.is_empty());
     }
@@ -134,6 +147,7 @@ mod tests {
         c.replace_where(|v| v.0 == "app_1", &("app_1", 2));
         assert_eq!(c.get(&"auth.example.com", UnixMillis(999)), Some(("app_1", 2)));
         assert_eq!(c.get(&"other.localhost", UnixMillis(999)), Some(("app_2", 1)));
+        assert_eq!(c.get_until(&"auth.example.com", UnixMillis(999)), Some((("app_1", 2), UnixMillis(1_500))));
         assert_eq!(c.get(&"myapp.localhost", UnixMillis(1_000)), None, "expires when it would have");
         c.clear();
         assert!(c.is_empty());

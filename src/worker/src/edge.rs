@@ -43,20 +43,20 @@ thread_local! {
 
 /// The answer to `endpoint` (one of `at_edge`'s) for the application
 /// `app_id` at `issuer`, finished (security headers set) but for the
-/// request's own stamp (`Finished::answer`).
-pub async fn answer(env: &Env, endpoint: Endpoint, app: &Application, issuer: &str, platform: &str) -> Result<Finished> {
+/// request's own stamp (`Finished::answer`), and when this isolate's copy
+/// of it expires.
+pub async fn answer(env: &Env, endpoint: Endpoint, app: &Application, issuer: &str, platform: &str) -> Result<(Finished, UnixMillis)> {
     let local = is_local_domain(platform);
     match endpoint {
         Endpoint::Jwks => jwks(env, app, platform, local).await,
         _ => {
             let t = now();
-            if let Some(done) = METADATA.with(|c| c.borrow_mut().get(&issuer.to_owned(), t)) {
-                return Ok(done);
+            if let Some(kept) = METADATA.with(|c| c.borrow_mut().get_until(&issuer.to_owned(), t)) {
+                return Ok(kept);
             }
             let body = discovery::metadata(issuer).to_string();
             let done = Finished::new(public_json(&body, METADATA_MAX_AGE_SECONDS)?, local)?;
-            METADATA.with(|c| c.borrow_mut().insert(issuer.to_owned(), done.clone(), t));
-            Ok(done)
+            Ok(METADATA.with(|c| keep(&mut c.borrow_mut(), issuer.to_owned(), done, t)))
         }
     }
 }
@@ -73,11 +73,11 @@ pub async fn forget(app_id: &str, platform: &str) {
 /// The application's JWKS, finished: the isolate's copy, else the
 /// location's (Cache API), else the signer's (then kept in both): every
 /// shard's its placement publishes (two during a move).
-async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Result<Finished> {
+async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Result<(Finished, UnixMillis)> {
     let app_id = app.id.as_str();
     let t = now();
-    if let Some(done) = JWKS.with(|c| c.borrow_mut().get(&app_id.to_owned(), t)) {
-        return Ok(done);
+    if let Some(kept) = JWKS.with(|c| c.borrow_mut().get_until(&app_id.to_owned(), t)) {
+        return Ok(kept);
     }
     let cache = Cache::default();
     let key = cache_key(platform, app_id);
@@ -85,13 +85,12 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
         let fetched = cached.headers().get(FETCHED_AT_HEADER)?.and_then(|v| v.parse::<i64>().ok());
         if let Some(fetched) = fetched.filter(|f| t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
             let done = Finished::new(public_json(&cached.text().await?, JWKS_MAX_AGE_SECONDS)?, local)?;
-            JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), done.clone(), UnixMillis(fetched)));
-            return Ok(done);
+            return Ok(JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, UnixMillis(fetched))));
         }
     }
     let body = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?;
     let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
-    JWKS.with(|c| c.borrow_mut().insert(app_id.to_owned(), done.clone(), t));
+    let kept = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, t));
     let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
     // When it was fetched, so another isolate keeps it only for what is
     // left of its time.
@@ -99,7 +98,13 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     // Kept for the location's other isolates if the Cache API takes it; the
     // answer does not depend on it.
     let _ = cache.put(key.as_str(), copy).await;
-    Ok(done)
+    Ok(kept)
+}
+
+/// Keeps `done` (made at `made`) in `cache`: it, and when it expires.
+fn keep(cache: &mut TtlCache<String, Finished>, key: String, done: Finished, made: UnixMillis) -> (Finished, UnixMillis) {
+    cache.insert(key, done.clone(), made);
+    (done, cache.expiry(made))
 }
 
 /// Where the Cache API keeps an application's JWKS: a URL of the

@@ -15,12 +15,14 @@
 
 mod edge;
 mod resolve;
+mod reuse;
 mod shape;
 
 use aero2_core::application::{Application, DASHBOARD_APP_ID};
 use aero2_core::dashboard;
 use aero2_core::error::ApiError;
 use aero2_core::host::{is_local_domain, issuer_for};
+use aero2_core::time::UnixMillis;
 use aero2_durable::forward::{self, APPLICATION_HEADER};
 use aero2_durable::respond;
 pub use aero2_durable::{jwks_signer::JwksSigner, tenant_app::TenantApp};
@@ -34,11 +36,12 @@ fn start() {
 }
 
 /// What `serve` answers: a response to finish (made here, or the
-/// object's), or a public document finished already (`edge`), to stamp.
+/// object's), or a public document finished already (`edge`), to stamp
+/// and mark for the entry to give again until `until` (`reuse`).
 enum Served {
     Answer(Response, Vec<String>),
     Forwarded(worker::web_sys::Response, Vec<String>),
-    Finished(shape::Finished, Vec<String>),
+    Finished { done: shape::Finished, allowed: Vec<String>, until: UnixMillis, app_id: String },
 }
 
 #[event(fetch)]
@@ -55,13 +58,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<worker::web_sys:
         Some(ray) => ray,
         None => local_request_id()?,
     };
-    let (resp, allowed_origins) = match serve(req, &method, &env, &platform, &request_id).await {
+    // The applications whose copies this request dropped (`forget`).
+    let mut forgotten = Vec::new();
+    let (resp, allowed_origins) = match serve(req, &method, &env, &platform, &request_id, &mut forgotten).await {
         Ok(Served::Answer(resp, allowed)) => (resp.into(), allowed),
         Ok(Served::Forwarded(resp, allowed)) => (resp, allowed),
-        Ok(Served::Finished(done, allowed)) => return done.answer(origin.as_deref(), &allowed, head, &request_id),
+        Ok(Served::Finished { done, allowed, until, app_id }) => {
+            let resp = done.answer(origin.as_deref(), &allowed, head, &request_id)?;
+            reuse::mark(&resp, until, &app_id)?;
+            return Ok(resp);
+        }
         Err(e) => (respond::internal("front worker", &e)?.into(), Vec::new()),
     };
-    shape::finish(&resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)
+    let resp = shape::finish(&resp, is_local_domain(&platform), origin.as_deref(), &allowed_origins, head, &request_id)?;
+    reuse::forgotten(&resp, &forgotten)?;
+    Ok(resp)
 }
 
 /// A request id where Cloudflare gave none (local runs): a random prefix
@@ -172,23 +183,25 @@ fn api_description(env: &Env, platform: &str) -> Result<Response> {
 }
 
 /// Drops everything this isolate (and this location's Cache API) holds of
-/// an application.
-async fn forget(app_id: &str, platform: &str) {
+/// an application, and has the entry drop its answers for it (`reuse`).
+async fn forget(app_id: &str, platform: &str, forgotten: &mut Vec<String>) {
     resolve::forget(app_id);
     edge::forget(app_id, platform).await;
+    forgotten.push(app_id.to_owned());
 }
 
 /// The static-assets binding holding the built web app (`ui/dashboard/dist`).
 const WEB_APP_ASSETS: &str = "ASSETS";
 
 /// The response, and the allowed origins of the application it came from
-/// (empty when none was resolved).
-async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id: &str) -> Result<Served> {
+/// (empty when none was resolved). The applications whose copies it
+/// dropped are added to `forgotten`.
+async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id: &str, forgotten: &mut Vec<String>) -> Result<Served> {
     let host = match req.headers().get("host")? {
         Some(h) => h,
         None => req.url()?.host_str().unwrap_or_default().to_owned(),
     };
-    let Some((resolved, custom_domain)) = resolve::application(env, &host, platform).await? else {
+    let Some(resolve::Found { resolved, custom_domain, until: resolved_until }) = resolve::application(env, &host, platform).await? else {
         return Ok(Served::Answer(respond::error(&ApiError::UnknownApplication)?, Vec::new()));
     };
     let app = &resolved.app;
@@ -207,7 +220,10 @@ async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id
     // Public documents, from this isolate's caches (`edge`).
     if let Some(endpoint) = aero2_core::routes::op::at_edge(method, &path) {
         if let Some(issuer) = issuer_for(&host, platform) {
-            return Ok(Served::Finished(edge::answer(env, endpoint, app, &issuer, platform).await?, allowed));
+            let (done, until) = edge::answer(env, endpoint, app, &issuer, platform).await?;
+            // Good as long as both copies it comes from.
+            let until = until.min(resolved_until);
+            return Ok(Served::Finished { done, allowed, until, app_id: app.id.clone() });
         }
     }
     // The Dashboard's web app and the API's description: on its own host
@@ -244,7 +260,7 @@ async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id
     let mut resolved = resolved;
     if shard >= known {
         match resolve::reload(env, &host, platform).await? {
-            Some((fresh, _)) if fresh.app.id == app_id => resolved = fresh,
+            Some(found) if found.resolved.app.id == app_id => resolved = found.resolved,
             _ => {}
         }
         if shard >= resolved.app.tenant_shards {
@@ -276,12 +292,12 @@ async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id
     let resp = forward::tenant_stub(env, &app.id, shard)?.fetch(&inner).await?;
     let signals = resp.headers();
     if signals.has(forward::TOMBSTONE_HEADER)? {
-        forget(&app.id, platform).await;
+        forget(&app.id, platform, forgotten).await;
     }
     // A change of another application (its keys rotated, or it deleted)
     // through the management API.
     if let Some(changed) = signals.get(forward::FORGET_HEADER)? {
-        forget(&changed, platform).await;
+        forget(&changed, platform, forgotten).await;
     }
     // The object knew a newer record than this isolate's cached one (its
     // settings changed): cache that one, and shape this answer by it.
@@ -289,6 +305,8 @@ async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id
         if fresh.id == app.id {
             let allowed = fresh.settings.allowed_origins.clone();
             resolve::refresh(fresh)?;
+            // What the entry kept was made from the old record.
+            forgotten.push(app.id.clone());
             return Ok(Served::Forwarded(resp, allowed));
         }
     }

@@ -7,6 +7,7 @@
 use aero2_core::application::Application;
 use aero2_core::cache::TtlCache;
 use aero2_core::host::{resolve_host, HostTarget};
+use aero2_core::time::UnixMillis;
 use aero2_durable::{db, now};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -35,33 +36,43 @@ thread_local! {
     static BOOTSTRAPPED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The application served at `host`, if any, and the custom domain it was
-/// reached through (`None` for a platform subdomain).
-pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
+/// An application found for a host.
+pub struct Found {
+    pub resolved: Rc<Resolved>,
+    /// The custom domain it was reached through (`None` for a platform
+    /// subdomain).
+    pub custom_domain: Option<String>,
+    /// When this isolate's copy expires: what is answered from it without
+    /// asking again holds no longer (`crate::reuse`).
+    pub until: UnixMillis,
+}
+
+/// The application served at `host`, if any.
+pub async fn application(env: &Env, host: &str, platform: &str) -> Result<Option<Found>> {
     resolved(env, host, platform, false).await
 }
 
 /// [`application`] read from D1 whatever this isolate cached (and cached
 /// afresh): for a request that names something the cached copy may be
 /// too old to know, such as a tenant shard raised a moment ago.
-pub async fn reload(env: &Env, host: &str, platform: &str) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
+pub async fn reload(env: &Env, host: &str, platform: &str) -> Result<Option<Found>> {
     resolved(env, host, platform, true).await
 }
 
-async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result<Option<(Rc<Resolved>, Option<String>)>> {
+async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result<Option<Found>> {
     let target = resolve_host(host, platform);
     let key = match &target {
         HostTarget::Subdomain(slug) => slug.as_str().to_owned(),
         HostTarget::Custom(hostname) => hostname.clone(),
         HostTarget::None => return Ok(None),
     };
-    let custom = match &target {
+    let custom_domain = match &target {
         HostTarget::Custom(hostname) => Some(hostname.clone()),
         _ => None,
     };
     let t = now();
-    if let Some(app) = CACHE.with(|c| c.borrow_mut().get(&key, t)).filter(|_| !reload) {
-        return Ok(Some((app, custom)));
+    if let Some((resolved, until)) = CACHE.with(|c| c.borrow_mut().get_until(&key, t)).filter(|_| !reload) {
+        return Ok(Some(Found { resolved, custom_domain, until }));
     }
     let db = db::database(env)?;
     // Only the Dashboard's host needs the Dashboard to exist: an
@@ -76,8 +87,12 @@ async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result
     };
     let Some(app) = found else { return Ok(None) };
     let resolved = Resolved::of(app)?;
-    CACHE.with(|c| c.borrow_mut().insert(key, resolved.clone(), t));
-    Ok(Some((resolved, custom)))
+    let until = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        c.insert(key, resolved.clone(), t);
+        c.expiry(t)
+    });
+    Ok(Some(Found { resolved, custom_domain, until }))
 }
 
 /// Replaces every cached host's copy of a changed application (the entries

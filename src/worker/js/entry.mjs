@@ -1,0 +1,85 @@
+// The front Worker's entry: the Worker worker-build made (./index.js and its
+// wasm), and the answers the wasm marked as reusable, given again from this
+// isolate's memory without entering the wasm.
+//
+// What may be reused, for how long and when it is dropped is decided in
+// Rust (`aero2_worker::reuse`, which says what it measured). This keeps what
+// it is told to, for exactly the request it was made for (method, URL,
+// `Host`, `Origin`: all such an answer depends on), and stamps each answer
+// it gives again with the request's own id.
+import Aero2 from "./index.js";
+
+export * from "./index.js";
+
+// As `aero2_durable::forward` names them (REUSE_HEADER, FORGET_HEADER).
+/** On an answer to keep: "<until, Unix ms> <application id>". */
+const REUSE = "x-aero2-reuse";
+/** On any answer: the applications whose kept answers to drop (a list). */
+const FORGET = "x-aero2-forget";
+/** At most this many answers are kept; the oldest kept goes first. */
+const CAPACITY = 512;
+
+/** Request key → { until, app, status, headers, body }. */
+const kept = new Map();
+
+export default {
+  async fetch(request, env, ctx) {
+    const key = keyOf(request);
+    const answer = key === undefined ? undefined : kept.get(key);
+    if (answer !== undefined) {
+      if (Date.now() < answer.until) return again(answer, request);
+      kept.delete(key);
+    }
+    // The wasm's entry point, made only when it is needed: a kept answer
+    // does not pay for it (`bench/profile.mjs --only discovery`).
+    return settle(key, await new Aero2(ctx, env).fetch(request));
+  },
+};
+
+/** What a reusable answer depends on; none for a method that changes state. */
+function keyOf(request) {
+  const { method, headers } = request;
+  if (method !== "GET" && method !== "HEAD") return undefined;
+  return JSON.stringify([method, request.url, headers.get("host"), headers.get("origin")]);
+}
+
+/** Acts on the wasm's marks, and strips them: the answer as it leaves. */
+async function settle(key, resp) {
+  const headers = resp.headers;
+  const forget = headers.get(FORGET);
+  const reuse = headers.get(REUSE);
+  if (forget === null && reuse === null) return resp;
+  if (forget !== null) {
+    headers.delete(FORGET);
+    const apps = new Set(forget.split(",").map((id) => id.trim()));
+    for (const [k, answer] of kept) if (apps.has(answer.app)) kept.delete(k);
+  }
+  if (reuse === null) return resp;
+  headers.delete(REUSE);
+  const [until, app] = reuse.split(" ");
+  const body = resp.body === null ? null : await resp.arrayBuffer();
+  if (key !== undefined && app) {
+    kept.delete(key);
+    kept.set(key, { until: Number(until), app, status: resp.status, headers: new Headers(headers), body });
+    while (kept.size > CAPACITY) kept.delete(kept.keys().next().value);
+  }
+  return new Response(body, { status: resp.status, headers });
+}
+
+/** A kept answer, with this request's id. */
+function again(answer, request) {
+  const headers = new Headers(answer.headers);
+  headers.set("x-request-id", request.headers.get("cf-ray") ?? localRequestId());
+  return new Response(answer.body, { status: answer.status, headers });
+}
+
+// Where Cloudflare gave no `cf-ray` (local runs): a random prefix drawn
+// once per isolate and a counter, as the wasm draws its own
+// (`local_request_id` in src/worker/src/lib.rs; the prefixes differ).
+let prefix;
+let count = 0;
+function localRequestId() {
+  prefix ??= Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+  count += 1;
+  return prefix + count.toString(16).padStart(16, "0");
+}
