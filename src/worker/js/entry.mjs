@@ -66,11 +66,11 @@ async function settle(key, resp) {
   return new Response(body, { status: resp.status, headers });
 }
 
-/** A kept answer, with this request's id. */
+/** A kept answer, with this request's id (set on the answer's own copy of the headers). */
 function again(answer, request) {
-  const headers = new Headers(answer.headers);
-  headers.set("x-request-id", request.headers.get("cf-ray") ?? localRequestId());
-  return new Response(answer.body, { status: answer.status, headers });
+  const resp = new Response(answer.body, { status: answer.status, headers: answer.headers });
+  resp.headers.set("x-request-id", request.headers.get("cf-ray") ?? localRequestId());
+  return resp;
 }
 
 // Where Cloudflare gave no `cf-ray` (local runs): a random prefix drawn
