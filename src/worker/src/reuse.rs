@@ -13,11 +13,12 @@
 //! Every rule stays here: what may be reused, for how long, and when it is
 //! dropped; the entry only keeps what it is told to.
 //!
-//! Measured with `scripts/bench.sh` (CPU per request of the workerd
-//! process): answered from the wasm's caches, discovery cost 150 / 57 µs
-//! (c=1 / c=32) against 77 / 37 for a JavaScript Worker answering from
-//! memory; most of the difference is entering the wasm (the request's
-//! conversion, the header reads, the glue), which a kept answer skips.
+//! Measured with `scripts/bench.sh` (CPU µs per request of the workerd
+//! process, c=1 / c=32): answered from the wasm's caches, discovery cost
+//! 150 / 57 against 77 / 37 for a JavaScript Worker answering `ok`, most of
+//! it entering the wasm (the request's conversion, the header reads, the
+//! glue); given again by the entry, 90 / 43, against 80 / 40 for a
+//! JavaScript Worker giving the same answer (bench/README.md).
 
 use aero2_core::time::UnixMillis;
 pub use aero2_durable::forward::{FORGET_HEADER, REUSE_HEADER};
