@@ -25,6 +25,9 @@ cargo clippy -p aero2-worker -p aero2-durable -p aero2-bench-floor --target wasm
 echo "== hosted-page templates in headless Chromium"
 "$AERO2_ROOT/scripts/test-ui.sh"
 
+echo "== the Worker's JavaScript entry (answers kept and given again)"
+node --test src/worker/js/entry.test.mjs
+
 echo "== the Dashboard web app: component tests (Vitest)"
 npm run --silent test -w @aero2/dashboard
 

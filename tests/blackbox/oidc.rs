@@ -270,10 +270,19 @@ fn warm_discovery_and_jwks_reach_no_object(c: &Client) {
     let patch = json!({"settings": {"allowed_origins": [spa]}});
     c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&patch)).assert_status(200);
     for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration"] {
-        let allowed = from_spa(path);
-        assert_eq!(allowed.header("access-control-allow-origin"), Some(spa), "{path}");
-        assert!(allowed.header("vary").is_some_and(|v| v.contains("Origin")));
+        for _ in 0..2 {
+            let allowed = from_spa(path);
+            assert_eq!(allowed.header("access-control-allow-origin"), Some(spa), "{path}");
+            assert!(allowed.header("vary").is_some_and(|v| v.contains("Origin")));
+        }
     }
+    // And an origin no longer allowed loses CORS at once.
+    let removed = json!({"settings": {"allowed_origins": []}});
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&removed)).assert_status(200);
+    for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration"] {
+        assert_eq!(from_spa(path).header("access-control-allow-origin"), None, "{path}");
+    }
+    c.api("PATCH", &format!("/applications/{}", s.app_id), OPERATOR, Some(&patch)).assert_status(200);
     let other = c.send("GET", &s.slug, "/.well-known/openid-configuration", &[("origin", "https://evil.example")], None);
     other.assert_status(200);
     assert_eq!(other.header("access-control-allow-origin"), None);
@@ -283,9 +292,9 @@ fn warm_discovery_and_jwks_reach_no_object(c: &Client) {
     assert_eq!(post.header("allow"), Some("GET, HEAD"));
     // A rotation answered through this Worker drops its copy at once (as
     // the settings change above did: one fetch each).
-    let before_rotation = signer_calls("jwks");
-    assert_eq!(before_rotation, jwks_before + 1, "the settings change dropped the copy once");
     let before = c.get(&s.slug, "/.well-known/jwks.json").json();
+    let before_rotation = signer_calls("jwks");
+    assert_eq!(before_rotation, jwks_before + 3, "each of the three settings changes, followed by a JWKS request, dropped the copy once");
     let r = c.api("POST", &format!("/applications/{}/signing-keys/rotate", s.app_id), OPERATOR, None);
     r.assert_status(200);
     assert_ne!(r.json(), before);

@@ -46,9 +46,28 @@ pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|a| a == origin)
 }
 
+/// Whether a public answer to a request from `origin` may be kept and given
+/// again to the same request (the front Worker's entry, `src/worker/js/entry.mjs`):
+/// from no origin, or an allowed one. A disallowed origin gets the answer
+/// no origin gets; kept under its own name, it would let anyone fill the
+/// entry's memory with origins of their choosing.
+#[must_use]
+pub fn answer_reusable_for(origin: Option<&str>, allowed: &[String]) -> bool {
+    origin.is_none_or(|o| origin_allowed(o, allowed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_kept_for_no_origin_or_an_allowed_one_only() {
+        let allowed = vec!["https://app.example.com".to_owned()];
+        assert!(answer_reusable_for(None, &allowed));
+        assert!(answer_reusable_for(Some("https://app.example.com"), &allowed));
+        assert!(!answer_reusable_for(Some("https://evil.example"), &allowed));
+        assert!(!answer_reusable_for(Some("null"), &[]));
+    }
 
     #[test]
     fn exact_origins_only() {

@@ -2,11 +2,12 @@
 // wasm), and the answers the wasm marked as reusable, given again from this
 // isolate's memory without entering the wasm.
 //
-// What may be reused, for how long and when it is dropped is decided in
-// Rust (`aero2_worker::reuse`, which says what it measured). This keeps what
-// it is told to, for exactly the request it was made for (method, URL,
-// `Host`, `Origin`: all such an answer depends on), and stamps each answer
-// it gives again with the request's own id.
+// Which answers may be reused, until when, and when they are dropped is
+// decided in Rust (`aero2_worker::reuse`, which says what it measured). This
+// keeps what it is told to, for a request equal in all such an answer
+// depends on (method, URL without its query, `Host`, `Origin`:
+// `Finished::answer` in src/worker/src/shape.rs), and stamps each answer it
+// gives again with the request's own id.
 import Aero2 from "./index.js";
 
 export * from "./index.js";
@@ -21,6 +22,11 @@ const CAPACITY = 512;
 
 /** Request key → { until, app, status, headers, body }. */
 const kept = new Map();
+/**
+ * How many times answers were dropped: an answer the wasm made while a drop
+ * went by may come from what was dropped, and is not kept.
+ */
+let drops = 0;
 
 export default {
   async fetch(request, env, ctx) {
@@ -32,19 +38,24 @@ export default {
     }
     // The wasm's entry point, made only when it is needed: a kept answer
     // does not pay for it (`bench/profile.mjs --only discovery`).
-    return settle(key, await new Aero2(ctx, env).fetch(request));
+    const before = drops;
+    return settle(key, await new Aero2(ctx, env).fetch(request), before);
   },
 };
 
 /** What a reusable answer depends on; none for a method that changes state. */
 function keyOf(request) {
-  const { method, headers } = request;
+  const { method, headers, url } = request;
   if (method !== "GET" && method !== "HEAD") return undefined;
-  return JSON.stringify([method, request.url, headers.get("host"), headers.get("origin")]);
+  const query = url.indexOf("?");
+  return JSON.stringify([method, query < 0 ? url : url.slice(0, query), headers.get("host"), headers.get("origin")]);
 }
 
-/** Acts on the wasm's marks, and strips them: the answer as it leaves. */
-async function settle(key, resp) {
+/**
+ * Acts on the wasm's marks, and strips them: the answer as it leaves.
+ * `before`: the count of drops when the wasm was asked.
+ */
+async function settle(key, resp, before) {
   const headers = resp.headers;
   const forget = headers.get(FORGET);
   const reuse = headers.get(REUSE);
@@ -53,12 +64,13 @@ async function settle(key, resp) {
     headers.delete(FORGET);
     const apps = new Set(forget.split(",").map((id) => id.trim()));
     for (const [k, answer] of kept) if (apps.has(answer.app)) kept.delete(k);
+    drops += 1;
   }
   if (reuse === null) return resp;
   headers.delete(REUSE);
   const [until, app] = reuse.split(" ");
   const body = resp.body === null ? null : await resp.arrayBuffer();
-  if (key !== undefined && app) {
+  if (key !== undefined && app && drops === before) {
     kept.delete(key);
     kept.set(key, { until: Number(until), app, status: resp.status, headers: new Headers(headers), body });
     while (kept.size > CAPACITY) kept.delete(kept.keys().next().value);

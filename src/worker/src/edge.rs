@@ -83,7 +83,9 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     let key = cache_key(platform, app_id);
     if let Ok(Some(mut cached)) = cache.get(key.as_str(), true).await {
         let fetched = cached.headers().get(FETCHED_AT_HEADER)?.and_then(|v| v.parse::<i64>().ok());
-        if let Some(fetched) = fetched.filter(|f| t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
+        // Fetched before now (a copy claiming a later time is not trusted
+        // to last), and less than the time-to-live ago.
+        if let Some(fetched) = fetched.filter(|f| *f <= t.0 && t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
             let done = Finished::new(public_json(&cached.text().await?, JWKS_MAX_AGE_SECONDS)?, local)?;
             return Ok(JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, UnixMillis(fetched))));
         }

@@ -65,7 +65,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<worker::web_sys:
         Ok(Served::Forwarded(resp, allowed)) => (resp, allowed),
         Ok(Served::Finished { done, allowed, until, app_id }) => {
             let resp = done.answer(origin.as_deref(), &allowed, head, &request_id)?;
-            reuse::mark(&resp, until, &app_id)?;
+            if aero2_core::cors::answer_reusable_for(origin.as_deref(), &allowed) {
+                reuse::mark(&resp, until, &app_id)?;
+            }
             return Ok(resp);
         }
         Err(e) => (respond::internal("front worker", &e)?.into(), Vec::new()),
@@ -260,7 +262,12 @@ async fn serve(req: Request, method: &str, env: &Env, platform: &str, request_id
     let mut resolved = resolved;
     if shard >= known {
         match resolve::reload(env, &host, platform).await? {
-            Some(found) if found.resolved.app.id == app_id => resolved = found.resolved,
+            Some(found) if found.resolved.app.id == app_id => {
+                resolved = found.resolved;
+                // The record read afresh may differ from the one the
+                // entry's kept answers were made from.
+                forgotten.push(app_id.clone());
+            }
             _ => {}
         }
         if shard >= resolved.app.tenant_shards {

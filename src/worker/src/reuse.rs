@@ -4,14 +4,18 @@
 //! The public documents (`crate::edge`) are the same answer for the same
 //! request until a cached copy they come from expires or is dropped. The
 //! wasm marks such an answer with [`REUSE_HEADER`] (until when, for which
-//! application); the entry keeps it and gives it again to a request with
-//! the same method, URL, `Host` and `Origin` (all the answer depends on),
+//! application), for no origin or an allowed one only
+//! (`aero2_core::cors::answer_reusable_for`); the entry keeps it and gives
+//! it again to a request with the same method, URL without its query,
+//! `Host` and `Origin` (all the answer depends on: `Finished::answer`),
 //! with a request id of its own. Whatever drops an application's copies
-//! here ([`crate::forget`], a settings change) is passed on with
-//! [`FORGET_HEADER`], and the entry drops its answers for it at once.
+//! here ([`crate::forget`], a settings change, a record read afresh) is
+//! passed on with [`FORGET_HEADER`], and the entry drops its answers for
+//! it at once, and keeps none the wasm made while a drop went by.
 //!
-//! Every rule stays here: what may be reused, for how long, and when it is
-//! dropped; the entry only keeps what it is told to.
+//! Which answers may be kept, until when, and when they are dropped is
+//! decided here; what they depend on (the entry's key) and how many are
+//! kept, in the entry.
 //!
 //! Measured with `scripts/bench.sh` (CPU µs per request of the workerd
 //! process, c=1 / c=32): answered from the wasm's caches, discovery cost

@@ -103,6 +103,10 @@ impl Finished {
     }
 
     /// The answer, stamped for this request (without the body for `HEAD`).
+    /// It depends on the method, the `Origin` and what the host resolves to
+    /// only: the Worker's entry gives it again to a request equal in those
+    /// (`keyOf` in `src/worker/js/entry.mjs`), so a new input here must be
+    /// added there.
     pub fn answer(&self, origin: Option<&str>, allowed: &[String], head: bool, request_id: &str) -> Result<web_sys::Response> {
         let headers = web_sys::Headers::new_with_headers(&self.headers)?;
         stamp(&headers, origin, allowed, request_id)?;
