@@ -104,6 +104,7 @@ pub async fn jwks(env: &Env, cache: &RefCell<TtlCache<String, UpstreamKeys>>, ur
             return Ok(Ok(keys));
         }
     }
+    let since = cache.borrow().epoch();
     let doc = match get_json(env, uri, &[]).await? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
@@ -113,7 +114,7 @@ pub async fn jwks(env: &Env, cache: &RefCell<TtlCache<String, UpstreamKeys>>, ur
         .and_then(Value::as_array)
         .map(|list| list.iter().filter_map(|k| PublicJwk::from_json(k).ok().map(|p| (p, k.clone()))).collect())
         .unwrap_or_default();
-    cache.borrow_mut().insert(uri.to_owned(), keys.clone(), now);
+    cache.borrow_mut().insert_since(uri.to_owned(), keys.clone(), now, since);
     Ok(Ok(keys))
 }
 
@@ -122,10 +123,11 @@ pub async fn discovery(env: &Env, cache: &RefCell<TtlCache<String, Value>>, url:
     if let Some(doc) = cache.borrow_mut().get(&url.to_owned(), now) {
         return Ok(Ok(doc));
     }
+    let since = cache.borrow().epoch();
     let doc = match get_json(env, url, &[]).await? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
-    cache.borrow_mut().insert(url.to_owned(), doc.clone(), now);
+    cache.borrow_mut().insert_since(url.to_owned(), doc.clone(), now, since);
     Ok(Ok(doc))
 }

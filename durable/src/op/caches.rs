@@ -3,7 +3,11 @@
 //! its own rule (the signing-key gate, the in-memory rate-limit counts).
 //! Whatever changes a record tells the object through a
 //! `tenant_command::Command`, and [`Caches::on`] drops or replaces what it
-//! held at once; the ages below are only backstops.
+//! held at once; the ages below are only backstops. A record read from D1
+//! is kept only if nothing was dropped while it was read
+//! (`TtlCache::insert_since`): other requests run while one waits on D1,
+//! and a client disabled meanwhile must not come back from a read begun
+//! before.
 //!
 //! | cache | holds | age | changed by |
 //! |---|---|---|---|

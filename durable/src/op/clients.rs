@@ -18,9 +18,10 @@ pub async fn find(op: &Op<'_>, client_id: &str) -> Result<Option<Client>> {
     if !aero2_core::oauth::client::is_client_id(client_id) {
         return Ok(None);
     }
+    let since = op.caches.clients.borrow().epoch();
     let found = directory::client(&db::database(op.env)?, &op.app.id, client_id).await?;
     if let Some(c) = &found {
-        op.caches.clients.borrow_mut().insert(client_id.to_owned(), c.clone(), op.now);
+        op.caches.clients.borrow_mut().insert_since(client_id.to_owned(), c.clone(), op.now, since);
     }
     Ok(found.filter(|c| !c.disabled))
 }

@@ -13,8 +13,9 @@ pub async fn all(op: &Op<'_>) -> Result<Vec<Idp>> {
     if let Some(list) = op.caches.idps.borrow_mut().get(&(), op.now) {
         return Ok(list);
     }
+    let since = op.caches.idps.borrow().epoch();
     let list = idps::list(&db::database(op.env)?, op.env, &op.app.id, &op.app.slug).await?;
-    op.caches.idps.borrow_mut().insert((), list.clone(), op.now);
+    op.caches.idps.borrow_mut().insert_since((), list.clone(), op.now, since);
     Ok(list)
 }
 

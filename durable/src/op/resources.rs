@@ -18,8 +18,9 @@ pub async fn apis(op: &Op<'_>) -> Result<Vec<Api>> {
     if let Some(list) = op.caches.apis.borrow_mut().get(&(), op.now) {
         return Ok(list);
     }
+    let since = op.caches.apis.borrow().epoch();
     let list = directory::list_apis(&db::database(op.env)?, &op.app.id).await?;
-    op.caches.apis.borrow_mut().insert((), list.clone(), op.now);
+    op.caches.apis.borrow_mut().insert_since((), list.clone(), op.now, since);
     Ok(list)
 }
 

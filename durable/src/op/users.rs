@@ -14,10 +14,13 @@ pub async fn user(op: &Op<'_>, id: &str) -> Result<Option<User>> {
     if let Some(u) = op.caches.users.borrow_mut().get(&id.to_owned(), op.now) {
         return Ok(Some(u));
     }
+    let since = op.caches.users.borrow().epoch();
     let found = directory::user_by_id(&db::database(op.env)?, &op.app.id, id).await?;
     let mut cache = op.caches.users.borrow_mut();
     match &found {
-        Some(u) => cache.insert(id.to_owned(), u.clone(), op.now),
+        Some(u) => {
+            cache.insert_since(id.to_owned(), u.clone(), op.now, since);
+        }
         None => cache.remove(&id.to_owned()),
     }
     Ok(found)

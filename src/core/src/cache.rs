@@ -3,7 +3,8 @@
 //! (clients, users, upstream documents). Bounded in size (oldest insertion
 //! evicted) and in age (entries expire after `ttl`), so a deleted or changed
 //! record is never served from here for longer than `ttl`; whatever changes
-//! a record also drops or replaces it here at once.
+//! a record also drops or replaces it here at once, and a copy loaded while
+//! that happened is not kept (`insert_since`).
 
 use crate::time::UnixMillis;
 use std::collections::{HashMap, VecDeque};
@@ -15,12 +16,19 @@ pub struct TtlCache<K, V> {
     capacity: usize,
     entries: HashMap<K, (UnixMillis, V)>,
     order: VecDeque<K>,
+    /// How many times entries were dropped or replaced because what they
+    /// copy changed (not by age or size): see [`Self::insert_since`].
+    drops: u64,
 }
+
+/// A moment in a cache's history of drops ([`TtlCache::epoch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epoch(u64);
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     #[must_use]
     pub fn new(ttl_ms: i64, capacity: usize) -> Self {
-        Self { ttl_ms, capacity: capacity.max(1), entries: HashMap::new(), order: VecDeque::new() }
+        Self { ttl_ms, capacity: capacity.max(1), entries: HashMap::new(), order: VecDeque::new(), drops: 0 }
     }
 
     /// The value for `key` if it was stored less than `ttl` before `now`.
@@ -34,7 +42,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         match self.entries.get(key) {
             Some((stored, v)) if now.0.saturating_sub(stored.0) < self.ttl_ms => Some((v.clone(), self.expiry(*stored))),
             Some(_) => {
-                self.remove(key);
+                self.evict(key);
                 None
             }
             None => None,
@@ -47,6 +55,29 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         UnixMillis(stored.0.saturating_add(self.ttl_ms))
     }
 
+    /// Now, in the cache's history of drops: read it before loading what
+    /// is missing, and store that with [`Self::insert_since`].
+    #[must_use]
+    pub fn epoch(&self) -> Epoch {
+        Epoch(self.drops)
+    }
+
+    /// Stores `value` loaded since `since`, unless something was dropped
+    /// meanwhile: a load that began before a change may hold what the
+    /// change dropped (a request reading a client from the database while
+    /// another disables it), and kept, it would outlive the change by the
+    /// cache's whole time-to-live. Whether it was stored.
+    pub fn insert_since(&mut self, key: K, value: V, now: UnixMillis, since: Epoch) -> bool {
+        if since != self.epoch() {
+            return false;
+        }
+        self.insert(key, value, now);
+        true
+    }
+
+    /// Stores `value`, computed from nothing that could have changed since
+    /// the cache was read; after a wait (a database read, a fetch), use
+    /// [`Self::insert_since`].
     pub fn insert(&mut self, key: K, value: V, now: UnixMillis) {
         if self.entries.insert(key.clone(), (now, value)).is_none() {
             self.order.push_back(key);
@@ -61,7 +92,14 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         }
     }
 
+    /// Drops the entry for `key` (what it copies changed).
     pub fn remove(&mut self, key: &K) {
+        self.drops += 1;
+        self.evict(key);
+    }
+
+    /// Drops the entry for `key` by age: nothing it copies changed.
+    fn evict(&mut self, key: &K) {
         if self.entries.remove(key).is_some() {
             self.order.retain(|k| k != key);
         }
@@ -70,6 +108,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// Drops every entry whose value matches `pred` (an application that was
     /// deleted, under all the hosts it was cached for).
     pub fn remove_where(&mut self, pred: impl Fn(&V) -> bool) {
+        self.drops += 1;
         self.entries.retain(|_, (_, v)| !pred(v));
         let entries = &self.entries;
         self.order.retain(|k| entries.contains_key(k));
@@ -79,6 +118,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// application changed, under all the hosts it was cached for). The
     /// entries keep their age: they expire when they would have.
     pub fn replace_where(&mut self, pred: impl Fn(&V) -> bool, value: &V) {
+        self.drops += 1;
         for (_, v) in self.entries.values_mut() {
             if pred(v) {
                 *v = value.clone();
@@ -87,6 +127,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     }
 
     pub fn clear(&mut self) {
+        self.drops += 1;
         self.entries.clear();
         self.order.clear();
     }
@@ -114,6 +155,32 @@ mod tests {
         assert_eq!(c.get_until(&"a", UnixMillis(999)), Some((1, UnixMillis(1_000))));
         assert_eq!(c.get(&"a", UnixMillis(1_000)), None);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_load_that_a_drop_overtook_is_not_kept() {
+        let mut c = TtlCache::new(1_000, 10);
+        c.insert("other", 0, UnixMillis(0));
+        // A load begins, then the client it reads is disabled.
+        let since = c.epoch();
+        c.remove(&"client_1");
+        assert!(!c.insert_since("client_1", 1, UnixMillis(1), since));
+        assert_eq!(c.get(&"client_1", UnixMillis(2)), None);
+        for drop in [
+            |c: &mut TtlCache<&str, i32>| c.clear(),
+            |c: &mut TtlCache<&str, i32>| c.remove_where(|_| false),
+            |c: &mut TtlCache<&str, i32>| c.replace_where(|_| false, &0),
+        ] {
+            let since = c.epoch();
+            drop(&mut c);
+            assert!(!c.insert_since("client_1", 1, UnixMillis(1), since));
+        }
+        // Nothing dropped meanwhile: kept. Age and size are no drop.
+        let since = c.epoch();
+        c.insert("old", 0, UnixMillis(0));
+        assert_eq!(c.get(&"old", UnixMillis(5_000)), None);
+        assert!(c.insert_since("client_1", 1, UnixMillis(5_000), since));
+        assert_eq!(c.get(&"client_1", UnixMillis(5_001)), Some(1));
     }
 
     #[test]

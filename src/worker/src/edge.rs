@@ -19,7 +19,7 @@
 //!   before it signs (`docs/signing.md`).
 
 use aero2_core::application::Application;
-use aero2_core::cache::TtlCache;
+use aero2_core::cache::{Epoch, TtlCache};
 use aero2_core::oauth::discovery::{self, EDGE_JWKS_TTL_MS, JWKS_MAX_AGE_SECONDS, METADATA_MAX_AGE_SECONDS};
 use aero2_core::routes::op::Endpoint;
 use aero2_core::time::UnixMillis;
@@ -56,7 +56,11 @@ pub async fn answer(env: &Env, endpoint: Endpoint, app: &Application, issuer: &s
             }
             let body = discovery::metadata(issuer).to_string();
             let done = Finished::new(public_json(&body, METADATA_MAX_AGE_SECONDS)?, local)?;
-            Ok(METADATA.with(|c| keep(&mut c.borrow_mut(), issuer.to_owned(), done, t)))
+            Ok(METADATA.with(|c| {
+                let mut c = c.borrow_mut();
+                c.insert(issuer.to_owned(), done.clone(), t);
+                (done, c.expiry(t))
+            }))
         }
     }
 }
@@ -79,6 +83,9 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     if let Some(kept) = JWKS.with(|c| c.borrow_mut().get_until(&app_id.to_owned(), t)) {
         return Ok(kept);
     }
+    // A rotation or deletion answered while the copy is fetched drops it:
+    // the fetched copy is then kept by nobody (`TtlCache::insert_since`).
+    let since = JWKS.with(|c| c.borrow().epoch());
     let cache = Cache::default();
     let key = cache_key(platform, app_id);
     if let Ok(Some(mut cached)) = cache.get(key.as_str(), true).await {
@@ -87,12 +94,12 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
         // to last), and less than the time-to-live ago.
         if let Some(fetched) = fetched.filter(|f| *f <= t.0 && t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
             let done = Finished::new(public_json(&cached.text().await?, JWKS_MAX_AGE_SECONDS)?, local)?;
-            return Ok(JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, UnixMillis(fetched))));
+            return Ok(JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, UnixMillis(fetched), since, t)));
         }
     }
     let body = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?;
     let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
-    let kept = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, t));
+    let kept = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, t, since, t));
     let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
     // When it was fetched, so another isolate keeps it only for what is
     // left of its time.
@@ -103,10 +110,11 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     Ok(kept)
 }
 
-/// Keeps `done` (made at `made`) in `cache`: it, and when it expires.
-fn keep(cache: &mut TtlCache<String, Finished>, key: String, done: Finished, made: UnixMillis) -> (Finished, UnixMillis) {
-    cache.insert(key, done.clone(), made);
-    (done, cache.expiry(made))
+/// Keeps `done` (made at `made`, loaded since `since`) in `cache`: it, and
+/// when it expires; `now` when it could not be kept (a drop overtook it).
+fn keep(cache: &mut TtlCache<String, Finished>, key: String, done: Finished, made: UnixMillis, since: Epoch, now: UnixMillis) -> (Finished, UnixMillis) {
+    let until = if cache.insert_since(key, done.clone(), made, since) { cache.expiry(made) } else { now };
+    (done, until)
 }
 
 /// Where the Cache API keeps an application's JWKS: a URL of the

@@ -74,6 +74,7 @@ async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result
     if let Some((resolved, until)) = CACHE.with(|c| c.borrow_mut().get_until(&key, t)).filter(|_| !reload) {
         return Ok(Some(Found { resolved, custom_domain, until }));
     }
+    let since = CACHE.with(|c| c.borrow().epoch());
     let db = db::database(env)?;
     // Only the Dashboard's host needs the Dashboard to exist: an
     // application's first request in a fresh isolate makes no D1 write.
@@ -87,10 +88,15 @@ async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result
     };
     let Some(app) = found else { return Ok(None) };
     let resolved = Resolved::of(app)?;
+    // Not kept if the application was dropped or changed while it was
+    // read; then this answer is good for this request only.
     let until = CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        c.insert(key, resolved.clone(), t);
-        c.expiry(t)
+        if c.insert_since(key, resolved.clone(), t, since) {
+            c.expiry(t)
+        } else {
+            t
+        }
     });
     Ok(Some(Found { resolved, custom_domain, until }))
 }
