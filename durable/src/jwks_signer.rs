@@ -440,7 +440,16 @@ impl JwksSigner {
         let plain = webcrypto::open(&self.sealing_key().await?, aad(app_id, kid).as_bytes(), &sealed).await?;
         let jwk: Value = serde_json::from_slice(&plain)?;
         let key = webcrypto::import_signing_key(alg, &jwk).await?;
-        self.signing.borrow_mut().insert(cache_key, key.clone());
+        // Kept only if the key is still stored: a deletion handled while it
+        // was opened must not leave a private key in memory.
+        #[derive(Deserialize)]
+        struct Stored {
+            n: i64,
+        }
+        let stored: Option<Stored> = self.sql()?.first("SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?;
+        if stored.is_some_and(|s| s.n > 0) {
+            self.signing.borrow_mut().insert(cache_key, key.clone());
+        }
         Ok(key)
     }
 

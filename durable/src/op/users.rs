@@ -16,12 +16,9 @@ pub async fn user(op: &Op<'_>, id: &str) -> Result<Option<User>> {
     }
     let since = op.caches.users.borrow().epoch();
     let found = directory::user_by_id(&db::database(op.env)?, &op.app.id, id).await?;
-    let mut cache = op.caches.users.borrow_mut();
-    match &found {
-        Some(u) => {
-            cache.insert_since(id.to_owned(), u.clone(), op.now, since);
-        }
-        None => cache.remove(&id.to_owned()),
+    // A user not found was not cached either (`UserDeleted` drops the copy).
+    if let Some(u) = &found {
+        op.caches.users.borrow_mut().insert_since(id.to_owned(), u.clone(), op.now, since);
     }
     Ok(found)
 }

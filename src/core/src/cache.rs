@@ -16,8 +16,9 @@ pub struct TtlCache<K, V> {
     capacity: usize,
     entries: HashMap<K, (UnixMillis, V)>,
     order: VecDeque<K>,
-    /// How many times entries were dropped or replaced because what they
-    /// copy changed (not by age or size): see [`Self::insert_since`].
+    /// How many drops were asked for (`remove`, `remove_where`,
+    /// `replace_where`, `clear`: what entries copy changed), whether or not
+    /// they found an entry; not by age or size. See [`Self::insert_since`].
     drops: u64,
 }
 
@@ -166,13 +167,13 @@ mod tests {
         c.remove(&"client_1");
         assert!(!c.insert_since("client_1", 1, UnixMillis(1), since));
         assert_eq!(c.get(&"client_1", UnixMillis(2)), None);
-        for drop in [
+        for change in [
             |c: &mut TtlCache<&str, i32>| c.clear(),
             |c: &mut TtlCache<&str, i32>| c.remove_where(|_| false),
             |c: &mut TtlCache<&str, i32>| c.replace_where(|_| false, &0),
         ] {
             let since = c.epoch();
-            drop(&mut c);
+            change(&mut c);
             assert!(!c.insert_since("client_1", 1, UnixMillis(1), since));
         }
         // Nothing dropped meanwhile: kept. Age and size are no drop.
@@ -181,6 +182,12 @@ mod tests {
         assert_eq!(c.get(&"old", UnixMillis(5_000)), None);
         assert!(c.insert_since("client_1", 1, UnixMillis(5_000), since));
         assert_eq!(c.get(&"client_1", UnixMillis(5_001)), Some(1));
+        let mut small = TtlCache::new(1_000, 1);
+        let since = small.epoch();
+        small.insert("a", 1, UnixMillis(0));
+        small.insert("b", 2, UnixMillis(0));
+        assert_eq!(small.get(&"a", UnixMillis(1)), None, "evicted by size");
+        assert!(small.insert_since("c", 3, UnixMillis(1), since));
     }
 
     #[test]

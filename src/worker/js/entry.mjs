@@ -70,7 +70,9 @@ async function settle(key, resp, before) {
   headers.delete(REUSE);
   const [until, app] = reuse.split(" ");
   const body = resp.body === null ? null : await resp.arrayBuffer();
-  if (key !== undefined && app && drops === before) {
+  // Kept only if good beyond now (the wasm says "until now" of an answer
+  // made from a copy it could not keep), and no drop went by.
+  if (key !== undefined && app && Number(until) > Date.now() && drops === before) {
     kept.delete(key);
     kept.set(key, { until: Number(until), app, status: resp.status, headers: new Headers(headers), body });
     while (kept.size > CAPACITY) kept.delete(kept.keys().next().value);

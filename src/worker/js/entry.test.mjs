@@ -103,6 +103,18 @@ test("an answer is kept until the time the wasm gave, not after", async () => {
   assert.equal(wasm.calls, 2);
 });
 
+test("an answer good until now only (made from a copy the wasm could not keep) takes no room", async () => {
+  for (let i = 0; i < 512; i++) await get(`http://room-${i}.localhost/.well-known/jwks.json`);
+  wasm.answer = () => answer("keys", { until: now });
+  const url = "http://until-now.localhost/.well-known/jwks.json";
+  assert.equal(await (await get(url)).text(), "keys");
+  const calls = wasm.calls;
+  await get("http://room-0.localhost/.well-known/jwks.json");
+  assert.equal(wasm.calls, calls, "the oldest kept answer was not pushed out");
+  await get(url);
+  assert.equal(wasm.calls, calls + 1);
+});
+
 test("a forget on any answer drops every kept answer of the applications it names", async () => {
   const a = "http://a.localhost/.well-known/jwks.json";
   const b = "http://b.localhost/.well-known/jwks.json";

@@ -94,27 +94,36 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
         // to last), and less than the time-to-live ago.
         if let Some(fetched) = fetched.filter(|f| *f <= t.0 && t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
             let done = Finished::new(public_json(&cached.text().await?, JWKS_MAX_AGE_SECONDS)?, local)?;
-            return Ok(JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, UnixMillis(fetched), since, t)));
+            let until = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), &done, UnixMillis(fetched), since));
+            return Ok((done, until.unwrap_or(t)));
         }
     }
     let body = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?;
     let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
-    let kept = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), done, t, since, t));
-    let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
-    // When it was fetched, so another isolate keeps it only for what is
-    // left of its time.
-    copy.headers_mut().set(FETCHED_AT_HEADER, &t.0.to_string())?;
-    // Kept for the location's other isolates if the Cache API takes it; the
-    // answer does not depend on it.
-    let _ = cache.put(key.as_str(), copy).await;
-    Ok(kept)
+    let until = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), &done, t, since));
+    // Not kept here (a drop overtook it): not kept for the location either.
+    if until.is_some() {
+        let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
+        // When it was fetched, so another isolate keeps it only for what is
+        // left of its time.
+        copy.headers_mut().set(FETCHED_AT_HEADER, &t.0.to_string())?;
+        // Kept for the location's other isolates if the Cache API takes it;
+        // the answer does not depend on it.
+        let _ = cache.put(key.as_str(), copy).await;
+        // A drop while it was put deleted the location's copy before this
+        // one landed: delete this one too.
+        if JWKS.with(|c| c.borrow().epoch()) != since {
+            let _ = cache.delete(key.as_str(), true).await;
+        }
+    }
+    Ok((done, until.unwrap_or(t)))
 }
 
-/// Keeps `done` (made at `made`, loaded since `since`) in `cache`: it, and
-/// when it expires; `now` when it could not be kept (a drop overtook it).
-fn keep(cache: &mut TtlCache<String, Finished>, key: String, done: Finished, made: UnixMillis, since: Epoch, now: UnixMillis) -> (Finished, UnixMillis) {
-    let until = if cache.insert_since(key, done.clone(), made, since) { cache.expiry(made) } else { now };
-    (done, until)
+/// Keeps `done` (made at `made`, loaded since `since`) in `cache`: when it
+/// expires, or `None` if a drop overtook it (then it is good for the
+/// request that loaded it only).
+fn keep(cache: &mut TtlCache<String, Finished>, key: String, done: &Finished, made: UnixMillis, since: Epoch) -> Option<UnixMillis> {
+    cache.insert_since(key, done.clone(), made, since).then(|| cache.expiry(made))
 }
 
 /// Where the Cache API keeps an application's JWKS: a URL of the
