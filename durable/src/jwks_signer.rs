@@ -237,18 +237,14 @@ impl JwksSigner {
                 respond::no_content()
             }
             SignerCall::Health { app_id } => {
-                #[derive(Deserialize)]
-                struct Count {
-                    n: i64,
-                }
-                let keys: Option<Count> = self.sql()?.first("SELECT COUNT(*) AS n FROM signing_keys", None)?;
+                let keys = self.sql()?.count("SELECT COUNT(*) AS n FROM signing_keys", None)?;
                 respond::json(
                     200,
                     &json!({
                         "class": "JwksSigner",
                         "id": self.state.id().to_string(),
                         "schema_version": self.schema.version(),
-                        "keys": keys.map_or(0, |c| c.n),
+                        "keys": keys,
                         "calls_since_start": self.calls.borrow().iter()
                             .filter(|((app, _), _)| *app == app_id)
                             .map(|((_, kind), n)| ((*kind).to_owned(), json!(n)))
@@ -365,17 +361,12 @@ impl JwksSigner {
         // has one active and at most one pending key per algorithm. A key
         // made while another is active always starts pending: the plan
         // promotes it (retiring the old one) when its time comes.
-        #[derive(Deserialize)]
-        struct Count {
-            n: i64,
-        }
         let sql = self.sql()?;
         let count = |status: KeyStatus| -> Result<i64> {
-            let row: Option<Count> = sql.first(
+            sql.count(
                 "SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND alg = ?2 AND status = ?3",
                 vec![app_id.into(), alg.as_str().into(), status.as_str().into()],
-            )?;
-            Ok(row.map_or(0, |c| c.n))
+            )
         };
         let status = if count(KeyStatus::Active)? > 0 || activates_at > t { KeyStatus::Pending } else { KeyStatus::Active };
         if count(status)? > 0 {
@@ -442,12 +433,7 @@ impl JwksSigner {
         let key = webcrypto::import_signing_key(alg, &jwk).await?;
         // Kept only if the key is still stored: a deletion handled while it
         // was opened must not leave a private key in memory.
-        #[derive(Deserialize)]
-        struct Stored {
-            n: i64,
-        }
-        let stored: Option<Stored> = self.sql()?.first("SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])?;
-        if stored.is_some_and(|s| s.n > 0) {
+        if self.sql()?.count("SELECT COUNT(*) AS n FROM signing_keys WHERE app_id = ?1 AND kid = ?2", vec![app_id.into(), kid.into()])? > 0 {
             self.signing.borrow_mut().insert(cache_key, key.clone());
         }
         Ok(key)

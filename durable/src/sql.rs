@@ -75,6 +75,16 @@ pub trait Statements {
         Ok(self.rows(query, args)?.into_iter().next())
     }
 
+    /// The number `query` counts: its first row's column `n` (a
+    /// `SELECT COUNT(*) AS n …`), 0 if it returns no row.
+    fn count(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<i64> {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        Ok(self.first::<Count>(query, args)?.map_or(0, |c| c.n))
+    }
+
     /// Runs `query` (a write, or schema): its rows, if any, are not read.
     fn run(&self, query: &str, args: impl Into<Option<Vec<V>>>) -> Result<()>;
 }

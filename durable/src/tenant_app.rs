@@ -85,10 +85,6 @@ enum Identity {
     Deleted,
 }
 
-#[derive(Deserialize)]
-struct Count {
-    n: i64,
-}
 
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
@@ -140,8 +136,7 @@ impl TenantApp {
             return respond::error(&ApiError::UnknownApplication);
         };
         if let Some(host) = req.headers().get(CUSTOM_DOMAIN_HEADER)? {
-            let row: Option<Count> = sql.first("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])?;
-            if row.is_none_or(|c| c.n == 0) {
+            if sql.count("SELECT COUNT(*) AS n FROM custom_domains WHERE hostname = ?1", vec![host.into()])? == 0 {
                 return gone();
             }
         }

@@ -532,20 +532,15 @@ pub fn revoke_access_token(sql: &SqlStorage, jti: &str, expires_at: UnixMillis) 
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct Count {
-    n: i64,
-}
-
 /// Whether an access token still stands: not revoked itself, and its grant
 /// (if any) not revoked.
 pub fn access_token_live(sql: &SqlStorage, jti: &str) -> Result<bool> {
-    let revoked = sql.first::<Count>("SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?1)
+    let revoked = sql.count("SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?1)
               + (SELECT COUNT(*) FROM access_tokens a JOIN grants g ON g.id = a.grant_id
                  WHERE a.jti = ?1 AND g.revoked_at IS NOT NULL) AS n",
         vec![jti.into()],
     )?;
-    Ok(revoked.is_none_or(|c| c.n == 0))
+    Ok(revoked == 0)
 }
 
 // ----------------------------------------------------------- limits, lockout
