@@ -4,7 +4,7 @@
 // while a fixed number of requests run, and prints self time per function.
 //
 //   node bench/profile.mjs [--build DIR] [--only client_credentials|refresh_token|userinfo|discovery|jwks|health]
-//                          [--requests N] [--concurrency C] [--top N] [--crossings] [--against rust|rust_raw|js]
+//                          [--requests N] [--concurrency C] [--top N] [--crossings] [--against rust|rust_raw|js|js_work]
 //
 // With --against it then profiles, in the same workerd process, the floor of
 // the workload's shape (bench/floor-rust with the worker crate's entry
@@ -14,7 +14,11 @@
 // JavaScript floor `/do-do-refresh` for a refresh: its SQLite statements
 // too), and prints what Aero2 spends above it, by kind and by function.
 // That difference is Aero2's own work, and the table says what it is made
-// of.
+// of. `--against js_work` profiles instead the same shape doing the same
+// work in JavaScript (`/work/token` for `client_credentials`,
+// `/work/userinfo` for UserInfo, `/work/refresh` for a refresh): the
+// difference is then what Aero2's being Rust compiled to wasm costs over
+// JavaScript for the same request.
 //
 // With --crossings it counts instead the calls from the wasm to JavaScript
 // (wasm-bindgen's imports) per request, by import and by the Aero2
@@ -30,7 +34,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains } from "./lib/aero2-app.mjs";
+import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains, sameWork } from "./lib/aero2-app.mjs";
 import { formFiller, signIn } from "./lib/flows.mjs";
 import { basicAuth, CookieJar, form, target } from "./lib/http.mjs";
 import { runLoad } from "./lib/load.mjs";
@@ -48,10 +52,11 @@ const concurrency = Number(arg("--concurrency", "1"));
 const top = Number(arg("--top", "40"));
 const crossings = process.argv.includes("--crossings");
 // The floor to profile beside Aero2: its worker's name in serve-aero2.mjs.
-const FLOORS = { rust: "floor_rust", rust_raw: "floor_rust_raw", js: "floor" };
+const FLOORS = { rust: "floor_rust", rust_raw: "floor_rust_raw", js: "floor", js_work: "floor" };
 const against = arg("--against");
 if (against !== undefined && !FLOORS[against]) throw new Error(`--against ${against}: not one of ${Object.keys(FLOORS).join(", ")}`);
 if (against && crossings) throw new Error("--against profiles; --crossings counts calls: one or the other");
+if (against === "js_work" && !["client_credentials", "userinfo", "refresh_token"].includes(only)) throw new Error("--against js_work: for --only client_credentials, userinfo or refresh_token");
 let buildDir = path.resolve(arg("--build", path.join(ROOT, "build")));
 
 // The build with every wasm import wrapped by a counter: per import, and
@@ -143,7 +148,7 @@ async function inspect(port, worker) {
 
 const inspectorPort = await freePort();
 // The Rust floors only when one is profiled: each is another wasm compiled at start.
-const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: against && against !== "js" ? path.join(ROOT, "build") : null });
+const server = await startAero2({ buildDir, inspectorPort, rustFloorsDir: against && !against.startsWith("js") ? path.join(ROOT, "build") : null });
 try {
   const port = server.port;
   const app = target(`bench.localhost:${port}`, port);
@@ -162,6 +167,8 @@ try {
   // answer counts (default: a 2xx status).
   let make = () => cc;
   let check;
+  // The user's access tokens at Aero2, one per worker (UserInfo, a refresh).
+  let accessTokens = [];
   if (only === "refresh_token" || only === "userinfo") {
     // A user signed in through the authorization code flow, as bench/run.mjs
     // does: one refresh chain per worker (each token is used once), or one
@@ -184,6 +191,7 @@ try {
         }),
       );
     }
+    accessTokens = tokens.map((t) => t.access_token);
     if (only === "userinfo") {
       make = (i) => ({ method: "GET", path: "/oauth2/userinfo", headers: { authorization: `Bearer ${tokens[i].access_token}` } });
     } else {
@@ -218,19 +226,29 @@ try {
     // The floor of the workload's shape, as bench/run.mjs compares them.
     // A refresh against the JavaScript floor: the same shape running the
     // same SQLite statements (bench/floor-worker.mjs).
-    const route = against === "js" && only === "refresh_token" ? "/do-do-refresh" : ({ discovery: "/", jwks: "/", health: "/", userinfo: "/do" }[only] ?? "/do-do");
     const worker = FLOORS[against];
     const fport = server.floorPorts[worker];
-    if (!fport) throw new Error(`--against ${against}: no ${worker} Worker served${against === "js" ? "" : " (scripts/bench.sh builds it under build/)"}`);
+    if (!fport) throw new Error(`--against ${against}: no ${worker} Worker served${against.startsWith("js") ? "" : " (scripts/bench.sh builds it under build/)"}`);
     const ftgt = target(`floor.localhost:${fport}`, fport);
-    const floorLoad = (n) =>
-      runLoad({ tgt: ftgt, concurrency, maxRequests: n, maxMs: 60_000, make: () => ({ path: route }), check: (res) => res.status === 200 && res.body === "ok" });
+    const spec = {
+      path: against === "js" && only === "refresh_token" ? "/do-do-refresh" : ({ discovery: "/", jwks: "/", health: "/", userinfo: "/do" }[only] ?? "/do-do"),
+    };
+    let floorMake = () => spec;
+    let floorCheck = (res) => res.status === 200 && res.body === "ok";
+    if (against === "js_work") {
+      const paths = { token: "/oauth2/token", userinfo: "/oauth2/userinfo", discovery: "/.well-known/openid-configuration" };
+      const kind = { userinfo: "userinfo", refresh_token: "refresh" }[only] ?? "token";
+      ({ make: floorMake, check: floorCheck } = await sameWork({ app, floor: ftgt, api, appId, client, paths, kind, accessToken: accessTokens[0], chains: concurrency }));
+    }
+    const first = floorMake(0);
+    const route = `${first.method ?? "GET"} ${first.path}`;
+    const floorLoad = (n) => runLoad({ tgt: ftgt, concurrency, maxRequests: n, maxMs: 60_000, make: floorMake, check: floorCheck });
     await floorLoad(500);
     const fcdp = await inspect(inspectorPort, worker);
     const floor = await sampled(fcdp, () => floorLoad(requests));
     fcdp.close();
-    report(`\n${worker} GET ${route} c=${concurrency}`, floor);
-    difference(`${only} above ${worker} GET ${route}`, aero2, floor);
+    report(`\n${worker} ${route} c=${concurrency}`, floor);
+    difference(`${only} above ${worker} ${route}`, aero2, floor);
   }
 } finally {
   await server.stop();

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains } from "./lib/aero2-app.mjs";
+import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains, sameWork } from "./lib/aero2-app.mjs";
 import { FlowError, formFiller, signIn } from "./lib/flows.mjs";
 import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
 import { quantile, runLoad } from "./lib/load.mjs";
@@ -27,7 +27,7 @@ const ROOT = path.resolve(HERE, "..");
 
 // ---------------------------------------------------------------- options
 
-const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_rust_raw", "floor_rust_raw_do", "floor_rust_raw_do_do", "floor_do_do_refresh", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
+const WORKLOADS = ["floor", "floor_do", "floor_do_do", "floor_rust", "floor_rust_do", "floor_rust_do_do", "floor_rust_raw", "floor_rust_raw_do", "floor_rust_raw_do_do", "floor_do_do_refresh", "floor_token", "floor_userinfo", "floor_refresh", "floor_discovery", "floor_jwks", "health", "discovery", "jwks", "client_credentials", "refresh_token", "userinfo", "sign_in", "sign_in_locked", "cold_start"];
 
 function options() {
   const args = process.argv.slice(2);
@@ -385,6 +385,44 @@ function sameAnswerWorkload(which) {
   };
 }
 
+/**
+ * A floor workload doing Aero2's work for `kind` (`token`:
+ * `client_credentials`; `userinfo`; `refresh`: `refresh_token`, one chain
+ * per load worker) in JavaScript, in the same shape (`sameWork` in
+ * bench/lib/aero2-app.mjs).
+ */
+function sameWorkWorkload(kind) {
+  return async (s, cfg) => {
+    needClient(s);
+    const port = s.floorPorts?.floor;
+    if (!port) throw new Unavailable("failed", "the Aero2 server reported no floor Worker");
+    let accessToken;
+    if (kind !== "token") {
+      needUser(s);
+      try {
+        accessToken = (await signInWith(s, s.userinfoExtra)).access_token;
+      } catch (e) {
+        throw fromFlow(e);
+      }
+    }
+    const tgt = target(`floor.localhost:${port}`, port);
+    let w;
+    try {
+      // A refresh chain per load worker, and one for the probe.
+      const chains = Math.max(...cfg.concurrency) + 1;
+      w = await sameWork({ app: s.tgt, floor: tgt, api: s.api, appId: s.appId, client: s.client, paths: s.paths, kind, accessToken, chains });
+    } catch (e) {
+      throw e instanceof Unavailable ? e : new Unavailable("failed", String(e.message || e));
+    }
+    // The probe takes the last chain (the load's workers use the first ones).
+    const last = Math.max(...cfg.concurrency);
+    const spec = w.make(kind === "refresh" ? last : 0);
+    const probe = await request(tgt, spec);
+    if (!w.check(probe, kind === "refresh" ? last : 0)) throw new Unavailable("failed", `${spec.method ?? "GET"} ${spec.path} → ${probe.status} ${probe.body.slice(0, 200)}`);
+    return { probe, tgt, make: w.make, check: w.check };
+  };
+}
+
 const WORKLOAD_DEFS = {
   floor: {
     label: "runtime floor: a JS Worker answering `ok` (no Aero2 code)",
@@ -435,6 +473,21 @@ const WORKLOAD_DEFS = {
     label: "runtime floor of a refresh: JS Worker → object running a refresh's SQLite statements (4 reads, 3 writes) → object",
     aero2Only: true,
     prepare: floorWorkload("/do-do-refresh"),
+  },
+  floor_token: {
+    label: "runtime floor of a token: a JS Worker → object → object doing `client_credentials`'s work (limits, form, secret's SHA-256, claims, ES256 signature, JSON)",
+    aero2Only: true,
+    prepare: sameWorkWorkload("token"),
+  },
+  floor_userinfo: {
+    label: "runtime floor of UserInfo: a JS Worker → object doing UserInfo's work (token parsed, signature checked once, revocation in SQLite, claims)",
+    aero2Only: true,
+    prepare: sameWorkWorkload("userinfo"),
+  },
+  floor_refresh: {
+    label: "runtime floor of a refresh: a JS Worker → object → object doing `refresh_token`'s work (the token and grant read twice, two ES256 signatures, three writes, JSON)",
+    aero2Only: true,
+    prepare: sameWorkWorkload("refresh"),
   },
   floor_discovery: {
     label: "runtime floor: a JS Worker giving Aero2's discovery answer (its headers and body, no Aero2 code)",
@@ -515,6 +568,8 @@ const WORKLOAD_DEFS = {
   jwks: { label: "JWKS `GET` (jwks_uri)", floor: "floor", sameAnswer: "floor_jwks", warmInJs: true, target: 1.2, prepare: (s) => getWorkload(s, s.paths.jwks) },
   client_credentials: {
     floor: "floor_do_do",
+    // The same shape doing the same work in JavaScript (no Aero2 code).
+    sameWork: "floor_token",
     target: 1.5,
     label: "token: `client_credentials`",
     token: true,
@@ -546,6 +601,7 @@ const WORKLOAD_DEFS = {
     floor: "floor_do_do",
     // The same shape with the refresh's storage (no Aero2 code).
     storageFloor: "floor_do_do_refresh",
+    sameWork: "floor_refresh",
     target: 2,
     label: "token: `refresh_token` (rotated, each used once)",
     token: true,
@@ -584,6 +640,7 @@ const WORKLOAD_DEFS = {
   },
   userinfo: {
     floor: "floor_do",
+    sameWork: "floor_userinfo",
     target: 1.5,
     label: "UserInfo `GET` (bearer access token)",
     async prepare(s) {
@@ -748,6 +805,12 @@ function render(cfg, results, meta) {
     const stored = def.storageFloor && results.find((r) => r.key === def.storageFloor && r.c === row.c)?.aero2;
     if (stored && !stored.unavailable) {
       line += `; ${fmtRatio(a.cpuUsPerReq / stored.cpuUsPerReq)} a JS Worker → object → object running the same SQLite statements (${fmtInt(stored.cpuUsPerReq)} µs, the statements ${fmtInt(stored.cpuUsPerReq - f.cpuUsPerReq)} µs)`;
+    }
+    const work = def.sameWork && results.find((r) => r.key === def.sameWork && r.c === row.c)?.aero2;
+    if (work && !work.unavailable) {
+      line += `; ${fmtRatio(a.cpuUsPerReq / work.cpuUsPerReq)} a JS Worker doing the same work in the same shape (${fmtInt(work.cpuUsPerReq)} µs, itself ${fmtRatio(work.cpuUsPerReq / f.cpuUsPerReq)} the JS floor: ${mark(work.cpuUsPerReq / f.cpuUsPerReq <= def.target)} ≤ ${def.target}×`;
+      if (row.c === 32) line += `; its p99 ${fmtMs(work.p99)} ms, ${mark(work.p99 <= 2 * f.p99)} ≤ 2× the floor's`;
+      line += ")";
     }
     const same = def.sameAnswer && results.find((r) => r.key === def.sameAnswer && r.c === row.c)?.aero2;
     if (same && !same.unavailable) line += `; ${fmtRatio(a.cpuUsPerReq / same.cpuUsPerReq)} a JS Worker giving the same answer (${fmtInt(same.cpuUsPerReq)} µs)`;

@@ -3,7 +3,7 @@
 // workloads run: one definition for bench/run.mjs and bench/profile.mjs, so
 // the profiler measures what the benchmark measures.
 import { randomBytes } from "node:crypto";
-import { form, request, target } from "./http.mjs";
+import { basicAuth, form, request, target } from "./http.mjs";
 
 /** Where the sign-ins redirect to: never contacted, the code is read from the `Location` header. */
 export const REDIRECT_URI = "http://127.0.0.1:9/cb";
@@ -94,4 +94,58 @@ export function refreshChains({ chains, tokenPath, authorization, seen = () => {
       return res.status === 200 && typeof body?.access_token === "string";
     },
   };
+}
+
+/**
+ * Sets up bench/floor-worker.mjs's `/work/token` (`kind` "token", Aero2's
+ * `client_credentials`), `/work/userinfo` (`kind` "userinfo") or
+ * `/work/refresh` (`kind` "refresh", `chains` refresh tokens) with Aero2's
+ * own: the application's record (its management view, as large as what the
+ * Worker forwards), the issuer, the security headers of Aero2's answer to
+ * the same request, the client, and for the last two the user's claims
+ * from Aero2's UserInfo (given the user's `accessToken` at Aero2). `app` and
+ * `floor` are the two targets, `api` the operator's (operatorApi).
+ * Resolves to `{ make, check }` for bench/lib/load.mjs.
+ */
+export async function sameWork({ app, floor, api, appId, client, paths, kind, accessToken, chains = 0 }) {
+  const fail = (step, res) => new Error(`${step} → ${res.status} ${String(res.body).slice(0, 200)}`);
+  const cc = {
+    method: "POST",
+    path: paths.token,
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(client.id, client.secret) },
+    body: form({ grant_type: "client_credentials" }),
+  };
+  const original = await request(app, cc);
+  if (original.status !== 200) throw fail(`POST ${paths.token}`, original);
+  // Everything Aero2 sent but what the connection, the clock, the request
+  // and the object make: the floor's object sets its own three.
+  const own = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id", "content-type", "cache-control", "pragma"]);
+  const security = Object.entries(original.headers).filter(([k]) => !own.has(k.toLowerCase()));
+  const application = JSON.stringify(await api("GET", `/applications/${appId}`));
+  const discovery = await request(app, { path: paths.discovery });
+  if (discovery.status !== 200) throw fail(`GET ${paths.discovery}`, discovery);
+  let user;
+  if (kind !== "token") {
+    const res = await request(app, { path: paths.userinfo, headers: { authorization: `Bearer ${accessToken}` } });
+    if (res.status !== 200) throw fail(`GET ${paths.userinfo}`, res);
+    user = JSON.parse(res.body);
+  }
+  const given = { application, issuer: JSON.parse(discovery.body).issuer, security, client, user, chains: kind === "refresh" ? chains : 0 };
+  const put = await request(floor, { method: "PUT", path: "/work/setup", headers: { "content-type": "application/json" }, body: JSON.stringify(given) });
+  if (put.status !== 200) throw fail("PUT /work/setup", put);
+  if (kind === "refresh") {
+    const authorization = basicAuth(client.id, client.secret);
+    return refreshChains({ chains: JSON.parse(put.body).refresh_tokens, tokenPath: "/work/refresh", authorization });
+  }
+  const spec =
+    kind === "userinfo" ? { path: "/work/userinfo", headers: { authorization: `Bearer ${JSON.parse(put.body).access_token}` } } : { ...cc, path: "/work/token" };
+  const field = kind === "userinfo" ? "sub" : "access_token";
+  const check = (res) => {
+    try {
+      return res.status === 200 && typeof JSON.parse(res.body)[field] === "string";
+    } catch {
+      return false;
+    }
+  };
+  return { make: () => spec, check };
 }
