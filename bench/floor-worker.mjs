@@ -30,7 +30,7 @@
 //                        Aero2's security headers on the answer.
 //   GET /work/userinfo   Aero2's UserInfo the same way: the bearer token
 //                        parsed, its signature verified once and remembered
-//                        by its SHA-256 (as Aero2's object does), its claims
+//                        (Aero2's object keeps its SHA-256), its claims
 //                        checked, its revocation asked of SQLite with
 //                        Aero2's statement, the client and the user found in
 //                        memory, the user's claims answered.
@@ -106,10 +106,45 @@ const ACCESS_TOKEN_TTL_SECS = 3600;
 const ES256 = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-const fromBase64url = (s) => Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
-const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+// The runtime's own base64 and hex when it has them (`Uint8Array`'s
+// `toBase64`, `fromBase64`, `toHex`), else plain loops: the floor should
+// cost what idiomatic JavaScript costs, no more.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const native = typeof Uint8Array.prototype.toBase64 === "function" && typeof Uint8Array.fromBase64 === "function" && typeof Uint8Array.prototype.toHex === "function";
+function binary(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+const base64url = native
+  ? (bytes) => bytes.toBase64({ alphabet: "base64url", omitPadding: true })
+  : (bytes) => btoa(binary(bytes)).replace(/[+/=]/g, (c) => (c === "+" ? "-" : c === "/" ? "_" : ""));
+const fromBase64url = native
+  ? (s) => Uint8Array.fromBase64(s, { alphabet: "base64url" })
+  : (s) => {
+      const bin = atob(s.replace(/[-_]/g, (c) => (c === "-" ? "+" : "/")));
+      const out = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+      return out;
+    };
+const hex = native
+  ? (buffer) => new Uint8Array(buffer).toHex()
+  : (buffer) => {
+      const b = new Uint8Array(buffer);
+      let s = "";
+      for (let i = 0; i < b.length; i++) s += HEX[b[i]];
+      return s;
+    };
 const sha256hex = async (text) => hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+// The objects' ids, kept per isolate as Aero2's Worker keeps them
+// (durable/src/forward.rs); the empty floors above name theirs on every
+// request, as a Worker written plainly does.
+const ids = new Map();
+function stub(env, name) {
+  let id = ids.get(name);
+  if (!id) ids.set(name, (id = env.HOP.idFromName(name)));
+  return env.HOP.get(id);
+}
 const json = (status, body) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", pragma: "no-cache" } });
 /** A fixed-window counter kept in memory, as Aero2's token limits are. */
@@ -190,8 +225,8 @@ export class Hop {
       const token = `rt_${digest()}`;
       const grant = `grant${i}`;
       this.sql.exec(
-        "INSERT OR REPLACE INTO grants (id, client_id, user_id, scope, auth_time, created_at, expires_at, amr) VALUES (?1, ?2, ?3, 'openid profile email offline_access', ?4, ?5, ?6, '[\"pwd\"]')",
-        grant, client.id, user.sub, iat, now, now + 30 * DAY,
+        "INSERT OR REPLACE INTO grants (id, client_id, user_id, scope, auth_time, nonce, session_id, created_at, expires_at, amr) VALUES (?1, ?2, ?3, 'openid profile email offline_access', ?4, ?5, ?6, ?7, ?8, '[\"pwd\"]')",
+        grant, client.id, user.sub, iat, digest().slice(0, 22), digest(), now, now + 30 * DAY,
       );
       this.sql.exec(PUT_TOKEN, await sha256hex(token), grant, now, now + 30 * DAY, digest());
       refreshTokens.push(token);
@@ -201,7 +236,7 @@ export class Hop {
   /** A call to the second object (Aero2's signer): a JSON request. */
   signer(call) {
     const req = new Request("https://signer/sign", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(call) });
-    return this.env.HOP.get(this.env.HOP.idFromName("signer")).fetch(req);
+    return stub(this.env, "signer").fetch(req);
   }
   /**
    * What every token request does first (durable/src/op/token.rs): the
@@ -241,7 +276,7 @@ export class Hop {
     const amr = JSON.parse(grant.amr);
     const access = { iss: this.issuer, sub: user.sub, aud: [this.issuer], exp: iat + ACCESS_TOKEN_TTL_SECS, iat, jti, client_id: id, scope: grant.scope, auth_time: grant.auth_time, amr };
     const { sub, ...profile } = user;
-    const idToken = { iss: this.issuer, sub, aud: id, exp: iat + ACCESS_TOKEN_TTL_SECS, iat, auth_time: grant.auth_time, amr, azp: id, ...profile };
+    const idToken = { iss: this.issuer, sub, aud: id, exp: iat + ACCESS_TOKEN_TTL_SECS, iat, auth_time: grant.auth_time, nonce: grant.nonce, amr, azp: id, sid: grant.session_id, ...profile };
     const tokens = [
       { alg: "ES256", typ: "at+jwt", claims: access, at_hash_of: null },
       { alg: "ES256", typ: "JWT", claims: idToken, at_hash_of: 0 },
@@ -287,10 +322,11 @@ export class Hop {
     const header = JSON.parse(decoder.decode(fromBase64url(h)));
     const claims = JSON.parse(decoder.decode(fromBase64url(p)));
     if (header.alg !== "ES256" || header.kid !== this.kid) return refuse();
-    const seen = await sha256hex(token);
-    if (!this.verified.has(seen)) {
+    // Remembered by the token itself (Aero2 keeps its SHA-256, to bound
+    // the memory; this floor spares itself the digest).
+    if (!this.verified.has(token)) {
       if (!(await crypto.subtle.verify(ES256, this.verifyKey, fromBase64url(sig), encoder.encode(`${h}.${p}`)))) return refuse();
-      this.verified.add(seen);
+      this.verified.add(token);
     }
     const now = Math.floor(Date.now() / 1000);
     if (claims.iss !== this.issuer || !(claims.exp > now) || !claims.aud.includes(this.issuer) || !claims.scope.split(" ").includes("openid")) return refuse();
@@ -364,7 +400,7 @@ async function forward(req, env, url) {
   headers.set("x-aero2-issuer", work.issuer);
   headers.set("x-aero2-request-id", id);
   const inner = new Request(`https://tenant${url.pathname}`, { method: req.method, headers, body: req.body });
-  const answer = await env.HOP.get(env.HOP.idFromName("tenant")).fetch(inner);
+  const answer = await stub(env, "tenant").fetch(inner);
   const out = new Headers(answer.headers);
   for (const name of RESERVED) out.delete(name);
   for (const [name, value] of work.security) out.set(name, value);
