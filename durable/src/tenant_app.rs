@@ -85,7 +85,6 @@ enum Identity {
     Deleted,
 }
 
-
 impl DurableObject for TenantApp {
     fn new(state: State, env: Env) -> Self {
         Self { sql: state.storage().sql(), state, env, schema: SchemaGuard::default(), identity: RefCell::default(), caches: op::caches::Caches::default(), served: std::cell::Cell::default(), last_forwarded: RefCell::default(), shard: std::cell::Cell::default() }

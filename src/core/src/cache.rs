@@ -67,13 +67,15 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// meanwhile: a load that began before a change may hold what the
     /// change dropped (a request reading a client from the database while
     /// another disables it), and kept, it would outlive the change by the
-    /// cache's whole time-to-live. Whether it was stored.
-    pub fn insert_since(&mut self, key: K, value: V, now: UnixMillis, since: Epoch) -> bool {
+    /// cache's whole time-to-live. When the stored copy expires, or `None`
+    /// if it was not stored (then what is made from it is good for the
+    /// request that loaded it only).
+    pub fn insert_since(&mut self, key: K, value: V, now: UnixMillis, since: Epoch) -> Option<UnixMillis> {
         if since != self.epoch() {
-            return false;
+            return None;
         }
         self.insert(key, value, now);
-        true
+        Some(self.expiry(now))
     }
 
     /// Stores `value`, computed from nothing that could have changed since
@@ -165,7 +167,7 @@ mod tests {
         // A load begins, then the client it reads is disabled.
         let since = c.epoch();
         c.remove(&"client_1");
-        assert!(!c.insert_since("client_1", 1, UnixMillis(1), since));
+        assert_eq!(c.insert_since("client_1", 1, UnixMillis(1), since), None);
         assert_eq!(c.get(&"client_1", UnixMillis(2)), None);
         for change in [
             |c: &mut TtlCache<&str, i32>| c.clear(),
@@ -174,20 +176,20 @@ mod tests {
         ] {
             let since = c.epoch();
             change(&mut c);
-            assert!(!c.insert_since("client_1", 1, UnixMillis(1), since));
+            assert_eq!(c.insert_since("client_1", 1, UnixMillis(1), since), None);
         }
         // Nothing dropped meanwhile: kept. Age and size are no drop.
         let since = c.epoch();
         c.insert("old", 0, UnixMillis(0));
         assert_eq!(c.get(&"old", UnixMillis(5_000)), None);
-        assert!(c.insert_since("client_1", 1, UnixMillis(5_000), since));
+        assert_eq!(c.insert_since("client_1", 1, UnixMillis(5_000), since), Some(UnixMillis(6_000)));
         assert_eq!(c.get(&"client_1", UnixMillis(5_001)), Some(1));
         let mut small = TtlCache::new(1_000, 1);
         let since = small.epoch();
         small.insert("a", 1, UnixMillis(0));
         small.insert("b", 2, UnixMillis(0));
         assert_eq!(small.get(&"a", UnixMillis(1)), None, "evicted by size");
-        assert!(small.insert_since("c", 3, UnixMillis(1), since));
+        assert_eq!(small.insert_since("c", 3, UnixMillis(1), since), Some(UnixMillis(1_001)));
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //!   before it signs (`docs/signing.md`).
 
 use aero2_core::application::Application;
-use aero2_core::cache::{Epoch, TtlCache};
+use aero2_core::cache::TtlCache;
 use aero2_core::oauth::discovery::{self, EDGE_JWKS_TTL_MS, JWKS_MAX_AGE_SECONDS, METADATA_MAX_AGE_SECONDS};
 use aero2_core::routes::op::Endpoint;
 use aero2_core::time::UnixMillis;
@@ -94,13 +94,13 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
         // to last), and less than the time-to-live ago.
         if let Some(fetched) = fetched.filter(|f| *f <= t.0 && t.0.saturating_sub(*f) < EDGE_JWKS_TTL_MS) {
             let done = Finished::new(public_json(&cached.text().await?, JWKS_MAX_AGE_SECONDS)?, local)?;
-            let until = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), &done, UnixMillis(fetched), since));
+            let until = JWKS.with(|c| c.borrow_mut().insert_since(app_id.to_owned(), done.clone(), UnixMillis(fetched), since));
             return Ok((done, until.unwrap_or(t)));
         }
     }
     let body = serde_json::to_string(&signer_call::published_jwks(env, &app.signer, t, app_id).await?)?;
     let done = Finished::new(public_json(&body, JWKS_MAX_AGE_SECONDS)?, local)?;
-    let until = JWKS.with(|c| keep(&mut c.borrow_mut(), app_id.to_owned(), &done, t, since));
+    let until = JWKS.with(|c| c.borrow_mut().insert_since(app_id.to_owned(), done.clone(), t, since));
     // Not kept here (a drop overtook it): not kept for the location either.
     if until.is_some() {
         let mut copy = public_json(&body, u32::try_from(EDGE_JWKS_TTL_MS / 1000).unwrap_or(30))?;
@@ -119,12 +119,6 @@ async fn jwks(env: &Env, app: &Application, platform: &str, local: bool) -> Resu
     Ok((done, until.unwrap_or(t)))
 }
 
-/// Keeps `done` (made at `made`, loaded since `since`) in `cache`: when it
-/// expires, or `None` if a drop overtook it (then it is good for the
-/// request that loaded it only).
-fn keep(cache: &mut TtlCache<String, Finished>, key: String, done: &Finished, made: UnixMillis, since: Epoch) -> Option<UnixMillis> {
-    cache.insert_since(key, done.clone(), made, since).then(|| cache.expiry(made))
-}
 
 /// Where the Cache API keeps an application's JWKS: a URL of the
 /// platform's zone that no route serves.

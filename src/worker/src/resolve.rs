@@ -90,14 +90,7 @@ async fn resolved(env: &Env, host: &str, platform: &str, reload: bool) -> Result
     let resolved = Resolved::of(app)?;
     // Not kept if the application was dropped or changed while it was
     // read; then this answer is good for this request only.
-    let until = CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.insert_since(key, resolved.clone(), t, since) {
-            c.expiry(t)
-        } else {
-            t
-        }
-    });
+    let until = CACHE.with(|c| c.borrow_mut().insert_since(key, resolved.clone(), t, since)).unwrap_or(t);
     Ok(Some(Found { resolved, custom_domain, until }))
 }
 
