@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApplication, createClient, createUser, operatorApi, REDIRECT_URI, refreshChains, sameWork } from "./lib/aero2-app.mjs";
 import { FlowError, formFiller, signIn } from "./lib/flows.mjs";
-import { basicAuth, CookieJar, form, request, target } from "./lib/http.mjs";
+import { basicAuth, CookieJar, form, PER_ANSWER_HEADERS, request, target } from "./lib/http.mjs";
 import { quantile, runLoad } from "./lib/load.mjs";
 import { clockTicks, cpuMicros } from "./lib/proc.mjs";
 import { measureColdStart } from "./cold-start.mjs";
@@ -373,8 +373,7 @@ function sameAnswerWorkload(which) {
     if (original.status !== 200) throw unavailable(`GET ${s.paths[which]}`, original);
     // Everything Aero2 sent but what the connection, the clock and the
     // request make: the floor Worker sets its own request id.
-    const skip = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id"]);
-    const headers = Object.entries(original.headers).filter(([k]) => !skip.has(k.toLowerCase()));
+    const headers = Object.entries(original.headers).filter(([k]) => !PER_ANSWER_HEADERS.has(k.toLowerCase()));
     const tgt = target(`floor.localhost:${port}`, port);
     const p = `/answer/${which}`;
     const put = await request(tgt, { method: "PUT", path: p, headers: { "content-type": "application/json" }, body: JSON.stringify({ headers, body: original.body }) });
@@ -406,19 +405,17 @@ function sameWorkWorkload(kind) {
       }
     }
     const tgt = target(`floor.localhost:${port}`, port);
+    // A refresh chain per load worker (0 …), and the last for the probe.
+    const probeAt = Math.max(...cfg.concurrency);
     let w;
     try {
-      // A refresh chain per load worker, and one for the probe.
-      const chains = Math.max(...cfg.concurrency) + 1;
-      w = await sameWork({ app: s.tgt, floor: tgt, api: s.api, appId: s.appId, client: s.client, paths: s.paths, kind, accessToken, chains });
+      w = await sameWork({ app: s.tgt, floor: tgt, api: s.api, appId: s.appId, client: s.client, paths: s.paths, kind, accessToken, chains: probeAt + 1 });
     } catch (e) {
       throw e instanceof Unavailable ? e : new Unavailable("failed", String(e.message || e));
     }
-    // The probe takes the last chain (the load's workers use the first ones).
-    const last = Math.max(...cfg.concurrency);
-    const spec = w.make(kind === "refresh" ? last : 0);
+    const spec = w.make(probeAt);
     const probe = await request(tgt, spec);
-    if (!w.check(probe, kind === "refresh" ? last : 0)) throw new Unavailable("failed", `${spec.method ?? "GET"} ${spec.path} → ${probe.status} ${probe.body.slice(0, 200)}`);
+    if (!w.check(probe, probeAt)) throw new Unavailable("failed", `${spec.method ?? "GET"} ${spec.path} → ${probe.status} ${probe.body.slice(0, 200)}`);
     return { probe, tgt, make: w.make, check: w.check };
   };
 }

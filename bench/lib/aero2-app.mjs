@@ -3,7 +3,7 @@
 // workloads run: one definition for bench/run.mjs and bench/profile.mjs, so
 // the profiler measures what the benchmark measures.
 import { randomBytes } from "node:crypto";
-import { basicAuth, form, request, target } from "./http.mjs";
+import { basicAuth, form, PER_ANSWER_HEADERS, request, target } from "./http.mjs";
 
 /** Where the sign-ins redirect to: never contacted, the code is read from the `Location` header. */
 export const REDIRECT_URI = "http://127.0.0.1:9/cb";
@@ -119,8 +119,8 @@ export async function sameWork({ app, floor, api, appId, client, paths, kind, ac
   if (original.status !== 200) throw fail(`POST ${paths.token}`, original);
   // Everything Aero2 sent but what the connection, the clock, the request
   // and the object make: the floor's object sets its own three.
-  const own = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id", "content-type", "cache-control", "pragma"]);
-  const security = Object.entries(original.headers).filter(([k]) => !own.has(k.toLowerCase()));
+  const own = new Set(["content-type", "cache-control", "pragma"]);
+  const security = Object.entries(original.headers).filter(([k]) => !PER_ANSWER_HEADERS.has(k.toLowerCase()) && !own.has(k.toLowerCase()));
   const application = JSON.stringify(await api("GET", `/applications/${appId}`));
   const discovery = await request(app, { path: paths.discovery });
   if (discovery.status !== 200) throw fail(`GET ${paths.discovery}`, discovery);

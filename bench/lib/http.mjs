@@ -44,6 +44,13 @@ export function form(fields) {
   return new URLSearchParams(fields).toString();
 }
 
+/**
+ * Headers of an answer that the connection, the clock and the request make,
+ * not the server's answer itself: what a floor giving Aero2's answer again
+ * does not copy.
+ */
+export const PER_ANSWER_HEADERS = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id"]);
+
 export function basicAuth(id, secret) {
   // RFC 6749 §2.3.1: form-urlencode both parts before base64.
   const enc = (s) => encodeURIComponent(s).replace(/%20/g, "+");
